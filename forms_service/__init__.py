@@ -1,0 +1,48 @@
+"""Attendance legal-intervention forms service: the Flask app factory."""
+from __future__ import annotations
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from .config import PROJECT_ROOT, Config
+from .models import db
+
+
+def create_app(overrides: dict | None = None, *, environ: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        static_folder="static",
+        static_url_path="/assets",  # govuk-frontend's CSS expects its fonts and images here
+        template_folder=str(PROJECT_ROOT / "templates" / "html"),
+    )
+    app.config.from_mapping(Config(environ).as_dict())
+    if overrides:
+        app.config.from_mapping(overrides)
+
+    # Our pages first, then the GOV.UK macros shipped in the Python packages.
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(str(PROJECT_ROOT / "templates" / "html")),
+        PrefixLoader({
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja", "templates"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf", "templates"),
+        }),
+    ])
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    db.init_app(app)
+
+    from . import auth, errors, web, api, templating
+    templating.init_app(app)
+    auth.init_app(app)
+    errors.init_app(app)
+    web.init_app(app)
+    api.init_app(app)
+
+    @app.get("/healthz")
+    def healthz():
+        from sqlalchemy import text
+        db.session.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    return app

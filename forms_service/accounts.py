@@ -1,0 +1,80 @@
+"""Creating LAs, schools and users: used by the CLI, the demo and the tests."""
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from .models import ROLES, LocalAuthority, School, User, db
+
+# Argon2id with the library's defaults (RFC 9106 low-memory profile): a modern, slow KDF.
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(user: User | None, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def get_or_create_la(name: str, inbox_email: str, policy_profile: str = "national-2024") -> LocalAuthority:
+    la = db.session.scalar(db.select(LocalAuthority).filter_by(name=name))
+    if la is None:
+        la = LocalAuthority(name=name, inbox_email=inbox_email, policy_profile=policy_profile)
+        db.session.add(la)
+        db.session.flush()
+    return la
+
+
+def get_or_create_school(name: str, la: LocalAuthority) -> School:
+    school = db.session.scalar(db.select(School).filter_by(name=name, la_id=la.id))
+    if school is None:
+        school = School(name=name, la=la)
+        db.session.add(school)
+        db.session.flush()
+    return school
+
+
+def create_user(email: str, password: str, role: str, name: str, *, school: School | None = None,
+                la: LocalAuthority | None = None) -> User:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if role in ("office", "headteacher") and school is None:
+        raise ValueError(f"a {role} user belongs to a school")
+    if role in ("la_officer", "admin") and la is None:
+        raise ValueError(f"a {role} user belongs to a local authority")
+    if len(password) < 12:
+        raise ValueError("a password needs at least 12 characters")
+    user = User(email=email.strip().lower(), name=name, role=role, password_hash=hash_password(password),
+                school=school, la=la)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+DEMO_USERS = [
+    ("office@demo.school", "office", "Olivia Office", "Demo School"),
+    ("head@demo.school", "headteacher", "Harriet Head", "Demo School"),
+    ("office@other.school", "office", "Omar Office", "Other School"),
+    ("head@other.school", "headteacher", "Hugo Head", "Other School"),
+    ("officer@demo.la", "la_officer", "Lena Officer", None),
+    ("admin@demo.la", "admin", "Adam Admin", None),
+]
+
+
+def create_demo_data(password: str, la_inbox: str, policy_profile: str = "national-2024") -> None:
+    """DESIGN.md §6 demo users: two schools in one LA, an LA officer and an admin. Idempotent."""
+    la = get_or_create_la("Demo Local Authority", la_inbox, policy_profile)
+    la.inbox_email = la_inbox
+    for email, role, name, school_name in DEMO_USERS:
+        if db.session.scalar(db.select(User).filter_by(email=email)):
+            continue
+        school = get_or_create_school(school_name, la) if school_name else None
+        create_user(email, password, role, name, school=school, la=None if school else la)
+    db.session.commit()

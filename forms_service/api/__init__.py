@@ -1,0 +1,26 @@
+"""The JSON API under /api/v1 (DESIGN.md §6), described at /api/v1/openapi.json."""
+from __future__ import annotations
+
+from flask_smorest import Api as SmorestApi
+
+
+class Api(SmorestApi):
+    def _register_error_handlers(self):
+        """Errors are rendered by forms_service.errors for the web and the API alike."""
+
+
+def init_app(app) -> None:
+    from ..web import csrf
+    from . import catalogue, referrals, tokens
+
+    app.config.setdefault("API_SPEC_OPTIONS", {
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearerAuth": []}],
+        "info": {"description": "Forms, eligibility rules, referrals, sign-off and delivery of attendance "
+                                "legal-intervention paperwork. Authenticate with POST /api/v1/auth/token."},
+    })
+    api = Api(app)
+    for module in (tokens, catalogue, referrals):
+        csrf.exempt(module.blp)  # bearer tokens, not cookies: no cross-site request can carry them
+        api.register_blueprint(module.blp, url_prefix="/api/v1")
+

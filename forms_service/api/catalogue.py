@@ -1,0 +1,83 @@
+"""The catalogue of forms, the eligibility verdict without saving, and documents rendered on demand."""
+from __future__ import annotations
+
+from flask import Response, current_app, jsonify
+from flask_smorest import Blueprint
+
+from .guard import authenticate
+from marshmallow import ValidationError
+
+from ..formdefs import get_form, load_forms
+from ..policies import list_profiles, load_profile
+from ..referrals import ActionError, parse_register
+from ..register import parse_register_json
+from ..rules import evaluate
+from .schemas import DocumentRequest, EligibilityRequest, Verdict
+
+blp = Blueprint("api_catalogue", __name__, description="Forms and eligibility")
+blp.before_request(authenticate)
+
+
+def unprocessable(message: str, errors: dict, **extra):
+    return jsonify({"code": 422, "status": "Unprocessable Entity", "message": message, "errors": errors, **extra}), 422
+
+
+@blp.route("/forms", methods=["GET"])
+@blp.response(200)
+def forms():
+    return {"forms": [f.catalogue_entry() for f in load_forms().values()]}
+
+
+@blp.route("/eligibility/<form_id>", methods=["POST"])
+@blp.arguments(EligibilityRequest)
+@blp.response(200, Verdict)
+def eligibility(body, form_id: str):
+    form = get_form(form_id)
+    if form is None:
+        return unprocessable("Unknown form", {"form_id": [f"No form called {form_id!r}"]})
+    profile_name = body.get("profile") or current_app.config["POLICY_PROFILE"]
+    if profile_name not in list_profiles():
+        return unprocessable("Unknown policy profile", {"profile": [f"Choose one of: {', '.join(list_profiles())}"]})
+    try:
+        data = form.schema(complete=False).load(body["data"])
+    except ValidationError as exc:
+        return unprocessable("Some answers need correcting", {"data": exc.messages})
+    register = None
+    if body.get("register") is not None:
+        try:
+            register = parse_register_json(parse_register(body["register"]))
+        except ActionError as exc:
+            return unprocessable(exc.message, exc.errors)
+    return evaluate(form, data, register=register, profile=load_profile(profile_name)).to_dict()
+
+
+@blp.route("/documents/<document_id>", methods=["POST"])
+@blp.arguments(DocumentRequest)
+@blp.response(200, content_type="application/octet-stream")
+def document(body, document_id: str):
+    """Render a form's document from data, unsigned (marked DRAFT): for letters and previews."""
+    from ..context import build_context
+    from ..documents import DOCX, PDF
+    from ..rendering import render_docx, render_html, render_pdf
+
+    form = next((f for f in load_forms().values() if any(d["id"] == document_id for d in f.documents)), None)
+    if form is None:
+        return unprocessable("Unknown document", {"document_id": [f"No document called {document_id!r}"]})
+    try:
+        data = form.schema(complete=False).load(body["data"])
+    except ValidationError as exc:
+        return unprocessable("Some answers need correcting", {"data": exc.messages})
+    doc = next(d for d in form.documents if d["id"] == document_id)
+    from ..auth import api_user
+    user = api_user()
+    school = {"name": user.school.name if user.school else ""}
+    la = user.la or (user.school.la if user.school else None)
+    context = build_context(form.raw, data, school=school, la={"name": la.name if la else "", "inbox": la.inbox_email if la else ""},
+                            reference=None, signature=None, verdict=None, evidence=[])
+    if body["format"] == "docx":
+        return Response(render_docx(doc["docx"], context), mimetype=DOCX,
+                        headers={"Content-Disposition": f'attachment; filename="{document_id}.docx"'})
+    if body["format"] == "html":
+        return Response(render_html(doc["html"], context), mimetype="text/html")
+    return Response(render_pdf(doc["html"], context, title=doc["title"]), mimetype=PDF,
+                    headers={"Content-Disposition": f'attachment; filename="{document_id}.pdf"'})

@@ -1,0 +1,186 @@
+"""Referrals through the API: create, read, change, evidence, submit, sign, documents, audit."""
+from __future__ import annotations
+
+from flask import Response, abort, request
+from flask_smorest import Blueprint
+
+from .guard import authenticate
+from werkzeug.exceptions import NotFound
+
+from .. import referrals as actions, storage
+from ..audit import record
+from ..auth import api_user, get_visible_referral, visible_referrals
+from ..delivery import delivery_status
+from ..models import AuditEvent, Referral as ReferralRow, db
+from ..signing import sign as sign_referral
+from ..storage import StorageError
+from .catalogue import unprocessable
+from .schemas import (AuditEvent as AuditSchema, DocumentFile, Referral, ReferralCreate, ReferralPatch,
+                      SignRequest)
+
+blp = Blueprint("api_referrals", __name__, description="Referrals")
+blp.before_request(authenticate)
+
+
+def _out(referral: ReferralRow) -> dict:
+    body = Referral().dump(referral)
+    body["delivery"] = delivery_status(referral)
+    return body
+
+
+def _failure(exc: actions.ActionError):
+    if exc.status == 422:
+        extra = {"rules": exc.rules} if exc.rules else {}
+        return unprocessable(exc.message, exc.errors, **extra)
+    abort(exc.status, exc.message)
+
+
+def _register_or_error(raw):
+    if raw is None:
+        return None
+    return actions.parse_register(raw)
+
+
+@blp.route("/referrals", methods=["GET"])
+@blp.response(200)
+def list_referrals():
+    user = api_user()
+    query = visible_referrals(user).order_by(ReferralRow.updated_at.desc())
+    if status := request.args.get("status"):
+        query = query.where(ReferralRow.status == status)
+    return {"referrals": [_out(r) for r in db.session.scalars(query.limit(500))]}
+
+
+@blp.route("/referrals", methods=["POST"])
+@blp.arguments(ReferralCreate)
+@blp.response(201, Referral)
+def create(body):
+    try:
+        register = _register_or_error(body.get("register"))
+        referral = actions.create(api_user(), body["form"], body["data"], register)
+    except actions.ActionError as exc:
+        return _failure(exc)
+    out = _out(referral)
+    out["eligibility"] = actions.verdict(referral).to_dict()
+    return out, 201
+
+
+@blp.route("/referrals/<int:referral_id>", methods=["GET"])
+@blp.response(200, Referral)
+def read(referral_id: int):
+    referral = get_visible_referral(api_user(), referral_id)
+    out = _out(referral)
+    if referral.status in actions.EDITABLE_STATUSES:
+        out["eligibility"] = actions.verdict(referral).to_dict()
+    return out
+
+
+@blp.route("/referrals/<int:referral_id>", methods=["PATCH"])
+@blp.arguments(ReferralPatch)
+@blp.response(200, Referral)
+def patch(body, referral_id: int):
+    referral = get_visible_referral(api_user(), referral_id)
+    try:
+        register = _register_or_error(body["register"]) if "register" in body else False
+        actions.update(api_user(), referral, body["data"], register=register, expected_version=body.get("version"))
+    except actions.ActionError as exc:
+        return _failure(exc)
+    out = _out(referral)
+    out["eligibility"] = actions.verdict(referral).to_dict()
+    return out
+
+
+@blp.route("/referrals/<int:referral_id>/evidence", methods=["POST"])
+@blp.response(201)
+def upload_evidence(referral_id: int):
+    """multipart/form-data with `kind` and `file`."""
+    referral = get_visible_referral(api_user(), referral_id)
+    upload = request.files.get("file")
+    errors = {}
+    if not request.form.get("kind"):
+        errors["kind"] = ["Say what the file is: kind is required"]
+    if upload is None or not upload.filename:
+        errors["file"] = ["Attach the file as multipart/form-data field 'file'"]
+    if errors:
+        return unprocessable("The upload is incomplete", errors)
+    try:
+        item = actions.attach_evidence(api_user(), referral, request.form["kind"], upload.filename, upload.read())
+    except actions.ActionError as exc:
+        return _failure(exc)
+    except StorageError:
+        abort(503, "The file could not be stored. Try again later.")
+    return {"id": item.id, "kind": item.kind, "filename": item.filename, "size": item.size, "sha256": item.sha256}, 201
+
+
+@blp.route("/referrals/<int:referral_id>/submit", methods=["POST"])
+@blp.response(200, Referral)
+def submit(referral_id: int):
+    referral = get_visible_referral(api_user(), referral_id)
+    try:
+        actions.submit(api_user(), referral)
+    except actions.ActionError as exc:
+        return _failure(exc)
+    return _out(referral)
+
+
+@blp.route("/referrals/<int:referral_id>/sign", methods=["POST"])
+@blp.arguments(SignRequest)
+@blp.response(200, Referral)
+def sign(body, referral_id: int):
+    referral = get_visible_referral(api_user(), referral_id)
+    try:
+        sign_referral(api_user(), referral, name=body["name"], declaration=body["declaration"])
+    except actions.ActionError as exc:
+        db.session.rollback()
+        return _failure(exc)
+    except StorageError:
+        db.session.rollback()
+        abort(503, "The pack could not be stored, so the request has not been signed. Nothing was sent.")
+    return _out(referral)
+
+
+def _documents(referral: ReferralRow) -> list[dict]:
+    return [{"name": f.name, "role": f.role, "content_type": f.content_type, "size": f.size, "sha256": f.sha256,
+             "version": pack.version} for pack in referral.packs for f in pack.files]
+
+
+@blp.route("/referrals/<int:referral_id>/documents", methods=["GET"])
+@blp.response(200, DocumentFile(many=True))
+def documents(referral_id: int):
+    referral = get_visible_referral(api_user(), referral_id)
+    return _documents(referral)
+
+
+@blp.route("/referrals/<int:referral_id>/documents/<name>", methods=["GET"])
+@blp.response(200, content_type="application/octet-stream")
+def document(referral_id: int, name: str):
+    """A file of the latest signed pack (or `?version=N`). Before signing: `draft.pdf` and `draft.html`."""
+    from .. import documents as docs
+
+    user = api_user()
+    referral = get_visible_referral(user, referral_id)
+    if not referral.packs:
+        if name == "draft.pdf":
+            return Response(docs.preview_pdf(referral, actions.verdict(referral).to_dict()), mimetype="application/pdf")
+        if name == "draft.html":
+            return Response(docs.preview_html(referral, actions.verdict(referral).to_dict()), mimetype="text/html")
+        raise NotFound("This referral has no signed documents yet: ask for draft.pdf or draft.html")
+    version = request.args.get("version", type=int) or referral.latest_pack.version
+    pack = next((p for p in referral.packs if p.version == version), None)
+    item = next((f for f in pack.files if f.name == name), None) if pack else None
+    if item is None:
+        raise NotFound("No such document in this pack")
+    data = storage.get(item.storage_key)
+    if storage.sha256(data) != item.sha256:
+        abort(409, "This file no longer matches the signed pack")
+    record("pack_file_downloaded", user=user, referral=referral, detail={"version": version, "file": name})
+    db.session.commit()
+    return Response(data, mimetype=item.content_type,
+                    headers={"Content-Disposition": f'attachment; filename="{item.name}"'})
+
+
+@blp.route("/referrals/<int:referral_id>/audit", methods=["GET"])
+@blp.response(200, AuditSchema(many=True))
+def audit(referral_id: int):
+    referral = get_visible_referral(api_user(), referral_id)
+    return db.session.scalars(db.select(AuditEvent).filter_by(referral_id=referral.id).order_by(AuditEvent.id)).all()

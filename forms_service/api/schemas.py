@@ -1,0 +1,115 @@
+"""Request and response shapes of the API. A form's own fields come from its declaration
+(forms_service.formdefs) and are validated there; these describe the envelopes around them."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+
+class TokenRequest(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=3, max=320))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class TokenResponse(Schema):
+    token = fields.String()
+    expires_in = fields.Integer()
+
+
+class RuleResult(Schema):
+    id = fields.String()
+    status = fields.String(metadata={"enum": ["pass", "fail", "missing", "advisory"]})
+    reason = fields.String()
+    source = fields.String()
+
+
+class Verdict(Schema):
+    eligible = fields.Boolean()
+    rules = fields.List(fields.Nested(RuleResult))
+    figures = fields.Dict()
+    disagreements = fields.List(fields.Dict())
+
+
+class RegisterSession(Schema):
+    date = fields.String(required=True)
+    session = fields.String(required=True)
+    code = fields.String(required=True)
+
+
+class RegisterInput(Schema):
+    code_set = fields.String(validate=validate.OneOf(["2024", "2006"]), load_default="2024")
+    sessions = fields.List(fields.Dict(), required=True, validate=validate.Length(max=200_000))
+
+
+class EligibilityRequest(Schema):
+    data = fields.Dict(required=True)
+    register = fields.Dict(load_default=None, allow_none=True)
+    profile = fields.String(load_default=None, allow_none=True)
+
+
+class ReferralCreate(Schema):
+    form = fields.String(required=True)
+    data = fields.Dict(load_default=dict)
+    register = fields.Dict(load_default=None, allow_none=True)
+
+
+class ReferralPatch(Schema):
+    data = fields.Dict(load_default=dict)
+    register = fields.Dict(allow_none=True)
+    version = fields.Integer(load_default=None, allow_none=True,
+                             metadata={"description": "The version you read; a stale one gets 409 instead of a lost update"})
+
+
+class SignRequest(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    declaration = fields.Boolean(required=True)
+
+
+class DocumentRequest(Schema):
+    data = fields.Dict(required=True)
+    format = fields.String(load_default="pdf", validate=validate.OneOf(["pdf", "docx", "html"]))
+
+
+class Delivery(Schema):
+    state = fields.String()
+    attempts = fields.Integer()
+    sent_at = fields.DateTime(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    next_attempt_at = fields.DateTime(allow_none=True)
+
+
+class Referral(Schema):
+    id = fields.Integer()
+    reference = fields.String()
+    form = fields.String(attribute="form_id")
+    status = fields.String()
+    version = fields.Integer()
+    school = fields.Function(lambda r: r.school.name)
+    data = fields.Dict()
+    register = fields.Function(lambda r: None if not r.register else {
+        "code_set": r.register["code_set"], "filename": r.register.get("filename"),
+        "sessions": len(r.register["sessions"])})
+    evidence = fields.Function(lambda r: [{"id": e.id, "kind": e.kind, "filename": e.filename, "size": e.size,
+                                           "sha256": e.sha256} for e in r.evidence])
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    submitted_at = fields.DateTime(allow_none=True)
+    eligibility = fields.Dict(allow_none=True)
+    delivery = fields.Nested(Delivery, allow_none=True)
+
+
+class AuditEvent(Schema):
+    at = fields.DateTime(attribute="created_at")
+    actor = fields.String()
+    role = fields.String(allow_none=True)
+    action = fields.String()
+    detail = fields.Dict(allow_none=True)
+    ip = fields.String(allow_none=True)
+
+
+class DocumentFile(Schema):
+    name = fields.String()
+    role = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    version = fields.Integer()

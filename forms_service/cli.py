@@ -1,0 +1,175 @@
+"""The `forms-service` command: serve, worker, database and account administration."""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from . import create_app
+from .accounts import create_demo_data, create_user, get_or_create_la, get_or_create_school
+from .database import upgrade
+from .models import LocalAuthority, School, db
+
+
+def _app():
+    return create_app()
+
+
+@click.group(help=__doc__)
+def main() -> None:
+    pass
+
+
+@main.command("db-upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the current schema."""
+    app = _app()
+    upgrade(app)
+    click.echo("Database is up to date.")
+
+
+@main.command()
+@click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="127.0.0.1")
+@click.option("--port", default=lambda: int(os.environ.get("PORT", 5000)), type=int, show_default="5000 or $PORT")
+@click.option("--threads", default=8, type=int)
+def serve(host: str, port: int, threads: int) -> None:
+    """Run the service (waitress) with the delivery worker in-process.
+
+    In demo mode (DEMO_MODE=1) it also creates the demo users, and when SMTP_URL is not set it
+    starts a local SMTP sink that keeps every message under var/mail so sent packs can be seen.
+    """
+    from waitress import create_server
+
+    from .delivery import start_background_worker
+    from .smtp_sink import start_sink
+
+    app = _app()
+    upgrade(app)
+    sink_dir = None
+    if not app.config["SMTP_URL"]:
+        sink_dir = Path(app.config["STORAGE_DIR"]).parent / "mail"
+        sink_port = int(os.environ.get("SMTP_SINK_PORT", 8025))
+        start_sink("127.0.0.1", sink_port, sink_dir)
+        app.config["SMTP_URL"] = f"smtp://127.0.0.1:{sink_port}"
+    password = os.environ.get("DEMO_PASSWORD", "demo-password-2026")
+    if app.config["DEMO_MODE"]:
+        with app.app_context():
+            create_demo_data(password, app.config["LA_INBOX"], app.config["POLICY_PROFILE"])
+    start_background_worker(app)
+    server = create_server(app, host=host, port=port, threads=threads)
+    url = f"http://{host}:{server.effective_port}/"
+    click.echo(f"\nForms service running at {url}")
+    click.echo(f"Database: {app.config['SQLALCHEMY_DATABASE_URI']}")
+    click.echo(f"Mail: {app.config['SMTP_URL']}" + (f" (local sink; messages kept in {sink_dir})" if sink_dir else ""))
+    click.echo(f"LA inbox: {app.config['LA_INBOX']}")
+    if app.config["DEMO_MODE"]:
+        from .accounts import DEMO_USERS
+        click.echo(f"\nDemo logins (password: {password}):")
+        for email, role, name, school in DEMO_USERS:
+            click.echo(f"  {email:<22} {role:<12} {school or 'Demo Local Authority'}")
+    click.echo("\nPress Ctrl+C to stop.", nl=True)
+    signal.signal(signal.SIGTERM, lambda *_: server.close())
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Deliver what is due now, then stop.")
+def worker(once: bool) -> None:
+    """Deliver queued mail from the outbox (for deployments that run several processes)."""
+    from .delivery import deliver_due, run_worker
+
+    app = _app()
+    if not app.config["SMTP_URL"]:
+        raise click.UsageError("Set SMTP_URL, e.g. smtp://mail.example.org:25")
+    if once:
+        with app.app_context():
+            click.echo(f"Delivered {deliver_due()} message(s).")
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    click.echo("Worker running; SIGTERM or Ctrl+C stops it after the current message.")
+    run_worker(app, stop, app.config["WORKER_POLL_SECONDS"])
+
+
+@main.command("smtp-sink")
+@click.option("--port", default=8025, type=int)
+@click.option("--dir", "directory", default="var/mail", type=click.Path(file_okay=False))
+def smtp_sink(port: int, directory: str) -> None:
+    """A local SMTP server on 127.0.0.1 that keeps every message as an .eml file."""
+    from .smtp_sink import start_sink
+
+    controller = start_sink("127.0.0.1", port, Path(directory))
+    click.echo(f"SMTP sink on 127.0.0.1:{port}, keeping messages in {directory}. Ctrl+C stops it.")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        controller.stop()
+
+
+@main.command("create-la")
+@click.option("--name", required=True)
+@click.option("--inbox", required=True, help="The LA's legal-interventions address")
+@click.option("--profile", default="national-2024", show_default=True)
+def create_la(name: str, inbox: str, profile: str) -> None:
+    """Add a local authority."""
+    from .policies import list_profiles
+
+    if profile not in list_profiles():
+        raise click.BadParameter(f"choose one of {', '.join(list_profiles())}", param_hint="--profile")
+    app = _app()
+    with app.app_context():
+        la = get_or_create_la(name, inbox, profile)
+        db.session.commit()
+        click.echo(f"Local authority {la.name} (id {la.id})")
+
+
+@main.command("create-school")
+@click.option("--name", required=True)
+@click.option("--la", "la_name", required=True, help="The local authority's name")
+def create_school(name: str, la_name: str) -> None:
+    """Add a school to a local authority."""
+    app = _app()
+    with app.app_context():
+        la = db.session.scalar(db.select(LocalAuthority).filter_by(name=la_name))
+        if la is None:
+            raise click.BadParameter(f"no local authority called {la_name!r}", param_hint="--la")
+        school = get_or_create_school(name, la)
+        db.session.commit()
+        click.echo(f"School {school.name} (id {school.id}) in {la.name}")
+
+
+@main.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(["office", "headteacher", "la_officer", "admin"]))
+@click.option("--school", "school_name", help="For office and headteacher users")
+@click.option("--la", "la_name", help="For la_officer and admin users")
+@click.password_option(envvar="NEW_USER_PASSWORD")
+def create_user_command(email, name, role, school_name, la_name, password) -> None:
+    """Add a user (the first admin, or anyone). The password is asked for, or read from NEW_USER_PASSWORD."""
+    app = _app()
+    with app.app_context():
+        school = db.session.scalar(db.select(School).filter_by(name=school_name)) if school_name else None
+        la = db.session.scalar(db.select(LocalAuthority).filter_by(name=la_name)) if la_name else None
+        if school_name and school is None:
+            raise click.BadParameter(f"no school called {school_name!r}", param_hint="--school")
+        if la_name and la is None:
+            raise click.BadParameter(f"no local authority called {la_name!r}", param_hint="--la")
+        try:
+            user = create_user(email, password, role, name, school=school, la=la)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from exc
+        db.session.commit()
+        click.echo(f"User {user.email} ({user.role}) created.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""A referral's documents, from its declaration: HTML preview, PDF and DOCX from one context."""
+from __future__ import annotations
+
+from .context import build_context
+from .models import Referral
+from .referrals import form_of, working_data
+from .rendering import render_docx, render_html, render_pdf
+
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def referral_context(referral: Referral, *, signature: dict | None, verdict: dict | None) -> dict:
+    form = form_of(referral)
+    la = referral.school.la
+    uploads = [{"kind": e.kind, "filename": e.filename} for e in referral.evidence]
+    return build_context(form.raw, working_data(referral), school={"name": referral.school.name},
+                         la={"name": la.name, "inbox": la.inbox_email}, reference=referral.reference,
+                         signature=signature, verdict=verdict, evidence=uploads)
+
+
+def render_referral(referral: Referral, *, signature: dict | None, verdict: dict | None) -> list[tuple[str, str, bytes]]:
+    """[(file name, content type, bytes)] for each document the form declares, PDF then DOCX."""
+    form = form_of(referral)
+    context = referral_context(referral, signature=signature, verdict=verdict)
+    out = []
+    for doc in form.documents:
+        stem = f"{referral.reference}-{doc['id']}"
+        out.append((f"{stem}.pdf", PDF, render_pdf(doc["html"], context, title=doc["title"])))
+        out.append((f"{stem}.docx", DOCX, render_docx(doc["docx"], context)))
+    return out
+
+
+def preview_html(referral: Referral, verdict: dict | None = None) -> str:
+    form = form_of(referral)
+    context = referral_context(referral, signature=None, verdict=verdict)
+    return render_html(form.documents[0]["html"], context)
+
+
+def preview_pdf(referral: Referral, verdict: dict | None = None) -> bytes:
+    form = form_of(referral)
+    context = referral_context(referral, signature=None, verdict=verdict)
+    return render_pdf(form.documents[0]["html"], context, title=form.documents[0]["title"])

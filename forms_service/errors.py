@@ -1,0 +1,68 @@
+"""Error pages and JSON errors. A request never ends in a bare 500 page or a stack trace."""
+from __future__ import annotations
+
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from .models import db
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood."),
+    401: ("Sign in required", "Sign in to continue."),
+    403: ("You do not have access to this page", "Your account does not allow this."),
+    404: ("Page not found", "If you typed the web address, check it is correct."),
+    405: ("Method not allowed", "This address does not accept that kind of request."),
+    409: ("Someone else changed this", "Reload the page to see the latest version, then make your change again."),
+    413: ("The file is too large", "Choose a smaller file and try again."),
+    422: ("There is a problem", "The request could not be processed."),
+    503: ("Sorry, the service is unavailable", "Try again in a few minutes. Nothing you saved has been lost."),
+    500: ("Sorry, there is a problem with the service", "Try again later. Nothing you saved has been lost."),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(code: int, message: str | None = None):
+    title, default = MESSAGES.get(code, MESSAGES[500])
+    if _wants_json():
+        return jsonify({"code": code, "status": title, "message": message or default}), code
+    return render_template("errors.html", code=code, title=title, message=message or default), code
+
+
+def init_app(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return error_response(400, "Your session has expired or the form was not sent from this service. "
+                                   "Go back, reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        # flask-smorest puts field errors in exc.data["messages"]: keep them for API clients.
+        if _wants_json() and getattr(exc, "data", None) and exc.data.get("messages"):
+            return jsonify({"code": exc.code, "status": MESSAGES.get(exc.code, (exc.name,))[0],
+                            "errors": exc.data["messages"]}), exc.code
+        message = exc.description if exc.code in (400, 409, 413, 422) else None
+        return error_response(exc.code or 500, message)
+
+    @app.errorhandler(StaleDataError)
+    def stale(exc):
+        db.session.rollback()
+        return error_response(409)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
+    def database_down(exc):
+        app.logger.error("database unavailable: %s", exc.__class__.__name__)
+        db.session.rollback()
+        return error_response(503)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        app.logger.exception("unhandled error")
+        db.session.rollback()
+        return error_response(500)

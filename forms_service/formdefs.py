@@ -1,0 +1,344 @@
+"""Form declarations (schemas/forms/*.json): the one source of truth for each form.
+
+A declaration names its pages and fields once; from it come the marshmallow schema (API and
+saved data), the WTForms pages (forms_service/web/pageforms.py), the check-your-answers rows,
+and the document context. Behaviour (validation, rules) lives here and in forms_service/rules.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+
+from .config import PROJECT_ROOT
+
+FORMS_DIR = PROJECT_ROOT / "schemas" / "forms"
+
+# Text may hold line breaks and tabs; other control characters only ever arrive by accident or
+# attack, and would corrupt DOCX (XML 1.0 forbids them).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+EARLIEST_DATE = dt.date(1900, 1, 1)
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    name: str  # dotted path in the data, e.g. "pupil.first_name", or the key inside a list item
+    label: str
+    type: str  # text, textarea, date, boolean, integer, list
+    required: bool = False
+    hint: str | None = None
+    options: dict = field(default_factory=dict, hash=False, compare=False)
+    item_fields: tuple["FieldDef", ...] = ()
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return tuple(self.name.split("."))
+
+    @property
+    def html_name(self) -> str:
+        return self.name.replace(".", "__")
+
+    def required_message(self) -> str:
+        if "required_message" in self.options:
+            return self.options["required_message"]
+        if self.type == "boolean":
+            return f"Select yes or no: {self.label}"
+        if self.type == "list":
+            return f"Add at least one {self.label.lower()}"
+        return f"Enter {self.label[0].lower()}{self.label[1:]}"
+
+
+@dataclass(frozen=True)
+class PageDef:
+    id: str
+    title: str
+    hint: str | None
+    fields: tuple[FieldDef, ...]
+
+
+@dataclass(frozen=True)
+class FormDef:
+    id: str
+    title: str
+    short_title: str
+    kind: str
+    source: str
+    reference_prefix: str
+    measure_from: str
+    pages: tuple[PageDef, ...]
+    evidence: tuple[dict, ...]
+    rules: tuple[str, ...]
+    checklist: tuple[dict, ...]
+    declaration: str
+    documents: tuple[dict, ...]
+    intro: tuple[str, ...]
+    raw: dict = field(hash=False, compare=False, repr=False)
+
+    @property
+    def fields(self) -> list[FieldDef]:
+        return [f for page in self.pages for f in page.fields]
+
+    def page(self, page_id: str) -> PageDef | None:
+        return next((p for p in self.pages if p.id == page_id), None)
+
+    def evidence_label(self, kind: str) -> str:
+        return next((e["label"] for e in self.evidence if e["kind"] == kind), kind)
+
+    def schema(self, *, complete: bool) -> Schema:
+        return _schema_class(self.id, complete)()
+
+    def catalogue_entry(self) -> dict:
+        return {
+            "id": self.id, "title": self.title, "kind": self.kind, "source": self.source,
+            "fields": [_describe(f) for f in self.fields],
+            "evidence": list(self.evidence), "rules": list(self.rules),
+        }
+
+
+def _field(raw: dict) -> FieldDef:
+    known = {"name", "label", "type", "required", "hint", "item_fields"}
+    return FieldDef(
+        name=raw["name"], label=raw["label"], type=raw["type"], required=raw.get("required", False),
+        hint=raw.get("hint"), options={k: v for k, v in raw.items() if k not in known},
+        item_fields=tuple(_field(f) for f in raw.get("item_fields", ())),
+    )
+
+
+def _describe(f: FieldDef) -> dict:
+    out = {"name": f.name, "label": f.label, "type": f.type, "required": f.required}
+    if f.hint:
+        out["hint"] = f.hint
+    out.update({k: v for k, v in f.options.items() if k in ("max_length", "min", "max", "min_items", "max_items", "pattern")})
+    if f.item_fields:
+        out["item_fields"] = [_describe(i) for i in f.item_fields]
+    return out
+
+
+@cache
+def load_forms() -> dict[str, FormDef]:
+    forms = {}
+    for path in sorted(FORMS_DIR.glob("*.json")):
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        forms[raw["id"]] = FormDef(
+            id=raw["id"], title=raw["title"], short_title=raw.get("short_title", raw["title"]),
+            kind=raw["kind"], source=raw["source"], reference_prefix=raw["reference_prefix"],
+            measure_from=raw.get("measure_from", "referral_date"),
+            pages=tuple(PageDef(p["id"], p["title"], p.get("hint"), tuple(_field(f) for f in p["fields"]))
+                        for p in raw["pages"]),
+            evidence=tuple(raw.get("evidence", ())), rules=tuple(raw.get("rules", ())),
+            checklist=tuple(raw.get("checklist", ())), declaration=raw.get("declaration", ""),
+            documents=tuple(raw.get("documents", ())), intro=tuple(raw.get("intro", ())), raw=raw,
+        )
+    return forms
+
+
+def get_form(form_id: str) -> FormDef | None:
+    return load_forms().get(form_id)
+
+
+# --- marshmallow schemas, generated -----------------------------------------------------------
+
+class CleanString(fields.String):
+    """Strips surrounding whitespace and refuses control characters (other than line breaks)."""
+
+    def __init__(self, *, multiline: bool = False, **kwargs):
+        self.multiline = multiline
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if _CONTROL.search(text) or (not self.multiline and ("\n" in text or "\r" in text)):
+            raise ValidationError("Remove the control characters or line breaks from this answer")
+        return text
+
+
+class LenientBoolean(fields.Boolean):
+    truthy = {True, "true", "True", "yes", "Yes", "1", 1}
+    falsy = {False, "false", "False", "no", "No", "0", 0}
+
+
+def _ma_field(f: FieldDef, complete: bool) -> fields.Field:
+    o = f.options
+    required = f.required and complete
+    msgs = {"required": f.required_message(), "null": f.required_message()}
+    if f.type in ("text", "textarea"):
+        checks = [validate.Length(max=o.get("max_length", 1000),
+                                  error=f"{f.label} must be {o.get('max_length', 1000)} characters or fewer")]
+        if required:
+            checks.append(validate.Length(min=1, error=f.required_message()))
+        if "pattern" in o:
+            checks.append(validate.Regexp(o["pattern"], error=o.get("pattern_message", f"{f.label} is not in the right format")))
+        return CleanString(multiline=f.type == "textarea", required=required, allow_none=not required,
+                           validate=validate.And(*checks) if len(checks) > 1 else checks[0],
+                           error_messages={**msgs, "invalid": f"{f.label} must be text"})
+    if f.type == "date":
+        return fields.Date(required=required, allow_none=not required,
+                           error_messages={**msgs, "invalid": f"{f.label} must be a real date, written as YYYY-MM-DD"})
+    if f.type == "boolean":
+        return LenientBoolean(required=required, allow_none=not required,
+                              error_messages={**msgs, "invalid": f"{f.label}: answer yes or no"})
+    if f.type == "integer":
+        return fields.Integer(strict=True, required=required, allow_none=not required,
+                              validate=validate.Range(min=o.get("min"), max=o.get("max"),
+                                                      error=f"{f.label} must be between {o.get('min')} and {o.get('max')}"),
+                              error_messages={**msgs, "invalid": f"{f.label} must be a whole number"})
+    if f.type == "list":
+        item = _nested_schema(f"{f.name}Item", f.item_fields, complete)
+        low = o.get("min_items", 0) if complete else 0
+        high = o.get("max_items", 50)
+        return fields.List(fields.Nested(item), required=required, allow_none=False,
+                           validate=validate.Length(min=low, max=high,
+                                                    error=f"Give between {low} and {high}: {f.label.lower()}"
+                                                    if low else f"Give no more than {high}: {f.label.lower()}"),
+                           error_messages={**msgs, "invalid": f"{f.label}: expected a list"})
+    raise ValueError(f"unknown field type {f.type!r} for {f.name}")
+
+
+def _date_checks(defs: list[FieldDef], data: dict, today: dt.date) -> dict:
+    """Cross-field date checks declared on fields (past, after, not_before). Returns errors by path."""
+    errors: dict = {}
+
+    def get(path):
+        node = data
+        for part in path:
+            if not isinstance(node, dict) or part not in node:
+                return None
+            node = node[part]
+        return node
+
+    def add(path, message):
+        node = errors
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node.setdefault(path[-1], []).append(message)
+
+    for f in defs:
+        if f.type != "date":
+            continue
+        value = get(f.path)
+        if not isinstance(value, dt.date):
+            continue
+        o = f.options
+        if value < EARLIEST_DATE:
+            add(f.path, f"{f.label} must be after 1 January 1900")
+        if o.get("past") and value >= today:
+            add(f.path, f"{f.label} must be in the past")
+        if o.get("past_or_today") and value > today:
+            add(f.path, f"{f.label} must be today or in the past")
+        if value > today + dt.timedelta(days=366 * 2):
+            add(f.path, f"{f.label} is too far in the future")
+        for key, strict in (("after", True), ("not_before", False)):
+            other_name = o.get(key)
+            if not other_name:
+                continue
+            other = get(tuple(other_name.split(".")))
+            other_label = next((d.label for d in defs if d.name == other_name), other_name)
+            if isinstance(other, dt.date) and (value <= other if strict else value < other):
+                word = "after" if strict else "the same as or after"
+                add(f.path, f"{f.label} must be {word} {other_label[0].lower()}{other_label[1:]}")
+    return errors
+
+
+def _nested_schema(name: str, defs: tuple[FieldDef, ...] | list[FieldDef], complete: bool) -> type[Schema]:
+    """Builds a Schema class for fields whose dotted names nest ("pupil.first_name")."""
+    groups: dict[str, list[FieldDef]] = {}
+    attrs: dict[str, Any] = {}
+    for f in defs:
+        head, _, rest = f.name.partition(".")
+        if rest:
+            groups.setdefault(head, []).append(FieldDef(rest, f.label, f.type, f.required, f.hint, f.options, f.item_fields))
+        else:
+            attrs[head] = _ma_field(f, complete)
+    for head, sub in groups.items():
+        attrs[head] = fields.Nested(_nested_schema(f"{name}_{head}", sub, complete), required=False)
+    flat = list(defs)
+
+    @validates_schema
+    def _cross(self, data, **kwargs):
+        errors = _date_checks(flat, data, dt.date.today())
+        if errors:
+            raise ValidationError(errors)
+
+    attrs["_cross"] = _cross
+    if complete and groups:
+        # A missing group ("pupil" absent) must still report each required field inside it.
+        @pre_load
+        def _groups(self, data, **kwargs):
+            if isinstance(data, dict):
+                data = {**{head: {} for head in groups}, **data}
+            return data
+        attrs["_groups"] = _groups
+    attrs["Meta"] = type("Meta", (), {"unknown": RAISE})
+    return type(name, (Schema,), attrs)
+
+
+@cache
+def _schema_class(form_id: str, complete: bool) -> type[Schema]:
+    form = load_forms()[form_id]
+    schema = _nested_schema(f"{form.id}-{'complete' if complete else 'draft'}", form.fields, complete)
+    # Evidence kinds: on the API's eligibility check the caller says what is enclosed; on a saved
+    # referral the service fills this in from the uploaded files.
+    kinds = [e["kind"] for e in form.evidence]
+    extra = {
+        "evidence": fields.List(fields.String(validate=validate.OneOf(kinds, error="Unknown evidence kind: choose from {choices}")),
+                                load_default=None),
+    }
+    return type(schema.__name__, (schema,), extra)
+
+
+def dump_data(form: FormDef, data: dict) -> dict:
+    """Loaded data (dates as date objects) back to JSON-ready values for storage and the API."""
+    def conv(value):
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, dict):
+            return {k: conv(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [conv(v) for v in value]
+        return value
+    return conv(data)
+
+
+def load_data(form: FormDef, stored: dict, *, complete: bool = False) -> dict:
+    """Stored JSON to Python types. Raises marshmallow.ValidationError with per-field messages."""
+    return form.schema(complete=complete).load(stored)
+
+
+def deep_merge(base: dict, patch: dict) -> dict:
+    """PATCH semantics: dicts merge, anything else (lists included) replaces; None clears."""
+    out = dict(base)
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        elif value is None:
+            out.pop(key, None)
+        else:
+            out[key] = value
+    return out
+
+
+def get_path(data: dict, name: str):
+    node: Any = data
+    for part in name.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+def set_path(data: dict, name: str, value) -> None:
+    parts = name.split(".")
+    node = data
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    if value is None or value == "" or value == []:
+        node.pop(parts[-1], None)
+    else:
+        node[parts[-1]] = value
+
+

@@ -1,0 +1,205 @@
+"""Database tables. Schema changes go through Alembic (forms_service/migrations)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import DateTime, TypeDecorator
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC in, aware UTC out (SQLite keeps no zone; PostgreSQL uses timestamptz)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value
+
+
+ROLES = ("office", "headteacher", "la_officer", "admin")
+
+# A referral's life (DESIGN.md §6). "returned"/"accepted" are the LA's decisions (issue 5).
+STATUSES = ("draft", "awaiting_signoff", "signed", "returned", "accepted")
+
+
+class LocalAuthority(db.Model):
+    __tablename__ = "local_authorities"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    inbox_email: Mapped[str] = mapped_column(String(320))
+    policy_profile: Mapped[str] = mapped_column(String(60), default="national-2024")
+    schools: Mapped[list["School"]] = relationship(back_populates="la")
+
+
+class School(db.Model):
+    __tablename__ = "schools"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    la_id: Mapped[int] = mapped_column(ForeignKey("local_authorities.id"))
+    la: Mapped[LocalAuthority] = relationship(back_populates="schools")
+    __table_args__ = (UniqueConstraint("la_id", "name"),)
+
+
+class User(db.Model):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"))
+    la_id: Mapped[int | None] = mapped_column(ForeignKey("local_authorities.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    school: Mapped[School | None] = relationship()
+    la: Mapped[LocalAuthority | None] = relationship()
+
+    @property
+    def effective_la_id(self) -> int | None:
+        return self.la_id if self.la_id is not None else (self.school.la_id if self.school else None)
+
+
+class ApiToken(db.Model):
+    """Bearer tokens: only the SHA-256 of the token is kept, so a database leak leaks no tokens."""
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    user: Mapped[User] = relationship()
+
+
+class Referral(db.Model):
+    __tablename__ = "referrals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(40), unique=True)
+    form_id: Mapped[str] = mapped_column(String(60))
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    la_id: Mapped[int] = mapped_column(ForeignKey("local_authorities.id"), index=True)
+    status: Mapped[str] = mapped_column(String(30), default="draft", index=True)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    register: Mapped[dict | None] = mapped_column(JSON)  # {code_set, filename, sessions:[...]}
+    eligibility: Mapped[dict | None] = mapped_column(JSON)  # verdict at the last submit
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(default=1)
+
+    school: Mapped[School] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    evidence: Mapped[list["Evidence"]] = relationship(back_populates="referral", order_by="Evidence.id")
+    packs: Mapped[list["Pack"]] = relationship(back_populates="referral", order_by="Pack.version")
+
+    # Optimistic locking: a stale write raises StaleDataError instead of silently winning.
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def latest_pack(self) -> "Pack | None":
+        return self.packs[-1] if self.packs else None
+
+
+class Evidence(db.Model):
+    __tablename__ = "evidence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(255))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    referral: Mapped[Referral] = relationship(back_populates="evidence")
+
+
+class Pack(db.Model):
+    """A signed version of a referral: its files are frozen (stored with their SHA-256)."""
+    __tablename__ = "packs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    version: Mapped[int]
+    signed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    signed_name: Mapped[str] = mapped_column(String(200))
+    signed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    data: Mapped[dict] = mapped_column(JSON)  # the referral data exactly as signed
+    verdict: Mapped[dict] = mapped_column(JSON)  # the eligibility verdict as it stood at signing
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    referral: Mapped[Referral] = relationship(back_populates="packs")
+    signed_by: Mapped[User] = relationship()
+    files: Mapped[list["PackFile"]] = relationship(back_populates="pack", order_by="PackFile.position")
+    __table_args__ = (UniqueConstraint("referral_id", "version"),)
+
+
+class PackFile(db.Model):
+    __tablename__ = "pack_files"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pack_id: Mapped[int] = mapped_column(ForeignKey("packs.id"), index=True)
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(30))  # form_pdf, form_docx, evidence, merged_pdf, manifest
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(255))
+    pack: Mapped[Pack] = relationship(back_populates="files")
+
+
+class OutboxMessage(db.Model):
+    """Mail waiting to leave. Written in the same transaction as the change that causes it."""
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))  # la_pack
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"), index=True)
+    pack_id: Mapped[int | None] = mapped_column(ForeignKey("packs.id"))
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    # Fixed when queued, so a resend after a crash is the same message and the LA can tell.
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued, sent, failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    pack: Mapped[Pack | None] = relationship()
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+
+class AuditEvent(db.Model):
+    """Append-only trail: who did what, when, from where."""
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(320))  # email, or "worker"
+    role: Mapped[str | None] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(60))
+    detail: Mapped[dict | None] = mapped_column(JSON)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

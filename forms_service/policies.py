@@ -1,0 +1,82 @@
+"""Policy profiles: each LA's thresholds as data (schemas/policies/<name>.json), with the citation for
+every number, so that an LA's own numbers never need a code change (DESIGN.md section 3)."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+POLICIES_DIR = Path(__file__).resolve().parent.parent / "schemas" / "policies"
+DEFAULT_PROFILE = "national-2024"
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # profile names are file names: nothing path-like
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A loaded profile. `rules` maps rule id -> {"source", "params", "forms"} as in the JSON."""
+    id: str
+    name: str
+    description: str
+    rules: Mapping[str, Mapping[str, Any]]
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> "Policy":
+        for rule_id, entry in raw.get("rules", {}).items():
+            for key, param in {**entry.get("params", {}),
+                               **{k: v for f in entry.get("forms", {}).values() for k, v in f.items()}}.items():
+                if not isinstance(param, Mapping) or "value" not in param or not param.get("source"):
+                    raise ValueError(f"Profile {raw.get('id')!r}: {rule_id}.{key} needs a value and a source")
+        return cls(id=raw["id"], name=raw["name"], description=raw.get("description", ""),
+                   rules=_freeze(raw.get("rules", {})))
+
+    def _entry(self, rule_id: str, key: str, form_id: str | None) -> Mapping[str, Any]:
+        rule = self.rules.get(rule_id)
+        if rule is None:
+            raise KeyError(f"Profile {self.id!r} has no parameters for rule {rule_id!r}")
+        override = rule.get("forms", {}).get(form_id, {}) if form_id else {}
+        if key in override:
+            return override[key]
+        try:
+            return rule["params"][key]
+        except KeyError:
+            raise KeyError(f"Profile {self.id!r} has no parameter {key!r} for rule {rule_id!r}") from None
+
+    def param(self, rule_id: str, key: str, form_id: str | None = None) -> Any:
+        """A threshold, taking the form's own value where the profile gives one."""
+        return self._entry(rule_id, key, form_id)["value"]
+
+    def param_source(self, rule_id: str, key: str, form_id: str | None = None) -> str:
+        return self._entry(rule_id, key, form_id)["source"]
+
+    def source(self, rule_id: str) -> str:
+        """The citation for a rule's parameters, e.g. "003, Appendix 8; profile southend"."""
+        rule = self.rules.get(rule_id, {})
+        return f"{rule['source']}; profile {self.id}" if rule.get("source") else f"profile {self.id}"
+
+
+def _freeze(value: Any) -> Any:
+    """Read-only copies all the way down: loaded profiles are cached and shared."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def list_profiles() -> list[str]:
+    return sorted(p.stem for p in POLICIES_DIR.glob("*.json"))
+
+
+@lru_cache(maxsize=None)
+def load_profile(name: str = DEFAULT_PROFILE) -> Policy:
+    known = list_profiles()
+    if not isinstance(name, str) or not _NAME.match(name) or name not in known:
+        raise ValueError(f"Unknown policy profile {name!r}: known profiles are {', '.join(known)}")
+    raw = json.loads((POLICIES_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    if raw.get("id") != name:
+        raise ValueError(f"Profile file {name}.json says its id is {raw.get('id')!r}")
+    return Policy.from_dict(raw)

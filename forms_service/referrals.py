@@ -1,0 +1,224 @@
+"""What can be done to a referral, shared by the web pages and the API.
+
+Each function checks the user's right to do it, changes the referral, records the audit event
+and commits, so both front doors behave the same.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app
+from marshmallow import ValidationError
+
+from . import storage
+from .audit import record
+from .formdefs import FormDef, deep_merge, dump_data, get_form
+from .models import Evidence, Referral, User, db, utcnow
+from .pack import EvidenceError, validate_evidence
+from .policies import load_profile
+from .register import Register, RegisterError, parse_register_csv, parse_register_json
+from .rules import Verdict, evaluate
+
+EDITABLE_STATUSES = ("draft", "returned")
+
+
+class ActionError(Exception):
+    """A request that cannot be carried out; `errors` maps field names to messages."""
+
+    def __init__(self, message: str, errors: dict | None = None, status: int = 422, rules: list | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+        self.status = status
+        self.rules = rules or []
+
+
+def form_of(referral: Referral) -> FormDef:
+    return get_form(referral.form_id)
+
+
+def _require_school_staff(user: User, referral: Referral | None = None) -> None:
+    if user.role not in ("office", "headteacher"):
+        raise ActionError("Only school staff can do this", status=403)
+    if referral is not None and referral.school_id != user.school_id:
+        raise ActionError("Not found", status=404)
+
+
+def _require_editable(referral: Referral) -> None:
+    if referral.status not in EDITABLE_STATUSES:
+        raise ActionError(f"This referral is {referral.status.replace('_', ' ')} and can no longer be changed",
+                          status=409)
+
+
+def validate_draft(form: FormDef, data: dict) -> dict:
+    """Types, formats and cross-field dates; required answers wait until submit."""
+    try:
+        return form.schema(complete=False).load(data)
+    except ValidationError as exc:
+        raise ActionError("Some answers need correcting", errors=exc.messages) from exc
+
+
+def parse_register(upload: dict | bytes | str | None, *, code_set: str | None = None,
+                   filename: str | None = None) -> dict | None:
+    """A register as given (CSV text/bytes or the JSON shape) to the stored JSON shape."""
+    if upload is None:
+        return None
+    try:
+        if isinstance(upload, (bytes, str)):
+            register = parse_register_csv(upload, code_set=code_set or "2024")
+        else:
+            register = parse_register_json(upload, code_set=code_set)
+    except RegisterError as exc:
+        raise ActionError("The register could not be read", errors={"register": exc.messages}) from exc
+    upns = {s.upn for s in register.sessions if s.upn}
+    if len(upns) > 1:
+        raise ActionError("The register holds marks for more than one pupil",
+                          errors={"register": [f"The file holds {len(upns)} different UPNs: upload one pupil's marks"]})
+    return {"code_set": register.code_set, "filename": filename,
+            "sessions": [{"date": s.date.isoformat(), "session": s.session, "code": s.code} for s in register.sessions]}
+
+
+def create(user: User, form_id: str, data: dict | None = None, register: dict | None = None) -> Referral:
+    _require_school_staff(user)
+    form = get_form(form_id)
+    if form is None or form.kind != "referral":
+        raise ActionError("Unknown form", errors={"form": [f"No referral form called {form_id!r}"]})
+    data = data or {}
+    loaded = validate_draft(form, data)
+    referral = Referral(form_id=form.id, school_id=user.school_id, la_id=user.school.la_id, status="draft",
+                        data=dump_data(form, loaded), register=register, created_by_id=user.id)
+    db.session.add(referral)
+    db.session.flush()
+    referral.reference = f"{form.reference_prefix}-{referral.created_at:%Y}-{referral.id:06d}"
+    record("created", user=user, referral=referral, detail={"form": form.id})
+    db.session.commit()
+    return referral
+
+
+def update(user: User, referral: Referral, patch: dict, *, register: dict | None | bool = False,
+           expected_version: int | None = None) -> Referral:
+    """Merge `patch` into the draft. `register=False` leaves the register alone; None removes it."""
+    _require_school_staff(user, referral)
+    _require_editable(referral)
+    if expected_version is not None and expected_version != referral.version:
+        raise ActionError("Someone else changed this referral since you opened it. Reload it and make your change again.",
+                          status=409)
+    form = form_of(referral)
+    merged = deep_merge(referral.data or {}, patch)
+    merged.pop("evidence", None)  # on a saved referral the evidence comes from the uploads
+    loaded = validate_draft(form, merged)
+    referral.data = dump_data(form, loaded)
+    changed = sorted(patch.keys())
+    if register is not False:
+        referral.register = register
+        changed.append("register")
+    record("updated", user=user, referral=referral, detail={"fields": changed})
+    db.session.commit()
+    return referral
+
+
+def attach_evidence(user: User, referral: Referral, kind: str, filename: str, data: bytes) -> Evidence:
+    _require_school_staff(user, referral)
+    _require_editable(referral)
+    form = form_of(referral)
+    if kind not in {e["kind"] for e in form.evidence}:
+        raise ActionError("Unknown kind of evidence", errors={"kind": [
+            "Choose one of: " + ", ".join(e["kind"] for e in form.evidence)]})
+    try:
+        content_type, safe_name = validate_evidence(filename, data, max_bytes=current_app.config["MAX_EVIDENCE_BYTES"])
+    except EvidenceError as exc:
+        raise ActionError(exc.message, errors={"file": [exc.message]}) from exc
+    key = storage.new_key("evidence")
+    digest = storage.put(key, data)
+    # One file per kind: a new upload replaces the earlier one (the file itself stays on disk
+    # until retention removes it, so an audit question about it can still be answered).
+    for old in [e for e in referral.evidence if e.kind == kind]:
+        db.session.delete(old)
+    evidence = Evidence(referral=referral, kind=kind, filename=safe_name, content_type=content_type,
+                        size=len(data), sha256=digest, storage_key=key, uploaded_by_id=user.id)
+    db.session.add(evidence)
+    record("evidence_uploaded", user=user, referral=referral,
+           detail={"kind": kind, "filename": safe_name, "sha256": digest, "size": len(data)})
+    db.session.commit()
+    return evidence
+
+
+def remove_evidence(user: User, referral: Referral, evidence_id: int) -> None:
+    _require_school_staff(user, referral)
+    _require_editable(referral)
+    evidence = next((e for e in referral.evidence if e.id == evidence_id), None)
+    if evidence is None:
+        raise ActionError("Not found", status=404)
+    db.session.delete(evidence)
+    record("evidence_removed", user=user, referral=referral, detail={"kind": evidence.kind})
+    db.session.commit()
+
+
+def working_data(referral: Referral) -> dict:
+    """The referral's data as the rules and documents read it (typed; evidence from uploads)."""
+    form = form_of(referral)
+    loaded = form.schema(complete=False).load(referral.data or {})
+    loaded["evidence"] = sorted({e.kind for e in referral.evidence})
+    loaded["school"] = {"name": referral.school.name}
+    return loaded
+
+
+def register_of(referral: Referral) -> Register | None:
+    return parse_register_json(referral.register) if referral.register else None
+
+
+def profile_name(referral: Referral) -> str:
+    la = referral.school.la
+    return la.policy_profile or current_app.config["POLICY_PROFILE"]
+
+
+def verdict(referral: Referral, *, today: dt.date | None = None, request_date: dt.date | None = None) -> Verdict:
+    """The rules on the referral as it stands. `request_date` measures from the day the request
+    actually goes (signing), whatever date was typed, so a late request cannot slip through."""
+    data = working_data(referral)
+    data.pop("school", None)
+    if request_date is not None:
+        data["referral_date"] = request_date
+    return evaluate(form_of(referral), data, register=register_of(referral),
+                    profile=load_profile(profile_name(referral)), today=today)
+
+
+def missing_answers(referral: Referral) -> dict:
+    """Per-field messages for answers still needed before submitting (empty when complete)."""
+    form = form_of(referral)
+    try:
+        form.schema(complete=True).load(referral.data or {})
+    except ValidationError as exc:
+        return exc.messages
+    return {}
+
+
+def submit(user: User, referral: Referral) -> Referral:
+    _require_school_staff(user, referral)
+    _require_editable(referral)
+    errors = missing_answers(referral)
+    result = verdict(referral)
+    if errors or not result.eligible:
+        blocking = [r.to_dict() for r in result.rules if r.status in ("fail", "missing")]
+        raise ActionError("This referral cannot be submitted yet", errors=errors, rules=blocking)
+    referral.status = "awaiting_signoff"
+    referral.submitted_at = utcnow()
+    referral.eligibility = result.to_dict()
+    record("submitted", user=user, referral=referral, detail={"eligible": True})
+    db.session.commit()
+    return referral
+
+
+def return_to_office(user: User, referral: Referral, reason: str) -> Referral:
+    """A headteacher sends a request back to the office for changes before signing."""
+    if user.role != "headteacher" or referral.school_id != user.school_id:
+        raise ActionError("Only the school's headteacher can do this", status=403)
+    if referral.status != "awaiting_signoff":
+        raise ActionError("Only a request awaiting sign-off can be sent back", status=409)
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 2000:
+        raise ActionError("Say what needs changing", errors={"reason": ["Enter what needs changing (up to 2000 characters)"]})
+    referral.status = "draft"
+    record("sent_back_by_head", user=user, referral=referral, detail={"reason": reason})
+    db.session.commit()
+    return referral

@@ -1,0 +1,136 @@
+"""Rules on attendance figures over a window of school weeks, and the absence band (advisory)."""
+from __future__ import annotations
+
+from ..formatting import academic_year_label, format_date, format_date_short
+from ..register import Window, academic_year, count_by_class, load_code_set, previous_school_weeks
+from .engine import ADVISORY, FAIL, MISSING, PASS, Facts, Outcome, rule
+
+
+def _span(window: Window | None, weeks: int, f: Facts) -> str:
+    if window is None:
+        return f"in the previous {weeks} school weeks"
+    return (f"in the {len(window.weeks)} school weeks from {format_date_short(window.start)} to "
+            f"{format_date_short(window.end)} ({f.measure_label})")
+
+
+def _window(f: Facts, weeks: int) -> Window | None:
+    if f.register is None or f.measure_date is None:
+        return None
+    return previous_school_weeks(f.register, f.measure_date, weeks)
+
+
+def _cannot_measure(f: Facts, source: str) -> Outcome | None:
+    """With a register, the rule needs a date to measure from and some school weeks before it."""
+    if f.register is None:
+        return None
+    if f.measure_date is None:
+        return Outcome(MISSING, f"{f.measure_label.capitalize()} is not given, so the register cannot be measured "
+                                "from it.", source)
+    if not previous_school_weeks(f.register, f.measure_date, 1).weeks:
+        return Outcome(MISSING, f"The register has no school weeks up to {format_date(f.measure_date)} "
+                                f"({f.measure_label}).", source)
+    return None
+
+
+@rule("unauthorised_sessions_threshold")
+def unauthorised_sessions_threshold(f: Facts) -> Outcome:
+    """At least [10] unauthorised sessions (G, N, O, U) in the previous [10] school weeks (national
+    threshold from 2024, 000 para 5; 003, Attendance Panels). A profile may make the bound strict
+    ("more than 10", 000 Stage 3)."""
+    rule_id = "unauthorised_sessions_threshold"
+    needed, weeks = f.param(rule_id, "sessions"), f.param(rule_id, "weeks")
+    inclusive = f.param(rule_id, "inclusive")
+    source = f.profile.source(rule_id)
+    if (early := _cannot_measure(f, source)) is not None:
+        return early
+    window = _window(f, weeks)
+    computed = count_by_class(window)["unauthorised"] if window is not None else None
+    figure = f.figure("unauthorised_sessions_10wk", computed)
+    if figure.value is None:
+        return Outcome(MISSING, f"The number of unauthorised sessions in the previous {weeks} school weeks is not "
+                                "given: enter it or upload the register marks.", source)
+    met = figure.value >= needed if inclusive else figure.value > needed
+    codes = ", ".join(load_code_set(f.register.code_set if f.register else "2024").codes_in("unauthorised"))
+    need = f"at least {needed} are needed" if inclusive else f"more than {needed} are needed"
+    noun = "unauthorised session" if figure.value == 1 else "unauthorised sessions"
+    reason = f"{figure.value} {noun} (codes {codes}) {_span(window, weeks, f)}, {figure.phrase()}; {need}."
+    details = {"needed": needed, "inclusive": inclusive, "weeks": weeks, "origin": figure.origin}
+    if window is not None:
+        details.update(window_start=window.start and window.start.isoformat(), window_end=window.end.isoformat(),
+                       school_weeks=len(window.weeks))
+        if not met and len(window.weeks) < weeks:
+            return Outcome(MISSING, f"{reason[:-1]}, but the register only covers {len(window.weeks)} of the "
+                                    f"{weeks} school weeks: upload marks going back further.", source, details)
+    return Outcome(PASS if met else FAIL, reason, source, details)
+
+
+@rule("attendance_in_window")
+def attendance_in_window(f: Facts) -> Outcome:
+    """Attendance at or below [90]% in the previous [10] school weeks (003, Fast Track; Attendance
+    Panels)."""
+    rule_id = "attendance_in_window"
+    max_pct, weeks = f.param(rule_id, "max_pct"), f.param(rule_id, "weeks")
+    source = f.profile.source(rule_id)
+    if (early := _cannot_measure(f, source)) is not None:
+        return early
+    window = _window(f, weeks)
+    counts = count_by_class(window) if window is not None else None
+    possible = attended = None
+    computed = None
+    if counts is not None:
+        possible = sum(counts.values()) - counts["not_counted"]
+        attended = counts["present"] + counts["approved_activity"]
+        computed = round(attended * 100 / possible, 1) if possible else None
+        if possible == 0:
+            return Outcome(MISSING, f"No possible sessions {_span(window, weeks, f)}, so attendance cannot be "
+                                    "worked out from the register.", source)
+    figure = f.figure("attendance_pct_10wk", computed, same=lambda typed, comp: round(typed, 1) == round(comp, 1))
+    if figure.value is None:
+        return Outcome(MISSING, f"Attendance over the previous {weeks} school weeks is not given: enter it or upload "
+                                "the register marks.", source)
+    details = {"max_pct": max_pct, "weeks": weeks, "origin": figure.origin}
+    if counts is not None:
+        met = attended * 100 <= max_pct * possible  # exact: 90% means 90%, whatever the rounding
+        shown = f"Attendance {figure.value:g}% ({attended} of {possible} possible sessions)"
+        details.update(possible=possible, attended=attended, school_weeks=len(window.weeks),
+                       window_start=window.start.isoformat(), window_end=window.end.isoformat())
+    else:
+        met = figure.value <= max_pct
+        shown = f"Attendance {figure.value:g}%"
+    reason = f"{shown} {_span(window, weeks, f)}, {figure.phrase(lambda v: f'{v:g}%')}; it must be {max_pct}% or less."
+    if window is not None and len(window.weeks) < weeks:
+        return Outcome(MISSING, f"{reason[:-1]}, but the register only covers {len(window.weeks)} of the {weeks} "
+                                "school weeks: upload marks going back further.", source, details)
+    return Outcome(PASS if met else FAIL, reason, source, details)
+
+
+PERSISTENT_PCT, SEVERE_PCT = 10, 50  # 001, 6.4: missing 10% or more; 50% or more
+
+
+@rule("absence_band")
+def absence_band(f: Facts) -> Outcome:
+    """Advisory: persistently (10%+) or severely (50%+) absent so far this academic year (001, 6.4)."""
+    source = "001, 6.4 (persistent and severe absence)"
+    on = f.measure_date or f.referral_date
+    if f.register is None:
+        return Outcome(ADVISORY, "Could not check the absence band: no register marks were uploaded.", source)
+    start, _ = academic_year(on)
+    year = academic_year_label(start.year)
+    sessions = [s for s in f.register.sessions if start <= s.date <= on]
+    counts = count_by_class(sessions, f.register.code_set)
+    possible = sum(counts.values()) - counts["not_counted"]
+    if possible == 0:
+        return Outcome(ADVISORY, f"Could not check the absence band: no possible sessions in {year} up to "
+                                 f"{format_date(on)}.", source)
+    missed = possible - counts["present"] - counts["approved_activity"]
+    pct = round(missed * 100 / possible, 1)
+    f.figures["absence_pct_year"] = pct
+    said = f"{pct:g}% of possible sessions missed ({missed} of {possible}) in {year} up to {format_date(on)}"
+    details = {"missed": missed, "possible": possible, "academic_year": year}
+    if missed * 100 >= SEVERE_PCT * possible:
+        return Outcome(ADVISORY, f"Severely absent: {said}. Severely absent pupils need intensive support from all "
+                                 "partners.", source, details)
+    if missed * 100 >= PERSISTENT_PCT * possible:
+        return Outcome(ADVISORY, f"Persistently absent: {said}. Make sure targeted support is in place.", source,
+                       details)
+    return Outcome(PASS, f"Neither persistently nor severely absent: {said}.", source, details)

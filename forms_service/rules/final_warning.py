@@ -1,0 +1,94 @@
+"""Rules on the Final Warning letter (003, Appendix 4): sent to every parent, still valid with an
+unauthorised absence since, and a fast-track referral not too soon after it."""
+from __future__ import annotations
+
+import datetime as dt
+
+from ..formatting import format_date
+from ..register import Register, school_days_after, school_weeks, week_of
+from .engine import FAIL, MISSING, PASS, Facts, Outcome, rule
+
+RULE_PARAMS = "final_warning"  # the profile keeps valid_weeks and gap_school_days together
+
+
+def _register_note(register: Register, on: dt.date) -> str:
+    last = register.sessions[-1].date if register.sessions else None
+    return f" (the register's marks run to {format_date(last)})" if last and last < on else ""
+
+
+@rule("final_warning_issued")
+def final_warning_issued(f: Facts) -> Outcome:
+    """`final_warning_date` is, by the data dictionary, when the warning was sent to all parents."""
+    source = "003, Fast Track to Attendance (Case meets criteria); Attendance Panels; Appendix 4"
+    sent, parents = f.date("final_warning_date"), f.items("parents")
+    if sent is None:
+        return Outcome(MISSING, "The date the Final Warning was sent to all parents and carers is not given.", source)
+    if not parents:
+        return Outcome(MISSING, "No parent or carer is named, so it cannot be seen who the Final Warning went to.",
+                       source)
+    if sent > f.referral_date:
+        return Outcome(FAIL, f"The Final Warning date ({format_date(sent)}) is after the date of this request "
+                             f"({format_date(f.referral_date)}).", source)
+    names = [p.get("name", "").strip() for p in parents if isinstance(p, dict)]
+    named = ", ".join(n for n in names if n) or f"{len(parents)} named"
+    who = "the parent or carer" if len(parents) == 1 else f"all {len(parents)} parents and carers"
+    return Outcome(PASS, f"The Final Warning was sent on {format_date(sent)} to {who} named ({named}).", source)
+
+
+@rule("final_warning_valid")
+def final_warning_valid(f: Facts) -> Outcome:
+    """Within its [10] school weeks at the request, with an unauthorised absence after it (003,
+    Sanctions: "Warning letters are valid for 10 school weeks"; a penalty notice follows "the first
+    unauthorised absence after the warning")."""
+    valid_weeks = f.param(RULE_PARAMS, "valid_weeks")
+    source = f.profile.source(RULE_PARAMS)
+    sent, on = f.date("final_warning_date"), f.referral_date
+    if sent is None:
+        return Outcome(MISSING, "The date of the Final Warning is not given.", source)
+    if f.register is None:
+        return Outcome(MISSING, f"Upload the register marks so the service can check the Final Warning is still "
+                                f"within its {valid_weeks} school weeks and that there has been an unauthorised "
+                                "absence since.", source)
+    if on < sent:
+        return Outcome(FAIL, f"The Final Warning date ({format_date(sent)}) is after the date of this request "
+                             f"({format_date(on)}).", source)
+    # School weeks after the warning: the first is the one with the first open day after it.
+    after = [s for s in f.register.sessions if sent < s.date <= on]
+    weeks = school_weeks(after)
+    valid = set(weeks[:valid_weeks])
+    details = {"school_weeks_since": len(weeks), "valid_weeks": valid_weeks}
+    if len(weeks) >= valid_weeks and on > (expiry := weeks[valid_weeks - 1] + dt.timedelta(days=6)):
+        return Outcome(FAIL, f"The Final Warning of {format_date(sent)} was valid for {valid_weeks} school weeks, to "
+                             f"{format_date(expiry)}; this request on {format_date(on)} is after that.", source, details)
+    unauthorised = [s for s in after if f.register.classify(s.code) == "unauthorised" and week_of(s.date) in valid]
+    if not unauthorised:
+        return Outcome(FAIL, f"No unauthorised absence has been recorded since the Final Warning of "
+                             f"{format_date(sent)} up to {format_date(on)}{_register_note(f.register, on)}: a penalty "
+                             "notice follows the first unauthorised absence after the warning.", source, details)
+    first = unauthorised[0]
+    details["first_unauthorised"] = first.date.isoformat()
+    return Outcome(PASS, f"The Final Warning of {format_date(sent)} is still valid (school week {len(weeks)} of "
+                         f"{valid_weeks}), and there has been unauthorised absence since: {len(unauthorised)} "
+                         f"session{'s' if len(unauthorised) > 1 else ''}, the first on {format_date(first.date)} "
+                         f"{first.session} (code {first.code}).", source, details)
+
+
+@rule("final_warning_gap")
+def final_warning_gap(f: Facts) -> Outcome:
+    """A fast-track referral at least [5] school days after the Final Warning (003, Fast Track, week 6)."""
+    gap = f.param(RULE_PARAMS, "gap_school_days")
+    source = f.profile.source(RULE_PARAMS)
+    sent, on = f.date("final_warning_date"), f.referral_date
+    if sent is None:
+        return Outcome(MISSING, "The date of the Final Warning is not given.", source)
+    if f.register is None:
+        return Outcome(MISSING, "Upload the register marks so the service can count the school days since the Final "
+                                "Warning.", source)
+    days = len(school_days_after(f.register, sent, until=on))
+    details = {"school_days_since": days, "needed": gap}
+    said = f"This request on {format_date(on)} is {days} school day{'s' if days != 1 else ''} after the Final " \
+           f"Warning of {format_date(sent)}"
+    if days >= gap:
+        return Outcome(PASS, f"{said}; at least {gap} are needed.", source, details)
+    return Outcome(FAIL, f"{said}{_register_note(f.register, on)}; it can only be made at least {gap} school days "
+                         "after the warning.", source, details)

@@ -1,0 +1,160 @@
+"""Penalty notice amounts and the limit on repeat notices. These are law, not LA policy, so they live
+here rather than in a profile; which regime applies follows the date of the notice (DESIGN.md
+section 2: documents state the amounts in force on their date)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from ..formatting import format_date, format_date_short, format_money
+from .engine import FAIL, MISSING, PASS, Facts, Outcome, rule
+
+
+@dataclass(frozen=True)
+class Payment:
+    within_days: int
+    pence: int
+
+
+@dataclass(frozen=True)
+class Regime:
+    name: str
+    in_force_from: dt.date | None
+    source: str
+    first: tuple[Payment, ...]  # a parent's first notice for this child in the period
+    repeat: tuple[Payment, ...]  # any later one
+    limit: int | None  # most notices to one parent for one child in a rolling `years`; None: no limit
+    years: int = 3
+
+
+# The Education (Penalty Notices) (England) (Amendment) Regulations 2024 (SI 2024/210), in force
+# 19 August 2024; 000, Stage 3A: first notice £80 within 21 days or £160 within 28; a second within
+# 3 years £160 within 28 days; no more than two within a rolling three years.
+REGIME_2024 = Regime(
+    name="2024", in_force_from=dt.date(2024, 8, 19),
+    source="The Education (Penalty Notices) (England) (Amendment) Regulations 2024; 000, Stage 3A",
+    first=(Payment(21, 8000), Payment(28, 16000)), repeat=(Payment(28, 16000),), limit=2)
+
+# Before 19 August 2024 (003, Following Penalty Notice issue: "£60 if paid up to the 21st day and
+# £120 if paid after the 21st day and up to the 28th day"); every notice the same, no national limit.
+REGIME_BEFORE_2024 = Regime(
+    name="before-2024", in_force_from=None,
+    source="003, Following Penalty Notice issue (The Education (Penalty Notices) (England) Regulations 2007, "
+           "as amended in 2013)",
+    first=(Payment(21, 6000), Payment(28, 12000)), repeat=(Payment(21, 6000), Payment(28, 12000)), limit=None)
+
+# Whether notices issued before 19 August 2024 count towards the two-in-three-years limit. The
+# amended regulation 4 bars a notice where two "have been issued to the parent in the previous three
+# years" and carves out no earlier notices (as LA codes quote it, e.g. West Northamptonshire's code
+# of conduct para 4). We could not read the DfE guidance's own statement on this: see the report
+# that came with this module. Until an LA says otherwise, earlier notices count.
+COUNT_NOTICES_BEFORE_2024 = True
+
+
+def regime_on(day: dt.date) -> Regime:
+    return REGIME_2024 if day >= REGIME_2024.in_force_from else REGIME_BEFORE_2024
+
+
+def window_start(on: dt.date, years: int = 3) -> dt.date:
+    """The first day of the `years` years ending with `on` (for 20 Jan 2026: 21 Jan 2023)."""
+    try:
+        earlier = on.replace(year=on.year - years)
+    except ValueError:  # 29 February: the period runs from 1 March
+        earlier = dt.date(on.year - years, 2, 28)
+    return earlier + dt.timedelta(days=1)
+
+
+def penalty_amounts(on: dt.date, earlier: int) -> tuple[Payment, ...]:
+    """What a notice issued on `on` costs, given the parent's earlier notices for this child in the
+    rolling period; empty when no further notice may be issued."""
+    regime = regime_on(on)
+    if regime.limit is not None and earlier >= regime.limit:
+        return ()
+    return regime.first if earlier == 0 else regime.repeat
+
+
+def describe_amounts(payments: tuple[Payment, ...]) -> str:
+    """"£80 if paid within 21 days, £160 within 28 days"."""
+    parts = [f"{format_money(p.pence)} {'if paid ' if i == 0 else ''}within {p.within_days} days"
+             for i, p in enumerate(payments)]
+    return ", ".join(parts)
+
+
+def same_person(a: str, b: str) -> bool:
+    """Names match ignoring case and spacing ("jane  SMITH" is "Jane Smith")."""
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+_ORDINAL = {1: "first", 2: "second", 3: "third"}
+
+
+@rule("penalty_notice_limit")
+def penalty_notice_limit(f: Facts) -> Outcome:
+    on = f.referral_date
+    regime = regime_on(on)
+    parents = f.items("parents")
+    if not parents:
+        return Outcome(MISSING, "No parent or carer is named for the Notice.", regime.source)
+    names = []
+    for i, parent in enumerate(parents, start=1):
+        name = parent.get("name") if isinstance(parent, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            return Outcome(MISSING, f"Parent or carer {i} has no name.", regime.source)
+        names.append(" ".join(name.split()))
+    notices = f.items("previous_penalty_notices")
+    if notices is None:
+        return Outcome(MISSING, "The form does not say whether a penalty notice has already been issued to a parent "
+                                "named here for this child (enter none if there were none).", regime.source)
+    for i, notice in enumerate(notices, start=1):
+        if not isinstance(notice, dict) or not isinstance(notice.get("parent_name"), str) \
+                or not notice["parent_name"].strip():
+            return Outcome(MISSING, f"Previous penalty notice {i} does not say which parent it was issued to.",
+                           regime.source)
+        if not isinstance(notice.get("issued_on"), dt.date):
+            return Outcome(MISSING, f"Previous penalty notice {i} has no date of issue.", regime.source)
+    notices = [{"parent_name": n["parent_name"], "issued_on": n["issued_on"].date()
+                if isinstance(n["issued_on"], dt.datetime) else n["issued_on"]} for n in notices]
+
+    start = window_start(on, regime.years)
+    in_window = [n for n in notices if start <= n["issued_on"] <= on
+                 and (COUNT_NOTICES_BEFORE_2024 or n["issued_on"] >= REGIME_2024.in_force_from)]
+    parts, rows, amounts, blocked, counted_old = [], [], [], False, False
+    for name in names:
+        dates = sorted(n["issued_on"] for n in in_window if same_person(n["parent_name"], name))
+        counted_old |= any(d < REGIME_2024.in_force_from for d in dates)
+        payments = penalty_amounts(on, len(dates))
+        allowed = bool(payments)
+        blocked |= not allowed
+        rows.append({"name": name, "earlier_notices": len(dates), "earlier_dates": [d.isoformat() for d in dates],
+                     "notice_number": len(dates) + 1, "allowed": allowed,
+                     "amounts": [{"within_days": p.within_days, "pence": p.pence} for p in payments]})
+        parts.append(_parent_sentence(name, dates, payments, regime, on))
+        # A flat list for documents ("Penalty notice amounts in force"): one line per parent and payment.
+        which = _ORDINAL.get(len(dates) + 1, "further") if regime.limit is not None else "this"
+        amounts += [{"label": f"{name}: {which} penalty notice, paid within {p.within_days} days", "pence": p.pence,
+                     "parent": name, "within_days": p.within_days} for p in payments]
+
+    unmatched = sorted({" ".join(n["parent_name"].split()) for n in notices
+                        if not any(same_person(n["parent_name"], name) for name in names)})
+    reason = ". ".join(parts) + "."
+    if counted_old and regime is REGIME_2024:
+        reason += " Notices issued before 19 August 2024 are counted."
+    if unmatched:
+        reason += f" Not matched to a parent named on this referral: {', '.join(unmatched)}."
+    details = {"regime": regime.name, "window_start": start.isoformat(), "window_end": on.isoformat(),
+               "parents": rows, "amounts": amounts, "unmatched": unmatched}
+    return Outcome(FAIL if blocked else PASS, reason, regime.source, details)
+
+
+def _parent_sentence(name: str, dates: list[dt.date], payments: tuple[Payment, ...], regime: Regime,
+                     on: dt.date) -> str:
+    earlier = len(dates)
+    listed = f" ({', '.join(format_date_short(d) for d in dates)})" if dates else ""
+    count = "no earlier notice" if earlier == 0 else f"{earlier} earlier notice{'s' if earlier > 1 else ''}"
+    head = f"{name}: {count} in the {regime.years} years to {format_date(on)}{listed}"
+    if not payments:
+        return (f"{head}; no more than {regime.limit} may be issued within a rolling {regime.years} years, so no "
+                "further notice can be issued: consider other action, such as prosecution")
+    if regime.limit is None:
+        return f"{head}; this notice would be {describe_amounts(payments)} (no national limit before 19 August 2024)"
+    return f"{head}, so this would be a {_ORDINAL[earlier + 1]} notice: {describe_amounts(payments)}"

@@ -1,0 +1,106 @@
+"""The headteacher's sign-off: render, freeze the pack, queue its delivery — or change nothing.
+
+Files are written first; then one transaction records the pack, its files, the outbox message
+and the status. If storage fails (disk full), the signature is not recorded and the head is told.
+"""
+from __future__ import annotations
+
+from flask import current_app
+
+from . import documents, storage
+from .audit import record
+from .formatting import format_date, local_today
+from .mail import new_message_id
+from .models import OutboxMessage, Pack, PackFile, Referral, User, db, utcnow
+from .pack import assemble
+from .referrals import ActionError, form_of, verdict, working_data
+
+
+def sign(user: User, referral: Referral, *, name: str, declaration: bool) -> Pack:
+    if user.role != "headteacher" or referral.school_id != user.school_id:
+        raise ActionError("Only the school's headteacher can sign this request", status=403)
+    if referral.status != "awaiting_signoff":
+        raise ActionError("Only a request awaiting sign-off can be signed", status=409)
+    errors = {}
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        errors["name"] = ["Enter your full name as your signature (up to 200 characters)"]
+    if declaration is not True:
+        errors["declaration"] = ["Confirm the declaration to sign the request"]
+    if errors:
+        raise ActionError("The request was not signed", errors=errors)
+
+    # The rules are checked again at the moment of signing: time passes (deadlines) between
+    # submitting and signing, and a referral the LA would return must not reach it.
+    signed_at = utcnow()
+    result = verdict(referral, request_date=local_today())
+    if not result.eligible:
+        raise ActionError("The request no longer meets the rules and cannot be signed",
+                          rules=[r.to_dict() for r in result.rules if r.status in ("fail", "missing")])
+
+    form = form_of(referral)
+    la = referral.school.la
+    version = len(referral.packs) + 1
+    signature = {"name": name, "role": "Head Teacher", "signed_at": signed_at, "school": referral.school.name}
+    rendered = documents.render_referral(referral, signature=signature, verdict=result.to_dict())
+    evidence = [{"kind": e.kind, "label": form.evidence_label(e.kind), "filename": e.filename,
+                 "content_type": e.content_type, "data": storage.get(e.storage_key)}
+                for e in sorted(referral.evidence, key=lambda e: [x["kind"] for x in form.evidence].index(e.kind))]
+    files = assemble(reference=referral.reference, form_id=form.id, form_title=form.title, version=version,
+                     signed={"name": name, "role": "Head Teacher", "at": signed_at, "school": referral.school.name},
+                     documents=rendered, evidence=evidence)
+
+    prefix = f"packs/{referral.reference}/v{version}"
+    stored = []
+    for spec in files:  # StorageError propagates: nothing has been recorded yet
+        key = f"{prefix}/{spec.name}"
+        storage.put(key, spec.data)
+        stored.append((spec, key))
+
+    manifest = next(spec for spec in files if spec.role == "manifest")
+    pack = Pack(referral=referral, version=version, signed_by_id=user.id, signed_name=name, signed_at=signed_at,
+                data=referral.data, verdict=result.to_dict(), manifest_sha256=manifest.sha256)
+    db.session.add(pack)
+    for position, (spec, key) in enumerate(stored):
+        db.session.add(PackFile(pack=pack, position=position, name=spec.name, role=spec.role,
+                                content_type=spec.content_type, size=len(spec.data), sha256=spec.sha256,
+                                storage_key=key))
+    referral.status = "signed"
+    referral.eligibility = result.to_dict()
+    db.session.flush()
+    db.session.add(OutboxMessage(
+        kind="la_pack", referral_id=referral.id, pack=pack, recipient=la.inbox_email,
+        subject=f"[{referral.reference}] {form.title} - {referral.school.name}",
+        body=email_body(referral, pack, files), message_id=new_message_id(_mail_domain()),
+    ))
+    record("signed", user=user, referral=referral,
+           detail={"version": version, "signed_name": name, "manifest_sha256": manifest.sha256})
+    record("delivery_queued", user=user, referral=referral, detail={"recipient": la.inbox_email})
+    db.session.commit()
+    return pack
+
+
+def _mail_domain() -> str:
+    return current_app.config["MAIL_FROM"].rpartition("@")[2] or "localhost"
+
+
+def email_body(referral: Referral, pack: Pack, files) -> str:
+    """Plain text, with no more personal data than the LA needs to file it: initials only."""
+    data = working_data(referral)
+    pupil = data.get("pupil", {})
+    initials = "".join(f"{(pupil.get(k) or '?')[0].upper()}." for k in ("first_name", "last_name"))
+    form = form_of(referral)
+    lines = [
+        f"Reference: {referral.reference} (version {pack.version})",
+        f"Form: {form.title} ({form.source})",
+        f"School: {referral.school.name}",
+        f"Pupil: {initials}",
+        f"Signed by: {pack.signed_name}, Head Teacher, on {format_date(pack.signed_at.date())}",
+        "",
+        "Attached:",
+        *[f"- {spec.name}" for spec in files],
+        "",
+        "The manifest lists the SHA-256 of every file, so you can check that nothing has changed.",
+        "This message was sent by the attendance legal-intervention forms service.",
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,20 @@
+"""The web pages (GOV.UK Design System patterns), one blueprint per area."""
+from __future__ import annotations
+
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+
+
+def init_app(app) -> None:
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    from . import auth_views, home, la, referrals, signoff
+
+    csrf.init_app(app)
+    WTFormsHelpers(app)
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(referrals.bp)
+    app.register_blueprint(signoff.bp)
+    app.register_blueprint(la.bp)

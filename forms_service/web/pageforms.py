@@ -1,0 +1,175 @@
+"""WTForms question pages generated from a form's declaration (forms_service.formdefs).
+
+The page only collects answers; the declaration's marshmallow schema is what validates them, so
+the web and the API accept exactly the same data and say the same things about it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (GovCharacterCount, GovDateInput, GovRadioInput, GovSubmitInput,
+                                                GovTextInput)
+from wtforms import Field, FieldList, Form, FormField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms.fields import DateField
+
+from ..formdefs import FieldDef, PageDef, get_path, set_path
+
+
+class GovDateField(DateField):
+    """Day, month and year inputs. A crafted POST with missing parts gets a form error, not a 500
+    (govuk-frontend-wtf's widget unpacks exactly three values: DESIGN.md §8)."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format="%d %m %Y", widget=GovDateInput(), **kwargs)
+
+    def process_formdata(self, valuelist):
+        parts = [str(v).strip() for v in valuelist][:3]
+        self.raw_data = parts + [""] * (3 - len(parts))
+        self.data = None
+        if not any(self.raw_data):
+            return
+        day, month, year = self.raw_data
+        if not all(self.raw_data):
+            raise ValueError(f"{self.label.text} must include a day, month and year")
+        if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:
+            raise ValueError(f"{self.label.text} must be a real date, with a 4-digit year")
+        try:
+            self.data = dt.date(int(year), int(month), int(day))
+        except ValueError:
+            raise ValueError(f"{self.label.text} must be a real date") from None
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def _wt_field(f: FieldDef) -> Field:
+    kwargs = {"description": f.hint or ""}
+    if f.type == "text":
+        return StringField(f.label, widget=GovTextInput(), **kwargs)
+    if f.type == "textarea":
+        return TextAreaField(f.label, widget=GovCharacterCount(), **kwargs)
+    if f.type == "integer":
+        # Collected as text and validated by the schema: a typo keeps what was typed on the page.
+        return StringField(f.label, widget=GovTextInput(), **kwargs)
+    if f.type == "date":
+        return GovDateField(f.label, **kwargs)
+    if f.type == "boolean":
+        return RadioField(f.label, choices=YES_NO, widget=GovRadioInput(), validate_choice=False, **kwargs)
+    if f.type == "list":
+        item_form = type(f"{f.html_name}_item", (Form,), {i.html_name: _wt_field(i) for i in f.item_fields})
+        return FieldList(FormField(item_form), label=f.label, min_entries=0,
+                         max_entries=f.options.get("max_items", 50))
+    raise ValueError(f"unknown field type {f.type}")
+
+
+def page_form_class(form_id: str, page: PageDef) -> type[FlaskForm]:
+    attrs = {f.html_name: _wt_field(f) for f in page.fields}
+    attrs["submit"] = SubmitField("Save and continue", widget=GovSubmitInput())
+    return type(f"{form_id}-{page.id}", (FlaskForm,), attrs)
+
+
+# --- between the page and the stored data -----------------------------------------------------
+
+def _to_form_value(f: FieldDef, value):
+    if value is None:
+        return None
+    if f.type == "date" and isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    if f.type == "boolean":
+        return "yes" if value else "no"
+    if f.type == "integer":
+        return str(value)
+    if f.type == "list":
+        return [{i.html_name: _to_form_value(i, (item or {}).get(i.name)) for i in f.item_fields} for item in value]
+    return value
+
+
+def form_initial(page: PageDef, data: dict) -> dict:
+    return {f.html_name: _to_form_value(f, get_path(data, f.name)) for f in page.fields}
+
+
+def _from_form_value(f: FieldDef, field: Field):
+    if f.type == "list":
+        items = []
+        for entry in field.entries:
+            item = {}
+            for i in f.item_fields:
+                value = _from_form_value(i, entry.form[i.html_name])
+                if value not in (None, ""):
+                    item[i.name] = value
+            if item:  # an entirely empty block is an unused "add another", not an answer
+                items.append(item)
+        return items
+    if f.type == "date":
+        if field.data is None and any(field.raw_data or []):
+            # Unparseable: keep what was typed so the schema reports it against this field.
+            return "-".join(reversed(field.raw_data))
+        return field.data.isoformat() if field.data else None
+    if f.type == "boolean":
+        return {"yes": True, "no": False}.get(field.data)
+    if f.type == "integer":
+        text = (field.data or "").strip().replace(",", "")
+        if not text:
+            return None
+        return int(text) if text.lstrip("-").isdigit() else text
+    return field.data.strip() if isinstance(field.data, str) else field.data
+
+
+def page_patch(page: PageDef, form: FlaskForm) -> dict:
+    """The page's answers as a patch of the referral data (absent answers clear the field)."""
+    patch: dict = {}
+    for f in page.fields:
+        value = _from_form_value(f, form[f.html_name])
+        parts = f.name.split(".")
+        node = patch
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value if value not in ("", []) or f.type == "list" else None
+    return patch
+
+
+def error_for(errors: dict, f: FieldDef) -> list[str]:
+    node = errors
+    for part in f.path:
+        if not isinstance(node, dict) or part not in node:
+            return []
+        node = node[part]
+    return node if isinstance(node, list) and all(isinstance(m, str) for m in node) else []
+
+
+def apply_schema_errors(page: PageDef, form: FlaskForm, errors: dict) -> bool:
+    """Puts the schema's messages on the page's fields; True when this page has any."""
+    found = False
+    for f in page.fields:
+        field = form[f.html_name]
+        if f.type == "list":
+            node = errors
+            for part in f.path:
+                node = node.get(part, {}) if isinstance(node, dict) else {}
+            if isinstance(node, list):
+                field.errors = list(node)
+                found = found or bool(node)
+            elif isinstance(node, dict):
+                for index, item_errors in node.items():
+                    if not isinstance(index, int) or index >= len(field.entries):
+                        continue
+                    entry = field.entries[index].form
+                    for i in f.item_fields:
+                        messages = item_errors.get(i.name) if isinstance(item_errors, dict) else None
+                        if messages:
+                            entry[i.html_name].errors = list(messages)
+                            found = True
+            continue
+        messages = error_for(errors, f)
+        if messages:
+            field.errors = list(field.errors) + [m for m in messages if m not in field.errors]
+            found = True
+    return found
+
+
+def set_in(data: dict, name: str, value) -> None:
+    set_path(data, name, value)

@@ -1,0 +1,341 @@
+"""School office pages: start a referral, answer its question pages, upload the register and
+evidence, check answers against the rules, and submit for the headteacher's sign-off."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovSubmitInput
+from wtforms import FileField, RadioField, SubmitField
+
+from .. import documents, referrals as actions, storage
+from ..audit import record
+from ..auth import get_visible_referral, require_roles, visible_referrals
+from ..delivery import delivery_status
+from ..formdefs import get_path, load_forms
+from ..models import AuditEvent, Referral, db
+from ..storage import StorageError
+from .pageforms import apply_schema_errors, form_initial, page_form_class, page_patch
+
+bp = Blueprint("referrals", __name__, url_prefix="/referrals")
+SCHOOL = ("office", "headteacher")
+
+
+def _referral(referral_id: int) -> Referral:
+    return get_visible_referral(current_user.user, referral_id)
+
+
+def _editable_or_redirect(referral: Referral):
+    if referral.status not in actions.EDITABLE_STATUSES:
+        flash("This referral has been submitted and can no longer be changed.", "info")
+        return redirect(url_for("referrals.show", referral_id=referral.id))
+    return None
+
+
+@bp.get("/")
+@require_roles(*SCHOOL)
+def index():
+    rows = db.session.scalars(visible_referrals(current_user.user).order_by(Referral.updated_at.desc())).all()
+    return render_template("referrals/index.html", title="Referrals", referrals=rows,
+                           forms=[f for f in load_forms().values() if f.kind == "referral"])
+
+
+class StartForm(FlaskForm):
+    submit = SubmitField("Start now", widget=GovSubmitInput())
+
+
+@bp.route("/new/<form_id>", methods=["GET", "POST"])
+@require_roles(*SCHOOL)
+def new(form_id: str):
+    form_def = load_forms().get(form_id)
+    if form_def is None or form_def.kind != "referral":
+        abort(404)
+    start = StartForm()
+    if start.validate_on_submit():
+        referral = actions.create(current_user.user, form_id)
+        return redirect(url_for("referrals.page", referral_id=referral.id, page_id=form_def.pages[0].id))
+    return render_template("referrals/start.html", title=form_def.title, form_def=form_def, form=start)
+
+
+def _next_url(referral: Referral, page_id: str) -> str:
+    form_def = actions.form_of(referral)
+    ids = [p.id for p in form_def.pages]
+    index = ids.index(page_id)
+    if index + 1 < len(ids):
+        return url_for("referrals.page", referral_id=referral.id, page_id=ids[index + 1])
+    return url_for("referrals.register", referral_id=referral.id)
+
+
+@bp.route("/<int:referral_id>/pages/<page_id>", methods=["GET", "POST"])
+@require_roles(*SCHOOL)
+def page(referral_id: int, page_id: str):
+    referral = _referral(referral_id)
+    if (stop := _editable_or_redirect(referral)) is not None:
+        return stop
+    form_def = actions.form_of(referral)
+    page_def = form_def.page(page_id)
+    if page_def is None:
+        abort(404)
+    form_class = page_form_class(form_def.id, page_def)
+    if request.method == "GET":
+        initial = form_initial(page_def, referral.data or {})
+        if page_def.id == "leave" and not get_path(referral.data or {}, "referral_date"):
+            import datetime as dt
+            initial["referral_date"] = dt.date.today()
+        form = form_class(data=initial)
+        for f in page_def.fields:  # an empty list page starts with one blank block to fill in
+            if f.type == "list" and f.options.get("min_items", 0) > 0 and not form[f.html_name].entries:
+                form[f.html_name].append_entry()
+        return _render_page(referral, form_def, page_def, form)
+
+    form = form_class()
+    form.validate()  # CSRF and date parsing; the declaration's schema judges the answers
+    if "csrf_token" in form.errors:
+        abort(400, "Your session has expired. Reload the page and try again.")
+    # "Add another" / "Remove" buttons re-show the page with the answers kept.
+    for f in page_def.fields:
+        if f.type != "list":
+            continue
+        entries = form[f.html_name]
+        if f"add-{f.html_name}" in request.form:
+            if len(entries.entries) < f.options.get("max_items", 50):
+                entries.append_entry()
+            _save_quietly(referral, page_def, form)
+            return _render_page(referral, form_def, page_def, form, focus=f"{f.html_name}-{len(entries.entries) - 1}")
+        for i in range(len(entries.entries)):
+            if f"remove-{f.html_name}-{i}" in request.form:
+                del entries.entries[i]
+                entries.last_index = len(entries.entries) - 1
+                _save_quietly(referral, page_def, form)
+                return _render_page(referral, form_def, page_def, form)
+
+    patch = page_patch(page_def, form)
+    date_errors = {name: errs for name, errs in form.errors.items() if name != "csrf_token"}
+    try:
+        actions.update(current_user.user, referral, patch,
+                       expected_version=request.form.get("version", type=int))
+    except actions.ActionError as exc:
+        if exc.status == 409:
+            flash(exc.message, "info")
+            return redirect(url_for("referrals.page", referral_id=referral.id, page_id=page_id))
+        apply_schema_errors(page_def, form, exc.errors)
+        return _render_page(referral, form_def, page_def, form), 422
+    if date_errors:
+        return _render_page(referral, form_def, page_def, form), 422
+    if request.form.get("then") == "later":
+        flash("Your answers have been saved. You can come back to this request at any time.", "success")
+        return redirect(url_for("referrals.show", referral_id=referral.id))
+    return redirect(_next_url(referral, page_id))
+
+
+def _save_quietly(referral: Referral, page_def, form) -> None:
+    """Keep what has been typed when the page is re-shown for add/remove (if it is valid so far)."""
+    try:
+        actions.update(current_user.user, referral, page_patch(page_def, form))
+    except actions.ActionError:
+        db.session.rollback()
+
+
+def _render_page(referral, form_def, page_def, form, focus: str | None = None):
+    ids = [p.id for p in form_def.pages]
+    index = ids.index(page_def.id)
+    back = (url_for("referrals.page", referral_id=referral.id, page_id=ids[index - 1]) if index
+            else url_for("referrals.show", referral_id=referral.id))
+    return render_template("referrals/page.html", title=page_def.title, referral=referral, form_def=form_def,
+                           page=page_def, form=form, back=back, focus=focus,
+                           step=index + 1, steps=len(ids) + 3)
+
+
+class CsrfOnlyForm(FlaskForm):
+    """For buttons that act without other answers (remove a file): the CSRF check only."""
+
+
+class RegisterForm(FlaskForm):
+    file = FileField("Upload a CSV file of the pupil's register marks", widget=GovFileInput(),
+                     description="Columns date, session and code (and optionally upn), with ISO dates, "
+                                 "for example 2026-03-02,AM,G. Most MIS systems can export this.")
+    code_set = RadioField("Which attendance codes does the file use?", widget=GovRadioInput(),
+                          choices=[("2024", "The codes in use since 19 August 2024"),
+                                   ("2006", "The older codes (before August 2024)")], default="2024")
+    submit = SubmitField("Upload register", widget=GovSubmitInput())
+
+
+@bp.route("/<int:referral_id>/register", methods=["GET", "POST"])
+@require_roles(*SCHOOL)
+def register(referral_id: int):
+    referral = _referral(referral_id)
+    if (stop := _editable_or_redirect(referral)) is not None:
+        return stop
+    form = RegisterForm()
+    if request.method == "POST" and "remove" in request.form:
+        if CsrfOnlyForm().validate_on_submit():
+            actions.update(current_user.user, referral, {}, register=None)
+            flash("The register marks have been removed.", "success")
+        return redirect(url_for("referrals.register", referral_id=referral.id))
+    if form.validate_on_submit():
+        upload = request.files.get("file")
+        if not upload or not upload.filename:
+            form.file.errors = ["Select a CSV file"]
+        else:
+            data = upload.read()
+            try:
+                stored = actions.parse_register(data, code_set=form.code_set.data, filename=upload.filename[:120])
+                actions.update(current_user.user, referral, {}, register=stored)
+            except actions.ActionError as exc:
+                form.file.errors = _register_messages(exc)
+            else:
+                flash(f"{len(stored['sessions'])} register marks uploaded.", "success")
+                return redirect(url_for("referrals.evidence", referral_id=referral.id))
+        return render_template("referrals/register.html", title="Register marks", referral=referral, form=form), 422
+    return render_template("referrals/register.html", title="Register marks", referral=referral, form=form)
+
+
+def _register_messages(exc: actions.ActionError) -> list[str]:
+    messages = exc.errors.get("register") or [exc.message]
+    out = []
+    for m in messages:
+        out.append(m["message"] if isinstance(m, dict) else str(m))
+    return out[:20]
+
+
+class EvidenceForm(FlaskForm):
+    kind = RadioField("What is this document?", widget=GovRadioInput(), validate_choice=True,
+                      choices=[])
+    file = FileField("Upload a file", widget=GovFileInput(), description="PDF, JPG or PNG, smaller than 10 MB")
+    submit = SubmitField("Upload", widget=GovSubmitInput())
+
+
+@bp.route("/<int:referral_id>/evidence", methods=["GET", "POST"])
+@require_roles(*SCHOOL)
+def evidence(referral_id: int):
+    referral = _referral(referral_id)
+    if (stop := _editable_or_redirect(referral)) is not None:
+        return stop
+    form_def = actions.form_of(referral)
+    form = EvidenceForm()
+    form.kind.choices = [(e["kind"], e["label"]) for e in form_def.evidence]
+    status = 200
+    if request.method == "POST" and request.form.get("remove"):
+        if CsrfOnlyForm().validate_on_submit():
+            try:
+                actions.remove_evidence(current_user.user, referral, int(request.form["remove"]))
+            except (actions.ActionError, ValueError):
+                abort(404)
+            flash("The file has been removed.", "success")
+        return redirect(url_for("referrals.evidence", referral_id=referral.id))
+    if request.method == "POST":
+        if form.validate_on_submit():
+            upload = request.files.get("file")
+            if not upload or not upload.filename:
+                form.file.errors = ["Select a file to upload"]
+            else:
+                try:
+                    actions.attach_evidence(current_user.user, referral, form.kind.data, upload.filename, upload.read())
+                except actions.ActionError as exc:
+                    form.file.errors = exc.errors.get("file") or exc.errors.get("kind") or [exc.message]
+                except StorageError:
+                    form.file.errors = ["The file could not be saved. Try again later."]
+                else:
+                    flash("File uploaded.", "success")
+                    return redirect(url_for("referrals.evidence", referral_id=referral.id))
+        elif not form.kind.data:
+            form.kind.errors = ["Select what the document is"]
+        status = 422
+    return render_template("referrals/evidence.html", title="Evidence to enclose", referral=referral,
+                           form_def=form_def, form=form), status
+
+
+class SubmitForm(FlaskForm):
+    submit = SubmitField("Submit for headteacher sign-off", widget=GovSubmitInput())
+
+
+@bp.get("/<int:referral_id>/check")
+@require_roles(*SCHOOL)
+def check(referral_id: int):
+    referral = _referral(referral_id)
+    return _check_page(referral)
+
+
+def _check_page(referral: Referral, status: int = 200):
+    form_def = actions.form_of(referral)
+    result = actions.verdict(referral)
+    missing = actions.missing_answers(referral)
+    return render_template("referrals/check.html", title="Check your answers", referral=referral,
+                           form_def=form_def, verdict=result.to_dict(), missing=missing,
+                           rows=_answer_rows(referral), form=SubmitForm(),
+                           editable=referral.status in actions.EDITABLE_STATUSES), status
+
+
+def _answer_rows(referral: Referral) -> list[dict]:
+    """Check-your-answers rows: every declared field, grouped by page, with a change link."""
+    from .answers import answer_rows
+    return answer_rows(referral)
+
+
+@bp.post("/<int:referral_id>/submit")
+@require_roles(*SCHOOL)
+def submit(referral_id: int):
+    referral = _referral(referral_id)
+    form = SubmitForm()
+    if not form.validate_on_submit():
+        abort(400, "Your session has expired. Reload the page and try again.")
+    try:
+        actions.submit(current_user.user, referral)
+    except actions.ActionError as exc:
+        if exc.status != 422:
+            flash(exc.message, "info")
+            return redirect(url_for("referrals.show", referral_id=referral.id))
+        return _check_page(referral, 422)
+    flash(f"{referral.reference} has been sent to the headteacher for sign-off.", "success")
+    return redirect(url_for("referrals.show", referral_id=referral.id))
+
+
+@bp.get("/<int:referral_id>")
+@require_roles(*SCHOOL)
+def show(referral_id: int):
+    referral = _referral(referral_id)
+    events = db.session.scalars(db.select(AuditEvent).filter_by(referral_id=referral.id)
+                                .order_by(AuditEvent.id)).all()
+    return render_template("referrals/show.html", title=f"Referral {referral.reference}", referral=referral,
+                           form_def=actions.form_of(referral), delivery=delivery_status(referral), events=events,
+                           rows=_answer_rows(referral))
+
+
+@bp.get("/<int:referral_id>/preview")
+def preview(referral_id: int):
+    referral = _viewer_referral(referral_id)
+    return Response(documents.preview_html(referral, actions.verdict(referral).to_dict()), mimetype="text/html",
+                    headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+
+
+@bp.get("/<int:referral_id>/preview.pdf")
+def preview_pdf(referral_id: int):
+    referral = _viewer_referral(referral_id)
+    pdf = documents.preview_pdf(referral, actions.verdict(referral).to_dict())
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{referral.reference}-draft.pdf"'})
+
+
+def _viewer_referral(referral_id: int) -> Referral:
+    if not current_user.is_authenticated:
+        abort(401)
+    if current_user.role not in SCHOOL:
+        abort(403)
+    return _referral(referral_id)
+
+
+@bp.get("/<int:referral_id>/evidence/<int:evidence_id>")
+@require_roles(*SCHOOL)
+def evidence_file(referral_id: int, evidence_id: int):
+    referral = _referral(referral_id)
+    item = next((e for e in referral.evidence if e.id == evidence_id), None)
+    if item is None:
+        abort(404)
+    record("evidence_viewed", user=current_user.user, referral=referral, detail={"kind": item.kind})
+    db.session.commit()
+    return Response(storage.get(item.storage_key), mimetype=item.content_type,
+                    headers={"Content-Disposition": f'attachment; filename="evidence-{item.kind}{_ext(item.content_type)}"'})
+
+
+def _ext(content_type: str) -> str:
+    return {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}.get(content_type, "")

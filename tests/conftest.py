@@ -1,0 +1,105 @@
+"""Shared fixtures: a real database (SQLite, and PostgreSQL where reachable), real storage."""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from forms_service import create_app
+from forms_service.accounts import create_demo_data
+from forms_service.database import upgrade
+from forms_service.models import Base, db
+
+PASSWORD = "correct horse battery staple"
+LA_INBOX = "legal-interventions@la.test"
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_reachable() -> bool:
+    try:
+        engine = create_engine(POSTGRES_ADMIN_URL, connect_args={"connect_timeout": 2})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory):
+    """Migrate one SQLite file once; each test gets a copy (fast, and it runs the real migrations)."""
+    path = tmp_path_factory.mktemp("db") / "template.sqlite3"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "STORAGE_DIR": str(path.parent)})
+    upgrade(app)
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres():
+    if not _postgres_reachable():
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required (REQUIRE_POSTGRES=1) but {POSTGRES_ADMIN_URL} is unreachable")
+        pytest.skip("PostgreSQL not reachable; set TEST_POSTGRES_URL")
+    name = f"forms_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    upgrade(app)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def database_url(request, backend, tmp_path):
+    if backend == "sqlite":
+        template = request.getfixturevalue("migrated_sqlite")
+        path = tmp_path / "forms.sqlite3"
+        shutil.copy(template, path)
+        yield f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("migrated_postgres")
+        yield url
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "STORAGE_DIR": str(tmp_path / "storage"),
+        "SECRET_KEY": "test-secret",
+        "LA_INBOX": LA_INBOX,
+        "SMTP_URL": "smtp://127.0.0.1:1",  # nothing listens: tests that send start their own server
+    })
+    with app.app_context():
+        create_demo_data(PASSWORD, LA_INBOX)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

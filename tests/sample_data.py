@@ -1,0 +1,92 @@
+"""A realistic, complete referral for 003, Appendix 8 (penalty notice for leave in term time).
+
+A Year 8 pupil (2025/26) taken on a week's holiday, Monday 9 to Friday 13 March 2026: 5 days,
+10 sessions of code G; back at school on Monday 16 March; the request made 24 March 2026, within
+the 4 weeks the form allows. Two parents, the father at a different address. Nothing here contains
+the digits "49", which the hostile-input test looks for.
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from pathlib import Path
+
+FORM_PATH = Path(__file__).resolve().parent.parent / "schemas" / "forms" / "penalty-notice-leave.json"
+
+REFERRAL_DATA = {
+    "pupil": {
+        "first_name": "Oliver",
+        "last_name": "Bennett",
+        "date_of_birth": dt.date(2013, 1, 14),
+        "upn": "K820500112237",
+        "year_group": "Year 8",
+        "address": "17 Marlowe Road\nWestcliff-on-Sea\nSS0 7QT",
+        "looked_after": False,
+    },
+    "parents": [
+        {
+            "name": "Sarah Bennett",
+            "date_of_birth": dt.date(1984, 6, 3),
+            "address": "",  # lives with Oliver
+            "relationship": "mother",
+        },
+        {
+            "name": "Daniel Bennett",
+            "date_of_birth": dt.date(1981, 11, 22),
+            "address": "Flat 2, 88 Hamlet Court Road\nWestcliff-on-Sea\nSS0 7LX",
+            "relationship": "father",
+        },
+    ],
+    "referral_date": dt.date(2026, 3, 24),
+    "leave": {
+        "start_date": dt.date(2026, 3, 9),
+        "end_date": dt.date(2026, 3, 13),
+        "return_date": dt.date(2026, 3, 16),
+    },
+    "previous_penalty_notices": [],
+    "policies_confirmed": True,
+    "figures": {"leave_sessions": 10},
+}
+
+SCHOOL = {"name": "Westcliff Park Academy"}
+LA = {"name": "Demo Borough Council", "inbox": "legal-interventions@la.invalid"}
+REFERENCE = "PNL-2026-000137"
+
+SIGNATURE = {
+    "name": "Mrs Amara Okafor",
+    # 24 March 2026 is before British Summer Time starts (29 March): 14:05 UTC is 2:05pm.
+    "signed_at": dt.datetime(2026, 3, 24, 14, 5, tzinfo=dt.timezone.utc),
+    "role": "Head Teacher",
+}
+
+EVIDENCE = [
+    {"kind": "leave_request", "filename": "Bennett leave request 12-01-2026.pdf"},
+    {"kind": "warning_letter", "filename": "Warning letter Mr and Mrs Bennett 20-01-2026.pdf"},
+]
+
+VERDICT = {
+    "eligible": True,
+    "rules": [
+        {"id": "leave_sessions_minimum", "status": "pass",
+         "reason": "10 sessions of leave (code G) this academic year; at least 6 needed.",
+         "source": "003, Unauthorised Leave During Term Time"},
+        {"id": "penalty_notice_limit", "status": "pass",
+         "reason": "No penalty notice issued to these parents for Oliver in the last 3 years.",
+         "source": "The Education (Penalty Notices) (England) Regulations 2024",
+         "details": {"amounts": [
+             {"label": "First penalty notice, paid within 21 days", "pence": 8000},
+             {"label": "First penalty notice, paid within 28 days", "pence": 16000},
+         ]}},
+    ],
+    "figures": {"leave_sessions": 10},
+}
+
+
+def load_form() -> dict:
+    return json.loads(FORM_PATH.read_text(encoding="utf-8"))
+
+
+def referral_data() -> dict:
+    """A fresh deep copy, so a test can change it freely."""
+    return copy.deepcopy(REFERRAL_DATA)
