@@ -12,7 +12,7 @@ from .audit import record
 from .formatting import format_date, local_today
 from .mail import new_message_id
 from .models import OutboxMessage, Pack, PackFile, Referral, User, db, utcnow
-from .pack import assemble
+from .pack import EvidenceError, assemble
 from .referrals import ActionError, form_of, verdict, working_data
 
 
@@ -46,9 +46,13 @@ def sign(user: User, referral: Referral, *, name: str, declaration: bool) -> Pac
     evidence = [{"kind": e.kind, "label": form.evidence_label(e.kind), "filename": e.filename,
                  "content_type": e.content_type, "data": storage.get(e.storage_key)}
                 for e in sorted(referral.evidence, key=lambda e: [x["kind"] for x in form.evidence].index(e.kind))]
-    files = assemble(reference=referral.reference, form_id=form.id, form_title=form.title, version=version,
-                     signed={"name": name, "role": "Head Teacher", "at": signed_at, "school": referral.school.name},
-                     documents=rendered, evidence=evidence)
+    try:
+        files = assemble(reference=referral.reference, form_id=form.id, form_title=form.title, version=version,
+                         signed={"name": name, "role": "Head Teacher", "at": signed_at, "school": referral.school.name},
+                         documents=rendered, evidence=evidence)
+    except EvidenceError as exc:
+        raise ActionError(f"An evidence file cannot go into the pack: {exc.message}. Ask the office to upload it again.",
+                          errors={"evidence": [exc.message]}) from exc
 
     prefix = f"packs/{referral.reference}/v{version}"
     stored = []

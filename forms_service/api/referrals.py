@@ -1,7 +1,7 @@
 """Referrals through the API: create, read, change, evidence, submit, sign, documents, audit."""
 from __future__ import annotations
 
-from flask import Response, abort, request
+from flask import Response, abort, jsonify, request
 from flask_smorest import Blueprint
 
 from .guard import authenticate
@@ -15,7 +15,7 @@ from ..models import AuditEvent, Referral as ReferralRow, db
 from ..signing import sign as sign_referral
 from ..storage import StorageError
 from .catalogue import unprocessable
-from .schemas import (AuditEvent as AuditSchema, DocumentFile, Referral, ReferralCreate, ReferralPatch,
+from .schemas import (AuditEvent as AuditSchema, Delivery, DocumentFile, Referral, ReferralCreate, ReferralPatch,
                       SignRequest)
 
 blp = Blueprint("api_referrals", __name__, description="Referrals")
@@ -24,8 +24,15 @@ blp.before_request(authenticate)
 
 def _out(referral: ReferralRow) -> dict:
     body = Referral().dump(referral)
-    body["delivery"] = delivery_status(referral)
+    delivery = delivery_status(referral)
+    body["delivery"] = Delivery().dump(delivery) if delivery else None
     return body
+
+
+def _reply(body: dict, status: int = 200):
+    # Already dumped by `_out`: a Response stops flask-smorest dumping it a second time through the
+    # Referral schema (which reads model attributes), while the schema still documents the shape.
+    return jsonify(body), status
 
 
 def _failure(exc: actions.ActionError):
@@ -62,7 +69,7 @@ def create(body):
         return _failure(exc)
     out = _out(referral)
     out["eligibility"] = actions.verdict(referral).to_dict()
-    return out, 201
+    return _reply(out, 201)
 
 
 @blp.route("/referrals/<int:referral_id>", methods=["GET"])
@@ -72,7 +79,7 @@ def read(referral_id: int):
     out = _out(referral)
     if referral.status in actions.EDITABLE_STATUSES:
         out["eligibility"] = actions.verdict(referral).to_dict()
-    return out
+    return _reply(out)
 
 
 @blp.route("/referrals/<int:referral_id>", methods=["PATCH"])
@@ -87,7 +94,7 @@ def patch(body, referral_id: int):
         return _failure(exc)
     out = _out(referral)
     out["eligibility"] = actions.verdict(referral).to_dict()
-    return out
+    return _reply(out)
 
 
 @blp.route("/referrals/<int:referral_id>/evidence", methods=["POST"])
@@ -120,7 +127,7 @@ def submit(referral_id: int):
         actions.submit(api_user(), referral)
     except actions.ActionError as exc:
         return _failure(exc)
-    return _out(referral)
+    return _reply(_out(referral))
 
 
 @blp.route("/referrals/<int:referral_id>/sign", methods=["POST"])
@@ -136,7 +143,7 @@ def sign(body, referral_id: int):
     except StorageError:
         db.session.rollback()
         abort(503, "The pack could not be stored, so the request has not been signed. Nothing was sent.")
-    return _out(referral)
+    return _reply(_out(referral))
 
 
 def _documents(referral: ReferralRow) -> list[dict]:

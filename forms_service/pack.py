@@ -1,0 +1,355 @@
+"""A signed pack, assembled in memory: the documents, the evidence, one merged PDF and a manifest.
+
+Pure: no database, no storage, no network. The caller (signing) stores what `assemble` returns.
+Uploaded evidence is checked by its bytes (`validate_evidence`), never by its name or the
+browser's content type, and its filename is kept as data only: pack file names are ours.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from markupsafe import escape
+from PIL import Image, UnidentifiedImageError
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PyPdfError
+from pypdf.generic import NameObject
+from weasyprint import HTML
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PNG = "image/png"
+JPEG = "image/jpeg"
+JSON_TYPE = "application/json"
+
+ROLES = ("form_pdf", "form_docx", "evidence", "merged_pdf", "manifest")
+MANIFEST_NAME = "manifest.json"
+MANIFEST_FORMAT = "forms-service-pack/1"
+EXTENSIONS = {PDF: ".pdf", PNG: ".png", JPEG: ".jpg"}
+MAX_DISPLAY_NAME = 120
+# A 10 MB PNG can decode to gigabytes; real scans and phone photos stay well under this.
+MAX_IMAGE_PIXELS = 50_000_000
+
+MSG_TYPE = "The selected file must be a PDF, JPG or PNG"
+MSG_EMPTY = "The selected file is empty"
+MSG_PDF_BROKEN = "The selected PDF could not be opened. It may be damaged: save or scan it again"
+MSG_PDF_ENCRYPTED = "The selected PDF is password protected. Upload a copy without a password"
+MSG_PDF_NO_PAGES = "The selected PDF has no pages"
+MSG_IMAGE_BROKEN = "The selected image could not be opened. It may be damaged: save or scan it again"
+MSG_IMAGE_TOO_BIG = "The selected image is too large: it must be under 50 megapixels"
+
+
+class EvidenceError(Exception):
+    """An uploaded file that cannot be evidence; `message` is written for the person uploading."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class PackFileSpec:
+    name: str
+    role: str
+    content_type: str
+    data: bytes
+    sha256: str
+
+
+def _spec(name: str, role: str, content_type: str, data: bytes) -> PackFileSpec:
+    return PackFileSpec(name, role, content_type, data, hashlib.sha256(data).hexdigest())
+
+
+# --- evidence checks -----------------------------------------------------------------------
+
+def _size_message(max_bytes: int) -> str:
+    mb = max_bytes / (1024 * 1024)
+    return f"The file must be smaller than {mb:g} MB" if mb >= 1 else \
+        f"The file must be smaller than {max(1, max_bytes // 1024)} KB"
+
+
+def sniff(data: bytes) -> str | None:
+    """The content type from the file's first bytes, or None when it is none we accept."""
+    if data.startswith(b"%PDF-"):
+        return PDF
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if data.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    return None
+
+
+def _open_pdf(data: bytes) -> PdfReader:
+    # pypdf logs (not raises) what it repairs; a file it cannot read at all raises.
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    if reader.is_encrypted:
+        raise EvidenceError(MSG_PDF_ENCRYPTED)
+    if len(reader.pages) < 1:
+        raise EvidenceError(MSG_PDF_NO_PAGES)
+    return reader
+
+
+def _check_pdf(data: bytes) -> None:
+    try:
+        reader = _open_pdf(data)
+        # A trial merge: a file accepted now must not fail later, at the moment of signing.
+        writer = PdfWriter()
+        writer.append(reader, import_outline=False)
+        writer.write(io.BytesIO())
+    except EvidenceError:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError,
+            OSError, AssertionError, ZeroDivisionError):  # what damaged PDFs make pypdf raise
+        raise EvidenceError(MSG_PDF_BROKEN) from None
+
+
+def _open_image(data: bytes, expected_format: str) -> Image.Image:
+    """A fully decoded image; raises EvidenceError for anything Pillow cannot verify and load."""
+    try:
+        # The pixel count is checked before decoding (our limit is below Pillow's own bomb check).
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.format != expected_format:
+                raise EvidenceError(MSG_TYPE)
+            if probe.width * probe.height > MAX_IMAGE_PIXELS:
+                raise EvidenceError(MSG_IMAGE_TOO_BIG)
+            probe.verify()  # checksums and structure; the image cannot be used afterwards
+        image = Image.open(io.BytesIO(data))
+        image.load()  # verify() does not decode the pixels: a truncated file fails here
+        return image
+    except EvidenceError:
+        raise
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise EvidenceError(MSG_IMAGE_TOO_BIG) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise EvidenceError(MSG_IMAGE_BROKEN) from None
+
+
+def safe_display_name(filename: str | None, content_type: str | None = None) -> str:
+    """A name fit to show and to store as data: no directories, no control characters, ≤ 120 chars."""
+    name = unicodedata.normalize("NFC", filename or "")
+    name = re.split(r"[/\\]", name)[-1]  # browsers on Windows may send C:\fakepath\x.pdf
+    # Cc: control characters; Cf: format characters such as U+202E, which can disguise an extension.
+    name = "".join(" " if ch in "\t\r\n" else ch for ch in name
+                   if ch in "\t\r\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp", "Cs"))
+    name = re.sub(r"\s+", " ", name).strip().strip(".").strip()
+    if not name:
+        name = "evidence" + EXTENSIONS.get(content_type or "", "")
+    if len(name) > MAX_DISPLAY_NAME:
+        stem, dot, ext = name.rpartition(".")
+        if dot and 0 < len(ext) <= 10 and stem:
+            name = stem[:MAX_DISPLAY_NAME - len(ext) - 1].rstrip() + "." + ext
+        else:
+            name = name[:MAX_DISPLAY_NAME].rstrip()
+    return name
+
+
+def validate_evidence(filename: str | None, data: bytes, *, max_bytes: int) -> tuple[str, str]:
+    """(content type, safe display name) for an uploaded evidence file, judged by its bytes.
+
+    Raises EvidenceError with a message for the user: empty, too large, not a PDF/JPG/PNG,
+    a damaged or password-protected PDF, a damaged image.
+    """
+    if not data:
+        raise EvidenceError(MSG_EMPTY)
+    if len(data) > max_bytes:
+        raise EvidenceError(_size_message(max_bytes))
+    content_type = sniff(data)
+    if content_type == PDF:
+        _check_pdf(data)
+    elif content_type == PNG:
+        _open_image(data, "PNG").close()
+    elif content_type == JPEG:
+        _open_image(data, "JPEG").close()
+    else:
+        raise EvidenceError(MSG_TYPE)
+    return content_type, safe_display_name(filename, content_type)
+
+
+# --- assembly ------------------------------------------------------------------------------
+
+A4_WIDTH, A4_HEIGHT = 595.276, 841.89  # points
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "_", (text or "").lower()).strip("_")
+    return slug[:40] or "file"
+
+
+def _check_document_name(name: str) -> None:
+    # Document names are the service's own (reference + document id); refuse anything path-like.
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,150}", name) or ".." in name:
+        raise ValueError(f"not a safe pack file name: {name!r}")
+
+
+def _utc_iso(value: dt.datetime) -> str:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("signed['at'] must be an aware datetime")
+    return value.astimezone(dt.timezone.utc).isoformat()
+
+
+def _pdf_date(value: dt.datetime) -> str:
+    return value.astimezone(dt.timezone.utc).strftime("D:%Y%m%d%H%M%SZ")
+
+
+class _FetchRefused(FatalURLFetchingError):
+    """Stops rendering: the image page fetches nothing but its own image."""
+
+
+class _OneImageFetcher(URLFetcher):
+    """A WeasyPrint URL fetcher (DESIGN.md §8) that serves one in-memory image and refuses the rest."""
+
+    def __init__(self, url: str, content_type: str, data: bytes):
+        super().__init__(allowed_protocols=(), allow_redirects=False, fail_on_errors=True)
+        self._url, self._type, self._data = url, content_type, data
+
+    def fetch(self, url, headers=None):
+        if url == self._url:
+            return URLFetcherResponse(url, body=self._data, headers={"Content-Type": self._type})
+        raise _FetchRefused(f"image page fetches nothing else; refused {url[:200]!r}")
+
+
+_IMAGE_PAGE = """<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><style>
+@page {{ size: A4; margin: 15mm; font-family: Arial, Helvetica, "Liberation Sans", sans-serif; }}
+body {{ margin: 0; font-family: Arial, Helvetica, "Liberation Sans", sans-serif; font-size: 10pt; }}
+p {{ margin: 0 0 4mm 0; }}
+.frame {{ height: 245mm; display: flex; align-items: flex-start; justify-content: center; }}
+img {{ max-width: 180mm; max-height: 245mm; object-fit: contain; image-orientation: from-image; }}
+</style></head><body><p>{caption}</p><div class="frame"><img src="{url}" alt=""></div></body></html>"""
+
+
+def image_to_pdf(data: bytes, content_type: str, caption: str) -> bytes:
+    """One A4 page holding the image (scaled to fit, EXIF orientation applied) under a caption.
+
+    WeasyPrint embeds JPEG as is and PNG losslessly, so the reading copy keeps a scan legible.
+    Nothing is fetched: the image is served from memory and any other URL stops rendering.
+    """
+    url = "evidence-image:" + ("png" if content_type == PNG else "jpeg")
+    html = _IMAGE_PAGE.format(caption=escape(caption), url=url)
+    try:
+        return HTML(string=html, base_url=None,
+                    url_fetcher=_OneImageFetcher(url, content_type, data)).write_pdf()
+    except FatalURLFetchingError as exc:  # a BaseException (DESIGN.md §8)
+        raise RuntimeError(f"image page rendering tried a fetch: {exc}") from None
+
+
+def _strip_actions(writer: PdfWriter, first_page: int) -> None:
+    """Drop scripts and launch actions that an uploaded PDF's pages may carry into the pack."""
+    for page in writer.pages[first_page:]:
+        page.pop(NameObject("/AA"), None)
+        for ref in page.get("/Annots") or []:
+            annot = ref.get_object()
+            annot.pop(NameObject("/AA"), None)
+            action = annot.get("/A")
+            if action is not None and action.get_object().get("/S") in ("/JavaScript", "/Launch"):
+                annot.pop(NameObject("/A"), None)
+
+
+def merge_pdf(parts: list[tuple[str, bytes, bool]], *, title: str, created: dt.datetime) -> bytes:
+    """One PDF of `parts` [(bookmark title, pdf bytes, trusted)] in order, compressed, deterministic."""
+    writer = PdfWriter()
+    for bookmark, data, trusted in parts:
+        first = len(writer.pages)
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        # Our own documents keep their headings as bookmarks; an upload's outline is not imported.
+        writer.append(reader, outline_item=bookmark, import_outline=trusted)
+        if not trusted:
+            _strip_actions(writer, first)
+    for page in writer.pages:
+        page.compress_content_streams(level=9)
+    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
+    # Fixed metadata (no "now"): the same inputs give the same bytes, so the manifest is reproducible.
+    writer.add_metadata({"/Title": title, "/Producer": "forms-service", "/Creator": "forms-service",
+                         "/CreationDate": _pdf_date(created), "/ModDate": _pdf_date(created)})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _document_role(name: str, content_type: str) -> str:
+    if content_type == PDF:
+        return "form_pdf"
+    if content_type == DOCX:
+        return "form_docx"
+    raise ValueError(f"document {name!r} is neither PDF nor DOCX ({content_type})")
+
+
+def assemble(*, reference: str, form_id: str, form_title: str, version: int, signed: dict,
+             documents: list[tuple[str, str, bytes]], evidence: list[dict]) -> list[PackFileSpec]:
+    """The pack's files, in the order to store and attach them.
+
+    documents: [(name, content type, bytes)], the rendered form(s) as PDF and DOCX.
+    evidence: [{"kind", "label", "filename", "content_type", "data"}] in the declaration's order.
+    signed: {"name", "role", "at" (aware datetime), "school"}.
+    Returns the documents, the evidence (renamed `evidence-NN-<kind>.<ext>`), the merged PDF
+    (form PDFs first, then each evidence in order) and `manifest.json`, which lists the others.
+    """
+    signed_at = signed["at"]
+    signed_iso = _utc_iso(signed_at)
+    specs: list[PackFileSpec] = []
+    extra: dict[str, dict] = {}  # manifest fields beyond name/role/size/sha256, by file name
+    names: set[str] = set()
+
+    def add(spec: PackFileSpec, **fields) -> None:
+        if spec.name in names or spec.name == MANIFEST_NAME:
+            raise ValueError(f"duplicate pack file name {spec.name!r}")
+        names.add(spec.name)
+        specs.append(spec)
+        extra[spec.name] = fields
+
+    merge_parts: list[tuple[str, bytes, bool]] = []
+    for name, content_type, data in documents:
+        _check_document_name(name)
+        role = _document_role(name, content_type)
+        add(_spec(name, role, content_type, data))
+        if role == "form_pdf":
+            merge_parts.append((f"{form_title} ({name})", data, True))
+    if not merge_parts:
+        raise ValueError("a pack needs the form as PDF")
+
+    total = len(evidence)
+    for index, item in enumerate(evidence, start=1):
+        content_type, data = item["content_type"], item["data"]
+        if content_type not in EXTENSIONS or sniff(data) != content_type:
+            # Evidence was checked at upload; bytes that no longer match are not signed off.
+            raise EvidenceError(f"Evidence {index} ({item.get('label') or item['kind']}) is not a readable "
+                                "PDF, JPG or PNG: upload it again")
+        name = f"evidence-{index:02d}-{_slug(item['kind'])}{EXTENSIONS[content_type]}"
+        label = item.get("label") or item["kind"]
+        original = safe_display_name(item.get("filename"), content_type)
+        add(_spec(name, "evidence", content_type, data),
+            kind=item["kind"], label=label, original_filename=original)
+        bookmark = f"Evidence {index}: {label}"
+        if content_type == PDF:
+            merge_parts.append((bookmark, data, False))
+        else:
+            caption = f"Evidence {index} of {total}: {label} (original file: {original})"
+            merge_parts.append((bookmark, image_to_pdf(data, content_type, caption), True))
+
+    merged = merge_pdf(merge_parts, title=f"{reference} {form_title}", created=signed_at)
+    add(_spec(f"{reference}-pack-v{version}.pdf" if _safe_ref(reference) else f"pack-v{version}.pdf",
+              "merged_pdf", PDF, merged))
+
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "reference": reference,
+        "form": {"id": form_id, "title": form_title},
+        "version": version,
+        "signed": {"name": signed["name"], "role": signed.get("role"), "school": signed.get("school"),
+                   "at": signed_iso},
+        "files": [{"name": s.name, "role": s.role, "content_type": s.content_type, "size": len(s.data),
+                   "sha256": s.sha256, **extra[s.name]} for s in specs],
+    }
+    # Sorted keys, fixed separators, UTF-8: the same pack always gives the same bytes and SHA-256.
+    data = (json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    specs.append(_spec(MANIFEST_NAME, "manifest", JSON_TYPE, data))
+    return specs
+
+
+def _safe_ref(reference: str) -> bool:
+    return bool(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,60}", reference or ""))
