@@ -4,7 +4,7 @@ from __future__ import annotations
 from .context import build_context
 from .models import Referral
 from .referrals import form_of, working_data
-from .rendering import render_docx, render_html, render_pdf
+from .rendering import render_docx, render_pdf, render_preview
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -34,7 +34,7 @@ def render_referral(referral: Referral, *, signature: dict | None, verdict: dict
 def preview_html(referral: Referral, verdict: dict | None = None) -> str:
     form = form_of(referral)
     context = referral_context(referral, signature=None, verdict=verdict)
-    return render_html(form.documents[0]["html"], context)
+    return render_preview(form.documents[0]["html"], context, title=form.documents[0]["title"])
 
 
 def preview_pdf(referral: Referral, verdict: dict | None = None) -> bytes:

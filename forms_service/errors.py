@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -53,6 +53,13 @@ def init_app(app) -> None:
     def stale(exc):
         db.session.rollback()
         return error_response(409)
+
+    @app.errorhandler(DataError)
+    def bad_value(exc):
+        # The database refused a value (a NUL byte, an out-of-range number): the request's fault,
+        # not an outage. Input validation should stop these first; this is the backstop.
+        db.session.rollback()
+        return error_response(422, "A value in the request cannot be stored. Remove unusual characters and try again.")
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

@@ -20,9 +20,15 @@ from .config import PROJECT_ROOT
 FORMS_DIR = PROJECT_ROOT / "schemas" / "forms"
 
 # Text may hold line breaks and tabs; other control characters only ever arrive by accident or
-# attack, and would corrupt DOCX (XML 1.0 forbids them).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# attack, and would corrupt DOCX (XML 1.0 forbids them). Lone surrogates (JSON's "\ud800") are
+# not characters at all: no page, PDF or DOCX can encode them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 EARLIEST_DATE = dt.date(1900, 1, 1)
+
+
+def has_bad_characters(text: str, *, multiline: bool = False) -> bool:
+    """Control characters (or line breaks in a one-line answer) that no document can carry."""
+    return bool(_CONTROL.search(text)) or (not multiline and ("\n" in text or "\r" in text))
 
 
 @dataclass(frozen=True)
@@ -152,7 +158,7 @@ class CleanString(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs).strip()
-        if _CONTROL.search(text) or (not self.multiline and ("\n" in text or "\r" in text)):
+        if has_bad_characters(text, multiline=self.multiline):
             raise ValidationError("Remove the control characters or line breaks from this answer")
         return text
 

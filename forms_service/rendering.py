@@ -92,6 +92,14 @@ def render_html(template_name: str, context: dict, *, title: str | None = None, 
     return template.render({**context, "document_title": document_title, "document_lang": lang})
 
 
+def render_preview(template_name: str, context: dict, *, title: str | None = None) -> str:
+    """Print HTML for a browser: the same page with the print stylesheet inlined (the PDF renderer
+    is given the stylesheet separately and the page itself links to nothing)."""
+    html = render_html(template_name, context, title=title)
+    style = Markup("<style>\n{}\n</style>\n</head>").format(Markup(PRINT_CSS_PATH.read_text(encoding="utf-8")))
+    return html.replace("</head>", str(style), 1)
+
+
 @functools.lru_cache(maxsize=1)
 def _print_stylesheet() -> CSS:
     # Read from the package directory, never from a URL; parsed once (CSS objects are reusable).

@@ -10,6 +10,7 @@ from flask import current_app
 from . import documents, storage
 from .audit import record
 from .formatting import format_date, local_today
+from .formdefs import has_bad_characters
 from .mail import new_message_id
 from .models import OutboxMessage, Pack, PackFile, Referral, User, db, utcnow
 from .pack import EvidenceError, assemble
@@ -25,6 +26,8 @@ def sign(user: User, referral: Referral, *, name: str, declaration: bool) -> Pac
     name = (name or "").strip()
     if not name or len(name) > 200:
         errors["name"] = ["Enter your full name as your signature (up to 200 characters)"]
+    elif has_bad_characters(name):
+        errors["name"] = ["Remove the control characters or line breaks from your name"]
     if declaration is not True:
         errors["declaration"] = ["Confirm the declaration to sign the request"]
     if errors:

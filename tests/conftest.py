@@ -6,9 +6,10 @@ import shutil
 import uuid
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 
-from forms_service import create_app
+from forms_service import accounts, create_app
 from forms_service.accounts import create_demo_data
 from forms_service.database import upgrade
 from forms_service.models import Base, db
@@ -30,6 +31,18 @@ def _postgres_reachable() -> bool:
 
 
 BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """Argon2id with its cheapest parameters while the tests run: the `app` fixture creates six
+    demo users per test, and the default work factors (about 0.25 s a hash) would cost seconds a
+    test. The algorithm and the verification are the real ones; only the work factors are smaller."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(accounts, "_hasher", cheap)
+        mp.setattr(accounts, "_DUMMY_HASH", cheap.hash("not a real password"))
+        yield
 
 
 @pytest.fixture(scope="session")

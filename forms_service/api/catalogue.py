@@ -7,10 +7,14 @@ from flask_smorest import Blueprint
 from .guard import authenticate
 from marshmallow import ValidationError
 
+from ..auth import api_user
+from ..context import build_context
+from ..documents import DOCX, PDF
 from ..formdefs import get_form, load_forms
 from ..policies import list_profiles, load_profile
 from ..referrals import ActionError, parse_register
 from ..register import parse_register_json
+from ..rendering import render_docx, render_pdf, render_preview
 from ..rules import evaluate
 from .schemas import DocumentRequest, EligibilityRequest, Verdict
 
@@ -56,10 +60,6 @@ def eligibility(body, form_id: str):
 @blp.response(200, content_type="application/octet-stream")
 def document(body, document_id: str):
     """Render a form's document from data, unsigned (marked DRAFT): for letters and previews."""
-    from ..context import build_context
-    from ..documents import DOCX, PDF
-    from ..rendering import render_docx, render_html, render_pdf
-
     form = next((f for f in load_forms().values() if any(d["id"] == document_id for d in f.documents)), None)
     if form is None:
         return unprocessable("Unknown document", {"document_id": [f"No document called {document_id!r}"]})
@@ -68,7 +68,6 @@ def document(body, document_id: str):
     except ValidationError as exc:
         return unprocessable("Some answers need correcting", {"data": exc.messages})
     doc = next(d for d in form.documents if d["id"] == document_id)
-    from ..auth import api_user
     user = api_user()
     school = {"name": user.school.name if user.school else ""}
     la = user.la or (user.school.la if user.school else None)
@@ -78,6 +77,7 @@ def document(body, document_id: str):
         return Response(render_docx(doc["docx"], context), mimetype=DOCX,
                         headers={"Content-Disposition": f'attachment; filename="{document_id}.docx"'})
     if body["format"] == "html":
-        return Response(render_html(doc["html"], context), mimetype="text/html")
+        return Response(render_preview(doc["html"], context, title=doc["title"]), mimetype="text/html",
+                        headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
     return Response(render_pdf(doc["html"], context, title=doc["title"]), mimetype=PDF,
                     headers={"Content-Disposition": f'attachment; filename="{document_id}.pdf"'})

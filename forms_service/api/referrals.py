@@ -11,7 +11,7 @@ from .. import referrals as actions, storage
 from ..audit import record
 from ..auth import api_user, get_visible_referral, visible_referrals
 from ..delivery import delivery_status
-from ..models import AuditEvent, Referral as ReferralRow, db
+from ..models import STATUSES, AuditEvent, Referral as ReferralRow, db
 from ..signing import sign as sign_referral
 from ..storage import StorageError
 from .catalogue import unprocessable
@@ -54,6 +54,8 @@ def list_referrals():
     user = api_user()
     query = visible_referrals(user).order_by(ReferralRow.updated_at.desc())
     if status := request.args.get("status"):
+        if status not in STATUSES:
+            return unprocessable("Unknown status", {"status": ["Choose one of: " + ", ".join(STATUSES)]})
         query = query.where(ReferralRow.status == status)
     return {"referrals": [_out(r) for r in db.session.scalars(query.limit(500))]}
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from ..formdefs import CleanString
+
 
 class TokenRequest(Schema):
-    email = fields.String(required=True, validate=validate.Length(min=3, max=320))
+    # Stripped, and no control characters: a NUL byte would otherwise reach the database query.
+    email = CleanString(required=True, validate=validate.Length(min=3, max=320))
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
@@ -20,6 +23,7 @@ class RuleResult(Schema):
     status = fields.String(metadata={"enum": ["pass", "fail", "missing", "advisory"]})
     reason = fields.String()
     source = fields.String()
+    details = fields.Dict(metadata={"description": "The figures and dates the rule used"})
 
 
 class Verdict(Schema):
@@ -60,7 +64,10 @@ class ReferralPatch(Schema):
 
 
 class SignRequest(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    # As the form's own text: stripped, no control characters or line breaks (they would corrupt the
+    # DOCX and cannot be stored in PostgreSQL).
+    name = CleanString(required=True, validate=validate.Length(min=1, max=200,
+                                                             error="Enter your full name (up to 200 characters)"))
     declaration = fields.Boolean(required=True)
 
 

@@ -21,7 +21,7 @@ bp = Blueprint("auth", __name__)
 class LoginForm(FlaskForm):
     email = EmailField("Email address", widget=GovTextInput(),
                        validators=[DataRequired("Enter your email address"),
-                                   Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email address in the correct format, like name@example.com"),
+                                   Regexp(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$", message="Enter an email address in the correct format, like name@example.com"),
                                    Length(max=320)])
     password = PasswordField("Password", widget=GovPasswordInput(),
                              validators=[DataRequired("Enter your password"), Length(max=200)])

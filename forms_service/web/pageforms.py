@@ -24,6 +24,11 @@ class GovDateField(DateField):
         super().__init__(label, validators, format="%d %m %Y", widget=GovDateInput(), **kwargs)
 
     def process_formdata(self, valuelist):
+        if not valuelist:
+            # A browser always sends the three inputs, empty or not: none at all is a crafted or
+            # broken request, which must not silently clear a saved date.
+            self.raw_data, self.data = ["", "", ""], None
+            raise ValueError(f"{self.label.text} must include a day, month and year")
         parts = [str(v).strip() for v in valuelist][:3]
         self.raw_data = parts + [""] * (3 - len(parts))
         self.data = None
@@ -163,6 +168,10 @@ def apply_schema_errors(page: PageDef, form: FlaskForm, errors: dict) -> bool:
                         if messages:
                             entry[i.html_name].errors = list(messages)
                             found = True
+                # FieldList keeps the errors it had when validated: refresh them so the error
+                # summary lists the schema's messages for each item too.
+                if any(e.form.errors for e in field.entries):
+                    field.errors = [e.form.errors for e in field.entries]
             continue
         messages = error_for(errors, f)
         if messages:

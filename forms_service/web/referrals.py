@@ -2,7 +2,7 @@
 evidence, check answers against the rules, and submit for the headteacher's sign-off."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovSubmitInput
@@ -12,7 +12,7 @@ from .. import documents, referrals as actions, storage
 from ..audit import record
 from ..auth import get_visible_referral, require_roles, visible_referrals
 from ..delivery import delivery_status
-from ..formdefs import get_path, load_forms
+from ..formdefs import deep_merge, get_path, load_forms
 from ..models import AuditEvent, Referral, db
 from ..storage import StorageError
 from .pageforms import apply_schema_errors, form_initial, page_form_class, page_patch
@@ -112,8 +112,12 @@ def page(referral_id: int, page_id: str):
     patch = page_patch(page_def, form)
     date_errors = {name: errs for name, errs in form.errors.items() if name != "csrf_token"}
     try:
-        actions.update(current_user.user, referral, patch,
-                       expected_version=request.form.get("version", type=int))
+        if date_errors:
+            # A date the page could not read: save nothing, but still report every other answer.
+            actions.validate_draft(form_def, deep_merge(referral.data or {}, patch))
+        else:
+            actions.update(current_user.user, referral, patch,
+                           expected_version=request.form.get("version", type=int))
     except actions.ActionError as exc:
         if exc.status == 409:
             flash(exc.message, "info")
@@ -178,7 +182,11 @@ def register(referral_id: int):
             form.file.errors = ["Select a CSV file"]
         else:
             data = upload.read()
+            limit = current_app.config["MAX_REGISTER_BYTES"]
             try:
+                if len(data) > limit:
+                    raise actions.ActionError("The register is too large", errors={"register": [
+                        f"The file must be smaller than {limit / (1024 * 1024):g} MB: split it into smaller files"]})
                 stored = actions.parse_register(data, code_set=form.code_set.data, filename=upload.filename[:120])
                 actions.update(current_user.user, referral, {}, register=stored)
             except actions.ActionError as exc:

@@ -6,6 +6,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import BooleanField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Regexp
 
 from .. import referrals as actions
 from ..auth import get_visible_referral, require_roles
@@ -21,7 +22,9 @@ bp = Blueprint("signoff", __name__)
 class SignForm(FlaskForm):
     declaration = BooleanField("I confirm the declaration above", widget=GovCheckboxInput())
     name = StringField("Your full name", widget=GovTextInput(),
-                       description="Typing your name here is your signature on the request.")
+                       description="Typing your name here is your signature on the request.",
+                       validators=[Regexp(r"^[^\x00-\x1f\x7f]*$",
+                                          message="Remove the control characters from your name")])
     submit = SubmitField("Sign and send to the local authority", widget=GovSubmitInput())
 
 
@@ -65,7 +68,7 @@ def sign(referral_id: int):
     referral = get_visible_referral(current_user.user, referral_id)
     form = SignForm()
     if not form.validate_on_submit():
-        return _render_review(referral, form, SendBackForm(), 400)
+        return _render_review(referral, form, SendBackForm(), 400 if "csrf_token" in form.errors else 422)
     try:
         sign_referral(current_user.user, referral, name=form.name.data or "", declaration=bool(form.declaration.data))
     except actions.ActionError as exc:
