@@ -291,8 +291,7 @@ def _schema_class(form_id: str, complete: bool) -> type[Schema]:
     # referral the service fills this in from the uploaded files.
     kinds = [e["kind"] for e in form.evidence]
     extra = {
-        "evidence": fields.List(fields.String(validate=validate.OneOf(kinds, error="Unknown evidence kind: choose from {choices}")),
-                                load_default=None),
+        "evidence": fields.List(fields.String(validate=validate.OneOf(kinds, error="Unknown evidence kind: choose from {choices}"))),
     }
     return type(schema.__name__, (schema,), extra)
 

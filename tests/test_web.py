@@ -348,6 +348,27 @@ def test_save_and_come_back_later(client):
     assert "Oliver" in text(fetch(client, "/referrals/"))
 
 
+def test_two_people_editing_one_draft_lose_nothing(client, app):
+    """Optimistic locking: the second save of a stale page is refused with a clear message, and
+    what that person typed is shown again (not lost); saving again is then a deliberate choice."""
+    login(client, "office@demo.school")
+    rid = start_request(client)
+    url = f"/referrals/{rid}/pages/pupil"
+    stale = text(fetch(client, url))  # the first person opens the page ...
+    send(client, url, pupil_page_data(pupil__first_name="Olly"))  # ... while someone else saves it
+    response = send(client, url, pupil_page_data(pupil__first_name="Oliver", pupil__year_group="Year 9"),
+                    status=409, page=stale)
+    page = text(response)
+    assert "Someone else changed this referral" in error_summary(page)
+    assert input_value(page, "pupil__first_name") == "Oliver"
+    assert input_value(page, "pupil__year_group") == "Year 9"
+    with app.app_context():
+        assert db.session.get(Referral, rid).data["pupil"]["first_name"] == "Olly"
+    send(client, url, pupil_page_data(pupil__first_name="Oliver", pupil__year_group="Year 9"), page=page)
+    with app.app_context():
+        assert db.session.get(Referral, rid).data["pupil"]["first_name"] == "Oliver"
+
+
 def test_a_crafted_post_without_the_date_inputs_gets_a_form_error(client, app):
     login(client, "office@demo.school")
     rid = start_request(client)

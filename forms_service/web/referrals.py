@@ -120,8 +120,10 @@ def page(referral_id: int, page_id: str):
                            expected_version=request.form.get("version", type=int))
     except actions.ActionError as exc:
         if exc.status == 409:
-            flash(exc.message, "info")
-            return redirect(url_for("referrals.page", referral_id=referral.id, page_id=page_id))
+            # Keep what this user typed: show it again with the warning, against the latest
+            # version, so saving once more is a deliberate choice and nothing is lost.
+            db.session.refresh(referral)
+            return _render_page(referral, form_def, page_def, form, conflict=exc.message), 409
         apply_schema_errors(page_def, form, exc.errors)
         return _render_page(referral, form_def, page_def, form), 422
     if date_errors:
@@ -140,13 +142,13 @@ def _save_quietly(referral: Referral, page_def, form) -> None:
         db.session.rollback()
 
 
-def _render_page(referral, form_def, page_def, form, focus: str | None = None):
+def _render_page(referral, form_def, page_def, form, focus: str | None = None, conflict: str | None = None):
     ids = [p.id for p in form_def.pages]
     index = ids.index(page_def.id)
     back = (url_for("referrals.page", referral_id=referral.id, page_id=ids[index - 1]) if index
             else url_for("referrals.show", referral_id=referral.id))
     return render_template("referrals/page.html", title=page_def.title, referral=referral, form_def=form_def,
-                           page=page_def, form=form, back=back, focus=focus,
+                           page=page_def, form=form, back=back, focus=focus, conflict=conflict,
                            step=index + 1, steps=len(ids) + 3)
 
 
