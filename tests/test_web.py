@@ -286,7 +286,8 @@ def test_office_to_head_to_la_officer(client, app):
     assert response.location.endswith(f"{base}/signed")
     page = text(fetch(client, response.location))
     panel = re.search(r'<div class="govuk-panel govuk-panel--confirmation">.*?</div>\s*</div>', page, re.S)
-    assert panel and reference in panel.group(0) and "Request signed" in panel.group(0)
+    assert panel and f'<strong id="reference">{reference}</strong>' in panel.group(0)
+    assert "Request signed" in panel.group(0) and "&lt;strong" not in panel.group(0)
     pack_links = re.findall(r'href="(/referrals/\d+/packs/1/[^"]+)"', page)
     assert pack_links
     logout(client)
