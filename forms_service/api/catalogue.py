@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from flask import Response, current_app, jsonify
 from flask_smorest import Blueprint
-
-from .guard import authenticate
 from marshmallow import ValidationError
 
 from ..auth import api_user
@@ -17,6 +15,7 @@ from ..register import parse_register_json
 from ..rendering import render_docx, render_pdf, render_preview
 from ..rules import evaluate
 from .schemas import DocumentRequest, EligibilityRequest, Verdict
+from .guard import authenticate
 
 blp = Blueprint("api_catalogue", __name__, description="Forms and eligibility")
 blp.before_request(authenticate)

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from flask import Response, abort, jsonify, request
 from flask_smorest import Blueprint
-
-from .guard import authenticate
 from werkzeug.exceptions import NotFound
 
 from .. import referrals as actions, storage
@@ -17,6 +15,7 @@ from ..storage import StorageError
 from .catalogue import unprocessable
 from .schemas import (AuditEvent as AuditSchema, Delivery, DocumentFile, Referral, ReferralCreate, ReferralPatch,
                       SignRequest)
+from .guard import authenticate
 
 blp = Blueprint("api_referrals", __name__, description="Referrals")
 blp.before_request(authenticate)

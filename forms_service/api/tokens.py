@@ -4,14 +4,13 @@ from __future__ import annotations
 from flask import current_app
 from flask_smorest import Blueprint
 
-from .guard import authenticate
-
 from ..accounts import check_password
 from ..audit import record
 from ..auth import issue_token
 from ..errors import error_response
 from ..models import User, db
 from .schemas import TokenRequest, TokenResponse
+from .guard import authenticate
 
 blp = Blueprint("api_tokens", __name__, description="Authentication")
 blp.before_request(authenticate)

@@ -15,6 +15,8 @@ from ..delivery import delivery_status
 from ..formdefs import deep_merge, get_path, load_forms
 from ..models import AuditEvent, Referral, db
 from ..storage import StorageError
+from ..formatting import local_today
+from .answers import answer_rows
 from .pageforms import apply_schema_errors, form_initial, page_form_class, page_patch
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
@@ -79,9 +81,9 @@ def page(referral_id: int, page_id: str):
     form_class = page_form_class(form_def.id, page_def)
     if request.method == "GET":
         initial = form_initial(page_def, referral.data or {})
-        if page_def.id == "leave" and not get_path(referral.data or {}, "referral_date"):
-            import datetime as dt
-            initial["referral_date"] = dt.date.today()
+        for f in page_def.fields:  # "default": "today" in the declaration
+            if f.options.get("default") == "today" and not get_path(referral.data or {}, f.name):
+                initial[f.html_name] = local_today()
         form = form_class(data=initial)
         for f in page_def.fields:  # an empty list page starts with one blank block to fill in
             if f.type == "list" and f.options.get("min_items", 0) > 0 and not form[f.html_name].entries:
@@ -272,14 +274,8 @@ def _check_page(referral: Referral, status: int = 200):
     missing = actions.missing_answers(referral)
     return render_template("referrals/check.html", title="Check your answers", referral=referral,
                            form_def=form_def, verdict=result.to_dict(), missing=missing,
-                           rows=_answer_rows(referral), form=SubmitForm(),
+                           rows=answer_rows(referral), form=SubmitForm(),
                            editable=referral.status in actions.EDITABLE_STATUSES), status
-
-
-def _answer_rows(referral: Referral) -> list[dict]:
-    """Check-your-answers rows: every declared field, grouped by page, with a change link."""
-    from .answers import answer_rows
-    return answer_rows(referral)
 
 
 @bp.post("/<int:referral_id>/submit")
@@ -308,7 +304,7 @@ def show(referral_id: int):
                                 .order_by(AuditEvent.id)).all()
     return render_template("referrals/show.html", title=f"Referral {referral.reference}", referral=referral,
                            form_def=actions.form_of(referral), delivery=delivery_status(referral), events=events,
-                           rows=_answer_rows(referral))
+                           rows=answer_rows(referral))
 
 
 @bp.get("/<int:referral_id>/preview")
