@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .formatting import format_date, format_datetime, format_money
@@ -46,16 +46,16 @@ def clean_text(value: Any) -> str:
     return text.strip()
 
 
-def _text(value: Any, default: str = NOT_GIVEN) -> str:
+def shown(value: Any, default: str = NOT_GIVEN) -> str:
     text = clean_text(value)
     return text if text else default
 
 
-def _mapping(value: Any) -> Mapping:
+def as_mapping(value: Any) -> Mapping:
     return value if isinstance(value, Mapping) else {}
 
 
-def _as_date(value: Any) -> dt.date | None:
+def as_date(value: Any) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -68,15 +68,15 @@ def _as_date(value: Any) -> dt.date | None:
     return None
 
 
-def _date(value: Any) -> str:
+def date_text(value: Any) -> str:
     """A date as "3 March 2026"; text that is not a date is shown as typed rather than lost."""
-    parsed = _as_date(value)
+    parsed = as_date(value)
     if parsed is not None:
         return format_date(parsed)
-    return _text(value)
+    return shown(value)
 
 
-def _yes_no(value: Any) -> str:
+def yes_no(value: Any) -> str:
     if value is True:
         return "Yes"
     if value is False:
@@ -84,7 +84,7 @@ def _yes_no(value: Any) -> str:
     return NOT_GIVEN
 
 
-def _count(value: Any) -> int | None:
+def as_count(value: Any) -> int | None:
     if isinstance(value, bool):  # bool is an int: True is not "1 session"
         return None
     if isinstance(value, int):
@@ -96,15 +96,29 @@ def _count(value: Any) -> int | None:
     return None
 
 
-def _sessions(value: Any) -> str:
-    count = _count(value)
+# Per-form additions to the common context: a form whose documents need more than the common
+# parts (pupil, parents, evidence, signature, declaration) registers a function here, in a module
+# of forms_service/form_contexts named after the form.
+EXTRAS: dict[str, Callable[[Mapping, Mapping, Mapping], dict]] = {}
+
+
+def extra(form_id: str):
+    """Register `fn(form, data, verdict) -> dict` as the extra context of a form's documents."""
+    def register(fn):
+        EXTRAS[form_id] = fn
+        return fn
+    return register
+
+
+def sessions_text(value: Any) -> str:
+    count = as_count(value)
     if count is None:
         return NOT_GIVEN
     return f"{count} session" if count == 1 else f"{count} sessions"
 
 
-def _leave_dates(start: Any, end: Any) -> str:
-    start_text, end_text = _date(start), _date(end)
+def date_range(start: Any, end: Any) -> str:
+    start_text, end_text = date_text(start), date_text(end)
     if start_text == NOT_GIVEN and end_text == NOT_GIVEN:
         return NOT_GIVEN
     if start_text == end_text:
@@ -118,32 +132,32 @@ def _pupil(pupil: Mapping) -> dict:
         "first_name": first or NOT_GIVEN,
         "last_name": last or NOT_GIVEN,
         "name": " ".join(part for part in (first, last) if part) or NOT_GIVEN,
-        "date_of_birth": _date(pupil.get("date_of_birth")),
-        "upn": _text(pupil.get("upn")),
-        "year_group": _text(pupil.get("year_group")),
-        "address": _text(pupil.get("address")),
-        "looked_after": _yes_no(pupil.get("looked_after")),
+        "date_of_birth": date_text(pupil.get("date_of_birth")),
+        "upn": shown(pupil.get("upn")),
+        "year_group": shown(pupil.get("year_group")),
+        "address": shown(pupil.get("address")),
+        "looked_after": yes_no(pupil.get("looked_after")),
     }
 
 
 def _parents(parents: Any) -> list[dict]:
-    items = [_mapping(p) for p in parents] if isinstance(parents, (list, tuple)) else []
+    items = [as_mapping(p) for p in parents] if isinstance(parents, (list, tuple)) else []
     # The documents repeat a row set per parent: with none, a draft would lose the rows
     # entirely, so it shows one empty parent instead, which reads "Not given" throughout.
     placeholder = not items
     items = items or [{}]
     result = []
     for number, parent in enumerate(items, start=1):
-        name = _text(parent.get("name"))
+        name = shown(parent.get("name"))
         relationship = clean_text(parent.get("relationship"))
         result.append({
             "number": str(number),
             "name": name,
             "relationship": relationship or NOT_GIVEN,
             "display_name": f"{name} ({relationship})" if relationship else name,
-            "date_of_birth": _date(parent.get("date_of_birth")),
+            "date_of_birth": date_text(parent.get("date_of_birth")),
             # An empty address means the parent lives at the child's address (the form's hint).
-            "address": NOT_GIVEN if placeholder else _text(parent.get("address"), default=SAME_AS_CHILD),
+            "address": NOT_GIVEN if placeholder else shown(parent.get("address"), default=SAME_AS_CHILD),
         })
     return result
 
@@ -155,19 +169,19 @@ def _previous_notices(notices: Any) -> str:
     if not notices:
         return "None"
     return "\n".join(
-        f"{_text(notice.get('parent_name'))}, issued {_date(notice.get('issued_on'))}"
-        for notice in map(_mapping, notices)
+        f"{shown(notice.get('parent_name'))}, issued {date_text(notice.get('issued_on'))}"
+        for notice in map(as_mapping, notices)
     )
 
 
 def _evidence(form: Mapping, uploaded: Iterable[Mapping]) -> list[dict]:
     files: dict[str, list[str]] = {}
     for item in uploaded or ():
-        item = _mapping(item)
+        item = as_mapping(item)
         kind = clean_text(item.get("kind"))
         if kind:
-            files.setdefault(kind, []).append(_text(item.get("filename"), default="unnamed file"))
-    declared = [(_mapping(e).get("kind"), _mapping(e).get("label")) for e in form.get("evidence", [])]
+            files.setdefault(kind, []).append(shown(item.get("filename"), default="unnamed file"))
+    declared = [(as_mapping(e).get("kind"), as_mapping(e).get("label")) for e in form.get("evidence", [])]
     declared_kinds = {kind for kind, _ in declared}
     # Files of a kind the form does not ask for are still listed, so the LA sees all it receives.
     extra = [(kind, kind.replace("_", " ").capitalize()) for kind in files if kind not in declared_kinds]
@@ -192,15 +206,15 @@ def _penalty_amounts(verdict: Mapping) -> list[dict]:
     Anything else prints nothing rather than guessing an amount.
     """
     for rule in verdict.get("rules") or ():
-        rule = _mapping(rule)
+        rule = as_mapping(rule)
         if rule.get("id") != "penalty_notice_limit":
             continue
-        amounts = _mapping(rule.get("details")).get("amounts")
+        amounts = as_mapping(rule.get("details")).get("amounts")
         if not isinstance(amounts, (list, tuple)):
             return []
         result = []
-        for item in map(_mapping, amounts):
-            pence = _count(item.get("pence", item.get("amount_pence")))
+        for item in map(as_mapping, amounts):
+            pence = as_count(item.get("pence", item.get("amount_pence")))
             label = clean_text(item.get("label"))
             if pence is not None and label:
                 result.append({"label": label, "amount": format_money(pence)})
@@ -209,9 +223,9 @@ def _penalty_amounts(verdict: Mapping) -> list[dict]:
 
 
 def _signature(signature: Mapping | None, school_name: str) -> dict:
-    name = clean_text(_mapping(signature).get("name"))
-    role = _text(_mapping(signature).get("role"), default="Head Teacher")
-    signed_at = _mapping(signature).get("signed_at")
+    name = clean_text(as_mapping(signature).get("name"))
+    role = shown(as_mapping(signature).get("role"), default="Head Teacher")
+    signed_at = as_mapping(signature).get("signed_at")
     if not name or not isinstance(signed_at, dt.datetime):
         return {
             "signed": False, "name": NOT_SIGNED, "role": role, "school": school_name,
@@ -240,47 +254,40 @@ def build_context(
     evidence: Iterable[dict] = (),
 ) -> dict:
     """Everything a print template of `form` needs, as strings ready to print."""
-    data = _mapping(data)
-    verdict = _mapping(verdict)
-    school_name = _text(_mapping(school).get("name"))
-    leave = _mapping(data.get("leave"))
-    # A figure counted from the register (in the verdict) wins over a typed one (DESIGN.md §3).
-    verdict_sessions = _mapping(verdict.get("figures")).get("leave_sessions")
-    typed_sessions = _mapping(data.get("figures")).get("leave_sessions")
-    sessions = verdict_sessions if _count(verdict_sessions) is not None else typed_sessions
+    data = as_mapping(data)
+    verdict = as_mapping(verdict)
+    school_name = shown(as_mapping(school).get("name"))
     sig = _signature(signature, school_name)
     source = clean_text(form.get("source"))
-    referral_date = _date(data.get("referral_date"))
+    referral_date = date_text(data.get("referral_date"))
     amounts = _penalty_amounts(verdict)
     when = f"on {referral_date}" if referral_date != NOT_GIVEN else "on the date of this request"
-    return {
+    context = {
         "form_id": clean_text(form.get("id")),
-        "title": _text(form.get("title")),
+        "title": shown(form.get("title")),
         "source": source,
         "source_citation": f"Source: {source}" if source else "",
         "intro": [clean_text(line) for line in form.get("intro", [])],
-        "reference": _text(reference, default="Not assigned yet"),
+        "reference": shown(reference, default="Not assigned yet"),
         "school_name": school_name,
-        "la_name": _text(_mapping(la).get("name")),
-        "return_to": _text(_mapping(la).get("inbox")),
+        "la_name": shown(as_mapping(la).get("name")),
+        "return_to": shown(as_mapping(la).get("inbox")),
         "referral_date": referral_date,
         "is_draft": not sig["signed"],
         "status": SIGNED_STATUS if sig["signed"] else DRAFT_STATUS,
         "draft_notice": "" if sig["signed"] else DRAFT_NOTICE,
-        "pupil": _pupil(_mapping(data.get("pupil"))),
+        "pupil": _pupil(as_mapping(data.get("pupil"))),
         "parents": _parents(data.get("parents")),
-        "leave": {
-            "start_date": _date(leave.get("start_date")),
-            "end_date": _date(leave.get("end_date")),
-            "dates": _leave_dates(leave.get("start_date"), leave.get("end_date")),
-            "return_date": _date(leave.get("return_date")),
-            "sessions": _sessions(sessions),
-        },
         "previous_penalty_notices": _previous_notices(data.get("previous_penalty_notices")),
         "evidence": _evidence(form, evidence),
-        "policies_confirmed": _yes_no(data.get("policies_confirmed")),
-        "declaration": _text(form.get("declaration")),
+        "policies_confirmed": yes_no(data.get("policies_confirmed")),
+        "declaration": shown(form.get("declaration")),
         "signature": sig,
         "penalty_amounts": amounts,
         "penalty_amounts_heading": f"Penalty notice amounts in force {when}" if amounts else "",
     }
+    from . import form_contexts  # noqa: F401  (registers each form's extras)
+    add = EXTRAS.get(context["form_id"])
+    if add is not None:
+        context.update(add(form, data, verdict))
+    return context

@@ -1,0 +1,24 @@
+"""Request to issue a Penalty Notice for leave of absence taken in term time (003, Appendix 8)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..context import as_count, date_text, date_range, as_mapping, sessions_text, extra
+
+
+@extra("penalty-notice-leave")
+def leave_context(form: Mapping, data: Mapping, verdict: Mapping) -> dict:
+    leave = as_mapping(data.get("leave"))
+    # A figure counted from the register (in the verdict) wins over a typed one (DESIGN.md §3).
+    counted = as_mapping(verdict.get("figures")).get("leave_sessions")
+    typed = as_mapping(data.get("figures")).get("leave_sessions")
+    sessions = counted if as_count(counted) is not None else typed
+    return {
+        "leave": {
+            "start_date": date_text(leave.get("start_date")),
+            "end_date": date_text(leave.get("end_date")),
+            "dates": date_range(leave.get("start_date"), leave.get("end_date")),
+            "return_date": date_text(leave.get("return_date")),
+            "sessions": sessions_text(sessions),
+        },
+    }
