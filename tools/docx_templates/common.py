@@ -1,0 +1,148 @@
+"""Shared python-docx helpers for scaffolding docxtpl templates (see tools/make_docx_templates.py)."""
+from __future__ import annotations
+
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+
+FONT = "Arial"  # Liberation Sans, the PDF's font, is metric-compatible with it
+RED = RGBColor(0xB0, 0x00, 0x20)
+
+
+def new_document(title: str):
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin = section.bottom_margin = Mm(18)
+    section.left_margin = section.right_margin = Mm(18)
+    section.footer_distance = Mm(8)
+
+    normal = doc.styles["Normal"]
+    normal.font.name = FONT
+    normal.font.size = Pt(11)
+    normal.paragraph_format.space_after = Pt(6)
+    rpr = normal.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attr), FONT)
+    lang = OxmlElement("w:lang")
+    lang.set(qn("w:val"), "en-GB")
+    rpr.append(lang)
+    for name, size, before in (("Heading 1", 15, 0), ("Heading 2", 12, 12)):
+        style = doc.styles[name]
+        style.font.name, style.font.size, style.font.bold = FONT, Pt(size), True
+        style.paragraph_format.space_before, style.paragraph_format.space_after = Pt(before), Pt(3)
+        style.font.color.rgb = RGBColor(0, 0, 0)
+        # Theme font attributes would override the font name: drop them.
+        for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            style.element.rPr.rFonts.attrib.pop(qn(attr), None)
+
+    props = doc.core_properties
+    props.title, props.language, props.author, props.comments = title, "en-GB", "", ""
+    return doc
+
+
+def field(paragraph, instruction: str, placeholder: str = "1"):
+    """A Word field (PAGE, NUMPAGES) as a complex field, which Word and LibreOffice update."""
+    def fld_char(kind):
+        run = paragraph.add_run()
+        element = OxmlElement("w:fldChar")
+        element.set(qn("w:fldCharType"), kind)
+        run._r.append(element)
+        return run
+    fld_char("begin")
+    run = paragraph.add_run()
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f" {instruction} "
+    run._r.append(instr)
+    fld_char("separate")
+    paragraph.add_run(placeholder)
+    fld_char("end")
+
+
+def footer(doc):
+    footer = doc.sections[0].footer
+    paragraph = footer.paragraphs[0]
+    paragraph.style = doc.styles["Normal"]
+    tabs = paragraph.paragraph_format.tab_stops
+    tabs.add_tab_stop(Mm(87), WD_TAB_ALIGNMENT.CENTER)
+    tabs.add_tab_stop(Mm(174), WD_TAB_ALIGNMENT.RIGHT)
+    run = paragraph.add_run("Reference: {{ reference }}\t")
+    run.font.size = Pt(9)
+    status = paragraph.add_run("{% if is_draft %}{{ status }}{% endif %}")
+    status.font.size, status.font.bold, status.font.color.rgb = Pt(9), True, RED
+    paragraph.add_run("\tPage ").font.size = Pt(9)
+    field(paragraph, "PAGE")
+    paragraph.add_run(" of ").font.size = Pt(9)
+    field(paragraph, "NUMPAGES")
+    for r in paragraph.runs:
+        r.font.size = Pt(9)
+
+
+def shade(cell, fill: str):
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), fill)
+    cell._tc.get_or_add_tcPr().append(shading)
+
+
+def repeat_header(row):
+    tr_pr = row._tr.get_or_add_trPr()
+    element = OxmlElement("w:tblHeader")
+    element.set(qn("w:val"), "true")
+    tr_pr.append(element)
+
+
+def no_split(row):
+    element = OxmlElement("w:cantSplit")
+    element.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(element)
+
+
+def table(doc, widths_mm):
+    table = doc.add_table(rows=0, cols=len(widths_mm))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    # Column widths in the grid too: LibreOffice reads the grid, Word the cell widths.
+    for column, width in zip(table.columns, widths_mm):
+        column.width = Mm(width)
+    return table
+
+
+def row(table, widths_mm, texts, *, bold_first=False, bold=False, split=True):
+    row = table.add_row()
+    for index, (cell, width, text) in enumerate(zip(row.cells, widths_mm, texts)):
+        cell.width = Mm(width)
+        paragraph = cell.paragraphs[0]
+        paragraph.paragraph_format.space_after = Pt(0)
+        run = paragraph.add_run(text)
+        run.bold = bold or (bold_first and index == 0)
+    if not split:
+        no_split(row)
+    return row
+
+
+def tag_row(table, widths_mm, tag):
+    # docxtpl replaces the whole row holding a {%tr %} tag with the tag itself.
+    return row(table, widths_mm, [tag] + [""] * (len(widths_mm) - 1))
+
+
+def paragraph(doc, text="", *, bold=False, size=None, color=None, style=None):
+    paragraph = doc.add_paragraph(style=style)
+    if text:
+        run = paragraph.add_run(text)
+        run.bold = bold
+        if size:
+            run.font.size = Pt(size)
+        if color:
+            run.font.color.rgb = color
+    return paragraph
+
+

@@ -1,0 +1,113 @@
+"""The Request to issue a Penalty Notice for leave of absence taken in term time (003, Appendix 8)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Pt, RGBColor
+
+from . import common as dx
+
+NAME = "penalty-notice-leave.docx"
+
+
+def build(path: Path):
+    """003, Appendix 8 – Request to issue a Penalty Notice for leave of absence taken in term time."""
+    doc = dx.new_document("Request to issue a Penalty Notice for leave of absence taken in term time")
+    dx.footer(doc)
+
+    # Draft marking: only while unsigned.
+    dx.paragraph(doc, "{%p if is_draft %}")
+    draft = doc.add_paragraph()
+    run = draft.add_run("{{ status }}")
+    run.bold, run.font.color.rgb = True, dx.RED
+    draft.add_run(". {{ draft_notice }}")
+    dx.paragraph(doc, "{%p endif %}")
+
+    doc.add_paragraph("{{ title }}", style="Heading 1")
+    dx.paragraph(doc, "{{ source_citation }}", size=9, color=RGBColor(0x44, 0x44, 0x44))
+    dx.paragraph(doc, "{%p for line in intro %}")
+    dx.paragraph(doc, "{{ line }}")
+    dx.paragraph(doc, "{%p endfor %}")
+
+    widths = [56, 118]
+    summary = dx.table(doc, widths)
+    for label, value in (
+        ("Reference", "{{ reference }}"),
+        ("School", "{{ school_name }}"),
+        ("Local authority", "{{ la_name }}"),
+        ("Date of request", "{{ referral_date }}"),
+        ("Status", "{{ status }}"),
+    ):
+        dx.row(summary, widths, [label, value], bold_first=True, split=False)
+    dx.paragraph(doc)
+
+    # The seed's table: what the head teacher completes, and a column the LA officer ticks.
+    widths = [76, 74, 24]
+    table = dx.table(doc, widths)
+    header = dx.row(table, widths, ["To be completed by head teacher", "Details", "Tick when checked"], bold=True)
+    dx.repeat_header(header)
+    for cell in header.cells:
+        dx.shade(cell, "E8E8E8")
+    rows = [
+        ("Name of child", "{{ pupil.name }}"),
+        ("Date of birth", "{{ pupil.date_of_birth }}"),
+        ("Year group", "{{ pupil.year_group }}"),
+        ("Unique pupil number (UPN)", "{{ pupil.upn }}"),
+        ("Address", "{{ pupil.address }}"),
+    ]
+    for label, value in rows:
+        dx.row(table, widths, [label, value, ""], split=False)
+    # One row set per parent or carer named on the Notice.
+    dx.tag_row(table, widths, "{%tr for parent in parents %}")
+    for label, value in (
+        ("Name of parent/s to be named on the Notice", "{{ parent.display_name }}"),
+        ("Date of birth", "{{ parent.date_of_birth }}"),
+        ("Address of parent if different", "{{ parent.address }}"),
+    ):
+        dx.row(table, widths, [label, value, ""], split=False)
+    dx.tag_row(table, widths, "{%tr endfor %}")
+    for label, value in (
+        ("Dates of leave (6 sessions (3 consecutive days) or more of unauthorised absence due to "
+         "leave taken during an academic year)", "{{ leave.dates }}"),
+        ("Number of sessions of unauthorised leave (code G) this academic year", "{{ leave.sessions }}"),
+        ("Date child returned to school", "{{ leave.return_date }}"),
+    ):
+        dx.row(table, widths, [label, value, ""], split=False)
+    dx.tag_row(table, widths, "{%tr for item in evidence %}")
+    dx.row(table, widths, ["{{ item.label }}", "{{ item.status }}", ""], split=False)
+    dx.tag_row(table, widths, "{%tr endfor %}")
+    for label, value in (
+        ("Previous penalty notices to these parents for this child", "{{ previous_penalty_notices }}"),
+        ("Confirmation that all school policies are up to date with the new guidance in the local "
+         "authority's code of conduct and this has been shared with parents", "{{ policies_confirmed }}"),
+    ):
+        dx.row(table, widths, [label, value, ""], split=False)
+
+    # Amounts only as the rules state them (the seed's £60/£120 are out of date since Aug 2024).
+    dx.paragraph(doc, "{%p if penalty_amounts %}")
+    doc.add_paragraph("{{ penalty_amounts_heading }}", style="Heading 2")
+    dx.paragraph(doc, "{%p for amount in penalty_amounts %}")
+    doc.add_paragraph("{{ amount.label }}: {{ amount.amount }}", style="List Bullet")
+    dx.paragraph(doc, "{%p endfor %}")
+    dx.paragraph(doc, "{%p endif %}")
+
+    doc.add_paragraph("Declaration", style="Heading 2")
+    dx.paragraph(doc, "{{ declaration }}")
+
+    widths = [56, 118]
+    signature = dx.table(doc, widths)
+    for label, value in (
+        ("Head Teacher Signature", "{{ signature.statement }}"),
+        ("School", "{{ signature.school }}"),
+        ("Date", "{{ signature.date }}"),
+        ("Print Name", "{{ signature.name }}"),
+        ("Role", "{{ signature.role }}"),
+    ):
+        dx.row(signature, widths, [label, value], bold_first=True, split=False)
+
+    return_to = dx.paragraph(doc, "Return to {{ return_to }}", bold=True)
+    return_to.paragraph_format.space_before = Pt(10)
+    return_to.alignment = WD_ALIGN_PARAGRAPH.LEFT
+
+    doc.save(path)
