@@ -12,42 +12,15 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from forms_service.formdefs import get_form
+
 FORM_PATH = Path(__file__).resolve().parent.parent / "schemas" / "forms" / "penalty-notice-leave.json"
 
-REFERRAL_DATA = {
-    "pupil": {
-        "first_name": "Oliver",
-        "last_name": "Bennett",
-        "date_of_birth": dt.date(2013, 1, 14),
-        "upn": "K820500112237",
-        "year_group": "Year 8",
-        "address": "17 Marlowe Road\nWestcliff-on-Sea\nSS0 7QT",
-        "looked_after": False,
-    },
-    "parents": [
-        {
-            "name": "Sarah Bennett",
-            "date_of_birth": dt.date(1984, 6, 3),
-            "address": "",  # lives with Oliver
-            "relationship": "mother",
-        },
-        {
-            "name": "Daniel Bennett",
-            "date_of_birth": dt.date(1981, 11, 22),
-            "address": "Flat 2, 88 Hamlet Court Road\nWestcliff-on-Sea\nSS0 7LX",
-            "relationship": "father",
-        },
-    ],
-    "referral_date": dt.date(2026, 3, 24),
-    "leave": {
-        "start_date": dt.date(2026, 3, 9),
-        "end_date": dt.date(2026, 3, 13),
-        "return_date": dt.date(2026, 3, 16),
-    },
-    "previous_penalty_notices": [],
-    "policies_confirmed": True,
-    "figures": {"leave_sessions": 10},
-}
+# The data itself is tests/samples/penalty-notice-leave.json (one copy, also read by the generic
+# document tests); here it is loaded through the form's own schema, so dates are date objects.
+SAMPLE_PATH = Path(__file__).resolve().parent / "samples" / "penalty-notice-leave.json"
+REFERRAL_DATA = get_form("penalty-notice-leave").schema(complete=True).load(
+    json.loads(SAMPLE_PATH.read_text(encoding="utf-8")))
 
 SCHOOL = {"name": "Westcliff Park Academy"}
 LA = {"name": "Demo Borough Council", "inbox": "legal-interventions@la.invalid"}

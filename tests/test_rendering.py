@@ -15,8 +15,6 @@ import zipfile
 import docx
 import jinja2
 import pytest
-from docx.table import Table
-from docx.text.paragraph import Paragraph
 from pypdf import PdfReader
 from weasyprint.urls import URLFetcher
 
@@ -30,6 +28,7 @@ from forms_service.rendering import (
     render_pdf,
 )
 
+from doctext import docx_text, pdf_text, squash
 from sample_data import EVIDENCE, LA, REFERENCE, SCHOOL, SIGNATURE, VERDICT, load_form, referral_data
 
 FORM = load_form()
@@ -62,41 +61,11 @@ SEED_LABELS = [
 
 # --- reading the documents back ---------------------------------------------------------------
 
-def docx_text(data: bytes) -> str:
-    """Body paragraphs and table cells in document order, then headers and footers."""
-    document = docx.Document(io.BytesIO(data))
-    parts = []
-    for element in document.element.body.iterchildren():
-        tag = element.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            parts.append(Paragraph(element, document).text)
-        elif tag == "tbl":
-            for row in Table(element, document).rows:
-                seen = []
-                for cell in row.cells:  # merged cells repeat: count each once
-                    if cell._tc not in seen:
-                        seen.append(cell._tc)
-                        parts.append(cell.text)
-    for section in document.sections:
-        for part in (section.header, section.footer):
-            parts.extend(p.text for p in part.paragraphs)
-    return "\n".join(parts)
-
-
-def pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
-
-
 def without_page_furniture(text: str) -> str:
     """PDF text, whitespace collapsed, without page footers and repeated table header rows:
     extraction puts them inside a cell that is split over pages."""
     text = re.sub(r"Reference: \S+ (DRAFT – not signed )?Page \d+ of \d+", " ", squash(text))
     return squash(text.replace("To be completed by head teacher Details Tick when checked", " "))
-
-
-def squash(text: str) -> str:
-    """Whitespace collapsed: line wrapping differs between a Word table and a PDF table."""
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def no_space(text: str) -> str:
