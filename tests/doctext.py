@@ -36,5 +36,7 @@ def pdf_text(data: bytes) -> str:
 
 
 def squash(text: str) -> str:
-    """Whitespace collapsed: line wrapping differs between a Word table and a PDF table."""
-    return re.sub(r"\s+", " ", text).strip()
+    """Whitespace collapsed: line wrapping differs between a Word table and a PDF table. A PDF
+    line may also break after "/" or a hyphen inside a word ("Child/" "Family"): rejoin those."""
+    text = re.sub(r"\s+", " ", text).strip()
+    return re.sub(r"(?<=\w)([/-]) (?=\w)", r"\1", text)

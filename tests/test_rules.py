@@ -534,6 +534,16 @@ def test_final_warning_valid_for_ten_school_weeks(referral, status):
         assert "valid for 10 school weeks, to 29 March 2026" in result.reason
 
 
+def test_final_warning_valid_is_missing_when_the_register_stops_short():
+    """Marks ending weeks before the request cannot show the warning is still in force (an
+    expired warning must not pass on an old export); a register a few days short is normal."""
+    register = typical_pupil().mark(D(2026, 1, 14), "N", ["AM"]).build().until(D(2026, 2, 6))
+    result, _ = run("final_warning_valid", warning_case(D(2026, 1, 9), D(2026, 4, 20)), register=register)
+    assert result.status == "missing" and "register marks end on 6 February 2026" in result.reason
+    result, _ = run("final_warning_valid", warning_case(D(2026, 1, 9), D(2026, 2, 10)), register=register)
+    assert result.status == "pass"
+
+
 def test_final_warning_needs_an_unauthorised_absence_after_it():
     pupil = typical_pupil().mark(D(2026, 1, 9), "O", ["PM"])  # on the day of the warning: not after it
     data = warning_case(D(2026, 1, 9), D(2026, 1, 30))

@@ -57,6 +57,17 @@ def final_warning_valid(f: Facts) -> Outcome:
     weeks = school_weeks(after)
     valid = set(weeks[:valid_weeks])
     details = {"school_weeks_since": len(weeks), "valid_weeks": valid_weeks}
+    last = f.register.sessions[-1].date if f.register.sessions else None
+    if last is not None and last < on and len(weeks) < valid_weeks:
+        # Marks that stop short of the request cannot show the warning is still in force: the
+        # weeks in between may be school weeks. Up to a week short is normal (an export from
+        # yesterday) and cannot push the count past the limit.
+        unknown = (week_of(on) - week_of(last)).days // 7
+        if len(weeks) + unknown > valid_weeks:
+            return Outcome(MISSING, f"The register marks end on {format_date(last)}, {unknown} weeks before this "
+                                    f"request on {format_date(on)}: upload marks up to the request so the service can "
+                                    f"check the Final Warning of {format_date(sent)} is still within its "
+                                    f"{valid_weeks} school weeks.", source, details)
     if len(weeks) >= valid_weeks and on > (expiry := weeks[valid_weeks - 1] + dt.timedelta(days=6)):
         return Outcome(FAIL, f"The Final Warning of {format_date(sent)} was valid for {valid_weeks} school weeks, to "
                              f"{format_date(expiry)}; this request on {format_date(on)} is after that.", source, details)

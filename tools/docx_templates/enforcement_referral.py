@@ -1,0 +1,132 @@
+"""The Stage 3 school attendance enforcement referral (000, Stage 3)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Pt, RGBColor
+
+from . import common as dx
+
+NAME = "enforcement-referral.docx"
+
+TICK_HEADER = ["To be completed by head teacher", "Details", "Tick when checked"]
+ACTIONS_HEADER = ["Date", "Action taken", "Outcome"]
+
+
+def _tick_table(doc):
+    widths = [76, 74, 24]
+    table = dx.table(doc, widths)
+    header = dx.row(table, widths, TICK_HEADER, bold=True)
+    dx.repeat_header(header)
+    for cell in header.cells:
+        dx.shade(cell, "E8E8E8")
+    return table, widths
+
+
+def _actions_table(doc, loop_var: str):
+    widths = [35, 70, 69]
+    table = dx.table(doc, widths)
+    header = dx.row(table, widths, ACTIONS_HEADER, bold=True)
+    dx.repeat_header(header)
+    for cell in header.cells:
+        dx.shade(cell, "E8E8E8")
+    dx.tag_row(table, widths, f"{{%tr for item in {loop_var} %}}")
+    dx.row(table, widths, ["{{ item.date }}", "{{ item.action }}", "{{ item.outcome }}"], split=False)
+    dx.tag_row(table, widths, "{%tr endfor %}")
+
+
+def build(path: Path):
+    """000, Stage 3 – Stage 3 school attendance enforcement referral."""
+    doc = dx.new_document("Stage 3 school attendance enforcement referral")
+    dx.footer(doc)
+
+    # Draft marking: only while unsigned.
+    dx.paragraph(doc, "{%p if is_draft %}")
+    draft = doc.add_paragraph()
+    run = draft.add_run("{{ status }}")
+    run.bold, run.font.color.rgb = True, dx.RED
+    draft.add_run(". {{ draft_notice }}")
+    dx.paragraph(doc, "{%p endif %}")
+
+    doc.add_paragraph("{{ title }}", style="Heading 1")
+    dx.paragraph(doc, "{{ source_citation }}", size=9, color=RGBColor(0x44, 0x44, 0x44))
+    dx.paragraph(doc, "{%p for line in intro %}")
+    dx.paragraph(doc, "{{ line }}")
+    dx.paragraph(doc, "{%p endfor %}")
+
+    widths = [56, 118]
+    summary = dx.table(doc, widths)
+    for label, value in (
+        ("Reference", "{{ reference }}"),
+        ("School", "{{ school_name }}"),
+        ("Local authority", "{{ la_name }}"),
+        ("Date of referral", "{{ referral_date }}"),
+        ("Status", "{{ status }}"),
+    ):
+        dx.row(summary, widths, [label, value], bold_first=True, split=False)
+
+    doc.add_paragraph("The child and family", style="Heading 2")
+    table, widths = _tick_table(doc)
+    for label, value in (
+        ("Name of child", "{{ pupil.name }}"),
+        ("Date of birth", "{{ pupil.date_of_birth }}"),
+        ("Year group", "{{ pupil.year_group }}"),
+        ("Unique pupil number (UPN)", "{{ pupil.upn }}"),
+        ("Address", "{{ pupil.address }}"),
+        ("Looked after by the local authority", "{{ pupil.looked_after }}"),
+    ):
+        dx.row(table, widths, [label, value, ""], split=False)
+    # One row set per parent or carer.
+    dx.tag_row(table, widths, "{%tr for parent in parents %}")
+    for label, value in (
+        ("Parent or carer with parental responsibility or day-to-day care", "{{ parent.display_name }}"),
+        ("Date of birth", "{{ parent.date_of_birth }}"),
+        ("Address of parent if different", "{{ parent.address }}"),
+    ):
+        dx.row(table, widths, [label, value, ""], split=False)
+    dx.tag_row(table, widths, "{%tr endfor %}")
+
+    doc.add_paragraph("Actions taken at Stage 1", style="Heading 2")
+    _actions_table(doc, "stage1_actions")
+    doc.add_paragraph("Actions taken at Stage 2", style="Heading 2")
+    _actions_table(doc, "stage2_actions")
+
+    doc.add_paragraph("Evidence for enforcement", style="Heading 2")
+    table, widths = _tick_table(doc)
+    for label, value in (
+        ("Parents not engaging with the School Attendance Contract or accessing any voluntary support offer",
+         "{{ non_engagement }}"),
+        ("Early help offered through an Early Help Assessment (EHA)", "{{ early_help_offered }}"),
+        ("More than 10 sessions of unauthorised absence in a rolling period of 10 school weeks",
+         "{{ unauthorised_sessions }}"),
+        ("Why the school believes the parents could do more", "{{ parents_could_do_more }}"),
+        ("Other agencies working with the child or family", "{{ other_agencies }}"),
+        ("Lead professional or social worker consulted (TAC/TAF or Child Protection process)",
+         "{{ lead_professional_consulted }}"),
+        ("Lead professional or social worker", "{{ lead_professional_name }}"),
+    ):
+        dx.row(table, widths, [label, value, ""], split=False)
+    dx.tag_row(table, widths, "{%tr for item in evidence %}")
+    dx.row(table, widths, ["{{ item.label }}", "{{ item.status }}", ""], split=False)
+    dx.tag_row(table, widths, "{%tr endfor %}")
+
+    doc.add_paragraph("Declaration", style="Heading 2")
+    dx.paragraph(doc, "{{ declaration }}")
+
+    widths = [56, 118]
+    signature = dx.table(doc, widths)
+    for label, value in (
+        ("Head Teacher Signature", "{{ signature.statement }}"),
+        ("School", "{{ signature.school }}"),
+        ("Date", "{{ signature.date }}"),
+        ("Print Name", "{{ signature.name }}"),
+        ("Role", "{{ signature.role }}"),
+    ):
+        dx.row(signature, widths, [label, value], bold_first=True, split=False)
+
+    return_to = dx.paragraph(doc, "Return to {{ return_to }}", bold=True)
+    return_to.paragraph_format.space_before = Pt(10)
+    return_to.alignment = WD_ALIGN_PARAGRAPH.LEFT
+
+    doc.save(path)

@@ -1,0 +1,153 @@
+"""The Request to issue a Penalty Notice following the school's Attendance Panel (003, Appendix 7)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Pt, RGBColor
+
+from . import common as dx
+
+NAME = "penalty-notice-panel.docx"
+
+# Enclosures placed beside their numbered rows; any other uploaded kind gets a row of its own.
+DECLARED = '("parent_contract", "registration_certificate", "warning_letter")'
+
+
+def _status_of(kind: str) -> str:
+    return f'{{% for item in evidence if item.kind == "{kind}" %}}{{{{ item.status }}}}{{% endfor %}}'
+
+
+def _second_line(row, text: str):
+    """A second paragraph in the row's details cell (a cell of the seed's table holds several facts)."""
+    paragraph = row.cells[1].add_paragraph()
+    paragraph.paragraph_format.space_after = Pt(0)
+    paragraph.add_run(text)
+
+
+def _form_table(doc, widths, details_heading):
+    table = dx.table(doc, widths)
+    header = dx.row(table, widths, ["To be completed by head teacher", details_heading, "Tick when checked"], bold=True)
+    dx.repeat_header(header)
+    for cell in header.cells:
+        dx.shade(cell, "E8E8E8")
+    return table
+
+
+def build(path: Path):
+    """003, Appendix 7 – Request to issue a Penalty Notice following the school's Attendance Panel."""
+    doc = dx.new_document("Request to issue a Penalty Notice following the school's Attendance Panel")
+    dx.footer(doc)
+
+    # Draft marking: only while unsigned.
+    dx.paragraph(doc, "{%p if is_draft %}")
+    draft = doc.add_paragraph()
+    run = draft.add_run("{{ status }}")
+    run.bold, run.font.color.rgb = True, dx.RED
+    draft.add_run(". {{ draft_notice }}")
+    dx.paragraph(doc, "{%p endif %}")
+
+    doc.add_paragraph("{{ title }}", style="Heading 1")
+    dx.paragraph(doc, "{{ source_citation }}", size=9, color=RGBColor(0x44, 0x44, 0x44))
+    dx.paragraph(doc, "{%p for line in intro %}")
+    dx.paragraph(doc, "{{ line }}")
+    dx.paragraph(doc, "{%p endfor %}")
+
+    widths = [56, 118]
+    summary = dx.table(doc, widths)
+    for label, value in (
+        ("Reference", "{{ reference }}"),
+        ("School", "{{ school_name }}"),
+        ("Local authority", "{{ la_name }}"),
+        ("Date of request", "{{ referral_date }}"),
+        ("Status", "{{ status }}"),
+    ):
+        dx.row(summary, widths, [label, value], bold_first=True, split=False)
+    dx.paragraph(doc)
+
+    # The seed's first table: the child and the parent/s, and a column the LA officer ticks.
+    widths = [76, 74, 24]
+    table = _form_table(doc, widths, "Details")
+    for label, value in (
+        ("Name of child", "{{ pupil.name }}"),
+        ("Date of birth", "{{ pupil.date_of_birth }}"),
+        ("Year group", "{{ pupil.year_group }}"),
+        ("Unique pupil number (UPN)", "{{ pupil.upn }}"),
+        ("Address", "{{ pupil.address }}"),
+    ):
+        dx.row(table, widths, [label, value, ""], split=False)
+    # One row set per parent or carer named on the Notice.
+    dx.tag_row(table, widths, "{%tr for parent in parents %}")
+    for label, value in (
+        ("Name of parent/s to be named on the Notice", "{{ parent.display_name }}"),
+        ("Date of birth", "{{ parent.date_of_birth }}"),
+        ("Address of parent if different", "{{ parent.address }}"),
+    ):
+        dx.row(table, widths, [label, value, ""], split=False)
+    dx.tag_row(table, widths, "{%tr endfor %}")
+    dx.row(table, widths, ["Other agencies working with the Child/Family: Social Care, Supporting Families, "
+                           "CAMHS etc", "{{ other_agencies }}", ""], split=False)
+    dx.paragraph(doc)
+
+    # The seed's second table: the eight numbered rows.
+    table = _form_table(doc, widths, "Number and details of interventions")
+    dx.row(table, widths, [
+        "1. Summary of any additional needs, identified barriers to attending school and support provided by the "
+        "school to address attendance concerns, during the 6 months prior to holding an attendance panel",
+        "{{ barriers }}", ""])
+    row = dx.row(table, widths, [
+        "2. Date of the Attendance Support meeting held by school and Actions agreed. Parenting Contract enclosed "
+        "(or alternative plan)", "{{ support_meeting.details }}", ""])
+    _second_line(row, _status_of("parent_contract"))
+    dx.row(table, widths, [
+        "3. Date/s Attendance Panel took place following unauthorised absence of 10 school sessions or more within "
+        "a 10-week period prior to panel meeting.", "{{ panel.details }}", ""], split=False)
+    dx.row(table, widths, ["4. Did the Parent/carer attend (Yes/No)", "{{ panel.parents_attended }}", ""], split=False)
+    dx.row(table, widths, [
+        "5. Did the parent/Carer/Pupil identify any new barriers to attending school or request support? "
+        "(Please detail)", "{{ panel.new_barriers }}", ""])
+    dx.row(table, widths, ["6. Registration Certificate attached detailing current attendance",
+                           _status_of("registration_certificate"), ""], split=False)
+    row = dx.row(table, widths, ["7. Copy of warning letter issued by head teacher (attached)",
+                                 "{{ final_warning.details }}", ""], split=False)
+    _second_line(row, _status_of("warning_letter"))
+    dx.row(table, widths, [
+        "8. Confirmation that all school policies are up to date with the new guidance in the local authority's "
+        "code of conduct and this has been shared with parents", "{{ policies_confirmed }}", ""], split=False)
+    dx.tag_row(table, widths, f"{{%tr for item in evidence if item.kind not in {DECLARED} %}}")
+    dx.row(table, widths, ["{{ item.label }}", "{{ item.status }}", ""], split=False)
+    dx.tag_row(table, widths, "{%tr endfor %}")
+
+    note = dx.paragraph(doc, "Please note, where additional needs; other barriers to attending school; or requests for "
+                             "support are identified at an attendance panel, it is not appropriate to issue a final "
+                             "warning and instead the school should review the attendance support action plan/parent "
+                             "contract and follow an alternative route for improving attendance.", size=10)
+    note.paragraph_format.space_before = Pt(8)
+
+    # Amounts only as the rules state them (the seed's £60/£120 are out of date since Aug 2024).
+    dx.paragraph(doc, "{%p if penalty_amounts %}")
+    doc.add_paragraph("{{ penalty_amounts_heading }}", style="Heading 2")
+    dx.paragraph(doc, "{%p for amount in penalty_amounts %}")
+    doc.add_paragraph("{{ amount.label }}: {{ amount.amount }}", style="List Bullet")
+    dx.paragraph(doc, "{%p endfor %}")
+    dx.paragraph(doc, "{%p endif %}")
+
+    doc.add_paragraph("Declaration", style="Heading 2")
+    dx.paragraph(doc, "{{ declaration }}")
+
+    widths = [56, 118]
+    signature = dx.table(doc, widths)
+    for label, value in (
+        ("Head Teacher Signature", "{{ signature.statement }}"),
+        ("School", "{{ signature.school }}"),
+        ("Date", "{{ signature.date }}"),
+        ("Print Name", "{{ signature.name }}"),
+        ("Role", "{{ signature.role }}"),
+    ):
+        dx.row(signature, widths, [label, value], bold_first=True, split=False)
+
+    return_to = dx.paragraph(doc, "Return to {{ return_to }}", bold=True)
+    return_to.paragraph_format.space_before = Pt(10)
+    return_to.alignment = WD_ALIGN_PARAGRAPH.LEFT
+
+    doc.save(path)

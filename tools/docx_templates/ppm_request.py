@@ -1,0 +1,143 @@
+"""Request the Local Authority hold a Pupil Planning Meeting (PPM) (003, Appendix 5)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Pt, RGBColor
+
+from . import common as dx
+
+NAME = "ppm-request.docx"
+
+
+def _form_table(doc, value_heading: str):
+    """The seed's three-column table: what the head teacher completes, and a column the LA ticks."""
+    widths = [76, 74, 24]
+    table = dx.table(doc, widths)
+    header = dx.row(table, widths, ["To be completed by head teacher", value_heading, "Tick when checked"], bold=True)
+    dx.repeat_header(header)
+    for cell in header.cells:
+        dx.shade(cell, "E8E8E8")
+    return table, widths
+
+
+def build(path: Path):
+    """003, Appendix 5 – Request the Local Authority hold a Pupil Planning Meeting (PPM)."""
+    doc = dx.new_document("Request the Local Authority hold a Pupil Planning Meeting (PPM)")
+    dx.footer(doc)
+
+    # Draft marking: only while unsigned.
+    dx.paragraph(doc, "{%p if is_draft %}")
+    draft = doc.add_paragraph()
+    run = draft.add_run("{{ status }}")
+    run.bold, run.font.color.rgb = True, dx.RED
+    draft.add_run(". {{ draft_notice }}")
+    dx.paragraph(doc, "{%p endif %}")
+
+    doc.add_paragraph("{{ title }}", style="Heading 1")
+    dx.paragraph(doc, "{{ source_citation }}", size=9, color=RGBColor(0x44, 0x44, 0x44))
+
+    widths = [56, 118]
+    summary = dx.table(doc, widths)
+    for label, value in (
+        ("Reference", "{{ reference }}"),
+        ("School", "{{ school_name }}"),
+        ("Local authority", "{{ la_name }}"),
+        ("Date of request", "{{ referral_date }}"),
+        ("Status", "{{ status }}"),
+    ):
+        dx.row(summary, widths, [label, value], bold_first=True, split=False)
+    dx.paragraph(doc)
+
+    # The seed's first table: the child, the parents to be invited, other agencies.
+    table, widths = _form_table(doc, "Details")
+    for label, value in (
+        ("Name of child", "{{ pupil.name }}"),
+        ("Date of birth", "{{ pupil.date_of_birth }}"),
+        ("Year group", "{{ pupil.year_group }}"),
+        ("Unique pupil number (UPN)", "{{ pupil.upn }}"),
+        ("Address", "{{ pupil.address }}"),
+    ):
+        dx.row(table, widths, [label, value, ""], split=False)
+    # One row set per parent or carer to be invited.
+    dx.tag_row(table, widths, "{%tr for parent in parents %}")
+    for label, value in (
+        ("Name of parent/s to be invited to PPM", "{{ parent.display_name }}"),
+        ("Date of birth", "{{ parent.date_of_birth }}"),
+        ("Address of parent if different", "{{ parent.address }}"),
+    ):
+        dx.row(table, widths, [label, value, ""], split=False)
+    dx.tag_row(table, widths, "{%tr endfor %}")
+    for label, value in (
+        ("Other agencies working with the Child / Family: Social Care, Supporting Families, CAMHS etc",
+         "{{ other_agencies }}"),
+        ("Lead professional consulted (where the child has a social worker or is in a TAC, TAF or CP process)",
+         "{{ lead_professional_consulted }}"),
+    ):
+        dx.row(table, widths, [label, value, ""], split=False)
+    dx.paragraph(doc)
+
+    dx.paragraph(doc, "{%p for line in intro %}")
+    dx.paragraph(doc, "{{ line }}")
+    dx.paragraph(doc, "{%p endfor %}")
+
+    # The seed's second table: the school's interventions.
+    table, widths = _form_table(doc, "Details of interventions")
+    for label, value in (
+        ("Number of Letters sent to parents (Please enclose copies)", "{{ ppm.letters }}"),
+        ("Number of Home visits conducted & Outcome", "{{ ppm.home_visits }}"),
+        ("Date of the Attendance Support meeting held by school and Actions Agreed. Parenting Contract "
+         "enclosed (or alternative plan)", "{{ ppm.support_meeting }}"),
+        ("Number of phone calls made & Outcome", "{{ ppm.phone_calls }}"),
+        ("Number of meetings held & Outcome", "{{ ppm.meetings }}"),
+        ("Did the Parent/carer attend all meetings", "{{ ppm.parents_attended_all_meetings }}"),
+        ("Details of identified barriers to attending school and the support provided by the school to "
+         "address attendance concerns (not just poor attendance)", "{{ ppm.barriers }}"),
+        ("Details any Special Educational Needs", "{{ ppm.send_details }}"),
+        ("Unauthorised absence in the 10 school weeks prior to the referral submission (10 sessions or more)",
+         "{{ ppm.unauthorised_sessions }}"),
+    ):
+        dx.row(table, widths, [label, value, ""], split=False)
+    dx.tag_row(table, widths, "{%tr for item in evidence %}")
+    dx.row(table, widths, ["{{ item.label }}", "{{ item.status }}", ""], split=False)
+    dx.tag_row(table, widths, "{%tr endfor %}")
+    dx.row(table, widths, [
+        "Confirmation that all school policies are up to date with the new guidance in the local "
+        "authority's code of conduct and this has been shared with parents", "{{ policies_confirmed }}", ""],
+        split=False)
+
+    doc.add_paragraph("Interventions in the last 9 months", style="Heading 2")
+    widths = [48, 35, 66, 25]
+    interventions = dx.table(doc, widths)
+    header = dx.row(interventions, widths, ["Intervention", "Date(s)", "Outcome", "Copy attached"], bold=True)
+    dx.repeat_header(header)
+    for cell in header.cells:
+        dx.shade(cell, "E8E8E8")
+    dx.tag_row(interventions, widths, "{%tr for item in interventions %}")
+    dx.row(interventions, widths, ["{{ item.intervention }}", "{{ item.dates }}", "{{ item.outcome }}",
+                                   "{{ item.copy_attached }}"], split=False)
+    dx.tag_row(interventions, widths, "{%tr endfor %}")
+
+    note = dx.paragraph(doc, "{{ ppm.attending_note }}")
+    note.paragraph_format.space_before = Pt(8)
+
+    doc.add_paragraph("Declaration", style="Heading 2")
+    dx.paragraph(doc, "{{ declaration }}")
+
+    widths = [56, 118]
+    signature = dx.table(doc, widths)
+    for label, value in (
+        ("Head Teacher Signature", "{{ signature.statement }}"),
+        ("School", "{{ signature.school }}"),
+        ("Date", "{{ signature.date }}"),
+        ("Print Name", "{{ signature.name }}"),
+        ("Role", "{{ signature.role }}"),
+    ):
+        dx.row(signature, widths, [label, value], bold_first=True, split=False)
+
+    return_to = dx.paragraph(doc, "Return to {{ return_to }}", bold=True)
+    return_to.paragraph_format.space_before = Pt(10)
+    return_to.alignment = WD_ALIGN_PARAGRAPH.LEFT
+
+    doc.save(path)
