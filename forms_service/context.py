@@ -162,6 +162,20 @@ def _parents(parents: Any) -> list[dict]:
     return result
 
 
+def _recipient(data: Mapping, index: int | None) -> dict:
+    """The parent a letter goes to: their name, and their own address or else the child's."""
+    parents = data.get("parents") if isinstance(data.get("parents"), (list, tuple)) else []
+    parent = as_mapping(parents[index]) if index is not None and 0 <= index < len(parents) else {}
+    name = clean_text(parent.get("name"))
+    address = clean_text(parent.get("address")) or clean_text(as_mapping(data.get("pupil")).get("address"))
+    return {
+        "name": name or "Parent/Carer",
+        "relationship": clean_text(parent.get("relationship")),
+        "address": address or NOT_GIVEN,
+        "salutation": f"Dear {name}" if name else "Dear Parent/Carer",
+    }
+
+
 def _previous_notices(notices: Any) -> str:
     """One line per notice, for a single table cell."""
     if not isinstance(notices, (list, tuple)):
@@ -252,8 +266,10 @@ def build_context(
     signature: dict | None,
     verdict: dict | None = None,
     evidence: Iterable[dict] = (),
+    recipient: int | None = None,
 ) -> dict:
-    """Everything a print template of `form` needs, as strings ready to print."""
+    """Everything a print template of `form` needs, as strings ready to print. `recipient` is the
+    index of the parent a letter is addressed to (letters go one per parent: 003, Sanctions)."""
     data = as_mapping(data)
     verdict = as_mapping(verdict)
     school_name = shown(as_mapping(school).get("name"))
@@ -286,6 +302,8 @@ def build_context(
         "penalty_amounts": amounts,
         "penalty_amounts_heading": f"Penalty notice amounts in force {when}" if amounts else "",
     }
+    if recipient is not None or any(d.get("per") == "parent" for d in form.get("documents", [])):
+        context["recipient"] = _recipient(data, recipient)
     from . import form_contexts  # noqa: F401  (registers each form's extras)
     add = EXTRAS.get(context["form_id"])
     if add is not None:

@@ -10,13 +10,33 @@ PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def referral_context(referral: Referral, *, signature: dict | None, verdict: dict | None) -> dict:
+def referral_context(referral: Referral, *, signature: dict | None, verdict: dict | None,
+                     recipient: int | None = None) -> dict:
     form = form_of(referral)
     la = referral.school.la
     uploads = [{"kind": e.kind, "filename": e.filename} for e in referral.evidence]
     return build_context(form.raw, working_data(referral), school={"name": referral.school.name},
                          la={"name": la.name, "inbox": la.inbox_email}, reference=referral.reference,
-                         signature=signature, verdict=verdict, evidence=uploads)
+                         signature=signature, verdict=verdict, evidence=uploads, recipient=recipient)
+
+
+def recipients(doc: dict, data: dict) -> list[int | None]:
+    """Whom a document is rendered for: each parent in turn for a letter that goes one per parent
+    (003, Sanctions: one letter per pupil per parent), otherwise once."""
+    if doc.get("per") == "parent":
+        return list(range(len(data.get("parents") or []))) or [None]
+    return [None]
+
+
+def render_letter(referral: Referral, doc: dict, fmt: str, recipient: int | None,
+                  verdict: dict | None) -> tuple[str, str, bytes]:
+    """(file name, content type, bytes) of one document for one recipient, as PDF or DOCX."""
+    context = referral_context(referral, signature=None, verdict=verdict, recipient=recipient)
+    suffix = f"-{recipient + 1}" if recipient is not None else ""
+    stem = f"{referral.reference}-{doc['id']}{suffix}"
+    if fmt == "pdf":
+        return f"{stem}.pdf", PDF, render_pdf(doc["html"], context, title=doc["title"])
+    return f"{stem}.docx", DOCX, render_docx(doc["docx"], context)
 
 
 def render_referral(referral: Referral, *, signature: dict | None, verdict: dict | None) -> list[tuple[str, str, bytes]]:
@@ -33,11 +53,13 @@ def render_referral(referral: Referral, *, signature: dict | None, verdict: dict
 
 def preview_html(referral: Referral, verdict: dict | None = None) -> str:
     form = form_of(referral)
-    context = referral_context(referral, signature=None, verdict=verdict)
+    first = recipients(form.documents[0], working_data(referral))[0]
+    context = referral_context(referral, signature=None, verdict=verdict, recipient=first)
     return render_preview(form.documents[0]["html"], context, title=form.documents[0]["title"])
 
 
 def preview_pdf(referral: Referral, verdict: dict | None = None) -> bytes:
     form = form_of(referral)
-    context = referral_context(referral, signature=None, verdict=verdict)
+    first = recipients(form.documents[0], working_data(referral))[0]
+    context = referral_context(referral, signature=None, verdict=verdict, recipient=first)
     return render_pdf(form.documents[0]["html"], context, title=form.documents[0]["title"])

@@ -20,6 +20,9 @@ from .register import Register, RegisterError, parse_register_csv, parse_registe
 from .rules import Verdict, evaluate
 
 EDITABLE_STATUSES = ("draft", "returned")
+# Kinds of form a school fills in here: referrals go to the LA through sign-off; letters (and
+# plans) are produced for parents and downloaded, never sent to the LA.
+KINDS = ("referral", "letter")
 
 
 class ActionError(Exception):
@@ -81,8 +84,8 @@ def parse_register(upload: dict | bytes | str | None, *, code_set: str | None = 
 def create(user: User, form_id: str, data: dict | None = None, register: dict | None = None) -> Referral:
     _require_school_staff(user)
     form = get_form(form_id)
-    if form is None or form.kind != "referral":
-        raise ActionError("Unknown form", errors={"form": [f"No referral form called {form_id!r}"]})
+    if form is None or form.kind not in KINDS:
+        raise ActionError("Unknown form", errors={"form": [f"No form called {form_id!r}"]})
     data = data or {}
     loaded = validate_draft(form, data)
     referral = Referral(form_id=form.id, school_id=user.school_id, la_id=user.school.la_id, status="draft",
@@ -196,6 +199,8 @@ def missing_answers(referral: Referral) -> dict:
 def submit(user: User, referral: Referral) -> Referral:
     _require_school_staff(user, referral)
     _require_editable(referral)
+    if form_of(referral).kind != "referral":
+        raise ActionError("A letter is not sent to the local authority: download it once it is complete", status=409)
     errors = missing_answers(referral)
     result = verdict(referral)
     if errors or not result.eligible:
@@ -207,6 +212,11 @@ def submit(user: User, referral: Referral) -> Referral:
     record("submitted", user=user, referral=referral, detail={"eligible": True})
     db.session.commit()
     return referral
+
+
+def ready_to_issue(referral: Referral) -> tuple[dict, Verdict]:
+    """(answers still missing, verdict): a letter can be downloaded only when both are clear."""
+    return missing_answers(referral), verdict(referral)
 
 
 def return_to_office(user: User, referral: Referral, reason: str) -> Referral:

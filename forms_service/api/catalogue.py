@@ -1,13 +1,16 @@
 """The catalogue of forms, the eligibility verdict without saving, and documents rendered on demand."""
 from __future__ import annotations
 
+import io
+import zipfile
+
 from flask import Response, current_app, jsonify
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from ..auth import api_user
 from ..context import build_context
-from ..documents import DOCX, PDF
+from ..documents import DOCX, PDF, recipients
 from ..formdefs import get_form, load_forms
 from ..policies import list_profiles, load_profile
 from ..referrals import ActionError, parse_register
@@ -58,7 +61,12 @@ def eligibility(body, form_id: str):
 @blp.arguments(DocumentRequest)
 @blp.response(200, content_type="application/octet-stream")
 def document(body, document_id: str):
-    """Render a form's document from data, unsigned (marked DRAFT): for letters and previews."""
+    """Render a form's document from data, unsigned: for letters and previews.
+
+    A letter that goes one per parent (its declaration says `"per": "parent"`) comes back as one
+    file when one parent is named, and as one zip (`application/zip`) holding one file per parent,
+    `<document>-1.pdf`, `<document>-2.pdf`, ..., when several are. Every other document is one file.
+    `format: html` gives the first recipient's letter as a page."""
     form = next((f for f in load_forms().values() if any(d["id"] == document_id for d in f.documents)), None)
     if form is None:
         return unprocessable("Unknown document", {"document_id": [f"No document called {document_id!r}"]})
@@ -70,13 +78,32 @@ def document(body, document_id: str):
     user = api_user()
     school = {"name": user.school.name if user.school else ""}
     la = user.la or (user.school.la if user.school else None)
-    context = build_context(form.raw, data, school=school, la={"name": la.name if la else "", "inbox": la.inbox_email if la else ""},
-                            reference=None, signature=None, verdict=None, evidence=[])
-    if body["format"] == "docx":
-        return Response(render_docx(doc["docx"], context), mimetype=DOCX,
-                        headers={"Content-Disposition": f'attachment; filename="{document_id}.docx"'})
-    if body["format"] == "html":
-        return Response(render_preview(doc["html"], context, title=doc["title"]), mimetype="text/html",
+    verdict = evaluate(form, data, profile=load_profile(la.policy_profile if la else current_app.config["POLICY_PROFILE"]))
+
+    def context(recipient):
+        return build_context(form.raw, data, school=school,
+                             la={"name": la.name if la else "", "inbox": la.inbox_email if la else ""},
+                             reference=None, signature=None, verdict=verdict.to_dict(), evidence=[],
+                             recipient=recipient)
+
+    fmt = body["format"]
+    targets = recipients(doc, data)
+    if fmt == "html":
+        return Response(render_preview(doc["html"], context(targets[0]), title=doc["title"]), mimetype="text/html",
                         headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
-    return Response(render_pdf(doc["html"], context, title=doc["title"]), mimetype=PDF,
-                    headers={"Content-Disposition": f'attachment; filename="{document_id}.pdf"'})
+    files = []
+    for index in targets:
+        suffix = f"-{index + 1}" if index is not None and len(targets) > 1 else ""
+        if fmt == "docx":
+            files.append((f"{document_id}{suffix}.docx", DOCX, render_docx(doc["docx"], context(index))))
+        else:
+            files.append((f"{document_id}{suffix}.pdf", PDF, render_pdf(doc["html"], context(index), title=doc["title"])))
+    if len(files) == 1:
+        name, mimetype, content = files[0]
+        return Response(content, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, _, content in files:
+            archive.writestr(name, content)
+    return Response(buffer.getvalue(), mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{document_id}.zip"'})

@@ -38,8 +38,10 @@ def _editable_or_redirect(referral: Referral):
 @require_roles(*SCHOOL)
 def index():
     rows = db.session.scalars(visible_referrals(current_user.user).order_by(Referral.updated_at.desc())).all()
+    forms = load_forms().values()
     return render_template("referrals/index.html", title="Referrals", referrals=rows,
-                           forms=[f for f in load_forms().values() if f.kind == "referral"])
+                           forms=[f for f in forms if f.kind == "referral"],
+                           letters=[f for f in forms if f.kind == "letter"])
 
 
 class StartForm(FlaskForm):
@@ -50,7 +52,7 @@ class StartForm(FlaskForm):
 @require_roles(*SCHOOL)
 def new(form_id: str):
     form_def = load_forms().get(form_id)
-    if form_def is None or form_def.kind != "referral":
+    if form_def is None or form_def.kind not in actions.KINDS:
         abort(404)
     start = StartForm()
     if start.validate_on_submit():
@@ -65,6 +67,8 @@ def _next_url(referral: Referral, page_id: str) -> str:
     index = ids.index(page_id)
     if index + 1 < len(ids):
         return url_for("referrals.page", referral_id=referral.id, page_id=ids[index + 1])
+    if form_def.kind == "letter":
+        return url_for("referrals.letter", referral_id=referral.id)
     return url_for("referrals.register", referral_id=referral.id)
 
 
@@ -265,6 +269,8 @@ class SubmitForm(FlaskForm):
 @require_roles(*SCHOOL)
 def check(referral_id: int):
     referral = _referral(referral_id)
+    if actions.form_of(referral).kind == "letter":
+        return redirect(url_for("referrals.letter", referral_id=referral.id))
     return _check_page(referral)
 
 
@@ -294,6 +300,53 @@ def submit(referral_id: int):
         return _check_page(referral, 422)
     flash(f"{referral.reference} has been sent to the headteacher for sign-off.", "success")
     return redirect(url_for("referrals.show", referral_id=referral.id))
+
+
+@bp.get("/<int:referral_id>/letter")
+@require_roles(*SCHOOL)
+def letter(referral_id: int):
+    """Check a letter's answers, then download it: one file per parent it is addressed to."""
+    referral = _referral(referral_id)
+    form_def = actions.form_of(referral)
+    if form_def.kind != "letter":
+        return redirect(url_for("referrals.check", referral_id=referral.id))
+    missing, result = actions.ready_to_issue(referral)
+    data = actions.working_data(referral)
+    downloads = [{"doc": doc, "to": [(index, _recipient_name(data, index)) for index in documents.recipients(doc, data)]}
+                 for doc in form_def.documents]
+    return render_template("referrals/letter.html", title=form_def.title, referral=referral, form_def=form_def,
+                           verdict=result.to_dict(), missing=missing, rows=answer_rows(referral),
+                           ready=not missing and result.eligible, downloads=downloads)
+
+
+def _recipient_name(data: dict, index: int | None) -> str:
+    if index is None:
+        return ""
+    return (data.get("parents") or [{}])[index].get("name", f"Parent {index + 1}")
+
+
+@bp.get("/<int:referral_id>/letter/<doc_id>.<fmt>")
+@require_roles(*SCHOOL)
+def letter_file(referral_id: int, doc_id: str, fmt: str):
+    referral = _referral(referral_id)
+    form_def = actions.form_of(referral)
+    doc = next((d for d in form_def.documents if d["id"] == doc_id), None)
+    if form_def.kind != "letter" or doc is None or fmt not in ("pdf", "docx"):
+        abort(404)
+    missing, result = actions.ready_to_issue(referral)
+    if missing or not result.eligible:
+        abort(409, "Complete the letter's answers first: it is only produced when nothing is missing.")
+    data = actions.working_data(referral)
+    allowed = documents.recipients(doc, data)
+    to = request.args.get("to", type=int)
+    index = None if to is None else to - 1
+    if index not in allowed:
+        abort(404)
+    name, mimetype, content = documents.render_letter(referral, doc, fmt, index, result.to_dict())
+    record("letter_downloaded", user=current_user.user, referral=referral,
+           detail={"document": doc_id, "format": fmt, "recipient": to})
+    db.session.commit()
+    return Response(content, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.get("/<int:referral_id>")
