@@ -1,0 +1,96 @@
+"""Letters to parents through the service (the Final Warning, 003 Appendix 4): filled in on the
+generated pages, refused until complete, then downloaded one per parent — on the web and through
+the API (one file per parent in a zip)."""
+from __future__ import annotations
+
+import io
+import re
+import json
+import zipfile
+from pathlib import Path
+
+from doctext import docx_text, pdf_text, squash
+from helpers import api_token, bearer, csrf, login, text
+
+SAMPLE = json.loads((Path(__file__).resolve().parent / "samples" / "final-warning.json").read_text())
+
+
+def _post(client, url, data):
+    page = client.get(url)
+    assert page.status_code == 200, url
+    body = {"csrf_token": csrf(text(page))}
+    version = re.search(r'name="version" value="(\d+)"', text(page))
+    if version:
+        body["version"] = version.group(1)
+    body.update(data)
+    return client.post(url, data=body)
+
+
+def _parts(iso: str) -> list[str]:
+    y, m, d = iso.split("-")
+    return [str(int(d)), str(int(m)), y]
+
+
+def test_a_final_warning_is_written_on_the_web_and_downloaded_for_each_parent(client):
+    login(client, "office@demo.school")
+    assert "Penalty Notice Warning Letter" in text(client.get("/referrals/"))
+    start = _post(client, "/referrals/new/final-warning", {})
+    assert start.status_code == 302 and start.location.endswith("/pages/pupil")
+    base = start.location.rsplit("/pages/", 1)[0]
+    rid = base.rsplit("/", 1)[1]
+
+    pupil = SAMPLE["pupil"]
+    response = _post(client, f"{base}/pages/pupil", {
+        "pupil__first_name": pupil["first_name"], "pupil__last_name": pupil["last_name"],
+        "pupil__date_of_birth": _parts(pupil["date_of_birth"]), "pupil__year_group": pupil["year_group"],
+        "pupil__address": pupil["address"]})
+    assert response.status_code == 302, text(response)[:2000]
+
+    # Incomplete: the letter page says what is missing and offers no download.
+    page = text(client.get(f"/referrals/{rid}/letter"))
+    assert "Some answers are still needed" in page
+    assert client.get(f"/referrals/{rid}/letter/final-warning.pdf?to=1").status_code == 409
+
+    parents = {}
+    for i, parent in enumerate(SAMPLE["parents"]):
+        for key in ("name", "relationship", "address"):
+            parents[f"parents-{i}-{key}"] = parent[key]
+    assert _post(client, f"{base}/pages/parents", parents).status_code == 302
+    letter = {"meeting__fast_track": "no", "meeting__date": _parts(SAMPLE["meeting"]["date"]),
+              "final_warning_date": _parts(SAMPLE["final_warning_date"]), "contact_by": _parts(SAMPLE["contact_by"]),
+              "head_teacher_name": SAMPLE["head_teacher_name"]}
+    for i, item in enumerate(SAMPLE["plan"]):
+        letter[f"plan-{i}-action"] = item["action"]
+    response = _post(client, f"{base}/pages/letter", letter)
+    assert response.status_code == 302 and response.location.endswith(f"/referrals/{rid}/letter"), text(response)[:3000]
+
+    page = text(client.get(response.location))
+    assert "Some answers are still needed" not in page
+    for parent in SAMPLE["parents"]:
+        assert parent["name"] in page
+
+    father = SAMPLE["parents"][1]
+    pdf = client.get(f"/referrals/{rid}/letter/final-warning.pdf?to=2")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    words = squash(pdf_text(pdf.data))
+    assert father["name"] in words and "Leigh-on-Sea" in words and SAMPLE["parents"][0]["name"] not in words
+    assert "£80" in words and "£60" not in words
+    word = client.get(f"/referrals/{rid}/letter/final-warning.docx?to=1")
+    assert word.status_code == 200 and SAMPLE["parents"][0]["name"] in docx_text(word.data)
+    assert client.get(f"/referrals/{rid}/letter/final-warning.pdf?to=3").status_code == 404
+    # A letter is never submitted to the LA.
+    assert client.get(f"/referrals/{rid}/check").status_code == 302
+
+
+def test_the_api_renders_one_letter_per_parent_in_a_zip(client):
+    token = bearer(api_token(client, "office@demo.school"))
+    response = client.post("/api/v1/documents/final-warning", headers=token, json={"data": SAMPLE, "format": "pdf"})
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    assert archive.namelist() == ["final-warning-1.pdf", "final-warning-2.pdf"]
+    for name, parent in zip(archive.namelist(), SAMPLE["parents"]):
+        assert parent["name"] in squash(pdf_text(archive.read(name)))
+    one = {**SAMPLE, "parents": SAMPLE["parents"][:1]}
+    single = client.post("/api/v1/documents/final-warning", headers=token, json={"data": one, "format": "docx"})
+    assert single.status_code == 200 and single.data[:2] == b"PK" and "final-warning.docx" in single.headers["Content-Disposition"]
+    assert SAMPLE["parents"][0]["name"] in docx_text(single.data)
