@@ -54,6 +54,8 @@ class FieldDef:
             return self.options["required_message"]
         if self.type == "boolean":
             return f"Select yes or no: {self.label}"
+        if self.type == "choice":
+            return f"Select an option: {self.label}"
         if self.type == "list":
             return f"Add at least one {self.label.lower()}"
         return f"Enter {self.label[0].lower()}{self.label[1:]}"
@@ -119,7 +121,8 @@ def _describe(f: FieldDef) -> dict:
     out = {"name": f.name, "label": f.label, "type": f.type, "required": f.required}
     if f.hint:
         out["hint"] = f.hint
-    out.update({k: v for k, v in f.options.items() if k in ("max_length", "min", "max", "min_items", "max_items", "pattern")})
+    out.update({k: v for k, v in f.options.items()
+                if k in ("max_length", "min", "max", "min_items", "max_items", "pattern", "choices")})
     if f.item_fields:
         out["item_fields"] = [_describe(i) for i in f.item_fields]
     return out
@@ -182,6 +185,11 @@ def _ma_field(f: FieldDef, complete: bool) -> fields.Field:
         return CleanString(multiline=f.type == "textarea", required=required, allow_none=not required,
                            validate=validate.And(*checks) if len(checks) > 1 else checks[0],
                            error_messages={**msgs, "invalid": f"{f.label} must be text"})
+    if f.type == "choice":
+        values = [c["value"] for c in o["choices"]]
+        return fields.String(required=required, allow_none=not required,
+                             validate=validate.OneOf(values, error=f"{f.label}: choose one of the options"),
+                             error_messages={**msgs, "invalid": f"{f.label}: choose one of the options"})
     if f.type == "date":
         return fields.Date(required=required, allow_none=not required,
                            error_messages={**msgs, "invalid": f"{f.label} must be a real date, written as YYYY-MM-DD"})

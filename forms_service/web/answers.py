@@ -21,6 +21,8 @@ def _display(f: FieldDef, value) -> str:
             return str(value)
     if f.type == "boolean":
         return "Yes" if value else "No"
+    if f.type == "choice":
+        return next((c["label"] for c in f.options["choices"] if c["value"] == value), str(value))
     return str(value)
 
 

@@ -61,6 +61,9 @@ def _wt_field(f: FieldDef) -> Field:
         return GovDateField(f.label, **kwargs)
     if f.type == "boolean":
         return RadioField(f.label, choices=YES_NO, widget=GovRadioInput(), validate_choice=False, **kwargs)
+    if f.type == "choice":
+        return RadioField(f.label, choices=[(c["value"], c["label"]) for c in f.options["choices"]],
+                          widget=GovRadioInput(), validate_choice=False, **kwargs)
     if f.type == "list":
         item_form = type(f"{f.html_name}_item", (Form,), {i.html_name: _wt_field(i) for i in f.item_fields})
         return FieldList(FormField(item_form), label=f.label, min_entries=0,
