@@ -122,7 +122,7 @@ def _describe(f: FieldDef) -> dict:
     if f.hint:
         out["hint"] = f.hint
     out.update({k: v for k, v in f.options.items()
-                if k in ("max_length", "min", "max", "min_items", "max_items", "pattern", "choices")})
+                if k in ("max_length", "min", "max", "min_items", "max_items", "pattern", "choices", "required_when")})
     if f.item_fields:
         out["item_fields"] = [_describe(i) for i in f.item_fields]
     return out
@@ -301,7 +301,27 @@ def _schema_class(form_id: str, complete: bool) -> type[Schema]:
     extra = {
         "evidence": fields.List(fields.String(validate=validate.OneOf(kinds, error="Unknown evidence kind: choose from {choices}"))),
     }
+    if complete:
+        conditional = [f for f in form.fields if f.options.get("required_when")]
+        if conditional:
+            extra["_required_when"] = validates_schema(skip_on_field_errors=False)(
+                lambda self, data, **kwargs: _check_required_when(conditional, data))
     return type(schema.__name__, (schema,), extra)
+
+
+def _check_required_when(defs: list[FieldDef], data: dict) -> None:
+    """`"required_when": {"next_step": ["meeting"]}`: required only when another answer is one of
+    those values (a letter variant that prints the field). Checked on complete data only."""
+    errors: dict = {}
+    for f in defs:
+        applies = all(get_path(data, name) in values for name, values in f.options["required_when"].items())
+        if applies and get_path(data, f.name) in (None, "", []):
+            node = errors
+            for part in f.path[:-1]:
+                node = node.setdefault(part, {})
+            node[f.path[-1]] = [f.required_message()]
+    if errors:
+        raise ValidationError(errors)
 
 
 def dump_data(form: FormDef, data: dict) -> dict:
