@@ -102,9 +102,12 @@ def test_docx_and_pdf_say_the_same_words(form, doc, recipient, signed):
 
 def _html_names(name: str) -> set[str]:
     source = print_env.loader.get_source(print_env, name)[0]
-    names = meta.find_undeclared_variables(print_env.parse(source))
+    tree = print_env.parse(source)
+    # Names bound by `{% import ... as x %}` are templates' macros, not context.
+    imported = {node.target for node in tree.find_all(jinja2.nodes.Import)}
+    names = meta.find_undeclared_variables(tree) - imported
     # A child template also uses what its parents use.
-    for parent in meta.find_referenced_templates(print_env.parse(source)):
+    for parent in meta.find_referenced_templates(tree):
         if parent:
             names |= _html_names(parent)
     return names
