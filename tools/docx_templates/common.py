@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
@@ -146,3 +146,58 @@ def paragraph(doc, text="", *, bold=False, size=None, color=None, style=None):
     return paragraph
 
 
+
+
+# --- parts every referral form shares (003 Appendices 5-8, 000 Stage 3); the print templates'
+# counterpart is templates/html/print/_referral.html ------------------------------------------
+
+def draft_marking(doc):
+    """The DRAFT line, only while the request is unsigned."""
+    paragraph(doc, "{%p if is_draft %}")
+    draft = doc.add_paragraph()
+    run = draft.add_run("{{ status }}")
+    run.bold, run.font.color.rgb = True, RED
+    draft.add_run(". {{ draft_notice }}")
+    paragraph(doc, "{%p endif %}")
+
+
+def summary_table(doc, date_label: str = "Date of request"):
+    widths = [56, 118]
+    summary = table(doc, widths)
+    for label, value in (
+        ("Reference", "{{ reference }}"),
+        ("School", "{{ school_name }}"),
+        ("Local authority", "{{ la_name }}"),
+        (date_label, "{{ referral_date }}"),
+        ("Status", "{{ status }}"),
+    ):
+        row(summary, widths, [label, value], bold_first=True, split=False)
+
+
+def penalty_amounts(doc):
+    """Amounts only as the rules state them (the seeds' £60/£120 are out of date since Aug 2024)."""
+    paragraph(doc, "{%p if penalty_amounts %}")
+    doc.add_paragraph("{{ penalty_amounts_heading }}", style="Heading 2")
+    paragraph(doc, "{%p for amount in penalty_amounts %}")
+    doc.add_paragraph("{{ amount.label }}: {{ amount.amount }}", style="List Bullet")
+    paragraph(doc, "{%p endfor %}")
+    paragraph(doc, "{%p endif %}")
+
+
+def closing(doc):
+    """The head's declaration, the signature block and where to return the form."""
+    doc.add_paragraph("Declaration", style="Heading 2")
+    paragraph(doc, "{{ declaration }}")
+    widths = [56, 118]
+    signature = table(doc, widths)
+    for label, value in (
+        ("Head Teacher Signature", "{{ signature.statement }}"),
+        ("School", "{{ signature.school }}"),
+        ("Date", "{{ signature.date }}"),
+        ("Print Name", "{{ signature.name }}"),
+        ("Role", "{{ signature.role }}"),
+    ):
+        row(signature, widths, [label, value], bold_first=True, split=False)
+    return_to = paragraph(doc, "Return to {{ return_to }}", bold=True)
+    return_to.paragraph_format.space_before = Pt(10)
+    return_to.alignment = WD_ALIGN_PARAGRAPH.LEFT

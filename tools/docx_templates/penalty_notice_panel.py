@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt, RGBColor
 
 from . import common as dx
@@ -40,12 +39,7 @@ def build(path: Path):
     dx.footer(doc)
 
     # Draft marking: only while unsigned.
-    dx.paragraph(doc, "{%p if is_draft %}")
-    draft = doc.add_paragraph()
-    run = draft.add_run("{{ status }}")
-    run.bold, run.font.color.rgb = True, dx.RED
-    draft.add_run(". {{ draft_notice }}")
-    dx.paragraph(doc, "{%p endif %}")
+    dx.draft_marking(doc)
 
     doc.add_paragraph("{{ title }}", style="Heading 1")
     dx.paragraph(doc, "{{ source_citation }}", size=9, color=RGBColor(0x44, 0x44, 0x44))
@@ -53,16 +47,7 @@ def build(path: Path):
     dx.paragraph(doc, "{{ line }}")
     dx.paragraph(doc, "{%p endfor %}")
 
-    widths = [56, 118]
-    summary = dx.table(doc, widths)
-    for label, value in (
-        ("Reference", "{{ reference }}"),
-        ("School", "{{ school_name }}"),
-        ("Local authority", "{{ la_name }}"),
-        ("Date of request", "{{ referral_date }}"),
-        ("Status", "{{ status }}"),
-    ):
-        dx.row(summary, widths, [label, value], bold_first=True, split=False)
+    dx.summary_table(doc)
     dx.paragraph(doc)
 
     # The seed's first table: the child and the parent/s, and a column the LA officer ticks.
@@ -125,29 +110,8 @@ def build(path: Path):
     note.paragraph_format.space_before = Pt(8)
 
     # Amounts only as the rules state them (the seed's £60/£120 are out of date since Aug 2024).
-    dx.paragraph(doc, "{%p if penalty_amounts %}")
-    doc.add_paragraph("{{ penalty_amounts_heading }}", style="Heading 2")
-    dx.paragraph(doc, "{%p for amount in penalty_amounts %}")
-    doc.add_paragraph("{{ amount.label }}: {{ amount.amount }}", style="List Bullet")
-    dx.paragraph(doc, "{%p endfor %}")
-    dx.paragraph(doc, "{%p endif %}")
+    dx.penalty_amounts(doc)
 
-    doc.add_paragraph("Declaration", style="Heading 2")
-    dx.paragraph(doc, "{{ declaration }}")
-
-    widths = [56, 118]
-    signature = dx.table(doc, widths)
-    for label, value in (
-        ("Head Teacher Signature", "{{ signature.statement }}"),
-        ("School", "{{ signature.school }}"),
-        ("Date", "{{ signature.date }}"),
-        ("Print Name", "{{ signature.name }}"),
-        ("Role", "{{ signature.role }}"),
-    ):
-        dx.row(signature, widths, [label, value], bold_first=True, split=False)
-
-    return_to = dx.paragraph(doc, "Return to {{ return_to }}", bold=True)
-    return_to.paragraph_format.space_before = Pt(10)
-    return_to.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    dx.closing(doc)
 
     doc.save(path)

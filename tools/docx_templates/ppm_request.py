@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt, RGBColor
 
 from . import common as dx
@@ -28,26 +27,12 @@ def build(path: Path):
     dx.footer(doc)
 
     # Draft marking: only while unsigned.
-    dx.paragraph(doc, "{%p if is_draft %}")
-    draft = doc.add_paragraph()
-    run = draft.add_run("{{ status }}")
-    run.bold, run.font.color.rgb = True, dx.RED
-    draft.add_run(". {{ draft_notice }}")
-    dx.paragraph(doc, "{%p endif %}")
+    dx.draft_marking(doc)
 
     doc.add_paragraph("{{ title }}", style="Heading 1")
     dx.paragraph(doc, "{{ source_citation }}", size=9, color=RGBColor(0x44, 0x44, 0x44))
 
-    widths = [56, 118]
-    summary = dx.table(doc, widths)
-    for label, value in (
-        ("Reference", "{{ reference }}"),
-        ("School", "{{ school_name }}"),
-        ("Local authority", "{{ la_name }}"),
-        ("Date of request", "{{ referral_date }}"),
-        ("Status", "{{ status }}"),
-    ):
-        dx.row(summary, widths, [label, value], bold_first=True, split=False)
+    dx.summary_table(doc)
     dx.paragraph(doc)
 
     # The seed's first table: the child, the parents to be invited, other agencies.
@@ -122,22 +107,6 @@ def build(path: Path):
     note = dx.paragraph(doc, "{{ ppm.attending_note }}")
     note.paragraph_format.space_before = Pt(8)
 
-    doc.add_paragraph("Declaration", style="Heading 2")
-    dx.paragraph(doc, "{{ declaration }}")
-
-    widths = [56, 118]
-    signature = dx.table(doc, widths)
-    for label, value in (
-        ("Head Teacher Signature", "{{ signature.statement }}"),
-        ("School", "{{ signature.school }}"),
-        ("Date", "{{ signature.date }}"),
-        ("Print Name", "{{ signature.name }}"),
-        ("Role", "{{ signature.role }}"),
-    ):
-        dx.row(signature, widths, [label, value], bold_first=True, split=False)
-
-    return_to = dx.paragraph(doc, "Return to {{ return_to }}", bold=True)
-    return_to.paragraph_format.space_before = Pt(10)
-    return_to.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    dx.closing(doc)
 
     doc.save(path)
