@@ -40,3 +40,13 @@ def squash(text: str) -> str:
     line may also break after "/" or a hyphen inside a word ("Child/" "Family"): rejoin those."""
     text = re.sub(r"\s+", " ", text).strip()
     return re.sub(r"(?<=\w)([/-]) (?=\w)", r"\1", text)
+
+
+def render_docx_and_pdf(doc: dict, context: dict) -> dict:
+    """One document of a declaration in both formats: the bytes, and the text a reader sees."""
+    from forms_service.rendering import render_docx, render_pdf
+
+    docx_bytes = render_docx(doc["docx"], context)
+    pdf_bytes = render_pdf(doc["html"], context, title=doc["title"])
+    return {"docx_bytes": docx_bytes, "pdf_bytes": pdf_bytes,
+            "docx": squash(docx_text(docx_bytes)), "pdf": squash(pdf_text(pdf_bytes))}

@@ -19,11 +19,10 @@ import pytest
 from marshmallow import ValidationError
 from pypdf import PdfReader
 
-from doctext import docx_text, pdf_text, squash
+from doctext import render_docx_and_pdf, squash
 from forms_service.context import build_context
 from forms_service.formdefs import get_form
 from forms_service.policies import load_profile
-from forms_service.rendering import render_docx, render_pdf
 from forms_service.rules import evaluate
 
 FORM_ID = "final-warning"
@@ -68,10 +67,7 @@ def context(data=None, recipient=None, **kwargs):
 
 
 def render_both(ctx) -> dict:
-    docx_bytes = render_docx(DOC["docx"], ctx)
-    pdf_bytes = render_pdf(DOC["html"], ctx, title=DOC["title"])
-    return {"docx_bytes": docx_bytes, "pdf_bytes": pdf_bytes,
-            "docx": squash(docx_text(docx_bytes)), "pdf": squash(pdf_text(pdf_bytes))}
+    return render_docx_and_pdf(DOC, ctx)
 
 
 @pytest.fixture(scope="module")
