@@ -69,6 +69,11 @@ class PageDef:
     fields: tuple[FieldDef, ...]
 
 
+# DESIGN.md §2's kinds of document; only a referral is sent to the LA.
+DOCUMENT_NOUNS = {"referral": "request", "letter": "letter", "agreement": "agreement", "plan": "plan",
+                  "record": "record"}
+
+
 @dataclass(frozen=True)
 class FormDef:
     id: str
@@ -90,6 +95,22 @@ class FormDef:
     @property
     def fields(self) -> list[FieldDef]:
         return [f for page in self.pages for f in page.fields]
+
+    @property
+    def sends_to_la(self) -> bool:
+        """A referral goes to the LA after sign-off; every other kind (letter, agreement, plan,
+        meeting record) is produced by the school and downloaded."""
+        return self.kind == "referral"
+
+    @property
+    def noun(self) -> str:
+        """What the pages call the finished document: "letter", "agreement", "plan", "record"."""
+        return self.raw.get("noun") or DOCUMENT_NOUNS.get(self.kind, "document")
+
+    def documents_for(self, data: dict) -> list[dict]:
+        """The documents this data produces: one declared with `"when": "<answer>"` only once that
+        answer is given (a parent contract's Review exists once the review meeting is recorded)."""
+        return [d for d in self.documents if not d.get("when") or get_path(data, d["when"]) not in (None, "", [], False)]
 
     def page(self, page_id: str) -> PageDef | None:
         return next((p for p in self.pages if p.id == page_id), None)

@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 
 from . import storage
 from .audit import record
-from .formdefs import FormDef, deep_merge, dump_data, get_form
+from .formdefs import DOCUMENT_NOUNS, FormDef, deep_merge, dump_data, get_form
 from .models import Evidence, Referral, User, db, utcnow
 from .pack import EvidenceError, validate_evidence
 from .policies import load_profile
@@ -22,7 +22,7 @@ from .rules import Verdict, evaluate
 EDITABLE_STATUSES = ("draft", "returned")
 # Kinds of form a school fills in here: referrals go to the LA through sign-off; letters (and
 # plans) are produced for parents and downloaded, never sent to the LA.
-KINDS = ("referral", "letter")
+KINDS = tuple(DOCUMENT_NOUNS)
 
 
 class ActionError(Exception):
@@ -199,8 +199,10 @@ def missing_answers(referral: Referral) -> dict:
 def submit(user: User, referral: Referral) -> Referral:
     _require_school_staff(user, referral)
     _require_editable(referral)
-    if form_of(referral).kind != "referral":
-        raise ActionError("A letter is not sent to the local authority: download it once it is complete", status=409)
+    form = form_of(referral)
+    if not form.sends_to_la:
+        raise ActionError(f"A {form.noun} is not sent to the local authority: download it once it is complete",
+                          status=409)
     errors = missing_answers(referral)
     result = verdict(referral)
     if errors or not result.eligible:

@@ -75,6 +75,10 @@ def document(body, document_id: str):
     except ValidationError as exc:
         return unprocessable("Some answers need correcting", {"data": exc.messages})
     doc = next(d for d in form.documents if d["id"] == document_id)
+    if doc not in form.documents_for(data):
+        # A document declared `"when": <answer>` (a contract's Review) exists once that answer is given.
+        return unprocessable(f"The {doc['title']} needs its answers first",
+                             {"data": {doc["when"]: [f"Give {doc['when']} to produce the {doc['title']}"]}})
     user = api_user()
     school = {"name": user.school.name if user.school else ""}
     la = user.la or (user.school.la if user.school else None)

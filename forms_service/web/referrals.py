@@ -40,8 +40,9 @@ def index():
     rows = db.session.scalars(visible_referrals(current_user.user).order_by(Referral.updated_at.desc())).all()
     forms = load_forms().values()
     return render_template("referrals/index.html", title="Referrals", referrals=rows,
-                           forms=[f for f in forms if f.kind == "referral"],
-                           letters=[f for f in forms if f.kind == "letter"])
+                           forms=[f for f in forms if f.sends_to_la],
+                           letters=[f for f in forms if f.kind == "letter"],
+                           others=[f for f in forms if not f.sends_to_la and f.kind != "letter"])
 
 
 class StartForm(FlaskForm):
@@ -67,7 +68,7 @@ def _next_url(referral: Referral, page_id: str) -> str:
     index = ids.index(page_id)
     if index + 1 < len(ids):
         return url_for("referrals.page", referral_id=referral.id, page_id=ids[index + 1])
-    if form_def.kind == "letter":
+    if not form_def.sends_to_la:
         return url_for("referrals.letter", referral_id=referral.id)
     return url_for("referrals.register", referral_id=referral.id)
 
@@ -269,7 +270,7 @@ class SubmitForm(FlaskForm):
 @require_roles(*SCHOOL)
 def check(referral_id: int):
     referral = _referral(referral_id)
-    if actions.form_of(referral).kind == "letter":
+    if not actions.form_of(referral).sends_to_la:
         return redirect(url_for("referrals.letter", referral_id=referral.id))
     return _check_page(referral)
 
@@ -305,15 +306,16 @@ def submit(referral_id: int):
 @bp.get("/<int:referral_id>/letter")
 @require_roles(*SCHOOL)
 def letter(referral_id: int):
-    """Check a letter's answers, then download it: one file per parent it is addressed to."""
+    """Check a letter's (agreement's, plan's) answers, then download it: one file per parent a
+    letter is addressed to."""
     referral = _referral(referral_id)
     form_def = actions.form_of(referral)
-    if form_def.kind != "letter":
+    if form_def.sends_to_la:
         return redirect(url_for("referrals.check", referral_id=referral.id))
     missing, result = actions.ready_to_issue(referral)
     data = actions.working_data(referral)
     downloads = [{"doc": doc, "to": [(index, _recipient_name(data, index)) for index in documents.recipients(doc, data)]}
-                 for doc in form_def.documents]
+                 for doc in form_def.documents_for(data)]
     return render_template("referrals/letter.html", title=form_def.title, referral=referral, form_def=form_def,
                            verdict=result.to_dict(), missing=missing, rows=answer_rows(referral),
                            ready=not missing and result.eligible, downloads=downloads)
@@ -331,8 +333,10 @@ def letter_file(referral_id: int, doc_id: str, fmt: str):
     referral = _referral(referral_id)
     form_def = actions.form_of(referral)
     doc = next((d for d in form_def.documents if d["id"] == doc_id), None)
-    if form_def.kind != "letter" or doc is None or fmt not in ("pdf", "docx"):
+    if form_def.sends_to_la or doc is None or fmt not in ("pdf", "docx"):
         abort(404)
+    if doc not in form_def.documents_for(actions.working_data(referral)):
+        abort(409, f"The {doc['title']} is produced once its answers are given.")
     missing, result = actions.ready_to_issue(referral)
     if missing or not result.eligible:
         abort(409, "Complete the letter's answers first: it is only produced when nothing is missing.")
