@@ -35,7 +35,7 @@ def has_bad_characters(text: str, *, multiline: bool = False) -> bool:
 class FieldDef:
     name: str  # dotted path in the data, e.g. "pupil.first_name", or the key inside a list item
     label: str
-    type: str  # text, textarea, date, boolean, integer, list
+    type: str  # text, textarea, date, boolean, integer, number (decimal), choice, list
     required: bool = False
     hint: str | None = None
     options: dict = field(default_factory=dict, hash=False, compare=False)
@@ -143,7 +143,8 @@ def _describe(f: FieldDef) -> dict:
     if f.hint:
         out["hint"] = f.hint
     out.update({k: v for k, v in f.options.items()
-                if k in ("max_length", "min", "max", "min_items", "max_items", "pattern", "choices", "required_when")})
+                if k in ("max_length", "min", "max", "places", "min_items", "max_items", "pattern", "choices",
+                         "required_when")})
     if f.item_fields:
         out["item_fields"] = [_describe(i) for i in f.item_fields]
     return out
@@ -192,6 +193,30 @@ class LenientBoolean(fields.Boolean):
     falsy = {False, "false", "False", "no", "No", "0", 0}
 
 
+class StrictNumber(fields.Float):
+    """A number given as a number (or, from a web page, as its digits): never a bool, NaN or infinity."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        if isinstance(value, str) and not re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", value):
+            raise self.make_error("invalid")
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if number != number or number in (float("inf"), float("-inf")):
+            raise self.make_error("invalid")
+        return number
+
+
+class _Places(validate.Validator):
+    def __init__(self, places: int, error: str):
+        self.places, self.error = places, error
+
+    def __call__(self, value: float) -> float:
+        if round(value, self.places) != value:
+            raise ValidationError(self.error)
+        return value
+
+
 def _ma_field(f: FieldDef, complete: bool) -> fields.Field:
     o = f.options
     required = f.required and complete
@@ -222,6 +247,18 @@ def _ma_field(f: FieldDef, complete: bool) -> fields.Field:
                               validate=validate.Range(min=o.get("min"), max=o.get("max"),
                                                       error=f"{f.label} must be between {o.get('min')} and {o.get('max')}"),
                               error_messages={**msgs, "invalid": f"{f.label} must be a whole number"})
+    if f.type == "number":
+        # A figure such as an attendance percentage: up to `places` decimal places (default 1).
+        places = o.get("places", 1)
+        checks = [validate.Range(min=o.get("min"), max=o.get("max"),
+                                 error=f"{f.label} must be between {o.get('min')} and {o.get('max')}"),
+                  validate.Predicate("is_integer", error=f"{f.label} can have at most {places} decimal "
+                                                         f"place{'s' if places != 1 else ''}")
+                  if places == 0 else _Places(places, f"{f.label} can have at most {places} decimal "
+                                                      f"place{'s' if places != 1 else ''}")]
+        return StrictNumber(required=required, allow_none=not required, validate=validate.And(*checks),
+                            error_messages={**msgs, "invalid": f"{f.label} must be a number, like 87.5",
+                                            "special": f"{f.label} must be a number, like 87.5"})
     if f.type == "list":
         item = _nested_schema(f"{f.name}Item", f.item_fields, complete)
         low = o.get("min_items", 0) if complete else 0

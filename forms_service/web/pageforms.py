@@ -54,7 +54,7 @@ def _wt_field(f: FieldDef) -> Field:
         return StringField(f.label, widget=GovTextInput(), **kwargs)
     if f.type == "textarea":
         return TextAreaField(f.label, widget=GovCharacterCount(), **kwargs)
-    if f.type == "integer":
+    if f.type in ("integer", "number"):
         # Collected as text and validated by the schema: a typo keeps what was typed on the page.
         return StringField(f.label, widget=GovTextInput(), **kwargs)
     if f.type == "date":
@@ -91,6 +91,8 @@ def _to_form_value(f: FieldDef, value):
         return "yes" if value else "no"
     if f.type == "integer":
         return str(value)
+    if f.type == "number":
+        return f"{value:g}" if isinstance(value, (int, float)) else value
     if f.type == "list":
         return [{i.html_name: _to_form_value(i, (item or {}).get(i.name)) for i in f.item_fields} for item in value]
     return value
@@ -124,6 +126,12 @@ def _from_form_value(f: FieldDef, field: Field):
         if not text:
             return None
         return int(text) if text.lstrip("-").isdigit() else text
+    if f.type == "number":
+        text = (field.data or "").strip().rstrip("%").strip()
+        try:
+            return float(text) if text else None
+        except ValueError:
+            return text  # the schema reports it against this field, keeping what was typed
     return field.data.strip() if isinstance(field.data, str) else field.data
 
 
