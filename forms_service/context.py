@@ -278,6 +278,9 @@ def build_context(
     referral_date = date_text(data.get("referral_date"))
     amounts = _penalty_amounts(verdict)
     when = f"on {referral_date}" if referral_date != NOT_GIVEN else "on the date of this request"
+    # Only a referral goes through the head's sign-off; a letter, agreement, plan or meeting record
+    # is the school's own document and is never marked DRAFT (print/base.html and the DOCX footer).
+    draft = not sig["signed"] and form.get("kind", "referral") == "referral"
     context = {
         "form_id": clean_text(form.get("id")),
         "title": shown(form.get("title")),
@@ -289,9 +292,9 @@ def build_context(
         "la_name": shown(as_mapping(la).get("name")),
         "return_to": shown(as_mapping(la).get("inbox")),
         "referral_date": referral_date,
-        "is_draft": not sig["signed"],
-        "status": SIGNED_STATUS if sig["signed"] else DRAFT_STATUS,
-        "draft_notice": "" if sig["signed"] else DRAFT_NOTICE,
+        "is_draft": draft,
+        "status": DRAFT_STATUS if draft else SIGNED_STATUS if sig["signed"] else "",
+        "draft_notice": DRAFT_NOTICE if draft else "",
         "pupil": _pupil(as_mapping(data.get("pupil"))),
         "parents": _parents(data.get("parents")),
         "previous_penalty_notices": _previous_notices(data.get("previous_penalty_notices")),

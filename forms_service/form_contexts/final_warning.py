@@ -3,9 +3,8 @@ Appendix 4). One letter per parent or carer: `build_context(..., recipient=i)` g
 it is addressed to; this module adds the letter's own words.
 
 Letters are not signed through the referral sign-off: the head teacher types their name on the form
-(`head_teacher_name`) and the letter closes with it. The common context marks anything without a
-sign-off as a DRAFT; a letter is never marked so, so `is_draft`, `status` and `draft_notice` are
-overridden here.
+(`head_teacher_name`) and the letter closes with it. The common context never marks a letter as
+a DRAFT (only referrals are signed off).
 """
 from __future__ import annotations
 
@@ -64,11 +63,6 @@ def final_warning_context(form: Mapping, data: Mapping, verdict: Mapping) -> dic
     plan = [text for text in (clean_text(as_mapping(item).get("action")) for item in items) if text]
 
     return {
-        # A letter is never marked DRAFT: print/base.html and the DOCX footer read these three, and
-        # the common context sets them from the referral sign-off, which letters do not use.
-        "is_draft": False,
-        "status": "",
-        "draft_notice": "",
         "letter": {
             "date": date_text(data.get("final_warning_date")),
             "plan_heading": plan_heading,

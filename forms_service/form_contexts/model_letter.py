@@ -9,8 +9,7 @@ for now, not read from an uploaded register), "At ____ school" is the school's n
 "[insert staff member name and contact information]" is `contact.name` and `contact.details`.
 
 Letters are not signed through the referral sign-off: the sender types their name and role on the
-form. The common context marks anything without a sign-off as a DRAFT; a letter is never marked so,
-so `is_draft`, `status` and `draft_notice` are overridden here.
+form. The common context never marks a letter as a DRAFT (only referrals are signed off).
 """
 from __future__ import annotations
 
@@ -43,11 +42,6 @@ def model_letter_context(form: Mapping, data: Mapping, verdict: Mapping) -> dict
     figures = as_mapping(data.get("figures"))
     sender = as_mapping(data.get("sender"))
     return {
-        # A letter is never marked DRAFT: print/base.html and the DOCX footer read these three, and
-        # the common context sets them from the referral sign-off, which letters do not use.
-        "is_draft": False,
-        "status": "",
-        "draft_notice": "",
         "letter": {
             "type": letter_type,
             "date": date_text(data.get("letter_date")),

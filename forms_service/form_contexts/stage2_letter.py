@@ -11,8 +11,7 @@ The seed is a template with "delete as appropriate" choices, resolved here from 
 The seed's "Stockport Council" is the context's `la_name`, "[school name]" its `school_name`.
 
 Letters are not signed through the referral sign-off: the signatory's name and role are typed on the
-form. The common context marks anything without a sign-off as a DRAFT; a letter is never marked so,
-so `is_draft`, `status` and `draft_notice` are overridden here.
+form. The common context never marks a letter as a DRAFT (only referrals are signed off).
 """
 from __future__ import annotations
 
@@ -70,11 +69,6 @@ def stage2_letter_context(form: Mapping, data: Mapping, verdict: Mapping) -> dic
     next_step = data.get("next_step")
     pct = _figure(figures.get("attendance_pct"))
     return {
-        # A letter is never marked DRAFT: print/base.html and the DOCX footer read these three, and
-        # the common context sets them from the referral sign-off, which letters do not use.
-        "is_draft": False,
-        "status": "",
-        "draft_notice": "",
         "letter": {
             "date": date_text(data.get("letter_date")),
             "child": child,  # the seed's "[forename of child]", "XX", "XXX"
