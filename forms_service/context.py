@@ -84,6 +84,21 @@ def yes_no(value: Any) -> str:
     return NOT_GIVEN
 
 
+def as_figure(value: Any) -> int | float | None:
+    """A whole number or a decimal figure (84, 84.5); None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value == value and value not in (float("inf"), float("-inf")):
+        return int(value) if value.is_integer() else value
+    return as_count(value)
+
+
+def figure_text(value: Any, suffix: str = "") -> str:
+    """84 -> "84", 84.5 -> "84.5", with a suffix such as "%"; "Not given" when absent."""
+    number = as_figure(value)
+    return NOT_GIVEN if number is None else f"{number:g}{suffix}"
+
+
 def as_count(value: Any) -> int | None:
     if isinstance(value, bool):  # bool is an int: True is not "1 session"
         return None

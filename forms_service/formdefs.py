@@ -103,6 +103,12 @@ class FormDef:
         return self.kind == "referral"
 
     @property
+    def uses_register(self) -> bool:
+        """Whether register marks can be uploaded: every referral (for its rules), and any other
+        document with figures the marks can fill in (`from_register`)."""
+        return self.sends_to_la or any(f.options.get("from_register") for f in self.fields)
+
+    @property
     def noun(self) -> str:
         """What the pages call the finished document: "letter", "agreement", "plan", "record"."""
         return self.raw.get("noun") or DOCUMENT_NOUNS.get(self.kind, "document")

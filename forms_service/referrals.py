@@ -10,7 +10,7 @@ import datetime as dt
 from flask import current_app
 from marshmallow import ValidationError
 
-from . import storage
+from . import register_figures, storage
 from .audit import record
 from .formdefs import DOCUMENT_NOUNS, FormDef, deep_merge, dump_data, get_form
 from .models import Evidence, Referral, User, db, utcnow
@@ -158,12 +158,20 @@ def remove_evidence(user: User, referral: Referral, evidence_id: int) -> None:
 
 
 def working_data(referral: Referral) -> dict:
-    """The referral's data as the rules and documents read it (typed; evidence from uploads)."""
+    """The referral's data as the rules and documents read it (typed; figures counted from the
+    register marks in place of typed ones; evidence from uploads)."""
     form = form_of(referral)
     loaded = form.schema(complete=False).load(referral.data or {})
+    loaded = register_figures.apply(loaded, register_figures.fill(form, loaded, register_of(referral)))
     loaded["evidence"] = sorted({e.kind for e in referral.evidence})
     loaded["school"] = {"name": referral.school.name}
     return loaded
+
+
+def figures_from_register(referral: Referral) -> list[register_figures.Filled]:
+    """The figures the uploaded marks fill in, with what was typed, for the check pages."""
+    form = form_of(referral)
+    return register_figures.fill(form, form.schema(complete=False).load(referral.data or {}), register_of(referral))
 
 
 def register_of(referral: Referral) -> Register | None:
@@ -189,8 +197,10 @@ def verdict(referral: Referral, *, today: dt.date | None = None, request_date: d
 def missing_answers(referral: Referral) -> dict:
     """Per-field messages for answers still needed before submitting (empty when complete)."""
     form = form_of(referral)
+    # A figure the register gives need not be typed.
+    data = register_figures.apply(referral.data or {}, figures_from_register(referral))
     try:
-        form.schema(complete=True).load(referral.data or {})
+        form.schema(complete=True).load(data)
     except ValidationError as exc:
         return exc.messages
     return {}

@@ -95,8 +95,11 @@ def test_the_declaration_is_a_per_parent_letter():
     assert DOC == {"id": "stage2-letter", "title": "Stage 2 Letter", "docx": "stage2-letter.docx",
                    "html": "print/stage2-letter.html", "per": "parent"}
     by_name = {f.name: f for f in FORM.fields}
-    for name in ("figures.attendance_pct", "figures.days_missed", "figures.broken_weeks", "figures.weeks"):
-        assert by_name[name].type == "integer" and by_name[name].required
+    kinds = {"figures.attendance_pct": "number", "figures.days_missed": "number", "figures.broken_weeks": "integer",
+             "figures.weeks": "integer"}
+    for name, kind in kinds.items():
+        assert by_name[name].type == kind and by_name[name].required
+        assert by_name[name].options["from_register"]["to"] == "letter_date"
     assert by_name["engagement"].type == "choice" and by_name["next_step"].type == "choice"
     assert [c["value"] for c in by_name["engagement"].options["choices"]] == ["previous_meeting",
                                                                               "unsuccessful_attempts"]
@@ -115,7 +118,7 @@ def test_the_sample_is_valid_and_the_child_is_of_compulsory_school_age():
 
 @pytest.mark.parametrize("change, path", [
     ({"figures": {"attendance_pct": 101, "days_missed": 17, "broken_weeks": 11, "weeks": 21}}, "figures"),
-    ({"figures": {"attendance_pct": 84.5, "days_missed": 17, "broken_weeks": 11, "weeks": 21}}, "figures"),
+    ({"figures": {"attendance_pct": 84.55, "days_missed": 17, "broken_weeks": 11, "weeks": 21}}, "figures"),
     ({"engagement": "something_else"}, "engagement"),
     ({"next_step": "panel"}, "next_step"),
     ({"meeting": {"date": "2026-03-17", "time": "10.30am"}}, "meeting"),

@@ -12,6 +12,7 @@ from ..auth import api_user
 from ..context import build_context
 from ..documents import DOCX, PDF, recipients
 from ..formdefs import get_form, load_forms
+from .. import register_figures
 from ..policies import list_profiles, load_profile
 from ..referrals import ActionError, parse_register
 from ..register import parse_register_json
@@ -48,13 +49,15 @@ def eligibility(body, form_id: str):
         data = form.schema(complete=False).load(body["data"])
     except ValidationError as exc:
         return unprocessable("Some answers need correcting", {"data": exc.messages})
-    register = None
-    if body.get("register") is not None:
-        try:
-            register = parse_register_json(parse_register(body["register"]))
-        except ActionError as exc:
-            return unprocessable(exc.message, exc.errors)
+    try:
+        register = _register(body)
+    except ActionError as exc:
+        return unprocessable(exc.message, exc.errors)
     return evaluate(form, data, register=register, profile=load_profile(profile_name)).to_dict()
+
+
+def _register(body: dict):
+    return parse_register_json(parse_register(body["register"])) if body.get("register") is not None else None
 
 
 @blp.route("/documents/<document_id>", methods=["POST"])
@@ -74,6 +77,11 @@ def document(body, document_id: str):
         data = form.schema(complete=False).load(body["data"])
     except ValidationError as exc:
         return unprocessable("Some answers need correcting", {"data": exc.messages})
+    try:
+        register = _register(body)
+    except ActionError as exc:
+        return unprocessable(exc.message, exc.errors)
+    data = register_figures.apply(data, register_figures.fill(form, data, register))
     doc = next(d for d in form.documents if d["id"] == document_id)
     if doc not in form.documents_for(data):
         # A document declared `"when": <answer>` (a contract's Review) exists once that answer is given.
@@ -82,7 +90,7 @@ def document(body, document_id: str):
     user = api_user()
     school = {"name": user.school.name if user.school else ""}
     la = user.la or (user.school.la if user.school else None)
-    verdict = evaluate(form, data, profile=load_profile(la.policy_profile if la else current_app.config["POLICY_PROFILE"]))
+    verdict = evaluate(form, data, register=register, profile=load_profile(la.policy_profile if la else current_app.config["POLICY_PROFILE"]))
 
     def context(recipient):
         return build_context(form.raw, data, school=school,

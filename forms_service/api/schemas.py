@@ -73,6 +73,10 @@ class SignRequest(Schema):
 
 class DocumentRequest(Schema):
     data = fields.Dict(required=True)
+    register = fields.Dict(load_default=None, allow_none=True,
+                           metadata={"description": "The pupil's register marks, as for eligibility: figures the "
+                                                    "document states (attendance %, days missed, broken weeks) are "
+                                                    "then counted from them, in place of typed ones."})
     format = fields.String(load_default="pdf", validate=validate.OneOf(["pdf", "docx", "html"]))
 
 

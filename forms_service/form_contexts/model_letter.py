@@ -15,16 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..context import NOT_GIVEN, as_count, as_mapping, clean_text, date_text, extra, shown
+from ..context import NOT_GIVEN, as_figure, as_mapping, clean_text, date_text, extra, shown
 
 LETTER_TYPES = ("general", "lateness", "school_worries")
 
 
 def _count(value, one: str, many: str) -> str:
-    count = as_count(value)
+    count = as_figure(value)  # days may be half days (one session) when counted from the register
     if count is None:
         return NOT_GIVEN
-    return f"{count} {one if count == 1 else many}"
+    return f"{count:g} {one if count == 1 else many}"
 
 
 def _contact(contact: Mapping) -> str:

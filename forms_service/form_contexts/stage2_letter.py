@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from ..context import NOT_GIVEN, as_count, as_date, as_mapping, clean_text, date_text, extra, shown
+from ..context import NOT_GIVEN, as_date, as_mapping, clean_text, date_text, extra, figure_text, shown
 
 PROCESSES = {
     "team_around_the_child": "Team Around the Child",
@@ -54,8 +54,7 @@ def _when(meeting: Mapping) -> str:
 
 
 def _figure(value) -> str:
-    count = as_count(value)
-    return NOT_GIVEN if count is None else str(count)
+    return figure_text(value)
 
 
 @extra("stage2-letter")
@@ -67,13 +66,12 @@ def stage2_letter_context(form: Mapping, data: Mapping, verdict: Mapping) -> dic
     signatory = as_mapping(data.get("signatory"))
     engagement = data.get("engagement")
     next_step = data.get("next_step")
-    pct = _figure(figures.get("attendance_pct"))
     return {
         "letter": {
             "date": date_text(data.get("letter_date")),
             "child": child,  # the seed's "[forename of child]", "XX", "XXX"
             "figures": {
-                "attendance_pct": f"{pct}%" if pct != NOT_GIVEN else NOT_GIVEN,
+                "attendance_pct": figure_text(figures.get("attendance_pct"), "%"),
                 "days_missed": _figure(figures.get("days_missed")),
                 "broken_weeks": _figure(figures.get("broken_weeks")),
                 "weeks": _figure(figures.get("weeks")),

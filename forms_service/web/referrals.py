@@ -68,9 +68,16 @@ def _next_url(referral: Referral, page_id: str) -> str:
     index = ids.index(page_id)
     if index + 1 < len(ids):
         return url_for("referrals.page", referral_id=referral.id, page_id=ids[index + 1])
-    if not form_def.sends_to_la:
-        return url_for("referrals.letter", referral_id=referral.id)
-    return url_for("referrals.register", referral_id=referral.id)
+    if form_def.uses_register:
+        return url_for("referrals.register", referral_id=referral.id)
+    return url_for("referrals.letter", referral_id=referral.id)
+
+
+def _after_register_url(referral: Referral) -> str:
+    """A referral goes on to its evidence; a letter (or plan) to the page that checks and downloads it."""
+    if actions.form_of(referral).sends_to_la:
+        return url_for("referrals.evidence", referral_id=referral.id)
+    return url_for("referrals.letter", referral_id=referral.id)
 
 
 @bp.route("/<int:referral_id>/pages/<page_id>", methods=["GET", "POST"])
@@ -202,9 +209,14 @@ def register(referral_id: int):
                 form.file.errors = _register_messages(exc)
             else:
                 flash(f"{len(stored['sessions'])} register marks uploaded.", "success")
-                return redirect(url_for("referrals.evidence", referral_id=referral.id))
-        return render_template("referrals/register.html", title="Register marks", referral=referral, form=form), 422
-    return render_template("referrals/register.html", title="Register marks", referral=referral, form=form)
+                return redirect(_after_register_url(referral))
+        return _register_page(referral, form), 422
+    return _register_page(referral, form)
+
+
+def _register_page(referral: Referral, form):
+    return render_template("referrals/register.html", title="Register marks", referral=referral, form=form,
+                           form_def=actions.form_of(referral), next_url=_after_register_url(referral))
 
 
 def _register_messages(exc: actions.ActionError) -> list[str]:
@@ -282,6 +294,7 @@ def _check_page(referral: Referral, status: int = 200):
     return render_template("referrals/check.html", title="Check your answers", referral=referral,
                            form_def=form_def, verdict=result.to_dict(), missing=missing,
                            rows=answer_rows(referral), form=SubmitForm(),
+                           filled=actions.figures_from_register(referral),
                            editable=referral.status in actions.EDITABLE_STATUSES), status
 
 
@@ -318,7 +331,8 @@ def letter(referral_id: int):
                  for doc in form_def.documents_for(data)]
     return render_template("referrals/letter.html", title=form_def.title, referral=referral, form_def=form_def,
                            verdict=result.to_dict(), missing=missing, rows=answer_rows(referral),
-                           ready=not missing and result.eligible, downloads=downloads)
+                           ready=not missing and result.eligible, downloads=downloads,
+                           filled=actions.figures_from_register(referral))
 
 
 def _recipient_name(data: dict, index: int | None) -> str:
