@@ -149,7 +149,7 @@ def _describe(f: FieldDef) -> dict:
     if f.hint:
         out["hint"] = f.hint
     out.update({k: v for k, v in f.options.items()
-                if k in ("max_length", "min", "max", "places", "min_items", "max_items", "pattern", "choices",
+                if k in ("max_length", "min", "max", "places", "min_items", "max_items", "pattern", "choices", "default",
                          "required_when")})
     if f.item_fields:
         out["item_fields"] = [_describe(i) for i in f.item_fields]

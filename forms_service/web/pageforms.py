@@ -99,7 +99,15 @@ def _to_form_value(f: FieldDef, value):
 
 
 def form_initial(page: PageDef, data: dict) -> dict:
-    return {f.html_name: _to_form_value(f, get_path(data, f.name)) for f in page.fields}
+    """The page's answers as form values. A list never answered starts from its declared default
+    rows (a parent contract's standard actions, 003 Appendix 3), which the user can then edit."""
+    initial = {}
+    for f in page.fields:
+        value = get_path(data, f.name)
+        if value is None and f.type == "list" and isinstance(f.options.get("default"), list):
+            value = f.options["default"]
+        initial[f.html_name] = _to_form_value(f, value)
+    return initial
 
 
 def _from_form_value(f: FieldDef, field: Field):
