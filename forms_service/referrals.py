@@ -10,7 +10,7 @@ import datetime as dt
 from flask import current_app
 from marshmallow import ValidationError
 
-from . import register_figures, storage
+from . import fast_track, register_figures, storage
 from .audit import record
 from .formdefs import DOCUMENT_NOUNS, FormDef, deep_merge, dump_data, get_form
 from .models import Evidence, Referral, User, db, utcnow
@@ -176,6 +176,15 @@ def figures_from_register(referral: Referral) -> list[register_figures.Filled]:
 
 def register_of(referral: Referral) -> Register | None:
     return parse_register_json(referral.register) if referral.register else None
+
+
+def timeline(referral: Referral, today: dt.date):
+    """The fast-track referral's eight-week timeline (None for other forms)."""
+    if referral.form_id != fast_track.FORM_ID:
+        return None
+    return fast_track.timeline(working_data(referral), register=register_of(referral),
+                               profile=load_profile(profile_name(referral)), today=today,
+                               submitted=referral.status not in EDITABLE_STATUSES)
 
 
 def profile_name(referral: Referral) -> str:

@@ -375,7 +375,7 @@ def show(referral_id: int):
                                 .order_by(AuditEvent.id)).all()
     return render_template("referrals/show.html", title=f"Referral {referral.reference}", referral=referral,
                            form_def=actions.form_of(referral), delivery=delivery_status(referral), events=events,
-                           rows=answer_rows(referral))
+                           rows=answer_rows(referral), timeline=actions.timeline(referral, local_today()))
 
 
 @bp.get("/<int:referral_id>/preview")

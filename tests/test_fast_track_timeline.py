@@ -1,0 +1,125 @@
+"""The Fast Track referral's eight weeks (003, Fast Track to Attendance): what is due next and when,
+counted in school days (forms_service/fast_track.py, forms_service/schooldays.py)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from forms_service.fast_track import DONE, DUE, OVERDUE, UPCOMING, timeline
+from forms_service.policies import load_profile
+from forms_service.schooldays import SchoolCalendar
+from registers import PupilRegister
+
+D = dt.date
+SOUTHEND = load_profile("southend")
+HALF_TERM_2026 = {"start_date": D(2026, 10, 26), "end_date": D(2026, 10, 30), "description": "October half-term"}
+
+
+def steps(result) -> dict:
+    return {s.id: s for s in result.steps}
+
+
+# --- school days -----------------------------------------------------------------------------------
+
+def test_school_days_ahead_of_the_register_skip_weekends_and_bank_holidays():
+    calendar = SchoolCalendar()
+    assert calendar.add(D(2026, 9, 8), 20) == D(2026, 10, 6)   # four full weeks of weekdays
+    # Christmas Day (Fri), Boxing Day observed (Mon 28th) and New Year's Day are not school days.
+    assert calendar.add(D(2026, 12, 14), 20) == D(2027, 1, 14)
+    assert calendar.between(D(2026, 12, 24), D(2026, 12, 29)) == 1  # only Tuesday 29th
+
+
+def test_closures_the_school_lists_are_not_school_days():
+    calendar = SchoolCalendar(closures=[(D(2026, 12, 21), D(2027, 1, 1))])
+    assert calendar.add(D(2026, 12, 14), 20) == D(2027, 1, 25)
+    half_term = SchoolCalendar(closures=[(D(2026, 10, 26), D(2026, 10, 30))])
+    assert half_term.add(D(2026, 10, 21), 5) == D(2026, 11, 4)
+    assert SchoolCalendar().add(D(2026, 10, 21), 5) == D(2026, 10, 28)
+
+
+def test_where_the_register_has_marks_its_open_days_are_the_school_days():
+    register = PupilRegister(D(2025, 9, 1), D(2025, 12, 19)).build()  # half-term 27–31 Oct 2025 marked #
+    calendar = SchoolCalendar(register)
+    assert calendar.add(D(2025, 10, 22), 5) == D(2025, 11, 5)
+    assert not calendar.is_school_day(D(2025, 9, 1))  # an INSET day (#) in the marks
+    # After the last mark (19 Dec 2025) the calendar takes over: Christmas week is weekdays.
+    assert calendar.is_school_day(D(2025, 12, 22)) and not calendar.is_school_day(D(2025, 12, 25))
+
+
+# --- the timeline ------------------------------------------------------------------------------------
+
+def test_a_new_case_starts_with_the_attendance_support_meeting():
+    result = timeline({}, register=None, profile=SOUTHEND, today=D(2026, 9, 1))
+    assert result.next.id == "week1" and result.next.status == DUE
+    assert [s.status for s in result.steps[1:]] == [UPCOMING] * (len(result.steps) - 1)
+    assert result.closed is None
+
+
+@pytest.mark.parametrize("today, status", [(D(2026, 9, 20), DUE), (D(2026, 10, 6), DUE), (D(2026, 10, 7), OVERDUE)])
+def test_the_review_is_due_four_school_weeks_after_the_meeting(today, status):
+    result = timeline({"support_meeting_date": D(2026, 9, 8)}, register=None, profile=SOUTHEND, today=today)
+    review = steps(result)["week4"]
+    assert steps(result)["week1"].status == DONE
+    assert review.date == D(2026, 10, 6) and review.status == status and result.next is review
+    assert "20 school days (four weeks) after the meeting" in review.note
+
+
+def test_the_review_date_set_at_the_meeting_is_the_one_used():
+    data = {"support_meeting_date": D(2026, 9, 8), "week1": {"review_date": D(2026, 10, 1)}}
+    review = steps(timeline(data, register=None, profile=SOUTHEND, today=D(2026, 9, 9)))["week4"]
+    assert review.date == D(2026, 10, 1) and "the date set at the meeting" in review.note
+
+
+def _after_warning(**extra) -> dict:
+    data = {"support_meeting_date": D(2026, 9, 16), "week4": {"meeting_date": D(2026, 10, 21), "outcome": "final_warning"},
+            "final_warning_date": D(2026, 10, 21), "school_closures": [HALF_TERM_2026]}
+    data.update(extra)
+    return data
+
+
+@pytest.mark.parametrize("today, status", [(D(2026, 11, 3), DUE), (D(2026, 11, 4), DONE)])
+def test_the_earliest_referral_is_five_school_days_after_the_final_warning_skipping_half_term(today, status):
+    result = timeline(_after_warning(), register=None, profile=SOUTHEND, today=today)
+    week6 = steps(result)["week6"]
+    assert week6.date == D(2026, 11, 4) and week6.status == status
+    assert "5 school days after the Final Warning" in week6.note
+
+
+def test_the_week8_review_is_four_school_weeks_after_the_final_warning():
+    result = timeline(_after_warning(), register=None, profile=SOUTHEND, today=D(2026, 11, 10))
+    week8 = steps(result)["week8"]
+    assert week8.date == D(2026, 11, 25) and week8.status == DUE and result.next is week8
+    assert steps(result)["referral"].status == UPCOMING
+    assert "closures listed" in result.basis
+
+
+def test_a_case_that_improves_at_the_review_closes_to_fast_track():
+    data = {"support_meeting_date": D(2026, 9, 8), "week4": {"meeting_date": D(2026, 10, 6), "outcome": "close"}}
+    result = timeline(data, register=None, profile=SOUTHEND, today=D(2026, 10, 7))
+    assert "closes to Fast Track" in result.closed
+    assert [s.id for s in result.steps] == ["week1", "week4"] and result.next is None
+
+
+def test_a_case_that_improves_by_week8_closes_without_a_referral():
+    data = _after_warning(week8={"review_date": D(2026, 11, 25), "improved": True})
+    result = timeline(data, register=None, profile=SOUTHEND, today=D(2026, 11, 26))
+    assert "no formal action" in result.closed and "referral" not in steps(result)
+
+
+def test_no_improvement_at_week8_makes_the_referral_due_until_it_is_submitted():
+    data = _after_warning(week8={"review_date": D(2026, 11, 25), "improved": False})
+    due = timeline(data, register=None, profile=SOUTHEND, today=D(2026, 11, 26))
+    assert due.next.id == "referral" and due.next.status == DUE and due.next.date == D(2026, 11, 25)
+    sent = timeline(data, register=None, profile=SOUTHEND, today=D(2026, 11, 26), submitted=True)
+    assert steps(sent)["referral"].status == DONE and sent.next is None
+
+
+def test_the_timeline_counts_from_the_register_where_it_has_marks():
+    register = PupilRegister(D(2025, 9, 1), D(2025, 12, 19)).build()
+    data = {"support_meeting_date": D(2025, 9, 16), "week4": {"meeting_date": D(2025, 10, 22), "outcome": "final_warning"},
+            "final_warning_date": D(2025, 10, 22)}
+    result = timeline(data, register=register, profile=SOUTHEND, today=D(2025, 11, 3))
+    assert steps(result)["week6"].date == D(2025, 11, 5)  # half-term from the marks, no closures typed
+    assert "register marks up to 19 December 2025" in result.basis
+    assert result.to_dict()["next"] == "week6"
