@@ -9,6 +9,7 @@ from .. import referrals as actions, storage
 from ..audit import record
 from ..auth import api_user, get_visible_referral, visible_referrals
 from ..delivery import delivery_status
+from ..formatting import local_today
 from ..models import STATUSES, AuditEvent, Referral as ReferralRow, db
 from ..signing import sign as sign_referral
 from ..storage import StorageError
@@ -25,6 +26,9 @@ def _out(referral: ReferralRow) -> dict:
     body = Referral().dump(referral)
     delivery = delivery_status(referral)
     body["delivery"] = Delivery().dump(delivery) if delivery else None
+    timeline = actions.timeline(referral, local_today())
+    if timeline is not None:  # the Fast Track referral's eight weeks: what is due next, and when
+        body["timeline"] = timeline.to_dict()
     return body
 
 

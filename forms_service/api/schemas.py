@@ -106,6 +106,9 @@ class Referral(Schema):
     submitted_at = fields.DateTime(allow_none=True)
     eligibility = fields.Dict(allow_none=True)
     delivery = fields.Nested(Delivery, allow_none=True)
+    timeline = fields.Dict(metadata={"description": "Fast Track referrals only: the steps of the eight weeks "
+                                                    "(id, title, status, date, note), the next one, and whether the "
+                                                    "case closed to Fast Track."})
 
 
 class AuditEvent(Schema):
