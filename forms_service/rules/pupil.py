@@ -85,18 +85,29 @@ _LEAD_PROFESSIONAL = re.compile(
 
 @rule("lead_professional")
 def lead_professional(f: Facts) -> Outcome:
-    """Advisory (000, Stage 3): with a social worker or a TAC/TAF/CP process, consult the lead
-    professional first. Reads `other_agencies` (text) and `lead_professional_consulted` (bool)."""
-    source = "000, Stage 3"
+    """With a social worker or a TAC/TAF/CP process, consult the lead professional first (000, Stage
+    3). Advisory by default (DESIGN.md §3); a profile that says `blocking` (Stockport, whose Stage 3
+    says such referrals "should not be made without consultation") makes it fail, and an unanswered
+    question missing. Reads `other_agencies` (text) and `lead_professional_consulted` (bool)."""
+    blocking = f.param("lead_professional", "blocking")
+    source = f.profile.source("lead_professional")
     agencies = f.text("other_agencies")
     if agencies is None:
-        return Outcome(ADVISORY, "Could not check: the form does not say which other agencies work with the family. "
-                                 "If the child has a social worker or is in a TAC/TAF or Child Protection process, "
-                                 "consult the lead professional before referring.", source)
+        return Outcome(MISSING if blocking else ADVISORY,
+                       "Could not check: the form does not say which other agencies work with the family. "
+                       "If the child has a social worker or is in a TAC/TAF or Child Protection process, "
+                       "consult the lead professional before referring.", source)
     if not _LEAD_PROFESSIONAL.search(agencies):
         return Outcome(PASS, "No social worker, TAC/TAF or Child Protection process is named among the other "
                              "agencies working with the family.", source)
-    if f.flag("lead_professional_consulted"):
+    consulted = f.flag("lead_professional_consulted")
+    if consulted:
         return Outcome(PASS, "Other agencies are involved and the lead professional has been consulted.", source)
-    return Outcome(ADVISORY, f"Other agencies are involved ({agencies[:120]}): consult the lead professional or "
-                             "social worker before referring, and record that you have.", source)
+    advice = (f"Other agencies are involved ({agencies[:120]}): consult the lead professional or social worker "
+              "before referring, and record that you have.")
+    if not blocking:
+        return Outcome(ADVISORY, advice, source)
+    if consulted is None:
+        return Outcome(MISSING, f"{advice} The form does not say whether they were consulted.", source)
+    return Outcome(FAIL, f"{advice} This local authority's referrals for a child in a TAC/TAF or Child Protection "
+                         "process are not made without that consultation.", source)
