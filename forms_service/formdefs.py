@@ -150,6 +150,7 @@ def _describe(f: FieldDef) -> dict:
         out["hint"] = f.hint
     out.update({k: v for k, v in f.options.items()
                 if k in ("max_length", "min", "max", "places", "min_items", "max_items", "pattern", "choices", "default",
+                         "not_more_than", "after", "not_before", "from_register",
                          "required_when")})
     if f.item_fields:
         out["item_fields"] = [_describe(i) for i in f.item_fields]
@@ -278,7 +279,8 @@ def _ma_field(f: FieldDef, complete: bool) -> fields.Field:
 
 
 def _date_checks(defs: list[FieldDef], data: dict, today: dt.date) -> dict:
-    """Cross-field date checks declared on fields (past, after, not_before). Returns errors by path."""
+    """Cross-field checks declared on fields: dates (past, after, not_before) and figures
+    (not_more_than another: broken weeks cannot exceed school weeks). Returns errors by path."""
     errors: dict = {}
 
     def get(path):
@@ -296,6 +298,12 @@ def _date_checks(defs: list[FieldDef], data: dict, today: dt.date) -> dict:
         node.setdefault(path[-1], []).append(message)
 
     for f in defs:
+        other_name = f.options.get("not_more_than")
+        if f.type in ("integer", "number") and other_name:
+            value, other = get(f.path), get(tuple(other_name.split(".")))
+            if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (value, other)) and value > other:
+                other_label = next((d.label for d in defs if d.name == other_name), other_name)
+                add(f.path, f"{f.label} cannot be more than {other_label[0].lower()}{other_label[1:]} ({other:g})")
         if f.type != "date":
             continue
         value = get(f.path)

@@ -280,3 +280,16 @@ def test_both_are_a4_and_the_pdf_names_itself(letters):
     assert reader.metadata.title == DOC["title"] and len(reader.pages) == 1
     page = reader.pages[0]
     assert (round(float(page.mediabox.width) * 25.4 / 72), round(float(page.mediabox.height) * 25.4 / 72)) == (210, 297)
+
+
+@pytest.mark.parametrize("broken, accepted", [(20, True), (21, True), (22, False)])
+def test_broken_weeks_cannot_be_more_than_the_school_weeks(broken, accepted):
+    raw = json.loads(json.dumps(SAMPLE_JSON))
+    raw["figures"].update(broken_weeks=broken, weeks=21)
+    if accepted:
+        FORM.schema(complete=True).load(raw)
+        return
+    with pytest.raises(ValidationError) as caught:
+        FORM.schema(complete=True).load(raw)
+    assert caught.value.messages["figures"]["broken_weeks"] == [
+        "Broken weeks cannot be more than school weeks so far this academic year (21)"]
