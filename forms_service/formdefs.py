@@ -374,7 +374,8 @@ def _schema_class(form_id: str, complete: bool) -> type[Schema]:
         "evidence": fields.List(fields.String(validate=validate.OneOf(kinds, error="Unknown evidence kind: choose from {choices}"))),
     }
     if complete:
-        conditional = [f for f in form.fields if f.options.get("required_when")]
+        conditional = [f for f in form.fields
+                       if f.options.get("required_when") or any(i.options.get("required_when") for i in f.item_fields)]
         if conditional:
             extra["_required_when"] = validates_schema(skip_on_field_errors=False)(
                 lambda self, data, **kwargs: _check_required_when(conditional, data))
@@ -383,15 +384,30 @@ def _schema_class(form_id: str, complete: bool) -> type[Schema]:
 
 def _check_required_when(defs: list[FieldDef], data: dict) -> None:
     """`"required_when": {"next_step": ["meeting"]}`: required only when another answer is one of
-    those values (a letter variant that prints the field). Checked on complete data only."""
+    those values (a letter variant that prints the field). On a list's item field the condition
+    is read from the whole record and applies to every item (each contract action's "met" answer
+    once the review is held). Checked on complete data only."""
     errors: dict = {}
+
+    def applies(f: FieldDef) -> bool:
+        return all(get_path(data, name) in values for name, values in f.options["required_when"].items())
+
+    def add(path: tuple, message: str) -> None:
+        node = errors
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = [message]
+
     for f in defs:
-        applies = all(get_path(data, name) in values for name, values in f.options["required_when"].items())
-        if applies and get_path(data, f.name) in (None, "", []):
-            node = errors
-            for part in f.path[:-1]:
-                node = node.setdefault(part, {})
-            node[f.path[-1]] = [f.required_message()]
+        if f.options.get("required_when") and applies(f) and get_path(data, f.name) in (None, "", []):
+            add(f.path, f.required_message())
+        for item_def in f.item_fields:
+            if not (item_def.options.get("required_when") and applies(item_def)):
+                continue
+            items = get_path(data, f.name)
+            for index, item in enumerate(items if isinstance(items, list) else ()):
+                if isinstance(item, dict) and item.get(item_def.name) in (None, "", []):
+                    add((*f.path, index, item_def.name), item_def.required_message())
     if errors:
         raise ValidationError(errors)
 
