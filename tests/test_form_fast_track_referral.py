@@ -779,7 +779,15 @@ def test_filled_in_over_eight_weeks_then_submitted_and_signed(client, app):
     assert "Save and come back later" in week1_page and "Week 1: Attendance Support Meeting" in week1_page
     response = send(client, f"{base}/pages/week1", {**answers["week1"], "then": "later"}, page=week1_page)
     assert response.location.endswith(base)
-    assert "Your answers have been saved" in text(fetch(client, base))
+    show = text(fetch(client, base))
+    assert "Your answers have been saved" in show
+    # The timeline: week 1 done, and the review due on the date set at the meeting.
+    from forms_service.formatting import format_date
+    review_on = format_date(dt.date.fromisoformat(data["week1"]["review_date"]))
+    assert "Fast Track timeline" in show
+    assert f"Next: Week 4: Review Attendance Support Meeting, by {review_on}" in show
+    api = client.get(f"/api/v1/referrals/{rid}", headers=bearer(api_token(client, "office@demo.school")))
+    assert api.get_json()["timeline"]["next"] == "week4"
     with app.app_context():
         saved = db.session.get(Referral, rid)
         assert saved.status == "draft" and saved.reference.startswith("FTR")
@@ -819,6 +827,7 @@ def test_filled_in_over_eight_weeks_then_submitted_and_signed(client, app):
     for kind in EVIDENCE_KINDS:
         upload(client, f"{base}/evidence", {"kind": kind}, f"{kind}.pdf", make_pdf(f"Hammond {kind}"))
 
+    assert "Next: Referral to the local authority" in text(fetch(client, base))
     check = text(fetch(client, f"{base}/check"))
     assert "Some answers are still needed" not in check
     assert "Submit for headteacher sign-off" in check
