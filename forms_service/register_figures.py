@@ -20,7 +20,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .context import as_date
 from .formatting import format_date
+from .formdefs import get_path, set_path
 from .register import (ABSENT, Register, Session, academic_year, broken_weeks, count_by_class, previous_school_weeks,
                        school_weeks)
 
@@ -86,30 +88,8 @@ class Filled:
         return said
 
 
-def _get(data: dict, path: str) -> Any:
-    node: Any = data
-    for part in path.split("."):
-        if not isinstance(node, dict):
-            return None
-        node = node.get(part)
-    return node
-
-
-def _as_date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
-
-
 def _window(spec: dict, data: dict, register: Register) -> tuple[dt.date, dt.date, tuple[Session, ...]] | None:
-    end = _as_date(_get(data, spec["to"]))
+    end = as_date(get_path(data, spec["to"]))
     if end is None:
         return None
     if spec.get("weeks"):
@@ -118,7 +98,7 @@ def _window(spec: dict, data: dict, register: Register) -> tuple[dt.date, dt.dat
             return None
         return window.start, end, window.sessions
     if spec.get("from"):
-        start = _as_date(_get(data, spec["from"]))
+        start = as_date(get_path(data, spec["from"]))
         if start is None:
             return None
     else:
@@ -151,7 +131,7 @@ def fill(form, data: dict, register: Register | None) -> list[Filled]:
         raw = FIGURES[spec["figure"]](sessions, register.code_set)
         if raw is None:
             continue
-        out.append(Filled(f.name, f.label, _value(f, raw), _get(data, f.name), start, end))
+        out.append(Filled(f.name, f.label, _value(f, raw), get_path(data, f.name), start, end))
     return out
 
 
@@ -161,13 +141,7 @@ def apply(data: dict, filled: list[Filled]) -> dict:
         return data
     result = copy.deepcopy(data)
     for item in filled:
-        node = result
-        *parents, last = item.name.split(".")
-        for part in parents:
-            if not isinstance(node.get(part), dict):
-                node[part] = {}
-            node = node[part]
-        node[last] = item.value
+        set_path(result, item.name, item.value)
     return result
 
 
