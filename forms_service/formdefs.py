@@ -16,6 +16,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from .config import PROJECT_ROOT
+from .dates import add_months
 
 FORMS_DIR = PROJECT_ROOT / "schemas" / "forms"
 
@@ -150,7 +151,7 @@ def _describe(f: FieldDef) -> dict:
         out["hint"] = f.hint
     out.update({k: v for k, v in f.options.items()
                 if k in ("max_length", "min", "max", "places", "min_items", "max_items", "pattern", "choices", "default",
-                         "not_more_than", "after", "not_before", "from_register",
+                         "not_more_than", "after", "not_before", "within_months", "from_register",
                          "required_when")})
     if f.item_fields:
         out["item_fields"] = [_describe(i) for i in f.item_fields]
@@ -327,6 +328,14 @@ def _date_checks(defs: list[FieldDef], data: dict, today: dt.date) -> dict:
             if isinstance(other, dt.date) and (value <= other if strict else value < other):
                 word = "after" if strict else "the same as or after"
                 add(f.path, f"{f.label} must be {word} {other_label[0].lower()}{other_label[1:]}")
+        within = o.get("within_months")  # {"of": "<date answer>", "months": n}: a review no later than that
+        if within:
+            other = get(tuple(within["of"].split(".")))
+            months = int(within["months"])
+            if isinstance(other, dt.date) and value > add_months(other, months):
+                other_label = next((d.label for d in defs if d.name == within["of"]), within["of"])
+                add(f.path, f"{f.label} must be no more than {months} month{'s' if months != 1 else ''} after "
+                            f"{other_label[0].lower()}{other_label[1:]}")
     return errors
 
 

@@ -1,20 +1,17 @@
 """Rules on the support offered before legal action: how recent, and whether barriers stand in the way."""
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 
+from ..dates import add_months
 from ..formatting import format_date
 from .engine import FAIL, MISSING, PASS, Facts, Outcome, rule
 
 
 def months_before(day: dt.date, months: int) -> dt.date:
     """The same day `months` calendar months earlier (31 May less 3 months is 28 or 29 February)."""
-    total = day.year * 12 + day.month - 1 - months
-    year, month = divmod(total, 12)
-    month += 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    return add_months(day, -months)
 
 
 @rule("support_recency")

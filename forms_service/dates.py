@@ -1,0 +1,14 @@
+"""Calendar arithmetic shared by the form declarations' checks and the rules."""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` calendar months later, or earlier when negative; a day the month lacks
+    becomes its last (31 January plus one month is 28 or 29 February)."""
+    total = day.year * 12 + day.month - 1 + months
+    year, month = divmod(total, 12)
+    month += 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
