@@ -10,8 +10,9 @@ The seed's steps:
 - Week 4: review. Actions met: close to Fast Track. Not met: "a Final Warning should be issued
   immediately".
 - Week 6: "the case can be referred ... 5 school days after warning has been sent to the parent"
-  (the profile's `final_warning.gap_school_days`), where attendance is 50% or less and the parent
-  does not engage.
+  (the profile's `final_warning.gap_school_days`), where attendance is 50% or less (the profile's
+  `fast_track_stage.week6_max_pct`) and the parent does not engage. When the school says it refers
+  at week 6 (`referred_at`), the referral is due from that date and the week 8 review is not needed.
 - Week 8: "A further review of 4 weeks will be given to track improvement from the date of Final
   Warning": 20 school days after it. Improved: no formal action, case closes. Not improved:
   complete the referral with all supporting evidence and send it to the LA.
@@ -20,9 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
-from typing import Any
 
+from .context import as_date
 from .formatting import format_date
+from .formdefs import get_path
 from .policies import Policy
 from .register import Register
 from .schooldays import SchoolCalendar
@@ -69,31 +71,12 @@ class Timeline:
                 "closed": self.closed, "basis": self.basis}
 
 
-def _get(data: dict, path: str) -> Any:
-    node: Any = data
-    for part in path.split("."):
-        if not isinstance(node, dict):
-            return None
-        node = node.get(part)
-    return node
-
-
 def _date(data: dict, path: str) -> dt.date | None:
-    value = _get(data, path)
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
+    return as_date(get_path(data, path))
 
 
 def _closures(data: dict) -> list[tuple[dt.date, dt.date]]:
-    items = _get(data, "school_closures")
+    items = get_path(data, "school_closures")
     out = []
     for item in items if isinstance(items, list) else ():
         if isinstance(item, dict):
@@ -123,10 +106,12 @@ def timeline(data: dict, *, register: Register | None, profile: Policy, today: d
     meeting = _date(data, "support_meeting_date")
     set_review = _date(data, "week1.review_date")
     review = _date(data, "week4.meeting_date")
-    outcome = _get(data, "week4.outcome")
+    outcome = get_path(data, "week4.outcome")
     warning = _date(data, "final_warning_date")
     week8 = _date(data, "week8.review_date")
-    improved = _get(data, "week8.improved")
+    improved = get_path(data, "week8.improved")
+    at_week6 = get_path(data, "referred_at") == "week6"
+    max_pct = profile.param("fast_track_stage", "week6_max_pct", FORM_ID)
     steps: list[Step] = []
     closed = None
 
@@ -164,31 +149,44 @@ def timeline(data: dict, *, register: Register | None, profile: Policy, today: d
         if earliest:
             ready = today >= earliest
             note = (f"From {format_date(earliest)} ({gap} school days after the Final Warning) the case can be "
-                    "referred if non-attendance continues with attendance of 50% or less and no engagement "
-                    "from the parent.")
+                    f"referred if non-attendance continues with attendance of {max_pct:g}% or less and no "
+                    "engagement from the parent.")
             steps.append(Step("week6", "Week 6: earliest referral", DONE if ready else DUE, earliest, note, "week6"))
         else:
             steps.append(Step("week6", "Week 6: earliest referral", UPCOMING, None,
                               f"{gap} school days after the Final Warning.", "week6"))
-        week8_due = calendar.add(warning, REVIEW_PERIOD_DAYS) if warning else None
-        if week8:
-            steps.append(Step("week8", "Week 8: School review", DONE, week8, f"Held on {format_date(week8)}.",
-                              "week8"))
-        else:
-            steps.append(Step("week8", "Week 8: School review", _pending(week8_due, today) if warning else UPCOMING,
-                              week8_due, f"Due on {_on(week8_due)}, {REVIEW_PERIOD_DAYS} school days (four weeks) "
-                                         "after the Final Warning." if week8_due else
-                              "Four weeks after the Final Warning.", "week8"))
-        if improved is True:
-            closed = ("Attendance improved following the agreed actions: no formal action; the case closes to "
-                      "Fast Track and the school keeps reviewing the parent contract.")
-        else:
-            ready = week8 is not None and improved is False
+        if at_week6:
+            # 003, In summary, week 6: the case is referred from the earliest date; no week 8 review.
+            steps.append(Step("week8", "Week 8: School review", NOT_NEEDED, None,
+                              "Not needed: the case is referred at week 6.", "week8"))
+            ready = earliest is not None and today >= earliest
             status = DONE if submitted else (DUE if ready else UPCOMING)
-            steps.append(Step("referral", "Referral to the local authority", status, week8 if ready else None,
-                              "Complete this referral with all supporting evidence; it goes to the local "
-                              "authority's legal interventions inbox when the head teacher signs it."
-                              if not submitted else "Submitted for the head teacher's sign-off.", "referral"))
+            steps.append(Step("referral", "Referral to the local authority", status, earliest,
+                              "Submitted for the head teacher's sign-off." if submitted else
+                              f"Referred at week 6: from {_on(earliest)}, where the non-attendance continues with "
+                              f"attendance of {max_pct:g}% or less and there is no engagement from the parent, "
+                              "complete this referral with all supporting evidence; it goes to the local "
+                              "authority's legal interventions inbox when the head teacher signs it.", "referral"))
+        else:
+            week8_due = calendar.add(warning, REVIEW_PERIOD_DAYS) if warning else None
+            if week8:
+                steps.append(Step("week8", "Week 8: School review", DONE, week8, f"Held on {format_date(week8)}.",
+                                  "week8"))
+            else:
+                steps.append(Step("week8", "Week 8: School review",
+                                  _pending(week8_due, today) if warning else UPCOMING, week8_due,
+                                  f"Due on {_on(week8_due)}, {REVIEW_PERIOD_DAYS} school days (four weeks) after the "
+                                  "Final Warning." if week8_due else "Four weeks after the Final Warning.", "week8"))
+            if improved is True:
+                closed = ("Attendance improved following the agreed actions: no formal action; the case closes to "
+                          "Fast Track and the school keeps reviewing the parent contract.")
+            else:
+                ready = week8 is not None and improved is False
+                status = DONE if submitted else (DUE if ready else UPCOMING)
+                steps.append(Step("referral", "Referral to the local authority", status, week8 if ready else None,
+                                  "Complete this referral with all supporting evidence; it goes to the local "
+                                  "authority's legal interventions inbox when the head teacher signs it."
+                                  if not submitted else "Submitted for the head teacher's sign-off.", "referral"))
 
     if register is not None and register.sessions:
         basis = (f"School days are counted from the register marks up to {format_date(register.sessions[-1].date)}, "

@@ -3,11 +3,13 @@ counted in school days (forms_service/fast_track.py, forms_service/schooldays.py
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 
 import pytest
 
-from forms_service.fast_track import DONE, DUE, OVERDUE, UPCOMING, timeline
-from forms_service.policies import load_profile
+from forms_service.fast_track import DONE, DUE, NOT_NEEDED, OVERDUE, UPCOMING, timeline
+from forms_service.policies import Policy, load_profile
 from forms_service.schooldays import SchoolCalendar
 from registers import PupilRegister
 
@@ -123,3 +125,59 @@ def test_the_timeline_counts_from_the_register_where_it_has_marks():
     assert steps(result)["week6"].date == D(2025, 11, 5)  # half-term from the marks, no closures typed
     assert "register marks up to 19 December 2025" in result.basis
     assert result.to_dict()["next"] == "week6"
+
+
+# --- a referral at week 6 (003, Fast Track, In summary: "Week 6 - If the non-attendance continues with
+# 50% attendance or less and there is no engagement from the parent, the case can be referred")
+
+@pytest.mark.parametrize("today, referral, next_step", [
+    (D(2026, 11, 3), UPCOMING, "week6"),   # the day before the earliest date: not yet
+    (D(2026, 11, 4), DUE, "referral"),     # 5 school days after the warning of 21 October, half-term skipped
+    (D(2026, 11, 30), DUE, "referral"),    # no week 8 review to wait for, and nothing overdue
+])
+def test_a_week6_referral_is_due_from_the_earliest_date_and_needs_no_week8_review(today, referral, next_step):
+    result = timeline(_after_warning(referred_at="week6"), register=None, profile=SOUTHEND, today=today)
+    by_id = steps(result)
+    assert [s.id for s in result.steps] == ["week1", "week4", "final_warning", "week6", "week8", "referral"]
+    assert (by_id["week8"].status, by_id["week8"].date) == (NOT_NEEDED, None)
+    assert by_id["week8"].label == "Not needed" and "referred at week 6" in by_id["week8"].note
+    assert (by_id["referral"].status, by_id["referral"].date) == (referral, D(2026, 11, 4))
+    assert by_id["referral"].note.startswith("Referred at week 6: from 4 November 2026, where the non-attendance "
+                                             "continues with attendance of 50% or less")
+    assert result.next.id == next_step and result.closed is None
+    assert result.to_dict()["steps"][4] == {"id": "week8", "title": "Week 8: School review", "status": "not_needed",
+                                            "date": None, "note": "Not needed: the case is referred at week 6.",
+                                            "page": "week8"}
+
+
+def test_a_week6_referral_is_done_once_submitted_and_ignores_week8_answers():
+    data = _after_warning(referred_at="week6", week8={"review_date": D(2026, 11, 25), "improved": True})
+    result = timeline(data, register=None, profile=SOUTHEND, today=D(2026, 11, 5), submitted=True)
+    assert result.closed is None  # the week 8 review belongs to the other route
+    assert steps(result)["referral"].status == DONE and result.next is None
+    assert steps(result)["week8"].status == NOT_NEEDED
+
+
+def test_a_week6_referral_before_the_final_warning_waits_for_it():
+    data = {"support_meeting_date": D(2026, 9, 16), "referred_at": "week6",
+            "week4": {"meeting_date": D(2026, 10, 21), "outcome": "final_warning"}}
+    result = timeline(data, register=None, profile=SOUTHEND, today=D(2026, 10, 21))
+    assert result.next.id == "final_warning" and result.next.status == DUE
+    assert (steps(result)["referral"].status, steps(result)["referral"].date) == (UPCOMING, None)
+    assert "from a date not yet known" in steps(result)["referral"].note
+
+
+def test_a_case_closed_at_week4_stays_closed_whatever_the_route():
+    data = {"support_meeting_date": D(2026, 9, 8), "week4": {"meeting_date": D(2026, 10, 6), "outcome": "close"},
+            "referred_at": "week6"}
+    result = timeline(data, register=None, profile=SOUTHEND, today=D(2026, 10, 20))
+    assert "closes to Fast Track" in result.closed and [s.id for s in result.steps] == ["week1", "week4"]
+
+
+def test_the_week6_percentage_in_the_notes_is_the_profiles():
+    raw = json.loads((Path(__file__).resolve().parents[1] / "schemas/policies/southend.json").read_text())
+    raw["rules"]["fast_track_stage"]["params"]["week6_max_pct"]["value"] = 40
+    result = timeline(_after_warning(referred_at="week6"), register=None, profile=Policy.from_dict(raw),
+                      today=D(2026, 11, 4))
+    assert "attendance of 40% or less" in steps(result)["week6"].note
+    assert "attendance of 40% or less" in steps(result)["referral"].note

@@ -22,7 +22,11 @@ Wednesday 2 September, October half-term Monday 26 to Friday 30 October (closed,
 - Week 8: review on Tuesday 3 November, after half-term. 1 September to 3 November: 39 open days,
   78 sessions, 26 unauthorised: 66.7% attendance, 33.3% unauthorised.
 - Referral on Thursday 5 November: 17 school days after the Final Warning (7 to 23 October and 2 to
-  5 November; the half-term week is not counted).
+  5 November; the half-term week is not counted), at week 8 (`referred_at`): attendance had not
+  improved at the review, so fast_track_stage passes.
+
+The same case referred at week 6 instead (003, Fast Track, In summary, week 6), on Tuesday 20
+October, is counted where its tests are ("the stage the case has reached").
 """
 from __future__ import annotations
 
@@ -42,7 +46,7 @@ from pypdf import PdfReader
 from forms_service.context import build_context
 from forms_service.formatting import format_datetime
 from forms_service.formdefs import get_form
-from forms_service.policies import load_profile
+from forms_service.policies import Policy, load_profile
 from forms_service.register import (Register, Session, attendance_pct, count_by_class, possible_sessions,
                                     previous_school_weeks, to_csv)
 from forms_service.rules import evaluate
@@ -93,18 +97,24 @@ def attending_pupil() -> PupilRegister:
     return into_autumn_2026(typical_pupil())
 
 
-def riley(until: dt.date = REFERRAL_DATE) -> Register:
-    """Riley's register as the module docstring counts it."""
+def riley_to_the_warning() -> PupilRegister:
+    """Riley's marks up to the Final Warning, as the module docstring counts them; present after it."""
     pupil = attending_pupil()
     pupil.mark(D(2026, 7, 2), "I")                                   # ill: authorised
     pupil.mark(D(2026, 9, 4), "O")                                   # first week back
     for day in (D(2026, 9, 11), D(2026, 9, 14), D(2026, 9, 18), D(2026, 9, 25), D(2026, 10, 2)):
         pupil.mark(day, "O")                                         # the four-week review period
     pupil.mark(D(2026, 9, 29), "U", ["AM"]).mark(D(2026, 10, 1), "U", ["AM"])  # late after registers closed
+    assert pupil.count(("O", "U"), *WINDOW) == 14
+    return pupil
+
+
+def riley(until: dt.date = REFERRAL_DATE) -> Register:
+    """Riley's register as the module docstring counts it."""
+    pupil = riley_to_the_warning()
     for day in (D(2026, 10, 9), D(2026, 10, 12), D(2026, 10, 16), D(2026, 10, 19), D(2026, 10, 23),
                 D(2026, 11, 2)):
         pupil.mark(day, "O")                                         # after the Final Warning
-    assert pupil.count(("O", "U"), *WINDOW) == 14
     return pupil.build(until=until)
 
 
@@ -150,8 +160,8 @@ def test_the_declaration_follows_appendix_6_and_the_design():
     assert FORM.measure_from == "final_warning_date"  # DESIGN.md §4: the window ends at the Final Warning
     assert list(FORM.rules) == ["compulsory_school_age", "not_looked_after", "attendance_in_window",
                                 "unauthorised_sessions_threshold", "final_warning_issued", "final_warning_gap",
-                                "no_identified_barriers", "policies_confirmed", "evidence_attached", "absence_band",
-                                "year11_timing", "lead_professional"]
+                                "fast_track_stage", "no_identified_barriers", "policies_confirmed",
+                                "evidence_attached", "absence_band", "year11_timing", "lead_professional"]
     assert [e["kind"] for e in FORM.evidence] == list(EVIDENCE_KINDS)
     assert [p.id for p in FORM.pages] == ["pupil", "parents", "agencies", "before", "week1", "closures", "week4",
                                           "week6", "week8", "interventions", "referral"]
@@ -163,12 +173,23 @@ def test_the_declaration_follows_appendix_6_and_the_design():
     assert by_page["week4"] == ["week4.meeting_date", "week4.parents_attended", "week4.contract_actions",
                                 "week4.possible_sessions", "week4.sessions_attended", "week4.attendance_pct",
                                 "week4.unauthorised_sessions", "week4.actions_met", "week4.outcome"]
-    assert by_page["week6"] == ["final_warning_date", "week6.attendance_pct_6wk", "week6.new_reasons"]
+    assert by_page["week6"] == ["final_warning_date", "week6.attendance_pct_6wk", "week6.new_reasons",
+                                "week6.no_engagement"]
     assert by_page["week8"] == ["week8.review_date", "week8.improved", "week8.attendance_pct", "week8.unauthorised_pct"]
     assert by_page["closures"] == ["school_closures"]
     closures = FORM.page("closures").fields[0]
     assert [i.name for i in closures.item_fields] == ["start_date", "end_date", "description"]
-    assert by_page["referral"] == ["referral_date", "figures.unauthorised_sessions_10wk", "figures.attendance_pct_10wk"]
+    assert by_page["referral"] == ["referred_at", "referral_date", "figures.unauthorised_sessions_10wk",
+                                   "figures.attendance_pct_10wk"]
+    # 003, Fast Track, In summary: referred at week 6 or after the week 8 review; each route's own
+    # answers are required only on that route.
+    fields = {f.name: f for f in FORM.fields}
+    assert [c["value"] for c in fields["referred_at"].options["choices"]] == ["week6", "week8"]
+    assert fields["referred_at"].required
+    for name in ("week6.attendance_pct_6wk", "week6.no_engagement"):
+        assert (fields[name].required, fields[name].options["required_when"]) == (False, {"referred_at": ["week6"]})
+    for name in by_page["week8"]:
+        assert (fields[name].required, fields[name].options["required_when"]) == (False, {"referred_at": ["week8"]})
     assert FORM.declaration == ("I confirm the above information and attach documents to be an accurate account of "
                                 "events and parent(s) named on page one meets the criteria for Fast Track legal "
                                 "intervention by the School Attendance Team")
@@ -221,8 +242,8 @@ def test_the_sample_with_its_register_is_eligible():
     by_id = {r.id: r for r in verdict.rules}
     assert [r.id for r in verdict.rules] == list(FORM.rules)
     blocking = ["compulsory_school_age", "not_looked_after", "attendance_in_window", "unauthorised_sessions_threshold",
-                "final_warning_issued", "final_warning_gap", "no_identified_barriers", "policies_confirmed",
-                "evidence_attached"]
+                "final_warning_issued", "final_warning_gap", "fast_track_stage", "no_identified_barriers",
+                "policies_confirmed", "evidence_attached"]
     assert {rid: by_id[rid].status for rid in blocking} == {rid: "pass" for rid in blocking}, \
         {rid: by_id[rid].reason for rid in blocking}
     assert verdict.eligible
@@ -330,6 +351,189 @@ def test_looked_after_missing_enclosures_unconfirmed_policies_and_a_missing_warn
     assert advisory.rule("lead_professional").status == "advisory" and advisory.eligible
 
 
+# --- the stage the case has reached: fast_track_stage ---------------------------------------------------
+#
+# 003, Fast Track to Attendance, In summary: a case that closed at the week 4 review, or improved by
+# the week 8 review, is not referred; one referred at week 6 needs "the non-attendance continues with
+# 50% attendance or less and there is no engagement from the parent".
+#
+# The week 6 referral below is made on Tuesday 20 October 2026, ten school days after the Final
+# Warning of Tuesday 6 October: Wednesday 7 to Tuesday 20 October, 20 possible sessions. Riley is
+# absent all day on Friday 9, Monday 12, Friday 16 and Monday 19 October (O: 8 sessions), on
+# Wednesday 14th in the afternoon (O) and, that morning, arrives after the register closed (U, an
+# unauthorised absence): 10 sessions missed, 10 attended, exactly 50%. Had he arrived before the
+# register closed (L, present), he would have attended 11: 55%. On Tuesday 13th he is late before
+# the register closes (L): present.
+
+WEEK6_REFERRAL = D(2026, 10, 20)
+
+
+def riley_at_week6(late_on_the_14th: str = "U", *, until: dt.date = WEEK6_REFERRAL) -> Register:
+    pupil = riley_to_the_warning()
+    for day in (D(2026, 10, 9), D(2026, 10, 12), D(2026, 10, 16), D(2026, 10, 19)):
+        pupil.mark(day, "O")
+    pupil.mark(D(2026, 10, 13), "L", ["AM"])
+    pupil.mark(D(2026, 10, 14), late_on_the_14th, ["AM"]).mark(D(2026, 10, 14), "O", ["PM"])
+    # After the referral he is away again: marks the register has by the time it is exported later.
+    pupil.mark_days(D(2026, 10, 21), D(2026, 10, 23), "O")
+    return pupil.build(until=until)
+
+
+def week6_case(**changes) -> dict:
+    """The sample referred at week 6: no week 8 review, the parent not engaging, referred on 20 October."""
+    base = {"referred_at": "week6", "week8": None, "referral_date": WEEK6_REFERRAL,
+            "week6__no_engagement": True, "week6__attendance_pct_6wk": 63.0}
+    return sample(**{**base, **changes})
+
+
+def test_a_week6_referral_of_the_sample_is_eligible():
+    verdict = judge(week6_case(), riley_at_week6(), today=WEEK6_REFERRAL)
+    assert verdict.eligible, [(r.id, r.reason) for r in verdict.rules if r.status in ("fail", "missing")]
+    assert verdict.rule("final_warning_gap").details["school_days_since"] == 10
+    stage = verdict.rule("fast_track_stage")
+    assert stage.status == "pass"
+    assert stage.reason == (
+        "Referred at week 6: attendance since the Final Warning of 6 October 2026 is 50% (10 of 20 possible sessions "
+        "from 7 October 2026 to 20 October 2026, counted from the register), which is 50% or less; the form gives "
+        "63% over the past 6 weeks, and the register's count is the one used; there has been no engagement from "
+        "the parent since the Final Warning.")
+    assert stage.source == ("003, Fast Track to Attendance (In summary: weeks 4, 6 and 8); Appendix 6; "
+                            "profile southend")
+    assert verdict.figures["attendance_pct_since_warning"] == 50.0
+
+
+def test_the_typed_six_week_figure_is_what_the_register_gives_over_those_weeks():
+    """The form's "Attendance % over the past 6 weeks" (003, Appendix 6) is a different window from
+    the weeks since the Final Warning: the six school weeks from 14 September to 20 October, 54
+    sessions, 20 missed."""
+    six_weeks = previous_school_weeks(riley_at_week6(), WEEK6_REFERRAL, 6)
+    assert (six_weeks.start, possible_sessions(six_weeks.sessions, "2024")) == (D(2026, 9, 14), 54)
+    assert round(attendance_pct(six_weeks.sessions, "2024"), 1) == week6_case()["week6"]["attendance_pct_6wk"]
+
+
+@pytest.mark.parametrize("late_on_the_14th, attended, shown, status", [
+    ("U", 10, "50%", "pass"),   # late after the register closed: absent; exactly 50% is "50% or less"
+    ("L", 11, "55%", "fail"),   # late before it closed: present; one session over
+])
+def test_week6_attendance_since_the_final_warning_from_the_register(late_on_the_14th, attended, shown, status):
+    verdict = judge(week6_case(), riley_at_week6(late_on_the_14th, until=REFERRAL_DATE), today=REFERRAL_DATE)
+    result = verdict.rule("fast_track_stage")
+    assert result.status == status, result.reason
+    # Only the sessions after the Final Warning up to the referral: the 21st to 23rd are later.
+    assert {k: result.details[k] for k in ("origin", "possible", "attended", "window_start", "window_end")} == {
+        "origin": "register", "possible": 20, "attended": attended, "window_start": "2026-10-07",
+        "window_end": "2026-10-20"}
+    assert (f"attendance since the Final Warning of 6 October 2026 is {shown} ({attended} of 20 possible sessions "
+            "from 7 October 2026 to 20 October 2026, counted from the register)") in result.reason
+    if status == "fail":
+        assert "but a week 6 referral needs 50% or less" in result.reason
+        assert not verdict.eligible
+
+
+@pytest.mark.parametrize("typed, status", [(50.0, "pass"), (50.1, "fail"), (None, "missing")])
+def test_week6_attendance_as_typed_without_a_register(typed, status):
+    result = judge(week6_case(week6__attendance_pct_6wk=typed), today=WEEK6_REFERRAL).rule("fast_track_stage")
+    assert result.status == status, result.reason
+    if typed is None:
+        assert "attendance over the past 6 weeks is not given: enter it or upload the register marks" in result.reason
+    else:
+        assert f"attendance over the past 6 weeks is {typed:g}%, as entered on the form" in result.reason
+        assert result.details["origin"] == "typed"
+
+
+@pytest.mark.parametrize("no_engagement, status, words", [
+    (True, "pass", "there has been no engagement from the parent since the Final Warning"),
+    (False, "fail", "the parent has engaged since the Final Warning, and a week 6 referral needs no engagement"),
+    (None, "missing", "whether the parent has engaged since the Final Warning is not given"),
+])
+def test_week6_needs_no_engagement_from_the_parent(no_engagement, status, words):
+    result = judge(week6_case(week6__no_engagement=no_engagement), riley_at_week6(), today=WEEK6_REFERRAL).rule(
+        "fast_track_stage")
+    assert result.status == status and words in result.reason, result.reason
+    assert "is 50% (10 of 20 possible sessions" in result.reason  # the figures are named whatever the outcome
+
+
+def test_week6_fails_on_attendance_even_when_engagement_is_not_given():
+    result = judge(week6_case(week6__no_engagement=None), riley_at_week6("L"), today=WEEK6_REFERRAL).rule(
+        "fast_track_stage")
+    assert result.status == "fail"
+    assert "55%" in result.reason and "whether the parent has engaged" in result.reason
+
+
+def test_week6_needs_marks_after_the_final_warning():
+    """Marks exported on the day of the warning say nothing about the weeks since."""
+    result = judge(week6_case(), riley_at_week6(until=FINAL_WARNING), today=WEEK6_REFERRAL).rule("fast_track_stage")
+    assert result.status == "missing"
+    assert ("the register has no possible sessions after the Final Warning of 6 October 2026 up to 20 October 2026 "
+            "(the register's marks run to 6 October 2026)") in result.reason
+
+
+def test_the_week6_percentage_is_the_profiles():
+    raw = json.loads((Path(__file__).resolve().parents[1] / "schemas/policies/southend.json").read_text())
+    raw["rules"]["fast_track_stage"]["params"]["week6_max_pct"]["value"] = 40
+    stricter = Policy.from_dict(raw)
+    result = evaluate(FORM, week6_case(), register=riley_at_week6(), profile=stricter,
+                      today=WEEK6_REFERRAL).rule("fast_track_stage")
+    assert result.status == "fail" and "but a week 6 referral needs 40% or less" in result.reason
+    assert result.details["max_pct"] == 40
+
+
+def test_every_profile_gives_the_week6_percentage_with_its_source():
+    for name in ("national-2024", "southend", "stockport"):
+        profile = load_profile(name)
+        assert profile.param("fast_track_stage", "week6_max_pct") == 50
+        quote = profile.param_source("fast_track_stage", "week6_max_pct")
+        assert "003, Fast Track to Attendance, In summary, Week 6" in quote and "50% attendance or less" in quote
+    assert load_profile("stockport").param_source("fast_track_stage", "week6_max_pct").startswith("000 sets no")
+
+
+@pytest.mark.parametrize("route", ["week6", "week8"])
+def test_a_case_closed_at_the_week4_review_cannot_be_referred(route):
+    data = week6_case(week4__outcome="close") if route == "week6" else sample(week4__outcome="close")
+    verdict = judge(data, riley_at_week6() if route == "week6" else riley(),
+                    today=WEEK6_REFERRAL if route == "week6" else REFERRAL_DATE)
+    result = verdict.rule("fast_track_stage")
+    assert result.status == "fail" and not verdict.eligible
+    assert result.reason.startswith("The actions and expected attendance were met at the week 4 review on "
+                                     "6 October 2026, so the case closed to Fast Track")
+
+
+def test_the_week4_outcome_and_the_route_must_be_given():
+    register = riley()
+    no_outcome = judge(sample(week4__outcome=None), register).rule("fast_track_stage")
+    assert no_outcome.status == "missing" and "The outcome of the week 4 review is not given" in no_outcome.reason
+    no_route = judge(sample(referred_at=None), register).rule("fast_track_stage")
+    assert no_route.status == "missing"
+    assert no_route.reason == "Whether the case is referred at week 6 or after the week 8 review is not given."
+
+
+@pytest.mark.parametrize("improved, status", [(False, "pass"), (True, "fail"), (None, "missing")])
+def test_a_week8_referral_needs_no_improvement_at_the_review(improved, status):
+    verdict = judge(sample(week8__improved=improved), riley())
+    result = verdict.rule("fast_track_stage")
+    assert result.status == status, result.reason
+    assert verdict.eligible is (status == "pass")
+    if status == "pass":
+        assert result.reason == ("Referred at week 8: attendance had not improved following the agreed actions at the "
+                                 "week 8 school review on 3 November 2026 (overall attendance 66.7%), so the case goes "
+                                 "to the local authority.")
+    elif status == "fail":
+        assert "at the week 8 school review on 3 November 2026: satisfactory improvements mean no formal " \
+               "action, and the case closes to Fast Track" in result.reason
+    else:
+        assert "Whether attendance had improved following the agreed actions at the week 8 school review on " \
+               "3 November 2026 is not given." == result.reason
+
+
+def test_a_week8_referral_follows_the_review():
+    on_the_day = judge(sample(referral_date=WEEK8_REVIEW), riley(), today=WEEK8_REVIEW).rule("fast_track_stage")
+    assert on_the_day.status == "pass"
+    before = judge(sample(referral_date=D(2026, 11, 2)), riley(), today=D(2026, 11, 2)).rule("fast_track_stage")
+    assert before.status == "fail"
+    assert before.reason == ("The week 8 school review on 3 November 2026 is after this referral on 2 November 2026: "
+                             "a week 8 referral follows the review.")
+
+
 # --- validation at the boundaries -----------------------------------------------------------------------
 
 def with_answers(**changes) -> dict:
@@ -398,6 +602,34 @@ def test_a_closure_cannot_end_before_it_starts_and_a_single_day_is_fine():
     assert load(with_answers(school_closures=inset))["school_closures"] == [{"start_date": D(2026, 10, 23),
                                                                              "end_date": D(2026, 10, 23)}]
     assert "school_closures" not in load(with_answers(school_closures=None))  # the page is optional
+
+
+def test_a_week6_referral_needs_the_week6_answers_and_not_the_week8_ones():
+    week6 = load(with_answers(referred_at="week6", week8=None, referral_date="2026-10-20"))
+    assert (week6["referred_at"], week6["week6"]["no_engagement"], week6.get("week8")) == ("week6", True, {})
+    messages = errors_for(with_answers(referred_at="week6", week8=None, week6={"new_reasons": "None."}))
+    assert messages == {"week6": {
+        "attendance_pct_6wk": ["Enter attendance % over the past 6 weeks"],
+        "no_engagement": ["Select yes or no: Since the Final Warning, has the parent failed to engage with the "
+                          "school?"]}}
+
+
+def test_a_week8_referral_needs_the_week8_answers_and_not_the_week6_ones():
+    week8 = load(with_answers(week6={"new_reasons": "None."}))
+    assert week8["referred_at"] == "week8" and week8["week6"] == {"new_reasons": "None."}
+    assert errors_for(with_answers(week8=None)) == {"week8": {
+        "review_date": ["Enter date of the review"],
+        "improved": ["Select yes or no: Has attendance improved following the agreed actions?"],
+        "attendance_pct": ["Enter overall attendance"],
+        "unauthorised_pct": ["Enter overall unauthorised absence"]}}
+
+
+@pytest.mark.parametrize("value, message", [
+    (None, "Select an option: When is the case being referred?"),
+    ("week7", "When is the case being referred?: choose one of the options"),
+])
+def test_the_route_is_one_of_the_two(value, message):
+    assert errors_for(with_answers(referred_at=value))["referred_at"] == [message]
 
 
 def test_a_draft_saved_at_week_1_loads_and_the_typed_figures_are_optional():
@@ -545,8 +777,10 @@ def test_rows_come_in_the_seed_order_in_both(signed):
              "Confirmation that all school policies", "Week 1 Attendance Support Meeting", "Current Attendance %",
              "What are the identified barriers", "Week 4 Review Attendance Support Meeting",
              "Attendance contract actions", "Attendance during review period %", "Week 6.", "Date of Final Warning",
+             "No engagement from the parent since the Final Warning",
              "Week 8 School Review", "Overall Attendance %", "Insufficient improvements", "Overall Unauthorised %",
-             "33.3% Date referral completed by school", "Date referral sent",
+             "33.3% Referred at Week 8: no or insufficient improvements at the school review",
+             "expected attendance not met Date referral completed by school", "Date referral sent",
              "during the preceding 8 weeks", "Other interventions (please detail)", "Documents attached",
              "Declaration", "I confirm the above information", "Head Teacher Signature", "Return to"]
     for fmt in ("docx", "pdf"):
@@ -592,6 +826,37 @@ def test_typed_figures_and_each_answer_variant_print_in_both():
             assert squash(phrase) in flat, (fmt, phrase)
     met = render_docx_and_pdf(DOC, context(data=sample(week4__actions_met="met"), register=False))
     assert all("Partially Met / Not Met Met Outcome" in met[fmt] for fmt in ("docx", "pdf"))
+
+
+def test_a_week6_referral_prints_its_route_and_no_week8_review_in_both():
+    data = week6_case(week8={"review_date": D(2026, 11, 3), "improved": False})  # stale answers are not printed
+    verdict = judge(data, riley_at_week6(), today=WEEK6_REFERRAL).to_dict()
+    ctx = build_context(FORM.raw, data, school=SCHOOL, la=LA, reference=REFERENCE, signature=None, verdict=verdict,
+                        evidence=UPLOADS)
+    both = render_docx_and_pdf(DOC, ctx)
+    not_applicable = "Not applicable: referred at week 6"
+    for fmt in ("docx", "pdf"):
+        flat = both[fmt]
+        for phrase in ("Attendance % over the past 6 weeks 63%",
+                       "No engagement from the parent since the Final Warning Yes / No Yes",
+                       f"Date of review {not_applicable}",
+                       f"Has attendance improved following the agreed actions? Yes/No {not_applicable}",
+                       f"Overall Attendance % {not_applicable}", f"Overall Unauthorised % {not_applicable}",
+                       "Referred at Week 6: the non-attendance continues with 50% attendance or less and there is no "
+                       "engagement from the parent",
+                       "Date referral completed by school 20 October 2026"):
+            assert squash(phrase) in flat, (fmt, phrase)
+        assert "3 November 2026" not in flat, fmt
+
+
+@pytest.mark.parametrize("answers, printed", [
+    ({"week6__no_engagement": False}, "No engagement from the parent since the Final Warning Yes / No No"),
+    ({"week6__no_engagement": None}, "No engagement from the parent since the Final Warning Yes / No Not given"),
+    ({"referred_at": None}, "Overall Unauthorised % 33.3% Referred at Not given"),
+])
+def test_the_engagement_answer_and_an_unanswered_route_print_in_both(answers, printed):
+    both = render_docx_and_pdf(DOC, context(data=sample(**answers)))
+    assert all(squash(printed) in both[fmt] for fmt in ("docx", "pdf")), printed
 
 
 @pytest.mark.parametrize("data", [{}, {"pupil": {"first_name": "Riley"}, "week4": {"outcome": "close"}},
@@ -742,11 +1007,11 @@ def page_answers(data: dict) -> dict:
                   "week4__unauthorised_sessions": "12", "week4__actions_met": "not_met",
                   "week4__outcome": "final_warning"},
         "week6": {"final_warning_date": parts(data["final_warning_date"]), "week6__attendance_pct_6wk": "70",
-                  "week6__new_reasons": week6["new_reasons"]},
+                  "week6__new_reasons": week6["new_reasons"], "week6__no_engagement": "yes"},
         "week8": {"week8__review_date": parts(week8["review_date"]), "week8__improved": "no",
                   "week8__attendance_pct": "66.7", "week8__unauthorised_pct": "33.3"},
         "interventions": {f"during__{k}": (yes(v) if isinstance(v, bool) else str(v)) for k, v in during.items()},
-        "referral": {"referral_date": parts(data["referral_date"])},
+        "referral": {"referred_at": "week8", "referral_date": parts(data["referral_date"])},
     }
     for i, parent in enumerate(parents):
         answers["parents"].update({f"parents-{i}-name": parent["name"],

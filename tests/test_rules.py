@@ -126,7 +126,7 @@ def test_unknown_rule_is_a_clear_error():
 def test_every_rule_in_the_design_is_implemented():
     design = {"compulsory_school_age", "not_looked_after", "unauthorised_sessions_threshold", "attendance_in_window",
               "leave_sessions_minimum", "leave_request_within_deadline", "final_warning_issued", "final_warning_valid",
-              "final_warning_gap", "support_recency", "no_identified_barriers", "barriers_described",
+              "final_warning_gap", "fast_track_stage", "support_recency", "no_identified_barriers", "barriers_described",
               "evidence_attached", "penalty_notice_limit", "policies_confirmed", "year11_timing", "absence_band",
               "lead_professional"}
     assert set(REGISTRY) == design

@@ -2,9 +2,12 @@
 the week 1, 4, 6 and 8 stages of 003, "Fast Track to Attendance" (Criteria for Fast Track; In summary).
 
 The school fills the form in over the eight weeks and the head teacher signs it after the week 8
-review (or from week 6, at least 5 school days after the Final Warning). Every string returned here
-is printed by both templates (templates/html/print/fast-track-referral.html and
-templates/docx/fast-track-referral.docx): the tests compare the two documents phrase by phrase.
+review, or from week 6 (at least 5 school days after the Final Warning, where the non-attendance
+continues with 50% attendance or less and there is no engagement from the parent: 003, Fast Track,
+In summary). The document says which ("Referred at"); referred at week 6, the week 8 rows read
+"Not applicable: referred at week 6". Every string returned here is printed by both templates
+(templates/html/print/fast-track-referral.html and templates/docx/fast-track-referral.docx): the
+tests compare the two documents phrase by phrase.
 The row labels are the seed's and live in the templates; this module gives the values.
 """
 from __future__ import annotations
@@ -16,6 +19,9 @@ from ..context import (NOT_GIVEN, as_count, as_figure, as_mapping, date_text, ex
                        shown, yes_no)
 
 FORM_ID = "fast-track-referral"
+# 003, Fast Track, In summary: a case is referred at week 6 or after the week 8 review. Referred at
+# week 6, there is no week 8 review to report: its rows say so rather than "Not given".
+WEEK8_NOT_APPLICABLE = "Not applicable: referred at week 6"
 
 
 def _pct(value: Any) -> str:
@@ -112,6 +118,16 @@ def fast_track_context(form: Mapping, data: Mapping, verdict: Mapping) -> dict:
     week1, week4 = as_mapping(data.get("week1")), as_mapping(data.get("week4"))
     week6, week8 = as_mapping(data.get("week6")), as_mapping(data.get("week8"))
     during = as_mapping(data.get("during"))
+    if data.get("referred_at") == "week6":
+        week8_rows = dict.fromkeys(("review_date", "improved", "attendance_pct", "unauthorised_pct"),
+                                   WEEK8_NOT_APPLICABLE)
+    else:
+        week8_rows = {
+            "review_date": date_text(week8.get("review_date")),
+            "improved": yes_no(week8.get("improved")),
+            "attendance_pct": _pct(week8.get("attendance_pct")),
+            "unauthorised_pct": _pct(week8.get("unauthorised_pct")),
+        }
     return {
         "other_agencies": shown(data.get("other_agencies")),
         "lead_professional_consulted": yes_no(data.get("lead_professional_consulted")),
@@ -142,19 +158,18 @@ def fast_track_context(form: Mapping, data: Mapping, verdict: Mapping) -> dict:
             "actions_met": _choice(form, "week4.actions_met", week4.get("actions_met")),
             "outcome": _choice(form, "week4.outcome", week4.get("outcome")),
         },
-        # 003, Appendix 6, the week 6 rows.
+        # 003, Appendix 6, the week 6 rows; "no engagement from the parent" is 003, Fast Track, In
+        # summary, week 6 (a condition of referring then).
         "week6": {
             "final_warning_date": date_text(data.get("final_warning_date")),
             "attendance_pct_6wk": _pct(week6.get("attendance_pct_6wk")),
             "new_reasons": shown(week6.get("new_reasons")),
+            "no_engagement": yes_no(week6.get("no_engagement")),
         },
         # 003, Appendix 6, the week 8 rows and "Insufficient improvements ... referred to Local Authority".
-        "week8": {
-            "review_date": date_text(week8.get("review_date")),
-            "improved": yes_no(week8.get("improved")),
-            "attendance_pct": _pct(week8.get("attendance_pct")),
-            "unauthorised_pct": _pct(week8.get("unauthorised_pct")),
-        },
+        "week8": week8_rows,
+        # 003, Fast Track, In summary: referred at week 6, or at week 8 after the school review.
+        "referred_at": _choice(form, "referred_at", data.get("referred_at")),
         # 003, Appendix 6: "List below all interventions ... during the preceding 8 weeks."
         "during": {**_contacts(during, outcomes=True),
                    "other_interventions": shown(during.get("other_interventions"))},

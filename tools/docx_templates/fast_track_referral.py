@@ -163,6 +163,7 @@ def build(path: Path):
         ("Date of Final Warning", "{{ week6.final_warning_date }}"),
         ("Attendance % over the past 6 weeks", "{{ week6.attendance_pct_6wk }}"),
         ("Any new reasons for absence (please list)", "{{ week6.new_reasons }}"),
+        ("No engagement from the parent since the Final Warning Yes / No", "{{ week6.no_engagement }}"),
     ):
         dx.row(table, widths, [label, value], split=False)
     _stage(table, widths, "Week 8 School Review. Satisfactory improvements - no formal action. School continues to "
@@ -176,6 +177,8 @@ def build(path: Path):
     _stage(table, widths, "Insufficient improvements after all actions are met - referred to Local Authority")
     for label, value in (
         ("Overall Unauthorised %", "{{ week8.unauthorised_pct }}"),
+        # 003, Fast Track, In summary: referred at week 6, or at week 8 after the school review.
+        ("Referred at", "{{ referred_at }}"),
         ("Date referral completed by school", "{{ referral_date }}"),
         # Not a question: the service sends the pack to the LA when the head teacher signs.
         ("Date referral sent to the Attendance legal intervention email box",
