@@ -162,7 +162,8 @@ def working_data(referral: Referral) -> dict:
     register marks in place of typed ones; evidence from uploads)."""
     form = form_of(referral)
     loaded = form.schema(complete=False).load(referral.data or {})
-    loaded = register_figures.apply(loaded, register_figures.fill(form, loaded, register_of(referral)))
+    if referral.register and register_figures.register_fields(form):
+        loaded = register_figures.apply(loaded, register_figures.fill(form, loaded, register_of(referral)))
     loaded["evidence"] = sorted({e.kind for e in referral.evidence})
     loaded["school"] = {"name": referral.school.name}
     return loaded

@@ -107,9 +107,12 @@ def _window(spec: dict, data: dict, register: Register) -> tuple[dt.date, dt.dat
     return (start, end, sessions) if sessions else None
 
 
+FRACTIONAL = {"attendance_pct", "authorised_pct", "unauthorised_pct", "days_missed"}  # need a number field
+
+
 def _value(field_def, raw: float | int) -> float | int:
     if field_def.type == "integer":
-        return int(raw) if float(raw).is_integer() else raw  # a half day in a whole-number field stays visible
+        return int(raw)  # counts only: check_declarations keeps fractional figures off integer fields
     return round(float(raw), field_def.options.get("places", 1))
 
 
@@ -156,6 +159,8 @@ def check_declarations(forms) -> list[str]:
                 problems.append(f"{form.id}: {f.name} asks for unknown figure {spec.get('figure')!r}")
             if f.type not in ("integer", "number"):
                 problems.append(f"{form.id}: {f.name} is {f.type}, but a register figure is a number")
+            elif f.type == "integer" and spec.get("figure") in FRACTIONAL:
+                problems.append(f"{form.id}: {f.name} is a whole number, but {spec['figure']} can have decimals")
             for key in ("to", "from"):
                 if key in spec and spec[key] not in names:
                     problems.append(f"{form.id}: {f.name} counts {key} {spec[key]!r}, which the form does not ask")

@@ -167,3 +167,18 @@ def test_the_documents_api_counts_the_figures_from_a_register_given_with_the_dat
     bad = client.post("/api/v1/documents/stage2-letter", json={"data": data, "register": {"sessions": [
         {"date": "2025-11-31", "session": "AM", "code": "/"}]}}, headers=bearer(token))
     assert bad.status_code == 422 and "2025-11-31" in json.dumps(bad.get_json())
+
+
+def test_the_declaration_check_names_each_mistake():
+    def form(**spec):
+        figure = FieldDef("figure", "Figure", spec.pop("type", "integer"), options={"from_register": spec})
+        return SimpleNamespace(id="demo", fields=[figure, FieldDef("end", "End", "date")])
+    assert check_declarations([form(figure="possible_sessions", to="end")]) == []
+    assert check_declarations([form(figure="attendance_pct", to="end")]) == [
+        "demo: figure is a whole number, but attendance_pct can have decimals"]
+    assert check_declarations([form(figure="lessons", to="end", type="number")]) == [
+        "demo: figure asks for unknown figure 'lessons'"]
+    assert check_declarations([form(figure="late_marks", to="start")]) == [
+        "demo: figure counts to 'start', which the form does not ask"]
+    assert check_declarations([form(figure="late_marks", type="text", to="end")]) == [
+        "demo: figure is text, but a register figure is a number"]
