@@ -44,7 +44,9 @@ def init_app(app) -> None:
     def http_error(exc: HTTPException):
         # flask-smorest puts field errors in exc.data["messages"]: keep them for API clients.
         if _wants_json() and getattr(exc, "data", None) and exc.data.get("messages"):
-            return jsonify({"code": exc.code, "status": MESSAGES.get(exc.code, (exc.name,))[0],
+            message = ("The request body is not valid JSON." if exc.code == 400 else
+                       "Some fields need correcting: each is named under errors.")
+            return jsonify({"code": exc.code, "status": MESSAGES.get(exc.code, (exc.name,))[0], "message": message,
                             "errors": exc.data["messages"]}), exc.code
         message = exc.description if exc.code in (400, 409, 413, 422) else None
         return error_response(exc.code or 500, message)
