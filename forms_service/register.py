@@ -448,3 +448,219 @@ def leave_sessions(register: Register, on: dt.date, until: dt.date | None = None
     last = end if until is None else min(end, until)
     count = sum(1 for s in register.sessions if s.code == LEAVE and start <= s.date <= last)
     return count, start, end
+
+
+# ---------------------------------------------------------------- runs, late marks, bands and returns
+#
+# A run is counted over OPEN sessions (or open days) in the register's order: a planned closure
+# (`#`), a weekend or a holiday is not a session the pupil could attend, so it neither breaks a
+# run nor adds to it. A school day is a day with at least one open session (as school_days).
+# These are one pupil's figures: split a whole-school register with split_by_upn first.
+
+PERSISTENT_PCT, SEVERE_PCT = 10, 50  # 001, 6.4: "miss 10% or more"; "missing 50% or more"
+LATE_CODE = "U"  # arrived after the register closed: an unauthorised absence, in both code sets
+LATE_MARKS_THRESHOLD, LATE_MARKS_WEEKS = 14, 10  # 004 (Knowsley), Level 3: "14 unauthorised late marks
+                                                 # within a period of no more than 10 weeks"
+RETURN_CODES = ("G", "N", "O", "U")  # 000 para 6 (i)-(iv); regulation 10 of the 2024 regulations
+ATTENDANCE_RETURN_DAYS = 10  # 000 para 6: "a continuous period of at least ten school days"
+SICKNESS_CODE = "I"  # illness, in both code sets
+SICKNESS_RETURN_DAYS = 15  # 000 para 7: "at least 15 consecutive school days" / "a total of at least 15"
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run of consecutive open sessions (unit "sessions") or school days (unit "days").
+
+    `length` counts them; `first` and `last` are the run's first and last open sessions (for a run
+    of days, the first open session of its first day and the last of its last day), None when the
+    run is empty."""
+    length: int
+    first: Session | None
+    last: Session | None
+    unit: str = "sessions"
+
+    @property
+    def start(self) -> dt.date | None:
+        return self.first.date if self.first else None
+
+    @property
+    def end(self) -> dt.date | None:
+        return self.last.date if self.last else None
+
+    def __bool__(self) -> bool:
+        return self.length > 0
+
+
+NO_RUN = Run(0, None, None)
+
+
+def _ordered(items: Iterable[Session]) -> list[Session]:
+    """Sessions in register order whatever order they came in (as Register sorts them)."""
+    return sorted(items, key=lambda s: (*s.sort_key, s.upn or ""))
+
+
+def _code_set_of(codes: str | Iterable[str]) -> frozenset[str]:
+    return frozenset((codes,) if isinstance(codes, str) else codes)
+
+
+def _runs(flags: Sequence[bool]) -> list[tuple[int, int]]:
+    """(first index, last index) of each maximal stretch of True, oldest first."""
+    out, begin = [], None
+    for i, flag in enumerate(flags):
+        if flag and begin is None:
+            begin = i
+        elif not flag and begin is not None:
+            out.append((begin, i - 1))
+            begin = None
+    if begin is not None:
+        out.append((begin, len(flags) - 1))
+    return out
+
+
+def longest_run(marks: Marks, codes: str | Iterable[str]) -> Run:
+    """The longest run of consecutive open sessions whose code is in `codes` (a single code may be
+    given as a string, so "C1" is one code).
+
+    Consecutive means next to each other among the register's open sessions: `#` (planned closure),
+    weekends and holidays do not break a run, and `#` is never part of one even if `codes` names it.
+    Of two runs of the same length, the earlier is returned. A run of "broken" attendance (for
+    example N and U sessions in a row, 000 para 6) or of illness (I, 000 para 7) is what the seeds'
+    returns ask about; `Run(0, None, None)` when no open session has one of the codes."""
+    wanted = _code_set_of(codes)
+    items, _ = _unpack(marks, None)
+    open_sessions = [s for s in _ordered(items) if s.code != CLOSED]
+    best = None
+    for a, b in _runs([s.code in wanted for s in open_sessions]):
+        if best is None or b - a > best[1] - best[0]:
+            best = (a, b)
+    if best is None:
+        return NO_RUN
+    a, b = best
+    return Run(b - a + 1, open_sessions[a], open_sessions[b])
+
+
+def late_marks(marks: Marks, codes: str | Iterable[str] = (LATE_CODE,)) -> int:
+    """Sessions marked with one of `codes`: by default U, "arrived in school after the register
+    closed", which is an unauthorised absence (DESIGN.md section 4; 004, Knowsley, Level 3: "14
+    unauthorised late marks within a period of no more than 10 weeks"). L (late before the register
+    closed) counts as present and is left out unless `codes` names it."""
+    wanted = _code_set_of(codes)
+    items, _ = _unpack(marks, None)
+    return sum(1 for s in items if s.code in wanted)
+
+
+def late_marks_in_window(register: Register, on: dt.date, weeks: int = LATE_MARKS_WEEKS,
+                         codes: str | Iterable[str] = (LATE_CODE,)) -> tuple[int, Window]:
+    """Unauthorised late marks (U) in the previous `weeks` school weeks ending with the week that
+    contains `on` (previous_school_weeks: half terms, Christmas and the summer holiday are skipped,
+    and marks after `on` are not counted). Knowsley's code of conduct (004, Level 3) allows a
+    penalty notice at LATE_MARKS_THRESHOLD (14) such marks within LATE_MARKS_WEEKS (10) weeks.
+    Returns (count, window)."""
+    window = previous_school_weeks(register, on, weeks)
+    return late_marks(window, codes), window
+
+
+def absence_band(marks: Marks, code_set: str | None = None) -> str | None:
+    """The absence band: "severe" when 50% or more of possible sessions were missed, "persistent"
+    when 10% or more, otherwise None; None too when no session was possible (001, 6.4: "miss 10% or
+    more", "missing 50% or more"; DESIGN.md section 3). Same thresholds as rules.attendance.
+
+    Missed sessions are the absences, authorised or not (possible less present and approved
+    activity). Compared in whole numbers (missed x 100 >= 10 x possible), so a pupil at exactly 10%
+    is persistently absent whatever floating point would make of it."""
+    counts = count_by_class(marks, code_set)
+    possible = sum(counts.values()) - counts["not_counted"]
+    if possible == 0:
+        return None
+    missed = sum(counts[k] for k in ABSENT)
+    if missed * 100 >= SEVERE_PCT * possible:
+        return "severe"
+    if missed * 100 >= PERSISTENT_PCT * possible:
+        return "persistent"
+    return None
+
+
+def _school_days_with_sessions(items: Iterable[Session]) -> list[tuple[dt.date, tuple[Session, ...]]]:
+    """Each school day (oldest first) with its open sessions in order."""
+    days: dict[dt.date, list[Session]] = {}
+    for s in _ordered(items):
+        if s.code != CLOSED:
+            days.setdefault(s.date, []).append(s)
+    return [(day, tuple(sessions)) for day, sessions in sorted(days.items())]
+
+
+def _day_runs(days: Sequence[tuple[dt.date, tuple[Session, ...]]], codes: frozenset[str]) -> list[Run]:
+    """Maximal runs of consecutive school days on which every open session has one of `codes`."""
+    flags = [all(s.code in codes for s in sessions) for _, sessions in days]
+    return [Run(b - a + 1, days[a][1][0], days[b][1][-1], "days") for a, b in _runs(flags)]
+
+
+def attendance_return_periods(register: Register, on: dt.date | None = None,
+                              min_days: int = ATTENDANCE_RETURN_DAYS) -> list[Run]:
+    """Every continuous period of at least `min_days` (10) school days, up to and including `on`
+    (all marks when `on` is None), on which the pupil's absence is recorded exclusively with G, N,
+    O or U (000 para 6; regulation 10): every open session of each of those days has one of the
+    four codes, in any mix. A day with any other mark (present, I, M, a not-counted code such as
+    Y1...) ends the period; a day of closure only, a weekend or a holiday neither ends nor extends
+    it. Oldest first; each is a Run of unit "days"."""
+    items = register.sessions if on is None else [s for s in register.sessions if s.date <= on]
+    days = _school_days_with_sessions(items)
+    return [r for r in _day_runs(days, frozenset(RETURN_CODES)) if r.length >= min_days]
+
+
+def attendance_return(register: Register, on: dt.date | None = None,
+                      min_days: int = ATTENDANCE_RETURN_DAYS) -> Run | None:
+    """The period that calls for an attendance return (000 para 6, lines 46-50), or None.
+
+    The MOST RECENT qualifying period up to `on` is returned, counted up to `on`: when the pupil is
+    still absent on `on` that is the current period, the one the school has to act on now; an
+    earlier period will already have called for its own return, and attendance_return_periods
+    lists them all. The period is the whole continuous stretch (it may exceed 10 days)."""
+    periods = attendance_return_periods(register, on, min_days)
+    return periods[-1] if periods else None
+
+
+def sickness_run(register: Register, on: dt.date) -> Run:
+    """The longest run of consecutive sickness days (see sickness_days) with at least one day in
+    the school year containing `on`, counted up to `on`. The run is counted in full even where it
+    began in the previous school year: 000 para 7 (i) asks about "15 consecutive school days"
+    without limiting them to one school year, and the summer holiday has no school days to break
+    it. Of two runs of the same length, the earlier is returned; NO_RUN (unit "days") when none."""
+    year_start, _ = academic_year(on)
+    days = _school_days_with_sessions(s for s in register.sessions if s.date <= on)
+    best = Run(0, None, None, "days")
+    for run in _day_runs(days, frozenset((SICKNESS_CODE,))):
+        if run.end >= year_start and run.length > best.length:
+            best = run
+    return best
+
+
+def sickness_days(register: Register, on: dt.date) -> tuple[int, int]:
+    """(consecutive, total) school days of sickness for the sickness return (000 para 7, lines
+    51-56), judged from the marks up to and including `on`.
+
+    A sickness day is a school day on which every open session is coded I (illness). A half day
+    (I in one session, any other mark in the other, even N) is not a sickness day and ends a
+    consecutive run: the return counts "school days" the child was "unable to attend because of
+    sickness", and a child marked otherwise for part of the day was not recorded as unable to
+    attend that day; counting half days as halves would make the count depend on the mix of
+    sessions, which the regulation does not. A day with one session I and the other `#` (partial
+    closure) is a sickness day: I is every open session of it.
+
+    `total` counts sickness days from 1 September of the school year containing `on` to `on`;
+    `consecutive` is the length of sickness_run (which may reach back before 1 September, so it
+    can exceed `total`)."""
+    year_start, _ = academic_year(on)
+    days = _school_days_with_sessions(s for s in register.sessions if year_start <= s.date <= on)
+    total = sum(1 for _, sessions in days if all(s.code == SICKNESS_CODE for s in sessions))
+    return sickness_run(register, on).length, total
+
+
+def sickness_return_due(register: Register, on: dt.date, days: int = SICKNESS_RETURN_DAYS) -> bool:
+    """True when the marks up to `on` show at least `days` (15) consecutive school days of
+    sickness, or a total of at least 15 in the school year (000 para 7 (i) and (ii)). The register
+    shows only what has happened: a school expecting a long illness should make the return sooner
+    ("will be unable to attend"), and need not make a second one for the same continuous absence in
+    the same school year."""
+    consecutive, total = sickness_days(register, on)
+    return consecutive >= days or total >= days
