@@ -153,8 +153,8 @@ class _Collector:
         self.errors: list[dict] = []
         self.sessions: list[Session] = []
         self.seen: dict[tuple, int] = {}
-        self.rows_with_upn: list[int] = []
-        self.rows_without_upn: list[int] = []
+        self.with_upn = 0  # rows with a UPN
+        self.rows_without_upn: list[int] = []  # the first few without one, to name in an error
         self.dates: dict[str, dt.date] = {}  # a register repeats each date many times: parse once
 
     def error(self, row: int, field_name: str, message: str) -> None:
@@ -163,13 +163,20 @@ class _Collector:
             raise RegisterError(self.errors, stopped=True)
 
     def add(self, row: int, date_value, session_value, code_value, upn_value) -> None:
-        before = len(self.errors)
-        day = self._date(row, date_value)
-        session = self._session(row, session_value)
-        code = self._code(row, code_value)
-        upn = None if upn_value is None else str(upn_value).strip() or None
-        if len(self.errors) > before:
-            return
+        # Fast path for the usual clean row (a whole-school file has hundreds of thousands): a date
+        # already seen, AM/PM and a known code, as given. Anything else takes the checking path.
+        day = self.dates.get(date_value) if type(date_value) is str else None
+        if (day is not None and session_value in SESSIONS and code_value in self.code_set.codes
+                and (upn_value is None or type(upn_value) is str)):
+            session, code, upn = session_value, code_value, upn_value.strip() or None if upn_value else None
+        else:
+            before = len(self.errors)
+            day = self._date(row, date_value)
+            session = self._session(row, session_value)
+            code = self._code(row, code_value)
+            upn = None if upn_value is None else str(upn_value).strip() or None
+            if len(self.errors) > before:
+                return
         key = (upn, day, session)
         if key in self.seen:
             who = f" for UPN {upn}" if upn else ""
@@ -177,7 +184,10 @@ class _Collector:
                                        f"(the first is in {self.noun.lower()} {self.seen[key]})")
             return
         self.seen[key] = row
-        (self.rows_with_upn if upn else self.rows_without_upn).append(row)
+        if upn:
+            self.with_upn += 1
+        elif len(self.rows_without_upn) < MAX_ERRORS:
+            self.rows_without_upn.append(row)
         self.sessions.append(Session(day, session, code, upn))
 
     def _date(self, row: int, value) -> dt.date | None:
@@ -223,8 +233,8 @@ class _Collector:
 
     def finish(self) -> Register:
         # A whole-school file gives every row a UPN; a single-pupil file may leave the column blank.
-        if self.rows_with_upn and self.rows_without_upn:
-            for row in self.rows_without_upn[:MAX_ERRORS]:
+        if self.with_upn and self.rows_without_upn:
+            for row in self.rows_without_upn:
                 self.error(row, "upn", "the UPN is empty, but other rows have one")
         if not self.errors and not self.sessions:
             self.errors.append({"row": 1, "field": "file", "message": "The register has no marks in it"})
@@ -233,14 +243,15 @@ class _Collector:
         return Register(self.code_set.name, tuple(self.sessions))
 
 
-def _too_many_rows(row: int) -> RegisterError:
+def _too_many_rows(row: int, limit: int = MAX_ROWS) -> RegisterError:
     return RegisterError([{"row": row, "field": "file",
-                           "message": f"The register has more than {MAX_ROWS:,} rows: split it into smaller files "
+                           "message": f"The register has more than {limit:,} rows: split it into smaller files "
                                       "(for example by year group) and import each one"}])
 
 
-def parse_register_csv(data: bytes | str, code_set: str = DEFAULT_CODE_SET) -> Register:
+def parse_register_csv(data: bytes | str, code_set: str = DEFAULT_CODE_SET, *, max_rows: int | None = None) -> Register:
     """Read a CSV with a header naming date, session and code (and optionally upn), in any order.
+    `max_rows` bounds the file (a whole-school screen allows more than one pupil's register needs).
 
     Row numbers in errors are the rows a spreadsheet shows: the header is row 1."""
     if code_set not in CODE_SETS:
@@ -257,6 +268,7 @@ def parse_register_csv(data: bytes | str, code_set: str = DEFAULT_CODE_SET) -> R
     if not data.strip():
         raise RegisterError([{"row": 1, "field": "file", "message": "The file is empty"}])
 
+    max_rows = max_rows or MAX_ROWS
     reader = csv.reader(io.StringIO(data, newline=""))
     columns: dict[str, int] | None = None
     collector = _Collector(code_set, "Row")
@@ -268,16 +280,14 @@ def parse_register_csv(data: bytes | str, code_set: str = DEFAULT_CODE_SET) -> R
                 continue  # blank spreadsheet rows are harmless
             if columns is None:
                 columns = _header(number, cells)
+                wanted = [columns.get(name) for name in ("date", "session", "code", "upn")]
                 continue
             data_rows += 1
-            if data_rows > MAX_ROWS:
-                raise _too_many_rows(number)
-
-            def cell(name: str) -> str | None:
-                i = columns.get(name)
-                return cells[i] if i is not None and i < len(cells) else None
-
-            collector.add(number, cell("date"), cell("session"), cell("code"), cell("upn"))
+            if data_rows > max_rows:
+                raise _too_many_rows(number, max_rows)
+            width = len(cells)
+            date_, session, code, upn = (cells[i] if i is not None and i < width else None for i in wanted)
+            collector.add(number, date_, session, code, upn)
     except csv.Error as exc:
         raise RegisterError(collector.errors + [{"row": reader.line_num, "field": "file",
                                                  "message": f"Row {reader.line_num}: the CSV cannot be read ({exc})"}])
@@ -389,6 +399,7 @@ def attendance_pct(sessions: Marks, code_set: str | None = None) -> float | None
     return (counts["present"] + counts["approved_activity"]) * 100 / possible
 
 
+@lru_cache(maxsize=8192)  # a register repeats each date twice per pupil: a whole-school screen asks millions of times
 def week_of(day: dt.date) -> dt.date:
     """The Monday of the week containing `day`."""
     return day - dt.timedelta(days=day.weekday())
@@ -581,12 +592,14 @@ def absence_band(marks: Marks, code_set: str | None = None) -> str | None:
 
 
 def _school_days_with_sessions(items: Iterable[Session]) -> list[tuple[dt.date, tuple[Session, ...]]]:
-    """Each school day (oldest first) with its open sessions in order."""
+    """Each school day (oldest first) with its open sessions in order. Grouped by day first, so only
+    each day's one or two sessions need ordering (this runs per pupil in a whole-school screen)."""
     days: dict[dt.date, list[Session]] = {}
-    for s in _ordered(items):
+    for s in items:
         if s.code != CLOSED:
             days.setdefault(s.date, []).append(s)
-    return [(day, tuple(sessions)) for day, sessions in sorted(days.items())]
+    return [(day, tuple(_ordered(sessions)) if len(sessions) > 1 else tuple(sessions))
+            for day, sessions in sorted(days.items())]
 
 
 def _day_runs(days: Sequence[tuple[dt.date, tuple[Session, ...]]], codes: frozenset[str]) -> list[Run]:
@@ -626,8 +639,11 @@ def sickness_run(register: Register, on: dt.date) -> Run:
     began in the previous school year: 000 para 7 (i) asks about "15 consecutive school days"
     without limiting them to one school year, and the summer holiday has no school days to break
     it. Of two runs of the same length, the earlier is returned; NO_RUN (unit "days") when none."""
+    return _sickness_run(_school_days_with_sessions(s for s in register.sessions if s.date <= on), on)
+
+
+def _sickness_run(days: Sequence[tuple[dt.date, tuple[Session, ...]]], on: dt.date) -> Run:
     year_start, _ = academic_year(on)
-    days = _school_days_with_sessions(s for s in register.sessions if s.date <= on)
     best = Run(0, None, None, "days")
     for run in _day_runs(days, frozenset((SICKNESS_CODE,))):
         if run.end >= year_start and run.length > best.length:
@@ -651,9 +667,10 @@ def sickness_days(register: Register, on: dt.date) -> tuple[int, int]:
     `consecutive` is the length of sickness_run (which may reach back before 1 September, so it
     can exceed `total`)."""
     year_start, _ = academic_year(on)
-    days = _school_days_with_sessions(s for s in register.sessions if year_start <= s.date <= on)
-    total = sum(1 for _, sessions in days if all(s.code == SICKNESS_CODE for s in sessions))
-    return sickness_run(register, on).length, total
+    days = _school_days_with_sessions(s for s in register.sessions if s.date <= on)
+    total = sum(1 for day, sessions in days
+                if day >= year_start and all(s.code == SICKNESS_CODE for s in sessions))
+    return _sickness_run(days, on).length, total
 
 
 def sickness_return_due(register: Register, on: dt.date, days: int = SICKNESS_RETURN_DAYS) -> bool:
