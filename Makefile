@@ -36,6 +36,7 @@ $(ASSETS): package.json package-lock.json
 
 bench: setup
 	$(BIN)/python benchmarks/render_pack.py
+	$(BIN)/python benchmarks/screen.py
 
 clean:
 	rm -rf $(VENV) node_modules forms_service/static/fonts forms_service/static/images \

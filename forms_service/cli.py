@@ -171,5 +171,38 @@ def create_user_command(email, name, role, school_name, la_name, password) -> No
         click.echo(f"User {user.email} ({user.role}) created.")
 
 
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--code-set", default="2024", type=click.Choice(["2024", "2006"]), show_default=True)
+@click.option("--profile", default=lambda: os.environ.get("POLICY_PROFILE", "national-2024"),
+              show_default="national-2024 or $POLICY_PROFILE", help="The LA's policy profile (thresholds)")
+@click.option("--on", "on_date", type=click.DateTime(["%Y-%m-%d"]), help="Screen as of this date (default: the "
+              "last date in the file)")
+@click.option("--csv", "csv_out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the list as CSV")
+@click.option("--workers", type=int, help="Processes to share the work (default: one per core, up to 4)")
+def screen(file: Path, code_set: str, profile: str, on_date, csv_out: Path | None, workers: int | None) -> None:
+    """Screen a whole-school register export (CSV: upn,date,session,code): every pupil who meets the
+    penalty-notice threshold, is persistently or severely absent, or is due an attendance or
+    sickness return, with the figures."""
+    from . import screening
+    from .policies import list_profiles, load_profile
+    from .register import RegisterError
+
+    if profile not in list_profiles():
+        raise click.BadParameter(f"choose one of {', '.join(list_profiles())}", param_hint="--profile")
+    try:
+        result = screening.screen_file(file.read_bytes(), load_profile(profile), code_set=code_set,
+                                       on=on_date.date() if on_date else None, workers=workers)
+    except RegisterError as exc:
+        for message in exc.messages[:20]:
+            click.echo(message, err=True)
+        raise SystemExit(2) from None
+    click.echo(screening.summary(result))
+    click.echo(screening.table(result))
+    if csv_out:
+        csv_out.write_text(screening.to_csv(result), encoding="utf-8")
+        click.echo(f"Wrote {len(result.rows)} rows to {csv_out}")
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -36,8 +36,11 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.MAX_EVIDENCE_BYTES = int(env.get("MAX_EVIDENCE_BYTES", 10 * 1024 * 1024))
         self.MAX_REGISTER_BYTES = int(env.get("MAX_REGISTER_BYTES", 8 * 1024 * 1024))
+        # A whole-school export for screening: 1,500 pupils for a year is about 16 MB.
+        self.MAX_SCHOOL_REGISTER_BYTES = int(env.get("MAX_SCHOOL_REGISTER_BYTES", 40 * 1024 * 1024))
         # Whole request cap: the largest upload plus room for the form fields.
-        self.MAX_CONTENT_LENGTH = max(self.MAX_EVIDENCE_BYTES, self.MAX_REGISTER_BYTES) + 1024 * 1024
+        self.MAX_CONTENT_LENGTH = max(self.MAX_EVIDENCE_BYTES, self.MAX_REGISTER_BYTES,
+                                      self.MAX_SCHOOL_REGISTER_BYTES) + 1024 * 1024
         self.API_TOKEN_HOURS = int(env.get("API_TOKEN_HOURS", 12))
         self.WORKER_POLL_SECONDS = float(env.get("WORKER_POLL_SECONDS", 2))
         self.DELIVERY_MAX_ATTEMPTS = int(env.get("DELIVERY_MAX_ATTEMPTS", 12))

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import json
 import re
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -95,7 +96,8 @@ class Register:
 
     def __post_init__(self):
         load_code_set(self.code_set)  # an unknown code set is a programming error here
-        ordered = sorted(self.sessions, key=lambda s: (*s.sort_key, s.upn or ""))
+        # "AM" sorts before "PM", so the session's text orders a day's marks.
+        ordered = sorted(self.sessions, key=lambda s: (s.date, s.session, s.upn or ""))
         object.__setattr__(self, "sessions", tuple(ordered))
 
     def classify(self, code: str) -> str:
@@ -147,8 +149,12 @@ class RegisterError(ValueError):
 class _Collector:
     """Gathers row errors and builds sessions, stopping at MAX_ERRORS."""
 
-    def __init__(self, code_set: str, noun: str):
+    def __init__(self, code_set: str, noun: str, by_upn: bool = False):
+        if code_set not in CODE_SETS:
+            raise RegisterError([{"row": 1, "field": "code_set",
+                                  "message": f"Unknown code set '{code_set}': use one of {', '.join(CODE_SETS)}"}])
         self.code_set = load_code_set(code_set)
+        self.by_upn: dict[str | None, list[Session]] | None = {} if by_upn else None
         self.noun = noun  # "Row" for CSV (spreadsheet rows), "Item" for JSON lists
         self.errors: list[dict] = []
         self.sessions: list[Session] = []
@@ -188,7 +194,11 @@ class _Collector:
             self.with_upn += 1
         elif len(self.rows_without_upn) < MAX_ERRORS:
             self.rows_without_upn.append(row)
-        self.sessions.append(Session(day, session, code, upn))
+        mark = Session(day, session, code, upn)
+        if self.by_upn is None:
+            self.sessions.append(mark)
+        else:
+            self.by_upn.setdefault(upn, []).append(mark)
 
     def _date(self, row: int, value) -> dt.date | None:
         if isinstance(value, dt.datetime):
@@ -231,16 +241,20 @@ class _Collector:
         self.error(row, "code", f"code '{text}' is not in the {self.code_set.name} code set{hint}")
         return None
 
-    def finish(self) -> Register:
+    def finish(self, allow_empty: bool = False) -> Register:
         # A whole-school file gives every row a UPN; a single-pupil file may leave the column blank.
         if self.with_upn and self.rows_without_upn:
             for row in self.rows_without_upn:
                 self.error(row, "upn", "the UPN is empty, but other rows have one")
-        if not self.errors and not self.sessions:
+        if not self.errors and not (self.sessions or self.by_upn) and not allow_empty:
             self.errors.append({"row": 1, "field": "file", "message": "The register has no marks in it"})
         if self.errors:
             raise RegisterError(self.errors)
         return Register(self.code_set.name, tuple(self.sessions))
+
+    def finish_by_upn(self, allow_empty: bool = False) -> dict[str | None, Register]:
+        self.finish(allow_empty)
+        return {upn: Register(self.code_set.name, tuple(marks)) for upn, marks in self.by_upn.items()}
 
 
 def _too_many_rows(row: int, limit: int = MAX_ROWS) -> RegisterError:
@@ -249,14 +263,8 @@ def _too_many_rows(row: int, limit: int = MAX_ROWS) -> RegisterError:
                                       "(for example by year group) and import each one"}])
 
 
-def parse_register_csv(data: bytes | str, code_set: str = DEFAULT_CODE_SET, *, max_rows: int | None = None) -> Register:
-    """Read a CSV with a header naming date, session and code (and optionally upn), in any order.
-    `max_rows` bounds the file (a whole-school screen allows more than one pupil's register needs).
-
-    Row numbers in errors are the rows a spreadsheet shows: the header is row 1."""
-    if code_set not in CODE_SETS:
-        raise RegisterError([{"row": 1, "field": "code_set",
-                              "message": f"Unknown code set '{code_set}': use one of {', '.join(CODE_SETS)}"}])
+def decode_csv(data: bytes | str) -> str:
+    """A CSV file's text: UTF-8 (with or without a byte-order mark), and not empty."""
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
@@ -267,20 +275,57 @@ def parse_register_csv(data: bytes | str, code_set: str = DEFAULT_CODE_SET, *, m
     data = data.removeprefix("\ufeff")
     if not data.strip():
         raise RegisterError([{"row": 1, "field": "file", "message": "The file is empty"}])
+    return data
 
-    max_rows = max_rows or MAX_ROWS
-    reader = csv.reader(io.StringIO(data, newline=""))
-    columns: dict[str, int] | None = None
+
+def parse_register_csv(data: bytes | str, code_set: str = DEFAULT_CODE_SET, *, max_rows: int | None = None) -> Register:
+    """Read a CSV with a header naming date, session and code (and optionally upn), in any order.
+    `max_rows` bounds the file (a whole-school screen allows more than one pupil's register needs).
+
+    Row numbers in errors are the rows a spreadsheet shows: the header is row 1."""
     collector = _Collector(code_set, "Row")
+    _read_csv(data, collector, max_rows or MAX_ROWS)
+    return collector.finish()
+
+
+def parse_school_csv(data: bytes | str, code_set: str = DEFAULT_CODE_SET, *, max_rows: int | None = None,
+                     shard: tuple[int, int] | None = None) -> dict[str | None, Register]:
+    """A whole-school CSV as one register per pupil, keyed by UPN, without sorting the whole file
+    (each pupil's marks are ordered on their own). `shard=(k, n)` keeps only the pupils whose UPN
+    falls in share k of n (rows without a UPN go to share 0), so n processes can each read the same
+    file and take their own pupils; a share may be empty, and reports only its own rows' errors."""
+    collector = _Collector(code_set, "Row", by_upn=True)
+    _read_csv(data, collector, max_rows or MAX_ROWS, shard)
+    return collector.finish_by_upn(allow_empty=shard is not None)
+
+
+def _read_csv(data: bytes | str, collector: "_Collector", max_rows: int, shard: tuple[int, int] | None = None) -> None:
+    text = decode_csv(data)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    wanted: list[int | None] | None = None
+    upn_at = None
     data_rows = 0
     try:
         for number, record in enumerate(reader, start=1):
+            if wanted is None:
+                cells = [c.strip() for c in record]
+                if any(cells):
+                    columns = _header(number, cells)
+                    wanted = [columns.get(name) for name in ("date", "session", "code", "upn")]
+                    upn_at = wanted[3]
+                continue
+            if not any(record):
+                continue  # blank spreadsheet rows are harmless
+            if shard is not None:
+                # Another share's pupil: counted towards the limit, otherwise left to that share.
+                upn = record[upn_at].strip() if upn_at is not None and upn_at < len(record) else ""
+                if (zlib.crc32(upn.encode()) % shard[1] if upn else 0) != shard[0]:
+                    data_rows += 1
+                    if data_rows > max_rows:
+                        raise _too_many_rows(number, max_rows)
+                    continue
             cells = [c.strip() for c in record]
             if not any(cells):
-                continue  # blank spreadsheet rows are harmless
-            if columns is None:
-                columns = _header(number, cells)
-                wanted = [columns.get(name) for name in ("date", "session", "code", "upn")]
                 continue
             data_rows += 1
             if data_rows > max_rows:
@@ -291,9 +336,8 @@ def parse_register_csv(data: bytes | str, code_set: str = DEFAULT_CODE_SET, *, m
     except csv.Error as exc:
         raise RegisterError(collector.errors + [{"row": reader.line_num, "field": "file",
                                                  "message": f"Row {reader.line_num}: the CSV cannot be read ({exc})"}])
-    if columns is None:
+    if wanted is None:
         raise RegisterError([{"row": 1, "field": "file", "message": "The file is empty"}])
-    return collector.finish()
 
 
 def _header(row: int, cells: list[str]) -> dict[str, int]:
@@ -580,10 +624,13 @@ def absence_band(marks: Marks, code_set: str | None = None) -> str | None:
     activity). Compared in whole numbers (missed x 100 >= 10 x possible), so a pupil at exactly 10%
     is persistently absent whatever floating point would make of it."""
     counts = count_by_class(marks, code_set)
-    possible = sum(counts.values()) - counts["not_counted"]
+    return band_of(sum(counts[k] for k in ABSENT), sum(counts.values()) - counts["not_counted"])
+
+
+def band_of(missed: int, possible: int) -> str | None:
+    """absence_band from the counts: missed sessions of possible ones."""
     if possible == 0:
         return None
-    missed = sum(counts[k] for k in ABSENT)
     if missed * 100 >= SEVERE_PCT * possible:
         return "severe"
     if missed * 100 >= PERSISTENT_PCT * possible:
