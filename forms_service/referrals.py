@@ -9,6 +9,7 @@ import datetime as dt
 
 from flask import current_app
 from marshmallow import ValidationError
+from sqlalchemy import select
 
 from . import fast_track, register_figures, storage
 from .audit import record
@@ -17,7 +18,7 @@ from .models import Evidence, Referral, User, db, utcnow
 from .pack import EvidenceError, validate_evidence
 from .policies import load_profile
 from .register import Register, RegisterError, parse_register_csv, parse_register_json
-from .rules import Verdict, evaluate
+from .rules import Verdict, evaluate, sessions_relied_on
 
 EDITABLE_STATUSES = ("draft", "returned")
 # Kinds of form a school fills in here: referrals go to the LA through sign-off; letters (and
@@ -195,13 +196,80 @@ def profile_name(referral: Referral) -> str:
 
 def verdict(referral: Referral, *, today: dt.date | None = None, request_date: dt.date | None = None) -> Verdict:
     """The rules on the referral as it stands. `request_date` measures from the day the request
-    actually goes (signing), whatever date was typed, so a late request cannot slip through."""
+    actually goes (signing), whatever date was typed, so a late request cannot slip through.
+    Sessions that another request for the same pupil already relied on are not counted again."""
     data = working_data(referral)
     data.pop("school", None)
     if request_date is not None:
         data["referral_date"] = request_date
     return evaluate(form_of(referral), data, register=register_of(referral),
-                    profile=load_profile(profile_name(referral)), today=today)
+                    profile=load_profile(profile_name(referral)), today=today,
+                    used_sessions=sessions_used_elsewhere(referral))
+
+
+# -- sessions already used for a penalty notice (issue 4: the LA must not fine twice for the same absence)
+#
+# A signed request of one of these forms asks the LA to issue a penalty notice on the sessions its
+# rules counted, so no later request may count them again:
+# - penalty-notice-leave (003, Appendix 8) and penalty-notice-panel (003, Appendix 7) ask for a notice;
+# - fast-track-referral (003, Fast Track to Attendance): on referral "either a Penalty Notice will be
+#   issued by the Local Authority, or the case will be taken through to prosecution" (Appendix 6,
+#   week 6: "Action - Penalty Notice / Prosecution") - the referral's sessions may be fined.
+# Not these: ppm-request asks for a Pupil Planning Meeting, whose outcome is in most cases a Final
+# Warning, a contract, a notice or prosecution (003, Request to hold a PPM) - a notice the LA then
+# issues is recorded in previous_penalty_notices with its sessions; enforcement-referral (000,
+# Stage 3) leads to a Notice to Improve, and the notice that may follow is for absences in the 15
+# school days after it (000, Stage 3A), not for the sessions of the referral.
+PENALTY_NOTICE_FORMS = ("penalty-notice-leave", "penalty-notice-panel", "fast-track-referral")
+# Still with the school (or sent back by the LA): not acted on, so its sessions are not used.
+NOT_WITH_THE_LA = ("draft", "awaiting_signoff", "returned")
+
+
+def _norm(value) -> str:
+    return " ".join(value.split()).casefold() if isinstance(value, str) else ""
+
+
+def _pupil_identity(data: dict | None) -> tuple[str, tuple[str, str, str] | None]:
+    """(UPN, (first name, last name, date of birth)) as compared: case and spacing ignored; the
+    second is None unless all three are given."""
+    pupil = (data or {}).get("pupil")
+    pupil = pupil if isinstance(pupil, dict) else {}
+    upn = _norm(pupil.get("upn")).replace(" ", "")
+    person = tuple(_norm(pupil.get(k)) for k in ("first_name", "last_name", "date_of_birth"))
+    return upn, (person if all(person) else None)
+
+
+def same_pupil(a: dict | None, b: dict | None) -> bool:
+    """The same child: the same UPN when both give one, otherwise the same first name, last name
+    and date of birth."""
+    (upn_a, person_a), (upn_b, person_b) = _pupil_identity(a), _pupil_identity(b)
+    if upn_a and upn_b:
+        return upn_a == upn_b
+    return person_a is not None and person_a == person_b
+
+
+def sessions_used_elsewhere(referral: Referral) -> dict[str, list[dict]]:
+    """{reference: [{date, session, code}]}: the sessions each OTHER request for the same pupil at
+    the same school relied on, where that request was signed (and not sent back) and leads to a
+    penalty notice. Only the sessions and the reference cross between referrals, never the other
+    referral's answers; and never across schools."""
+    if not (referral.data or {}).get("pupil"):
+        return {}
+    query = select(Referral).where(Referral.school_id == referral.school_id,
+                                   Referral.form_id.in_(PENALTY_NOTICE_FORMS),
+                                   Referral.status.not_in(NOT_WITH_THE_LA))
+    if referral.id is not None:
+        query = query.where(Referral.id != referral.id)
+    used = {}
+    for other in db.session.scalars(query.order_by(Referral.id)):
+        if not same_pupil(referral.data, other.data):
+            continue
+        # What was signed and sent: the pack's verdict (frozen), as the referral also keeps it.
+        stored = other.latest_pack.verdict if other.latest_pack is not None else other.eligibility
+        sessions = sessions_relied_on(stored)
+        if sessions:
+            used[other.reference] = sessions
+    return used
 
 
 def missing_answers(referral: Referral) -> dict:

@@ -6,15 +6,17 @@ and the status. If storage fails (disk full), the signature is not recorded and 
 from __future__ import annotations
 
 from flask import current_app
+from sqlalchemy import select
 
 from . import documents, storage
 from .audit import record
 from .formatting import format_date, local_today
 from .formdefs import has_bad_characters
 from .mail import new_message_id
-from .models import OutboxMessage, Pack, PackFile, Referral, User, db, utcnow
+from .models import OutboxMessage, Pack, PackFile, Referral, School, User, db, utcnow
 from .pack import EvidenceError, assemble
-from .referrals import ActionError, form_of, verdict, working_data
+from .referrals import ActionError, form_of, sessions_used_elsewhere, verdict, working_data
+from .rules import sessions_relied_on
 
 
 def sign(user: User, referral: Referral, *, name: str, declaration: bool) -> Pack:
@@ -34,7 +36,11 @@ def sign(user: User, referral: Referral, *, name: str, declaration: bool) -> Pac
         raise ActionError("The request was not signed", errors=errors)
 
     # The rules are checked again at the moment of signing: time passes (deadlines) between
-    # submitting and signing, and a referral the LA would return must not reach it.
+    # submitting and signing, and a referral the LA would return must not reach it. On PostgreSQL
+    # signings at one school wait for each other (a row lock), so a second request for the same
+    # child sees the sessions the first relied on (referrals.sessions_used_elsewhere); on SQLite,
+    # which has one writer at a time, the same is checked again once this signing is written.
+    db.session.execute(select(School.id).where(School.id == referral.school_id).with_for_update())
     signed_at = utcnow()
     result = verdict(referral, request_date=local_today())
     if not result.eligible:
@@ -75,16 +81,33 @@ def sign(user: User, referral: Referral, *, name: str, declaration: bool) -> Pac
     referral.status = "signed"
     referral.eligibility = result.to_dict()
     db.session.flush()
+    _check_no_session_used_twice(referral, pack.verdict)
     db.session.add(OutboxMessage(
         kind="la_pack", referral_id=referral.id, pack=pack, recipient=la.inbox_email,
         subject=f"[{referral.reference}] {form.title} - {referral.school.name}",
         body=email_body(referral, pack, files), message_id=new_message_id(_mail_domain()),
     ))
+    # The verdict stored on the pack (and the referral) lists the sessions its rules relied on: no
+    # later penalty notice request for this child counts them again (issue 4).
     record("signed", user=user, referral=referral,
-           detail={"version": version, "signed_name": name, "manifest_sha256": manifest.sha256})
+           detail={"version": version, "signed_name": name, "manifest_sha256": manifest.sha256,
+                   "sessions_relied_on": len(sessions_relied_on(pack.verdict))})
     record("delivery_queued", user=user, referral=referral, detail={"recipient": la.inbox_email})
     db.session.commit()
     return pack
+
+
+def _check_no_session_used_twice(referral: Referral, stored: dict) -> None:
+    """Once this signing holds the database's write lock, no other request for the pupil may have
+    been signed since the verdict on the same sessions (two heads' tabs signing at once)."""
+    ours = {(s["date"], s["session"]) for s in sessions_relied_on(stored)}
+    if not ours:
+        return
+    taken = {(s["date"], s["session"]) for sessions in sessions_used_elsewhere(referral).values() for s in sessions}
+    if ours & taken:
+        db.session.rollback()
+        raise ActionError("Another request for this pupil was signed at the same moment and counted some of the same "
+                          "sessions. Nothing was signed: sign again to check the rules afresh.", status=409)
 
 
 def _mail_domain() -> str:

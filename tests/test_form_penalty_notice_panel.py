@@ -114,7 +114,7 @@ def test_the_declaration_names_the_rules_evidence_and_measuring_date_of_appendix
     assert list(FORM.rules) == ["compulsory_school_age", "not_looked_after", "unauthorised_sessions_threshold",
                                 "attendance_in_window", "final_warning_issued", "final_warning_valid",
                                 "support_recency", "no_identified_barriers", "penalty_notice_limit",
-                                "policies_confirmed", "evidence_attached"]
+                                "policies_confirmed", "evidence_attached", "late_marks_threshold"]
     assert {e["kind"] for e in FORM.evidence} == set(EVIDENCE_KINDS)
     # Eleven "Tick when checked" rows: the child, the parents, other agencies, then the 8 numbered rows.
     assert len(FORM.checklist) == 11
@@ -129,7 +129,9 @@ def test_the_declaration_names_the_rules_evidence_and_measuring_date_of_appendix
 
 def test_the_sample_is_eligible_with_the_register():
     result = verdict(sample_data(), case_register())
-    assert {r.id: r.status for r in result.rules} == {rule_id: "pass" for rule_id in FORM.rules}
+    # late_marks_threshold is advisory: Southend (003) sets no lateness threshold.
+    assert {r.id: r.status for r in result.rules} == {**{rule_id: "pass" for rule_id in FORM.rules},
+                                                      "late_marks_threshold": "advisory"}
     assert result.eligible
     assert result.figures["unauthorised_sessions_10wk"] == 12
     assert result.figures["attendance_pct_10wk"] == 88.0
@@ -139,8 +141,9 @@ def test_the_sample_is_eligible_with_the_register():
 def test_the_sample_without_a_register_lacks_only_the_warning_check():
     """Typed figures carry the threshold rules; the Final Warning's validity needs the marks."""
     result = verdict(sample_data(), None)
-    assert [r.id for r in result.rules if r.status != "pass"] == ["final_warning_valid"]
+    assert [r.id for r in result.rules if r.status != "pass"] == ["final_warning_valid", "late_marks_threshold"]
     assert status(result, "final_warning_valid") == "missing"
+    assert status(result, "late_marks_threshold") == "advisory"  # never blocks
 
 
 # --- rules at their boundaries, from register marks ---------------------------------------------
@@ -430,7 +433,7 @@ def test_create_upload_submit_and_sign_through_the_api(client):
     referral = response.get_json()
     rid, reference = referral["id"], referral["reference"]
     assert referral["status"] == "draft" and reference.startswith("PNP-")
-    pending = [r for r in referral["eligibility"]["rules"] if r["status"] != "pass"]
+    pending = [r for r in referral["eligibility"]["rules"] if r["status"] not in ("pass", "advisory")]
     assert [r["id"] for r in pending] == ["evidence_attached"], pending
 
     for kind in EVIDENCE_KINDS:

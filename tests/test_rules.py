@@ -128,7 +128,7 @@ def test_every_rule_in_the_design_is_implemented():
               "leave_sessions_minimum", "leave_request_within_deadline", "final_warning_issued", "final_warning_valid",
               "final_warning_gap", "fast_track_stage", "support_recency", "no_identified_barriers", "barriers_described",
               "evidence_attached", "penalty_notice_limit", "policies_confirmed", "year11_timing", "absence_band",
-              "lead_professional"}
+              "lead_professional", "late_marks_threshold"}  # the last: issue 4, Knowsley's lateness threshold (004)
     assert set(REGISTRY) == design
 
 

@@ -1,8 +1,11 @@
 """Rules on attendance figures over a window of school weeks, and the absence band (advisory)."""
 from __future__ import annotations
 
+import datetime as dt
+
 from ..formatting import academic_year_label, format_date, format_date_short
 from ..register import Window, academic_year, count_by_class, load_code_set, previous_school_weeks
+from .earlier import not_counted_again, session_rows, typed_figure_cannot_leave_out, used_rows
 from .engine import ADVISORY, FAIL, MISSING, PASS, Facts, Outcome, rule
 
 
@@ -32,11 +35,21 @@ def _cannot_measure(f: Facts, source: str) -> Outcome | None:
     return None
 
 
+# A school year has 39 school weeks (190 days) in 52, so N school weeks always lie within the
+# N + 13 calendar weeks before a date: sessions counted for an earlier notice before that cannot be
+# in the window even when no register says where the window starts.
+NON_SCHOOL_WEEKS = 13
+
+
 @rule("unauthorised_sessions_threshold")
 def unauthorised_sessions_threshold(f: Facts) -> Outcome:
     """At least [10] unauthorised sessions (G, N, O, U) in the previous [10] school weeks (national
     threshold from 2024, 000 para 5; 003, Attendance Panels). A profile may make the bound strict
-    ("more than 10", 000 Stage 3)."""
+    ("more than 10", 000 Stage 3).
+
+    Sessions already counted for an earlier penalty notice (a request signed in this service, or
+    a notice whose sessions the form lists) are not counted again: the LA must not fine twice for
+    the same absence (issue 4). The sessions this check relied on are in `details["relied_on"]`."""
     rule_id = "unauthorised_sessions_threshold"
     needed, weeks = f.param(rule_id, "sessions"), f.param(rule_id, "weeks")
     inclusive = f.param(rule_id, "inclusive")
@@ -44,20 +57,37 @@ def unauthorised_sessions_threshold(f: Facts) -> Outcome:
     if (early := _cannot_measure(f, source)) is not None:
         return early
     window = _window(f, weeks)
-    computed = count_by_class(window)["unauthorised"] if window is not None else None
-    figure = f.figure("unauthorised_sessions_10wk", computed)
+    code_set = load_code_set(f.register.code_set if f.register else "2024")
+    unauthorised = [s for s in window.sessions if code_set.classify(s.code) == "unauthorised"] \
+        if window is not None else None
+    figure = f.figure("unauthorised_sessions_10wk", len(unauthorised) if unauthorised is not None else None)
     if figure.value is None:
         return Outcome(MISSING, f"The number of unauthorised sessions in the previous {weeks} school weeks is not "
                                 "given: enter it or upload the register marks.", source)
-    met = figure.value >= needed if inclusive else figure.value > needed
-    codes = ", ".join(load_code_set(f.register.code_set if f.register else "2024").codes_in("unauthorised"))
+    details = {"needed": needed, "inclusive": inclusive, "weeks": weeks, "origin": figure.origin}
+    if unauthorised is None:
+        on = f.measure_date or f.referral_date
+        clash = f.used.between(on - dt.timedelta(weeks=weeks + NON_SCHOOL_WEEKS), on)
+        if clash:
+            return Outcome(MISSING, f"{figure.value} unauthorised sessions in the previous {weeks} school weeks, as "
+                                    f"entered on the form; but {typed_figure_cannot_leave_out(clash)}.", source, details)
+        counted = figure.value
+        fresh, used = [], []
+    else:
+        fresh, used = f.used.split(unauthorised)
+        counted = len(fresh)
+    met = counted >= needed if inclusive else counted > needed
+    codes = ", ".join(code_set.codes_in("unauthorised"))
     need = f"at least {needed} are needed" if inclusive else f"more than {needed} are needed"
     noun = "unauthorised session" if figure.value == 1 else "unauthorised sessions"
-    reason = f"{figure.value} {noun} (codes {codes}) {_span(window, weeks, f)}, {figure.phrase()}; {need}."
-    details = {"needed": needed, "inclusive": inclusive, "weeks": weeks, "origin": figure.origin}
+    reason = f"{figure.value} {noun} (codes {codes}) {_span(window, weeks, f)}, {figure.phrase()}; "
+    if used:
+        reason += f"{not_counted_again(used, counted)}; "
+    reason += f"{need}."
     if window is not None:
         details.update(window_start=window.start and window.start.isoformat(), window_end=window.end.isoformat(),
-                       school_weeks=len(window.weeks))
+                       school_weeks=len(window.weeks), counted=counted, relied_on=session_rows(fresh),
+                       already_counted=used_rows(used))
         if not met and len(window.weeks) < weeks:
             return Outcome(MISSING, f"{reason[:-1]}, but the register only covers {len(window.weeks)} of the "
                                     f"{weeks} school weeks: upload marks going back further.", source, details)

@@ -7,11 +7,13 @@ section 3): pass, fail, missing (data or evidence not given), advisory (worth a 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 
 from ..policies import DEFAULT_PROFILE, Policy, load_profile
-from ..register import Register
+from ..register import SESSIONS, Register
+from .earlier import SessionKey, UsedSessions, session_key
 
 PASS, FAIL, MISSING, ADVISORY = "pass", "fail", "missing", "advisory"
 STATUSES = (PASS, FAIL, MISSING, ADVISORY)
@@ -83,10 +85,24 @@ class Figure:
         return "counted from the register"
 
 
-class Facts:
-    """What a rule may read: the data (nested as the data dictionary), register, profile and dates."""
+def sessions_relied_on(verdict: Mapping | None) -> list[dict]:
+    """The sessions a stored verdict's passing rules relied on ({date, session, code}, each once, in
+    date order): what a signed penalty notice request used, so that no later request counts them."""
+    found: dict[SessionKey, dict] = {}
+    for result in (verdict or {}).get("rules") or ():
+        if not isinstance(result, Mapping) or result.get("status") != PASS:
+            continue
+        for row in (result.get("details") or {}).get("relied_on") or ():
+            found.setdefault(session_key(row), {"date": row["date"], "session": row["session"], "code": row["code"]})
+    return [found[k] for k in sorted(found, key=lambda k: (k[0], SESSIONS.index(k[1])))]
 
-    def __init__(self, form: Any, data: dict, register: Register | None, profile: Policy, today: dt.date):
+
+class Facts:
+    """What a rule may read: the data (nested as the data dictionary), register, profile and dates,
+    and the sessions already counted for a penalty notice (`used`)."""
+
+    def __init__(self, form: Any, data: dict, register: Register | None, profile: Policy, today: dt.date,
+                 used_sessions: Mapping[str, Iterable[Any]] | None = None):
         self.form = form
         self.form_id: str = form.id
         self.data = data or {}
@@ -95,6 +111,7 @@ class Facts:
         self.today = today
         self.figures: dict[str, Any] = {}
         self.disagreements: list[dict] = []
+        self.used = UsedSessions.from_sources(used_sessions or {}, self.get("previous_penalty_notices"))
 
     # -- reading data; absent and None are the same: not given
     def get(self, path: str) -> Any:
@@ -179,13 +196,17 @@ class Facts:
 
 
 def evaluate(form: Any, data: dict, *, register: Register | None = None, profile: Policy | None = None,
-             today: dt.date | None = None) -> Verdict:
+             today: dt.date | None = None, used_sessions: Mapping[str, Iterable[Any]] | None = None) -> Verdict:
     """Run the form's rules, in its order, over the data (and register marks, when given).
 
-    `form` needs `id`, `rules` (rule ids), `evidence` ([{kind, label}]) and `measure_from`."""
+    `form` needs `id`, `rules` (rule ids), `evidence` ([{kind, label}]) and `measure_from`.
+    `used_sessions` maps the reference of each earlier penalty notice request for this pupil to the
+    sessions it relied on ({date, session} items): the rules that count sessions for a penalty
+    notice leave them out, as they leave out those that `previous_penalty_notices[].sessions` name."""
     if register is not None and len({s.upn for s in register.sessions}) > 1:
         raise ValueError("The register holds more than one pupil: split it with split_by_upn and pass one pupil's")
-    facts = Facts(form, data, register, profile or load_profile(DEFAULT_PROFILE), today or dt.date.today())
+    facts = Facts(form, data, register, profile or load_profile(DEFAULT_PROFILE), today or dt.date.today(),
+                  used_sessions)
     results = []
     for rule_id in form.rules:
         func = REGISTRY.get(rule_id)

@@ -23,6 +23,8 @@ def _display(f: FieldDef, value) -> str:
         return "Yes" if value else "No"
     if f.type == "choice":
         return next((c["label"] for c in f.options["choices"] if c["value"] == value), str(value))
+    if f.type == "list" and isinstance(value, list):  # a list inside a list item: one line of items
+        return ", ".join(" ".join(_display(i, (item or {}).get(i.name)) for i in f.item_fields) for item in value)
     if f.type == "number" and isinstance(value, (int, float)):
         return f"{value:g}{f.options.get('suffix', '')}"
     return str(value)

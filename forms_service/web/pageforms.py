@@ -6,11 +6,13 @@ the web and the API accept exactly the same data and say the same things about i
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (GovCharacterCount, GovDateInput, GovRadioInput, GovSubmitInput,
                                                 GovTextInput)
-from wtforms import Field, FieldList, Form, FormField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import (Field, FieldList, Form, FormField, HiddenField, RadioField, StringField, SubmitField,
+                     TextAreaField)
 from wtforms.fields import DateField
 
 from ..formdefs import FieldDef, PageDef, get_path, set_path
@@ -65,10 +67,19 @@ def _wt_field(f: FieldDef) -> Field:
         return RadioField(f.label, choices=[(c["value"], c["label"]) for c in f.options["choices"]],
                           widget=GovRadioInput(), validate_choice=False, **kwargs)
     if f.type == "list":
-        item_form = type(f"{f.html_name}_item", (Form,), {i.html_name: _wt_field(i) for i in f.item_fields})
+        item_form = type(f"{f.html_name}_item", (Form,), {i.html_name: _item_field(i) for i in f.item_fields})
         return FieldList(FormField(item_form), label=f.label, min_entries=0,
                          max_entries=f.options.get("max_items", 50))
     raise ValueError(f"unknown field type {f.type}")
+
+
+def _item_field(f: FieldDef) -> Field:
+    """A question inside a list item. A list inside a list item (the sessions a previous notice
+    used) is given through the API: the page carries it along unchanged, as JSON in a hidden field,
+    so it moves with its item when items are added or removed."""
+    if f.type == "list":
+        return HiddenField(f.label)
+    return _wt_field(f)
 
 
 def page_form_class(form_id: str, page: PageDef) -> type[FlaskForm]:
@@ -94,8 +105,14 @@ def _to_form_value(f: FieldDef, value):
     if f.type == "number":
         return f"{value:g}" if isinstance(value, (int, float)) else value
     if f.type == "list":
-        return [{i.html_name: _to_form_value(i, (item or {}).get(i.name)) for i in f.item_fields} for item in value]
+        return [{i.html_name: _to_item_value(i, (item or {}).get(i.name)) for i in f.item_fields} for item in value]
     return value
+
+
+def _to_item_value(f: FieldDef, value):
+    if f.type == "list":  # carried in a hidden field (_item_field)
+        return json.dumps(value, default=str) if value else ""
+    return _to_form_value(f, value)
 
 
 def form_initial(page: PageDef, data: dict) -> dict:
@@ -116,7 +133,8 @@ def _from_form_value(f: FieldDef, field: Field):
         for entry in field.entries:
             item = {}
             for i in f.item_fields:
-                value = _from_form_value(i, entry.form[i.html_name])
+                value = (_from_hidden_list(entry.form[i.html_name]) if i.type == "list"
+                         else _from_form_value(i, entry.form[i.html_name]))
                 if value not in (None, ""):
                     item[i.name] = value
             if item:  # an entirely empty block is an unused "add another", not an answer
@@ -141,6 +159,16 @@ def _from_form_value(f: FieldDef, field: Field):
         except ValueError:
             return text  # the schema reports it against this field, keeping what was typed
     return field.data.strip() if isinstance(field.data, str) else field.data
+
+
+def _from_hidden_list(field: Field):
+    text = (field.data or "").strip()
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text  # tampered with: the schema refuses it against this field
 
 
 def page_patch(page: PageDef, form: FlaskForm) -> dict:
