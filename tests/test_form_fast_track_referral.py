@@ -464,8 +464,8 @@ def test_week6_needs_marks_after_the_final_warning():
     """Marks exported on the day of the warning say nothing about the weeks since."""
     result = judge(week6_case(), riley_at_week6(until=FINAL_WARNING), today=WEEK6_REFERRAL).rule("fast_track_stage")
     assert result.status == "missing"
-    assert ("the register has no possible sessions after the Final Warning of 6 October 2026 up to 20 October 2026 "
-            "(the register's marks run to 6 October 2026)") in result.reason
+    assert ("the register's marks end on 6 October 2026, 10 weekdays before 20 October 2026: upload marks up to "
+            "20 October 2026 to show attendance since the Final Warning") in result.reason
 
 
 def test_the_week6_percentage_is_the_profiles():

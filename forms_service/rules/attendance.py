@@ -4,8 +4,9 @@ from __future__ import annotations
 import datetime as dt
 
 from ..formatting import academic_year_label, format_date, format_date_short
-from ..register import Window, academic_year, count_by_class, load_code_set, previous_school_weeks
+from ..register import Window, academic_year, band_of, count_by_class, load_code_set, previous_school_weeks
 from .earlier import not_counted_again, session_rows, typed_figure_cannot_leave_out, used_rows
+from .coverage import WINDOW_GAP_DAYS, ends_short
 from .engine import ADVISORY, FAIL, MISSING, PASS, Facts, Outcome, rule
 
 
@@ -32,6 +33,9 @@ def _cannot_measure(f: Facts, source: str) -> Outcome | None:
     if not previous_school_weeks(f.register, f.measure_date, 1).weeks:
         return Outcome(MISSING, f"The register has no school weeks up to {format_date(f.measure_date)} "
                                 f"({f.measure_label}).", source)
+    # Weeks without marks would count as closures and slide the window back over older weeks.
+    if (short := ends_short(f.register, f.measure_date, WINDOW_GAP_DAYS)) is not None:
+        return Outcome(MISSING, f"{short} ({f.measure_label}), so the school weeks before it can be counted.", source)
     return None
 
 
@@ -134,9 +138,6 @@ def attendance_in_window(f: Facts) -> Outcome:
     return Outcome(PASS if met else FAIL, reason, source, details)
 
 
-PERSISTENT_PCT, SEVERE_PCT = 10, 50  # 001, 6.4: missing 10% or more; 50% or more
-
-
 @rule("absence_band")
 def absence_band(f: Facts) -> Outcome:
     """Advisory: persistently (10%+) or severely (50%+) absent so far this academic year (001, 6.4)."""
@@ -157,10 +158,11 @@ def absence_band(f: Facts) -> Outcome:
     f.figures["absence_pct_year"] = pct
     said = f"{pct:g}% of possible sessions missed ({missed} of {possible}) in {year} up to {format_date(on)}"
     details = {"missed": missed, "possible": possible, "academic_year": year}
-    if missed * 100 >= SEVERE_PCT * possible:
+    band = band_of(missed, possible)  # 001, 6.4: missing 10% or more; 50% or more
+    if band == "severe":
         return Outcome(ADVISORY, f"Severely absent: {said}. Severely absent pupils need intensive support from all "
                                  "partners.", source, details)
-    if missed * 100 >= PERSISTENT_PCT * possible:
+    if band == "persistent":
         return Outcome(ADVISORY, f"Persistently absent: {said}. Make sure targeted support is in place.", source,
                        details)
     return Outcome(PASS, f"Neither persistently nor severely absent: {said}.", source, details)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from ..formatting import format_date
 from ..register import CLOSED, count_by_class
+from .coverage import SHORT_GAP_DAYS, ends_short
 from .engine import FAIL, MISSING, PASS, Facts, Outcome, rule
 
 RULE_ID = "fast_track_stage"
@@ -93,7 +94,13 @@ def _week6(f: Facts, source: str) -> Outcome:
 
     typed = f.get("week6.attendance_pct_6wk")
     typed = typed if isinstance(typed, (int, float)) and not isinstance(typed, bool) else None
-    if f.register is not None:
+    short_marks = ends_short(f.register, on, SHORT_GAP_DAYS) if f.register is not None else None
+    if short_marks is not None:
+        # Every day since the warning counts: marks that stop short cannot show attendance stayed low.
+        details["origin"] = "register"
+        missing.append(f"{short_marks[:1].lower()}{short_marks[1:]} to show attendance since the Final Warning")
+        said.append(missing[-1])
+    elif f.register is not None:
         sessions = [s for s in f.register.sessions if warning < s.date <= on]
         counts = count_by_class(sessions, f.register.code_set)
         possible = sum(counts.values()) - counts["not_counted"]

@@ -6,6 +6,7 @@ import datetime as dt
 
 from ..formatting import format_date
 from ..register import Register, school_days_after, school_weeks, week_of
+from .coverage import WINDOW_GAP_DAYS, starts_late, weekdays_between
 from .engine import FAIL, MISSING, PASS, Facts, Outcome, rule
 
 RULE_PARAMS = "final_warning"  # the profile keeps valid_weeks and gap_school_days together
@@ -29,8 +30,11 @@ def final_warning_issued(f: Facts) -> Outcome:
     if sent > f.referral_date:
         return Outcome(FAIL, f"The Final Warning date ({format_date(sent)}) is after the date of this request "
                              f"({format_date(f.referral_date)}).", source)
-    names = [p.get("name", "").strip() for p in parents if isinstance(p, dict)]
-    named = ", ".join(n for n in names if n) or f"{len(parents)} named"
+    names = [(p.get("name") or "").strip() if isinstance(p, dict) else "" for p in parents]
+    if not all(names):
+        return Outcome(MISSING, f"{len(names) - len([n for n in names if n])} of the parents and carers listed has no "
+                                "name, so it cannot be shown the Final Warning went to every one of them.", source)
+    named = ", ".join(names)
     who = "the parent or carer" if len(parents) == 1 else f"all {len(parents)} parents and carers"
     return Outcome(PASS, f"The Final Warning was sent on {format_date(sent)} to {who} named ({named}).", source)
 
@@ -52,6 +56,9 @@ def final_warning_valid(f: Facts) -> Outcome:
     if on < sent:
         return Outcome(FAIL, f"The Final Warning date ({format_date(sent)}) is after the date of this request "
                              f"({format_date(on)}).", source)
+    if (late := starts_late(f.register, sent, WINDOW_GAP_DAYS)) is not None:
+        # The school weeks since the warning cannot be counted from marks that begin after it.
+        return Outcome(MISSING, f"{late}, so the school weeks since the Final Warning can be counted.", source)
     # School weeks after the warning: the first is the one with the first open day after it.
     after = [s for s in f.register.sessions if sent < s.date <= on]
     weeks = school_weeks(after)
@@ -101,5 +108,13 @@ def final_warning_gap(f: Facts) -> Outcome:
            f"Warning of {format_date(sent)}"
     if days >= gap:
         return Outcome(PASS, f"{said}; at least {gap} are needed.", source, details)
+    last = f.register.sessions[-1].date if f.register.sessions else sent
+    unknown = weekdays_between(max(last, sent), on)
+    if days + unknown >= gap:
+        # Days after the last mark may be school days: the register cannot show the gap either way.
+        details["weekdays_without_marks"] = unknown
+        return Outcome(MISSING, f"{said} counted from the register, whose marks end on {format_date(last)}; the "
+                                f"{unknown} weekday{'s' if unknown != 1 else ''} after that have no marks. Upload marks "
+                                f"up to {format_date(on)}: at least {gap} school days are needed.", source, details)
     return Outcome(FAIL, f"{said}{_register_note(f.register, on)}; it can only be made at least {gap} school days "
                          "after the warning.", source, details)
