@@ -29,8 +29,8 @@ from forms_service.rules import evaluate  # noqa: E402
 from registers import typical_pupil  # noqa: E402
 
 GENERATOR = ROOT.parent / "shared" / "tools" / "make_school_register.py"
-# 2025/26 from 3 September to 12 June: 190 open days, 380 sessions a pupil.
-UNTIL = "2026-06-12"
+# 2025/26 from 3 September to 23 June: 380 rows a pupil (half-term weeks are rows coded #).
+UNTIL = "2026-06-23"
 
 
 def timed(fn, runs: int) -> list[float]:
@@ -43,8 +43,8 @@ def timed(fn, runs: int) -> list[float]:
 
 
 def row(name: str, seconds: list[float], anchor: str) -> dict:
-    return {"name": name, "median_s": round(statistics.median(seconds), 3), "min_s": round(min(seconds), 3),
-            "max_s": round(max(seconds), 3), "anchor": anchor}
+    return {"name": name, "median_ms": round(statistics.median(seconds) * 1000, 2),
+            "min_ms": round(min(seconds) * 1000, 2), "max_ms": round(max(seconds) * 1000, 2), "anchor": anchor}
 
 
 def main() -> None:
@@ -62,24 +62,26 @@ def main() -> None:
     cores = os.cpu_count() or 1
     results = [
         row(f"screen, 1 process ({args.pupils} pupils, {rows_in_file:,} rows)",
-            timed(lambda: screening.screen_file(data, profile, workers=1), args.runs), "target <= 2 s"),
+            timed(lambda: screening.screen_file(data, profile, workers=1), args.runs), "target <= 2000 ms"),
         row(f"screen, {min(cores, screening.MAX_WORKERS)} processes",
-            timed(lambda: screening.screen_file(data, profile), args.runs), "target <= 2 s"),
+            timed(lambda: screening.screen_file(data, profile), args.runs), "target <= 2000 ms"),
     ]
     # One pupil, a full school year: the penalty-notice panel's rules from the register.
     pupil = typical_pupil(last=dt.date(2026, 7, 22))
-    pupil.mark_sessions(12, "N", dt.date(2026, 5, 1), dt.date(2026, 7, 10))
+    pupil.mark_sessions(12, "N", dt.date(2026, 1, 5), dt.date(2026, 3, 10))  # before the sample's panel
     register = parse_register_csv(pupil.csv())
     form = get_form("penalty-notice-panel")
-    data_ = {"panel_date": dt.date(2026, 7, 13), "referral_date": dt.date(2026, 7, 14)}
+    sample = json.loads((ROOT / "tests" / "samples" / "penalty-notice-panel.json").read_text(encoding="utf-8"))
+    data_ = form.schema(complete=True).load(sample)  # the realistic sample: every rule runs in full
     results.append(row(f"eligibility, one pupil ({len(register.sessions)} sessions), penalty-notice-panel rules",
-                       timed(lambda: evaluate(form, data_, register=register, profile=profile), args.runs * 20),
+                       timed(lambda: evaluate(form, data_, register=register, profile=load_profile("southend")),
+                             args.runs * 20),
                        "interactive"))
     width = max(len(r["name"]) for r in results)
-    print(f"{'measure'.ljust(width)}  median    min–max          anchor")
+    print(f"{'measure'.ljust(width)}  median ms   min–max ms         anchor")
     for r in results:
-        print(f"{r['name'].ljust(width)}  {r['median_s']:6.3f} s  {r['min_s']:.3f}–{r['max_s']:.3f} s  {r['anchor']}")
-    single, parallel = results[0]["median_s"], results[1]["median_s"]
+        print(f"{r['name'].ljust(width)}  {r['median_ms']:9.2f}   {r['min_ms']:.2f}–{r['max_ms']:.2f}  {r['anchor']}")
+    single, parallel = results[0]["median_ms"], results[1]["median_ms"]
     print(f"processes speed-up: {single / parallel:.2f}x on {cores} cores")
     print(json.dumps({"results": results, "cores": cores, "rows": rows_in_file}, indent=2))
 
