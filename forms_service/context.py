@@ -99,6 +99,28 @@ def figure_text(value: Any, suffix: str = "") -> str:
     return NOT_GIVEN if number is None else f"{number:g}{suffix}"
 
 
+def rule_details(verdict: Mapping, rule_id: str) -> Mapping:
+    """The `details` a rule of the verdict recorded ({} when it did not run)."""
+    for rule in verdict.get("rules") or ():
+        rule = as_mapping(rule)
+        if rule.get("id") == rule_id:
+            return as_mapping(rule.get("details"))
+    return {}
+
+
+def counted_sessions(details: Mapping, total: Any) -> tuple[Any, str]:
+    """(sessions the check counted, a note) where some of the register's sessions had already been
+    counted for an earlier penalty notice and were left out (issue 4), else (total, "")."""
+    rows = [as_mapping(r) for r in details.get("already_counted") or ()]
+    remaining = as_count(details.get("counted"))
+    if not rows or remaining is None:
+        return total, ""
+    labels = ", ".join(dict.fromkeys(clean_text(label) for r in rows for label in r.get("counted_for") or ()))
+    n = len(rows)
+    return remaining, (f"{n} more in the register {'was' if n == 1 else 'were'} already counted for an earlier penalty "
+                       f"notice ({labels}) and {'is' if n == 1 else 'are'} not counted again")
+
+
 def as_count(value: Any) -> int | None:
     if isinstance(value, bool):  # bool is an int: True is not "1 session"
         return None

@@ -475,3 +475,21 @@ def test_the_web_page_keeps_a_notices_sessions_given_through_the_api(client, app
     assert saved[0]["sessions"] == notice["sessions"]
     check = text(client.get(f"/referrals/{rid}/check"))
     assert "3 November 2025 Morning (AM), 3 November 2025 Afternoon (PM)" in check
+
+
+def test_the_documents_say_which_sessions_were_not_counted_again():
+    """The printed request states the sessions the check counted, and that the others in the register
+    were already counted for an earlier notice, in the words both formats print."""
+    from forms_service.context import build_context
+    verdict = {"rules": [{"id": "leave_sessions_minimum", "status": "pass", "details": {
+        "counted": 6, "already_counted": [
+            {"date": "2026-03-02", "session": s, "code": "G", "counted_for": ["PNL-2026-000012"]}
+            for s in ("AM", "PM")]}}], "figures": {"leave_sessions": 8}}
+    form = get_form("penalty-notice-leave")
+    context = build_context(form.raw, {"leave": {}}, school={"name": "Demo School"}, la={}, reference=None,
+                            signature=None, verdict=verdict)
+    assert context["leave"]["sessions"] == ("6 sessions (2 more in the register were already counted for an earlier "
+                                            "penalty notice (PNL-2026-000012) and are not counted again)")
+    plain = build_context(form.raw, {"leave": {}}, school={"name": "Demo School"}, la={}, reference=None,
+                          signature=None, verdict={"figures": {"leave_sessions": 8}})
+    assert plain["leave"]["sessions"] == "8 sessions"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..context import NOT_GIVEN, as_count, as_mapping, date_text, extra, sessions_text, shown, yes_no
+from ..context import NOT_GIVEN, as_count, as_mapping, date_text, extra, rule_details, sessions_text, shown, yes_no
 
 
 def _actions(items: Any) -> list[dict]:
@@ -19,14 +19,6 @@ def _actions(items: Any) -> list[dict]:
             for number, row in enumerate(rows, start=1)]
 
 
-def _threshold(verdict: Mapping) -> Mapping:
-    for rule in verdict.get("rules") or ():
-        rule = as_mapping(rule)
-        if rule.get("id") == "unauthorised_sessions_threshold":
-            return as_mapping(rule.get("details"))
-    return {}
-
-
 def _unauthorised(data: Mapping, verdict: Mapping) -> str:
     """The count, from the register when the verdict has it (it wins over a typed one, DESIGN.md §3),
     with the school weeks it was counted over."""
@@ -36,7 +28,7 @@ def _unauthorised(data: Mapping, verdict: Mapping) -> str:
     text = sessions_text(counted if from_register else typed)
     if text == NOT_GIVEN:
         return text
-    details = _threshold(verdict)
+    details = rule_details(verdict, "unauthorised_sessions_threshold")
     start, end = date_text(details.get("window_start")), date_text(details.get("window_end"))
     if not from_register:
         return f"{text} (as entered by the school)"

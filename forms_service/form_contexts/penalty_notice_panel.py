@@ -10,25 +10,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..context import (
-    NOT_GIVEN, as_count, as_mapping, clean_text, date_text, extra, sessions_text, shown, yes_no,
+    NOT_GIVEN, as_count, as_mapping, clean_text, counted_sessions, date_text, extra, rule_details, sessions_text,
+    shown, yes_no,
 )
 
 FORM_ID = "penalty-notice-panel"
-
-
-def _rule_details(verdict: Mapping, rule_id: str) -> Mapping:
-    for rule in verdict.get("rules") or ():
-        rule = as_mapping(rule)
-        if rule.get("id") == rule_id:
-            return as_mapping(rule.get("details"))
-    return {}
 
 
 def _figure(data: Mapping, verdict: Mapping, name: str) -> tuple[Any, bool]:
     """(value, counted from the register?): a counted figure wins over a typed one (DESIGN.md §3)."""
     counted = as_mapping(verdict.get("figures")).get(name)
     if isinstance(counted, (int, float)) and not isinstance(counted, bool):
-        details = _rule_details(verdict, "unauthorised_sessions_threshold" if name.startswith("unauth")
+        details = rule_details(verdict, "unauthorised_sessions_threshold" if name.startswith("unauth")
                                 else "attendance_in_window")
         if details.get("origin") == "register":
             return counted, True
@@ -39,7 +32,7 @@ def _figure(data: Mapping, verdict: Mapping, name: str) -> tuple[Any, bool]:
 
 
 def _window(verdict: Mapping) -> str:
-    details = _rule_details(verdict, "unauthorised_sessions_threshold")
+    details = rule_details(verdict, "unauthorised_sessions_threshold")
     start, end = date_text(details.get("window_start")), date_text(details.get("window_end"))
     if start != NOT_GIVEN and end != NOT_GIVEN:
         return f"the 10 school weeks from {start} to {end}"
@@ -52,8 +45,9 @@ def _figures_lines(data: Mapping, verdict: Mapping) -> list[str]:
     how = "counted from the register" if counted else "as entered by the school"
     window = _window(verdict) if counted else "the 10 school weeks before the panel"
     if as_count(sessions) is not None:
+        sessions, note = counted_sessions(rule_details(verdict, "unauthorised_sessions_threshold"), sessions)
         noun = sessions_text(sessions).replace("session", "unauthorised session")
-        lines.append(f"{noun} in {window} ({how})")
+        lines.append(f"{noun} in {window} ({how}{'; ' + note if note else ''})")
     else:
         lines.append(f"Unauthorised sessions in the 10 school weeks before the panel: {NOT_GIVEN}")
     pct, counted = _figure(data, verdict, "attendance_pct_10wk")
