@@ -26,6 +26,25 @@ _CSRF = re.compile(r'name="csrf_token"[^>]*\bvalue="([^"]+)"|value="([^"]+)"[^>]
 
 # --- web ----------------------------------------------------------------------------------------
 
+def date_parts(iso: str) -> list[str]:
+    """A date as the three inputs of a GOV.UK date field: day, month, year."""
+    day = dt.date.fromisoformat(iso)
+    return [str(day.day), str(day.month), str(day.year)]
+
+
+def post_page(client, url: str, data: dict):
+    """Answer a question page as a browser does: fetch it, then post with its CSRF token and the
+    version of the draft it shows."""
+    page = client.get(url)
+    assert page.status_code == 200, url
+    body = {"csrf_token": csrf(text(page))}
+    version = re.search(r'name="version" value="(\d+)"', text(page))
+    if version:
+        body["version"] = version.group(1)
+    body.update(data)
+    return client.post(url, data=body)
+
+
 def text(response) -> str:
     return response.get_data(as_text=True)
 

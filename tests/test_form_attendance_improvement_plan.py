@@ -26,7 +26,7 @@ from doctext import docx_text, pdf_text, render_docx_and_pdf, squash
 from forms_service.context import build_context
 from forms_service.formdefs import get_form
 from forms_service.rules import evaluate
-from helpers import api_token, bearer, csrf, login, text
+from helpers import api_token, bearer, csrf, date_parts, login, text
 
 FORM_ID = "attendance-improvement-plan"
 FORM = get_form(FORM_ID)
@@ -385,11 +385,6 @@ def _post(client, url: str, data: dict, *, status: int = 302):
     return response
 
 
-def _parts(iso: str) -> list[str]:
-    y, m, d = iso.split("-")
-    return [str(int(d)), str(int(m)), y]
-
-
 def _list(name: str, items: list[dict]) -> dict:
     return {f"{name}-{i}-{key}": value for i, item in enumerate(items) for key, value in item.items()}
 
@@ -412,14 +407,14 @@ def test_the_plan_is_written_on_the_web_and_downloaded_as_word_and_pdf(client):
     pupil = sample["pupil"]
     _post(client, f"{base}/pages/pupil", {
         "pupil__first_name": pupil["first_name"], "pupil__last_name": pupil["last_name"],
-        "pupil__date_of_birth": _parts(pupil["date_of_birth"]), "pupil__year_group": pupil["year_group"]})
+        "pupil__date_of_birth": date_parts(pupil["date_of_birth"]), "pupil__year_group": pupil["year_group"]})
     # "Another reason" with nothing typed is kept as a draft; the record page says what is missing.
-    _post(client, f"{base}/pages/meeting", {"meeting__date": _parts(sample["meeting"]["date"]), "meeting__number": "2",
+    _post(client, f"{base}/pages/meeting", {"meeting__date": date_parts(sample["meeting"]["date"]), "meeting__number": "2",
                                             "meeting__reason": "other"})
     page = text(client.get(f"/referrals/{rid}/letter"))
     assert "Some answers are still needed" in page and "Enter the other reason for the meeting" in page
     assert client.get(f"/referrals/{rid}/letter/{FORM_ID}.pdf").status_code == 409
-    _post(client, f"{base}/pages/meeting", {"meeting__date": _parts(sample["meeting"]["date"]), "meeting__number": "2",
+    _post(client, f"{base}/pages/meeting", {"meeting__date": date_parts(sample["meeting"]["date"]), "meeting__number": "2",
                                             "meeting__reason": "improving_attendance"})
     _post(client, f"{base}/pages/parents", _list("parents", sample["parents"]))
     _post(client, f"{base}/pages/attendees", {**_list("attendees", sample["attendees"]),
@@ -428,14 +423,14 @@ def test_the_plan_is_written_on_the_web_and_downloaded_as_word_and_pdf(client):
     _post(client, f"{base}/pages/actions", _list("actions", sample["actions"]))
 
     # The next meeting on the same day as this one: refused, and the error summary names the field.
-    next_page = {"next_meeting__arranged": "yes", "next_meeting__date": _parts(sample["meeting"]["date"]),
+    next_page = {"next_meeting__arranged": "yes", "next_meeting__date": date_parts(sample["meeting"]["date"]),
                  "next_meeting__agenda": sample["next_meeting"]["agenda"]}
     response = _post(client, f"{base}/pages/next", next_page, status=422)
     summary = re.search(r'<div class="govuk-error-summary".*?</ul>', text(response), re.S)
     assert summary and "Date of next meeting must be after date of the meeting" in summary.group(0)
     assert "Mum&#39;s decision about an Early Help Assessment" in text(response)  # what was typed is kept
     response = _post(client, f"{base}/pages/next", {**next_page,
-                                                     "next_meeting__date": _parts(sample["next_meeting"]["date"])})
+                                                     "next_meeting__date": date_parts(sample["next_meeting"]["date"])})
     assert response.location.endswith(f"/referrals/{rid}/letter")
 
     page = text(client.get(response.location))

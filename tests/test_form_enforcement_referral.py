@@ -27,7 +27,7 @@ from forms_service.rendering import render_docx, render_pdf
 from forms_service.rules import evaluate
 
 from doctext import docx_text, pdf_text, squash
-from helpers import api_token, bearer, csrf, login, make_pdf, text
+from helpers import api_token, bearer, csrf, date_parts, login, make_pdf, text
 from registers import D, typical_pupil
 
 FORM_ID = "enforcement-referral"
@@ -438,11 +438,6 @@ def send(client, url: str, data: dict, status: int = 302):
     return response
 
 
-def parts(day: str) -> list[str]:
-    d = dt.date.fromisoformat(day)
-    return [str(d.day), str(d.month), str(d.year)]
-
-
 def test_the_question_pages_render_and_a_bad_date_gets_the_error_summary(client, app):
     use_stockport(app)
     login(client, "office@demo.school")
@@ -472,21 +467,21 @@ def test_the_question_pages_render_and_a_bad_date_gets_the_error_summary(client,
     pupil = data["pupil"]
     answers = {
         "pupil": {"pupil__first_name": pupil["first_name"], "pupil__last_name": pupil["last_name"],
-                  "pupil__date_of_birth": parts(pupil["date_of_birth"]), "pupil__upn": pupil["upn"],
+                  "pupil__date_of_birth": date_parts(pupil["date_of_birth"]), "pupil__upn": pupil["upn"],
                   "pupil__year_group": pupil["year_group"], "pupil__address": pupil["address"],
                   "pupil__looked_after": "no"},
         "parents": {"parents-0-name": "Lisa Thornton", "parents-0-date_of_birth": ["12", "4", "1985"],
                     "parents-0-relationship": "mother", "parents-0-address": ""},
-        "stage1": {"stage1_actions-0-action": first["action"], "stage1_actions-0-date": parts(first["date"]),
+        "stage1": {"stage1_actions-0-action": first["action"], "stage1_actions-0-date": date_parts(first["date"]),
                    "stage1_actions-0-outcome": first["outcome"]},
         "stage2": {"stage2_actions-0-action": data["stage2_actions"][0]["action"],
-                   "stage2_actions-0-date": parts(data["stage2_actions"][0]["date"]),
+                   "stage2_actions-0-date": date_parts(data["stage2_actions"][0]["date"]),
                    "stage2_actions-0-outcome": data["stage2_actions"][0]["outcome"]},
         "engagement": {"early_help_offered": "yes", "non_engagement": data["non_engagement"],
                        "parents_could_do_more": data["parents_could_do_more"]},
         "agencies": {"other_agencies": TAF, "lead_professional_consulted": "yes",
                      "lead_professional_name": "Jo Hart, Family Help"},
-        "attendance": {"figures__unauthorised_sessions_10wk": "12", "referral_date": parts(data["referral_date"])},
+        "attendance": {"figures__unauthorised_sessions_10wk": "12", "referral_date": date_parts(data["referral_date"])},
     }
     ids = [p.id for p in FORM.pages]
     for index, page_id in enumerate(ids):

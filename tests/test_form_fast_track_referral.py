@@ -52,7 +52,7 @@ from forms_service.register import (Register, Session, attendance_pct, count_by_
 from forms_service.rules import evaluate
 
 from doctext import render_docx_and_pdf, squash
-from helpers import api_token, bearer, csrf, login, logout, make_pdf, text
+from helpers import api_token, bearer, csrf, date_parts, login, logout, make_pdf, text
 from registers import SESSIONS, D, PupilRegister, present_code, typical_pupil
 
 FORM_ID = "fast-track-referral"
@@ -970,11 +970,6 @@ def upload(client, url: str, fields: dict, filename: str, content: bytes):
     return response
 
 
-def parts(day: str) -> list[str]:
-    d = dt.date.fromisoformat(day)
-    return [str(d.day), str(d.month), str(d.year)]
-
-
 def yes(value: bool) -> str:
     return "yes" if value else "no"
 
@@ -985,7 +980,7 @@ def page_answers(data: dict) -> dict:
     week1, week4, week6, week8, during = data["week1"], data["week4"], data["week6"], data["week8"], data["during"]
     answers = {
         "pupil": {"pupil__first_name": pupil["first_name"], "pupil__last_name": pupil["last_name"],
-                  "pupil__date_of_birth": parts(pupil["date_of_birth"]), "pupil__upn": pupil["upn"],
+                  "pupil__date_of_birth": date_parts(pupil["date_of_birth"]), "pupil__upn": pupil["upn"],
                   "pupil__year_group": pupil["year_group"], "pupil__address": pupil["address"],
                   "pupil__looked_after": "no"},
         "parents": {},
@@ -994,28 +989,28 @@ def page_answers(data: dict) -> dict:
                    "before__home_visits": str(before["home_visits"]), "before__home_visits_copy": "yes",
                    "before__phone_calls": str(before["phone_calls"]), "before__phone_calls_copy": "yes",
                    "policies_confirmed": "yes"},
-        "week1": {"support_meeting_date": parts(data["support_meeting_date"]), "parents_attended_meeting": "yes",
+        "week1": {"support_meeting_date": date_parts(data["support_meeting_date"]), "parents_attended_meeting": "yes",
                   "parent_contract_agreed": "yes", "week1__attendance_pct": "75", "week1__unauthorised_pct": "25.0%",
                   "barriers_identified": "no", "barriers": data["barriers"],
-                  "week1__review_date": parts(week1["review_date"])},
-        "closures": {"school_closures-0-start_date": parts(data["school_closures"][0]["start_date"]),
-                     "school_closures-0-end_date": parts(data["school_closures"][0]["end_date"]),
+                  "week1__review_date": date_parts(week1["review_date"])},
+        "closures": {"school_closures-0-start_date": date_parts(data["school_closures"][0]["start_date"]),
+                     "school_closures-0-end_date": date_parts(data["school_closures"][0]["end_date"]),
                      "school_closures-0-description": "October half-term"},
-        "week4": {"week4__meeting_date": parts(week4["meeting_date"]), "week4__parents_attended": "no",
+        "week4": {"week4__meeting_date": date_parts(week4["meeting_date"]), "week4__parents_attended": "no",
                   "week4__contract_actions": week4["contract_actions"], "week4__possible_sessions": "42",
                   "week4__sessions_attended": "30", "week4__attendance_pct": "71.4",
                   "week4__unauthorised_sessions": "12", "week4__actions_met": "not_met",
                   "week4__outcome": "final_warning"},
-        "week6": {"final_warning_date": parts(data["final_warning_date"]), "week6__attendance_pct_6wk": "70",
+        "week6": {"final_warning_date": date_parts(data["final_warning_date"]), "week6__attendance_pct_6wk": "70",
                   "week6__new_reasons": week6["new_reasons"], "week6__no_engagement": "yes"},
-        "week8": {"week8__review_date": parts(week8["review_date"]), "week8__improved": "no",
+        "week8": {"week8__review_date": date_parts(week8["review_date"]), "week8__improved": "no",
                   "week8__attendance_pct": "66.7", "week8__unauthorised_pct": "33.3"},
         "interventions": {f"during__{k}": (yes(v) if isinstance(v, bool) else str(v)) for k, v in during.items()},
-        "referral": {"referred_at": "week8", "referral_date": parts(data["referral_date"])},
+        "referral": {"referred_at": "week8", "referral_date": date_parts(data["referral_date"])},
     }
     for i, parent in enumerate(parents):
         answers["parents"].update({f"parents-{i}-name": parent["name"],
-                                   f"parents-{i}-date_of_birth": parts(parent["date_of_birth"]),
+                                   f"parents-{i}-date_of_birth": date_parts(parent["date_of_birth"]),
                                    f"parents-{i}-relationship": parent["relationship"],
                                    f"parents-{i}-address": parent["address"]})
     return answers

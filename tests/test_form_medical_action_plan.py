@@ -28,7 +28,7 @@ from forms_service.context import build_context
 from forms_service.formdefs import get_form
 from forms_service.policies import load_profile
 from forms_service.rules import evaluate
-from helpers import api_token, bearer, csrf, login, text
+from helpers import api_token, bearer, csrf, date_parts, login, post_page, text
 
 FORM_ID = "medical-action-plan"
 FORM = get_form(FORM_ID)
@@ -389,21 +389,6 @@ def test_both_documents_are_a4_and_the_pdfs_name_themselves(plan, consent_forms)
 
 # --- on the web and through the API ---------------------------------------------------------------------------
 
-def _post(client, url, data):
-    page = client.get(url)
-    assert page.status_code == 200, url
-    body = {"csrf_token": csrf(text(page))}
-    version = re.search(r'name="version" value="(\d+)"', text(page))
-    if version:
-        body["version"] = version.group(1)
-    body.update(data)
-    return client.post(url, data=body)
-
-
-def _parts(iso: str) -> list[str]:
-    y, m, d = iso.split("-")
-    return [str(int(d)), str(int(m)), y]
-
 
 def _yes(value: bool) -> str:
     return "yes" if value else "no"
@@ -415,10 +400,10 @@ def _pages() -> dict[str, dict]:
     pupil = s["pupil"]
     pages = {
         "pupil": {"pupil__first_name": pupil["first_name"], "pupil__last_name": pupil["last_name"],
-                  "pupil__date_of_birth": _parts(pupil["date_of_birth"]), "pupil__year_group": pupil["year_group"],
+                  "pupil__date_of_birth": date_parts(pupil["date_of_birth"]), "pupil__year_group": pupil["year_group"],
                   "pupil__address": pupil["address"], "teacher_name": s["teacher_name"], "send": s["send"]},
         "parents": {f"parents-{i}-{key}": parent[key] for i, parent in enumerate(s["parents"]) for key in parent},
-        "meeting": {"plan_date": _parts(s["plan_date"]), "chair": s["chair"], "school_contact": s["school_contact"],
+        "meeting": {"plan_date": date_parts(s["plan_date"]), "chair": s["chair"], "school_contact": s["school_contact"],
                     "pupil_invited": _yes(s["pupil_invited"]),
                     **{f"invitees-{i}-{key}": value for i, item in enumerate(s["invitees"]) for key, value in item.items()}},
         "attendance": {"figures__attendance_pct": "86.3", "figures__broken_weeks": "9", "figures__days_missed": "11.5"},
@@ -426,35 +411,35 @@ def _pages() -> dict[str, dict]:
                     "medical_professional__organisation": s["medical_professional"]["organisation"],
                     "medical_professional__address": s["medical_professional"]["address"],
                     "gp_consent_gained": "yes", "consent_form__completed": "yes",
-                    "consent_form__date": _parts(s["consent_form"]["date"])},
+                    "consent_form__date": date_parts(s["consent_form"]["date"])},
         "plan": {"target_attendance_pct": "92.5", "authorisation__decision": "yes",
-                 "authorisation__date": _parts(s["authorisation"]["date"]),
-                 "authorisation__name": s["authorisation"]["name"], "review_date": _parts(s["review_date"])},
+                 "authorisation__date": date_parts(s["authorisation"]["date"]),
+                 "authorisation__name": s["authorisation"]["name"], "review_date": date_parts(s["review_date"])},
     }
     for i, item in enumerate(s["medical_issues"]):
         pages["medical"].update({f"medical_issues-{i}-issue": item["issue"],
                                  f"medical_issues-{i}-evidence_by": item["evidence_by"],
-                                 f"medical_issues-{i}-evidence_date": _parts(item["evidence_date"]),
+                                 f"medical_issues-{i}-evidence_date": date_parts(item["evidence_date"]),
                                  f"medical_issues-{i}-evidence_type": item["evidence_type"]})
     for i, item in enumerate(s["difficulties"]):
         pages["plan"].update({f"difficulties-{i}-difficulty": item["difficulty"],
                               f"difficulties-{i}-intervention": item["intervention"],
                               f"difficulties-{i}-provided_by": item["provided_by"],
-                              f"difficulties-{i}-date": _parts(item["date"])})
+                              f"difficulties-{i}-date": date_parts(item["date"])})
     return pages
 
 
 def test_a_plan_is_written_on_the_web_and_both_documents_downloaded(client):
     login(client, "office@demo.school")
     assert "Medical Action Plan" in text(client.get("/referrals/"))
-    start = _post(client, f"/referrals/new/{FORM_ID}", {})
+    start = post_page(client, f"/referrals/new/{FORM_ID}", {})
     assert start.status_code == 302 and start.location.endswith("/pages/pupil")
     base = start.location.rsplit("/pages/", 1)[0]
     rid = base.rsplit("/", 1)[1]
     pages = _pages()
     assert [p.id for p in FORM.pages] == list(pages)
 
-    response = _post(client, f"{base}/pages/pupil", pages["pupil"])
+    response = post_page(client, f"{base}/pages/pupil", pages["pupil"])
     assert response.status_code == 302 and response.location.endswith("/pages/parents"), text(response)[:2000]
     # Incomplete: the page says what is missing and offers no download.
     page = text(client.get(f"/referrals/{rid}/letter"))
@@ -462,18 +447,18 @@ def test_a_plan_is_written_on_the_web_and_both_documents_downloaded(client):
     assert client.get(f"/referrals/{rid}/letter/medical-action-plan.pdf").status_code == 409
 
     # A review two days before the plan is refused on the page, naming the field.
-    bad = dict(pages["plan"], review_date=_parts("2026-01-19"))
+    bad = dict(pages["plan"], review_date=date_parts("2026-01-19"))
     for page_id in ("parents", "meeting", "attendance", "medical"):
-        response = _post(client, f"{base}/pages/{page_id}", pages[page_id])
+        response = post_page(client, f"{base}/pages/{page_id}", pages[page_id])
         assert response.status_code == 302, (page_id, text(response)[:3000])
     # A list item's choice (who a person is invited as) is kept and shown again.
     meeting = text(client.get(f"{base}/pages/meeting"))
     assert re.search(r'name="invitees-2-group" type="radio" value="school_nurse" checked', meeting)
-    response = _post(client, f"{base}/pages/plan", bad)
+    response = post_page(client, f"{base}/pages/plan", bad)
     assert response.status_code == 422
     assert "Date of review must be after date of the Medical Action Plan" in text(response)
 
-    response = _post(client, f"{base}/pages/plan", pages["plan"])
+    response = post_page(client, f"{base}/pages/plan", pages["plan"])
     # Figures can be counted from register marks, so the register page comes next (optional).
     assert response.status_code == 302 and response.location.endswith(f"/referrals/{rid}/register"), text(response)[:3000]
 

@@ -29,7 +29,7 @@ from forms_service.form_contexts.parent_contract import CONSENT, IF_MET, LEGAL_D
 from forms_service.formdefs import get_form
 from forms_service.policies import load_profile
 from forms_service.rules import evaluate
-from helpers import api_token, bearer, csrf, login, text
+from helpers import api_token, bearer, csrf, date_parts, login, text
 
 FORM_ID = "parent-contract"
 FORM = get_form(FORM_ID)
@@ -571,11 +571,6 @@ def _post(client, url: str, data: dict):
     return client.post(url, data=body)
 
 
-def _parts(iso: str) -> list[str]:
-    y, m, d = iso.split("-")
-    return [str(int(d)), str(int(m)), y]
-
-
 def _actions(name: str, items: list[dict], *, with_met: bool) -> dict:
     out = {}
     for i, item in enumerate(items):
@@ -602,14 +597,14 @@ def test_the_contract_is_written_on_the_web_downloaded_and_reviewed_later(client
     assert SCHOOL_ACTION in html_lib.unescape(text(client.get(f"{base}/pages/actions-school")))
 
     contract_pages = {
-        "meeting": {"support_meeting_date": _parts(s["support_meeting_date"])},
+        "meeting": {"support_meeting_date": date_parts(s["support_meeting_date"])},
         "pupil": {"pupil__first_name": s["pupil"]["first_name"], "pupil__last_name": s["pupil"]["last_name"],
-                  "pupil__date_of_birth": _parts(s["pupil"]["date_of_birth"]),
+                  "pupil__date_of_birth": date_parts(s["pupil"]["date_of_birth"]),
                   "pupil__year_group": s["pupil"]["year_group"], "pupil__address": s["pupil"]["address"]},
         "attendance": {f"figures__{k}": str(v) for k, v in s["figures"].items()},
-        "parents": {f"parents-{i}-{k}": (_parts(v) if k == "date_of_birth" else v)
+        "parents": {f"parents-{i}-{k}": (date_parts(v) if k == "date_of_birth" else v)
                     for i, p in enumerate(s["parents"]) for k, v in p.items()},
-        "review-period": {"review_period": s["review_period"], "review_date": _parts(s["review_date"]),
+        "review-period": {"review_period": s["review_period"], "review_date": date_parts(s["review_date"]),
                           "review_time": s["review_time"]},
         "barriers": {"barriers": s["barriers"]},
         "signatories": {"signatories__chair": s["signatories"]["chair"],
@@ -657,7 +652,7 @@ def test_the_contract_is_written_on_the_web_downloaded_and_reviewed_later(client
         "actions-student": _actions("student", s["actions"]["student"], with_met=True),
         "actions-school": _actions("school", s["actions"]["school"], with_met=True),
         "actions-other-agencies": _actions("other_agencies", s["actions"]["other_agencies"], with_met=True),
-        "review-meeting": {"review__held": "yes", "review__meeting_date": _parts(review["meeting_date"]),
+        "review-meeting": {"review__held": "yes", "review__meeting_date": date_parts(review["meeting_date"]),
                            "review__possible_sessions": "42", "review__attended_sessions": "38", "review__lates": "3"},
         "review-progress": {"review__progress_evidence": review["progress_evidence"],
                             "review__barriers_reduced": review["barriers_reduced"],

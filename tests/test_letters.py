@@ -10,39 +10,23 @@ import zipfile
 from pathlib import Path
 
 from doctext import docx_text, pdf_text, squash
-from helpers import api_token, bearer, csrf, login, text
+from helpers import api_token, bearer, csrf, date_parts, login, post_page, text
 
 SAMPLE = json.loads((Path(__file__).resolve().parent / "samples" / "final-warning.json").read_text())
-
-
-def _post(client, url, data):
-    page = client.get(url)
-    assert page.status_code == 200, url
-    body = {"csrf_token": csrf(text(page))}
-    version = re.search(r'name="version" value="(\d+)"', text(page))
-    if version:
-        body["version"] = version.group(1)
-    body.update(data)
-    return client.post(url, data=body)
-
-
-def _parts(iso: str) -> list[str]:
-    y, m, d = iso.split("-")
-    return [str(int(d)), str(int(m)), y]
 
 
 def test_a_final_warning_is_written_on_the_web_and_downloaded_for_each_parent(client):
     login(client, "office@demo.school")
     assert "Penalty Notice Warning Letter" in text(client.get("/referrals/"))
-    start = _post(client, "/referrals/new/final-warning", {})
+    start = post_page(client, "/referrals/new/final-warning", {})
     assert start.status_code == 302 and start.location.endswith("/pages/pupil")
     base = start.location.rsplit("/pages/", 1)[0]
     rid = base.rsplit("/", 1)[1]
 
     pupil = SAMPLE["pupil"]
-    response = _post(client, f"{base}/pages/pupil", {
+    response = post_page(client, f"{base}/pages/pupil", {
         "pupil__first_name": pupil["first_name"], "pupil__last_name": pupil["last_name"],
-        "pupil__date_of_birth": _parts(pupil["date_of_birth"]), "pupil__year_group": pupil["year_group"],
+        "pupil__date_of_birth": date_parts(pupil["date_of_birth"]), "pupil__year_group": pupil["year_group"],
         "pupil__address": pupil["address"]})
     assert response.status_code == 302, text(response)[:2000]
 
@@ -55,13 +39,13 @@ def test_a_final_warning_is_written_on_the_web_and_downloaded_for_each_parent(cl
     for i, parent in enumerate(SAMPLE["parents"]):
         for key in ("name", "relationship", "address"):
             parents[f"parents-{i}-{key}"] = parent[key]
-    assert _post(client, f"{base}/pages/parents", parents).status_code == 302
-    letter = {"meeting__fast_track": "no", "meeting__date": _parts(SAMPLE["meeting"]["date"]),
-              "final_warning_date": _parts(SAMPLE["final_warning_date"]), "contact_by": _parts(SAMPLE["contact_by"]),
+    assert post_page(client, f"{base}/pages/parents", parents).status_code == 302
+    letter = {"meeting__fast_track": "no", "meeting__date": date_parts(SAMPLE["meeting"]["date"]),
+              "final_warning_date": date_parts(SAMPLE["final_warning_date"]), "contact_by": date_parts(SAMPLE["contact_by"]),
               "head_teacher_name": SAMPLE["head_teacher_name"]}
     for i, item in enumerate(SAMPLE["plan"]):
         letter[f"plan-{i}-action"] = item["action"]
-    response = _post(client, f"{base}/pages/letter", letter)
+    response = post_page(client, f"{base}/pages/letter", letter)
     assert response.status_code == 302 and response.location.endswith(f"/referrals/{rid}/letter"), text(response)[:3000]
 
     page = text(client.get(response.location))
