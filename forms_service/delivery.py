@@ -89,8 +89,11 @@ def claim_due(now: dt.datetime, limit: int) -> list[int]:
 
 
 def load_attachments(outbox: OutboxMessage) -> list[tuple[str, str, bytes]]:
-    """The pack's files in position order, each checked against the SHA-256 recorded at signing."""
-    if outbox.pack_id is None:
+    """The pack's files in position order, each checked against the SHA-256 recorded at signing.
+
+    Only the LA's copy (`la_pack`) carries the pack; a notice to the school (`school_notice`,
+    a return with the LA's reasons) is text only, whatever it refers to."""
+    if outbox.pack_id is None or outbox.kind != "la_pack":
         return []
     files = db.session.scalars(select(PackFile).where(PackFile.pack_id == outbox.pack_id)
                                .order_by(PackFile.position, PackFile.id))

@@ -57,6 +57,9 @@ class School(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     la_id: Mapped[int] = mapped_column(ForeignKey("local_authorities.id"))
+    # Where the LA's notices to the school go (a return with its reasons); unset: the school's
+    # headteachers' addresses.
+    attendance_email: Mapped[str | None] = mapped_column(String(320))
     la: Mapped[LocalAuthority] = relationship(back_populates="schools")
     __table_args__ = (UniqueConstraint("la_id", "name"),)
 
@@ -112,6 +115,7 @@ class Referral(db.Model):
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     evidence: Mapped[list["Evidence"]] = relationship(back_populates="referral", order_by="Evidence.id")
     packs: Mapped[list["Pack"]] = relationship(back_populates="referral", order_by="Pack.version")
+    decisions: Mapped[list["Decision"]] = relationship(back_populates="referral", order_by="Decision.id")
 
     # Optimistic locking: a stale write raises StaleDataError instead of silently winning.
     __mapper_args__ = {"version_id_col": version}
@@ -151,6 +155,7 @@ class Pack(db.Model):
     referral: Mapped[Referral] = relationship(back_populates="packs")
     signed_by: Mapped[User] = relationship()
     files: Mapped[list["PackFile"]] = relationship(back_populates="pack", order_by="PackFile.position")
+    checks: Mapped[list["PackCheck"]] = relationship(back_populates="pack", order_by="PackCheck.id")
     __table_args__ = (UniqueConstraint("referral_id", "version"),)
 
 
@@ -168,11 +173,46 @@ class PackFile(db.Model):
     pack: Mapped[Pack] = relationship(back_populates="files")
 
 
+class PackCheck(db.Model):
+    """The LA officer's tick against one row of the form's checklist ("Tick when checked"), for one
+    signed version: the pack itself stays frozen, the LA's reading of it is kept beside it."""
+    __tablename__ = "pack_checks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pack_id: Mapped[int] = mapped_column(ForeignKey("packs.id"), index=True)
+    check_id: Mapped[str] = mapped_column(String(60))
+    checked: Mapped[bool]
+    checked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    checked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    pack: Mapped[Pack] = relationship(back_populates="checks")
+    checked_by: Mapped[User] = relationship()
+    __table_args__ = (UniqueConstraint("pack_id", "check_id"),)
+
+
+DECISIONS = ("accept", "return")
+
+
+class Decision(db.Model):
+    """The LA's decision on one signed version: accepted, or returned to the school with reasons."""
+    __tablename__ = "la_decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    pack_id: Mapped[int] = mapped_column(ForeignKey("packs.id"))
+    decision: Mapped[str] = mapped_column(String(10))  # accept, return
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    rule_ids: Mapped[list] = mapped_column(JSON, default=list)
+    check_ids: Mapped[list] = mapped_column(JSON, default=list)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    referral: Mapped[Referral] = relationship(back_populates="decisions")
+    pack: Mapped[Pack] = relationship()
+    decided_by: Mapped[User] = relationship()
+
+
 class OutboxMessage(db.Model):
     """Mail waiting to leave. Written in the same transaction as the change that causes it."""
     __tablename__ = "outbox"
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(30))  # la_pack
+    kind: Mapped[str] = mapped_column(String(30))  # la_pack (with the pack), school_notice (text only)
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"), index=True)
     pack_id: Mapped[int | None] = mapped_column(ForeignKey("packs.id"))
     recipient: Mapped[str] = mapped_column(String(320))

@@ -113,10 +113,14 @@ def update(user: User, referral: Referral, patch: dict, *, register: dict | None
     loaded = validate_draft(form, merged)
     referral.data = dump_data(form, loaded)
     changed = sorted(patch.keys())
+    detail: dict = {"fields": changed}
     if register is not False:
         referral.register = register
         changed.append("register")
-    record("updated", user=user, referral=referral, detail={"fields": changed})
+        # Upload or removal, told apart in the trail (never the marks themselves).
+        detail["register"] = ({"sessions": len(register.get("sessions") or ()), "filename": register.get("filename"),
+                               "code_set": register.get("code_set")} if register else None)
+    record("updated", user=user, referral=referral, detail=detail)
     db.session.commit()
     return referral
 
@@ -136,13 +140,15 @@ def attach_evidence(user: User, referral: Referral, kind: str, filename: str, da
     digest = storage.put(key, data)
     # One file per kind: a new upload replaces the earlier one (the file itself stays on disk
     # until retention removes it, so an audit question about it can still be answered).
-    for old in [e for e in referral.evidence if e.kind == kind]:
+    replaced = [e for e in referral.evidence if e.kind == kind]
+    for old in replaced:
         db.session.delete(old)
     evidence = Evidence(referral=referral, kind=kind, filename=safe_name, content_type=content_type,
                         size=len(data), sha256=digest, storage_key=key, uploaded_by_id=user.id)
     db.session.add(evidence)
     record("evidence_uploaded", user=user, referral=referral,
-           detail={"kind": kind, "filename": safe_name, "sha256": digest, "size": len(data)})
+           detail={"kind": kind, "filename": safe_name, "sha256": digest, "size": len(data),
+                   **({"replaced_sha256": [e.sha256 for e in replaced]} if replaced else {})})
     db.session.commit()
     return evidence
 

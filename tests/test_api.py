@@ -228,7 +228,6 @@ def test_openapi_document_lists_the_contract_paths(client):
     assert "bearerAuth" in spec["components"]["securitySchemes"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 5 builds the LA's checks and decision endpoints (DESIGN.md §6)")
 def test_openapi_document_lists_the_la_decision_paths(client):
     paths = client.get(f"{API}/openapi.json").get_json()["paths"]
     assert "/api/v1/referrals/{referral_id}/checks" in paths

@@ -5,7 +5,7 @@ from flask import Response, abort, jsonify, request
 from flask_smorest import Blueprint
 from werkzeug.exceptions import NotFound
 
-from .. import referrals as actions, storage
+from .. import decisions as la_decisions, referrals as actions, storage
 from ..audit import record
 from ..auth import api_user, get_visible_referral, visible_referrals
 from ..delivery import delivery_status
@@ -14,8 +14,8 @@ from ..models import STATUSES, AuditEvent, Referral as ReferralRow, db
 from ..signing import sign as sign_referral
 from ..storage import StorageError
 from .catalogue import unprocessable
-from .schemas import (AuditEvent as AuditSchema, Delivery, DocumentFile, Referral, ReferralCreate, ReferralPatch,
-                      SignRequest)
+from .schemas import (AuditEvent as AuditSchema, Check, DecisionRequest, Delivery, DocumentFile, Referral,
+                      ReferralCreate, ReferralPatch, SignRequest)
 from .guard import authenticate
 
 blp = Blueprint("api_referrals", __name__, description="Referrals")
@@ -151,6 +151,63 @@ def sign(body, referral_id: int):
     return _reply(_out(referral))
 
 
+def _officer_referral(referral_id: int) -> ReferralRow:
+    """The LA's side: any other role is refused (403) before looking; another LA's record is 404."""
+    user = api_user()
+    la_decisions.require_officer(user)
+    return get_visible_referral(user, referral_id)
+
+
+CHECKS_BODY = {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "additionalProperties": {"type": "boolean"},
+    "description": "{check_id: true|false, ...}: ids from the form's checklist (GET /api/v1/referrals/<id>: checks)",
+    "example": {"child_details": True, "parent_details": False}}}}}
+
+
+@blp.route("/referrals/<int:referral_id>/checks", methods=["POST"])
+@blp.doc(requestBody=CHECKS_BODY)
+@blp.response(200, Check(many=True))
+def checks(referral_id: int):
+    """LA officer: tick (true) or untick (false) rows of the form's checklist on the current signed version.
+
+    Unknown ids, or values other than true/false, are refused (422, each named under errors)."""
+    try:
+        referral = _officer_referral(referral_id)
+        la_decisions.record_checks(api_user(), referral, request.get_json(silent=True))
+    except actions.ActionError as exc:
+        db.session.rollback()
+        return _failure(exc)
+    return _reply(_out(referral)["checks"])
+
+
+DECISION_KEYS = ("decision", "reasons", "rule_ids", "check_ids")
+
+
+@blp.route("/referrals/<int:referral_id>/decision", methods=["POST"])
+@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": DecisionRequest}}})
+@blp.response(200, Referral)
+def decision(referral_id: int):
+    """LA officer: accept the signed version, or return it to the school with reasons (emailed to the school's
+    attendance contact). A returned referral is corrected, submitted and signed again as a new version.
+
+    Validated in one place (forms_service.decisions), so every error is named by its field under `errors`."""
+    try:
+        referral = _officer_referral(referral_id)
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise actions.ActionError("Send the decision as a JSON object",
+                                      errors={"decision": ["Send a JSON object with decision and reasons"]})
+        unknown = {key: ["Unknown field"] for key in body if key not in DECISION_KEYS}
+        if unknown:
+            raise actions.ActionError("The decision has fields this service does not know", errors=unknown)
+        la_decisions.decide(api_user(), referral, body.get("decision"), body.get("reasons"), body.get("rule_ids"),
+                            body.get("check_ids"))
+    except actions.ActionError as exc:
+        db.session.rollback()
+        return _failure(exc)
+    return _reply(_out(referral))
+
+
 def _documents(referral: ReferralRow) -> list[dict]:
     return [{"name": f.name, "role": f.role, "content_type": f.content_type, "size": f.size, "sha256": f.sha256,
              "version": pack.version} for pack in referral.packs for f in pack.files]
@@ -159,7 +216,11 @@ def _documents(referral: ReferralRow) -> list[dict]:
 @blp.route("/referrals/<int:referral_id>/documents", methods=["GET"])
 @blp.response(200, DocumentFile(many=True))
 def documents(referral_id: int):
-    referral = get_visible_referral(api_user(), referral_id)
+    user = api_user()
+    referral = get_visible_referral(user, referral_id)
+    if referral.packs:  # listing a signed pack is viewing it, as the LA's pack page is
+        record("pack_viewed", user=user, referral=referral, detail={"via": "api"})
+        db.session.commit()
     return _documents(referral)
 
 
@@ -172,6 +233,10 @@ def document(referral_id: int, name: str):
     user = api_user()
     referral = get_visible_referral(user, referral_id)
     if not referral.packs:
+        if name in ("draft.pdf", "draft.html"):
+            fmt = name.rpartition(".")[2]
+            record("preview_viewed", user=user, referral=referral, detail={"format": fmt, "via": "api"})
+            db.session.commit()
         if name == "draft.pdf":
             return Response(docs.preview_pdf(referral, actions.verdict(referral).to_dict()), mimetype="application/pdf")
         if name == "draft.html":

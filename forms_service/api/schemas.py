@@ -106,9 +106,56 @@ class Referral(Schema):
     submitted_at = fields.DateTime(allow_none=True)
     eligibility = fields.Dict(allow_none=True)
     delivery = fields.Nested(Delivery, allow_none=True)
+    checks = fields.Function(lambda r: _checks(r), metadata={
+        "description": "The form's checklist (the seed's 'Tick when checked' rows) with the LA officer's ticks on "
+                       "the latest signed version: {id, label, checked, by, at, version}"})
+    decisions = fields.Function(lambda r: _decisions(r), metadata={
+        "description": "The LA's decisions, oldest first: {version, decision: accept|return, reasons, rule_ids, "
+                       "check_ids, by, by_name, at}"})
+    versions = fields.Function(lambda r: _versions(r), metadata={
+        "description": "Every signed version (pack), oldest first, with its files and the LA's decision on it"})
     timeline = fields.Dict(metadata={"description": "Fast Track referrals only: the steps of the eight weeks "
                                                     "(id, title, status, date, note), the next one, and whether the "
                                                     "case closed to Fast Track."})
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def _checks(referral) -> list[dict]:
+    from ..decisions import checks_view
+    return [{**c, "at": _iso(c["at"])} for c in checks_view(referral)]
+
+
+def _decisions(referral) -> list[dict]:
+    from ..decisions import decisions_view
+    return [{**d, "at": _iso(d["at"])} for d in decisions_view(referral)]
+
+
+def _versions(referral) -> list[dict]:
+    from ..decisions import versions_view
+    return [{**v, "signed_at": _iso(v["signed_at"])} for v in versions_view(referral)]
+
+
+class DecisionRequest(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["accept", "return"],
+                                                                    error="Choose accept or return"))
+    reasons = fields.String(load_default="", metadata={"description": "Required to return: what the school must "
+                                                                      "correct (free text, up to 5000 characters)"})
+    rule_ids = fields.List(fields.String(), load_default=list,
+                           metadata={"description": "Ids of the form's rules the decision concerns"})
+    check_ids = fields.List(fields.String(), load_default=list,
+                            metadata={"description": "Ids of the form's checklist rows the decision concerns"})
+
+
+class Check(Schema):
+    id = fields.String()
+    label = fields.String()
+    checked = fields.Boolean()
+    by = fields.String(allow_none=True)
+    at = fields.String(allow_none=True)
+    version = fields.Integer(allow_none=True)
 
 
 class AuditEvent(Schema):

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovSubmitInput
 from wtforms import FileField, RadioField, SubmitField
 
-from .. import documents, referrals as actions, storage
+from .. import decisions as la_decisions, documents, referrals as actions, storage
 from ..audit import record
 from ..auth import get_visible_referral, require_roles, visible_referrals
 from ..delivery import delivery_status
@@ -375,12 +375,17 @@ def show(referral_id: int):
                                 .order_by(AuditEvent.id)).all()
     return render_template("referrals/show.html", title=f"Referral {referral.reference}", referral=referral,
                            form_def=actions.form_of(referral), delivery=delivery_status(referral), events=events,
-                           rows=answer_rows(referral), timeline=actions.timeline(referral, local_today()))
+                           rows=answer_rows(referral), timeline=actions.timeline(referral, local_today()),
+                           la_return=la_decisions.latest_return(referral),
+                           decisions=la_decisions.decisions_view(referral),
+                           checklist={c["id"]: c["label"] for c in la_decisions.checklist(referral)})
 
 
 @bp.get("/<int:referral_id>/preview")
 def preview(referral_id: int):
     referral = _viewer_referral(referral_id)
+    record("preview_viewed", user=current_user.user, referral=referral, detail={"format": "html"})
+    db.session.commit()
     return Response(documents.preview_html(referral, actions.verdict(referral).to_dict()), mimetype="text/html",
                     headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
 
@@ -388,6 +393,8 @@ def preview(referral_id: int):
 @bp.get("/<int:referral_id>/preview.pdf")
 def preview_pdf(referral_id: int):
     referral = _viewer_referral(referral_id)
+    record("preview_viewed", user=current_user.user, referral=referral, detail={"format": "pdf"})
+    db.session.commit()
     pdf = documents.preview_pdf(referral, actions.verdict(referral).to_dict())
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{referral.reference}-draft.pdf"'})

@@ -8,7 +8,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSubmitInput,
 from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Regexp
 
-from .. import referrals as actions
+from .. import decisions as la_decisions, referrals as actions
 from ..auth import get_visible_referral, require_roles
 from ..formatting import local_today
 from ..models import Referral, db
@@ -50,7 +50,7 @@ def _render_review(referral, form, send_back, status=200):
     verdict = actions.verdict(referral, request_date=local_today()).to_dict()
     return render_template("signoff/review.html", title=f"Sign off {referral.reference}", referral=referral,
                            form_def=actions.form_of(referral), verdict=verdict, rows=answer_rows(referral),
-                           form=form, send_back=send_back), status
+                           form=form, send_back=send_back, la_return=la_decisions.latest_return(referral)), status
 
 
 @bp.get("/referrals/<int:referral_id>/sign")

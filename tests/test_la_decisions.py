@@ -1,0 +1,413 @@
+"""The LA side of a signed referral (issue 5): the seed form's checklist ticks, the decision (accept,
+or return to the school with reasons, emailed through the outbox), and the school's
+correct-and-resubmit loop that makes a new signed version while the old one stays unchanged —
+through the API and through the web, on SQLite and PostgreSQL, with every other role refused."""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+
+import pytest
+from sqlalchemy import select
+
+from conftest import LA_INBOX, PASSWORD
+from forms_service.accounts import create_user, get_or_create_la, get_or_create_school
+from forms_service.delivery import deliver_due
+from forms_service.models import Decision, OutboxMessage, Pack, PackCheck, Referral, School, db
+from helpers import api_token, bearer, csrf, json_data, login, logout, make_pdf, register_json_for, text
+from smtp_server import attachments, smtp_sink  # noqa: F401  (fixture)
+
+FORM = "penalty-notice-leave"
+API = "/api/v1"
+REASONS = ("The leave request from the parent is not signed or dated.\n"
+           "Attach the signed request and confirm the date the school received it.")
+ATTENDANCE = "attendance@demo.school"
+CORRECTED_ADDRESS = "14 Marsh Lane, Westcliff-on-Sea, SS0 7PQ"
+
+
+# --- making a signed referral -----------------------------------------------------------------
+
+def _sign_new(client) -> tuple[int, dict, dict]:
+    """Office creates a complete request with the register and evidence, submits; head signs (v1)."""
+    office = bearer(api_token(client, "office@demo.school"))
+    data = json_data()
+    created = client.post(f"{API}/referrals", headers=office,
+                          json={"form": FORM, "data": data, "register": register_json_for(data)})
+    assert created.status_code == 201, created.get_json()
+    rid = created.get_json()["id"]
+    for kind in ("leave_request", "warning_letter", "registration_certificate"):
+        up = client.post(f"{API}/referrals/{rid}/evidence", headers=office,
+                         data={"kind": kind, "file": (io.BytesIO(make_pdf(f"Evidence: {kind}")), f"{kind}.pdf")},
+                         content_type="multipart/form-data")
+        assert up.status_code == 201, up.get_json()
+    head = bearer(api_token(client, "head@demo.school"))
+    _submit_and_sign(client, rid, office, head)
+    return rid, office, head
+
+
+def _submit_and_sign(client, rid: int, office: dict, head: dict) -> dict:
+    submitted = client.post(f"{API}/referrals/{rid}/submit", headers=office)
+    assert submitted.status_code == 200, submitted.get_json()
+    signed = client.post(f"{API}/referrals/{rid}/sign", headers=head, json={"name": "Harriet Head", "declaration": True})
+    assert signed.status_code == 200, signed.get_json()
+    assert signed.get_json()["status"] == "signed"
+    return signed.get_json()
+
+
+def _other_la_officer(app) -> None:
+    with app.app_context():
+        la = get_or_create_la("Northshire County Council", "legal@northshire.test")
+        create_user("officer@northshire.test", PASSWORD, "la_officer", "Nadia North", la=la)
+        db.session.commit()
+
+
+def _set_attendance_email(app, email: str | None) -> None:
+    with app.app_context():
+        school = db.session.scalar(select(School).filter_by(name="Demo School"))
+        school.attendance_email = email
+        db.session.commit()
+
+
+def _officer(client) -> dict:
+    return bearer(api_token(client, "officer@demo.la"))
+
+
+def _audit_actions(client, rid: int, headers: dict) -> list[str]:
+    response = client.get(f"{API}/referrals/{rid}/audit", headers=headers)
+    assert response.status_code == 200
+    return [e["action"] for e in response.get_json()]
+
+
+# --- the loop through the API -----------------------------------------------------------------
+
+def test_return_and_resubmit_through_the_api(app, client, smtp_sink):
+    app.config["SMTP_URL"] = smtp_sink.url
+    _set_attendance_email(app, ATTENDANCE)
+    rid, office, head = _sign_new(client)
+    with app.app_context():
+        assert deliver_due() == 1  # the v1 pack to the LA
+    officer = _officer(client)
+
+    before = client.get(f"{API}/referrals/{rid}", headers=officer).get_json()
+    assert [c["id"] for c in before["checks"]] == ["child_details", "parent_details", "leave_dates", "leave_request",
+                                                   "warning_letter", "policies"]
+    assert not any(c["checked"] for c in before["checks"]) and before["decisions"] == []
+    assert [v["version"] for v in before["versions"]] == [1]
+    v1_files = {d["name"]: d["sha256"] for d in client.get(f"{API}/referrals/{rid}/documents", headers=officer).get_json()}
+
+    # Ticks on the signed version, with who and when.
+    ticked = client.post(f"{API}/referrals/{rid}/checks", headers=officer,
+                         json={"child_details": True, "parent_details": True, "leave_request": False})
+    assert ticked.status_code == 200, ticked.get_json()
+    rows = {c["id"]: c for c in ticked.get_json()}
+    assert rows["child_details"]["checked"] and rows["child_details"]["by"] == "officer@demo.la"
+    assert rows["child_details"]["at"] and rows["child_details"]["version"] == 1
+    assert rows["leave_request"]["checked"] is False and rows["leave_dates"]["by"] is None
+    # Unticking keeps the row, with the officer who unticked it.
+    client.post(f"{API}/referrals/{rid}/checks", headers=officer, json={"parent_details": False})
+    shown = {c["id"]: c for c in client.get(f"{API}/referrals/{rid}", headers=officer).get_json()["checks"]}
+    assert shown["child_details"]["checked"] and not shown["parent_details"]["checked"]
+
+    returned = client.post(f"{API}/referrals/{rid}/decision", headers=officer,
+                           json={"decision": "return", "reasons": REASONS, "rule_ids": ["leave_request_within_deadline"],
+                                 "check_ids": ["leave_request"]})
+    assert returned.status_code == 200, returned.get_json()
+    body = returned.get_json()
+    assert body["status"] == "returned"
+    [decision] = body["decisions"]
+    assert decision["decision"] == "return" and decision["reasons"] == REASONS and decision["version"] == 1
+    assert decision["rule_ids"] == ["leave_request_within_deadline"] and decision["check_ids"] == ["leave_request"]
+    assert decision["by"] == "officer@demo.la"
+
+    # The school is emailed the reasons (text only: the pack is not sent back), through the outbox.
+    with app.app_context():
+        assert deliver_due() == 1
+    notice = next(m for m in smtp_sink.messages() if m["To"] == ATTENDANCE)
+    assert body["reference"] in notice["Subject"] and "Returned by the local authority" in notice["Subject"]
+    content = notice.get_body(preferencelist=("plain",)).get_content()
+    assert "The leave request from the parent is not signed or dated." in content
+    assert "Attach the signed request and confirm the date the school received it." in content
+    assert "leave_request_within_deadline" in content
+    assert "Copy of leave request from parent (attached)" in content
+    assert "(version 1)" in content and "as version 2" in content
+    pupil = json_data()["pupil"]
+    assert pupil["first_name"] not in content and pupil["last_name"] not in content and "Pupil: O.B." in content
+    assert attachments(notice) == []
+
+    # The school sees the return and its reasons, and corrects the request.
+    school_view = client.get(f"{API}/referrals/{rid}", headers=office).get_json()
+    assert school_view["status"] == "returned" and school_view["decisions"][0]["reasons"] == REASONS
+    patched = client.patch(f"{API}/referrals/{rid}", headers=office,
+                           json={"data": {"pupil": {"address": CORRECTED_ADDRESS}}})
+    assert patched.status_code == 200, patched.get_json()
+    fixed = client.post(f"{API}/referrals/{rid}/evidence", headers=office,
+                        data={"kind": "leave_request",
+                              "file": (io.BytesIO(make_pdf("Signed leave request, received 2 March")), "signed.pdf")},
+                        content_type="multipart/form-data")
+    assert fixed.status_code == 201
+    resigned = _submit_and_sign(client, rid, office, head)
+    assert [v["version"] for v in resigned["versions"]] == [1, 2]
+    assert resigned["delivery"]["state"] == "queued"  # the new version's delivery
+
+    # The LA sees version 2, unticked, with the history; version 1 is unchanged and downloadable.
+    listing = client.get(f"{API}/referrals?status=signed", headers=officer).get_json()["referrals"]
+    assert [r["id"] for r in listing] == [rid]
+    seen = client.get(f"{API}/referrals/{rid}", headers=officer).get_json()
+    assert seen["status"] == "signed"
+    assert {c["version"] for c in seen["checks"]} == {2} and not any(c["checked"] for c in seen["checks"])
+    assert [(v["version"], v["decision"]) for v in seen["versions"]] == [(1, "return"), (2, None)]
+    docs = client.get(f"{API}/referrals/{rid}/documents", headers=officer).get_json()
+    assert {d["name"]: d["sha256"] for d in docs if d["version"] == 1} == v1_files
+    assert any(d["version"] == 2 for d in docs)
+    old = client.get(f"{API}/referrals/{rid}/documents/manifest.json?version=1", headers=officer)
+    assert old.status_code == 200 and hashlib.sha256(old.data).hexdigest() == v1_files["manifest.json"]
+    with app.app_context():
+        packs = db.session.scalars(select(Pack).filter_by(referral_id=rid).order_by(Pack.version)).all()
+        # The signed data of version 1 is what was signed then; version 2 has the correction.
+        assert packs[0].data["pupil"]["address"] == json_data()["pupil"]["address"] != CORRECTED_ADDRESS
+        assert packs[1].data["pupil"]["address"] == CORRECTED_ADDRESS
+        # The ticks stay with version 1.
+        assert {c.check_id for c in db.session.scalars(select(PackCheck).filter_by(pack_id=packs[0].id))} == \
+            {"child_details", "parent_details", "leave_request"}
+
+    accepted = client.post(f"{API}/referrals/{rid}/decision", headers=officer, json={"decision": "accept"})
+    assert accepted.status_code == 200 and accepted.get_json()["status"] == "accepted"
+    assert [(d["version"], d["decision"]) for d in accepted.get_json()["decisions"]] == [(1, "return"), (2, "accept")]
+    # Decided: no more decisions or ticks on it.
+    assert client.post(f"{API}/referrals/{rid}/decision", headers=officer,
+                       json={"decision": "return", "reasons": "Too late"}).status_code == 409
+    assert client.post(f"{API}/referrals/{rid}/checks", headers=officer, json={"policies": True}).status_code == 409
+
+    with app.app_context():
+        assert deliver_due() == 1  # the v2 pack to the LA, with its files
+    v2 = [m for m in smtp_sink.messages() if m["To"] == LA_INBOX][-1]
+    assert "(version 2)" in v2.get_body(preferencelist=("plain",)).get_content()
+    assert any(name.endswith("-pack-v2.pdf") for name, _, _ in attachments(v2))
+
+    actions = _audit_actions(client, rid, officer)
+    for action in ("checks_recorded", "returned_by_la", "school_notice_queued", "accepted_by_la"):
+        assert action in actions, action
+    assert actions.count("signed") == 2 and actions.count("delivery_sent") == 3
+
+
+def test_without_an_attendance_address_the_headteachers_are_emailed(app, client):
+    rid, office, head = _sign_new(client)
+    with app.app_context():
+        create_user("deputy.head@demo.school", PASSWORD, "headteacher", "Dev Deputy",
+                    school=db.session.scalar(select(School).filter_by(name="Demo School")))
+        db.session.commit()
+    response = client.post(f"{API}/referrals/{rid}/decision", headers=_officer(client),
+                           json={"decision": "return", "reasons": REASONS})
+    assert response.status_code == 200
+    with app.app_context():
+        notices = db.session.scalars(select(OutboxMessage).filter_by(referral_id=rid, kind="school_notice")
+                                     .order_by(OutboxMessage.id)).all()
+        assert [n.recipient for n in notices] == ["head@demo.school", "deputy.head@demo.school"]
+        assert all(n.pack_id is None and REASONS in n.body for n in notices)
+        assert len({n.message_id for n in notices}) == 2
+    # The LA pack's delivery status is not confused by the notices.
+    assert client.get(f"{API}/referrals/{rid}", headers=office).get_json()["delivery"]["state"] == "queued"
+
+
+def test_accepting_needs_no_reasons_and_sends_nothing_to_the_school(app, client):
+    rid, office, head = _sign_new(client)
+    response = client.post(f"{API}/referrals/{rid}/decision", headers=_officer(client), json={"decision": "accept"})
+    assert response.status_code == 200 and response.get_json()["status"] == "accepted"
+    with app.app_context():
+        assert db.session.scalar(select(OutboxMessage).filter_by(kind="school_notice")) is None
+    # An accepted referral is not editable by the school.
+    assert client.patch(f"{API}/referrals/{rid}", headers=office, json={"data": {}}).status_code == 409
+
+
+# --- bad input --------------------------------------------------------------------------------
+
+def test_checks_refuse_unknown_ids_and_non_booleans(app, client):
+    rid, _, _ = _sign_new(client)
+    officer = _officer(client)
+    unknown = client.post(f"{API}/referrals/{rid}/checks", headers=officer,
+                          json={"child_details": True, "home_visits": True, "tea_break": False})
+    assert unknown.status_code == 422
+    errors = unknown.get_json()["errors"]
+    assert set(errors) == {"home_visits", "tea_break"}
+    assert "not a row of this form's checklist" in errors["home_visits"][0]
+    not_bool = client.post(f"{API}/referrals/{rid}/checks", headers=officer, json={"child_details": "yes"})
+    assert not_bool.status_code == 422 and not_bool.get_json()["errors"] == {"child_details": ["Must be true or false"]}
+    for body in ({}, [], "child_details"):
+        empty = client.post(f"{API}/referrals/{rid}/checks", headers=officer, json=body)
+        assert empty.status_code == 422 and "checks" in empty.get_json()["errors"], body
+    garbled = client.post(f"{API}/referrals/{rid}/checks", headers={**officer, "Content-Type": "application/json"},
+                          data="{not json")
+    assert garbled.status_code == 422
+    with app.app_context():
+        assert db.session.scalar(select(PackCheck)) is None  # nothing half-recorded
+
+
+@pytest.mark.parametrize("body, field, words", [
+    ({"decision": "reject", "reasons": "No"}, "decision", "accept or return"),
+    ({"reasons": "No"}, "decision", ""),
+    ({"decision": "return"}, "reasons", "Say why"),
+    ({"decision": "return", "reasons": "   \n "}, "reasons", "Say why"),
+    ({"decision": "return", "reasons": "x" * 5001}, "reasons", "5000 characters"),
+    ({"decision": "return", "reasons": "Bad\x00byte"}, "reasons", "control characters"),
+    ({"decision": "return", "reasons": "Wrong", "rule_ids": ["leave_sessions_minimum", "no_such_rule"]},
+     "rule_ids", "no_such_rule"),
+    ({"decision": "return", "reasons": "Wrong", "check_ids": ["home_visits"]}, "check_ids", "home_visits"),
+    ({"decision": "return", "reasons": "Wrong", "rule_ids": "leave_sessions_minimum"}, "rule_ids", ""),
+    ({"decision": "accept", "reasons": 12}, "reasons", ""),
+    ({"decision": "accept", "outcome": "penalty notice"}, "outcome", "Unknown field"),
+])
+def test_a_bad_decision_is_refused_naming_the_field(app, client, body, field, words):
+    rid, _, _ = _sign_new(client)
+    response = client.post(f"{API}/referrals/{rid}/decision", headers=_officer(client), json=body)
+    assert response.status_code == 422, response.get_json()
+    errors = response.get_json()["errors"]
+    assert field in errors and words in " ".join(map(str, errors[field]))
+    with app.app_context():
+        assert db.session.get(Referral, rid).status == "signed"
+        assert db.session.scalar(select(Decision)) is None
+        assert db.session.scalar(select(OutboxMessage).filter_by(kind="school_notice")) is None
+
+
+# --- scope: who may act -----------------------------------------------------------------------
+
+def test_only_the_referrals_la_officer_may_tick_or_decide(app, client):
+    rid, office, head = _sign_new(client)
+    _other_la_officer(app)
+    with app.app_context():
+        # A school of the other LA, to show its staff are refused too.
+        other_la = get_or_create_la("Northshire County Council", "legal@northshire.test")
+        create_user("office@north.school", PASSWORD, "office", "Nell Office",
+                    school=get_or_create_school("North School", other_la))
+        db.session.commit()
+    refused = {
+        "office@demo.school": 403, "head@demo.school": 403, "office@other.school": 403, "head@other.school": 403,
+        "admin@demo.la": 403, "office@north.school": 403, "officer@northshire.test": 404,
+    }
+    for email, status in refused.items():
+        headers = bearer(api_token(client, email))
+        for path, body in (("checks", {"child_details": True}), ("decision", {"decision": "accept"}),
+                           ("decision", {"decision": "return", "reasons": "No"})):
+            response = client.post(f"{API}/referrals/{rid}/{path}", headers=headers, json=body)
+            assert response.status_code == status, (email, path, response.get_json())
+    other = bearer(api_token(client, "officer@northshire.test"))
+    assert client.get(f"{API}/referrals/{rid}", headers=other).status_code == 404
+    assert client.get(f"{API}/referrals", headers=other).get_json()["referrals"] == []
+    assert client.post(f"{API}/referrals/{rid}/checks", json={"child_details": True}).status_code == 401
+    with app.app_context():
+        assert db.session.get(Referral, rid).status == "signed"
+        assert db.session.scalar(select(PackCheck)) is None and db.session.scalar(select(Decision)) is None
+
+
+def test_the_la_cannot_decide_before_the_head_signs(app, client):
+    office = bearer(api_token(client, "office@demo.school"))
+    rid = client.post(f"{API}/referrals", headers=office, json={"form": FORM, "data": json_data()}).get_json()["id"]
+    officer = _officer(client)
+    # A draft is not sent to the LA: the officer cannot even see it.
+    assert client.post(f"{API}/referrals/{rid}/decision", headers=officer,
+                       json={"decision": "accept"}).status_code == 404
+    assert client.post(f"{API}/referrals/{rid}/checks", headers=officer, json={"child_details": True}).status_code == 404
+
+
+# --- the loop through the web -----------------------------------------------------------------
+
+def _post(client, url: str, page_url: str, data: dict, status: int = 302):
+    page = text(client.get(page_url))
+    response = client.post(url, data={"csrf_token": csrf(page), **data})
+    assert response.status_code == status, f"POST {url}: {response.status_code}\n{text(response)[:2000]}"
+    return response
+
+
+def test_return_and_resubmit_through_the_web(app, client):
+    _set_attendance_email(app, ATTENDANCE)
+    rid, office, head = _sign_new(client)
+    la_page = f"/la/referrals/{rid}"
+
+    login(client, "officer@demo.la")
+    page = text(client.get(la_page))
+    assert 'name="checks"' in page and "Tick when checked" in page
+    assert "Copy of leave request from parent (attached)" in page
+    assert 'name="decision" type="radio" value="accept"' in page and 'value="return"' in page
+    assert 'data-aria-controls="conditional-decision-2"' in page and 'id="reasons"' in page
+
+    # Ticking through the page: rows left unticked are set unticked.
+    _post(client, f"{la_page}/checks", la_page, {"checks": ["child_details", "leave_dates"]})
+    with app.app_context():
+        ticks = {c.check_id: c.checked for c in db.session.scalars(select(PackCheck))}
+    assert ticks == {"child_details": True, "parent_details": False, "leave_dates": True, "leave_request": False,
+                     "warning_letter": False, "policies": False}
+    page = text(client.get(la_page))
+    assert re.search(r'value="child_details" checked', page) and "Ticked by officer@demo.la" in page
+    # Without the CSRF token nothing is recorded.
+    assert client.post(f"{la_page}/checks", data={"checks": ["policies"]}).status_code == 400
+
+    # No choice, then a return without reasons: the error summary links to the field.
+    failed = _post(client, f"{la_page}/decision", la_page, {}, status=422)
+    assert "There is a problem" in text(failed) and 'href="#decision"' in text(failed)
+    failed = _post(client, f"{la_page}/decision", la_page, {"decision": "return", "reasons": "  "}, status=422)
+    page = text(failed)
+    assert "<title>Error:" in page and 'href="#reasons"' in page and "Say why the request is returned" in page
+    assert 'value="return" checked' in page  # the choice is kept
+    _post(client, f"{la_page}/decision", la_page,
+          {"decision": "return", "reasons": REASONS, "check_ids": ["leave_request"],
+           "rule_ids": ["leave_request_within_deadline"]})
+    page = text(client.get(la_page))
+    assert "Returned by the LA" in page and 'name="decision"' not in page
+    assert "The leave request from the parent is not signed or dated." in page
+    with app.app_context():
+        [notice] = db.session.scalars(select(OutboxMessage).filter_by(kind="school_notice")).all()
+        assert notice.recipient == ATTENDANCE and "Copy of leave request from parent (attached)" in notice.body
+    logout(client)
+
+    # The school sees the reasons on the referral page and corrects, submits and signs again.
+    login(client, "office@demo.school")
+    page = text(client.get(f"/referrals/{rid}"))
+    assert "Returned by the local authority" in page and "The leave request from the parent is not signed or dated." in page
+    assert "Copy of leave request from parent (attached)" in page and "leave_request_within_deadline" in page
+    assert "Continue the request" in page
+    # The correction the LA asked for: the signed leave request replaces the unsigned one.
+    upload_page = text(client.get(f"/referrals/{rid}/evidence"))
+    response = client.post(f"/referrals/{rid}/evidence", content_type="multipart/form-data",
+                           data={"csrf_token": csrf(upload_page), "kind": "leave_request",
+                                 "file": (io.BytesIO(make_pdf("Signed leave request")), "signed-request.pdf")})
+    assert response.status_code == 302
+    _post(client, f"/referrals/{rid}/submit", f"/referrals/{rid}/check", {})
+    logout(client)
+    login(client, "head@demo.school")
+    review = text(client.get(f"/referrals/{rid}/sign"))
+    assert "The local authority returned version 1" in review and "as version 2" in review
+    assert "The leave request from the parent is not signed or dated." in review
+    _post(client, f"/referrals/{rid}/sign", f"/referrals/{rid}/sign", {"name": "Harriet Head", "declaration": "y"})
+    logout(client)
+
+    login(client, "officer@demo.la")
+    page = text(client.get(la_page))
+    assert "version 2" in page and "Earlier versions" in page and "Signed pack, version 1" in page
+    assert 'name="decision"' in page  # the new version waits for a decision
+    v1_link = re.search(rf'href="(/referrals/{rid}/packs/1/[^"]+\.pdf)"', page)
+    assert v1_link and client.get(v1_link.group(1)).status_code == 200
+    _post(client, f"{la_page}/decision", la_page, {"decision": "accept"})
+    page = text(client.get(la_page))
+    assert "Accepted by the LA" in page and "Accepted" in page and "Returned" in page
+    logout(client)
+
+
+def test_la_pages_refuse_other_roles_and_other_las(app, client):
+    rid, _, _ = _sign_new(client)
+    _other_la_officer(app)
+    la_page = f"/la/referrals/{rid}"
+    for email, status in (("office@demo.school", 403), ("head@demo.school", 403), ("admin@demo.la", 403),
+                          ("officer@northshire.test", 404)):
+        login(client, email)
+        page = text(client.get("/sign-in"))
+        for path in ("checks", "decision"):
+            response = client.post(f"{la_page}/{path}", data={"csrf_token": csrf(page), "decision": "accept",
+                                                               "checks": ["policies"]})
+            assert response.status_code == status, (email, path)
+        logout(client)
+    # The admin may read the LA page but sees no forms to act with.
+    login(client, "admin@demo.la")
+    page = text(client.get(la_page))
+    assert 'name="decision"' not in page and 'name="checks"' not in page
+    with app.app_context():
+        assert db.session.get(Referral, rid).status == "signed" and db.session.scalar(select(PackCheck)) is None
