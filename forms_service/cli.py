@@ -1,4 +1,4 @@
-"""The `forms-service` command: serve, worker, database and account administration."""
+"""The `forms-service` command: serve, worker, database and account administration, pack verification."""
 from __future__ import annotations
 
 import os
@@ -169,6 +169,121 @@ def create_user_command(email, name, role, school_name, la_name, password) -> No
             raise click.UsageError(str(exc)) from exc
         db.session.commit()
         click.echo(f"User {user.email} ({user.role}) created.")
+
+
+@main.command()
+@click.argument("reference")
+@click.option("--all-versions", is_flag=True, help="Check every signed version, not only the latest.")
+def verify(reference: str, all_versions: bool) -> None:
+    """Check that a referral's signed pack is unchanged: recompute the SHA-256 of every stored file
+    and of the manifest, and check that the manifest lists exactly the pack's files.
+
+    Exit status: 0 all match, 1 something changed or is missing, 2 unknown reference or nothing signed.
+    """
+    from . import verify as checks
+    from .audit import record
+
+    app = _app()
+    with app.app_context():
+        try:
+            referral = checks.find_referral(reference)
+        except checks.UnknownReference as exc:
+            click.echo(str(exc), err=True)
+            raise SystemExit(2) from None
+        if not referral.packs:
+            click.echo(f"{referral.reference} has not been signed: there is no pack to verify "
+                       f"(status {referral.status}).", err=True)
+            raise SystemExit(2)
+        report = checks.verify(referral, all_versions=all_versions)
+        for pack in report.packs:
+            click.echo(f"{report.reference} version {pack.version}, signed by {pack.signed_name} "
+                       f"at {pack.signed_at:%Y-%m-%d %H:%M} UTC")
+            width = max(len(f.name) for f in pack.files) if pack.files else 0
+            for item in pack.files:
+                line = f"  {item.status:<10} {item.name:<{width}}  sha256 {item.expected_sha256}"
+                if item.status == checks.CHANGED:
+                    line += f"\n  {'':<10} {'':<{width}}  now   {item.actual_sha256}"
+                if item.note and item.status != checks.OK:
+                    line += f"\n  {'':<10} {item.note}"
+                click.echo(line)
+            if pack.manifest_problems:
+                for problem in pack.manifest_problems:
+                    click.echo(f"  MANIFEST   {problem}")
+            else:
+                click.echo(f"  MANIFEST   OK: lists exactly the pack's {len(pack.files) - 1} other files "
+                           "with their SHA-256")
+            for note in pack.notes:
+                click.echo(f"  note: {note}")
+        if report.versions_not_checked:
+            click.echo(f"Not checked: version(s) {', '.join(map(str, report.versions_not_checked))} "
+                       "(use --all-versions).")
+        if report.ok:
+            click.echo(f"{report.reference}: unchanged. Every file matches what was signed.")
+        else:
+            click.echo(f"{report.reference}: CHANGED. {len(report.problems())} problem(s):")
+            for problem in report.problems():
+                click.echo(f"  - {problem}")
+        # The check itself goes on the referral's trail (who ran it and what it found).
+        record("pack_verified", referral=referral, actor=f"forms-service verify ({_os_user()})",
+               detail={"versions": [p.version for p in report.packs], "ok": report.ok,
+                       "problems": report.problems()[:50]})
+        db.session.commit()
+    raise SystemExit(0 if report.ok else 1)
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Only count what would be removed; change nothing.")
+def purge(dry_run: bool) -> None:
+    """Remove records past their retention period (README, "Data protection"): referrals, letters and
+    plans with their evidence, signed packs, LA decisions, emails and audit events, files included;
+    clear the text of emails delivered long ago. Prints counts only, never names; the counts are kept
+    as a `retention_purged` audit event."""
+    from . import retention
+
+    app = _app()
+    with app.app_context():
+        report = retention.purge(dry_run=dry_run, actor=f"forms-service purge ({_os_user()})")
+        for line in report.lines():
+            click.echo(line)
+    raise SystemExit(1 if report.file_errors else 0)
+
+
+@main.command("export-pupil")
+@click.option("--la", "la_name", required=True, help="The local authority whose records are searched")
+@click.option("--upn", help="The pupil's unique pupil number")
+@click.option("--first-name")
+@click.option("--last-name")
+@click.option("--date-of-birth", help="YYYY-MM-DD")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The zip file to write")
+def export_pupil(la_name, upn, first_name, last_name, date_of_birth, out: Path) -> None:
+    """Subject access: write everything held about one pupil in an LA's records to a zip (by UPN, or by
+    first name, last name and date of birth). The export is recorded in the audit trail."""
+    from . import subject_access
+
+    app = _app()
+    with app.app_context():
+        la = db.session.scalar(db.select(LocalAuthority).filter_by(name=la_name))
+        if la is None:
+            raise click.BadParameter(f"no local authority called {la_name!r}", param_hint="--la")
+        try:
+            result = subject_access.export(la, upn=upn, first_name=first_name, last_name=last_name,
+                                           date_of_birth=date_of_birth,
+                                           actor=f"forms-service export-pupil ({_os_user()})")
+        except subject_access.CriteriaError as exc:
+            raise click.UsageError(str(exc)) from exc
+        out.write_bytes(result.data)
+        db.session.commit()
+        click.echo(f"Wrote {out}: {result.records} record(s).")
+
+
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
 
 
 @main.command()
