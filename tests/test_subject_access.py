@@ -57,7 +57,8 @@ def _download(client, data: dict):
     page = client.get(URL)
     assert page.status_code == 200
     assert "Export a pupil" in text(page)
-    return client.post(URL, data={"csrf_token": csrf(text(page)), **data})
+    # A browser always sends the date's three inputs, blank or not.
+    return client.post(URL, data={"csrf_token": csrf(text(page)), "date_of_birth": ["", "", ""], **data})
 
 
 def _texts(zf: zipfile.ZipFile) -> str:

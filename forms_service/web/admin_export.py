@@ -6,25 +6,16 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput, GovTextInput
-from wtforms import DateField, StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
+from wtforms import StringField, SubmitField
 from wtforms.validators import Length, Optional
 
 from .. import subject_access
 from ..auth import require_roles
 from ..models import db
+from .pageforms import GovDateField
 
 bp = Blueprint("admin_export", __name__, url_prefix="/admin/subject-access")
-
-
-class PupilDateField(DateField):
-    """GOV.UK's three date inputs; a post without them (UPN only) counts as three blank inputs, which
-    the widget can show again."""
-
-    def process(self, formdata, data=None, extra_filters=None):
-        super().process(formdata, data, extra_filters)
-        if self.raw_data is not None and len(self.raw_data) != 3:
-            self.raw_data = (list(self.raw_data) + ["", "", ""])[:3]
 
 
 class ExportForm(FlaskForm):
@@ -33,8 +24,7 @@ class ExportForm(FlaskForm):
                                   "and date of birth.")
     first_name = StringField("First name", widget=GovTextInput(), validators=[Optional(), Length(max=100)])
     last_name = StringField("Last name", widget=GovTextInput(), validators=[Optional(), Length(max=100)])
-    date_of_birth = PupilDateField("Date of birth", widget=GovDateInput(), format="%d %m %Y", validators=[Optional()],
-                              description="For example, 14 1 2013")
+    date_of_birth = GovDateField("Date of birth", validators=[Optional()], description="For example, 14 1 2013")
     submit = SubmitField("Download the pupil's records", widget=GovSubmitInput())
 
 
