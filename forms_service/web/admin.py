@@ -1,0 +1,519 @@
+"""Administration (issue 5): an LA's admin manages their own local authority without touching the
+database — its legal-interventions inbox and policy profile, its schools, and the users of the LA
+and its schools (add, change role or school, deactivate and reactivate, reset a password).
+
+Admins only (403 for every other role); a school or user of another LA is a 404, as everywhere
+else. Every change is an `admin_*` audit event; no event ever holds a password. A password the
+service makes up is shown once, in the response to the POST that set it (never stored in the
+session or a flash message), with `Cache-Control: no-store`.
+"""
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (GovPasswordInput, GovRadioInput, GovSelect, GovSubmitInput,
+                                                GovTextInput)
+from sqlalchemy import func, or_
+from sqlalchemy.exc import IntegrityError
+from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from ..accounts import create_user, hash_password
+from ..audit import record
+from ..auth import require_roles
+from ..models import ApiToken, LocalAuthority, School, User, db
+from ..policies import list_profiles, load_profile
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+# The sign-in page's test of an address (forms_service/web/auth_views.py).
+EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$"
+EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.org"
+MIN_PASSWORD = 12  # accounts.create_user refuses shorter ones
+
+ROLE_LABELS = {"office": "School office", "headteacher": "Headteacher",
+               "la_officer": "Local authority officer", "admin": "Administrator"}
+ROLE_HINTS = {"office": "Starts requests, fills them in and submits them for the headteacher to sign",
+              "headteacher": "Signs their school's requests and sends them to the local authority",
+              "la_officer": "Reads the requests sent to the local authority, ticks the checklist and "
+                            "accepts or returns them",
+              "admin": "Manages the local authority's inbox, policy profile, schools and users"}
+# The role radios' hints, in the order of ROLE_LABELS (merged into the radios' items by position).
+ROLE_ITEMS = [{"hint": {"text": ROLE_HINTS[role]}} for role in ROLE_LABELS]
+SCHOOL_ROLES = ("office", "headteacher")
+LA_ROLES = ("la_officer", "admin")
+
+# Unambiguous letters and digits (no 0/O, 1/l/I): a generated password is read off a screen.
+_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def generate_password() -> str:
+    """Five groups of four random characters (about 115 bits), e.g. `h7Kp-3mQx-...`."""
+    return "-".join("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(5))
+
+
+# --- forms --------------------------------------------------------------------------------------
+
+class ChoiceRadioField(RadioField):
+    """Radios whose refusal of an unknown value says which question it is (not "Not a valid choice")."""
+
+    def __init__(self, *args, invalid: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invalid = invalid
+
+    def pre_validate(self, form):
+        if self.data is not None and self.data not in {value for value, _ in self.choices}:
+            raise ValidationError(self.invalid)
+
+
+class ChoiceSelectField(SelectField):
+    """The same for a select."""
+
+    def __init__(self, *args, invalid: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invalid = invalid
+
+    def pre_validate(self, form):
+        if self.data not in {value for value, _ in self.choices}:
+            raise ValidationError(self.invalid)
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _email_field(label: str, *, required: str | None, description: str = ""):
+    validators = [DataRequired(required)] if required else [Optional()]
+    return EmailField(label, widget=GovTextInput(), description=description, filters=[_strip],
+                      validators=validators + [Regexp(EMAIL_PATTERN, message=EMAIL_FORMAT),
+                                               Length(max=320, message="The email address must be 320 characters or fewer")])
+
+
+class LaForm(FlaskForm):
+    inbox_email = _email_field(
+        "Legal-interventions inbox", required="Enter the legal-interventions inbox address",
+        description="Where every signed request is sent, with its pack. A change applies to the next request signed.")
+    policy_profile = ChoiceRadioField(
+        "Policy profile", widget=GovRadioInput(), validators=[DataRequired("Select the policy profile")],
+        invalid="Select one of the policy profiles listed",
+        description="The thresholds the eligibility rules use for this local authority's schools.")
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+
+class SchoolForm(FlaskForm):
+    name = StringField("School name", widget=GovTextInput(),
+                       validators=[DataRequired("Enter the school's name"),
+                                   Length(max=200, message="The school's name must be 200 characters or fewer")])
+    attendance_email = _email_field(
+        "Attendance contact email (optional)", required=None,
+        description="Where the local authority's notices to the school go, such as a returned request and its "
+                    "reasons. Leave it blank to write to the school's headteachers.")
+    submit = SubmitField("Save school", widget=GovSubmitInput())
+
+
+def _role_field():
+    return ChoiceRadioField("Role", widget=GovRadioInput(), validators=[DataRequired("Select the role")],
+                            invalid="Select one of the roles listed",
+                            description="Everyone sees only their own school's or local authority's records.",
+                            choices=[(role, ROLE_LABELS[role]) for role in ROLE_LABELS])
+
+
+def _school_field():
+    return ChoiceSelectField("School", widget=GovSelect(), validators=[Optional()], coerce=str,
+                             invalid="Select one of your local authority's schools",
+                             description="For school office staff and headteachers. Choose “Not at a school” for "
+                                         "local authority officers and administrators.")
+
+
+class UserForm(FlaskForm):
+    email = _email_field("Email address", required="Enter the user's email address",
+                         description="They sign in with it.")
+    name = StringField("Full name", widget=GovTextInput(),
+                       validators=[DataRequired("Enter the user's full name"),
+                                   Length(max=200, message="The name must be 200 characters or fewer")])
+    role = _role_field()
+    school = _school_field()
+    password = PasswordField(
+        "Initial password (optional)", widget=GovPasswordInput(),
+        validators=[Optional(), Length(min=MIN_PASSWORD, max=200,
+                                       message=f"The password must be between {MIN_PASSWORD} and 200 characters")],
+        description=f"At least {MIN_PASSWORD} characters. Leave it blank and the service will make one up and show it "
+                    "to you once.")
+    submit = SubmitField("Add user", widget=GovSubmitInput())
+
+
+class RoleForm(FlaskForm):
+    role = _role_field()
+    school = _school_field()
+    submit = SubmitField("Change role", widget=GovSubmitInput())
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password (optional)", widget=GovPasswordInput(),
+        validators=[Optional(), Length(min=MIN_PASSWORD, max=200,
+                                       message=f"The password must be between {MIN_PASSWORD} and 200 characters")],
+        description=f"At least {MIN_PASSWORD} characters. Leave it blank and the service will make one up and show it "
+                    "to you once. The user's API tokens stop working.")
+    submit = SubmitField("Reset password", widget=GovSubmitInput())
+
+
+# --- scope --------------------------------------------------------------------------------------
+
+def _admin() -> User:
+    return current_user.user
+
+
+def _la() -> LocalAuthority:
+    la = _admin().la
+    if la is None:  # an admin always belongs to an LA (accounts.create_user); a broken row is refused
+        abort(403)
+    return la
+
+
+def _schools() -> list[School]:
+    return db.session.scalars(db.select(School).where(School.la_id == _la().id)
+                              .order_by(func.lower(School.name))).all()
+
+
+def _users_query():
+    la_id = _la().id
+    return (db.select(User).outerjoin(School, User.school_id == School.id)
+            .where(or_(User.la_id == la_id, School.la_id == la_id)))
+
+
+def _school_or_404(school_id: int) -> School:
+    school = db.session.get(School, school_id)
+    if school is None or school.la_id != _la().id:
+        abort(404)
+    return school
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.scalar(_users_query().where(User.id == user_id))
+    if user is None:
+        abort(404)
+    return user
+
+
+def _check_csrf() -> None:
+    if not FlaskForm().validate_on_submit():
+        abort(400, "Your session has expired or the form was not sent from this service. Reload the page and try again.")
+
+
+def _school_choices(form) -> None:
+    form.school.choices = [("", "Not at a school")] + [(str(s.id), s.name) for s in _schools()]
+
+
+def _placement(form) -> tuple[School | None, LocalAuthority | None] | None:
+    """The school or LA a user with the form's role belongs to, or None (with the error on the form)."""
+    role = form.role.data
+    if role in SCHOOL_ROLES:
+        if not form.school.data:
+            form.school.errors = list(form.school.errors) + [f"Select the school for {_a(role)} user"]
+            return None
+        return _school_or_404(int(form.school.data)), None
+    if form.school.data:
+        form.school.errors = list(form.school.errors) + [
+            f"Choose “Not at a school” for {_a(role)}: they work for the local authority"]
+        return None
+    return None, _la()
+
+
+def _a(role: str) -> str:
+    label = ROLE_LABELS[role].lower()
+    return f"{'an' if label[0] in 'aeiou' else 'a'} {label}"
+
+
+def _email_taken(email: str, *, except_id: int | None = None) -> bool:
+    query = db.select(User.id).where(User.email == email)
+    if except_id is not None:
+        query = query.where(User.id != except_id)
+    return db.session.scalar(query) is not None
+
+
+def _school_name_taken(name: str, *, except_id: int | None = None) -> bool:
+    query = db.select(School.id).where(School.la_id == _la().id, func.lower(School.name) == name.lower())
+    if except_id is not None:
+        query = query.where(School.id != except_id)
+    return db.session.scalar(query) is not None
+
+
+def _revoke_tokens(user: User) -> int:
+    tokens = db.session.scalars(db.select(ApiToken).where(ApiToken.user_id == user.id)).all()
+    for token in tokens:
+        db.session.delete(token)
+    return len(tokens)
+
+
+def _where(user: User) -> str:
+    return user.school.name if user.school else (user.la.name if user.la else "")
+
+
+# --- overview and the LA ------------------------------------------------------------------------
+
+@bp.get("/")
+@require_roles("admin")
+def index():
+    la = _la()
+    users = db.session.scalars(_users_query()).all()
+    return render_template("admin/index.html", title="Administration", la=la, profile=_profile_name(la.policy_profile),
+                           school_count=len(_schools()), user_count=len(users),
+                           active_count=sum(1 for u in users if u.active))
+
+
+def _profile_name(profile_id: str) -> str:
+    try:
+        profile = load_profile(profile_id)
+    except ValueError:
+        return f"{profile_id} (unknown profile)"
+    return f"{profile.name} ({profile.id})"
+
+
+@bp.route("/la", methods=["GET", "POST"])
+@require_roles("admin")
+def edit_la():
+    la = _la()
+    form = LaForm(data={"inbox_email": la.inbox_email, "policy_profile": la.policy_profile}
+                  if request.method == "GET" else None)
+    form.policy_profile.choices = [(p, _profile_name(p)) for p in list_profiles()]
+    if request.method == "POST" and form.validate_on_submit():
+        new = {"inbox_email": form.inbox_email.data.strip(), "policy_profile": form.policy_profile.data}
+        changes = {key: {"from": getattr(la, key), "to": value} for key, value in new.items()
+                   if getattr(la, key) != value}
+        if changes:
+            for key, value in new.items():
+                setattr(la, key, value)
+            record("admin_la_updated", user=_admin(), detail={"la_id": la.id, "la": la.name, "changes": changes})
+            db.session.commit()
+            flash(f"{la.name}'s settings are saved.", "success")
+        else:
+            flash("Nothing was changed.", "info")
+        return redirect(url_for("admin.index"))
+    return render_template("admin/la.html", title=f"Change {la.name}'s settings", la=la, form=form), \
+        422 if request.method == "POST" else 200
+
+
+# --- schools ------------------------------------------------------------------------------------
+
+@bp.get("/schools")
+@require_roles("admin")
+def schools():
+    schools_ = _schools()
+    counts = dict(db.session.execute(
+        db.select(User.school_id, func.count(User.id)).where(User.school_id.in_([s.id for s in schools_]),
+                                                             User.active.is_(True))
+        .group_by(User.school_id)).all()) if schools_ else {}
+    return render_template("admin/schools.html", title="Schools", la=_la(), schools=schools_, counts=counts)
+
+
+@bp.route("/schools/new", methods=["GET", "POST"])
+@require_roles("admin")
+def new_school():
+    form = SchoolForm()
+    form.submit.label.text = "Add school"
+    if request.method == "POST" and form.validate_on_submit():
+        name = form.name.data.strip()
+        if _school_name_taken(name):
+            form.name.errors = list(form.name.errors) + [f"{_la().name} already has a school called {name}"]
+        else:
+            school = School(name=name, la=_la(), attendance_email=(form.attendance_email.data or "").strip() or None)
+            db.session.add(school)
+            try:
+                db.session.flush()
+            except IntegrityError:
+                db.session.rollback()
+                form.name.errors = list(form.name.errors) + [f"{_la().name} already has a school called {name}"]
+            else:
+                record("admin_school_created", user=_admin(),
+                       detail={"school_id": school.id, "name": school.name, "attendance_email": school.attendance_email})
+                db.session.commit()
+                flash(f"{school.name} is added.", "success")
+                return redirect(url_for("admin.schools"))
+    return render_template("admin/school.html", title="Add a school", form=form, school=None), \
+        422 if request.method == "POST" else 200
+
+
+@bp.route("/schools/<int:school_id>", methods=["GET", "POST"])
+@require_roles("admin")
+def edit_school(school_id: int):
+    school = _school_or_404(school_id)
+    form = SchoolForm(data={"name": school.name, "attendance_email": school.attendance_email or ""}
+                      if request.method == "GET" else None)
+    if request.method == "POST" and form.validate_on_submit():
+        name = form.name.data.strip()
+        email = (form.attendance_email.data or "").strip() or None
+        if _school_name_taken(name, except_id=school.id):
+            form.name.errors = list(form.name.errors) + [f"{_la().name} already has a school called {name}"]
+        else:
+            changes = {key: {"from": getattr(school, key), "to": value}
+                       for key, value in (("name", name), ("attendance_email", email)) if getattr(school, key) != value}
+            if changes:
+                school.name, school.attendance_email = name, email
+                record("admin_school_updated", user=_admin(), detail={"school_id": school.id, "changes": changes})
+                try:
+                    db.session.commit()
+                except IntegrityError:
+                    db.session.rollback()
+                    abort(409, f"{name} was added by someone else just now. Reload the page and try again.")
+                flash(f"{school.name} is saved.", "success")
+            else:
+                flash("Nothing was changed.", "info")
+            return redirect(url_for("admin.schools"))
+    users = db.session.scalars(db.select(User).where(User.school_id == school.id)
+                               .order_by(User.active.desc(), func.lower(User.name))).all()
+    return render_template("admin/school.html", title=f"Change {school.name}", form=form, school=school,
+                           users=users, role_labels=ROLE_LABELS), 422 if request.method == "POST" else 200
+
+
+# --- users --------------------------------------------------------------------------------------
+
+@bp.get("/users")
+@require_roles("admin")
+def users():
+    rows = db.session.scalars(_users_query().order_by(User.active.desc(), func.lower(School.name).nulls_first(),
+                                                      func.lower(User.name))).all()
+    return render_template("admin/users.html", title="Users", la=_la(), users=rows, role_labels=ROLE_LABELS,
+                           where=_where)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@require_roles("admin")
+def new_user():
+    form = UserForm()
+    _school_choices(form)
+    if request.method == "POST" and form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        placement = _placement(form)
+        if _email_taken(email):
+            form.email.errors = list(form.email.errors) + [f"There is already a user with the email address {email}"]
+        elif placement is not None:
+            school, la = placement
+            generated = not form.password.data
+            password = form.password.data or generate_password()
+            try:
+                user = create_user(email, password, form.role.data, form.name.data.strip(), school=school, la=la)
+            except IntegrityError:  # the same address added by someone else a moment ago
+                db.session.rollback()
+                form.email.errors = list(form.email.errors) + [f"There is already a user with the email address {email}"]
+            else:
+                record("admin_user_created", user=_admin(),
+                       detail={"user_id": user.id, "email": user.email, "name": user.name, "role": user.role,
+                               "school_id": user.school_id, "la_id": user.la_id, "password_generated": generated})
+                db.session.commit()
+                return _password_page(user, password if generated else None, created=True)
+    return render_template("admin/user_new.html", title="Add a user", form=form, role_items=ROLE_ITEMS), \
+        422 if request.method == "POST" else 200
+
+
+def _password_page(user: User, password: str | None, *, created: bool):
+    """The one time a generated password is shown: the response to the POST, never cached."""
+    response = render_template("admin/user_password_set.html", title="User added" if created else "Password reset",
+                               account=user, password=password, created=created, role_labels=ROLE_LABELS,
+                               where=_where(user))
+    return response, 200, {"Cache-Control": "no-store"}
+
+
+@bp.get("/users/<int:user_id>")
+@require_roles("admin")
+def show_user(user_id: int):
+    user = _user_or_404(user_id)
+    role_form = RoleForm(data={"role": user.role, "school": str(user.school_id) if user.school_id else ""})
+    _school_choices(role_form)
+    return _user_page(user, role_form=role_form)
+
+
+def _user_page(user: User, *, role_form: RoleForm | None = None, password_form: PasswordForm | None = None,
+               status: int = 200):
+    if role_form is None:
+        role_form = RoleForm(formdata=None, data={"role": user.role,
+                                                  "school": str(user.school_id) if user.school_id else ""})
+        _school_choices(role_form)
+    password_form = password_form or PasswordForm(formdata=None)
+    errors = [*wtforms_error_list(role_form), *wtforms_error_list(password_form)]
+    return render_template("admin/user.html", title=user.name, account=user, role_form=role_form,
+                           password_form=password_form, error_list=errors, role_labels=ROLE_LABELS,
+                           role_items=ROLE_ITEMS, where=_where(user), is_self=user.id == _admin().id), status
+
+
+def wtforms_error_list(form) -> list[dict]:
+    return [{"text": messages[0], "href": f"#{form[name].id}"}
+            for name, messages in form.errors.items() if messages and name != "csrf_token"]
+
+
+@bp.post("/users/<int:user_id>/role")
+@require_roles("admin")
+def change_role(user_id: int):
+    user = _user_or_404(user_id)
+    form = RoleForm()
+    _school_choices(form)
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            _check_csrf()
+        return _user_page(user, role_form=form, status=422)
+    if user.id == _admin().id and form.role.data != "admin":
+        flash("You cannot remove your own administrator role: ask another administrator to do it.", "info")
+        return redirect(url_for("admin.show_user", user_id=user.id))
+    placement = _placement(form)
+    if placement is None:
+        return _user_page(user, role_form=form, status=422)
+    school, la = placement
+    before = {"role": user.role, "school_id": user.school_id, "la_id": user.la_id}
+    user.role, user.school, user.la = form.role.data, school, la
+    db.session.flush()
+    after = {"role": user.role, "school_id": user.school_id, "la_id": user.la_id}
+    if before == after:
+        flash("Nothing was changed.", "info")
+    else:
+        record("admin_user_role_changed", user=_admin(),
+               detail={"user_id": user.id, "email": user.email, "from": before, "to": after})
+        db.session.commit()
+        flash(f"{user.name} is now {ROLE_LABELS[user.role].lower()}"
+              + (f" at {user.school.name}" if user.school else "") + ".", "success")
+    return redirect(url_for("admin.show_user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/active")
+@require_roles("admin")
+def set_active(user_id: int):
+    user = _user_or_404(user_id)
+    _check_csrf()
+    wanted = request.form.get("active")
+    if wanted not in ("0", "1"):
+        abort(400, "Say whether the account is to be active.")
+    active = wanted == "1"
+    if user.id == _admin().id and not active:
+        flash("You cannot deactivate your own account: ask another administrator to do it.", "info")
+        return redirect(url_for("admin.show_user", user_id=user.id))
+    if user.active != active:
+        user.active = active
+        revoked = 0 if active else _revoke_tokens(user)
+        record("admin_user_reactivated" if active else "admin_user_deactivated", user=_admin(),
+               detail={"user_id": user.id, "email": user.email, **({} if active else {"api_tokens_revoked": revoked})})
+        db.session.commit()
+        flash(f"{user.name}'s account is {'reactivated: they can sign in again' if active else 'deactivated: they can no longer sign in'}.",
+              "success")
+    return redirect(url_for("admin.show_user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/password")
+@require_roles("admin")
+def reset_password(user_id: int):
+    user = _user_or_404(user_id)
+    form = PasswordForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            _check_csrf()
+        return _user_page(user, password_form=form, status=422)
+    generated = not form.password.data
+    password = form.password.data or generate_password()
+    user.password_hash = hash_password(password)
+    revoked = _revoke_tokens(user)
+    record("admin_user_password_reset", user=_admin(),
+           detail={"user_id": user.id, "email": user.email, "password_generated": generated,
+                   "api_tokens_revoked": revoked})
+    db.session.commit()
+    return _password_page(user, password if generated else None, created=False)
