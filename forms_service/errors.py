@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -62,6 +62,14 @@ def init_app(app) -> None:
         # not an outage. Input validation should stop these first; this is the backstop.
         db.session.rollback()
         return error_response(422, "A value in the request cannot be stored. Remove unusual characters and try again.")
+
+    @app.errorhandler(IntegrityError)
+    def conflict(exc):
+        # A uniqueness rule the checks before saving could not see: someone saved the same thing
+        # (a notice reference, an email address) at the same moment. Not an outage.
+        db.session.rollback()
+        return error_response(409, "Someone else saved the same thing at the same moment. Reload the page to see "
+                                   "it, then make your change again if it is still needed.")
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

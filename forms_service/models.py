@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -116,6 +116,7 @@ class Referral(db.Model):
     evidence: Mapped[list["Evidence"]] = relationship(back_populates="referral", order_by="Evidence.id")
     packs: Mapped[list["Pack"]] = relationship(back_populates="referral", order_by="Pack.version")
     decisions: Mapped[list["Decision"]] = relationship(back_populates="referral", order_by="Decision.id")
+    outcomes: Mapped[list["Outcome"]] = relationship(back_populates="referral", order_by="Outcome.id")
 
     # Optimistic locking: a stale write raises StaleDataError instead of silently winning.
     __mapper_args__ = {"version_id_col": version}
@@ -206,6 +207,40 @@ class Decision(db.Model):
     referral: Mapped[Referral] = relationship(back_populates="decisions")
     pack: Mapped[Pack] = relationship()
     decided_by: Mapped[User] = relationship()
+
+
+# What the LA records on an accepted referral (issue 5; seeds 003 "Request to hold a Pupil Planning
+# Meeting (PPM)" and "Following Penalty Notice issue"; 000 Stage 3A "Notice to Improve").
+OUTCOME_KINDS = ("penalty_notice_issued", "ppm_held", "notice_to_improve", "penalty_notice_paid",
+                 "penalty_notice_unpaid", "penalty_notice_withdrawn")
+# 003, Request to hold a PPM: "one of four outcomes will be identified".
+PPM_OUTCOMES = ("revised_contract", "penalty_notice", "prosecution", "dismissed")
+
+
+class Outcome(db.Model):
+    """One thing the LA did after accepting a referral, on the date it happened. A penalty notice is
+    one row per parent (its own reference); paid, unpaid and withdrawn are later rows naming the
+    notice (`notice_id`). Rows are only ever added, so what was recorded stays on record."""
+    __tablename__ = "la_outcomes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    la_id: Mapped[int] = mapped_column(ForeignKey("local_authorities.id"), index=True)
+    pack_id: Mapped[int] = mapped_column(ForeignKey("packs.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    occurred_on: Mapped[dt.date] = mapped_column(Date)
+    parent_name: Mapped[str | None] = mapped_column(String(200))
+    notice_reference: Mapped[str | None] = mapped_column(String(60))
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("la_outcomes.id"), index=True)
+    ppm_outcome: Mapped[str | None] = mapped_column(String(30))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    referral: Mapped[Referral] = relationship(back_populates="outcomes")
+    pack: Mapped[Pack] = relationship()
+    recorded_by: Mapped[User] = relationship()
+    notice: Mapped["Outcome | None"] = relationship(remote_side=[id])
+    # A penalty notice's reference is unique within its LA (one reference per notice per parent).
+    __table_args__ = (UniqueConstraint("la_id", "kind", "notice_reference"),)
 
 
 class OutboxMessage(db.Model):

@@ -208,9 +208,44 @@ def verdict(referral: Referral, *, today: dt.date | None = None, request_date: d
     data.pop("school", None)
     if request_date is not None:
         data["referral_date"] = request_date
+    data = with_recorded_notices(referral, data)
     return evaluate(form_of(referral), data, register=register_of(referral),
                     profile=load_profile(profile_name(referral)), today=today,
                     used_sessions=sessions_used_elsewhere(referral))
+
+
+def with_recorded_notices(referral: Referral, data: dict) -> dict:
+    """`data` with the penalty notices the LA recorded as outcomes for the same pupil (at any school
+    of the LA; forms_service.outcomes.recorded_penalty_notices) added to `previous_penalty_notices`,
+    for the rules to read. The referral's stored data is not changed. A notice the school also typed
+    (the same parent and date of issue) is counted once. When the school has not answered the
+    question (None) it stays unanswered: the school must still say whether notices were issued
+    elsewhere, which the LA's records here cannot show."""
+    if "penalty_notice_limit" not in form_of(referral).rules:
+        return data
+    typed = data.get("previous_penalty_notices")
+    if not isinstance(typed, list):
+        return data
+    from .outcomes import recorded_penalty_notices
+    from .rules.penalties import same_person
+
+    recorded = recorded_penalty_notices(referral)
+    if not recorded:
+        return data
+    merged, matched = list(typed), set()
+    for notice in recorded:
+        # Each typed notice stands for at most one recorded notice (two notices to one parent on one
+        # day are two notices).
+        twin = next((i for i, t in enumerate(typed) if i not in matched and isinstance(t, dict)
+                     and t.get("issued_on") == notice["issued_on"] and isinstance(t.get("parent_name"), str)
+                     and same_person(t["parent_name"], notice["parent_name"])), None)
+        if twin is not None:
+            matched.add(twin)
+            merged[twin] = {**typed[twin], "recorded_on": notice["recorded_on"],
+                            "sessions": list(typed[twin].get("sessions") or []) + notice["sessions"]}
+        else:
+            merged.append(notice)
+    return {**data, "previous_penalty_notices": merged}
 
 
 # -- sessions already used for a penalty notice (issue 4: the LA must not fine twice for the same absence)

@@ -187,6 +187,11 @@ def _zip(found: list[Referral], wanted: dict, la, now: dt.datetime, who: str | N
                     {"version": d.pack.version, "decision": d.decision, "reasons": d.reasons, "rule_ids": d.rule_ids,
                      "check_ids": d.check_ids, "by": d.decided_by.email, "at": d.decided_at}
                     for d in referral.decisions]))
+            if referral.outcomes:
+                zf.writestr(f"{folder}/la-outcomes.json", _json([
+                    {"kind": o.kind, "on": o.occurred_on, "parent": o.parent_name, "notice_reference": o.notice_reference,
+                     "ppm_outcome": o.ppm_outcome, "notes": o.notes, "by": o.recorded_by.email, "at": o.recorded_at}
+                    for o in referral.outcomes]))
             messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.referral_id == referral.id)
                                           .order_by(OutboxMessage.id)).all()
             if messages:
@@ -233,6 +238,8 @@ def _readme(found: list[Referral], la, now: dt.datetime, missing: list[str]) -> 
         "    signed-vN/signed.json         who signed and when, the answers and verdict as signed, the",
         "                                  files' SHA-256, and the local authority's checklist ticks",
         "    la-decisions.json             the local authority's decisions (accepted or returned, and why)",
+        "    la-outcomes.json              what the local authority recorded after accepting: penalty notices",
+        "                                  (one per parent, paid, unpaid or withdrawn), PPM, Notice to Improve",
         "    emails.json                   the emails the service sent about the record",
         "    audit.json                    the audit trail: every action and view, who, when and from where",
     ]

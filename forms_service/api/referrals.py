@@ -5,17 +5,17 @@ from flask import Response, abort, jsonify, request
 from flask_smorest import Blueprint
 from werkzeug.exceptions import NotFound
 
-from .. import decisions as la_decisions, referrals as actions, storage
+from .. import decisions as la_decisions, inbox, outcomes as la_outcomes, referrals as actions, storage
 from ..audit import record
-from ..auth import api_user, get_visible_referral, visible_referrals
+from ..auth import api_user, get_visible_referral
 from ..delivery import delivery_status
 from ..formatting import local_today
-from ..models import STATUSES, AuditEvent, Referral as ReferralRow, db
+from ..models import AuditEvent, Referral as ReferralRow, db
 from ..signing import sign as sign_referral
 from ..storage import StorageError
 from .catalogue import unprocessable
-from .schemas import (AuditEvent as AuditSchema, Check, DecisionRequest, Delivery, DocumentFile, Referral,
-                      ReferralCreate, ReferralPatch, SignRequest)
+from .schemas import (AuditEvent as AuditSchema, Check, DecisionRequest, Delivery, DocumentFile, OutcomeRequest,
+                      Referral, ReferralCreate, ReferralPatch, SignRequest)
 from .guard import authenticate
 
 blp = Blueprint("api_referrals", __name__, description="Referrals")
@@ -54,12 +54,16 @@ def _register_or_error(raw):
 @blp.route("/referrals", methods=["GET"])
 @blp.response(200)
 def list_referrals():
+    """Filters (all optional, query string): school (id), form (form id), status, date_field (signed, the
+    default, or decided) with from / to (YYYY-MM-DD, inclusive, in England's time). A bad value is a 422
+    naming the parameter. Always within what the caller may see (an officer: their LA's sent referrals)."""
     user = api_user()
-    query = visible_referrals(user).order_by(ReferralRow.updated_at.desc())
-    if status := request.args.get("status"):
-        if status not in STATUSES:
-            return unprocessable("Unknown status", {"status": ["Choose one of: " + ", ".join(STATUSES)]})
-        query = query.where(ReferralRow.status == status)
+    unknown = {key: ["Unknown filter: use " + ", ".join(inbox.PARAMS)] for key in request.args
+               if key not in inbox.PARAMS}
+    filters = inbox.parse(user, request.args)
+    if unknown or filters.errors:
+        return unprocessable("Some filters are not valid", {**unknown, **filters.errors})
+    query = inbox.query(user, filters).order_by(ReferralRow.updated_at.desc())
     return {"referrals": [_out(r) for r in db.session.scalars(query.limit(500))]}
 
 
@@ -206,6 +210,25 @@ def decision(referral_id: int):
         db.session.rollback()
         return _failure(exc)
     return _reply(_out(referral))
+
+
+@blp.route("/referrals/<int:referral_id>/outcomes", methods=["POST"])
+@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": OutcomeRequest}}})
+@blp.response(201, Referral)
+def outcomes(referral_id: int):
+    """LA officer, on an accepted referral: record what followed. kind is one of penalty_notice_issued
+    (date, notices: [{parent_name, reference}] - one notice per parent, each with its own reference),
+    ppm_held (date, ppm_outcome: revised_contract|penalty_notice|prosecution|dismissed; ppm-request only),
+    notice_to_improve (date), penalty_notice_paid / penalty_notice_unpaid / penalty_notice_withdrawn (date,
+    notice: the notice's reference). Answers the referral with its `outcomes`. A withdrawn notice no longer
+    counts towards the limit of two penalty notices in three years."""
+    try:
+        referral = _officer_referral(referral_id)
+        la_outcomes.record_outcome(api_user(), referral, request.get_json(silent=True))
+    except actions.ActionError as exc:
+        db.session.rollback()
+        return _failure(exc)
+    return _reply(_out(referral), 201)
 
 
 def _documents(referral: ReferralRow) -> list[dict]:

@@ -114,6 +114,11 @@ class Referral(Schema):
                        "check_ids, by, by_name, at}"})
     versions = fields.Function(lambda r: _versions(r), metadata={
         "description": "Every signed version (pack), oldest first, with its files and the LA's decision on it"})
+    outcomes = fields.Function(lambda r: _outcomes(r), metadata={
+        "description": "What the LA recorded after accepting it, oldest first: {id, kind, label, date, version, "
+                       "parent_name, notes, by, by_name, at}; a penalty notice adds reference and status (issued, "
+                       "paid, unpaid, withdrawn) with status_date; a PPM adds ppm_outcome; paid/unpaid/withdrawn "
+                       "add notice (the notice's reference)"})
     timeline = fields.Dict(metadata={"description": "Fast Track referrals only: the steps of the eight weeks "
                                                     "(id, title, status, date, note), the next one, and whether the "
                                                     "case closed to Fast Track."})
@@ -136,6 +141,29 @@ def _decisions(referral) -> list[dict]:
 def _versions(referral) -> list[dict]:
     from ..decisions import versions_view
     return [{**v, "signed_at": _iso(v["signed_at"])} for v in versions_view(referral)]
+
+
+def _outcomes(referral) -> list[dict]:
+    from ..outcomes import outcomes_view
+    return [{**o, "at": _iso(o["at"])} for o in outcomes_view(referral)]
+
+
+class NoticeIssued(Schema):
+    parent_name = fields.String(required=True, metadata={"description": "A parent named on the referral"})
+    reference = fields.String(required=True, metadata={"description": "The notice's own reference"})
+
+
+class OutcomeRequest(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(
+        ["penalty_notice_issued", "ppm_held", "notice_to_improve", "penalty_notice_paid", "penalty_notice_unpaid",
+         "penalty_notice_withdrawn"]))
+    date = fields.Date(required=True, metadata={"description": "When it happened (not in the future, not before "
+                                                              "the request was signed)"})
+    notices = fields.List(fields.Nested(NoticeIssued), metadata={"description": "penalty_notice_issued only"})
+    ppm_outcome = fields.String(validate=validate.OneOf(["revised_contract", "penalty_notice", "prosecution",
+                                                         "dismissed"]), metadata={"description": "ppm_held only"})
+    notice = fields.String(metadata={"description": "paid / unpaid / withdrawn: the notice's reference"})
+    notes = fields.String(metadata={"description": "Optional, up to 2000 characters"})
 
 
 class DecisionRequest(Schema):

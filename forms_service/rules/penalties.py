@@ -112,23 +112,29 @@ def penalty_notice_limit(f: Facts) -> Outcome:
                            regime.source)
         if not isinstance(notice.get("issued_on"), dt.date):
             return Outcome(MISSING, f"Previous penalty notice {i} has no date of issue.", regime.source)
+    # `recorded_on`: the reference of the referral on which the LA recorded the notice as an outcome
+    # (the service adds those: forms_service.referrals.with_recorded_notices).
     notices = [{"parent_name": n["parent_name"], "issued_on": n["issued_on"].date()
-                if isinstance(n["issued_on"], dt.datetime) else n["issued_on"]} for n in notices]
+                if isinstance(n["issued_on"], dt.datetime) else n["issued_on"],
+                "recorded_on": n.get("recorded_on") if isinstance(n.get("recorded_on"), str) else None}
+               for n in notices]
 
     start = window_start(on, regime.years)
     in_window = [n for n in notices if start <= n["issued_on"] <= on
                  and (COUNT_NOTICES_BEFORE_2024 or n["issued_on"] >= REGIME_2024.in_force_from)]
     parts, rows, amounts, blocked, counted_old = [], [], [], False, False
     for name in names:
-        dates = sorted(n["issued_on"] for n in in_window if same_person(n["parent_name"], name))
+        mine = sorted((n for n in in_window if same_person(n["parent_name"], name)), key=lambda n: n["issued_on"])
+        dates = [n["issued_on"] for n in mine]
         counted_old |= any(d < REGIME_2024.in_force_from for d in dates)
         payments = penalty_amounts(on, len(dates))
         allowed = bool(payments)
         blocked |= not allowed
         rows.append({"name": name, "earlier_notices": len(dates), "earlier_dates": [d.isoformat() for d in dates],
+                     "recorded_on": [n["recorded_on"] for n in mine],
                      "notice_number": len(dates) + 1, "allowed": allowed,
                      "amounts": [{"within_days": p.within_days, "pence": p.pence} for p in payments]})
-        parts.append(_parent_sentence(name, dates, payments, regime, on))
+        parts.append(_parent_sentence(name, dates, payments, regime, on, [n["recorded_on"] for n in mine]))
         # A flat list for documents ("Penalty notice amounts in force"): one line per parent and payment.
         which = _ORDINAL.get(len(dates) + 1, "further") if regime.limit is not None else "this"
         amounts += [{"label": f"{name}: {which} penalty notice, paid within {p.within_days} days", "pence": p.pence,
@@ -147,9 +153,13 @@ def penalty_notice_limit(f: Facts) -> Outcome:
 
 
 def _parent_sentence(name: str, dates: list[dt.date], payments: tuple[Payment, ...], regime: Regime,
-                     on: dt.date) -> str:
+                     on: dt.date, recorded_on: list[str | None] | None = None) -> str:
     earlier = len(dates)
-    listed = f" ({', '.join(format_date_short(d) for d in dates)})" if dates else ""
+    recorded_on = recorded_on or [None] * earlier
+    # "3 Mar 2025 (recorded by the LA on PNL-2026-000012)" for a notice the LA recorded in the service.
+    joiner = "; " if any(recorded_on) else ", "
+    listed = f" ({joiner.join(format_date_short(d) + (f' (recorded by the LA on {ref})' if ref else '') for d, ref in zip(dates, recorded_on))})" \
+        if dates else ""
     count = "no earlier notice" if earlier == 0 else f"{earlier} earlier notice{'s' if earlier > 1 else ''}"
     head = f"{name}: {count} in the {regime.years} years to {format_date(on)}{listed}"
     if not payments:

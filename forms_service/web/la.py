@@ -6,10 +6,11 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from .. import decisions as la_decisions, storage
+from .. import decisions as la_decisions, inbox, outcomes as la_outcomes, storage
 from ..audit import record
-from ..auth import get_visible_referral, require_roles, visible_referrals
+from ..auth import get_visible_referral, require_roles
 from ..delivery import delivery_status
+from ..formatting import format_date
 from ..formdefs import get_form
 from ..models import Referral, db
 from .answers import answer_rows
@@ -17,11 +18,51 @@ from .answers import answer_rows
 bp = Blueprint("la", __name__)
 
 
+# The filter form's fields in the order the error summary lists them (ids of the inputs they link to).
+FILTER_FIELDS = (("school", "school"), ("form", "form"), ("status", "status"), ("date_field", "date_field"),
+                 ("from", "from-day"), ("to", "to-day"))
+
+
 @bp.get("/la/referrals")
 @require_roles("la_officer", "admin")
 def index():
-    rows = db.session.scalars(visible_referrals(current_user.user).order_by(Referral.updated_at.desc())).all()
-    return render_template("la/index.html", title="Referrals received", referrals=rows, get_form=get_form)
+    """The inbox, filtered by a GET form (GOV.UK pattern): school, form, status, and a date range on the
+    signed or decided date. A bad value is shown as an error on its field (400), never a 500."""
+    user = current_user.user
+    args = request.args
+    dates = {name: inbox.date_from_parts("The start date" if name == "from" else "The end date",
+                                         args.get(f"{name}-day", ""), args.get(f"{name}-month", ""),
+                                         args.get(f"{name}-year", "")) for name in ("from", "to")}
+    filters = inbox.parse(user, args, dates=dates)
+    rows = db.session.scalars(inbox.query(user, filters).order_by(Referral.updated_at.desc()).limit(500)).all()
+    errors = filters.errors
+    error_list = [{"text": errors[name][0], "href": f"#{anchor}"} for name, anchor in FILTER_FIELDS if errors.get(name)]
+    values = {"school": args.get("school", ""), "form": args.get("form", ""), "status": args.get("status", ""),
+              "date_field": args.get("date_field", "signed") or "signed",
+              **{f"{n}-{p}": args.get(f"{n}-{p}", "") for n in ("from", "to") for p in ("day", "month", "year")}}
+    schools = inbox.school_choices(user)
+    forms = inbox.form_choices(user)
+    statuses = inbox.status_choices(user)
+    return render_template(
+        "la/index.html", title="Referrals received", referrals=rows, get_form=get_form, filters=filters,
+        errors=errors, error_list=error_list, values=values,
+        school_items=[{"value": "", "text": "All schools"}] + [
+            {"value": str(x.id), "text": x.name, "selected": values["school"] == str(x.id)} for x in schools],
+        form_items=[{"value": "", "text": "All forms"}] + [
+            {"value": x.id, "text": x.short_title, "selected": values["form"] == x.id} for x in forms],
+        status_items=[{"value": "", "text": "Any status"}] + [
+            {"value": x, "text": inbox.STATUS_LABELS.get(x, x), "selected": values["status"] == x} for x in statuses],
+        date_field_items=[{"value": k, "text": v, "checked": values["date_field"] == k}
+                          for k, v in inbox.DATE_FIELDS.items()],
+        date_items={n: date_input_items(values, n, bool(errors.get(n))) for n in ("from", "to")}), \
+        (400 if errors else 200)
+
+
+def date_input_items(values: dict, name: str, error: bool) -> list[dict]:
+    """The three boxes of a GOV.UK date input, keeping what was typed."""
+    err = " govuk-input--error" if error else ""
+    return [{"name": part, "classes": f"govuk-input--width-{width}{err}", "value": values.get(f"{name}-{part}", "")}
+            for part, width in (("day", 2), ("month", 2), ("year", 4))]
 
 
 @bp.get("/la/referrals/<int:referral_id>")
@@ -37,13 +78,20 @@ def show(referral_id: int):
 DECISION_FIELDS = ("decision", "reasons", "rule_ids", "check_ids")
 
 
-def _show(referral, *, errors: dict | None = None, values: dict | None = None, status: int = 200):
+def _show(referral, *, errors: dict | None = None, values: dict | None = None, status: int = 200,
+          outcome_errors: dict | None = None, outcome_values: dict | None = None):
     errors = errors or {}
+    outcome_errors = outcome_errors or {}
+    outcome_values = outcome_values or {}
     values = values or {"decision": None, "reasons": "", "rule_ids": [], "check_ids": []}
     checks = la_decisions.checks_view(referral)
     rules = la_decisions.rule_labels(referral)
     can_decide = current_user.role == "la_officer" and referral.status == la_decisions.DECIDABLE
     error_list = [{"text": errors[name][0], "href": f"#{name}"} for name in DECISION_FIELDS if errors.get(name)]
+    posted_kind = outcome_values.get("kind")
+    error_list += [{"text": message, "href": f"#{_outcome_anchor(posted_kind, name)}"}
+                   for name in la_outcomes.FIELDS for message in outcome_errors.get(name, ())[:1]]
+    can_record = current_user.role == "la_officer" and referral.status == la_outcomes.RECORDABLE
     return render_template(
         "la/show.html", title=f"Referral {referral.reference}", referral=referral,
         form_def=get_form(referral.form_id), pack=referral.latest_pack, delivery=delivery_status(referral),
@@ -54,7 +102,71 @@ def _show(referral, *, errors: dict | None = None, values: dict | None = None, s
         rule_items=[{"value": rule_id, "text": rule_id, "hint": {"text": reason} if reason else None,
                      "checked": rule_id in values["rule_ids"]} for rule_id, reason in rules.items()],
         concern_items=[{"value": c["id"], "text": c["label"], "checked": c["id"] in values["check_ids"]}
-                       for c in checks]), status
+                       for c in checks],
+        outcomes=la_outcomes.outcomes_view(referral), can_record=can_record, outcome_errors=outcome_errors,
+        outcome_values=outcome_values, posted_kind=posted_kind, parents=la_outcomes.parent_names(referral),
+        open_notices=la_outcomes.open_notices(referral), ppm_outcomes=la_outcomes.PPM_OUTCOME_LABELS,
+        kind_labels=la_outcomes.KIND_LABELS,
+        ppm_items=[{"value": k, "text": v, "checked": posted_kind == "ppm_held" and outcome_values.get("ppm_outcome") == k}
+                   for k, v in la_outcomes.PPM_OUTCOME_LABELS.items()],
+        notice_items=[{"value": "", "text": "Choose a notice"}] + [
+            {"value": n.notice_reference, "text": f"{n.notice_reference} ({n.parent_name}, issued "
+                                                  f"{format_date(n.occurred_on)})",
+             "selected": posted_kind == "status" and outcome_values.get("notice") == n.notice_reference}
+            for n in la_outcomes.open_notices(referral)],
+        status_kind_items=[{"value": k, "text": la_outcomes.STATUS_CHOICES[k],
+                            "checked": posted_kind == "status" and outcome_values.get("status_kind") == k}
+                           for k in la_outcomes.NOTICE_STATUSES]), status
+
+
+def _outcome_anchor(kind: str | None, name: str) -> str:
+    """The id of the input an outcome error links to (each outcome has its own form on the page)."""
+    prefix = {"penalty_notice_issued": "pn", "ppm_held": "ppm", "notice_to_improve": "nti"}.get(kind, "status")
+    if name == "date":
+        return f"{prefix}-date-day"
+    if name == "notices":
+        return "pn-notices"
+    if name == "kind" and prefix == "status":
+        return "status-kind"
+    return f"{prefix}-{name.replace('_', '-')}"
+
+
+@bp.post("/la/referrals/<int:referral_id>/outcomes")
+@require_roles("la_officer")
+def outcomes(referral_id: int):
+    referral = _posted(referral_id)
+    form = request.form
+    kind = form.get("kind") or None
+    prefix = {"penalty_notice_issued": "pn", "ppm_held": "ppm", "notice_to_improve": "nti"}.get(kind, "status")
+    parts = {p: form.get(f"{prefix}-date-{p}", "") for p in ("day", "month", "year")}
+    day = inbox.date_from_parts("The date", parts["day"], parts["month"], parts["year"])
+    body = {"kind": kind, "notes": form.get(f"{prefix}-notes", "")}
+    values = {"kind": kind, "notes": body["notes"], **{f"date-{p}": v for p, v in parts.items()}}
+    date_error = day if isinstance(day, str) else None
+    body["date"] = day if not isinstance(day, str) else None
+    if kind == "penalty_notice_issued":
+        # One reference box per parent named on the referral; a parent left blank gets no notice.
+        refs = {name: form.get(f"pn-reference-{i}", "").strip() for i, name in enumerate(la_outcomes.parent_names(referral))}
+        values["references"] = refs
+        body["notices"] = [{"parent_name": name, "reference": ref} for name, ref in refs.items() if ref]
+    elif kind == "ppm_held":
+        body["ppm_outcome"] = form.get("ppm-outcome") or None
+        values["ppm_outcome"] = body["ppm_outcome"]
+    elif kind != "notice_to_improve":
+        body["kind"] = kind = form.get("status-kind") or None
+        values["kind"] = "status"
+        values["status_kind"] = kind
+        body["notice"] = form.get("status-notice") or None
+        values["notice"] = body["notice"]
+    try:
+        la_outcomes.record_outcome(current_user.user, referral, body, date_error=date_error)
+    except la_decisions.ActionError as exc:
+        if exc.status != 422:
+            return _refused(exc, referral)
+        db.session.rollback()
+        return _show(referral, outcome_errors=exc.errors, outcome_values=values, status=422)
+    flash(f"{la_outcomes.KIND_LABELS.get(kind, 'The outcome')} has been recorded.", "success")
+    return redirect(url_for("la.show", referral_id=referral.id, _anchor="outcomes"))
 
 
 def _posted(referral_id: int):

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovSubmitInput
 from wtforms import FileField, RadioField, SubmitField
 
-from .. import decisions as la_decisions, documents, referrals as actions, storage
+from .. import decisions as la_decisions, documents, outcomes as la_outcomes, referrals as actions, storage
 from ..audit import record
 from ..auth import get_visible_referral, require_roles, visible_referrals
 from ..delivery import delivery_status
@@ -378,6 +378,7 @@ def show(referral_id: int):
                            rows=answer_rows(referral), timeline=actions.timeline(referral, local_today()),
                            la_return=la_decisions.latest_return(referral),
                            decisions=la_decisions.decisions_view(referral),
+                           outcomes=la_outcomes.outcomes_view(referral),
                            checklist={c["id"]: c["label"] for c in la_decisions.checklist(referral)})
 
 
