@@ -384,3 +384,16 @@ def test_a_replaced_evidence_file_is_named_in_the_upload_event(app, client):
               if e["action"] == "evidence_uploaded"]
     assert "replaced_sha256" not in events[0]["detail"]
     assert events[1]["detail"]["replaced_sha256"] == [hashes[0]]
+
+
+def test_the_database_refuses_a_change_to_an_audit_event_even_in_raw_sql(app, client):
+    """Below the ORM: a trigger (migration 0004) refuses any UPDATE of audit_events."""
+    from sqlalchemy import text as sql
+    from sqlalchemy.exc import DBAPIError
+    event_id = _one_event(app, client)
+    with app.app_context():
+        with pytest.raises(DBAPIError) as caught:
+            db.session.execute(sql("UPDATE audit_events SET actor = 'someone else' WHERE id = :id"), {"id": event_id})
+        assert "append-only" in str(caught.value)
+        db.session.rollback()
+        assert db.session.get(AuditEvent, event_id).actor != "someone else"
