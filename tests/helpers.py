@@ -26,6 +26,24 @@ _CSRF = re.compile(r'name="csrf_token"[^>]*\bvalue="([^"]+)"|value="([^"]+)"[^>]
 
 # --- web ----------------------------------------------------------------------------------------
 
+DROP = object()  # with_changes: remove the answer at this path
+
+
+def with_changes(data: dict, changes: dict, *, drop=DROP) -> dict:
+    """`data` with `changes` applied in place and returned: a key "a__b" is the path a.b; the value
+    `drop` removes the answer there."""
+    for path, value in changes.items():
+        node = data
+        *parents, last = path.split("__")
+        for part in parents:
+            node = node.setdefault(part, {})
+        if value is drop:
+            node.pop(last, None)
+        else:
+            node[last] = value
+    return data
+
+
 def date_parts(iso: str) -> list[str]:
     """A date as the three inputs of a GOV.UK date field: day, month, year."""
     day = dt.date.fromisoformat(iso)

@@ -52,7 +52,7 @@ from forms_service.register import (Register, Session, attendance_pct, count_by_
 from forms_service.rules import evaluate
 
 from doctext import render_docx_and_pdf, squash
-from helpers import api_token, bearer, csrf, date_parts, login, logout, make_pdf, text
+from helpers import api_token, bearer, csrf, date_parts, login, logout, make_pdf, text, with_changes
 from registers import SESSIONS, D, PupilRegister, present_code, typical_pupil
 
 FORM_ID = "fast-track-referral"
@@ -126,16 +126,7 @@ def sample(**changes) -> dict:
     data = FORM.schema(complete=True).load(copy.deepcopy(SAMPLE_JSON))
     data.pop("figures", None)
     data["evidence"] = list(EVIDENCE_KINDS)
-    for path, value in changes.items():
-        node = data
-        *parents, last = path.split("__")
-        for part in parents:
-            node = node.setdefault(part, {})
-        if value is None:
-            node.pop(last, None)
-        else:
-            node[last] = value
-    return data
+    return with_changes(data, changes, drop=None)
 
 
 def judge(data: dict, register: Register | None = None, *, today: dt.date = REFERRAL_DATE):

@@ -28,7 +28,7 @@ from forms_service.rendering import render_docx, render_pdf
 from forms_service.rules import evaluate
 
 from doctext import docx_text, pdf_text, squash
-from helpers import api_token, bearer, csrf, login, make_pdf, text
+from helpers import api_token, bearer, csrf, login, make_pdf, text, with_changes
 from registers import D, typical_pupil
 
 FORM_ID = "ppm-request"
@@ -48,16 +48,7 @@ def sample(**changes) -> dict:
     data = FORM.schema(complete=True).load(copy.deepcopy(SAMPLE_JSON))
     data.pop("figures", None)
     data["evidence"] = list(EVIDENCE_KINDS)
-    for path, value in changes.items():
-        node = data
-        *parents, last = path.split("__")
-        for part in parents:
-            node = node.setdefault(part, {})
-        if value is None:
-            node.pop(last, None)
-        else:
-            node[last] = value
-    return data
+    return with_changes(data, changes, drop=None)
 
 
 def register_with(unauthorised: int):

@@ -33,6 +33,7 @@ from forms_service.formdefs import get_form
 from forms_service.policies import load_profile
 from forms_service.register import Register, RegisterError, parse_register_csv
 from forms_service.rules import evaluate
+from helpers import with_changes
 from registers import D, PupilRegister
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
@@ -109,17 +110,7 @@ DROP = object()  # in case(): take the answer out
 
 def case(form_id: str, **changes) -> dict:
     """A copy of the form's base case with `changes`: "a__b" is the path a.b; DROP removes it."""
-    data = copy.deepcopy(_loaded(form_id))
-    for path, value in changes.items():
-        node = data
-        *parents, last = path.split("__")
-        for part in parents:
-            node = node.setdefault(part, {})
-        if value is DROP:
-            node.pop(last, None)
-        else:
-            node[last] = value
-    return data
+    return with_changes(copy.deepcopy(_loaded(form_id)), changes, drop=DROP)
 
 
 def without(data: dict, path: str) -> dict:
