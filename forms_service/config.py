@@ -43,6 +43,11 @@ class Config:
         self.MAX_CONTENT_LENGTH = max(self.MAX_EVIDENCE_BYTES, self.MAX_REGISTER_BYTES,
                                       self.MAX_SCHOOL_REGISTER_BYTES) + 1024 * 1024
         self.API_TOKEN_HOURS = int(env.get("API_TOKEN_HOURS", 12))
+        # Sign-in throttling (forms_service/throttle.py): wrong passwords per address, and per network
+        # address, within LOGIN_LOCK_MINUTES before further attempts wait.
+        self.LOGIN_MAX_FAILURES = int(env.get("LOGIN_MAX_FAILURES", 5))
+        self.LOGIN_MAX_FAILURES_PER_IP = int(env.get("LOGIN_MAX_FAILURES_PER_IP", 30))
+        self.LOGIN_LOCK_MINUTES = int(env.get("LOGIN_LOCK_MINUTES", 15))
         self.WORKER_POLL_SECONDS = float(env.get("WORKER_POLL_SECONDS", 2))
         self.DELIVERY_MAX_ATTEMPTS = int(env.get("DELIVERY_MAX_ATTEMPTS", 12))
         # Retention (issue 5, README "Data protection"): how long each kind of record is kept after

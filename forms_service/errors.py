@@ -18,6 +18,7 @@ MESSAGES = {
     409: ("Someone else changed this", "Reload the page to see the latest version, then make your change again."),
     413: ("The file is too large", "Choose a smaller file and try again."),
     422: ("There is a problem", "The request could not be processed."),
+    429: ("Too many attempts", "Wait a few minutes and try again."),
     503: ("Sorry, the service is unavailable", "Try again in a few minutes. Nothing you saved has been lost."),
     500: ("Sorry, there is a problem with the service", "Try again later. Nothing you saved has been lost."),
 }

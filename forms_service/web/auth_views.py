@@ -10,6 +10,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput,
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length, Regexp
 
+from .. import throttle
 from ..accounts import check_password
 from ..audit import record
 from ..auth import WebUser
@@ -40,12 +41,17 @@ def _safe_next(target: str | None) -> str | None:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(db.select(User).filter_by(email=form.email.data.strip().lower()))
+        email = form.email.data.strip().lower()
+        if wait := throttle.wait_seconds(email):
+            form.email.errors.append(throttle.message(wait))
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
+        user = db.session.scalar(db.select(User).filter_by(email=email))
         if check_password(user, form.password.data) and user.active:
             login_user(WebUser(user))
             record("signed_in", user=user)
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
+        throttle.failed(email, user)
         form.email.errors.append("Enter a correct email address and password")
     return render_template("auth/login.html", form=form)
 
