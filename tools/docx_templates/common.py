@@ -201,3 +201,19 @@ def closing(doc):
     return_to = paragraph(doc, "Return to {{ return_to }}", bold=True)
     return_to.paragraph_format.space_before = Pt(10)
     return_to.alignment = WD_ALIGN_PARAGRAPH.LEFT
+
+
+def letter_head(title: str):
+    """A new letter to a parent (000 Appendices 6-7, 003 Appendix 4), as templates/html/print/
+    _letter.html: the school on the right, the parent's name and address, our reference and the date.
+    A letter is never marked DRAFT, so the footer's status run stays empty."""
+    doc = new_document(title)
+    footer(doc)
+    school = paragraph(doc, "{{ school_name }}", bold=True, size=12)
+    school.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    school.paragraph_format.space_after = Pt(14)
+    # Name and address: the address's line breaks become Word line breaks.
+    paragraph(doc, "{{ recipient.name }}\n{{ recipient.address }}").paragraph_format.space_after = Pt(14)
+    paragraph(doc, "Our reference: {{ reference }}").paragraph_format.space_after = Pt(2)
+    paragraph(doc, "Date: {{ letter.date }}").paragraph_format.space_after = Pt(12)
+    return doc

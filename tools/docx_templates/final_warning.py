@@ -3,7 +3,7 @@
 Same words as templates/html/print/final-warning.html. The penalty amounts are values from the
 context (forms_service/form_contexts/final_warning.py), not the seed's £60/£120: the seed predates
 The Education (Penalty Notices) (England) (Amendment) Regulations 2024. A letter is never marked
-DRAFT (its context sets is_draft false, so the shared footer shows no status).
+DRAFT (the common context marks only referrals, so the shared footer shows no status).
 """
 from __future__ import annotations
 
@@ -18,19 +18,7 @@ NAME = "final-warning.docx"
 
 
 def build(path: Path):
-    doc = dx.new_document("Penalty Notice Warning Letter")
-    dx.footer(doc)  # "Reference: ..." and page numbers; its status run is empty for a letter
-
-    school = dx.paragraph(doc, "{{ school_name }}", bold=True, size=12)
-    school.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    school.paragraph_format.space_after = Pt(14)
-
-    # Name and address: the address's line breaks become Word line breaks.
-    recipient = dx.paragraph(doc, "{{ recipient.name }}\n{{ recipient.address }}")
-    recipient.paragraph_format.space_after = Pt(14)
-
-    dx.paragraph(doc, "Our reference: {{ reference }}").paragraph_format.space_after = Pt(2)
-    dx.paragraph(doc, "Date: {{ letter.date }}").paragraph_format.space_after = Pt(12)
+    doc = dx.letter_head("Penalty Notice Warning Letter")
 
     dx.paragraph(doc, "{{ recipient.salutation }}")
 

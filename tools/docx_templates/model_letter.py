@@ -3,8 +3,9 @@ message about the importance of attendance, absence due to lateness, or absence 
 worries, chosen by `letter.type`.
 
 Same words as templates/html/print/model-letter.html. The seed's gaps are context values
-(forms_service/form_contexts/model_letter.py). A letter is never marked DRAFT (its context sets
-is_draft false, so the shared footer shows no status).
+(forms_service/form_contexts/model_letter.py).
+A letter is never marked DRAFT (the common context marks only referrals, so the shared footer
+shows no status).
 """
 from __future__ import annotations
 
@@ -63,19 +64,7 @@ SCHOOL_WORRIES = [
 
 
 def build(path: Path):
-    doc = dx.new_document("Letter about attendance")
-    dx.footer(doc)  # "Reference: ..." and page numbers; its status run is empty for a letter
-
-    school = dx.paragraph(doc, "{{ school_name }}", bold=True, size=12)
-    school.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    school.paragraph_format.space_after = Pt(14)
-
-    # Name and address: the address's line breaks become Word line breaks.
-    recipient = dx.paragraph(doc, "{{ recipient.name }}\n{{ recipient.address }}")
-    recipient.paragraph_format.space_after = Pt(14)
-
-    dx.paragraph(doc, "Our reference: {{ reference }}").paragraph_format.space_after = Pt(2)
-    dx.paragraph(doc, "Date: {{ letter.date }}").paragraph_format.space_after = Pt(12)
+    doc = dx.letter_head("Letter about attendance")
 
     dx.paragraph(doc, "Dear Parent/Carer of {{ pupil.name }}")
 

@@ -2,8 +2,9 @@
 
 Same words as templates/html/print/stage2-letter.html. The seed's "delete as appropriate" options are
 resolved by the context (forms_service/form_contexts/stage2_letter.py): each optional paragraph sits
-between `{%p if %}` / `{%p endif %}` paragraphs. A letter is never marked DRAFT (its context sets
-is_draft false, so the shared footer shows no status).
+between `{%p if %}` / `{%p endif %}` paragraphs.
+A letter is never marked DRAFT (the common context marks only referrals, so the shared footer
+shows no status).
 """
 from __future__ import annotations
 
@@ -18,19 +19,7 @@ NAME = "stage2-letter.docx"
 
 
 def build(path: Path):
-    doc = dx.new_document("Stage 2 Letter")
-    dx.footer(doc)  # "Reference: ..." and page numbers; its status run is empty for a letter
-
-    school = dx.paragraph(doc, "{{ school_name }}", bold=True, size=12)
-    school.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    school.paragraph_format.space_after = Pt(14)
-
-    # Name and address: the address's line breaks become Word line breaks.
-    recipient = dx.paragraph(doc, "{{ recipient.name }}\n{{ recipient.address }}")
-    recipient.paragraph_format.space_after = Pt(14)
-
-    dx.paragraph(doc, "Our reference: {{ reference }}").paragraph_format.space_after = Pt(2)
-    dx.paragraph(doc, "Date: {{ letter.date }}").paragraph_format.space_after = Pt(12)
+    doc = dx.letter_head("Stage 2 Letter")
 
     dx.paragraph(doc, "{{ recipient.salutation }}")
 
