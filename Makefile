@@ -35,8 +35,8 @@ $(ASSETS): package.json package-lock.json
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css $@
 
 bench: setup
-	$(BIN)/python benchmarks/render_pack.py
-	$(BIN)/python benchmarks/screen.py
+	@scripts/install-bench-deps.sh
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) node_modules forms_service/static/fonts forms_service/static/images \
