@@ -9,8 +9,8 @@ import hashlib
 import secrets
 from functools import wraps
 
-from flask import abort, current_app, g, request
-from flask_login import LoginManager, current_user
+from flask import abort, current_app, g, request, session
+from flask_login import LoginManager, current_user, login_user, logout_user
 
 from .models import ApiToken, Referral, User, db, utcnow
 
@@ -39,10 +39,39 @@ class WebUser:
         return getattr(self.user, name)
 
 
+# The session key holding the user's session generation at sign-in (models.User.session_generation).
+GENERATION = "_generation"
+
+
 @login_manager.user_loader
 def _load_user(user_id: str):
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return WebUser(user) if user and user.active else None
+    if user is None or not user.active or session.get(GENERATION) != user.session_generation:
+        return None  # deactivated, or the password was reset or the user signed out since
+    return WebUser(user)
+
+
+def start_session(user: User) -> None:
+    """Sign in with a fresh session: nothing from before sign-in is kept (a session, or a CSRF token,
+    planted by someone else is dropped: session fixation)."""
+    session.clear()
+    login_user(WebUser(user))
+    session[GENERATION] = user.session_generation
+
+
+def end_sessions(user: User) -> None:
+    """End every browser session of `user` (the caller commits)."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
+def end_session() -> None:
+    """Sign out: this browser's session is cleared, and the user's others end too, so a copy of the
+    cookie (from a shared computer, a proxy log) no longer signs anyone in."""
+    if current_user.is_authenticated:
+        end_sessions(current_user.user)
+        db.session.commit()
+    logout_user()
+    session.clear()
 
 
 def init_app(app) -> None:
@@ -68,7 +97,8 @@ def issue_token(user: User) -> str:
     return token
 
 
-def user_from_bearer() -> User | None:
+def bearer_token() -> ApiToken | None:
+    """The request's bearer token, if it is one we issued, not expired nor revoked, of an active user."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -76,7 +106,12 @@ def user_from_bearer() -> User | None:
     row = db.session.scalar(db.select(ApiToken).filter_by(token_sha256=_token_hash(token.strip())))
     if row is None or row.expires_at < utcnow() or not row.user.active:
         return None
-    return row.user
+    return row
+
+
+def user_from_bearer() -> User | None:
+    row = bearer_token()
+    return row.user if row is not None else None
 
 
 def api_user() -> User:

@@ -13,6 +13,7 @@ from . import create_app
 from .accounts import create_demo_data, create_user, get_or_create_la, get_or_create_school
 from .database import upgrade
 from .models import LocalAuthority, School, db
+from .storage import StorageError
 
 
 def _app():
@@ -83,9 +84,9 @@ def serve(host: str, port: int, threads: int) -> None:
 @click.option("--once", is_flag=True, help="Deliver what is due now, then stop.")
 def worker(once: bool) -> None:
     """Deliver queued mail from the outbox (for deployments that run several processes)."""
-    from .delivery import deliver_due, run_worker
+    from .delivery import deliver_due, run_worker, worker_app
 
-    app = _app()
+    app = worker_app()  # configuration and database only: it starts in a fraction of the time
     if not app.config["SMTP_URL"]:
         raise click.UsageError("Set SMTP_URL, e.g. smtp://mail.example.org:25")
     if once:
@@ -242,7 +243,11 @@ def purge(dry_run: bool) -> None:
 
     app = _app()
     with app.app_context():
-        report = retention.purge(dry_run=dry_run, actor=f"forms-service purge ({_os_user()})")
+        try:
+            report = retention.purge(dry_run=dry_run, actor=f"forms-service purge ({_os_user()})")
+        except StorageError as exc:  # listing or reading the storage failed: that is before any change
+            raise click.ClickException(f"The storage could not be read ({exc}); nothing was removed. "
+                                       "Run purge again later.") from None
         for line in report.lines():
             click.echo(line)
     raise SystemExit(1 if report.file_errors else 0)
@@ -272,6 +277,9 @@ def export_pupil(la_name, upn, first_name, last_name, date_of_birth, out: Path) 
                                            actor=f"forms-service export-pupil ({_os_user()})")
         except subject_access.CriteriaError as exc:
             raise click.UsageError(str(exc)) from exc
+        except StorageError as exc:
+            raise click.ClickException(f"The stored files could not be read ({exc}); nothing was written. "
+                                       "Try again later.") from None
         out.write_bytes(result.data)
         db.session.commit()
         click.echo(f"Wrote {out}: {result.records} record(s).")
@@ -317,6 +325,114 @@ def screen(file: Path, code_set: str, profile: str, on_date, csv_out: Path | Non
     if csv_out:
         csv_out.write_text(screening.to_csv(result), encoding="utf-8")
         click.echo(f"Wrote {len(result.rows)} rows to {csv_out}")
+
+
+@main.command("bulk-letters")
+@click.option("--register", "register_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The school's register export (CSV: upn,date,session,code), as `screen` reads it")
+@click.option("--pupils", "pupils_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The pupils file (CSV, one row a pupil: upn, first_name, last_name, date_of_birth, year_group, "
+                   "address, parent1_name, parent1_relationship, parent1_address, parent2_..., lessons_missed)")
+@click.option("--letter", required=True, type=click.Choice(["stage2-letter", "model-letter"]))
+@click.option("--below", type=float, help="Select pupils whose attendance this school year is below this percentage")
+@click.option("--meets-penalty-threshold", is_flag=True, help="Select pupils who meet the penalty-notice threshold")
+@click.option("--persistent", is_flag=True, help="Select persistently absent pupils (10% or more missed)")
+@click.option("--severe", is_flag=True, help="Select severely absent pupils (50% or more missed)")
+@click.option("--match", default="all", type=click.Choice(["all", "any"]), show_default=True,
+              help="With several filters: pupils who meet all of them, or any")
+@click.option("--school", required=True, help="The school's name, as the letters print it")
+@click.option("--la", "la_name", required=True, help="The local authority's name, as the letters print it")
+@click.option("--profile", default=lambda: os.environ.get("POLICY_PROFILE", "national-2024"),
+              show_default="national-2024 or $POLICY_PROFILE", help="The LA's policy profile (thresholds)")
+@click.option("--code-set", default="2024", type=click.Choice(["2024", "2006"]), show_default=True)
+@click.option("--answers", "answers_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The letter's own answers as JSON, e.g. {\"signatory\": {\"name\": ...}}")
+@click.option("--set", "pairs", multiple=True, metavar="NAME=VALUE",
+              help="One of the letter's answers, e.g. --set signatory.name='Mrs J Patel' --set letter_date=2026-03-13 "
+                   "(repeat it; wins over --answers). The letter's date is today unless given.")
+@click.option("--workers", type=int, help="Processes that render the letters (default: one per core, up to 4)")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The zip to write")
+def bulk_letters_command(register_file, pupils_file, letter, below, meets_penalty_threshold, persistent, severe, match,
+                         school, la_name, profile, code_set, answers_file, pairs, workers, out) -> None:
+    """Letters to many families: the Stage 2 letter or a model letter for every pupil the filter selects
+    from the register export, one for each parent as DOCX and PDF, zipped with manifest.csv (every
+    letter with its figures and SHA-256, and every pupil or parent left out with the reason).
+
+    Exit status: 0 written, 2 the input needs correcting (each problem is named)."""
+    import json
+    import time
+
+    from . import bulk_letters as bulk
+    from .formatting import local_today
+    from .formdefs import get_form
+    from .policies import list_profiles, load_profile
+    from .register import RegisterError
+
+    if profile not in list_profiles():
+        raise click.BadParameter(f"choose one of {', '.join(list_profiles())}", param_hint="--profile")
+    form = get_form(letter)
+    problems: list[str] = []
+    answers = None
+    try:
+        base = json.loads(answers_file.read_text(encoding="utf-8")) if answers_file else {}
+        if not isinstance(base, dict):
+            raise bulk.BulkError([{"field": "answers", "message": "--answers: the file must hold one JSON object"}])
+        answers = bulk.answers_from_pairs(form, pairs, {"letter_date": local_today().isoformat(), **base})
+        answers = bulk.check_answers(form, answers)
+    except ValueError as exc:  # BulkError, or JSON that cannot be read
+        problems += ([f"{e['field']}: {e['message']}" for e in exc.errors] if isinstance(exc, bulk.BulkError)
+                     else [f"--answers: not JSON ({exc})"])
+    criteria = None
+    try:
+        criteria = bulk.Criteria(below=below, penalty_threshold=meets_penalty_threshold, persistent=persistent,
+                                 severe=severe, match=match)
+    except bulk.BulkError as exc:
+        problems += [f"--{e['field'].replace('_', '-')}: {e['message']}" if e["field"] in ("below", "match") else e["message"]
+                     for e in exc.errors]
+    details = None
+    try:
+        details = bulk.parse_details(pupils_file.read_bytes())
+    except bulk.BulkError as exc:
+        problems += exc.messages[:20]
+    plan = None
+    try:
+        if problems:  # only to name its rows too, so every input is put right at once
+            bulk.read_register(register_file.read_bytes(), code_set)
+        else:
+            plan = bulk.plan_from_export(register_file.read_bytes(), details, form, answers, criteria,
+                                         load_profile(profile), school={"name": school},
+                                         la={"name": la_name, "inbox": ""}, code_set=code_set, workers=workers,
+                                         batch=answers["letter_date"].replace("-", ""))
+    except RegisterError as exc:
+        problems += [f"--register: {m}" for m in exc.messages[:20]]
+    except bulk.BulkError as exc:  # too many letters at once
+        problems += exc.messages
+    if problems:
+        for message in problems:
+            click.echo(message, err=True)
+        raise SystemExit(2)
+    if not plan.selected:
+        click.echo(f"No pupil in the register export is {criteria.describe()} as of {plan.on} "
+                   f"({plan.pupils_screened} pupils): nothing written.", err=True)
+        raise SystemExit(2)
+    started = time.perf_counter()
+    partial = out.with_name(out.name + ".part")
+    with click.progressbar(length=len(plan.letters), label="Making the letters", show_pos=True,
+                           show_eta=True, file=sys.stderr) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.update(done - bar.pos)
+
+        try:
+            with partial.open("wb") as fh:
+                result = bulk.write_zip(plan, fh, progress=progress, workers=workers)
+            partial.replace(out)  # never a half-written zip under the name asked for
+        finally:
+            partial.unlink(missing_ok=True)
+    seconds = time.perf_counter() - started
+    for line in bulk.summary_lines(plan, result):
+        click.echo(line)
+    rate = f", {result.letters / seconds:.1f} letters/s" if result.letters and seconds else ""
+    click.echo(f"Wrote {out} ({out.stat().st_size / 1048576:.1f} MB) in {seconds:.1f} s{rate}.")
 
 
 if __name__ == "__main__":

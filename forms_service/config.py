@@ -22,8 +22,31 @@ class Config:
     def __init__(self, environ: dict | None = None):
         env = os.environ if environ is None else environ
         var_dir = Path(env.get("VAR_DIR", DEFAULT_VAR_DIR))
-        self.SQLALCHEMY_DATABASE_URI = _database_url(env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'forms.sqlite3'}")
+        # How long a request waits for the database before it answers 503 instead of hanging
+        # (README "Reliability"). PostgreSQL: to open a connection (a server down or unreachable
+        # behind a firewall that drops packets would otherwise wait for TCP's own timeout, minutes);
+        # 5 s is ample on a working network and short enough for a person waiting (libpq's least is 2).
+        # SQLite: for another connection's write lock ("database is locked"); 5 s is sqlite3's default.
+        # Both go into the URL, so every engine made from it (web, worker, migrations) has them.
+        self.DATABASE_CONNECT_TIMEOUT = int(env.get("DATABASE_CONNECT_TIMEOUT", 5))
+        self.DATABASE_BUSY_TIMEOUT = float(env.get("DATABASE_BUSY_TIMEOUT", 5))
+        self.SQLALCHEMY_DATABASE_URI = _with_timeouts(
+            _database_url(env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'forms.sqlite3'}"),
+            self.DATABASE_CONNECT_TIMEOUT, self.DATABASE_BUSY_TIMEOUT)
         self.STORAGE_DIR = env.get("STORAGE_DIR") or str(var_dir / "storage")
+        # Shared storage (forms_service/storage.py, README "Shared storage"): unset, files are kept in
+        # STORAGE_DIR; s3://bucket/prefix keeps them in S3-compatible object storage, at S3_ENDPOINT_URL
+        # for a server other than AWS's. Credentials only from the AWS_* variables boto3 reads, never
+        # here. Checked now, so that a typo stops the service starting rather than failing a signing.
+        self.STORAGE_URL = (env.get("STORAGE_URL") or "").strip() or None
+        self.S3_ENDPOINT_URL = (env.get("S3_ENDPOINT_URL") or "").strip() or None
+        self.S3_REGION = (env.get("S3_REGION") or "").strip() or None
+        if self.STORAGE_URL:
+            from .storage import parse_url
+
+            parse_url(self.STORAGE_URL)
+        if self.S3_ENDPOINT_URL:
+            _check_endpoint(self.S3_ENDPOINT_URL)
         # Without SECRET_KEY a random one is used: sessions end at restart, which is safe, not convenient.
         self.SECRET_KEY = env.get("SECRET_KEY") or secrets.token_hex(32)
         self.POLICY_PROFILE = env.get("POLICY_PROFILE", "national-2024")
@@ -32,9 +55,16 @@ class Config:
         self.SMTP_URL = env.get("SMTP_URL") or None
         self.MAIL_FROM = env.get("MAIL_FROM", "forms-service@localhost")
         self.DEMO_MODE = _bool(env.get("DEMO_MODE"))
+        # Session cookies (forms_service/security.py): never readable by scripts, not sent on
+        # cross-site posts, and Secure when SESSION_COOKIE_SECURE=1 or the request came over HTTPS.
         self.SESSION_COOKIE_SECURE = _bool(env.get("SESSION_COOKIE_SECURE"))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
+        # A signed-in session ends this long after sign-in even if the browser stays open (a working day).
+        self.PERMANENT_SESSION_LIFETIME = int(float(env.get("SESSION_HOURS", 12)) * 3600)
+        # Reverse proxies in front of the service whose X-Forwarded-* headers are believed (ProxyFix);
+        # 0: none are, so a client cannot claim another address or HTTPS.
+        self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", 0))
         self.MAX_EVIDENCE_BYTES = int(env.get("MAX_EVIDENCE_BYTES", 10 * 1024 * 1024))
         self.MAX_REGISTER_BYTES = int(env.get("MAX_REGISTER_BYTES", 8 * 1024 * 1024))
         # A whole-school export for screening: 1,500 pupils for a year is about 16 MB.
@@ -50,6 +80,21 @@ class Config:
         self.LOGIN_LOCK_MINUTES = int(env.get("LOGIN_LOCK_MINUTES", 15))
         self.WORKER_POLL_SECONDS = float(env.get("WORKER_POLL_SECONDS", 2))
         self.DELIVERY_MAX_ATTEMPTS = int(env.get("DELIVERY_MAX_ATTEMPTS", 12))
+        # The wait before the first retry of a message the mail server did not take; it doubles with
+        # each failure up to an hour (+0-10% jitter). A minute: a mail server restarting or a brief
+        # network cut is usually over by then, and twelve attempts then cover about half a day.
+        # Only the fault tests shorten it (to about a second) so that they run in seconds.
+        self.DELIVERY_BACKOFF_SECONDS = float(env.get("DELIVERY_BACKOFF_SECONDS", 60))
+        # How long a worker's claim on a message lasts. It must outlast sending one message (the
+        # SMTP timeout is 30 s per step; a pack of several 10 MB files to a slow server takes a
+        # while); a worker killed mid-send leaves its messages this long before another worker
+        # retries them (with the same Message-ID). Five minutes; the fault tests use about a second.
+        self.DELIVERY_CLAIM_SECONDS = float(env.get("DELIVERY_CLAIM_SECONDS", 300))
+        for name in ("DELIVERY_BACKOFF_SECONDS", "DELIVERY_CLAIM_SECONDS", "DATABASE_BUSY_TIMEOUT"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be a number of seconds above 0")
+        if self.DATABASE_CONNECT_TIMEOUT < 2:
+            raise ValueError("DATABASE_CONNECT_TIMEOUT must be a whole number of seconds, 2 or more")
         # Retention (issue 5, README "Data protection"): how long each kind of record is kept after
         # its last change; `forms-service purge` removes what is past it. Values: "<n>y" (calendar
         # years), "<n>d" or a bare number (days). Checked here so a typo stops the service starting.
@@ -57,7 +102,8 @@ class Config:
             value = env.get(name) or default
             parse_period(value, name)
             setattr(self, name, value)
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # hide_parameters: a database error's message (which may reach a log) names no pupil's details.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
         self.WTF_CSRF_TIME_LIMIT = None  # a long form may take a morning; the token lives with the session
         # flask-smorest / OpenAPI
         self.API_TITLE = "Attendance legal-intervention forms service"
@@ -96,6 +142,9 @@ RETENTION_DEFAULTS = {
     # referral), and the body is only needed to answer "what did you send?" soon after. 90 days, then
     # the body is cleared; the row (recipient, subject, times) stays until its referral is purged.
     "RETENTION_OUTBOX_BODY": "90d",
+    # Letters made in bulk (forms_service/jobs.py): the zip of every family's letter is the school's to
+    # download and send; the service's copy is only a delivery, so it goes a week after it was made.
+    "RETENTION_BULK_LETTERS": "7d",
 }
 # Audit events have no period of their own: they are kept as long as the referral they belong to and
 # are deleted with it (forms_service/retention.py).
@@ -108,6 +157,31 @@ def parse_period(value: str, name: str = "period") -> tuple[int, str]:
         raise ValueError(f"{name}: {value!r} is not a retention period; write e.g. 6y (years) or 90d (days)")
     unit = (match.group(2) or "d").lower()
     return int(match.group(1)), ("years" if unit.startswith("y") else "days")
+
+
+def _check_endpoint(url: str) -> None:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if "@" in parts.netloc:  # checked first: the message must not repeat a secret
+        raise ValueError("S3_ENDPOINT_URL must not carry credentials: set AWS_ACCESS_KEY_ID and "
+                         "AWS_SECRET_ACCESS_KEY in the environment instead")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"S3_ENDPOINT_URL: {url!r} is not a web address; write e.g. https://s3.example.org")
+
+
+def _with_timeouts(url: str, connect_timeout: int, busy_timeout: float) -> str:
+    """The URL with the driver's timeout (psycopg `connect_timeout`, sqlite3 `timeout`) unless it
+    names one itself."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    key, value = {"postgresql": ("connect_timeout", str(connect_timeout)),
+                  "sqlite": ("timeout", f"{busy_timeout:g}")}.get(backend, (None, None))
+    if key is None or key in parsed.query:
+        return url
+    return parsed.update_query_dict({key: value}).render_as_string(hide_password=False)
 
 
 def _database_url(url: str) -> str:

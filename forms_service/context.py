@@ -33,13 +33,16 @@ DRAFT_NOTICE = (
 # breaks: drop them. Tab and newline are kept (newline becomes a line break in both outputs).
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Line and paragraph separators (U+2028, U+2029, NEL) are line breaks the fonts have no glyph for:
+# a PDF would show a box where the person typed a new line.
+_LINE_BREAKS = re.compile("\r\n|[\r\u2028\u2029\x85]")
 
 
 def clean_text(value: Any) -> str:
     """User text as printable characters, otherwise unchanged; "" for None."""
     if value is None:
         return ""
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    text = _LINE_BREAKS.sub("\n", str(value))
     text = _XML_ILLEGAL.sub("", text)
     # Lone surrogates (possible from JSON "\ud800") cannot be encoded to UTF-8 at all.
     text = _SURROGATE.sub("\ufffd", text)

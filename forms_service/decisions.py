@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .audit import record
-from .formatting import format_date
+from .formatting import format_date, initials as pupil_initials
 from .formdefs import has_bad_characters
 from .mail import new_message_id
 from .models import DECISIONS, Decision, OutboxMessage, PackCheck, Referral, School, User, db, utcnow
@@ -191,7 +191,7 @@ def return_notice(referral: Referral, decision: Decision, officer: User) -> tupl
     la = referral.school.la
     pack = decision.pack
     pupil = (pack.data or {}).get("pupil") or {}
-    initials = "".join(f"{(str(pupil.get(k) or '?'))[0].upper()}." for k in ("first_name", "last_name"))
+    initials = pupil_initials(pupil)
     labels = {c["id"]: c["label"] for c in checklist(referral)}
     rules = rule_labels(referral, pack)
     lines = [

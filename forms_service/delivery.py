@@ -1,10 +1,11 @@
 """The outbox worker: sends queued mail with retries, so nothing is lost while SMTP is down.
 
-A row is claimed (`locked_until = now + 5 min`, committed) before it is sent, so workers in
-several threads, processes or machines never send the same row at once: PostgreSQL picks rows
-with FOR UPDATE SKIP LOCKED; SQLite, which has no row locks, claims each row with a conditional
-UPDATE and checks that it changed one row. A worker that dies mid-send leaves its claim to
-expire and the row is tried again with the same Message-ID, so a duplicate is recognisable.
+A row is claimed (`locked_until = now + DELIVERY_CLAIM_SECONDS`, 5 min by default, committed)
+before it is sent, so workers in several threads, processes or machines never send the same row
+at once: PostgreSQL picks rows with FOR UPDATE SKIP LOCKED; SQLite, which has no row locks, claims
+each row with a conditional UPDATE and checks that it changed one row. A worker that dies mid-send
+leaves its claim to expire and the row is tried again with the same Message-ID, so a duplicate is
+recognisable; a worker that outlived its claim leaves the row to the one that took it over.
 No database transaction is open while talking to the mail server.
 """
 from __future__ import annotations
@@ -25,7 +26,6 @@ from .models import OutboxMessage, PackFile, Referral, User, db, utcnow
 
 log = logging.getLogger(__name__)
 
-LOCK_TIME = dt.timedelta(minutes=5)
 BATCH = 10
 MAX_ERROR_CHARS = 500
 
@@ -34,13 +34,14 @@ class DeliveryStateError(ValueError):
     """An action that the message's state does not allow (e.g. resending one already sent)."""
 
 
-def backoff(attempts: int, *, rng=random.random) -> dt.timedelta:
-    """Wait before the next try after `attempts` failures: 1, 2, 4 … minutes up to an hour, +0–10%.
+def backoff(attempts: int, *, base: float = 60, cap: float = 3600, rng=random.random) -> dt.timedelta:
+    """Wait before the next try after `attempts` failures: base (DELIVERY_BACKOFF_SECONDS, a minute),
+    then twice as long each time up to `cap` (an hour), +0–10%.
 
     The jitter spreads out retries of many messages queued while the server was down.
     """
-    base = min(60 * 2 ** max(attempts - 1, 0), 3600)
-    return dt.timedelta(seconds=base * (1 + 0.1 * rng()))
+    wait = min(base * 2 ** max(attempts - 1, 0), max(cap, base))
+    return dt.timedelta(seconds=wait * (1 + 0.1 * rng()))
 
 
 def _utc(now: dt.datetime | None) -> dt.datetime:
@@ -59,7 +60,7 @@ def _due(now: dt.datetime):
 
 def claimed_until(now: dt.datetime) -> dt.datetime:
     """The `locked_until` a claim made at `now` writes; the exact value identifies the claim."""
-    return now + LOCK_TIME
+    return now + dt.timedelta(seconds=current_app.config.get("DELIVERY_CLAIM_SECONDS", 300))
 
 
 def claim_due(now: dt.datetime, limit: int) -> list[int]:
@@ -101,9 +102,11 @@ def load_attachments(outbox: OutboxMessage) -> list[tuple[str, str, bytes]]:
     for item in files:
         try:
             data = storage.get(item.storage_key)
-        except (FileNotFoundError, storage.StorageError):
+        except storage.MissingFile:
             # Signed means frozen: an incomplete pack must not reach the LA.
             raise PermanentDeliveryError(f"pack file missing from storage: {item.name}") from None
+        # Any other StorageError (the storage down or unreachable) goes up to deliver_one, which counts
+        # it as an attempt and tries again later: an outage must not fail a pack for good.
         if storage.sha256(data) != item.sha256:
             raise PermanentDeliveryError(f"pack file changed since signing: {item.name}")
         out.append((item.name, item.content_type, data))
@@ -163,7 +166,17 @@ def _attempt(outbox_id: int, claim: dt.datetime, now: dt.datetime) -> bool | Non
             log.exception("outbox %s: unexpected error while sending", outbox_id)
             error = TransientDeliveryError(f"internal error: {type(exc).__name__}: {exc}")
 
-    outbox = db.session.get(OutboxMessage, outbox_id, populate_existing=True)
+    # Locked (on PostgreSQL) while we record, so a worker taking the row over waits for us.
+    outbox = db.session.get(OutboxMessage, outbox_id, populate_existing=True, with_for_update=True)
+    if outbox.status != "queued" or (error is not None and outbox.locked_until != claimed_until(now)):
+        # Our claim ran out while we waited for the server, and another worker took the row over and
+        # has recorded it (sent, or failed) or is still trying: what it records stands. A failure of
+        # ours must not turn a sent message back into a retry; had ours gone out too, it is the same
+        # message (same Message-ID).
+        db.session.rollback()
+        log.warning("outbox %s: %s after our claim ran out; left as the worker that took over records it",
+                    outbox_id, "sent" if error is None else f"not sent ({_short(str(error))})")
+        return None
     referral = _referral(outbox)
     outbox.attempts += 1
     outbox.locked_until = None
@@ -185,7 +198,7 @@ def _attempt(outbox_id: int, claim: dt.datetime, now: dt.datetime) -> bool | Non
                        "reason": reason, "permanent": permanent})
         log.warning("outbox %s: failed after %d attempt(s): %s", outbox_id, outbox.attempts, reason)
     else:
-        outbox.next_attempt_at = now + backoff(outbox.attempts)
+        outbox.next_attempt_at = now + backoff(outbox.attempts, base=config.get("DELIVERY_BACKOFF_SECONDS", 60))
         record("delivery_deferred", referral=referral, actor="worker",
                detail={"message_id": message_id, "recipient": recipient, "attempts": outbox.attempts,
                        "reason": reason, "next_attempt_at": outbox.next_attempt_at.isoformat()})
@@ -270,6 +283,18 @@ def run_worker(app: Flask, stop_event: threading.Event, poll_seconds: float | No
             continue  # a full batch: there may be more waiting
         # After a database hiccup, wait longer each time (up to a minute) rather than spin.
         stop_event.wait(poll if failures == 0 else min(poll * 2 ** failures, 60))
+
+
+def worker_app(environ: dict | None = None) -> Flask:
+    """An app with only the configuration and the database, for `forms-service worker`: it starts
+    in a fraction of the full app's time (no WeasyPrint, templates or pages), which matters when a
+    supervisor restarts a worker that died, and the worker needs nothing else."""
+    from .config import Config
+
+    app = Flask(__name__.rpartition(".")[0])
+    app.config.from_mapping(Config(environ).as_dict())
+    db.init_app(app)
+    return app
 
 
 def start_background_worker(app: Flask) -> tuple[threading.Thread, threading.Event]:

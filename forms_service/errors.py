@@ -1,13 +1,14 @@
 """Error pages and JSON errors. A request never ends in a bare 500 page or a stack trace."""
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from flask import g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from .models import db
+from .storage import StorageError
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood."),
@@ -49,8 +50,13 @@ def init_app(app) -> None:
                        "Some fields need correcting: each is named under errors.")
             return jsonify({"code": exc.code, "status": MESSAGES.get(exc.code, (exc.name,))[0], "message": message,
                             "errors": exc.data["messages"]}), exc.code
-        message = exc.description if exc.code in (400, 409, 413, 422) else None
-        return error_response(exc.code or 500, message)
+        # A 503 raised with a reason (the pack could not be stored, so nothing was signed) keeps it.
+        message = exc.description if exc.code in (400, 409, 413, 422, 503) else None
+        response, code = error_response(exc.code or 500, message)
+        if getattr(exc, "valid_methods", None):  # a 405 says what the address does accept (RFC 9110)
+            response = make_response(response, code)
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response, code
 
     @app.errorhandler(StaleDataError)
     def stale(exc):
@@ -77,7 +83,19 @@ def init_app(app) -> None:
     def database_down(exc):
         app.logger.error("database unavailable: %s", exc.__class__.__name__)
         db.session.rollback()
+        # The page is shown as to a signed-out visitor: loading the signed-in user needs the
+        # database, and failing again here would end in a bare 500.
+        g._login_user = app.login_manager.anonymous_user()
         return error_response(503)
+
+    @app.errorhandler(StorageError)
+    def storage_unavailable(exc):
+        # The backstop for a stored file that could not be read or written where the page did not
+        # say so itself (forms_service/storage.py): the storage is down or a file is gone, not a bug.
+        app.logger.error("storage: %s", exc)
+        db.session.rollback()
+        return error_response(503, "A stored file could not be read or saved. Try again in a few minutes; if it "
+                                   "keeps happening, contact the service administrator.")
 
     @app.errorhandler(Exception)
     def unexpected(exc):

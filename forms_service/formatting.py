@@ -47,3 +47,15 @@ def academic_year_label(start_year: int) -> str:
 def local_today() -> dt.date:
     """Today in England (a request signed at 00:30 BST is dated that day, not the UTC day)."""
     return dt.datetime.now(LOCAL_TZ).date()
+
+
+def initials(pupil: dict) -> str:
+    """"O. B." for Oliver Bennett: how emails name a child (no more than the reader needs). The first
+    letter of each name, skipping anything before it that is not a letter (a right-to-left mark, a
+    quote, a space), so an invisible control character never reaches the email; "?" if there is none."""
+    out = []
+    for key in ("first_name", "last_name"):
+        name = str(pupil.get(key) or "")
+        letter = next((c for c in name if c.isalpha()), "?")
+        out.append(f"{letter.upper()}.")
+    return "".join(out)

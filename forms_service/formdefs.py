@@ -21,9 +21,9 @@ from .dates import add_months
 FORMS_DIR = PROJECT_ROOT / "schemas" / "forms"
 
 # Text may hold line breaks and tabs; other control characters only ever arrive by accident or
-# attack, and would corrupt DOCX (XML 1.0 forbids them). Lone surrogates (JSON's "\ud800") are
-# not characters at all: no page, PDF or DOCX can encode them.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# attack, and would corrupt DOCX (XML 1.0 forbids them, and U+FFFE and U+FFFF). Lone surrogates
+# (JSON's "\ud800") are not characters at all: no page, PDF or DOCX can encode them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 EARLIEST_DATE = dt.date(1900, 1, 1)
 
 

@@ -74,6 +74,9 @@ class User(db.Model):
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"))
     la_id: Mapped[int | None] = mapped_column(ForeignKey("local_authorities.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    # Bumped to end every browser session of the user (password reset, deactivation, sign-out):
+    # a session records the value it signed in with (forms_service/auth.py).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     school: Mapped[School | None] = relationship()
     la: Mapped[LocalAuthority | None] = relationship()
@@ -278,3 +281,35 @@ class AuditEvent(db.Model):
     detail: Mapped[dict | None] = mapped_column(JSON)
     ip: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+BULK_JOB_STATUSES = ("queued", "running", "done", "failed")
+
+
+class BulkLetterJob(db.Model):
+    """Letters to many families made in the background (forms_service/jobs.py): a row any process can
+    read for progress. `plan` holds the letters still to make (personal data) and is cleared once they
+    are made; the zip is stored under `storage_key`; the row and its file go at `expires_at`."""
+    __tablename__ = "bulk_letter_jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    form_id: Mapped[str] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(10), default="queued", index=True)
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    plan: Mapped[dict | None] = mapped_column(JSON)
+    summary: Mapped[dict | None] = mapped_column(JSON)  # counts only: letters, pupils, skipped by reason, filter
+    # The process running the job renews its claim as it goes; an expired claim can be taken over.
+    claim: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    storage_key: Mapped[str | None] = mapped_column(String(255))
+    size: Mapped[int | None]
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    school: Mapped[School] = relationship()
+    created_by: Mapped[User] = relationship()

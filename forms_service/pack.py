@@ -12,13 +12,15 @@ import io
 import json
 import re
 import unicodedata
+import zlib
 from dataclasses import dataclass
 
 from markupsafe import escape
 from PIL import Image, UnidentifiedImageError
-from pypdf import PdfReader, PdfWriter
-from pypdf.errors import PyPdfError
-from pypdf.generic import NameObject
+from pypdf import PdfReader, PdfWriter, apply_configuration
+from pypdf.errors import DependencyError, LimitReachedError, PyPdfError
+from pypdf.filters import decode_stream_data
+from pypdf.generic import IndirectObject, NameObject, StreamObject
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -43,6 +45,24 @@ MSG_PDF_ENCRYPTED = "The selected PDF is password protected. Upload a copy witho
 MSG_PDF_NO_PAGES = "The selected PDF has no pages"
 MSG_IMAGE_BROKEN = "The selected image could not be opened. It may be damaged: save or scan it again"
 MSG_IMAGE_TOO_BIG = "The selected image is too large: it must be under 50 megapixels"
+MSG_PDF_TOO_BIG = ("The selected PDF is too large once opened (it unpacks to far more than its size): "
+                   "save or scan it again at a lower resolution")
+
+# A PDF's streams are compressed: a few megabytes of deflate can unpack to gigabytes in whatever
+# opens the pack next (the LA's viewer). Each stream's unpacked size is counted at upload, in
+# chunks that are never kept, and a file over these limits is refused. A page scanned in colour
+# at 300 dpi unpacks to about 26 MB.
+MAX_PDF_STREAM_BYTES = 64 * 1024 * 1024
+MAX_PDF_UNPACKED_BYTES = 512 * 1024 * 1024
+_INFLATE_CHUNK = 1024 * 1024
+_FLATE = ("/FlateDecode", "/Fl")
+# Image codecs are not unpacked here (nothing needs their pixels); their size is judged by the
+# image's declared width and height, as an uploaded PNG or JPEG is.
+_IMAGE_CODECS = ("/DCTDecode", "/DCT", "/JPXDecode", "/CCITTFaxDecode", "/CCF", "/JBIG2Decode")
+# Evidence is a letter, a form or a certificate; reading and merging a page costs time whatever
+# its size, and 10 MB of bare pages would be tens of thousands of them.
+MAX_PDF_PAGES = 500
+MSG_PDF_TOO_MANY_PAGES = f"The selected PDF has more than {MAX_PDF_PAGES} pages: upload only the pages the request needs"
 
 
 class EvidenceError(Exception):
@@ -87,25 +107,116 @@ def sniff(data: bytes) -> str | None:
 
 def _open_pdf(data: bytes) -> PdfReader:
     # pypdf logs (not raises) what it repairs; a file it cannot read at all raises.
-    reader = PdfReader(io.BytesIO(data), strict=False)
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+    except DependencyError:
+        # AES encryption (Acrobat's default): pypdf tries the empty password and needs a cipher
+        # library the service does not install. Encrypted files are refused whatever the cipher.
+        raise EvidenceError(MSG_PDF_ENCRYPTED) from None
     if reader.is_encrypted:
         raise EvidenceError(MSG_PDF_ENCRYPTED)
-    if len(reader.pages) < 1:
+    try:
+        # The page tree is walked to count the pages (its /Count may lie): stop it early.
+        with apply_configuration(page_tree_maximum_entries=2 * MAX_PDF_PAGES):
+            pages = len(reader.pages)
+    except LimitReachedError:
+        raise EvidenceError(MSG_PDF_TOO_MANY_PAGES) from None
+    if pages < 1:
         raise EvidenceError(MSG_PDF_NO_PAGES)
+    if pages > MAX_PDF_PAGES:
+        raise EvidenceError(MSG_PDF_TOO_MANY_PAGES)
     return reader
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _inflated_size(raw: bytes, limit: int) -> int:
+    """How many bytes zlib data `raw` inflates to, counted a chunk at a time and never held;
+    raises _TooBig past `limit`. Damaged data counts what inflates before the damage."""
+    inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # a zlib or gzip header
+    total, pending = 0, raw
+    try:
+        while pending and not inflater.eof:
+            out = inflater.decompress(pending, _INFLATE_CHUNK)
+            total += len(out)
+            if total > limit:
+                raise _TooBig
+            if not out and inflater.unconsumed_tail == pending:
+                break  # no progress: the rest is not deflate data
+            pending = inflater.unconsumed_tail
+    except zlib.error:
+        pass
+    return total
+
+
+def _filters(stream: StreamObject) -> list[str]:
+    filters = stream.get("/Filter")
+    filters = filters.get_object() if filters is not None else []
+    return [str(filters)] if isinstance(filters, str) else [str(f.get_object()) for f in filters]
+
+
+def _number(stream: StreamObject, key: str):
+    value = stream.get(key)
+    return value.get_object() if value is not None else 0
+
+
+def _unpacked_size(stream: StreamObject) -> int:
+    """Bytes a stream unpacks to (an image codec's own stage aside), never holding more than
+    MAX_PDF_STREAM_BYTES of it; raises _TooBig past that."""
+    filters = _filters(stream)
+    codec = next((i for i, f in enumerate(filters) if f in _IMAGE_CODECS), None)
+    if codec is not None:
+        width, height = _number(stream, "/Width"), _number(stream, "/Height")
+        if not all(isinstance(v, int) and v >= 0 for v in (width, height)) or width * height > MAX_IMAGE_PIXELS:
+            raise _TooBig
+        filters = filters[:codec]  # usually nothing, sometimes deflate, before the codec
+    if not filters:
+        return len(stream._data)
+    if len(filters) == 1 and filters[0] in _FLATE:
+        return _inflated_size(stream._data, MAX_PDF_STREAM_BYTES)
+    if codec is not None:
+        return len(stream._data)  # an unusual chain before a codec: the image's size bounds it
+    # Other filters (LZW, run length, ASCII encodings, chains): pypdf decodes, within the same limit.
+    limit = MAX_PDF_STREAM_BYTES
+    try:
+        with apply_configuration(zlib_maximum_output_length=limit, lzw_maximum_output_length=limit,
+                                 run_length_maximum_output_length=limit, brotli_maximum_output_length=limit,
+                                 stream_decoding_work_maximum_length=4 * limit):
+            return len(decode_stream_data(stream))
+    except LimitReachedError:
+        raise _TooBig from None
+
+
+def _check_unpacked_size(reader: PdfReader) -> None:
+    """Every stream in the file (streams cannot sit inside object streams, so the cross-reference
+    table lists them all): none may unpack past MAX_PDF_STREAM_BYTES, nor all of them together
+    past MAX_PDF_UNPACKED_BYTES."""
+    total = 0
+    for generation, entries in list(reader.xref.items()):
+        for number in list(entries):
+            obj = IndirectObject(number, generation, reader).get_object()
+            if isinstance(obj, StreamObject):
+                total += _unpacked_size(obj)
+                if total > MAX_PDF_UNPACKED_BYTES:
+                    raise _TooBig
 
 
 def _check_pdf(data: bytes) -> None:
     try:
         reader = _open_pdf(data)
+        _check_unpacked_size(reader)
         # A trial merge: a file accepted now must not fail later, at the moment of signing.
         writer = PdfWriter()
         writer.append(reader, import_outline=False)
         writer.write(io.BytesIO())
     except EvidenceError:
         raise
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError,
-            OSError, AssertionError, ZeroDivisionError):  # what damaged PDFs make pypdf raise
+    except _TooBig:
+        raise EvidenceError(MSG_PDF_TOO_BIG) from None
+    except (PyPdfError, DependencyError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+            RecursionError, OSError, AssertionError, ZeroDivisionError):  # what damaged PDFs make pypdf raise
         raise EvidenceError(MSG_PDF_BROKEN) from None
 
 
@@ -253,15 +364,20 @@ def _strip_actions(writer: PdfWriter, first_page: int) -> None:
 def merge_pdf(parts: list[tuple[str, bytes, bool]], *, title: str, created: dt.datetime) -> bytes:
     """One PDF of `parts` [(bookmark title, pdf bytes, trusted)] in order, compressed, deterministic."""
     writer = PdfWriter()
+    ours: list[int] = []  # pages of our own documents (image pages included)
     for bookmark, data, trusted in parts:
         first = len(writer.pages)
         reader = PdfReader(io.BytesIO(data), strict=False)
         # Our own documents keep their headings as bookmarks; an upload's outline is not imported.
         writer.append(reader, outline_item=bookmark, import_outline=trusted)
-        if not trusted:
+        if trusted:
+            ours.extend(range(first, len(writer.pages)))
+        else:
             _strip_actions(writer, first)
-    for page in writer.pages:
-        page.compress_content_streams(level=9)
+    # Our own pages are compressed afresh; an upload's streams are carried as they are, never
+    # unpacked here (their unpacked size was checked at upload, by validate_evidence).
+    for index in ours:
+        writer.pages[index].compress_content_streams(level=9)
     writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
     # Fixed metadata (no "now"): the same inputs give the same bytes, so the manifest is reproducible.
     writer.add_metadata({"/Title": title, "/Producer": "forms-service", "/Creator": "forms-service",

@@ -138,7 +138,7 @@ def attach_evidence(user: User, referral: Referral, kind: str, filename: str, da
         raise ActionError(exc.message, errors={"file": [exc.message]}) from exc
     key = storage.new_key("evidence")
     digest = storage.put(key, data)
-    # One file per kind: a new upload replaces the earlier one (the file itself stays on disk
+    # One file per kind: a new upload replaces the earlier one (the file itself stays in storage
     # until retention removes it, so an audit question about it can still be answered).
     replaced = [e for e in referral.evidence if e.kind == kind]
     for old in replaced:

@@ -6,6 +6,7 @@ least one session that is not `#` (planned closure).
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -152,7 +153,8 @@ class _Collector:
     def __init__(self, code_set: str, noun: str, by_upn: bool = False):
         if code_set not in CODE_SETS:
             raise RegisterError([{"row": 1, "field": "code_set",
-                                  "message": f"Unknown code set '{code_set}': use one of {', '.join(CODE_SETS)}"}])
+                                  "message": f"Unknown code set {_quoted(str(code_set))}: use one of "
+                                             f"{', '.join(CODE_SETS)}"}])
         self.code_set = load_code_set(code_set)
         self.by_upn: dict[str | None, list[Session]] | None = {} if by_upn else None
         self.noun = noun  # "Row" for CSV (spreadsheet rows), "Item" for JSON lists
@@ -172,8 +174,9 @@ class _Collector:
         # Fast path for the usual clean row (a whole-school file has hundreds of thousands): a date
         # already seen, AM/PM and a known code, as given. Anything else takes the checking path.
         day = self.dates.get(date_value) if type(date_value) is str else None
-        if (day is not None and session_value in SESSIONS and code_value in self.code_set.codes
-                and (upn_value is None or type(upn_value) is str)):
+        # (A JSON register may give any value: a list is no code, and cannot even be looked up.)
+        if (day is not None and session_value in SESSIONS and type(code_value) is str
+                and code_value in self.code_set.codes and (upn_value is None or type(upn_value) is str)):
             session, code, upn = session_value, code_value, upn_value.strip() or None if upn_value else None
         else:
             before = len(self.errors)
@@ -212,20 +215,20 @@ class _Collector:
             self.error(row, "date", "the date is empty")
             return None
         if not _ISO_DATE.match(text):
-            self.error(row, "date", f"'{text}' is not a date written as YYYY-MM-DD (for example 2026-01-20)")
+            self.error(row, "date", f"{_quoted(text)} is not a date written as YYYY-MM-DD (for example 2026-01-20)")
             return None
         try:
             day = self.dates[text] = dt.date.fromisoformat(text)
             return day
         except ValueError:
-            self.error(row, "date", f"'{text}' is not a real date")
+            self.error(row, "date", f"{_quoted(text)} is not a real date")
             return None
 
     def _session(self, row: int, value) -> str | None:
         text = "" if value is None else str(value).strip()
         if text.upper() in SESSIONS:
             return text.upper()
-        self.error(row, "session", f"the session must be AM or PM, not '{text}'" if text else "the session is empty")
+        self.error(row, "session", f"the session must be AM or PM, not {_quoted(text)}" if text else "the session is empty")
         return None
 
     def _code(self, row: int, value) -> str | None:
@@ -238,7 +241,7 @@ class _Collector:
         hint = ""
         if text.upper() in self.code_set.codes:
             hint = f" (codes are case-sensitive: did you mean '{text.upper()}'?)"
-        self.error(row, "code", f"code '{text}' is not in the {self.code_set.name} code set{hint}")
+        self.error(row, "code", f"code {_quoted(text)} is not in the {self.code_set.name} code set{hint}")
         return None
 
     def finish(self, allow_empty: bool = False) -> Register:
@@ -263,18 +266,39 @@ def _too_many_rows(row: int, limit: int = MAX_ROWS) -> RegisterError:
                                       "(for example by year group) and import each one"}])
 
 
+NUL_MESSAGE = ("the row has a NUL character, so the file is not CSV text (a spreadsheet saved as UTF-16 without "
+               "its byte-order mark, or not a spreadsheet at all): save it as 'CSV UTF-8' and try again")
+
+
+def _row_at(text: str) -> int:
+    """The row (line) the end of `text` is on, counting any line ending a spreadsheet writes."""
+    return len(re.findall(r"\r\n|\r|\n", text)) + 1
+
+
+def _not_utf8(row: int, why: str) -> RegisterError:
+    return RegisterError([{"row": row, "field": "file", "message": f"The file is not UTF-8 text: {why}. Save it from "
+                                                                   "the spreadsheet as 'CSV UTF-8' and try again"}])
+
+
 def decode_csv(data: bytes | str) -> str:
-    """A CSV file's text: UTF-8 (with or without a byte-order mark), and not empty."""
+    """A CSV file's text: UTF-8, with or without a byte-order mark, and not empty. Anything else is
+    refused naming the first row it cannot read: guessing another encoding could misread the marks."""
     if isinstance(data, bytes):
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            # Excel's "Unicode text", which also separates cells with tabs rather than commas.
+            raise _not_utf8(1, "it is saved as UTF-16 ('Unicode text')")
         try:
             data = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise RegisterError([{"row": 1, "field": "file",
-                                  "message": "The file is not UTF-8 text: save it from the spreadsheet as "
-                                             "'CSV UTF-8' and try again"}]) from None
+        except UnicodeDecodeError as exc:
+            row = _row_at(data[:exc.start].decode("utf-8-sig", errors="replace"))
+            raise _not_utf8(row, f"row {row} has a character saved in another encoding (such as a £ or an é from a "
+                                 "spreadsheet's plain 'CSV' format)") from None
     data = data.removeprefix("\ufeff")
     if not data.strip():
         raise RegisterError([{"row": 1, "field": "file", "message": "The file is empty"}])
+    if "\x00" in data:
+        row = _row_at(data[:data.index("\x00")])
+        raise RegisterError([{"row": row, "field": "file", "message": f"Row {row}: {NUL_MESSAGE}"}])
     return data
 
 
@@ -332,12 +356,31 @@ def _read_csv(data: bytes | str, collector: "_Collector", max_rows: int, shard: 
                 raise _too_many_rows(number, max_rows)
             width = len(cells)
             date_, session, code, upn = (cells[i] if i is not None and i < width else None for i in wanted)
+            if any(cell and ("\n" in cell or "\r" in cell) for cell in (date_, session, code, upn)):
+                collector.error(number, "file", "a quote mark (\") that is not closed joins this row to the rows "
+                                                "after it: close it or remove it")
+                continue
             collector.add(number, date_, session, code, upn)
     except csv.Error as exc:
-        raise RegisterError(collector.errors + [{"row": reader.line_num, "field": "file",
-                                                 "message": f"Row {reader.line_num}: the CSV cannot be read ({exc})"}])
+        row = reader.line_num
+        raise RegisterError(collector.errors + [{"row": row, "field": "file",
+                                                 "message": f"Row {row}: {_csv_problem(str(exc))}"}]) from None
     if wanted is None:
         raise RegisterError([{"row": 1, "field": "file", "message": "The file is empty"}])
+
+
+def _csv_problem(error: str) -> str:
+    """What the csv module's complaint means for the person who made the file."""
+    if "field limit" in error:
+        return ("a cell is longer than 131,072 characters: most likely a quote mark (\") that is not closed has "
+                "joined the rows after it into one cell")
+    return f"the CSV cannot be read ({error})"
+
+
+def _quoted(text: str, limit: int = 40) -> str:
+    """A cell as an error message quotes it: short, on one line."""
+    text = re.sub(r"[\x00-\x1f\x7f\u2028\u2029]+", " ", text)
+    return f"'{text}'" if len(text) <= limit else f"'{text[:limit - 1]}…'"
 
 
 def _header(row: int, cells: list[str]) -> dict[str, int]:
@@ -371,7 +414,7 @@ def parse_register_json(obj: dict | list, code_set: str | None = None) -> Regist
         name, items = code_set or DEFAULT_CODE_SET, obj
     if not isinstance(name, str) or name not in CODE_SETS:
         raise RegisterError([{"row": None, "field": "code_set",
-                              "message": f"Unknown code set '{name}': use one of {', '.join(CODE_SETS)}"}])
+                              "message": f"Unknown code set {_quoted(str(name))}: use one of {', '.join(CODE_SETS)}"}])
     if not isinstance(items, list):
         raise RegisterError([{"row": None, "field": "sessions", "message": "The register's sessions must be a list"}])
     if len(items) > MAX_ROWS:

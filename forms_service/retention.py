@@ -10,10 +10,10 @@ Every referral (and letter, contract, plan: the same table) has one record type,
 | `signed`   | signed and sent to the LA, or accepted by it                | the last signing or decision  |
 | `returned` | signed once, returned by the LA and not signed again        | the last change or decision   |
 
-A purged referral goes whole: its evidence and every signed version's files (on disk and as rows),
+A purged referral goes whole: its evidence and every signed version's files (in storage and as rows),
 the LA's ticks and decisions, its outbox rows and its audit events (deleted inside
 `audit.retention_purge`, the only place the trail may lose events), then the referral. Evidence
-replaced by a later upload is no longer a row but its file was kept on disk (referrals.attach_evidence);
+replaced by a later upload is no longer a row but its file was kept in storage (referrals.attach_evidence);
 it is found by the SHA-256 its `evidence_uploaded` event recorded and removed with the referral.
 Files in storage that no row and no upload event account for (a crash between writing the file and
 committing) are removed once they are older than the draft period.
@@ -28,17 +28,14 @@ committed, so a failure never leaves a row pointing at a missing file.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import os
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
-from . import storage
+from . import jobs, storage
 from .audit import record, retention_purge
 from .config import RETENTION_DEFAULTS, parse_period
 from .formdefs import get_form
@@ -47,7 +44,8 @@ from .models import (AuditEvent, Decision, Evidence, OutboxMessage, Pack, PackCh
 
 RECORD_TYPES = ("draft", "document", "signed", "returned")
 SETTING = {"draft": "RETENTION_DRAFT", "document": "RETENTION_DOCUMENT", "signed": "RETENTION_SIGNED",
-           "returned": "RETENTION_RETURNED", "outbox_body": "RETENTION_OUTBOX_BODY"}
+           "returned": "RETENTION_RETURNED", "outbox_body": "RETENTION_OUTBOX_BODY",
+           "bulk_letters": "RETENTION_BULK_LETTERS"}
 CLEARED_BODY = "[The text of this message was removed after its retention period.]"
 ACTION = "retention_purged"
 
@@ -149,23 +147,26 @@ class Report:
 
 # --- files ---------------------------------------------------------------------------------------
 
-def _stored_files() -> dict[str, Path]:
-    root = Path(current_app.config["STORAGE_DIR"])
-    if not root.is_dir():
-        return {}
-    return {p.relative_to(root).as_posix(): p for p in root.rglob("*") if p.is_file()}
+def _unreferenced() -> dict[str, tuple[str, dt.datetime]]:
+    """{storage key: (SHA-256, when written)} of files no Evidence or PackFile row refers to (replaced
+    evidence, leftovers of a failed write), in whichever storage is configured."""
+    referenced = set(db.session.scalars(select(Evidence.storage_key)))
+    referenced |= set(db.session.scalars(select(PackFile.storage_key)))
+    referenced |= jobs.stored_keys()  # letters made in bulk: removed with their job (jobs.purge_expired)
+    out = {}
+    for item in storage.list_files():
+        if item.key in referenced:
+            continue
+        try:
+            out[item.key] = (storage.sha256(storage.get(item.key)), item.modified_at)
+        except storage.MissingFile:  # removed since it was listed
+            continue
+    return out
 
 
 def unreferenced_files() -> dict[str, str]:
-    """{storage key: SHA-256} of files no Evidence or PackFile row refers to (replaced evidence,
-    leftovers of a failed write)."""
-    referenced = set(db.session.scalars(select(Evidence.storage_key)))
-    referenced |= set(db.session.scalars(select(PackFile.storage_key)))
-    out = {}
-    for key, path in _stored_files().items():
-        if key not in referenced:
-            out[key] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return out
+    """{storage key: SHA-256} of files no Evidence or PackFile row refers to."""
+    return {key: digest for key, (digest, _) in _unreferenced().items()}
 
 
 def uploads_by_referral(referral_ids=None) -> dict[int, list[dict]]:
@@ -194,14 +195,8 @@ def superseded_evidence(referral: Referral, orphans: dict[str, str] | None = Non
 
 def _remove_file(key: str, report: Report) -> None:
     try:
-        path = storage.path_for(key)
-        path.unlink(missing_ok=True)
-        root = Path(current_app.config["STORAGE_DIR"]).resolve()
-        parent = path.parent
-        while parent != root and root in parent.parents and not any(parent.iterdir()):
-            parent.rmdir()
-            parent = parent.parent
-    except (OSError, storage.StorageError) as exc:
+        storage.delete(key)
+    except storage.StorageError as exc:
         report.file_errors.append(f"{key}: {exc}")
 
 
@@ -223,15 +218,15 @@ def purge(now: dt.datetime | None = None, dry_run: bool = False, *, actor: str =
     ids = [r.id for r in victims]
     report.referral_ids = ids
 
-    orphans = unreferenced_files()
+    orphans = _unreferenced()
     uploads = uploads_by_referral()
     purged_shas = {u["sha256"] for rid in ids for u in uploads.get(rid, [])}
     kept_shas = {u["sha256"] for rid, items in uploads.items() if rid not in set(ids) for u in items}
-    for key, digest in sorted(orphans.items()):
+    for key, (digest, written) in sorted(orphans.items()):
         if digest in purged_shas and digest not in kept_shas:
             report.files.append(key)
             report.superseded_files += 1
-        elif digest not in kept_shas and digest not in purged_shas and _older_than_draft_period(key, now):
+        elif digest not in kept_shas and digest not in purged_shas and add_period(written, "draft") < now:
             report.files.append(key)
             report.unreferenced_files += 1
 
@@ -251,6 +246,7 @@ def purge(now: dt.datetime | None = None, dry_run: bool = False, *, actor: str =
 
     pack_ids = [p.id for r in victims for p in r.packs]
     report.rows.update(_row_counts(ids, pack_ids))
+    jobs.purge_expired(now, report, dry_run)  # letters made in bulk, past RETENTION_BULK_LETTERS
     if dry_run:
         db.session.rollback()
         return report
@@ -318,10 +314,3 @@ def _delete_rows(ids: list[int], pack_ids: list[int]) -> None:
     session.execute(delete(AuditEvent).where(AuditEvent.referral_id.in_(ids)), execution_options=opts)
     session.execute(delete(Referral).where(Referral.id.in_(ids)), execution_options=opts)
 
-
-def _older_than_draft_period(key: str, now: dt.datetime) -> bool:
-    try:
-        mtime = dt.datetime.fromtimestamp(os.stat(storage.path_for(key)).st_mtime, dt.timezone.utc)
-    except (OSError, storage.StorageError):
-        return False
-    return add_period(mtime, "draft") < now

@@ -10,13 +10,26 @@ from sqlalchemy import select
 
 from . import documents, storage
 from .audit import record
-from .formatting import format_date, local_today
+from .formatting import format_date, initials as pupil_initials, local_today
 from .formdefs import has_bad_characters
 from .mail import new_message_id
 from .models import OutboxMessage, Pack, PackFile, Referral, School, User, db, utcnow
 from .pack import EvidenceError, assemble
 from .referrals import ActionError, form_of, sessions_used_elsewhere, verdict, working_data
 from .rules import sessions_relied_on
+
+
+def _evidence_bytes(form, evidence) -> bytes:
+    """An uploaded file for the pack. One gone from storage cannot be signed, and trying again will not
+    bring it back: the request goes back for it. A storage that cannot be read just now raises
+    StorageError, as a failed write does (the head is told to try again later)."""
+    try:
+        return storage.get(evidence.storage_key)
+    except storage.MissingFile:
+        message = f"The {form.evidence_label(evidence.kind)} is no longer in storage"
+        # 409: the request as it stands cannot be signed (the pages then show the message itself).
+        raise ActionError(f"{message}. Send the request back so that the office can upload it again.",
+                          errors={"evidence": [message]}, status=409) from None
 
 
 def sign(user: User, referral: Referral, *, name: str, declaration: bool) -> Pack:
@@ -51,10 +64,11 @@ def sign(user: User, referral: Referral, *, name: str, declaration: bool) -> Pac
     la = referral.school.la
     version = len(referral.packs) + 1
     signature = {"name": name, "role": "Head Teacher", "signed_at": signed_at, "school": referral.school.name}
-    rendered = documents.render_referral(referral, signature=signature, verdict=result.to_dict())
+    # The uploads first: a file gone from storage is found before seconds are spent rendering.
     evidence = [{"kind": e.kind, "label": form.evidence_label(e.kind), "filename": e.filename,
-                 "content_type": e.content_type, "data": storage.get(e.storage_key)}
+                 "content_type": e.content_type, "data": _evidence_bytes(form, e)}
                 for e in sorted(referral.evidence, key=lambda e: [x["kind"] for x in form.evidence].index(e.kind))]
+    rendered = documents.render_referral(referral, signature=signature, verdict=result.to_dict())
     try:
         files = assemble(reference=referral.reference, form_id=form.id, form_title=form.title, version=version,
                          signed={"name": name, "role": "Head Teacher", "at": signed_at, "school": referral.school.name},
@@ -63,13 +77,28 @@ def sign(user: User, referral: Referral, *, name: str, declaration: bool) -> Pac
         raise ActionError(f"An evidence file cannot go into the pack: {exc.message}. Ask the office to upload it again.",
                           errors={"evidence": [exc.message]}) from exc
 
-    prefix = f"packs/{referral.reference}/v{version}"
-    stored = []
-    for spec in files:  # StorageError propagates: nothing has been recorded yet
-        key = f"{prefix}/{spec.name}"
-        storage.put(key, spec.data)
-        stored.append((spec, key))
+    # A folder of its own for this attempt: a failed or losing attempt (two tabs signing at once)
+    # can then remove what it wrote without touching the files of a pack that was recorded.
+    prefix = storage.new_key(f"packs/{referral.reference}/v{version}")
+    try:
+        stored = []
+        for spec in files:  # a StorageError (disk full, read-only) ends here: nothing recorded yet
+            key = f"{prefix}/{spec.name}"
+            storage.put(key, spec.data)
+            stored.append((spec, key))
+        pack = _record(user, referral, form, la, result, version, name, signed_at, files, stored)
+    except BaseException:
+        db.session.rollback()
+        storage.delete_tree(prefix)  # no partial pack is left behind
+        raise
+    # Not inside the block above: if the commit itself fails we cannot tell whether the server
+    # applied it, and a recorded pack must keep its files; an unused folder is only disk space.
+    db.session.commit()
+    return pack
 
+
+def _record(user, referral, form, la, result, version, name, signed_at, files, stored) -> Pack:
+    """The pack, its files, the outbox message and the events, added to the session (not committed)."""
     manifest = next(spec for spec in files if spec.role == "manifest")
     pack = Pack(referral=referral, version=version, signed_by_id=user.id, signed_name=name, signed_at=signed_at,
                 data=referral.data, verdict=result.to_dict(), manifest_sha256=manifest.sha256)
@@ -93,7 +122,6 @@ def sign(user: User, referral: Referral, *, name: str, declaration: bool) -> Pac
            detail={"version": version, "signed_name": name, "manifest_sha256": manifest.sha256,
                    "sessions_relied_on": len(sessions_relied_on(pack.verdict))})
     record("delivery_queued", user=user, referral=referral, detail={"recipient": la.inbox_email})
-    db.session.commit()
     return pack
 
 
@@ -118,7 +146,7 @@ def email_body(referral: Referral, pack: Pack, files) -> str:
     """Plain text, with no more personal data than the LA needs to file it: initials only."""
     data = working_data(referral)
     pupil = data.get("pupil", {})
-    initials = "".join(f"{(pupil.get(k) or '?')[0].upper()}." for k in ("first_name", "last_name"))
+    initials = pupil_initials(pupil)
     form = form_of(referral)
     lines = [
         f"Reference: {referral.reference} (version {pack.version})",

@@ -100,7 +100,8 @@ def _scope_query(scope: User | LocalAuthority):
 def export(scope: User | LocalAuthority, *, upn=None, first_name=None, last_name=None, date_of_birth=None,
            actor: str | None = None) -> Export:
     """The zip of everything held about the pupil in `scope` (an admin: their LA; or an LA). Records
-    the export in the audit trail; the caller commits."""
+    the export in the audit trail; the caller commits. A storage that cannot be read raises
+    storage.StorageError before anything is recorded (a file gone from it is listed in README.txt)."""
     wanted = criteria(upn, first_name, last_name, date_of_birth)
     la = scope.la if isinstance(scope, User) else scope
     found = matching(_scope_query(scope), wanted)
@@ -147,7 +148,7 @@ def _zip(found: list[Referral], wanted: dict, la, now: dt.datetime, who: str | N
         def put_file(name: str, key: str):
             try:
                 zf.writestr(name, storage.get(key))
-            except (OSError, storage.StorageError):
+            except storage.MissingFile:  # listed in README.txt; a storage that cannot be read stops the export
                 missing.append(name)
 
         summary = []

@@ -25,7 +25,6 @@ from .models import AuditEvent, Pack, PackFile, Referral, db
 from .pack import MANIFEST_FORMAT, MANIFEST_NAME
 
 OK, CHANGED, MISSING, UNREADABLE = "OK", "CHANGED", "MISSING", "UNREADABLE"
-_CHUNK = 1024 * 1024
 
 
 class UnknownReference(LookupError):
@@ -102,7 +101,7 @@ def find_referral(reference: str) -> Referral:
 def verify(referral_or_reference: Referral | str, *, all_versions: bool = True) -> Report:
     """Recompute the hashes of the referral's signed packs (every version, or only the latest).
 
-    Needs an app context (the storage directory and the database). Raises UnknownReference.
+    Needs an app context (the storage and the database). Raises UnknownReference.
     """
     referral = (referral_or_reference if isinstance(referral_or_reference, Referral)
                 else find_referral(referral_or_reference))
@@ -129,24 +128,14 @@ def _signed_manifest_hashes(referral: Referral) -> dict[int, str]:
     return out
 
 
-def _hash_stored(key: str) -> tuple[str, str | None, str]:
-    """(status, SHA-256 of the stored bytes or None, note) for one storage key, read in chunks."""
+def _read_stored(key: str) -> tuple[str, bytes | None, str]:
+    """(status, the stored bytes or None, note) for one storage key, whichever backend holds it."""
     try:
-        path = storage.path_for(key)
-    except storage.StorageError as exc:
-        return UNREADABLE, None, f"the storage key is not valid ({exc})"
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as fh:
-            while chunk := fh.read(_CHUNK):
-                digest.update(chunk)
-    except FileNotFoundError:
-        return MISSING, None, "the file is no longer in storage"
-    except IsADirectoryError:
-        return UNREADABLE, None, "a directory stands where the file should be"
-    except OSError as exc:
-        return UNREADABLE, None, f"the file could not be read: {exc.strerror or exc}"
-    return OK, digest.hexdigest(), ""
+        return OK, storage.get(key), ""
+    except storage.MissingFile as exc:
+        return MISSING, None, str(exc)
+    except storage.StorageError as exc:  # an invalid key, a directory in its place, the storage down
+        return UNREADABLE, None, str(exc)
 
 
 def _check_pack(referral: Referral, pack: Pack, signed_events: dict[int, str]) -> PackCheck:
@@ -157,17 +146,15 @@ def _check_pack(referral: Referral, pack: Pack, signed_events: dict[int, str]) -
         return check
     manifest_bytes = None
     for item in files:
-        status, actual, note = _hash_stored(item.storage_key)
+        status, data, note = _read_stored(item.storage_key)
+        actual = hashlib.sha256(data).hexdigest() if data is not None else None
         if status == OK and actual != item.sha256:
             status, note = CHANGED, "its SHA-256 is not the one recorded when it was signed"
         result = FileCheck(name=item.name, role=item.role, status=status, expected_sha256=item.sha256,
                            actual_sha256=actual, note=note)
         check.files.append(result)
-        if item.role == "manifest" and status in (OK, CHANGED):
-            try:
-                manifest_bytes = storage.path_for(item.storage_key).read_bytes()
-            except OSError:
-                manifest_bytes = None
+        if item.role == "manifest" and data is not None:
+            manifest_bytes = data
 
     manifests = [f for f in files if f.role == "manifest"]
     if len(manifests) != 1:

@@ -1,17 +1,24 @@
 """A real SMTP server on loopback for tests (aiosmtpd, via forms_service.smtp_sink).
 
     from smtp_server import running_sink, smtp_sink, free_port   # smtp_sink is a fixture
+
+`running_sink(..., handler=StallingSink(...))` is a server that never answers DATA, so that a test
+can kill a sender in the middle of sending (tests/test_faults.py).
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
+import threading
+from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
-from forms_service.smtp_sink import SinkController, message_files, read_messages, start_sink, stop
+from forms_service.smtp_sink import (DATA_SIZE_LIMIT, MailSink, SinkController, message_files, read_messages,
+                                     start_sink, stop)
 
 
 def free_port() -> int:
@@ -51,10 +58,76 @@ class RunningSink:
             self.controller = None
 
 
+class StallingSink(MailSink):
+    """Takes the message, then never answers DATA: the sender sits waiting for the reply, as it
+    would on a slow or hung server, until it is killed or gives up (its handler is cancelled when
+    the connection goes). `decide(n)` picks, for the n-th message (from 1):
+      "hold": stall without keeping the message (the server never got it);
+      "keep": keep it on disk, then stall (the server has it, the sender never hears so);
+      "accept": keep it and answer 250 at once, as a working server does.
+    """
+
+    STALL_SECONDS = 120  # longer than any test waits; a stopped server cancels the wait
+
+    def __init__(self, directory, decide: Callable[[int], str] = lambda n: "hold"):
+        super().__init__(directory)
+        self.decide = decide
+        self.entered = 0  # DATA commands begun
+        self.peers_in_data: set[int] = set()  # the client ports of senders waiting for the reply now
+        self._data_lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._released: asyncio.Event | None = None
+        self.release_reply = "451 4.3.0 Try again later"
+
+    def release(self, reply: str = "451 4.3.0 Try again later") -> None:
+        """Answer every stalled DATA, and every one after, with `reply` (from any thread)."""
+        self.release_reply = reply
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._released.set)
+
+    @property
+    def in_data(self) -> int:
+        return len(self.peers_in_data)
+
+    async def handle_DATA(self, server, session, envelope):
+        peer = session.peer[1]
+        with self._data_lock:
+            self.entered += 1
+            self.peers_in_data.add(peer)
+            n = self.entered
+        try:
+            action = self.decide(n)
+            if action in ("keep", "accept"):
+                reply = await super().handle_DATA(server, session, envelope)
+                if action == "accept" or not reply.startswith("250"):
+                    return reply
+            if self._loop is None:
+                self._loop, self._released = asyncio.get_running_loop(), asyncio.Event()
+            try:
+                await asyncio.wait_for(self._released.wait(), self.STALL_SECONDS)
+            except asyncio.TimeoutError:
+                pass
+            return self.release_reply
+        finally:
+            with self._data_lock:
+                self.peers_in_data.discard(peer)
+
+
+def _start(directory: Path, port: int, rcpt_reply: str | None, handler: MailSink | None) -> SinkController:
+    if handler is None:
+        return start_sink("127.0.0.1", port, directory, rcpt_reply=rcpt_reply)
+    controller = SinkController(handler, hostname="127.0.0.1", port=port,
+                                server_hostname="forms-service-sink.localhost", data_size_limit=DATA_SIZE_LIMIT)
+    controller.start()
+    return controller
+
+
 @contextlib.contextmanager
-def running_sink(directory: Path, port: int = 0, *, rcpt_reply: str | None = None):
-    """A sink on 127.0.0.1:`port` (0: any free port) keeping messages in `directory`."""
-    sink = RunningSink(start_sink("127.0.0.1", port, directory, rcpt_reply=rcpt_reply), Path(directory))
+def running_sink(directory: Path, port: int = 0, *, rcpt_reply: str | None = None, handler: MailSink | None = None):
+    """A sink on 127.0.0.1:`port` (0: any free port) keeping messages in `directory`; with `handler`
+    (e.g. a StallingSink) that handler answers, and keeps messages in its own directory."""
+    directory = Path(handler.directory if handler is not None else directory)
+    sink = RunningSink(_start(directory, port, rcpt_reply, handler), directory)
     try:
         yield sink
     finally:

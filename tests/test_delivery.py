@@ -270,10 +270,9 @@ def test_a_changed_pack_file_is_a_permanent_failure(ctx, smtp_sink, pack_specs):
     outbox_id = queue_pack(pack_specs)
     changed = db.session.scalar(select(PackFile).where(PackFile.pack_id == row(outbox_id).pack_id,
                                                        PackFile.role == "evidence"))
-    path = storage.path_for(changed.storage_key)
-    data = bytearray(path.read_bytes())
+    data = bytearray(storage.get(changed.storage_key))
     data[len(data) // 2] ^= 0x01
-    path.write_bytes(bytes(data))
+    storage.put(changed.storage_key, bytes(data))
 
     assert deliver_due() == 0
     outbox = row(outbox_id)
@@ -289,7 +288,7 @@ def test_a_missing_pack_file_is_a_permanent_failure(ctx, smtp_sink, pack_specs):
     outbox_id = queue_pack(pack_specs)
     manifest = db.session.scalar(select(PackFile).where(PackFile.pack_id == row(outbox_id).pack_id,
                                                         PackFile.role == "manifest"))
-    storage.path_for(manifest.storage_key).unlink()
+    storage.delete(manifest.storage_key)
     assert deliver_due() == 0
     assert row(outbox_id).status == "failed"
     assert row(outbox_id).last_error == "pack file missing from storage: manifest.json"
@@ -313,7 +312,7 @@ def test_background_worker_delivers_and_survives_a_bad_row(app, ctx, smtp_sink, 
     ctx.config["WORKER_POLL_SECONDS"] = 0.05
     bad = queue_pack(pack_specs)
     key = db.session.scalar(select(PackFile.storage_key).where(PackFile.pack_id == row(bad).pack_id))
-    storage.path_for(key).write_bytes(b"tampered")
+    storage.put(key, b"tampered")
     good = queue_pack(pack_specs)
     db.session.commit()
 

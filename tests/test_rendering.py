@@ -478,3 +478,40 @@ def test_html_is_escaped(signed):
     data["pupil"]["first_name"] = "<b>Oliver</b>"
     html = render_html(HTML_TEMPLATE, context(data))
     assert "&lt;b&gt;Oliver&lt;/b&gt;" in html and "<b>Oliver" not in html
+
+
+def test_initials_skip_invisible_and_punctuation_before_the_first_letter():
+    from forms_service.formatting import initials
+    assert initials({"first_name": "Oliver", "last_name": "Bennett"}) == "O.B."
+    assert initials({"first_name": "\u202eOliver", "last_name": "'O'Brien"}) == "O.O."
+    assert initials({"first_name": "łukasz", "last_name": "Żółkiewski"}) == "Ł.Ż."
+    assert initials({"first_name": "", "last_name": None}) == "?.?."
+
+
+def test_a_letter_pdf_is_tagged_pdf_ua_with_its_title_and_language():
+    """Issue 8: PDFs made for people carry a title, a language and a tagged structure (PDF/UA-1)."""
+    import io
+    import json
+    from pathlib import Path
+
+    from pypdf import PdfReader
+
+    from forms_service.context import build_context
+    from forms_service.formdefs import get_form
+    from forms_service.rendering import render_pdf
+
+    form = get_form("final-warning")
+    sample = json.loads((Path(__file__).parent / "samples" / "final-warning.json").read_text(encoding="utf-8"))
+    data = form.schema(complete=True).load(sample)
+    context = build_context(form.raw, data, school={"name": "Westcliff Park Academy"},
+                            la={"name": "Demo Borough Council", "inbox": "x@la.invalid"}, reference=None,
+                            signature=None, recipient=0)
+    doc = form.documents[0]
+    reader = PdfReader(io.BytesIO(render_pdf(doc["html"], context, title=doc["title"])))
+    root = reader.trailer["/Root"]
+    assert reader.metadata.title == doc["title"]
+    assert root["/Lang"] == "en-GB"
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert root["/StructTreeRoot"]["/Type"] == "/StructTreeRoot"
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert b"pdfuaid" in root["/Metadata"].get_object().get_data()  # declares PDF/UA-1 in its XMP

@@ -3,8 +3,16 @@ from __future__ import annotations
 
 from flask_smorest import Api as SmorestApi
 
+from .docs import CommonResponses
+from .schemas import ApiError
+
 
 class Api(SmorestApi):
+    # Every status an operation answers with is listed with it (api/docs.py), with the body the
+    # service really sends: no catch-all `default` response.
+    DEFAULT_ERROR_RESPONSE_NAME = None
+    ERROR_SCHEMA = ApiError
+
     def _register_error_handlers(self):
         """Errors are rendered by forms_service.errors for the web and the API alike."""
 
@@ -19,7 +27,7 @@ def init_app(app) -> None:
         "info": {"description": "Forms, eligibility rules, referrals, sign-off and delivery of attendance "
                                 "legal-intervention paperwork. Authenticate with POST /api/v1/auth/token."},
     })
-    api = Api(app)
+    api = Api(app, spec_kwargs={"extra_plugins": [CommonResponses()]})
     for module in (tokens, catalogue, referrals):
         csrf.exempt(module.blp)  # bearer tokens, not cookies: no cross-site request can carry them
         api.register_blueprint(module.blp, url_prefix="/api/v1")

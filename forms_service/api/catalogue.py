@@ -18,7 +18,8 @@ from ..referrals import ActionError, parse_register
 from ..register import parse_register_json
 from ..rendering import render_docx, render_pdf, render_preview
 from ..rules import evaluate
-from .schemas import DocumentRequest, EligibilityRequest, Verdict
+from .docs import fails_with, files
+from .schemas import DocumentRequest, EligibilityRequest, FormList, Verdict
 from .guard import authenticate
 
 blp = Blueprint("api_catalogue", __name__, description="Forms and eligibility")
@@ -30,7 +31,7 @@ def unprocessable(message: str, errors: dict, **extra):
 
 
 @blp.route("/forms", methods=["GET"])
-@blp.response(200)
+@blp.response(200, FormList)
 def forms():
     return {"forms": [f.catalogue_entry() for f in load_forms().values()]}
 
@@ -38,6 +39,7 @@ def forms():
 @blp.route("/eligibility/<form_id>", methods=["POST"])
 @blp.arguments(EligibilityRequest)
 @blp.response(200, Verdict)
+@fails_with(blp, 400, 413)
 def eligibility(body, form_id: str):
     form = get_form(form_id)
     if form is None:
@@ -62,7 +64,10 @@ def _register(body: dict):
 
 @blp.route("/documents/<document_id>", methods=["POST"])
 @blp.arguments(DocumentRequest)
-@blp.response(200, content_type="application/octet-stream")
+@blp.response(200)
+@blp.doc(responses=files("The document (PDF, DOCX or HTML as `format` asks), or a zip of one per parent",
+                         PDF, DOCX, "application/zip", "text/html"))
+@fails_with(blp, 400, 413)
 def document(body, document_id: str):
     """Render a form's document from data, unsigned: for letters and previews.
 

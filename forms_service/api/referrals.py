@@ -1,6 +1,8 @@
 """Referrals through the API: create, read, change, evidence, submit, sign, documents, audit."""
 from __future__ import annotations
 
+import re
+
 from flask import Response, abort, jsonify, request
 from flask_smorest import Blueprint
 from werkzeug.exceptions import NotFound
@@ -10,12 +12,15 @@ from ..audit import record
 from ..auth import api_user, get_visible_referral
 from ..delivery import delivery_status
 from ..formatting import local_today
-from ..models import AuditEvent, Referral as ReferralRow, db
+from ..models import STATUSES, AuditEvent, Referral as ReferralRow, db
+from ..security import DOCUMENT_POLICY
 from ..signing import sign as sign_referral
 from ..storage import StorageError
 from .catalogue import unprocessable
-from .schemas import (AuditEvent as AuditSchema, Check, DecisionRequest, Delivery, DocumentFile, OutcomeRequest,
-                      Referral, ReferralCreate, ReferralPatch, SignRequest)
+from ..pack import DOCX, JPEG, JSON_TYPE, PDF, PNG
+from .docs import BINARY, fails_with, files
+from .schemas import (AuditEvent as AuditSchema, Check, DecisionRequest, Delivery, DocumentFile, EvidenceItem,
+                      OutcomeRequest, Referral, ReferralCreate, ReferralList, ReferralPatch, SignRequest)
 from .guard import authenticate
 
 blp = Blueprint("api_referrals", __name__, description="Referrals")
@@ -51,8 +56,23 @@ def _register_or_error(raw):
     return actions.parse_register(raw)
 
 
+# Validated by forms_service.inbox.parse (shared with the LA inbox page), documented here. An empty
+# value is no filter, as the page sends it.
+FILTERS = [{"in": "query", "name": name, "allowEmptyValue": True, "schema": schema, "description": text}
+           for name, schema, text in (
+               ("school", {"type": "integer"}, "A school's id (of those you see)"),
+               ("form", {"type": "string"}, "A form's id (GET /api/v1/forms)"),
+               ("status", {"type": "string", "enum": list(STATUSES)}, "The referral's status"),
+               ("date_field", {"type": "string", "enum": list(inbox.DATE_FIELDS)},
+                "Which date from and to apply to: signed (the default) or decided"),
+               ("from", {"type": "string", "format": "date"}, "YYYY-MM-DD, inclusive"),
+               ("to", {"type": "string", "format": "date"}, "YYYY-MM-DD, inclusive"))]
+
+
 @blp.route("/referrals", methods=["GET"])
-@blp.response(200)
+@blp.response(200, ReferralList)
+@blp.doc(parameters=FILTERS)
+@fails_with(blp, 422)
 def list_referrals():
     """Filters (all optional, query string): school (id), form (form id), status, date_field (signed, the
     default, or decided) with from / to (YYYY-MM-DD, inclusive, in England's time). A bad value is a 422
@@ -64,12 +84,13 @@ def list_referrals():
     if unknown or filters.errors:
         return unprocessable("Some filters are not valid", {**unknown, **filters.errors})
     query = inbox.query(user, filters).order_by(ReferralRow.updated_at.desc())
-    return {"referrals": [_out(r) for r in db.session.scalars(query.limit(500))]}
+    return _reply({"referrals": [_out(r) for r in db.session.scalars(query.limit(500))]})
 
 
 @blp.route("/referrals", methods=["POST"])
 @blp.arguments(ReferralCreate)
 @blp.response(201, Referral)
+@fails_with(blp, 400, 403, 413)
 def create(body):
     try:
         register = _register_or_error(body.get("register"))
@@ -81,8 +102,9 @@ def create(body):
     return _reply(out, 201)
 
 
-@blp.route("/referrals/<int:referral_id>", methods=["GET"])
+@blp.route("/referrals/<id:referral_id>", methods=["GET"])
 @blp.response(200, Referral)
+@fails_with(blp, 404)
 def read(referral_id: int):
     referral = get_visible_referral(api_user(), referral_id)
     out = _out(referral)
@@ -91,9 +113,10 @@ def read(referral_id: int):
     return _reply(out)
 
 
-@blp.route("/referrals/<int:referral_id>", methods=["PATCH"])
+@blp.route("/referrals/<id:referral_id>", methods=["PATCH"])
 @blp.arguments(ReferralPatch)
 @blp.response(200, Referral)
+@fails_with(blp, 400, 403, 404, 409, 413)
 def patch(body, referral_id: int):
     referral = get_visible_referral(api_user(), referral_id)
     try:
@@ -106,8 +129,16 @@ def patch(body, referral_id: int):
     return _reply(out)
 
 
-@blp.route("/referrals/<int:referral_id>/evidence", methods=["POST"])
-@blp.response(201)
+EVIDENCE_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["kind", "file"],
+    "properties": {"kind": {"type": "string", "description": "One of the form's evidence kinds (GET /api/v1/forms)"},
+                   "file": {**BINARY, "description": "A PDF, JPG or PNG"}}}}}}
+
+
+@blp.route("/referrals/<id:referral_id>/evidence", methods=["POST"])
+@blp.response(201, EvidenceItem)
+@blp.doc(requestBody=EVIDENCE_BODY)
+@fails_with(blp, 403, 404, 409, 413, 422, 503)
 def upload_evidence(referral_id: int):
     """multipart/form-data with `kind` and `file`."""
     referral = get_visible_referral(api_user(), referral_id)
@@ -125,11 +156,12 @@ def upload_evidence(referral_id: int):
         return _failure(exc)
     except StorageError:
         abort(503, "The file could not be stored. Try again later.")
-    return {"id": item.id, "kind": item.kind, "filename": item.filename, "size": item.size, "sha256": item.sha256}, 201
+    return item, 201
 
 
-@blp.route("/referrals/<int:referral_id>/submit", methods=["POST"])
+@blp.route("/referrals/<id:referral_id>/submit", methods=["POST"])
 @blp.response(200, Referral)
+@fails_with(blp, 403, 404, 409, 422)
 def submit(referral_id: int):
     referral = get_visible_referral(api_user(), referral_id)
     try:
@@ -139,9 +171,10 @@ def submit(referral_id: int):
     return _reply(_out(referral))
 
 
-@blp.route("/referrals/<int:referral_id>/sign", methods=["POST"])
+@blp.route("/referrals/<id:referral_id>/sign", methods=["POST"])
 @blp.arguments(SignRequest)
 @blp.response(200, Referral)
+@fails_with(blp, 400, 403, 404, 409, 413, 503)
 def sign(body, referral_id: int):
     referral = get_visible_referral(api_user(), referral_id)
     try:
@@ -168,9 +201,10 @@ CHECKS_BODY = {"required": True, "content": {"application/json": {"schema": {
     "example": {"child_details": True, "parent_details": False}}}}}
 
 
-@blp.route("/referrals/<int:referral_id>/checks", methods=["POST"])
+@blp.route("/referrals/<id:referral_id>/checks", methods=["POST"])
 @blp.doc(requestBody=CHECKS_BODY)
 @blp.response(200, Check(many=True))
+@fails_with(blp, 403, 404, 409, 413, 422)
 def checks(referral_id: int):
     """LA officer: tick (true) or untick (false) rows of the form's checklist on the current signed version.
 
@@ -187,9 +221,10 @@ def checks(referral_id: int):
 DECISION_KEYS = ("decision", "reasons", "rule_ids", "check_ids")
 
 
-@blp.route("/referrals/<int:referral_id>/decision", methods=["POST"])
+@blp.route("/referrals/<id:referral_id>/decision", methods=["POST"])
 @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": DecisionRequest}}})
 @blp.response(200, Referral)
+@fails_with(blp, 403, 404, 409, 413, 422)
 def decision(referral_id: int):
     """LA officer: accept the signed version, or return it to the school with reasons (emailed to the school's
     attendance contact). A returned referral is corrected, submitted and signed again as a new version.
@@ -212,9 +247,10 @@ def decision(referral_id: int):
     return _reply(_out(referral))
 
 
-@blp.route("/referrals/<int:referral_id>/outcomes", methods=["POST"])
+@blp.route("/referrals/<id:referral_id>/outcomes", methods=["POST"])
 @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": OutcomeRequest}}})
 @blp.response(201, Referral)
+@fails_with(blp, 403, 404, 409, 413, 422)
 def outcomes(referral_id: int):
     """LA officer, on an accepted referral: record what followed. kind is one of penalty_notice_issued
     (date, notices: [{parent_name, reference}] - one notice per parent, each with its own reference),
@@ -236,8 +272,9 @@ def _documents(referral: ReferralRow) -> list[dict]:
              "version": pack.version} for pack in referral.packs for f in pack.files]
 
 
-@blp.route("/referrals/<int:referral_id>/documents", methods=["GET"])
+@blp.route("/referrals/<id:referral_id>/documents", methods=["GET"])
 @blp.response(200, DocumentFile(many=True))
+@fails_with(blp, 404)
 def documents(referral_id: int):
     user = api_user()
     referral = get_visible_referral(user, referral_id)
@@ -247,30 +284,43 @@ def documents(referral_id: int):
     return _documents(referral)
 
 
-@blp.route("/referrals/<int:referral_id>/documents/<name>", methods=["GET"])
-@blp.response(200, content_type="application/octet-stream")
+@blp.route("/referrals/<id:referral_id>/documents/<name>", methods=["GET"])
+@blp.response(200)
+@blp.doc(parameters=[{"in": "query", "name": "version", "schema": {"type": "integer", "minimum": 1, "maximum": 999_999_999},
+                      "description": "A signed version (default: the latest)"}],
+         responses=files("The file: a signed pack's PDF, DOCX, evidence (PDF, PNG, JPEG) or manifest.json; "
+                         "before signing, the draft as PDF or HTML",
+                         PDF, DOCX, PNG, JPEG, JSON_TYPE, "text/html"))
+@fails_with(blp, 404, 409, 422, 503)
 def document(referral_id: int, name: str):
     """A file of the latest signed pack (or `?version=N`). Before signing: `draft.pdf` and `draft.html`."""
     from .. import documents as docs
 
     user = api_user()
     referral = get_visible_referral(user, referral_id)
+    version = request.args.get("version")
+    if version is not None and not re.fullmatch(r"[1-9][0-9]{0,8}", version):
+        # A typo must not quietly give the latest version (nor, before signing, the draft).
+        return unprocessable("Unknown version", {"version": ["Give a signed version: a whole number from 1"]})
     if not referral.packs:
-        if name in ("draft.pdf", "draft.html"):
+        if version is None and name in ("draft.pdf", "draft.html"):
             fmt = name.rpartition(".")[2]
             record("preview_viewed", user=user, referral=referral, detail={"format": fmt, "via": "api"})
             db.session.commit()
-        if name == "draft.pdf":
-            return Response(docs.preview_pdf(referral, actions.verdict(referral).to_dict()), mimetype="application/pdf")
-        if name == "draft.html":
-            return Response(docs.preview_html(referral, actions.verdict(referral).to_dict()), mimetype="text/html")
+            if fmt == "pdf":
+                return Response(docs.preview_pdf(referral, actions.verdict(referral).to_dict()), mimetype="application/pdf")
+            return Response(docs.preview_html(referral, actions.verdict(referral).to_dict()), mimetype="text/html",
+                            headers={"Content-Security-Policy": DOCUMENT_POLICY})  # as the web preview
         raise NotFound("This referral has no signed documents yet: ask for draft.pdf or draft.html")
-    version = request.args.get("version", type=int) or referral.latest_pack.version
+    version = int(version) if version is not None else referral.latest_pack.version
     pack = next((p for p in referral.packs if p.version == version), None)
     item = next((f for f in pack.files if f.name == name), None) if pack else None
     if item is None:
         raise NotFound("No such document in this pack")
-    data = storage.get(item.storage_key)
+    try:
+        data = storage.get(item.storage_key)
+    except StorageError:
+        abort(503, "The file could not be read from storage. Try again later.")
     if storage.sha256(data) != item.sha256:
         abort(409, "This file no longer matches the signed pack")
     record("pack_file_downloaded", user=user, referral=referral, detail={"version": version, "file": name})
@@ -279,8 +329,9 @@ def document(referral_id: int, name: str):
                     headers={"Content-Disposition": f'attachment; filename="{item.name}"'})
 
 
-@blp.route("/referrals/<int:referral_id>/audit", methods=["GET"])
+@blp.route("/referrals/<id:referral_id>/audit", methods=["GET"])
 @blp.response(200, AuditSchema(many=True))
+@fails_with(blp, 404)
 def audit(referral_id: int):
     referral = get_visible_referral(api_user(), referral_id)
     return db.session.scalars(db.select(AuditEvent).filter_by(referral_id=referral.id).order_by(AuditEvent.id)).all()

@@ -7,6 +7,17 @@ from marshmallow import Schema, fields, validate
 from ..formdefs import CleanString
 
 
+class ApiError(Schema):
+    """Every error the API answers with (forms_service.errors): the status, a sentence to show, and
+    the fields at fault under `errors`; a referral that cannot be submitted adds the failing `rules`."""
+    code = fields.Integer(required=True, metadata={"description": "The HTTP status code"})
+    status = fields.String(required=True, metadata={"description": "The status in words"})
+    message = fields.String(required=True, metadata={"description": "What went wrong, in a sentence to show"})
+    errors = fields.Dict(metadata={"description": "{field: [messages]} (nested as the request is)"})
+    rules = fields.List(fields.Dict(), metadata={"description": "Submit only: the rules that fail or lack "
+                                                                 "evidence, as in the eligibility verdict"})
+
+
 class TokenRequest(Schema):
     # Stripped, and no control characters: a NUL byte would otherwise reach the database query.
     email = CleanString(required=True, validate=validate.Length(min=3, max=320))
@@ -88,33 +99,64 @@ class Delivery(Schema):
     next_attempt_at = fields.DateTime(allow_none=True)
 
 
+class EvidenceItem(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    filename = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+
+
+def _array_of(properties: dict) -> dict:
+    """The OpenAPI shape of a list a `fields.Function` builds (apispec cannot see inside one)."""
+    return {"type": "array", "items": {"type": "object", "properties": properties}}
+
+
+_STR, _INT, _NSTR, _NINT = ({"type": "string"}, {"type": "integer"}, {"type": "string", "nullable": True},
+                            {"type": "integer", "nullable": True})
+_STRS = {"type": "array", "items": _STR}
+
+
 class Referral(Schema):
     id = fields.Integer()
     reference = fields.String()
     form = fields.String(attribute="form_id")
     status = fields.String()
     version = fields.Integer()
-    school = fields.Function(lambda r: r.school.name)
+    school = fields.Function(lambda r: r.school.name, metadata={"type": "string"})
     data = fields.Dict()
     register = fields.Function(lambda r: None if not r.register else {
         "code_set": r.register["code_set"], "filename": r.register.get("filename"),
-        "sessions": len(r.register["sessions"])})
-    evidence = fields.Function(lambda r: [{"id": e.id, "kind": e.kind, "filename": e.filename, "size": e.size,
-                                           "sha256": e.sha256} for e in r.evidence])
+        "sessions": len(r.register["sessions"])}, metadata={
+        "type": "object", "nullable": True,
+        "properties": {"code_set": _STR, "filename": _NSTR, "sessions": _INT},
+        "description": "The register marks held: their code set, the file they came from and how many sessions"})
+    evidence = fields.List(fields.Nested(EvidenceItem))
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     submitted_at = fields.DateTime(allow_none=True)
     eligibility = fields.Dict(allow_none=True)
     delivery = fields.Nested(Delivery, allow_none=True)
     checks = fields.Function(lambda r: _checks(r), metadata={
+        **_array_of({"id": _STR, "label": _STR, "checked": {"type": "boolean"}, "by": _NSTR, "at": _NSTR,
+                     "version": _NINT}),
         "description": "The form's checklist (the seed's 'Tick when checked' rows) with the LA officer's ticks on "
                        "the latest signed version: {id, label, checked, by, at, version}"})
     decisions = fields.Function(lambda r: _decisions(r), metadata={
+        **_array_of({"version": _INT, "decision": {"type": "string", "enum": ["accept", "return"]},
+                     "reasons": _NSTR, "rule_ids": _STRS, "check_ids": _STRS, "by": _STR, "by_name": _STR,
+                     "at": _STR}),
         "description": "The LA's decisions, oldest first: {version, decision: accept|return, reasons, rule_ids, "
                        "check_ids, by, by_name, at}"})
     versions = fields.Function(lambda r: _versions(r), metadata={
+        **_array_of({"version": _INT, "signed_name": _STR, "signed_at": _STR, "manifest_sha256": _STR,
+                     "decision": _NSTR, "files": _STRS}),
         "description": "Every signed version (pack), oldest first, with its files and the LA's decision on it"})
     outcomes = fields.Function(lambda r: _outcomes(r), metadata={
+        **_array_of({"id": _INT, "kind": _STR, "label": _STR, "date": _STR, "version": _INT,
+                     "parent_name": _NSTR, "notes": _NSTR, "by": _STR, "by_name": _STR, "at": _STR,
+                     "reference": _NSTR, "status": _STR, "status_date": _NSTR, "ppm_outcome": _NSTR,
+                     "ppm_outcome_label": _NSTR, "notice": _NSTR}),
         "description": "What the LA recorded after accepting it, oldest first: {id, kind, label, date, version, "
                        "parent_name, notes, by, by_name, at}; a penalty notice adds reference and status (issued, "
                        "paid, unpaid, withdrawn) with status_date; a PPM adds ppm_outcome; paid/unpaid/withdrawn "
@@ -122,6 +164,25 @@ class Referral(Schema):
     timeline = fields.Dict(metadata={"description": "Fast Track referrals only: the steps of the eight weeks "
                                                     "(id, title, status, date, note), the next one, and whether the "
                                                     "case closed to Fast Track."})
+
+
+class ReferralList(Schema):
+    referrals = fields.List(fields.Nested(Referral), metadata={"description": "Newest change first, at most 500"})
+
+
+class FormEntry(Schema):
+    id = fields.String()
+    title = fields.String()
+    kind = fields.String()
+    source = fields.String()
+    fields_ = fields.List(fields.Dict(), attribute="fields", data_key="fields", metadata={
+        "description": "Each question: name, label, type, required, and its limits (max_length, choices, ...)"})
+    evidence = fields.List(fields.Dict(), metadata={"description": "The kinds of evidence it takes: kind, label, ..."})
+    rules = fields.List(fields.String(), metadata={"description": "The ids of the eligibility rules it is checked against"})
+
+
+class FormList(Schema):
+    forms = fields.List(fields.Nested(FormEntry))
 
 
 def _iso(value):

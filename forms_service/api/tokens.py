@@ -1,4 +1,7 @@
-"""POST /api/v1/auth/token: a bearer token for an email and password."""
+"""POST /api/v1/auth/token: a bearer token for an email and password; DELETE revokes the one sent.
+
+Only the token's SHA-256 is stored (models.ApiToken); a token ends after API_TOKEN_HOURS, when it is
+revoked, when its user's password is reset, or when the user is deactivated."""
 from __future__ import annotations
 
 from flask import current_app
@@ -7,10 +10,11 @@ from flask_smorest import Blueprint
 from .. import throttle
 from ..accounts import check_password
 from ..audit import record
-from ..auth import issue_token
+from ..auth import bearer_token, issue_token
 from ..errors import error_response
 from ..models import User, db
 from .schemas import TokenRequest, TokenResponse
+from .docs import fails_with
 from .guard import authenticate
 
 blp = Blueprint("api_tokens", __name__, description="Authentication")
@@ -20,6 +24,8 @@ blp.before_request(authenticate)
 @blp.route("/auth/token", methods=["POST"])
 @blp.arguments(TokenRequest)
 @blp.response(200, TokenResponse)
+@blp.doc(security=[])  # the one operation that needs no bearer token
+@fails_with(blp, 400, 413, 429)
 def token(body):
     email = body["email"].strip().lower()
     if wait := throttle.wait_seconds(email):
@@ -32,3 +38,21 @@ def token(body):
         return error_response(401, "Email address or password is not correct")
     record("token_issued", user=user)
     return {"token": issue_token(user), "expires_in": current_app.config["API_TOKEN_HOURS"] * 3600}
+
+
+@blp.route("/auth/token", methods=["DELETE"])
+@blp.response(204)
+def revoke():
+    """Revoke the bearer token sent with this request (signing out of the API): it stops working at
+    once. The user's other tokens are unchanged. A token that is unknown, expired or already
+    revoked is a 401."""
+    row = bearer_token()
+    if row is None:
+        response, status = error_response(401, "Send the valid bearer token to revoke in the Authorization header")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="forms-service"'
+        return response, status
+    user = row.user
+    db.session.delete(row)
+    record("token_revoked", user=user)
+    db.session.commit()
+    return None

@@ -1,6 +1,25 @@
 // Start GOV.UK Frontend's components (character counts, error summary focus, etc.).
 import { initAll } from './govuk-frontend.min.js'
+
+// An error summary link must move focus into the field it names. Links to a date (or to a group
+// of boxes) point at the wrapper around its inputs, which cannot take focus: point them at the
+// first box in error there (the Design System: "link to the day box"), before the summary starts.
+for (const link of document.querySelectorAll('.govuk-error-summary__list a[href^="#"]')) {
+  const target = document.getElementById(decodeURIComponent(link.hash.slice(1)))
+  if (!target || target.matches('input, select, textarea, button')) continue
+  const box = target.querySelector('.govuk-input--error, .govuk-textarea--error, .govuk-select--error') ??
+    target.querySelector('input:not([type=hidden]), select, textarea')
+  if (box && box.id) link.hash = box.id
+}
+
 initAll()
+
+// "Add another": the page comes back with the block just added marked; focus its first box, so
+// that a keyboard or screen reader user carries on there (announced with the block's legend).
+const added = document.querySelector('[data-autofocus]')
+if (added && !document.querySelector('.govuk-error-summary')) {
+  (added.querySelector('input:not([type=hidden]), textarea, select') ?? added).focus()
+}
 
 // Sortable tables (the screening results): each column header becomes a button that sorts the rows,
 // with aria-sort saying how. Without JavaScript the table stays in its server order (most serious first).

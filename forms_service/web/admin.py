@@ -1,6 +1,7 @@
 """Administration (issue 5): an LA's admin manages their own local authority without touching the
 database — its legal-interventions inbox and policy profile, its schools, and the users of the LA
-and its schools (add, change role or school, deactivate and reactivate, reset a password).
+and its schools (add, change role or school, deactivate and reactivate, reset a password; the last
+two end the user's API tokens and signed-in browser sessions).
 
 Admins only (403 for every other role); a school or user of another LA is a 404, as everywhere
 else. Every change is an `admin_*` audit event; no event ever holds a password. A password the
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (GovPasswordInput, GovRadioInput, GovSelect, GovSubmitInput,
@@ -23,7 +24,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 
 from ..accounts import create_user, hash_password
 from ..audit import record
-from ..auth import require_roles
+from ..auth import GENERATION, end_sessions, require_roles
 from ..models import ApiToken, LocalAuthority, School, User, db
 from ..policies import list_profiles, load_profile
 
@@ -157,7 +158,7 @@ class PasswordForm(FlaskForm):
         validators=[Optional(), Length(min=MIN_PASSWORD, max=200,
                                        message=f"The password must be between {MIN_PASSWORD} and 200 characters")],
         description=f"At least {MIN_PASSWORD} characters. Leave it blank and the service will make one up and show it "
-                    "to you once. The user's API tokens stop working.")
+                    "to you once. The user is signed out everywhere and their API tokens stop working.")
     submit = SubmitField("Reset password", widget=GovSubmitInput())
 
 
@@ -337,7 +338,7 @@ def new_school():
         422 if request.method == "POST" else 200
 
 
-@bp.route("/schools/<int:school_id>", methods=["GET", "POST"])
+@bp.route("/schools/<id:school_id>", methods=["GET", "POST"])
 @require_roles("admin")
 def edit_school(school_id: int):
     school = _school_or_404(school_id)
@@ -417,7 +418,7 @@ def _password_page(user: User, password: str | None, *, created: bool):
     return response, 200, {"Cache-Control": "no-store"}
 
 
-@bp.get("/users/<int:user_id>")
+@bp.get("/users/<id:user_id>")
 @require_roles("admin")
 def show_user(user_id: int):
     user = _user_or_404(user_id)
@@ -444,7 +445,7 @@ def wtforms_error_list(form) -> list[dict]:
             for name, messages in form.errors.items() if messages and name != "csrf_token"]
 
 
-@bp.post("/users/<int:user_id>/role")
+@bp.post("/users/<id:user_id>/role")
 @require_roles("admin")
 def change_role(user_id: int):
     user = _user_or_404(user_id)
@@ -476,7 +477,7 @@ def change_role(user_id: int):
     return redirect(url_for("admin.show_user", user_id=user.id))
 
 
-@bp.post("/users/<int:user_id>/active")
+@bp.post("/users/<id:user_id>/active")
 @require_roles("admin")
 def set_active(user_id: int):
     user = _user_or_404(user_id)
@@ -491,6 +492,8 @@ def set_active(user_id: int):
     if user.active != active:
         user.active = active
         revoked = 0 if active else _revoke_tokens(user)
+        if not active:
+            end_sessions(user)  # signed-in browsers too, so reactivating does not revive them
         record("admin_user_reactivated" if active else "admin_user_deactivated", user=_admin(),
                detail={"user_id": user.id, "email": user.email, **({} if active else {"api_tokens_revoked": revoked})})
         db.session.commit()
@@ -499,7 +502,7 @@ def set_active(user_id: int):
     return redirect(url_for("admin.show_user", user_id=user.id))
 
 
-@bp.post("/users/<int:user_id>/password")
+@bp.post("/users/<id:user_id>/password")
 @require_roles("admin")
 def reset_password(user_id: int):
     user = _user_or_404(user_id)
@@ -512,6 +515,9 @@ def reset_password(user_id: int):
     password = form.password.data or generate_password()
     user.password_hash = hash_password(password)
     revoked = _revoke_tokens(user)
+    end_sessions(user)  # whoever knew the old password is signed out everywhere
+    if user.id == _admin().id:
+        session[GENERATION] = user.session_generation  # except the admin doing it, here
     record("admin_user_password_reset", user=_admin(),
            detail={"user_id": user.id, "email": user.email, "password_generated": generated,
                    "api_tokens_revoked": revoked})

@@ -4,7 +4,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, SubmitField
@@ -13,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 from .. import throttle
 from ..accounts import check_password
 from ..audit import record
-from ..auth import WebUser
+from ..auth import end_session, start_session
 from ..models import User, db
 
 bp = Blueprint("auth", __name__)
@@ -47,7 +46,7 @@ def login():
             return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
         user = db.session.scalar(db.select(User).filter_by(email=email))
         if check_password(user, form.password.data) and user.active:
-            login_user(WebUser(user))
+            start_session(user)
             record("signed_in", user=user)
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
@@ -58,6 +57,6 @@ def login():
 
 @bp.post("/sign-out")
 def logout():
-    logout_user()
+    end_session()
     flash("You have signed out.", "info")
     return redirect(url_for("auth.login"))

@@ -65,7 +65,7 @@ def date_input_items(values: dict, name: str, error: bool) -> list[dict]:
             for part, width in (("day", 2), ("month", 2), ("year", 4))]
 
 
-@bp.get("/la/referrals/<int:referral_id>")
+@bp.get("/la/referrals/<id:referral_id>")
 @require_roles("la_officer", "admin")
 def show(referral_id: int):
     referral = get_visible_referral(current_user.user, referral_id)
@@ -131,7 +131,7 @@ def _outcome_anchor(kind: str | None, name: str) -> str:
     return f"{prefix}-{name.replace('_', '-')}"
 
 
-@bp.post("/la/referrals/<int:referral_id>/outcomes")
+@bp.post("/la/referrals/<id:referral_id>/outcomes")
 @require_roles("la_officer")
 def outcomes(referral_id: int):
     referral = _posted(referral_id)
@@ -185,7 +185,7 @@ def _refused(exc, referral):
     return redirect(url_for("la.show", referral_id=referral.id))
 
 
-@bp.post("/la/referrals/<int:referral_id>/checks")
+@bp.post("/la/referrals/<id:referral_id>/checks")
 @require_roles("la_officer")
 def checks(referral_id: int):
     referral = _posted(referral_id)
@@ -200,7 +200,7 @@ def checks(referral_id: int):
     return redirect(url_for("la.show", referral_id=referral.id, _anchor="checklist"))
 
 
-@bp.post("/la/referrals/<int:referral_id>/decision")
+@bp.post("/la/referrals/<id:referral_id>/decision")
 @require_roles("la_officer")
 def decision(referral_id: int):
     referral = _posted(referral_id)
@@ -225,7 +225,12 @@ def decision(referral_id: int):
     return redirect(url_for("la.show", referral_id=referral.id))
 
 
-@bp.get("/referrals/<int:referral_id>/packs/<int:version>/<name>")
+# A stored file that cannot be read (gone, or the storage down): the error page says so, not a 500.
+UNREADABLE = ("This file could not be read from storage. Try again in a few minutes; if it keeps happening, "
+              "contact the service administrator.")
+
+
+@bp.get("/referrals/<id:referral_id>/packs/<id:version>/<name>")
 @login_required
 def pack_file(referral_id: int, version: int, name: str):
     referral = get_visible_referral(current_user.user, referral_id)
@@ -233,7 +238,10 @@ def pack_file(referral_id: int, version: int, name: str):
     item = next((f for f in pack.files if f.name == name), None) if pack else None
     if item is None:
         abort(404)
-    data = storage.get(item.storage_key)
+    try:
+        data = storage.get(item.storage_key)
+    except storage.StorageError:
+        abort(503, UNREADABLE)
     if storage.sha256(data) != item.sha256:
         # Signed means frozen: never serve a file that no longer matches what was signed.
         abort(409, "This file no longer matches the signed pack. Contact the service administrator.")

@@ -11,9 +11,11 @@ from wtforms import FileField, RadioField, SubmitField
 from .. import decisions as la_decisions, documents, outcomes as la_outcomes, referrals as actions, storage
 from ..audit import record
 from ..auth import get_visible_referral, require_roles, visible_referrals
+from ..security import DOCUMENT_POLICY
 from ..delivery import delivery_status
 from ..formdefs import deep_merge, get_path, load_forms
 from ..models import AuditEvent, Referral, db
+from ..pack import safe_display_name
 from ..storage import StorageError
 from ..formatting import local_today
 from .answers import answer_rows
@@ -80,7 +82,7 @@ def _after_register_url(referral: Referral) -> str:
     return url_for("referrals.letter", referral_id=referral.id)
 
 
-@bp.route("/<int:referral_id>/pages/<page_id>", methods=["GET", "POST"])
+@bp.route("/<id:referral_id>/pages/<page_id>", methods=["GET", "POST"])
 @require_roles(*SCHOOL)
 def page(referral_id: int, page_id: str):
     referral = _referral(referral_id)
@@ -180,7 +182,7 @@ class RegisterForm(FlaskForm):
     submit = SubmitField("Upload register", widget=GovSubmitInput())
 
 
-@bp.route("/<int:referral_id>/register", methods=["GET", "POST"])
+@bp.route("/<id:referral_id>/register", methods=["GET", "POST"])
 @require_roles(*SCHOOL)
 def register(referral_id: int):
     referral = _referral(referral_id)
@@ -203,7 +205,8 @@ def register(referral_id: int):
                 if len(data) > limit:
                     raise actions.ActionError("The register is too large", errors={"register": [
                         f"The file must be smaller than {limit / (1024 * 1024):g} MB: split it into smaller files"]})
-                stored = actions.parse_register(data, code_set=form.code_set.data, filename=upload.filename[:120])
+                stored = actions.parse_register(data, code_set=form.code_set.data,
+                                                filename=safe_display_name(upload.filename))
                 actions.update(current_user.user, referral, {}, register=stored)
             except actions.ActionError as exc:
                 form.file.errors = _register_messages(exc)
@@ -234,7 +237,7 @@ class EvidenceForm(FlaskForm):
     submit = SubmitField("Upload", widget=GovSubmitInput())
 
 
-@bp.route("/<int:referral_id>/evidence", methods=["GET", "POST"])
+@bp.route("/<id:referral_id>/evidence", methods=["GET", "POST"])
 @require_roles(*SCHOOL)
 def evidence(referral_id: int):
     referral = _referral(referral_id)
@@ -278,7 +281,7 @@ class SubmitForm(FlaskForm):
     submit = SubmitField("Submit for headteacher sign-off", widget=GovSubmitInput())
 
 
-@bp.get("/<int:referral_id>/check")
+@bp.get("/<id:referral_id>/check")
 @require_roles(*SCHOOL)
 def check(referral_id: int):
     referral = _referral(referral_id)
@@ -298,7 +301,7 @@ def _check_page(referral: Referral, status: int = 200):
                            editable=referral.status in actions.EDITABLE_STATUSES), status
 
 
-@bp.post("/<int:referral_id>/submit")
+@bp.post("/<id:referral_id>/submit")
 @require_roles(*SCHOOL)
 def submit(referral_id: int):
     referral = _referral(referral_id)
@@ -316,7 +319,7 @@ def submit(referral_id: int):
     return redirect(url_for("referrals.show", referral_id=referral.id))
 
 
-@bp.get("/<int:referral_id>/letter")
+@bp.get("/<id:referral_id>/letter")
 @require_roles(*SCHOOL)
 def letter(referral_id: int):
     """Check a letter's (agreement's, plan's) answers, then download it: one file per parent a
@@ -341,7 +344,7 @@ def _recipient_name(data: dict, index: int | None) -> str:
     return (data.get("parents") or [{}])[index].get("name", f"Parent {index + 1}")
 
 
-@bp.get("/<int:referral_id>/letter/<doc_id>.<fmt>")
+@bp.get("/<id:referral_id>/letter/<doc_id>.<fmt>")
 @require_roles(*SCHOOL)
 def letter_file(referral_id: int, doc_id: str, fmt: str):
     referral = _referral(referral_id)
@@ -367,7 +370,7 @@ def letter_file(referral_id: int, doc_id: str, fmt: str):
     return Response(content, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@bp.get("/<int:referral_id>")
+@bp.get("/<id:referral_id>")
 @require_roles(*SCHOOL)
 def show(referral_id: int):
     referral = _referral(referral_id)
@@ -382,16 +385,16 @@ def show(referral_id: int):
                            checklist={c["id"]: c["label"] for c in la_decisions.checklist(referral)})
 
 
-@bp.get("/<int:referral_id>/preview")
+@bp.get("/<id:referral_id>/preview")
 def preview(referral_id: int):
     referral = _viewer_referral(referral_id)
     record("preview_viewed", user=current_user.user, referral=referral, detail={"format": "html"})
     db.session.commit()
     return Response(documents.preview_html(referral, actions.verdict(referral).to_dict()), mimetype="text/html",
-                    headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+                    headers={"Content-Security-Policy": DOCUMENT_POLICY})
 
 
-@bp.get("/<int:referral_id>/preview.pdf")
+@bp.get("/<id:referral_id>/preview.pdf")
 def preview_pdf(referral_id: int):
     referral = _viewer_referral(referral_id)
     record("preview_viewed", user=current_user.user, referral=referral, detail={"format": "pdf"})
@@ -409,16 +412,21 @@ def _viewer_referral(referral_id: int) -> Referral:
     return _referral(referral_id)
 
 
-@bp.get("/<int:referral_id>/evidence/<int:evidence_id>")
+@bp.get("/<id:referral_id>/evidence/<id:evidence_id>")
 @require_roles(*SCHOOL)
 def evidence_file(referral_id: int, evidence_id: int):
     referral = _referral(referral_id)
     item = next((e for e in referral.evidence if e.id == evidence_id), None)
     if item is None:
         abort(404)
+    try:
+        data = storage.get(item.storage_key)
+    except StorageError:  # gone, or the storage down: the error page, and no "viewed" event
+        abort(503, "This file could not be read from storage. Try again in a few minutes; if it keeps "
+                   "happening, contact the service administrator.")
     record("evidence_viewed", user=current_user.user, referral=referral, detail={"kind": item.kind})
     db.session.commit()
-    return Response(storage.get(item.storage_key), mimetype=item.content_type,
+    return Response(data, mimetype=item.content_type,
                     headers={"Content-Disposition": f'attachment; filename="evidence-{item.kind}{_ext(item.content_type)}"'})
 
 

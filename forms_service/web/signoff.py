@@ -53,7 +53,7 @@ def _render_review(referral, form, send_back, status=200):
                            form=form, send_back=send_back, la_return=la_decisions.latest_return(referral)), status
 
 
-@bp.get("/referrals/<int:referral_id>/sign")
+@bp.get("/referrals/<id:referral_id>/sign")
 @require_roles("headteacher")
 def review(referral_id: int):
     referral = get_visible_referral(current_user.user, referral_id)
@@ -62,7 +62,7 @@ def review(referral_id: int):
     return _render_review(referral, SignForm(), SendBackForm())
 
 
-@bp.post("/referrals/<int:referral_id>/sign")
+@bp.post("/referrals/<id:referral_id>/sign")
 @require_roles("headteacher")
 def sign(referral_id: int):
     referral = get_visible_referral(current_user.user, referral_id)
@@ -89,7 +89,7 @@ def sign(referral_id: int):
     return redirect(url_for("signoff.confirmation", referral_id=referral.id))
 
 
-@bp.get("/referrals/<int:referral_id>/signed")
+@bp.get("/referrals/<id:referral_id>/signed")
 @require_roles("headteacher")
 def confirmation(referral_id: int):
     referral = get_visible_referral(current_user.user, referral_id)
@@ -99,7 +99,7 @@ def confirmation(referral_id: int):
                            pack=referral.latest_pack, form_def=actions.form_of(referral))
 
 
-@bp.post("/referrals/<int:referral_id>/send-back")
+@bp.post("/referrals/<id:referral_id>/send-back")
 @require_roles("headteacher")
 def send_back(referral_id: int):
     referral = get_visible_referral(current_user.user, referral_id)

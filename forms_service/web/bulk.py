@@ -1,0 +1,252 @@
+"""Letters to many families (forms_service/bulk_letters.py) on the web: the school uploads its register
+export and its pupils file, chooses the letter, the filter and the letter's own answers once, and the
+letters are made in the background (forms_service/jobs.py) while a page shows the progress; the zip
+is then downloaded from the job's page. A job belongs to its school: anyone else gets a 404.
+Starting a job and each download are in the audit trail (counts only, never a name)."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxesInput, GovFileInput, GovRadioInput, GovSubmitInput,
+                                                GovTextInput)
+from wtforms import FileField, RadioField, SelectMultipleField, StringField, SubmitField
+
+from .. import bulk_letters, jobs, storage
+from ..audit import record
+from ..auth import require_roles
+from ..formatting import local_today
+from ..formdefs import PageDef, get_form
+from ..models import db
+from ..policies import load_profile
+from ..register import RegisterError
+from .pageforms import page_form_class, page_patch
+
+bp = Blueprint("bulk", __name__, url_prefix="/bulk-letters")
+SCHOOL = ("office", "headteacher")
+FLAGS = [("penalty_threshold", "Meets the penalty-notice threshold (unauthorised sessions in the last 10 school weeks)"),
+         ("persistent", "Persistently absent (10% or more of sessions missed this school year)"),
+         ("severe", "Severely absent (50% or more missed)")]
+FILE_FIELDS = ("register", "pupils")
+
+
+def _page(form_def) -> PageDef:
+    return PageDef("letter", "The letter", None, tuple(bulk_letters.letter_fields(form_def)))
+
+
+def _form_class(form_def) -> type[FlaskForm]:
+    """The upload and filter questions, then the letter's own answers from its declaration (the same
+    questions, and the same checks, as the single letter's last page)."""
+    attrs = {
+        "register": FileField("The school's register export", widget=GovFileInput(),
+                              description="The CSV file the whole-school screen reads: upn, date, session and code, "
+                                          "one row for each pupil's morning and afternoon marks."),
+        "code_set": RadioField("Which attendance codes does the register export use?", widget=GovRadioInput(),
+                               choices=[("2024", "The codes in use since 19 August 2024"),
+                                        ("2006", "The older codes (before August 2024)")], default="2024"),
+        "pupils": FileField("The pupils file", widget=GovFileInput(),
+                            description="A CSV file with one row for each pupil: their details and each parent's or "
+                                        "carer's name and address (the columns are listed above)."),
+        "below": StringField("Attendance this school year below", widget=GovTextInput(),
+                             description="A percentage, for example 90. Leave it empty to choose by the other "
+                                         "filters only."),
+        "flags": SelectMultipleField("Or by the screen's thresholds", widget=GovCheckboxesInput(), choices=FLAGS,
+                                     validate_choice=False),
+        "match": RadioField("When more than one filter is chosen", widget=GovRadioInput(), default="all",
+                            choices=[("all", "A letter goes to pupils who meet all of them"),
+                                     ("any", "A letter goes to pupils who meet any of them")]),
+    }
+    base = page_form_class(f"bulk-{form_def.id}", _page(form_def))
+    form_class = type(f"bulk-{form_def.id}-form", (base,), attrs)
+    form_class.submit = SubmitField("Make the letters", widget=GovSubmitInput())
+    return form_class
+
+
+def _form_or_404(form_id: str):
+    form_def = get_form(form_id)
+    if form_def is None or form_id not in bulk_letters.LETTERS:
+        abort(404)
+    return form_def
+
+
+@bp.get("/")
+@require_roles(*SCHOOL)
+def index():
+    letters = [get_form(f) for f in bulk_letters.LETTERS]
+    return render_template("bulk/index.html", title="Letters to many families", letters=letters,
+                           titles={f.id: f.short_title for f in letters},
+                           jobs=jobs.recent(current_user.user.school_id), columns=bulk_letters.columns_help())
+
+
+@bp.route("/new/<form_id>", methods=["GET", "POST"])
+@require_roles(*SCHOOL)
+def new(form_id: str):
+    form_def = _form_or_404(form_id)
+    page = _page(form_def)
+    form_class = _form_class(form_def)
+    if request.method == "GET":
+        initial = {f.html_name: local_today() for f in page.fields if f.options.get("default") == "today"}
+        return _show(form_def, form_class(data=initial))
+    form = form_class()
+    form.validate()  # CSRF and the date inputs; the declaration's schema judges the answers
+    if "csrf_token" in form.errors:
+        abort(400, "Your session has expired. Reload the page and try again.")
+    problems: dict[str, list[str]] = {}
+    answers = _answers(form_def, page, form, problems)
+    criteria = _criteria(form, problems)
+    register_data = _upload(form.register, "Select the register export (a CSV file)",
+                            current_app.config["MAX_SCHOOL_REGISTER_BYTES"], problems)
+    pupils_data = _upload(form.pupils, "Select the pupils file (a CSV file)",
+                          current_app.config["MAX_REGISTER_BYTES"], problems)
+    code_set = form.code_set.data if form.code_set.data in ("2024", "2006") else "2024"
+    details = None
+    if pupils_data is not None:
+        try:
+            details = bulk_letters.parse_details(pupils_data)
+        except bulk_letters.BulkError as exc:
+            problems.setdefault("pupils", []).extend(exc.messages[:10])
+    if problems:
+        if register_data is not None:  # its rows are named too, so every file is put right at once
+            try:
+                bulk_letters.read_register(register_data, code_set)
+            except RegisterError as exc:
+                problems.setdefault("register", []).extend(exc.messages[:10])
+        return _show(form_def, form, problems, 422)
+    school = current_user.user.school
+    profile = load_profile(school.la.policy_profile or current_app.config["POLICY_PROFILE"])
+    try:
+        plan = bulk_letters.plan_from_export(register_data, details, form_def, answers, criteria, profile,
+                                             school={"name": school.name}, code_set=code_set,
+                                             la={"name": school.la.name, "inbox": school.la.inbox_email})
+    except RegisterError as exc:
+        return _show(form_def, form, {"register": exc.messages[:10]}, 422)
+    except bulk_letters.BulkError as exc:  # too many letters at once
+        return _show(form_def, form, {"flags": exc.messages}, 422)
+    if not plan.selected:
+        problems["below" if criteria.below is not None else "flags"] = [
+            f"No pupil in the register export is {criteria.describe()} as of {plan.on} "
+            f"({plan.pupils_screened} pupils): choose a different filter"]
+        return _show(form_def, form, problems, 422)
+    job = jobs.submit(current_user.user, plan)
+    return redirect(url_for("bulk.job", job_id=job.id))
+
+
+def _answers(form_def, page: PageDef, form, problems: dict) -> dict | None:
+    for name, messages in form.errors.items():  # a date the page could not read
+        if name != "csrf_token" and isinstance(messages, list):
+            problems.setdefault(name, []).extend(m for m in messages if isinstance(m, str))
+    patch = page_patch(page, form)
+    try:
+        return bulk_letters.check_answers(form_def, _without_empty(patch))
+    except bulk_letters.BulkError as exc:
+        for error in exc.errors:
+            name = error["field"].replace(".", "__")
+            if error["message"] not in problems.get(name, []):
+                problems.setdefault(name, []).append(error["message"])
+        return None
+
+
+def _without_empty(patch: dict) -> dict:
+    out = {}
+    for key, value in patch.items():
+        if isinstance(value, dict):
+            value = _without_empty(value)
+        if value not in (None, "", {}, []):
+            out[key] = value
+    return out
+
+
+def _criteria(form, problems: dict) -> bulk_letters.Criteria | None:
+    text = (form.below.data or "").strip().rstrip("%").strip()
+    below = None
+    if text:
+        try:
+            below = float(text)
+        except ValueError:
+            problems["below"] = ["Attendance below must be a number, like 90"]
+            return None
+    try:
+        return bulk_letters.Criteria(below=below, penalty_threshold="penalty_threshold" in (form.flags.data or []),
+                                     persistent="persistent" in (form.flags.data or []),
+                                     severe="severe" in (form.flags.data or []), match=form.match.data or "all")
+    except bulk_letters.BulkError as exc:
+        for error in exc.errors:
+            problems.setdefault({"filter": "flags"}.get(error["field"], error["field"]), []).append(error["message"])
+        return None
+
+
+def _upload(field, missing: str, limit: int, problems: dict) -> bytes | None:
+    upload = request.files.get(field.name)
+    data = upload.read(limit + 1) if upload and upload.filename else b""
+    if not data:
+        problems[field.name] = [missing]
+        return None
+    if len(data) > limit:
+        problems[field.name] = [f"The file must be smaller than {limit / (1024 * 1024):g} MB"]
+        return None
+    return data
+
+
+def _show(form_def, form, problems: dict | None = None, status: int = 200):
+    problems = problems or {}
+    summary = []
+    for name in form._fields:
+        field = form[name]
+        messages = problems.get(name) or []
+        if messages:
+            field.errors = list(messages)
+            limit = 10 if name in FILE_FIELDS else 1
+            summary += [{"text": m, "href": f"#{field.id}"} for m in messages[:limit]]
+    asked = {f.name for f in form_def.fields}
+    per_pupil = [(c.name, c.field) for c in bulk_letters.detail_columns() if c.path.startswith("figures.") and c.path in asked]
+    return render_template("bulk/new.html", title=f"Letters to many families: {form_def.short_title}",
+                           form_def=form_def, form=form, page=_page(form_def), summary=summary, per_pupil=per_pupil,
+                           columns=bulk_letters.columns_help(), file_fields=FILE_FIELDS), status
+
+
+def _job_or_404(job_id: int):
+    job = jobs.for_school(current_user.user.school_id, job_id)
+    if job is None:
+        abort(404)
+    return job
+
+
+@bp.get("/<id:job_id>")
+@require_roles(*SCHOOL)
+def job(job_id: int):
+    job = _job_or_404(job_id)
+    if jobs.stalled(job):
+        jobs.start_runner(current_app._get_current_object())
+    return render_template("bulk/job.html", title=f"Letters: {get_form(job.form_id).short_title}", job=job,
+                           form_def=get_form(job.form_id), progress=jobs.progress(job),
+                           reasons=bulk_letters.SKIP_REASONS)
+
+
+@bp.get("/<id:job_id>/progress.json")
+@require_roles(*SCHOOL)
+def progress(job_id: int):
+    job = _job_or_404(job_id)
+    if jobs.stalled(job):
+        jobs.start_runner(current_app._get_current_object())
+    body = jobs.progress(job)
+    body["download"] = url_for("bulk.download", job_id=job.id) if job.status == "done" else None
+    return body, 200, {"Cache-Control": "no-store"}
+
+
+@bp.get("/<id:job_id>/letters.zip")
+@require_roles(*SCHOOL)
+def download(job_id: int):
+    job = _job_or_404(job_id)
+    if job.status != "done" or not job.storage_key:
+        abort(404)
+    try:
+        data = storage.get(job.storage_key)
+    except storage.StorageError:  # the zip gone, or the storage down: say so (503), never a 500
+        abort(503, "The letters could not be read from storage. Try again in a few minutes; if it keeps "
+                   "happening, make them again or contact the service administrator.")
+    record("bulk_letters_downloaded", user=current_user.user,
+           detail={"job": job.id, "form_id": job.form_id, "letters": job.total, "sha256": job.sha256})
+    db.session.commit()
+    name = f"{job.form_id}-letters-B{job.id}.zip"
+    return Response(data, mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})

@@ -1,0 +1,327 @@
+"""Register files as schools really send them, and as no one should: random rows, huge files, other
+encodings (UTF-8 with a byte-order mark reads; Windows-1252 and UTF-16 are refused saying where and
+what to do), mixed line endings, blank lines, trailing commas, unclosed quotes. The pupil's register (on a request) and the whole-school export
+(screening) either read or are refused with errors that name the row, in a sentence of bounded
+length; never an exception, never a 500; and reading a large legal file takes memory in proportion
+to its size.
+"""
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import io
+import re
+import tracemalloc
+
+import lxml.html
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from forms_service import screening
+from forms_service.policies import load_profile
+from forms_service.register import (MAX_ERRORS, RegisterError, parse_register_csv, parse_register_json,
+                                    parse_school_csv)
+from helpers import api_token, bearer, csrf, json_data, login, register_csv_for, text
+from registers import D, PupilRegister, generated_school
+
+NATIONAL = load_profile("national-2024")
+MESSAGE_LIMIT = 300  # characters: a sentence, whatever the file holds
+ROW = re.compile(r"^Row (\d+)[: ]")
+
+
+def rows_of(data) -> list[tuple]:
+    return [(s.date, s.session, s.code, s.upn) for s in parse_register_csv(data).sessions]
+
+
+def errors_of(data, parse=parse_register_csv) -> list[dict]:
+    with pytest.raises(RegisterError) as info:
+        parse(data)
+    return info.value.errors
+
+
+WHOLE_FILE = ("The file is empty", "The register has no marks in it", "The file is not UTF-8 text: it is saved as UTF-16")
+
+
+def assert_clear(errors: list[dict], noun: str = "Row") -> None:
+    """Every error names its row (in its words, and as a number), in a bounded sentence; or is
+    about the whole file."""
+    assert errors and len(errors) <= MAX_ERRORS + 1
+    for error in errors:
+        message = error["message"]
+        assert len(message) <= MESSAGE_LIMIT, message[:400]
+        if error["row"] is not None:
+            assert isinstance(error["row"], int) and error["row"] >= 1
+            assert message.startswith((f"{noun} {error['row']}:", f"{noun} {error['row']} ", *WHOLE_FILE)) or \
+                f"row {error['row']} " in message, message
+        assert not re.search(r"[\x00-\x1f]", message), repr(message)
+
+
+# --- encodings --------------------------------------------------------------------------------------
+
+PUPIL = PupilRegister(D(2026, 1, 5), D(2026, 1, 16))
+CLEAN = PUPIL.csv()
+EXPECTED = rows_of(CLEAN)
+
+
+def with_note_column(csv_text: str, header_note: str = "note", note: str = "") -> str:
+    """The same file with a column the service ignores (a note, a name)."""
+    lines = csv_text.strip("\n").split("\n")
+    return "\n".join([f"{lines[0]},{header_note}"] + [f"{line},{note}" for line in lines[1:]]) + "\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
+def test_utf8_reads_with_or_without_its_byte_order_mark(encoding):
+    text_ = with_note_column(CLEAN, "Élève (£ fee)", "Zażółć gęślą jaźń – Llŷr’s £5 ✓")
+    assert rows_of(text_.encode(encoding)) == EXPECTED
+
+
+@pytest.mark.parametrize("bom, codec", [(codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")])
+def test_utf16_is_refused_saying_what_to_do(bom, codec):
+    """Excel's "Unicode text" (UTF-16, and tabs between cells): one clear sentence, not a header error."""
+    [error] = errors_of(bom + CLEAN.replace(",", "\t").encode(codec))
+    assert error["row"] == 1 and error["message"].startswith("The file is not UTF-8 text: it is saved as UTF-16")
+    assert "CSV UTF-8" in error["message"]
+
+
+def test_windows_1252_is_refused_naming_the_first_row_it_cannot_read():
+    """Excel's plain "CSV" on a UK Windows machine: £ and é are single bytes, not UTF-8. The error
+    says which row, and what to do; nothing is guessed."""
+    lines = with_note_column(CLEAN).split("\n")
+    lines[0] += "é"  # the header
+    assert errors_of("\n".join(lines).encode("cp1252"))[0]["row"] == 1
+    lines = with_note_column(CLEAN).split("\n")
+    lines[6] += "Paid the £5 trip"
+    errors = errors_of("\n".join(lines).encode("cp1252"))
+    assert len(errors) == 1 and errors[0]["row"] == 7 and errors[0]["field"] == "file"
+    assert errors[0]["message"].startswith("The file is not UTF-8 text: row 7 has a character saved in another")
+    assert "CSV UTF-8" in errors[0]["message"]
+    assert_clear(errors)
+    # Counted the same with Windows or old Mac line endings.
+    for ending in ("\r\n", "\r"):
+        assert errors_of(ending.join(lines).encode("cp1252"))[0]["row"] == 7
+
+
+def test_utf16_without_its_byte_order_mark_is_refused_in_words():
+    errors = errors_of(CLEAN.encode("utf-16-le"))
+    assert_clear(errors)
+    assert "NUL" in errors[0]["message"] and "CSV UTF-8" in errors[0]["message"]
+
+
+# --- the shape of the file ------------------------------------------------------------------------
+
+def test_mixed_line_endings_blank_lines_and_trailing_commas_read():
+    lines = CLEAN.strip("\n").split("\n")
+    mixed = lines[0] + ",\r\n"
+    for i, line in enumerate(lines[1:]):
+        mixed += line + ("," if i % 3 == 0 else "") + ("\r\n", "\n", "\r")[i % 3]
+        if i % 4 == 0:  # a blank row of one kind or another
+            mixed += ("\n", "\r\n", ",,,\n", "   \n")[i // 4 % 4]
+    assert rows_of(mixed) == EXPECTED
+
+
+def test_rows_are_numbered_as_the_spreadsheet_shows_them_whatever_the_line_endings():
+    lines = CLEAN.strip("\n").split("\n")
+    lines[9] = lines[9].rsplit(",", 1)[0] + ",Q9"
+    for ending in ("\n", "\r\n", "\r"):
+        text_ = ending.join(lines[:3]) + ending + ending + ending.join(lines[3:]) + ending  # a blank row 4
+        [error] = errors_of(text_)
+        assert error["row"] == 11 and error["message"].startswith("Row 11: code 'Q9'")
+
+
+def test_an_unclosed_quote_names_its_row_and_says_what_happened():
+    lines = CLEAN.strip("\n").split("\n")
+    lines[4] = '"' + lines[4]
+    errors = errors_of("\n".join(lines) + "\n")
+    assert_clear(errors)
+    assert errors[0]["row"] == 5 and "quote mark" in errors[0]["message"]
+
+
+def test_a_cell_too_long_to_read_names_its_row():
+    lines = CLEAN.strip("\n").split("\n")
+    lines[3] += ',"' + "x" * 200_000 + '"'
+    errors = errors_of("\n".join(lines) + "\n")
+    assert_clear(errors)
+    assert errors[-1]["row"] == 4 and "131,072 characters" in errors[-1]["message"]
+
+
+def test_a_long_bad_cell_is_quoted_short():
+    lines = CLEAN.strip("\n").split("\n")
+    lines[2] = "2026-01-06," + "AM\tPM" * 5000 + ",/"
+    [error] = errors_of("\n".join(lines) + "\n")
+    assert error["row"] == 3 and error["message"].endswith("…'") and "\t" not in error["message"]
+    assert_clear([error])
+
+
+# --- random rows --------------------------------------------------------------------------------
+
+CELL = st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "S", "Z", "Cc")), max_size=20) | \
+    st.sampled_from(["2026-01-05", "2026-02-30", "AM", "pm", "/", "\\", "G", "#", "", " ", '"', "A123456789012",
+                     "0000-00-00", "2026-1-5", "9999-12-31"])
+ROWS = st.lists(st.lists(CELL, min_size=0, max_size=6), max_size=25)
+
+
+def to_csv_text(header: str, rows: list[list[str]], ending: str) -> str:
+    # Cells as a careless program writes them: joined with commas, nothing quoted.
+    return header + ending + ending.join(",".join(cells) for cells in rows) + ending
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=ROWS, ending=st.sampled_from(["\n", "\r\n", "\r"]), encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]),
+       header=st.sampled_from(["date,session,code", "upn,date,session,code", "Date , Session,CODE,note", "date,code"]))
+def test_random_rows_either_read_or_name_their_rows(rows, ending, encoding, header):
+    data = to_csv_text(header, rows, ending).encode(encoding, errors="replace")
+    for parse in (parse_register_csv, parse_school_csv):
+        try:
+            parse(data)
+        except RegisterError as exc:
+            assert_clear(exc.errors)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=400))
+def test_random_bytes_either_read_or_name_their_rows(data):
+    for parse in (parse_register_csv, parse_school_csv):
+        try:
+            parse(b"date,session,code\n" + data)
+        except RegisterError as exc:
+            assert_clear(exc.errors)
+
+
+JSON_VALUE = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+                          lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                                      max_size=3), max_leaves=8)
+ITEM = st.fixed_dictionaries({}, optional={"date": JSON_VALUE | st.sampled_from(["2026-01-05", "2026-13-01"]),
+                                           "session": JSON_VALUE | st.sampled_from(["AM", "PM"]),
+                                           "code": JSON_VALUE | st.sampled_from(["/", "G", "Q"]),
+                                           "upn": JSON_VALUE})
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(ITEM | JSON_VALUE, max_size=12), st.one_of(st.none(), st.sampled_from(["2024", "2006"]), JSON_VALUE))
+def test_random_json_registers_either_read_or_name_their_items(items, code_set):
+    for obj in (items, {"code_set": code_set, "sessions": items}):
+        try:
+            parse_register_json(obj)
+        except RegisterError as exc:
+            assert_clear(exc.errors, noun="Item")
+
+
+# --- through the web pages ------------------------------------------------------------------------
+
+BAD_FILES = {
+    "windows-1252": (with_note_column(register_csv_for(), "note", "£5 trip").encode("cp1252"),
+                     "The file is not UTF-8 text: row 2 has"),
+    "utf-16": (register_csv_for().encode("utf-16"), "The file is not UTF-8 text: it is saved as UTF-16"),
+    "utf-16 without its mark": (register_csv_for().encode("utf-16-le"), "Row 1: the row has a NUL character"),
+    "unclosed quote": ('date,session,code\n"2026-01-05,AM,/\n2026-01-05,PM,/\n'.encode(), "Row 2: a quote mark"),
+    "random bytes": (bytes(range(256)) * 50, "The file is not UTF-8 text: row 3 has"),  # after bytes 10 and 13
+    "a pdf": (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n", "The file is not UTF-8 text: row 2 has"),
+}
+
+
+def page_errors(response) -> list[str]:
+    page = lxml.html.document_fromstring(text(response))
+    return [a.text_content().strip() for s in page.find_class("govuk-error-summary") for a in s.iter("a")]
+
+
+def upload(client, url: str, data: bytes, fields: dict):
+    page = text(client.get(url))
+    return client.post(url, content_type="multipart/form-data",
+                       data={"csrf_token": csrf(page), "code_set": "2024", **fields,
+                             "file": (io.BytesIO(data), "marks.csv")})
+
+
+@pytest.mark.db
+def test_bad_register_files_are_refused_on_the_pages_naming_the_row(app, client):
+    office = bearer(api_token(client, "office@demo.school"))
+    login(client, "office@demo.school")
+    rid = client.post("/api/v1/referrals", headers=office,
+                      json={"form": "penalty-notice-leave", "data": json_data()}).get_json()["id"]
+    for name, (data, expected) in BAD_FILES.items():
+        for url, fields in ((f"/referrals/{rid}/register", {}), ("/screening/", {"output": "page"})):
+            response = upload(client, url, data, fields)
+            assert response.status_code == 422, (name, url, response.status_code)
+            errors = page_errors(response)
+            assert errors and errors[0].startswith(expected), (name, url, errors)
+            assert all(len(e) <= MESSAGE_LIMIT for e in errors)
+    # A UTF-8 file with a byte-order mark, Windows line endings and a note column reads on both.
+    good = "\ufeff" + with_note_column(register_csv_for(), "Élève", "Zażółć").replace("\n", "\r\n")
+    response = upload(client, f"/referrals/{rid}/register", good.encode(), {})
+    assert response.status_code == 302
+    school = "\ufeff" + with_note_column(PupilRegister(D(2025, 9, 1), D(2026, 3, 13), upn="A100000000001").csv(),
+                                         "Élève", "Zażółć").replace("\n", "\r")
+    assert upload(client, "/screening/", school.encode(), {"output": "page"}).status_code == 200
+
+
+@pytest.mark.db
+def test_a_json_register_with_values_of_any_type_is_a_422_naming_the_item(client):
+    """On the API the register is JSON: a code given as a list (unhashable) after a good row once
+    made a 500."""
+    office = bearer(api_token(client, "office@demo.school"))
+    sessions = [{"date": "2026-01-05", "session": "AM", "code": "/"},
+                {"date": "2026-01-05", "session": "PM", "code": ["/"]},
+                {"date": {"y": 2026}, "session": None, "code": {"G": 1}},
+                "not an object"]
+    response = client.post("/api/v1/referrals", headers=office,
+                           json={"form": "penalty-notice-leave", "data": json_data(),
+                                 "register": {"code_set": "2024", "sessions": sessions}})
+    assert response.status_code == 422
+    messages = response.get_json()["errors"]["register"]
+    assert [m.split(":")[0] for m in messages] == ["Item 2", "Item 3", "Item 3", "Item 3", "Item 4"], messages
+    assert all(len(m) <= MESSAGE_LIMIT for m in messages)
+
+
+@pytest.mark.db
+def test_files_over_the_limits_are_refused_before_they_are_read(app, client):
+    office = bearer(api_token(client, "office@demo.school"))
+    login(client, "office@demo.school")
+    rid = client.post("/api/v1/referrals", headers=office,
+                      json={"form": "penalty-notice-leave", "data": json_data()}).get_json()["id"]
+    huge = b"date,session,code\n" + b"2026-01-05,AM,/\n" * (app.config["MAX_REGISTER_BYTES"] // 16 + 1)
+    assert len(huge) > app.config["MAX_REGISTER_BYTES"]
+    response = upload(client, f"/referrals/{rid}/register", huge, {})
+    assert response.status_code == 422
+    assert page_errors(response) == ["The file must be smaller than 8 MB: split it into smaller files"]
+    app.config["MAX_SCHOOL_REGISTER_BYTES"] = 1024 * 1024  # the real limit is 40 MB: the same check
+    response = upload(client, "/screening/", huge[:2 * 1024 * 1024], {"output": "page"})
+    assert response.status_code == 422 and page_errors(response) == ["The file must be smaller than 1 MB"]
+    # Rows past the whole-school limit: refused naming the row where the limit was passed.
+    rows = "\n".join(f"A{n:012d},2026-01-05,AM,/" for n in range(1, 12))
+    errors = errors_of(("upn,date,session,code\n" + rows).encode(), lambda d: parse_school_csv(d, max_rows=10))
+    assert errors[0]["row"] == 12 and "more than 10 rows" in errors[0]["message"]
+
+
+# --- memory -------------------------------------------------------------------------------------
+
+# Reading keeps each mark (a date, a session, a code, a UPN) and the row it came from: memory grows
+# with the file, by this much at most (measured: about 15 times the file's size).
+MEMORY_PER_INPUT_BYTE = 30
+MEMORY_OVERHEAD = 4 * 1024 * 1024
+PEAKS: dict[str, tuple[int, int]] = {}
+
+
+def peak_of(fn) -> int:
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_large_legal_file_reads_in_memory_proportional_to_its_size(tmp_path):
+    school = generated_school(tmp_path, pupils=100, until="2026-03-13", seed=5)
+    pupil = "date,session,code\n" + "\n".join(
+        f"{dt.date(1990, 1, 1) + dt.timedelta(days=i // 2)},{'AM' if i % 2 == 0 else 'PM'},/" for i in range(40_000))
+    cases = {
+        "whole-school export, read": (school, lambda: parse_school_csv(school)),
+        "whole-school export, screened": (school, lambda: screening.screen_file(school, NATIONAL, workers=1)),
+        "one pupil, 40,000 rows": (pupil.encode(), lambda: parse_register_csv(pupil.encode())),
+    }
+    for name, (data, read) in cases.items():
+        peak = peak_of(read)
+        PEAKS[name] = (len(data), peak)
+        assert peak <= MEMORY_PER_INPUT_BYTE * len(data) + MEMORY_OVERHEAD, \
+            f"{name}: {peak / 2**20:.1f} MB for {len(data) / 2**20:.1f} MB"
+    print("\nregister memory (file MB, peak MB):",
+          {k: (round(n / 2**20, 2), round(p / 2**20, 1)) for k, (n, p) in PEAKS.items()})
