@@ -5,19 +5,27 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 ASSETS := forms_service/static/govuk-frontend.min.css
+NODE := node_modules/.package-lock.json
 
-.PHONY: run test setup system-deps bench clean
+.PHONY: run test test-browser setup system-deps browser-deps bench clean
 
 run: setup
 	DEMO_MODE=$${DEMO_MODE:-1} $(BIN)/forms-service serve
 
-test: setup
+test: setup browser-deps
 	$(BIN)/python -m pytest
+
+# The browser journeys and accessibility checks alone (tests/browser, Chromium).
+test-browser: setup browser-deps
+	$(BIN)/python -m pytest tests/browser
 
 setup: system-deps $(STAMP) $(ASSETS)
 
 system-deps:
 	@scripts/install-system-deps.sh
+
+browser-deps:
+	@scripts/install-system-deps.sh --browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,9 +33,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	rm -f $(VENV)/.installed-* && touch $@
 
-# GOV.UK Frontend from npm, pinned in package-lock.json; its CSS expects /assets/fonts and /assets/images.
-$(ASSETS): package.json package-lock.json
+# npm packages pinned in package-lock.json: GOV.UK Frontend, and axe-core for the browser tests.
+$(NODE): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# GOV.UK Frontend's assets; its CSS expects /assets/fonts and /assets/images.
+$(ASSETS): $(NODE)
 	mkdir -p forms_service/static
 	cp -R node_modules/govuk-frontend/dist/govuk/assets/fonts node_modules/govuk-frontend/dist/govuk/assets/images \
 	      node_modules/govuk-frontend/dist/govuk/assets/manifest.json forms_service/static/
@@ -35,7 +47,7 @@ $(ASSETS): package.json package-lock.json
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css $@
 
 bench: setup
-	@scripts/install-bench-deps.sh
+	@scripts/install-system-deps.sh --bench
 	$(BIN)/python benchmarks/run.py
 
 clean:

@@ -9,7 +9,7 @@ for (const link of document.querySelectorAll('.govuk-error-summary__list a[href^
   if (!target || target.matches('input, select, textarea, button')) continue
   const box = target.querySelector('.govuk-input--error, .govuk-textarea--error, .govuk-select--error') ??
     target.querySelector('input:not([type=hidden]), select, textarea')
-  if (box && box.id) link.hash = box.id
+  if (box && box.id) link.setAttribute('href', `#${box.id}`)
 }
 
 initAll()

@@ -1,0 +1,58 @@
+"""The service's other pages, reached as each role reaches them (its navigation and links), with an
+error state each where a form can be sent empty: every one checked like the journeys' (axe-core,
+title, headings, landmarks), so that no page of the service goes unchecked for lack of a journey."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from conftest import PASSWORD
+
+from .answers import Pointer, h1
+
+
+def test_school_pages_beyond_the_referral_journeys(browse):
+    page = browse.page
+    answering = Pointer(browse)
+    browse.sign_in("head@demo.school", PASSWORD)
+
+    answering.follow("Screen the school", screenshot="screening")
+    answering.press_button("Screen the register", status=422)
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
+
+    answering.follow("Letters to many families")
+    answering.follow("Stage 2 Letter (Getting Help)")
+    answering.press_button("Make the letters", status=422, screenshot="bulk-letters-errors")
+
+    # A letter to parents: started, left, then its check-and-download page lists what is missing.
+    answering.follow("Referrals")
+    answering.follow("Penalty Notice Warning Letter (Final Warning)")
+    answering.press_button("Start now")
+    answering.press_button("Save and come back later")
+    answering.follow(re.compile("^Check and download the"))
+    expect(page.get_by_text("Some answers are still needed")).to_be_visible()
+
+    browse.goto("/referrals/999999", status=404)
+    expect(h1(page)).to_be_visible()
+    browse.assert_clean()
+
+
+def test_administration_pages(browse):
+    page = browse.page
+    answering = Pointer(browse)
+    browse.sign_in("admin@demo.la", PASSWORD)
+    answering.follow("Administration", screenshot="administration")
+    navigation = page.get_by_role("navigation", name="Menu")
+    answering.follow("Change the legal-interventions inbox")
+    answering.follow(navigation.get_by_role("link", name="Administration"))
+    answering.follow("Schools")
+    answering.follow("Change Demo School")
+    answering.follow("Add a user")
+    answering.press_button("Add user", status=422, screenshot="add-user-errors")
+    answering.follow(navigation.get_by_role("link", name="Administration"))
+    answering.follow("Users")
+    answering.follow(page.get_by_role("link", name="Olivia Office"))
+    answering.follow("Subject access")
+    answering.press_button("Download the pupil's records", status=422)
+    browse.assert_clean()
