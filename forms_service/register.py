@@ -326,6 +326,9 @@ def parse_school_csv(data: bytes | str, code_set: str = DEFAULT_CODE_SET, *, max
 def _read_csv(data: bytes | str, collector: "_Collector", max_rows: int, shard: tuple[int, int] | None = None) -> None:
     text = decode_csv(data)
     reader = csv.reader(io.StringIO(text, newline=""))
+    # Only a quoted cell can hold a line break (an unclosed quote joining rows): the check for one
+    # runs only when the file has a quote mark at all, off the path of the usual clean export.
+    quoted = '"' in text
     wanted: list[int | None] | None = None
     upn_at = None
     data_rows = 0
@@ -356,7 +359,7 @@ def _read_csv(data: bytes | str, collector: "_Collector", max_rows: int, shard: 
                 raise _too_many_rows(number, max_rows)
             width = len(cells)
             date_, session, code, upn = (cells[i] if i is not None and i < width else None for i in wanted)
-            if any(cell and ("\n" in cell or "\r" in cell) for cell in (date_, session, code, upn)):
+            if quoted and any(cell and ("\n" in cell or "\r" in cell) for cell in (date_, session, code, upn)):
                 collector.error(number, "file", "a quote mark (\") that is not closed joins this row to the rows "
                                                 "after it: close it or remove it")
                 continue
