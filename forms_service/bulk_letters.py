@@ -16,7 +16,7 @@ and a filter. Nothing here is a second version of a rule:
 
 A whole school's export is read and its pupils selected in shares across the cores, as the screen
 reads it, and the letters are rendered in a pool of processes, one per core (screening's
-`_process_context`: fork in a single-threaded command, a fork server in the threaded web service).
+`screening.process_context`: fork in a single-threaded command, a fork server in the threaded web service).
 """
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ from . import register_figures, rendering, screening
 from .context import build_context
 from .documents import recipients
 from .formatting import format_date
-from .formdefs import (FieldDef, FormDef, _check_required_when, _nested_schema, dump_data, get_form,
+from .formdefs import (FieldDef, FormDef, check_required_when, nested_schema, dump_data, get_form,
                        has_bad_characters, set_path)
 from .policies import Policy
 from .rules import evaluate
@@ -262,7 +262,7 @@ class PupilDetails:
 
 @cache
 def _details_schema():
-    return _nested_schema("bulk-pupil-details", _detail_fields(), True)()
+    return nested_schema("bulk-pupil-details", _detail_fields(), True)()
 
 
 def _messages_at(errors: Any, prefix: tuple = ()) -> Iterator[tuple[tuple, str]]:
@@ -411,7 +411,7 @@ def letter_fields(form: FormDef) -> list[FieldDef]:
 
 @cache
 def _answers_schema(form_id: str):
-    return _nested_schema(f"bulk-{form_id}-answers", letter_fields(get_form(form_id)), True)()
+    return nested_schema(f"bulk-{form_id}-answers", letter_fields(get_form(form_id)), True)()
 
 
 def _flat_names(data: Mapping, prefix: str = "") -> Iterator[str]:
@@ -441,7 +441,7 @@ def check_answers(form: FormDef, answers: Mapping) -> dict:
         errors += [{"field": ".".join(map(str, path)), "message": message} for path, message in _messages_at(exc.messages)]
         loaded = exc.valid_data if isinstance(exc.valid_data, dict) else {}
     try:  # what a variant needs (a meeting's date and time), also when other answers are wrong
-        _check_required_when([f for f in fields.values() if f.options.get("required_when")], loaded)
+        check_required_when([f for f in fields.values() if f.options.get("required_when")], loaded)
     except ValidationError as exc:
         named = {e["field"] for e in errors}
         errors += [{"field": name, "message": message} for path, message in _messages_at(exc.messages)
@@ -541,7 +541,7 @@ class Plan:
 def read_register(data: bytes | str, code_set: str = reg.DEFAULT_CODE_SET) -> dict[str, reg.Register]:
     """The school's register export, one register per pupil keyed by UPN (upper case), as the screen
     reads it; RegisterError naming the rows otherwise."""
-    pupils = screening._checked(reg.parse_school_csv(data, code_set, max_rows=screening.MAX_SCHOOL_ROWS))
+    pupils = screening.require_upns(reg.parse_school_csv(data, code_set, max_rows=screening.MAX_SCHOOL_ROWS))
     return {upn.upper(): register for upn, register in pupils.items()}
 
 
@@ -597,7 +597,7 @@ def _select_share(text: str, code_set: str, share: tuple[int, int], details, for
                   profile_id: str):
     """One process's share of the register export: its pupils read and selected (in a worker)."""
     try:
-        pupils = screening._checked(reg.parse_school_csv(text, code_set, max_rows=screening.MAX_SCHOOL_ROWS,
+        pupils = screening.require_upns(reg.parse_school_csv(text, code_set, max_rows=screening.MAX_SCHOOL_ROWS,
                                                          shard=share))
     except reg.RegisterError as exc:
         return "error", exc.errors
@@ -613,7 +613,7 @@ def _select(pupils: Mapping[str, reg.Register], details: Mapping[str, PupilDetai
 
     form, profile = get_form(form_id), load_profile(profile_id)
     on = dt.date.fromisoformat(answers["letter_date"])
-    thresholds = screening._thresholds(profile)
+    thresholds = screening.thresholds_of(profile)
     out = {"upns": set(pupils), "selected": 0, "pupils": [], "skipped": []}
     for upn, register in pupils.items():
         year = _year_sessions(register, on)
@@ -763,7 +763,7 @@ def _process_context():
     """screening's choice (fork in a single-threaded command, a fork server in a threaded web
     service), with this module preloaded in the fork server so each worker starts with the
     renderers imported."""
-    context = screening._process_context()
+    context = screening.process_context()
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload([screening.__name__, __name__])
     return context

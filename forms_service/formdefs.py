@@ -268,7 +268,7 @@ def _ma_field(f: FieldDef, complete: bool) -> fields.Field:
                             error_messages={**msgs, "invalid": f"{f.label} must be a number, like 87.5",
                                             "special": f"{f.label} must be a number, like 87.5"})
     if f.type == "list":
-        item = _nested_schema(f"{f.name}Item", f.item_fields, complete)
+        item = nested_schema(f"{f.name}Item", f.item_fields, complete)
         low = o.get("min_items", 0) if complete else 0
         high = o.get("max_items", 50)
         return fields.List(fields.Nested(item), required=required, allow_none=False,
@@ -339,7 +339,7 @@ def _date_checks(defs: list[FieldDef], data: dict, today: dt.date) -> dict:
     return errors
 
 
-def _nested_schema(name: str, defs: tuple[FieldDef, ...] | list[FieldDef], complete: bool) -> type[Schema]:
+def nested_schema(name: str, defs: tuple[FieldDef, ...] | list[FieldDef], complete: bool) -> type[Schema]:
     """Builds a Schema class for fields whose dotted names nest ("pupil.first_name")."""
     groups: dict[str, list[FieldDef]] = {}
     attrs: dict[str, Any] = {}
@@ -350,7 +350,7 @@ def _nested_schema(name: str, defs: tuple[FieldDef, ...] | list[FieldDef], compl
         else:
             attrs[head] = _ma_field(f, complete)
     for head, sub in groups.items():
-        attrs[head] = fields.Nested(_nested_schema(f"{name}_{head}", sub, complete), required=False)
+        attrs[head] = fields.Nested(nested_schema(f"{name}_{head}", sub, complete), required=False)
     flat = list(defs)
 
     @validates_schema
@@ -375,7 +375,7 @@ def _nested_schema(name: str, defs: tuple[FieldDef, ...] | list[FieldDef], compl
 @cache
 def _schema_class(form_id: str, complete: bool) -> type[Schema]:
     form = load_forms()[form_id]
-    schema = _nested_schema(f"{form.id}-{'complete' if complete else 'draft'}", form.fields, complete)
+    schema = nested_schema(f"{form.id}-{'complete' if complete else 'draft'}", form.fields, complete)
     # Evidence kinds: on the API's eligibility check the caller says what is enclosed; on a saved
     # referral the service fills this in from the uploaded files.
     kinds = [e["kind"] for e in form.evidence]
@@ -387,11 +387,11 @@ def _schema_class(form_id: str, complete: bool) -> type[Schema]:
                        if f.options.get("required_when") or any(i.options.get("required_when") for i in f.item_fields)]
         if conditional:
             extra["_required_when"] = validates_schema(skip_on_field_errors=False)(
-                lambda self, data, **kwargs: _check_required_when(conditional, data))
+                lambda self, data, **kwargs: check_required_when(conditional, data))
     return type(schema.__name__, (schema,), extra)
 
 
-def _check_required_when(defs: list[FieldDef], data: dict) -> None:
+def check_required_when(defs: list[FieldDef], data: dict) -> None:
     """`"required_when": {"next_step": ["meeting"]}`: required only when another answer is one of
     those values (a letter variant that prints the field). On a list's item field the condition
     is read from the whole record and applies to every item (each contract action's "met" answer

@@ -96,7 +96,7 @@ def screen_pupil(upn: str, register: reg.Register, on: dt.date, thresholds: dict
     return row
 
 
-def _thresholds(profile: Policy) -> dict:
+def thresholds_of(profile: Policy) -> dict:
     rule = "unauthorised_sessions_threshold"
     try:
         late_marks, late_weeks = profile.param("late_marks_threshold", "marks"), \
@@ -119,7 +119,8 @@ def _screen_all(pupils: dict, on: dt.date, thresholds: dict) -> list[PupilScreen
     return [screen_pupil(upn, pupil, on, thresholds) for upn, pupil in pupils.items()]
 
 
-def _checked(pupils: dict) -> dict:
+def require_upns(pupils: dict) -> dict:
+    """The pupils of a whole-school file, refused if a row has no UPN (a pupil could not be told apart)."""
     if None in pupils:
         raise reg.RegisterError([{"row": 1, "field": "upn", "message": "A whole-school file needs a upn column "
                                                                        "with every pupil's UPN"}])
@@ -135,8 +136,8 @@ def screen(register: reg.Register, profile: Policy, on: dt.date | None = None) -
     if not register.sessions:
         raise reg.RegisterError([{"row": 1, "field": "file", "message": "The register has no marks in it"}])
     on = on or register.sessions[-1].date
-    thresholds = _thresholds(profile)
-    pupils = _checked(reg.split_by_upn(register))
+    thresholds = thresholds_of(profile)
+    pupils = require_upns(reg.split_by_upn(register))
     return _result(_screen_all(pupils, on, thresholds), len(pupils), on, thresholds)
 
 
@@ -144,7 +145,7 @@ def _shard(conn, text: str, code_set: str, shard: tuple[int, int], on: dt.date |
     """One process's share of the pupils: read them, say how far the marks go, screen them as of
     the date the parent settles (the last date in the whole file unless one was given)."""
     try:
-        pupils = _checked(reg.parse_school_csv(text, code_set, max_rows=MAX_SCHOOL_ROWS, shard=shard))
+        pupils = require_upns(reg.parse_school_csv(text, code_set, max_rows=MAX_SCHOOL_ROWS, shard=shard))
         last = max((p.sessions[-1].date for p in pupils.values()), default=None)
         conn.send(("parsed", last, len(pupils)))
         on = conn.recv()
@@ -156,7 +157,7 @@ def _shard(conn, text: str, code_set: str, shard: tuple[int, int], on: dt.date |
         conn.close()
 
 
-def _process_context():
+def process_context():
     """fork where it is safe (a single-threaded command: the children share the file's text without
     copying it); a fork server otherwise (never fork a threaded web server), importing this module
     once so each screen does not pay for it again."""
@@ -175,12 +176,12 @@ def screen_file(data: bytes | str, profile: Policy, *, code_set: str = reg.DEFAU
     text = reg.decode_csv(data)
     workers = workers or min(os.cpu_count() or 1, MAX_WORKERS)
     if workers < 2 or len(text) < PARALLEL_FROM_BYTES:
-        pupils = _checked(reg.parse_school_csv(text, code_set, max_rows=MAX_SCHOOL_ROWS))
+        pupils = require_upns(reg.parse_school_csv(text, code_set, max_rows=MAX_SCHOOL_ROWS))
         on = on or max(p.sessions[-1].date for p in pupils.values())
-        thresholds = _thresholds(profile)
+        thresholds = thresholds_of(profile)
         return _result(_screen_all(pupils, on, thresholds), len(pupils), on, thresholds)
-    thresholds = _thresholds(profile)
-    context = _process_context()
+    thresholds = thresholds_of(profile)
+    context = process_context()
     links, processes = [], []
     for k in range(workers):
         parent, child = context.Pipe()

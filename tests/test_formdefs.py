@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from marshmallow import ValidationError
 
-from forms_service.formdefs import FieldDef, _nested_schema
+from forms_service.formdefs import FieldDef, nested_schema
 
 CHOICE = FieldDef("variant", "Which letter", "choice", True,
                   options={"choices": [{"value": "meeting", "label": "After a meeting"},
@@ -15,7 +15,7 @@ CHOICE = FieldDef("variant", "Which letter", "choice", True,
 
 
 def test_a_choice_accepts_only_its_options_and_names_the_field():
-    schema = _nested_schema("T", [CHOICE], True)()
+    schema = nested_schema("T", [CHOICE], True)()
     assert schema.load({"variant": "attempts"}) == {"variant": "attempts"}
     with pytest.raises(ValidationError) as bad:
         schema.load({"variant": "other"})
