@@ -43,6 +43,7 @@ def serve(host: str, port: int, threads: int) -> None:
     In demo mode (DEMO_MODE=1) it also creates the demo users, and when SMTP_URL is not set it
     starts a local SMTP sink that keeps every message under var/mail so sent packs can be seen.
     """
+    from sqlalchemy.engine import make_url
     from waitress import create_server
 
     from .delivery import start_background_worker
@@ -64,7 +65,8 @@ def serve(host: str, port: int, threads: int) -> None:
     server = create_server(app, host=host, port=port, threads=threads)
     url = f"http://{host}:{server.effective_port}/"
     click.echo(f"\nForms service running at {url}")
-    click.echo(f"Database: {app.config['SQLALCHEMY_DATABASE_URI']}")
+    # Never the password in a DATABASE_URL (terminals and service logs keep what is printed).
+    click.echo(f"Database: {make_url(app.config['SQLALCHEMY_DATABASE_URI']).render_as_string(hide_password=True)}")
     click.echo(f"Mail: {app.config['SMTP_URL']}" + (f" (local sink; messages kept in {sink_dir})" if sink_dir else ""))
     click.echo(f"LA inbox: {app.config['LA_INBOX']}")
     if app.config["DEMO_MODE"]:
@@ -73,11 +75,18 @@ def serve(host: str, port: int, threads: int) -> None:
         for email, role, name, school in DEMO_USERS:
             click.echo(f"  {email:<22} {role:<12} {school or 'Demo Local Authority'}")
     click.echo("\nPress Ctrl+C to stop.", nl=True)
-    signal.signal(signal.SIGTERM, lambda *_: server.close())
+    def stop(*_):
+        # Leave server.run() as Ctrl+C does; closing the sockets from here, while the loop is
+        # waiting on them, would end in "Bad file descriptor".
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         server.run()
     except KeyboardInterrupt:
         pass
+    finally:
+        server.close()
 
 
 @main.command()
