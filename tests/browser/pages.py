@@ -270,12 +270,7 @@ class Browse:
     def check(self, *, screenshot: str | None = None, errors: bool | None = None) -> dict:
         """Check the page now shown: structure, then axe; `screenshot` names the pictures to take
         of it. `errors` says whether it should show an error summary (None: either)."""
-        page = self.page
-        name = screenshot or _kind(page.url)
-        page.wait_for_load_state("load")
-        self._checked(page)
-        s = page.evaluate(_STRUCTURE)
-        where = f"{name} ({_kind(page.url)}, title {s['title']!r})"
+        page, name, s, where = self._read(screenshot)
         problems = []
         if s["lang"] != "en-GB":
             problems.append(f"html lang is {s['lang']!r}")
@@ -284,12 +279,7 @@ class Browse:
         if "GDS Transport" not in s["font"]:
             problems.append(f"text is set in {s['font']!r}: GOV.UK Frontend's stylesheet did not apply")
         h1 = [h for h in s["headings"] if h["level"] == 1]
-        if len(h1) != 1:
-            problems.append(f"{len(h1)} h1 headings: {h1}")
-        for before, after in zip(s["headings"], s["headings"][1:]):
-            if after["level"] > before["level"] + 1:
-                problems.append(f"heading level skipped: h{before['level']} {before['text']!r} then "
-                                f"h{after['level']} {after['text']!r}")
+        problems += _heading_problems(s["headings"])
         if s["headings"] and s["headings"][0]["level"] > 2:
             problems.append(f"first heading is h{s['headings'][0]['level']}")
         for landmark in ("banner", "main", "contentinfo"):
@@ -311,16 +301,7 @@ class Browse:
         bare = title.removeprefix("Error: ")
         if self.titles.setdefault(bare, heading) != heading:
             problems.append(f"title {bare!r} is also the title of the page headed {self.titles[bare]!r}")
-        violations = self.axe()
-        self.report.add({"name": name, "url": _kind(page.url), "title": title, "axe": True, "violations": violations,
-                         "problems": problems})
-        for v in violations:
-            print(f"axe [{v['impact']}] {v['id']} on {where}: {v['help']} — {v['targets']}")
-        serious = [v for v in violations if v["impact"] in SERIOUS]
-        assert not problems, f"{where}: " + "; ".join(problems)
-        assert not serious, f"{where}: axe found serious or critical violations: {json.dumps(serious, indent=1)}"
-        if screenshot:
-            self.screenshot(screenshot)
+        self._conclude(page, name, s, where, problems, screenshot)
         if has_errors:
             broken = page.evaluate(_SUMMARY_LINKS)
             assert not broken, f"{where}: error summary links that do not move focus to their field: {broken}"
@@ -329,24 +310,28 @@ class Browse:
     def check_document(self, *, screenshot: str | None = None) -> dict:
         """Check a document shown as HTML (a preview): not a service page, so no navigation or
         landmarks, but a title, its language, one h1, headings in order, and axe's WCAG rules."""
-        page = self.page
-        name = screenshot or _kind(page.url)
-        page.wait_for_load_state("load")
-        self._checked(page)
-        s = page.evaluate(_STRUCTURE)
-        where = f"{name} ({_kind(page.url)}, title {s['title']!r})"
+        page, name, s, where = self._read(screenshot)
         problems = []
         if not s["lang"]:
             problems.append("no html lang")
         if len(s["title"].strip()) < 10:
             problems.append("no title naming the document")
-        h1 = [h for h in s["headings"] if h["level"] == 1]
-        if len(h1) != 1:
-            problems.append(f"{len(h1)} h1 headings: {h1}")
-        for before, after in zip(s["headings"], s["headings"][1:]):
-            if after["level"] > before["level"] + 1:
-                problems.append(f"heading level skipped: h{before['level']} {before['text']!r} then "
-                                f"h{after['level']} {after['text']!r}")
+        problems += _heading_problems(s["headings"])
+        self._conclude(page, name, s, where, problems, screenshot)
+        return s
+
+    def _read(self, screenshot: str | None):
+        """The page now shown, once loaded: (page, its name, its structure, how messages name it)."""
+        page = self.page
+        name = screenshot or _kind(page.url)
+        page.wait_for_load_state("load")
+        self._checked(page)
+        s = page.evaluate(_STRUCTURE)
+        return page, name, s, f"{name} ({_kind(page.url)}, title {s['title']!r})"
+
+    def _conclude(self, page, name: str, s: dict, where: str, problems: list[str], screenshot: str | None) -> None:
+        """axe on the page, everything found into the report, then fail on any problem or serious
+        violation; the screenshot once the page has passed."""
         violations = self.axe()
         self.report.add({"name": name, "url": _kind(page.url), "title": s["title"], "axe": True,
                          "violations": violations, "problems": problems})
@@ -357,7 +342,6 @@ class Browse:
         assert not serious, f"{where}: axe found serious or critical violations: {json.dumps(serious, indent=1)}"
         if screenshot:
             self.screenshot(screenshot)
-        return s
 
     def _checked(self, page) -> None:
         if page is self._main:
@@ -426,3 +410,14 @@ def _axe_source() -> str:
         assert AXE.exists(), f"{AXE} is missing: `make test` installs it from npm (package.json devDependencies)"
         _AXE_SOURCE = AXE.read_text(encoding="utf-8")
     return _AXE_SOURCE
+
+
+def _heading_problems(headings: list[dict]) -> list[str]:
+    """Exactly one h1, and no level skipped going down."""
+    h1 = [h for h in headings if h["level"] == 1]
+    problems = [f"{len(h1)} h1 headings: {h1}"] if len(h1) != 1 else []
+    for before, after in zip(headings, headings[1:]):
+        if after["level"] > before["level"] + 1:
+            problems.append(f"heading level skipped: h{before['level']} {before['text']!r} then "
+                            f"h{after['level']} {after['text']!r}")
+    return problems
