@@ -242,3 +242,36 @@ def register_json_for(data: dict | None = None, **kwargs) -> dict:
     """The same marks in the API's shape: {code_set, sessions: [{date, session, code}]}."""
     return {"code_set": "2024",
             "sessions": [{"date": d, "session": s, "code": c} for d, s, c in register_rows(data, **kwargs)]}
+
+
+EVIDENCE_KINDS = ("leave_request", "warning_letter", "registration_certificate")
+
+
+def signed_request(client, data: dict | None = None, school: str = "demo") -> tuple[int, dict, dict]:
+    """A complete leave-of-absence request made through the API as a school makes it: the office
+    creates it with its register and all three kinds of evidence and submits; the head signs (v1).
+    Returns (id, the office's headers, the head's headers)."""
+    office = bearer(api_token(client, f"office@{school}.school"))
+    head = bearer(api_token(client, f"head@{school}.school"))
+    data = data or json_data()
+    created = client.post("/api/v1/referrals", headers=office,
+                          json={"form": FORM_ID, "data": data, "register": register_json_for(data)})
+    assert created.status_code == 201, created.get_json()
+    rid = created.get_json()["id"]
+    for kind in EVIDENCE_KINDS:
+        up = client.post(f"/api/v1/referrals/{rid}/evidence", headers=office,
+                         data={"kind": kind, "file": (io.BytesIO(make_pdf(f"Evidence: {kind}")), f"{kind}.pdf")},
+                         content_type="multipart/form-data")
+        assert up.status_code == 201, up.get_json()
+    submit_and_sign(client, rid, office, head)
+    return rid, office, head
+
+
+def submit_and_sign(client, rid: int, office: dict, head: dict) -> dict:
+    """Submit as the office and sign as the head; the signed referral's JSON."""
+    submitted = client.post(f"/api/v1/referrals/{rid}/submit", headers=office)
+    assert submitted.status_code == 200, submitted.get_json()
+    signed = client.post(f"/api/v1/referrals/{rid}/sign", headers=head, json={"name": "Harriet Head", "declaration": True})
+    assert signed.status_code == 200, signed.get_json()
+    assert signed.get_json()["status"] == "signed"
+    return signed.get_json()

@@ -15,7 +15,8 @@ from conftest import LA_INBOX, PASSWORD
 from forms_service.accounts import create_user, get_or_create_la, get_or_create_school
 from forms_service.delivery import deliver_due
 from forms_service.models import Decision, OutboxMessage, Pack, PackCheck, Referral, School, db
-from helpers import api_token, bearer, csrf, json_data, login, logout, make_pdf, register_json_for, text
+from helpers import (api_token, bearer, csrf, json_data, login, logout, make_pdf, signed_request, submit_and_sign,
+                     text)
 from smtp_server import attachments, smtp_sink  # noqa: F401  (fixture)
 
 FORM = "penalty-notice-leave"
@@ -30,29 +31,7 @@ CORRECTED_ADDRESS = "14 Marsh Lane, Westcliff-on-Sea, SS0 7PQ"
 
 def _sign_new(client) -> tuple[int, dict, dict]:
     """Office creates a complete request with the register and evidence, submits; head signs (v1)."""
-    office = bearer(api_token(client, "office@demo.school"))
-    data = json_data()
-    created = client.post(f"{API}/referrals", headers=office,
-                          json={"form": FORM, "data": data, "register": register_json_for(data)})
-    assert created.status_code == 201, created.get_json()
-    rid = created.get_json()["id"]
-    for kind in ("leave_request", "warning_letter", "registration_certificate"):
-        up = client.post(f"{API}/referrals/{rid}/evidence", headers=office,
-                         data={"kind": kind, "file": (io.BytesIO(make_pdf(f"Evidence: {kind}")), f"{kind}.pdf")},
-                         content_type="multipart/form-data")
-        assert up.status_code == 201, up.get_json()
-    head = bearer(api_token(client, "head@demo.school"))
-    _submit_and_sign(client, rid, office, head)
-    return rid, office, head
-
-
-def _submit_and_sign(client, rid: int, office: dict, head: dict) -> dict:
-    submitted = client.post(f"{API}/referrals/{rid}/submit", headers=office)
-    assert submitted.status_code == 200, submitted.get_json()
-    signed = client.post(f"{API}/referrals/{rid}/sign", headers=head, json={"name": "Harriet Head", "declaration": True})
-    assert signed.status_code == 200, signed.get_json()
-    assert signed.get_json()["status"] == "signed"
-    return signed.get_json()
+    return signed_request(client)
 
 
 def _other_la_officer(app) -> None:
@@ -146,7 +125,7 @@ def test_return_and_resubmit_through_the_api(app, client, smtp_sink):
                               "file": (io.BytesIO(make_pdf("Signed leave request, received 2 March")), "signed.pdf")},
                         content_type="multipart/form-data")
     assert fixed.status_code == 201
-    resigned = _submit_and_sign(client, rid, office, head)
+    resigned = submit_and_sign(client, rid, office, head)
     assert [v["version"] for v in resigned["versions"]] == [1, 2]
     assert resigned["delivery"]["state"] == "queued"  # the new version's delivery
 

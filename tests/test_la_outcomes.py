@@ -15,7 +15,7 @@ from sqlalchemy import select
 from conftest import PASSWORD
 from forms_service.accounts import create_user, get_or_create_la
 from forms_service.models import AuditEvent, Outcome, Referral, db
-from helpers import api_token, bearer, csrf, json_data, login, logout, make_pdf, register_json_for, text
+from helpers import api_token, bearer, csrf, json_data, login, logout, signed_request, text
 
 API = "/api/v1"
 FORM = "penalty-notice-leave"
@@ -35,23 +35,7 @@ def _shift_leave(data: dict, weeks: int) -> dict:
 
 def _signed(client, data: dict | None = None, school: str = "demo") -> int:
     """A complete request with its register and evidence, submitted by the office and signed by the head."""
-    office = bearer(api_token(client, f"office@{school}.school"))
-    head = bearer(api_token(client, f"head@{school}.school"))
-    data = data or json_data()
-    created = client.post(f"{API}/referrals", headers=office,
-                          json={"form": FORM, "data": data, "register": register_json_for(data)})
-    assert created.status_code == 201, created.get_json()
-    rid = created.get_json()["id"]
-    for kind in ("leave_request", "warning_letter", "registration_certificate"):
-        up = client.post(f"{API}/referrals/{rid}/evidence", headers=office,
-                         data={"kind": kind, "file": (io.BytesIO(make_pdf(f"Evidence: {kind}")), f"{kind}.pdf")},
-                         content_type="multipart/form-data")
-        assert up.status_code == 201, up.get_json()
-    submitted = client.post(f"{API}/referrals/{rid}/submit", headers=office)
-    assert submitted.status_code == 200, submitted.get_json()
-    signed = client.post(f"{API}/referrals/{rid}/sign", headers=head, json={"name": "Harriet Head", "declaration": True})
-    assert signed.status_code == 200, signed.get_json()
-    return rid
+    return signed_request(client, data, school)[0]
 
 
 def _accepted(client, data: dict | None = None, school: str = "demo") -> int:
