@@ -12,8 +12,10 @@ NODE := node_modules/.package-lock.json
 run: setup
 	DEMO_MODE=$${DEMO_MODE:-1} $(BIN)/forms-service serve
 
+# One pytest worker per core (TEST_WORKERS=1 for one process); the browser tests share one worker.
+TEST_WORKERS ?= auto
 test: setup browser-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # The browser journeys and accessibility checks alone (tests/browser, Chromium).
 test-browser: setup browser-deps

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 import threading
 from collections.abc import Callable
@@ -21,11 +22,49 @@ from forms_service.smtp_sink import (DATA_SIZE_LIMIT, MailSink, SinkController, 
                                      start_sink, stop)
 
 
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
+def _port_block() -> range:
+    """This test process's own ports: below the kernel's ephemeral range (so no `bind(port 0)`, and no
+    client socket, anywhere on the machine is given one), split between pytest-xdist workers so
+    that two workers never pick the same one."""
+    high = _ephemeral_low()
+    low = 20000 if high > 21000 else 10000
+    workers = max(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1), 1)
+    index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    size = (high - low) // workers
+    if size < 50:  # an unusual kernel setting: no room below the ephemeral range
+        raise RuntimeError(f"ip_local_port_range starts at {high}: the tests need ports below it")
+    return range(low + index * size, low + (index + 1) * size)
+
+
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    """A loopback port that nothing listens on (the OS picked it free a moment ago)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port that nothing listens on, never handed out before in this run.
+
+    An OS-picked free port is not enough: once released it is back in the ephemeral pool, and under
+    pytest-xdist another worker's sink (bound to port 0) could take it while this test still means
+    it to be dead, or about to be its own (seen in CI: a stalling sink received another test's mail).
+    """
+    block = _port_block()
+    for port in block:
+        if port in _handed_out:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # in use by something else on the machine
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free port left in {block}")
 
 
 class RunningSink:

@@ -26,6 +26,15 @@ from smtp_server import RunningSink, running_sink
 from .pages import CHROMIUM, CHROMIUM_ARGS, Browse, Report
 
 
+def pytest_collection_modifyitems(items):
+    # Under pytest-xdist (make test runs -n auto --dist loadgroup) the browser tests stay on one
+    # worker: they share one Chromium and one service per session, and one report in build/.
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 @dataclass
 class Service:
     url: str
