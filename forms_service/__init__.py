@@ -19,6 +19,8 @@ def create_app(overrides: dict | None = None, *, environ: dict | None = None) ->
     if overrides:
         app.config.from_mapping(overrides)
 
+    from . import templating
+    app.jinja_environment = templating.Environment  # before app.jinja_env is first made
     # Our pages first, then the GOV.UK macros shipped in the Python packages.
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(str(PROJECT_ROOT / "templates" / "html")),
@@ -32,7 +34,7 @@ def create_app(overrides: dict | None = None, *, environ: dict | None = None) ->
 
     db.init_app(app)
 
-    from . import auth, converters, errors, web, api, security, templating
+    from . import auth, converters, errors, web, api, security
     converters.init_app(app)  # before any blueprint: routes use <id:...>
     security.init_app(app)
     templating.init_app(app)

@@ -126,7 +126,7 @@ class FormDef:
         return next((e["label"] for e in self.evidence if e["kind"] == kind), kind)
 
     def schema(self, *, complete: bool) -> Schema:
-        return _schema_class(self.id, complete)()
+        return _schema(self.id, complete)
 
     def catalogue_entry(self) -> dict:
         return {
@@ -370,6 +370,13 @@ def nested_schema(name: str, defs: tuple[FieldDef, ...] | list[FieldDef], comple
         attrs["_groups"] = _groups
     attrs["Meta"] = type("Meta", (), {"unknown": RAISE})
     return type(name, (Schema,), attrs)
+
+
+@cache
+def _schema(form_id: str, complete: bool) -> Schema:
+    """One instance per form and mode, shared: a marshmallow schema keeps no state between loads,
+    and building one (copying every declared field, nested schemas included) cost more than a load."""
+    return _schema_class(form_id, complete)()
 
 
 @cache

@@ -4,9 +4,11 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, or_, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.types import DateTime, TypeDecorator
+
+from . import pupils
 
 
 class Base(DeclarativeBase):
@@ -60,7 +62,8 @@ class School(db.Model):
     # Where the LA's notices to the school go (a return with its reasons); unset: the school's
     # headteachers' addresses.
     attendance_email: Mapped[str | None] = mapped_column(String(320))
-    la: Mapped[LocalAuthority] = relationship(back_populates="schools")
+    # Joined: nearly every page about a referral names the school and reads its LA's profile.
+    la: Mapped[LocalAuthority] = relationship(back_populates="schools", lazy="joined")
     __table_args__ = (UniqueConstraint("la_id", "name"),)
 
 
@@ -97,7 +100,19 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
 
-class Referral(db.Model):
+class PupilKeyed:
+    """Digests of who the row's `data` is about (forms_service.pupils.keys), set whenever `data` is,
+    so a child's other records are found by index instead of by reading every record."""
+    pupil_upn_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    pupil_person_key: Mapped[str | None] = mapped_column(String(64), index=True)
+
+    @validates("data")
+    def _keep_pupil_keys(self, _name, value):
+        self.pupil_upn_key, self.pupil_person_key = pupils.keys(value)
+        return value
+
+
+class Referral(PupilKeyed, db.Model):
     __tablename__ = "referrals"
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str | None] = mapped_column(String(40), unique=True)
@@ -114,7 +129,7 @@ class Referral(db.Model):
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
 
-    school: Mapped[School] = relationship()
+    school: Mapped[School] = relationship(lazy="joined")  # with its LA: one query, not three
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     evidence: Mapped[list["Evidence"]] = relationship(back_populates="referral", order_by="Evidence.id")
     packs: Mapped[list["Pack"]] = relationship(back_populates="referral", order_by="Pack.version")
@@ -127,6 +142,13 @@ class Referral(db.Model):
     @property
     def latest_pack(self) -> "Pack | None":
         return self.packs[-1] if self.packs else None
+
+    @classmethod
+    def may_be_about(cls, data: dict | None):
+        """A WHERE clause: referrals whose answers, now or in any signed version, may be about the
+        child `data` is about (by index; decide with pupils.same_pupil)."""
+        in_a_pack = select(Pack.referral_id).where(pupils.same_pupil_clause(Pack, data))
+        return or_(pupils.same_pupil_clause(cls, data), cls.id.in_(in_a_pack))
 
 
 class Evidence(db.Model):
@@ -144,7 +166,7 @@ class Evidence(db.Model):
     referral: Mapped[Referral] = relationship(back_populates="evidence")
 
 
-class Pack(db.Model):
+class Pack(PupilKeyed, db.Model):
     """A signed version of a referral: its files are frozen (stored with their SHA-256)."""
     __tablename__ = "packs"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -33,6 +33,7 @@ from .audit import record
 from .formatting import format_date, local_today
 from .formdefs import has_bad_characters
 from .models import OUTCOME_KINDS, PPM_OUTCOMES, Outcome, Referral, User, db, utcnow
+from .pupils import same_pupil
 from .referrals import ActionError
 
 KIND_LABELS = {
@@ -308,13 +309,15 @@ def recorded_penalty_notices(referral: Referral) -> list[dict]:
     school of the same LA, not withdrawn: [{issued_on, parent_name, sessions, recorded_on}], as the
     `penalty_notice_limit` rule reads `previous_penalty_notices` (recorded_on: the referral's reference).
     `sessions` are those the referral relied on (its signed verdict), so they are not counted again."""
-    from .referrals import same_pupil
     from .rules import sessions_relied_on
 
     if not (referral.data or {}).get("pupil"):
         return []
+    # Only notices on referrals that may be about this child (by their answers now or as signed):
+    # found by index, then decided below by same_pupil on what was signed.
     query = (select(Outcome).join(Referral, Outcome.referral_id == Referral.id)
-             .where(Outcome.la_id == referral.la_id, Outcome.kind == "penalty_notice_issued")
+             .where(Outcome.la_id == referral.la_id, Outcome.kind == "penalty_notice_issued",
+                    Referral.may_be_about(referral.data))
              .order_by(Outcome.occurred_on, Outcome.id))
     if referral.id is not None:
         query = query.where(Outcome.referral_id != referral.id)

@@ -17,6 +17,7 @@ from .formdefs import DOCUMENT_NOUNS, FormDef, deep_merge, dump_data, get_form
 from .models import Evidence, Referral, User, db, utcnow
 from .pack import EvidenceError, validate_evidence
 from .policies import load_profile
+from .pupils import same_pupil, same_pupil_clause
 from .register import Register, RegisterError, parse_register_csv, parse_register_json
 from .rules import Verdict, evaluate, sessions_relied_on
 
@@ -170,20 +171,42 @@ def working_data(referral: Referral) -> dict:
     form = form_of(referral)
     loaded = form.schema(complete=False).load(referral.data or {})
     if referral.register and register_figures.register_fields(form):
-        loaded = register_figures.apply(loaded, register_figures.fill(form, loaded, register_of(referral)))
+        loaded = register_figures.apply(loaded, figures_from_register(referral))
     loaded["evidence"] = sorted({e.kind for e in referral.evidence})
     loaded["school"] = {"name": referral.school.name}
     return loaded
 
 
-def figures_from_register(referral: Referral) -> list[register_figures.Filled]:
+def figures_from_register(referral: Referral) -> tuple[register_figures.Filled, ...]:
     """The figures the uploaded marks fill in, with what was typed, for the check pages."""
-    form = form_of(referral)
-    return register_figures.fill(form, form.schema(complete=False).load(referral.data or {}), register_of(referral))
+    def fill():
+        form = form_of(referral)
+        return tuple(register_figures.fill(form, form.schema(complete=False).load(referral.data or {}),
+                                           register_of(referral)))
+    return _once_per_stored_value(referral, "figures", fill)
 
 
 def register_of(referral: Referral) -> Register | None:
-    return parse_register_json(referral.register) if referral.register else None
+    if not referral.register:
+        return None
+    return _once_per_stored_value(referral, "register", lambda: parse_register_json(referral.register))
+
+
+def _once_per_stored_value(referral: Referral, name: str, compute):
+    """compute() once for the referral's answers and marks as they are stored now. One page reads a
+    referral's register and figures several times (the check page: rules, missing answers, the
+    figures table), and parsing a year's marks each time was most of its cost. Kept on the instance,
+    which lives for one request's database session, and keyed on the identity of the stored JSON
+    values: an edit assigns new ones (nothing mutates them in place), so a stale result is never
+    returned. The results are immutable (a Register, a tuple of frozen Filled): callers share them."""
+    stored = (referral.form_id, referral.data, referral.register)
+    memo = referral.__dict__.setdefault("_memo", {})
+    hit = memo.get(name)
+    if hit is not None and all(a is b for a, b in zip(hit[0], stored)):
+        return hit[1]
+    value = compute()
+    memo[name] = (stored, value)
+    return value
 
 
 def timeline(referral: Referral, today: dt.date):
@@ -266,29 +289,6 @@ PENALTY_NOTICE_FORMS = ("penalty-notice-leave", "penalty-notice-panel", "fast-tr
 NOT_WITH_THE_LA = ("draft", "awaiting_signoff", "returned")
 
 
-def _norm(value) -> str:
-    return " ".join(value.split()).casefold() if isinstance(value, str) else ""
-
-
-def _pupil_identity(data: dict | None) -> tuple[str, tuple[str, str, str] | None]:
-    """(UPN, (first name, last name, date of birth)) as compared: case and spacing ignored; the
-    second is None unless all three are given."""
-    pupil = (data or {}).get("pupil")
-    pupil = pupil if isinstance(pupil, dict) else {}
-    upn = _norm(pupil.get("upn")).replace(" ", "")
-    person = tuple(_norm(pupil.get(k)) for k in ("first_name", "last_name", "date_of_birth"))
-    return upn, (person if all(person) else None)
-
-
-def same_pupil(a: dict | None, b: dict | None) -> bool:
-    """The same child: the same UPN when both give one, otherwise the same first name, last name
-    and date of birth."""
-    (upn_a, person_a), (upn_b, person_b) = _pupil_identity(a), _pupil_identity(b)
-    if upn_a and upn_b:
-        return upn_a == upn_b
-    return person_a is not None and person_a == person_b
-
-
 def sessions_used_elsewhere(referral: Referral) -> dict[str, list[dict]]:
     """{reference: [{date, session, code}]}: the sessions each OTHER request for the same pupil at
     the same school relied on, where that request was signed (and not sent back) and leads to a
@@ -298,7 +298,8 @@ def sessions_used_elsewhere(referral: Referral) -> dict[str, list[dict]]:
         return {}
     query = select(Referral).where(Referral.school_id == referral.school_id,
                                    Referral.form_id.in_(PENALTY_NOTICE_FORMS),
-                                   Referral.status.not_in(NOT_WITH_THE_LA))
+                                   Referral.status.not_in(NOT_WITH_THE_LA),
+                                   same_pupil_clause(Referral, referral.data))
     if referral.id is not None:
         query = query.where(Referral.id != referral.id)
     used = {}

@@ -339,7 +339,8 @@ def _read_csv(data: bytes | str, collector: "_Collector", max_rows: int, shard: 
                 if any(cells):
                     columns = _header(number, cells)
                     wanted = [columns.get(name) for name in ("date", "session", "code", "upn")]
-                    upn_at = wanted[3]
+                    date_at, session_at, code_at, upn_at = wanted
+                    widest = max(i for i in wanted if i is not None)
                 continue
             if not any(record):
                 continue  # blank spreadsheet rows are harmless
@@ -351,14 +352,20 @@ def _read_csv(data: bytes | str, collector: "_Collector", max_rows: int, shard: 
                     if data_rows > max_rows:
                         raise _too_many_rows(number, max_rows)
                     continue
-            cells = [c.strip() for c in record]
-            if not any(cells):
+            # Only the four wanted cells are stripped (a row may carry names and more): a row whose
+            # wanted cells are blank is skipped like a blank row when the rest is blank too.
+            if len(record) > widest:  # the usual row: every wanted cell is there
+                date_, session, code = record[date_at].strip(), record[session_at].strip(), record[code_at].strip()
+                upn = None if upn_at is None else record[upn_at].strip()
+            else:
+                width = len(record)
+                date_, session, code, upn = (record[i].strip() if i is not None and i < width else None
+                                             for i in wanted)
+            if not (date_ or session or code or upn) and not any(c.strip() for c in record):
                 continue
             data_rows += 1
             if data_rows > max_rows:
                 raise _too_many_rows(number, max_rows)
-            width = len(cells)
-            date_, session, code, upn = (cells[i] if i is not None and i < width else None for i in wanted)
             if quoted and any(cell and ("\n" in cell or "\r" in cell) for cell in (date_, session, code, upn)):
                 collector.error(number, "file", "a quote mark (\") that is not closed joins this row to the rows "
                                                 "after it: close it or remove it")
@@ -691,8 +698,18 @@ def _school_days_with_sessions(items: Iterable[Session]) -> list[tuple[dt.date, 
     for s in items:
         if s.code != CLOSED:
             days.setdefault(s.date, []).append(s)
-    return [(day, tuple(_ordered(sessions)) if len(sessions) > 1 else tuple(sessions))
-            for day, sessions in sorted(days.items())]
+    return [(day, _day_in_order(sessions)) for day, sessions in sorted(days.items())]
+
+
+def _day_in_order(sessions: list[Session]) -> tuple[Session, ...]:
+    """One day's sessions in register order: the usual one or two compared directly, as _ordered
+    would order them (AM before PM, then UPN), without a sort per day."""
+    if len(sessions) == 1:
+        return (sessions[0],)
+    if len(sessions) == 2:
+        a, b = sessions
+        return (a, b) if (a.session, a.upn or "") <= (b.session, b.upn or "") else (b, a)
+    return tuple(_ordered(sessions))
 
 
 def _day_runs(days: Sequence[tuple[dt.date, tuple[Session, ...]]], codes: frozenset[str]) -> list[Run]:

@@ -1,7 +1,7 @@
 """Subject access (issue 5, README "Data protection"): everything the service holds about one pupil,
 as a zip, for an admin of one LA.
 
-The pupil is found as referrals.same_pupil finds them (the same UPN where both give one, otherwise
+The pupil is found as pupils.same_pupil finds them (the same UPN where both give one, otherwise
 the same first name, last name and date of birth; case and spacing ignored), in the answers as they
 are now and in every signed version's answers (a name corrected after a return still finds the
 earlier version). Only records of the admin's own LA are searched (auth.visible_referrals).
@@ -29,7 +29,7 @@ from .audit import record
 from .auth import visible_referrals
 from .formdefs import get_form
 from .models import AuditEvent, LocalAuthority, OutboxMessage, Referral, User, db, utcnow
-from .referrals import same_pupil
+from .pupils import same_pupil
 from .retention import expires_at, record_type, superseded_evidence, unreferenced_files
 
 ACTION = "subject_access_export"
@@ -81,6 +81,9 @@ def criteria(upn=None, first_name=None, last_name=None, date_of_birth=None) -> d
 
 
 def matching(query, wanted: dict) -> list[Referral]:
+    # The index narrows the search to records whose answers, now or as signed, may be the child's;
+    # same_pupil decides.
+    query = query.where(Referral.may_be_about(wanted))
     found = []
     for referral in db.session.scalars(query.order_by(Referral.id)):
         versions = [referral.data] + [p.data for p in referral.packs]

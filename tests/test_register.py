@@ -64,6 +64,16 @@ def test_csv_bom_in_a_string_and_extra_columns_and_blank_rows_are_fine():
     assert [s.code for s in parse_register_csv(data).sessions] == ["/", "#"]
 
 
+def test_a_row_blank_in_the_register_columns_is_skipped_only_if_blank_everywhere():
+    # Only the date, session, code and upn cells are read; whitespace elsewhere is still a blank row,
+    # but a row that carries something else (a name) and no mark is a row with its marks missing.
+    data = "date,session,code,name\n2026-01-05,AM,/,Ava\n , ,  ,   \n2026-01-05,PM,#,Ava\n"
+    assert [s.code for s in parse_register_csv(data).sessions] == ["/", "#"]
+    errors = errors_of(data.replace(" , ,  ,   ", ",,,Ava"))
+    assert [e["field"] for e in errors] == ["date", "session", "code"]
+    assert errors[0]["message"] == "Row 3: the date is empty"
+
+
 def test_realistic_register_round_trips_through_csv():
     pupil = typical_pupil(upn="A123456789012").mark_days(D(2026, 1, 12), D(2026, 1, 16), "G")
     assert parse_register_csv(pupil.csv()) == pupil.build()

@@ -231,12 +231,17 @@ def upload(client, url: str, data: bytes, fields: dict):
                              "file": (io.BytesIO(data), "marks.csv")})
 
 
-@pytest.mark.db
-def test_bad_register_files_are_refused_on_the_pages_naming_the_row(app, client):
+def office_draft(client) -> int:
+    """The office signed in on the pages, and a leave request's draft (made through the API) to upload to."""
     office = bearer(api_token(client, "office@demo.school"))
     login(client, "office@demo.school")
-    rid = client.post("/api/v1/referrals", headers=office,
-                      json={"form": "penalty-notice-leave", "data": json_data()}).get_json()["id"]
+    return client.post("/api/v1/referrals", headers=office,
+                       json={"form": "penalty-notice-leave", "data": json_data()}).get_json()["id"]
+
+
+@pytest.mark.db
+def test_bad_register_files_are_refused_on_the_pages_naming_the_row(app, client):
+    rid = office_draft(client)
     for name, (data, expected) in BAD_FILES.items():
         for url, fields in ((f"/referrals/{rid}/register", {}), ("/screening/", {"output": "page"})):
             response = upload(client, url, data, fields)
@@ -273,10 +278,7 @@ def test_a_json_register_with_values_of_any_type_is_a_422_naming_the_item(client
 
 @pytest.mark.db
 def test_files_over_the_limits_are_refused_before_they_are_read(app, client):
-    office = bearer(api_token(client, "office@demo.school"))
-    login(client, "office@demo.school")
-    rid = client.post("/api/v1/referrals", headers=office,
-                      json={"form": "penalty-notice-leave", "data": json_data()}).get_json()["id"]
+    rid = office_draft(client)
     huge = b"date,session,code\n" + b"2026-01-05,AM,/\n" * (app.config["MAX_REGISTER_BYTES"] // 16 + 1)
     assert len(huge) > app.config["MAX_REGISTER_BYTES"]
     response = upload(client, f"/referrals/{rid}/register", huge, {})
