@@ -106,7 +106,14 @@ def worker(once: bool) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     click.echo("Worker running; SIGTERM or Ctrl+C stops it after the current message.")
-    run_worker(app, stop, app.config["WORKER_POLL_SECONDS"])
+    watchdog = app.config["WORKER_WATCHDOG_SECONDS"]
+    # faulthandler writes only "Timeout (h:mm:ss)!" and the tracebacks, and nothing can be added to them:
+    # what they mean is said once here, on the same stream.
+    click.echo(f"outbox worker: if one step (claiming mail, or sending one message and recording it) is not "
+               f"done within {watchdog:g} s (the database or the mail server not answering), a 'Timeout' "
+               f"traceback of every thread follows here and the worker exits with status 1 so that its "
+               f"supervisor restarts it; its claims expire and the messages are retried.", err=True)
+    run_worker(app, stop, app.config["WORKER_POLL_SECONDS"], watchdog=watchdog)
 
 
 @main.command("smtp-sink")

@@ -93,6 +93,16 @@ class Config:
         for name in ("DELIVERY_BACKOFF_SECONDS", "DELIVERY_CLAIM_SECONDS", "DATABASE_BUSY_TIMEOUT"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be a number of seconds above 0")
+        # The watchdog of `forms-service worker` (delivery.py, run_worker): a step of a delivery round that
+        # takes longer ends the process for its supervisor to restart. A message's step is useful while its
+        # claim lasts; 30 s more is one SMTP timeout (mail.py), for a send still waiting on the mail server
+        # when the claim ran out to end by itself. Shorter than the claim, a slow send that would have gone
+        # out would be killed instead, and five such sends fail the message.
+        watchdog = env.get("WORKER_WATCHDOG_SECONDS")
+        self.WORKER_WATCHDOG_SECONDS = float(watchdog) if watchdog else self.DELIVERY_CLAIM_SECONDS + 30
+        if not self.WORKER_WATCHDOG_SECONDS > self.DELIVERY_CLAIM_SECONDS:
+            raise ValueError(f"WORKER_WATCHDOG_SECONDS must be more than DELIVERY_CLAIM_SECONDS "
+                             f"({self.DELIVERY_CLAIM_SECONDS:g} s): a message's send may take its whole claim")
         if self.DATABASE_CONNECT_TIMEOUT < 2:
             raise ValueError("DATABASE_CONNECT_TIMEOUT must be a whole number of seconds, 2 or more")
         # Retention (issue 5, README "Data protection"): how long each kind of record is kept after

@@ -7,10 +7,18 @@ each row with a conditional UPDATE and checks that it changed one row. A worker 
 leaves its claim to expire and the row is tried again with the same Message-ID, so a duplicate is
 recognisable; a worker that outlived its claim leaves the row to the one that took it over.
 No database transaction is open while talking to the mail server.
+
+A message whose sending kills the worker every time (a pack too big for the memory, a crash in a
+library) never gets its attempt recorded, so `attempts` cannot stop it. Each send begun is counted
+(`sends_started`, just before sending, so the other rows of a dead worker's batch are not charged);
+after MAX_UNFINISHED_SENDS sends that never came back the message is marked failed for an admin to
+look at. A send begun also moves the row to the back of the queue (`next_attempt_at` = when its claim
+runs out), so the rows claimed with it are sent first on the next round instead of dying behind it.
 """
 from __future__ import annotations
 
 import datetime as dt
+import faulthandler
 import logging
 import random
 import threading
@@ -28,6 +36,17 @@ log = logging.getLogger(__name__)
 
 BATCH = 10
 MAX_ERROR_CHARS = 500
+# Sends of one message begun and never recorded before it is failed instead of tried again: its worker
+# died (a crashed host, a SIGKILL; SIGTERM lets the current message finish) or outlived its claim (a
+# send slower than DELIVERY_CLAIM_SECONDS, as a huge pack to a slow server can be). A message that kills
+# the worker itself does so every time, and each death holds up the rest of that worker's batch for a
+# claim (5 min by default) and, out of memory, may bring the OOM killer down on other processes: the
+# fewer the better. But a good pack may be unlucky: in tests/test_faults.py, which SIGKILLs workers 20
+# times in about ten seconds while they send 25 packs, a pack had at most 3 sends that never came back
+# (deaths, and the send that outlived its 1-s claim; in 5 of 21 runs, never more). Five keeps that two
+# clear, and a poison message still fails after 5 deaths, about 25 minutes after its first try; an admin
+# can send it again.
+MAX_UNFINISHED_SENDS = 5
 
 
 class DeliveryStateError(ValueError):
@@ -122,29 +141,69 @@ def _referral(outbox: OutboxMessage) -> Referral | None:
     return db.session.get(Referral, outbox.referral_id) if outbox.referral_id is not None else None
 
 
-def _renew_claim(outbox_id: int, claim: dt.datetime, now: dt.datetime) -> bool:
-    """Extend our claim just before sending; False if it expired and another worker took the row.
+def _begin_send(outbox_id: int, claim: dt.datetime, now: dt.datetime) -> bool:
+    """Just before sending: renew our claim and count the send begun. False if the claim expired and
+    another worker took the row, or if the row has had MAX_UNFINISHED_SENDS sends that never came back.
 
-    A batch can take minutes against a slow server: without this, a row near the end of the
-    batch could be claimed by a second worker meanwhile and sent twice.
+    Renewing: a batch can take minutes against a slow server; without it, a row near the end of the
+    batch could be claimed by a second worker meanwhile and sent twice. Counting here, not when the
+    batch is claimed: a worker killed while sending one row must not count against the others it held.
     """
+    until = claimed_until(now)
     result = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == outbox_id, OutboxMessage.status == "queued",
-               OutboxMessage.locked_until == claim)  # the value we wrote marks our claim
-        .values(locked_until=claimed_until(now)).execution_options(synchronize_session=False))
+               OutboxMessage.locked_until == claim,  # the value we wrote marks our claim
+               OutboxMessage.sends_started - OutboxMessage.attempts < MAX_UNFINISHED_SENDS)
+        # If this send never comes back, the row is due again when the claim runs out, and behind
+        # every row due before then: the rest of a dead worker's batch goes first.
+        .values(locked_until=until, next_attempt_at=until, sends_started=OutboxMessage.sends_started + 1)
+        .execution_options(synchronize_session=False))
     db.session.commit()
     return result.rowcount == 1
+
+
+def _fail_unfinished(outbox_id: int, claim: dt.datetime) -> bool:
+    """Mark our claimed row failed if it has had MAX_UNFINISHED_SENDS sends that never came back;
+    False (nothing changed) if it has not, or the claim is no longer ours."""
+    reason = (f"The worker stopped while sending this message {MAX_UNFINISHED_SENDS} times (it may be too "
+              "large to send): an admin can send it again")
+    # Conditional, like the claim: on SQLite, which has no row locks, a worker taking the row over
+    # meanwhile makes this change nothing.
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == outbox_id, OutboxMessage.status == "queued",
+               OutboxMessage.locked_until == claim,
+               OutboxMessage.sends_started - OutboxMessage.attempts >= MAX_UNFINISHED_SENDS)
+        .values(status="failed", last_error=reason, locked_until=None)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.rollback()
+        return False
+    outbox = db.session.get(OutboxMessage, outbox_id, populate_existing=True)
+    record("delivery_failed", referral=_referral(outbox), actor="worker",
+           detail={"message_id": outbox.message_id, "recipient": outbox.recipient, "attempts": outbox.attempts,
+                   "sends_started": outbox.sends_started, "reason": reason, "permanent": False})
+    db.session.commit()  # the row and its audit event together
+    log.error("outbox %s: failed: %d sends never came back (the worker stopped while sending)",
+              outbox_id, outbox.sends_started - outbox.attempts)
+    return True
 
 
 def _attempt(outbox_id: int, claim: dt.datetime, now: dt.datetime) -> bool | None:
     """Try one claimed row. True: sent; False: not sent (rescheduled or failed); None: not ours."""
     config = current_app.config
-    if not _renew_claim(outbox_id, claim, now):
+    if not _begin_send(outbox_id, claim, now):
+        if _fail_unfinished(outbox_id, claim):
+            return False
         log.warning("outbox %s: claim lost before sending; left to the worker that holds it", outbox_id)
         return None
     outbox = db.session.get(OutboxMessage, outbox_id, populate_existing=True)
     message_id, recipient = outbox.message_id, outbox.recipient
+    unfinished = outbox.sends_started - 1 - outbox.attempts
+    if unfinished:
+        log.warning("outbox %s: sending again after %d send(s) that never came back (the worker stopped)",
+                    outbox_id, unfinished)
     message, error = None, None
     try:
         message = build_message(outbox, load_attachments(outbox), config["MAIL_FROM"])
@@ -208,12 +267,34 @@ def _attempt(outbox_id: int, claim: dt.datetime, now: dt.datetime) -> bool | Non
     return False
 
 
-def _deliver(now: dt.datetime | None, limit: int) -> tuple[int, int]:
+# The watchdog of `forms-service worker`. A PostgreSQL connection that stops answering mid-query (a
+# stuck server process, a network stall the kernel still ACKs) leaves psycopg waiting for ever: TCP
+# keepalives see a live peer, and statement_timeout runs on the stuck server. faulthandler's watchdog is
+# a C thread, so it fires even while the main thread is blocked in psycopg's wait: it writes "Timeout"
+# and every thread's traceback to stderr and exits with status 1; the supervisor starts the worker
+# again, its claims expire and those messages are retried with the same Message-ID.
+# The unit is one step, not a whole round: claiming a batch (a database round trip), then each message
+# (renewing its claim, building, sending, recording). A round of ten messages that each wait out the
+# 30-s SMTP timeout is ten steps of 30 s, and the bound does not depend on the batch. The bound,
+# WORKER_WATCHDOG_SECONDS (config.py), is by default the claim plus one SMTP timeout: a message's step is
+# of use only while its claim lasts (then another worker may take the row over), and a send still
+# waiting on the mail server when the claim ran out has one more SMTP timeout to end by itself and record
+# what happened, instead of being killed and counted as a send that never came back (five fail it).
+# The in-process worker of `forms-service serve` never arms it: it would take the web server down too.
+def _watch(seconds: float | None) -> None:
+    """Start the watchdog's count again: `seconds` from now without another step, the process exits."""
+    if seconds is not None:
+        faulthandler.dump_traceback_later(seconds, exit=True)
+
+
+def _deliver(now: dt.datetime | None, limit: int, watchdog: float | None = None) -> tuple[int, int]:
     fixed = now is not None  # tests pass the time; otherwise each step reads the clock
     start = _utc(now)
+    _watch(watchdog)
     claimed = claim_due(start, limit)
     sent = 0
     for outbox_id in claimed:
+        _watch(watchdog)
         try:
             sent += bool(_attempt(outbox_id, claimed_until(start), start if fixed else utcnow()))
         except SQLAlchemyError:
@@ -239,15 +320,27 @@ def resend(outbox_id: int, *, user: User | None = None, now: dt.datetime | None 
         raise DeliveryStateError("No such message")
     if outbox.status != "failed":
         raise DeliveryStateError("Only a message that failed can be sent again")
-    previous = {"attempts": outbox.attempts, "last_error": outbox.last_error}
-    # The attempt count starts again so the message gets a full set of retries; the audit keeps the old one.
-    outbox.status, outbox.attempts = "queued", 0
+    previous = {"attempts": outbox.attempts, "sends_started": outbox.sends_started, "last_error": outbox.last_error}
+    # The counts start again so the message gets a full set of retries; the audit keeps the old ones.
+    outbox.status, outbox.attempts, outbox.sends_started = "queued", 0, 0
     outbox.next_attempt_at, outbox.locked_until = _utc(now), None
     record("delivery_requeued", user=user, referral=_referral(outbox),
            actor=None if user is not None else "system",
            detail={"message_id": outbox.message_id, "recipient": outbox.recipient, "previous": previous})
     db.session.commit()
     return outbox
+
+
+def resend_latest_pack(referral: Referral, user: User) -> OutboxMessage:
+    """"Send the pack again" on the LA's page: the latest signed version's message to the LA, if it
+    failed, back in the queue as `resend` does (same Message-ID, full retries, audited)."""
+    pack = referral.latest_pack
+    outbox = None if pack is None else db.session.scalar(
+        select(OutboxMessage).where(OutboxMessage.pack_id == pack.id, OutboxMessage.kind == "la_pack")
+        .order_by(OutboxMessage.id.desc()).limit(1))
+    if outbox is None:
+        raise DeliveryStateError("This referral has no signed pack to send")
+    return resend(outbox.id, user=user)
 
 
 def delivery_status(referral: Referral) -> dict | None:
@@ -266,19 +359,25 @@ def delivery_status(referral: Referral) -> dict | None:
 
 
 def run_worker(app: Flask, stop_event: threading.Event, poll_seconds: float | None = None,
-               limit: int = BATCH) -> None:
-    """Deliver due messages until `stop_event` is set. Logs errors and carries on."""
+               limit: int = BATCH, watchdog: float | None = None) -> None:
+    """Deliver due messages until `stop_event` is set. Logs errors and carries on.
+
+    `watchdog` (seconds; `forms-service worker` only): a step of a round that takes longer ends the
+    process with status 1 (see `_watch`)."""
     poll = app.config.get("WORKER_POLL_SECONDS", 2) if poll_seconds is None else poll_seconds
     failures = 0
     while not stop_event.is_set():
         claimed = 0
         try:
+            # Leaving the context returns the connection to the pool (a rollback): still the last step's.
             with app.app_context():
-                claimed, _ = _deliver(None, limit)
+                claimed, _ = _deliver(None, limit, watchdog)
             failures = 0
         except Exception:
             failures += 1
             log.exception("outbox worker: delivery round failed (%d in a row)", failures)
+        if watchdog is not None:
+            faulthandler.cancel_dump_traceback_later()  # waiting for the next round is not being stuck
         if claimed >= limit:
             continue  # a full batch: there may be more waiting
         # After a database hiccup, wait longer each time (up to a minute) rather than spin.

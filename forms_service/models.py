@@ -281,7 +281,10 @@ class OutboxMessage(db.Model):
     # Fixed when queued, so a resend after a crash is the same message and the LA can tell.
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
     status: Mapped[str] = mapped_column(String(10), default="queued")  # queued, sent, failed
-    attempts: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)  # sends whose result was recorded
+    # Sends begun (counted just before each); one never recorded means the worker died while sending, or
+    # outlived its claim (delivery.MAX_UNFINISHED_SENDS).
+    sends_started: Mapped[int] = mapped_column(default=0, server_default="0")
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)

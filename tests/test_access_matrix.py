@@ -227,6 +227,7 @@ ROUTES: dict[str, Route | str] = {
     "la.checks": Route(referral_targets, OFFICER, body={}),
     "la.decision": Route(referral_targets, OFFICER, body={}),
     "la.outcomes": Route(referral_targets, OFFICER, body={}),
+    "la.resend": Route(referral_targets, LA, body={}),
     "la.pack_file": Route(pack_targets, SIGNED_IN),
     # the admin's
     "admin.index": Route(no_target, ADMIN, scoped=False),
@@ -255,6 +256,7 @@ ROUTES: dict[str, Route | str] = {
     "api_referrals.checks": Route(referral_targets, OFFICER, body={}),
     "api_referrals.decision": Route(referral_targets, OFFICER, body={}),
     "api_referrals.outcomes": Route(referral_targets, OFFICER, body={}),
+    "api_referrals.resend_delivery": Route(referral_targets, LA, body={}),
     "api_referrals.documents": Route(referral_targets, SIGNED_IN),
     "api_referrals.document": Route(api_document_targets, SIGNED_IN),
     "api_referrals.audit": Route(referral_targets, SIGNED_IN),

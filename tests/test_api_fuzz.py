@@ -5,7 +5,7 @@ Every operation of the document gets a bounded number of generated requests, bot
 document (positive) and broken on purpose (negative: wrong types, out-of-range values, missing
 fields, no token), each sent as one of four roles (office, headteacher, LA officer, admin). A share
 point at real records (a draft, one awaiting sign-off, a signed and an accepted one, a letter,
-another school's request) with real file names and realistic bodies, and each operation first gets
+another school's request, a signed one whose delivery failed) with real file names and realistic bodies, and each operation first gets
 the request that succeeds (hypothesis' explicit phase), so the handlers past 401/403/404/422 are
 reached: the test asserts every operation answered at least once with its success status.
 
@@ -35,6 +35,8 @@ import datetime as dt
 import json
 import os
 import re
+import tempfile
+from pathlib import Path
 
 import schemathesis
 from hypothesis import Phase, example, given, settings, strategies as st
@@ -46,12 +48,14 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, ignored
                                                status_code_conformance)
 
 from forms_service.auth import issue_token
+from forms_service.delivery import deliver_due
 from forms_service.formdefs import load_forms
 from forms_service.models import User, db
 
 import records
 from conftest import PASSWORD
 from helpers import api_token, bearer, json_data, make_pdf, register_json_for
+from smtp_server import running_sink
 
 API = "/api/v1"
 OPENAPI = f"{API}/openapi.json"
@@ -92,8 +96,19 @@ def _records(client) -> dict:
     letter = records.create_letter(client, office, records.AMELIA)
     other = records.create_referral(client, records.office(client, "office@other.school"), records.TOBIAS,
                                     replace_one=False)
+    # A signed request whose email the LA's mail server refused (as the signed and accepted ones'
+    # are too), so "send it again" has something to send.
+    undelivered = records.create_referral(client, office, records.Pupil("Ivo", "Marchetti", "M801200451131",
+                                                                        "2013-01-15"), replace_one=False)
+    records.sign(client, undelivered, office)
+    app = client.application
+    with tempfile.TemporaryDirectory() as mail, app.app_context(), \
+            running_sink(Path(mail), rcpt_reply="550 5.1.1 Mailbox unavailable") as refusing:
+        usual, app.config["SMTP_URL"] = app.config["SMTP_URL"], refusing.url
+        deliver_due()
+        app.config["SMTP_URL"] = usual
     return {"draft": draft, "awaiting": awaiting, "signed": signed, "accepted": accepted, "letter": letter,
-            "other_school": other}
+            "other_school": other, "undelivered": undelivered}
 
 
 def _real_values(client, ids: dict, tokens: dict) -> dict:
@@ -143,6 +158,7 @@ def _real_values(client, ids: dict, tokens: dict) -> dict:
             ("office", {"referral_id": ids["letter"], "name": "draft.pdf"}),
             ("office", {"referral_id": ids["letter"], "name": "draft.html"})],
         "GET /api/v1/referrals/{referral_id}/audit": [("office", draft)],
+        "POST /api/v1/referrals/{referral_id}/delivery": [("la_officer", {"referral_id": ids["undelivered"]})],
     }
     return {
         "referral_id": sorted(ids.values()),

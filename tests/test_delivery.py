@@ -1,6 +1,6 @@
 """The outbox worker against a real database (SQLite and PostgreSQL) and a real SMTP server on
-loopback: delivery, retries while the server is down, permanent refusals, racing workers, and
-packs whose stored bytes no longer match what was signed.
+loopback: delivery, retries while the server is down, permanent refusals, racing workers, a message
+whose sending kills the worker every time, and packs whose stored bytes no longer match what was signed.
 """
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from sqlalchemy import select
 from weasyprint import HTML
 
 from forms_service import delivery, storage
-from forms_service.delivery import (DeliveryStateError, backoff, claim_due, deliver_due, delivery_status, resend,
-                                    start_background_worker)
+from forms_service.delivery import (MAX_UNFINISHED_SENDS, DeliveryStateError, backoff, claim_due, deliver_due,
+                                    delivery_status, resend, start_background_worker)
 from forms_service.mail import (PermanentDeliveryError, TransientDeliveryError, build_message, new_message_id,
                                 parse_smtp_url, send)
 from forms_service.models import (AuditEvent, OutboxMessage, Pack, PackFile, Referral, School, User, db,
@@ -24,6 +24,9 @@ from forms_service.models import (AuditEvent, OutboxMessage, Pack, PackFile, Ref
 from forms_service.pack import DOCX, PDF, PNG, assemble
 
 from conftest import LA_INBOX
+from faults.poison import PoisonSink, Supervisor
+from faults.service import service_env
+from helpers import api_token, bearer, csrf, login, text
 from smtp_server import attachments, free_port, running_sink, smtp_sink  # noqa: F401  (fixture)
 
 MAIL_FROM = "forms-service@demo.test"
@@ -194,6 +197,47 @@ def test_a_5xx_refusal_fails_at_once_and_an_admin_can_resend(ctx, tmp_path, pack
         resend(outbox_id)
 
 
+def refused_pack(app, tmp_path, pack_specs, reply: str) -> tuple[int, int]:
+    """A signed pack whose email the LA's mail server refused for good: (outbox id, referral id). In an
+    app context of its own, closed again: the callers' web requests must not share one (see below)."""
+    app.config["MAIL_FROM"] = MAIL_FROM
+    with app.app_context(), running_sink(tmp_path / "refusing", rcpt_reply=reply) as refusing:
+        outbox_id = queue_pack(pack_specs)
+        app.config["SMTP_URL"] = refusing.url
+        assert deliver_due() == 0 and row(outbox_id).status == "failed"
+        return outbox_id, row(outbox_id).referral_id
+
+
+@pytest.mark.parametrize("email", ["officer@demo.la", "admin@demo.la"])
+def test_the_la_sends_a_failed_pack_again_from_its_page(app, tmp_path, pack_specs, email):
+    # Requests are made outside an app context of the test's own: one pushed around them would carry
+    # flask.g, and the CSRF token cached in it, from one request to the next.
+    outbox_id, referral_id = refused_pack(app, tmp_path, pack_specs, "550 5.1.1 Mailbox unavailable")
+    client = app.test_client()
+    login(client, email)
+    page = text(client.get(f"/la/referrals/{referral_id}"))
+    assert "Failed" in page and "Mailbox unavailable" in page and "Send the pack again" in page
+    sent = client.post(f"/la/referrals/{referral_id}/delivery", data={"csrf_token": csrf(page)}, follow_redirects=True)
+    assert sent.status_code == 200
+    assert f"The pack will be sent to {LA_INBOX} again within a minute." in text(sent)
+    assert "Send the pack again" not in text(sent)  # queued: nothing to press
+    with app.app_context():
+        outbox = row(outbox_id)
+        assert (outbox.status, outbox.attempts, outbox.sends_started) == ("queued", 0, 0)
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "delivery_requeued"))
+        assert event.actor == email and event.referral_id == referral_id
+    # Pressed twice (two tabs): the second finds nothing to send again and changes nothing.
+    again = client.post(f"/la/referrals/{referral_id}/delivery", data={"csrf_token": csrf(page)}, follow_redirects=True)
+    assert "Only a message that failed can be sent again (it may have been sent meanwhile)." in text(again)
+    # Without the form's token nothing happens.
+    assert client.post(f"/la/referrals/{referral_id}/delivery").status_code == 400
+    with app.app_context(), running_sink(tmp_path / "mail") as sink:
+        assert actions(referral_id).count("delivery_requeued") == 1
+        app.config["SMTP_URL"] = sink.url
+        assert deliver_due() == 1
+        assert sink.messages()[0]["Message-ID"] == row(outbox_id).message_id  # the same message, sent again
+
+
 def test_4xx_answers_are_retried_until_the_attempts_run_out(ctx, tmp_path, pack_specs):
     ctx.config["DELIVERY_MAX_ATTEMPTS"] = 2
     outbox_id = queue_pack(pack_specs)
@@ -261,6 +305,145 @@ def test_a_worker_whose_claim_expired_does_not_send(ctx, smtp_sink, pack_specs):
     assert smtp_sink.count == 0 and row(outbox_id).attempts == 0
     assert delivery._attempt(outbox_id, delivery.claimed_until(later), later) is True
     assert smtp_sink.count == 1
+
+
+def test_the_api_sends_a_failed_pack_again_for_the_la(app, tmp_path, pack_specs):
+    outbox_id, referral_id = refused_pack(app, tmp_path, pack_specs, "554 5.7.1 Message rejected")
+    client = app.test_client()
+    url = f"/api/v1/referrals/{referral_id}/delivery"
+    officer = bearer(api_token(client, "officer@demo.la"))
+    failed = client.get(f"/api/v1/referrals/{referral_id}", headers=officer).get_json()["delivery"]
+    assert failed["state"] == "failed" and "Message rejected" in failed["last_error"]
+    # The school cannot: sending to the LA again is the LA's call.
+    refused = client.post(url, headers=bearer(api_token(client, "head@demo.school")))
+    assert refused.status_code == 403 and refused.get_json()["message"] == "Your account does not allow this."
+    answer = client.post(url, headers=officer)
+    assert answer.status_code == 200, answer.get_json()
+    assert (answer.get_json()["delivery"]["state"], answer.get_json()["delivery"]["attempts"]) == ("queued", 0)
+    again = client.post(url, headers=bearer(api_token(client, "admin@demo.la")))
+    assert again.status_code == 409 and again.get_json()["message"] == "Only a message that failed can be sent again"
+    with app.app_context(), running_sink(tmp_path / "mail") as sink:
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "delivery_requeued"))
+        assert event.actor == "officer@demo.la" and actions(referral_id).count("delivery_requeued") == 1
+        app.config["SMTP_URL"] = sink.url
+        assert deliver_due() == 1
+        assert sink.messages()[0]["Message-ID"] == row(outbox_id).message_id
+
+
+# --- a message whose sending kills the worker every time -------------------------------------
+
+WORKER_STOPPED = (f"The worker stopped while sending this message {MAX_UNFINISHED_SENDS} times (it may be too "
+                  "large to send): an admin can send it again")
+
+
+def test_a_message_that_kills_the_worker_every_time_fails_and_the_rest_are_sent(ctx, tmp_path, pack_specs, backend):
+    """`forms-service worker` processes against a real SMTP server; whenever one is sending the poison
+    message the test SIGKILLs it and starts another, as a supervisor would."""
+    poison = queue_pack(pack_specs)  # the oldest: first in the queue and first in the worker's batch
+    others = [queue_pack(pack_specs) for _ in range(4)]
+    poison_id, other_ids = row(poison).message_id, [row(i).message_id for i in others]
+
+    def settled() -> bool:
+        db.session.rollback()  # a new transaction: see what the workers committed
+        return row(poison).status == "failed" and all(row(i).status == "sent" for i in others)
+
+    handler = PoisonSink(tmp_path / "mail", poison_id)
+    with running_sink(tmp_path / "mail", handler=handler) as sink:
+        # A claim of a second: a dead worker's rows are free again a second later.
+        env = service_env(ctx, SMTP_URL=sink.url, DELIVERY_CLAIM_SECONDS=1, WORKER_POLL_SECONDS=0.1)
+        with Supervisor(env, tmp_path, handler) as supervisor:
+            seconds = supervisor.run(settled, timeout=120)
+
+        # Killed once per send of the poison message, up to the bound; then failed without a send.
+        assert len(supervisor.kills) == MAX_UNFINISHED_SENDS
+        # The rest of the first worker's batch went out on the next round, ahead of the poison message.
+        assert handler.seen == [poison_id] + other_ids + [poison_id] * (MAX_UNFINISHED_SENDS - 1)
+        assert sorted(m["Message-ID"] for m in sink.messages()) == sorted(other_ids)  # each exactly once
+        for outbox_id in others:  # the dead worker's claim on them did not count against them
+            outbox = row(outbox_id)
+            assert (outbox.status, outbox.attempts, outbox.sends_started) == ("sent", 1, 1)
+            assert actions(outbox.referral_id) == ["delivery_sent"]
+
+        outbox = row(poison)
+        assert (outbox.status, outbox.attempts, outbox.sends_started, outbox.locked_until) == \
+            ("failed", 0, MAX_UNFINISHED_SENDS, None)
+        assert outbox.last_error == WORKER_STOPPED
+        assert actions(outbox.referral_id) == ["delivery_failed"]
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "delivery_failed"))
+        assert (event.actor, event.detail["reason"], event.detail["permanent"]) == ("worker", WORKER_STOPPED, False)
+        assert (event.detail["message_id"], event.detail["sends_started"]) == (poison_id, MAX_UNFINISHED_SENDS)
+        status = delivery_status(db.session.get(Referral, outbox.referral_id))
+        assert (status["state"], status["last_error"]) == ("failed", WORKER_STOPPED)
+
+        # An admin sends it again: queued, with both counts reset; once the cause is gone it goes out.
+        admin = db.session.scalar(select(User).filter_by(email="admin@demo.la"))
+        resend(poison, user=admin)
+        outbox = row(poison)
+        assert (outbox.status, outbox.attempts, outbox.sends_started, outbox.locked_until) == ("queued", 0, 0, None)
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "delivery_requeued"))
+        assert event.detail["previous"] == {"attempts": 0, "sends_started": MAX_UNFINISHED_SENDS,
+                                            "last_error": WORKER_STOPPED}
+        handler.poison_id = None
+        ctx.config["SMTP_URL"] = sink.url
+        assert deliver_due() == 1
+        assert [m["Message-ID"] for m in sink.messages()].count(poison_id) == 1
+        assert (row(poison).status, row(poison).attempts, row(poison).sends_started) == ("sent", 1, 1)
+    print(f"\nFIGURE poison [{backend}]: failed after {len(supervisor.kills)} workers were killed sending it "
+          f"(kills at {', '.join(f'{t:.1f}' for t in supervisor.kills)} s), {seconds:.1f} s in all; "
+          f"the {len(others)} others sent once each")
+
+
+def die_while_sending(outbox_id: int, now: dt.datetime) -> bool:
+    """What a worker that dies mid-send leaves: the row claimed and its send begun, never recorded.
+    False if the send was not allowed to begin."""
+    assert claim_due(now, 10) == [outbox_id]
+    return delivery._begin_send(outbox_id, delivery.claimed_until(now), now)
+
+
+@pytest.mark.parametrize("deaths", [MAX_UNFINISHED_SENDS - 1, MAX_UNFINISHED_SENDS, MAX_UNFINISHED_SENDS + 1])
+def test_sends_that_never_came_back_up_to_the_bound(ctx, smtp_sink, pack_specs, deaths):
+    now = utcnow()
+    outbox_id = queue_pack(pack_specs, now=now)
+    # A recorded attempt first (nothing listens at SMTP_URL): it does not count towards the bound.
+    assert deliver_due(now) == 0
+    assert (row(outbox_id).attempts, row(outbox_id).sends_started) == (1, 1)
+    began = []
+    for _ in range(deaths):
+        now = max(now, row(outbox_id).next_attempt_at) + dt.timedelta(seconds=1)  # due and unclaimed again
+        began.append(die_while_sending(outbox_id, now))
+    # Never more than the bound of sends that did not come back.
+    assert began == [True] * min(deaths, MAX_UNFINISHED_SENDS) + [False] * (deaths - MAX_UNFINISHED_SENDS)
+    outbox = row(outbox_id)
+    assert outbox.sends_started - outbox.attempts == min(deaths, MAX_UNFINISHED_SENDS)
+
+    ctx.config["SMTP_URL"] = smtp_sink.url
+    later = max(now, outbox.next_attempt_at, outbox.locked_until) + dt.timedelta(seconds=1)
+    if deaths < MAX_UNFINISHED_SENDS:
+        assert deliver_due(later) == 1
+        outbox = row(outbox_id)
+        assert (outbox.status, outbox.attempts, outbox.sends_started) == ("sent", 2, deaths + 2)
+        assert smtp_sink.count == 1
+        assert actions(outbox.referral_id) == ["delivery_deferred", "delivery_sent"]
+    else:
+        assert deliver_due(later) == 0
+        outbox = row(outbox_id)
+        assert (outbox.status, outbox.attempts, outbox.sends_started, outbox.locked_until) == \
+            ("failed", 1, MAX_UNFINISHED_SENDS + 1, None)
+        assert outbox.last_error == WORKER_STOPPED
+        assert smtp_sink.count == 0  # failed without another send
+        assert actions(outbox.referral_id) == ["delivery_deferred", "delivery_failed"]
+        assert deliver_due(later + dt.timedelta(days=1)) == 0  # failed rows are not retried
+
+
+def test_a_send_that_never_came_back_puts_its_row_behind_the_rest_of_the_batch(ctx, smtp_sink, pack_specs):
+    now = utcnow()
+    first, second, third = (queue_pack(pack_specs, now=now) for _ in range(3))
+    assert claim_due(now, 10) == [first, second, third]
+    assert delivery._begin_send(first, delivery.claimed_until(now), now)  # ... and the worker dies
+    later = delivery.claimed_until(now) + dt.timedelta(seconds=1)
+    # The other two were only claimed: nothing counted against them, and they are claimed first.
+    assert [row(i).sends_started for i in (first, second, third)] == [1, 0, 0]
+    assert claim_due(later, 10) == [second, third, first]
 
 
 # --- frozen packs --------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 import records
 from conftest import PASSWORD
 from faults.proxy import TcpProxy
-from faults.service import Process, service_env, start_service
+from faults.service import Process, service_env, start_service, wait_until
 from forms_service import storage
 from forms_service.config import Config
 from forms_service.models import AuditEvent, Evidence, OutboxMessage, Pack, PackFile, Referral, db, utcnow
@@ -56,17 +56,6 @@ def start_worker(tmp_path):
     yield start
     for worker in started:
         worker.kill()
-
-
-def wait_until(condition, timeout: float, what: str) -> None:
-    """Poll `condition` (reading the database afresh each time) until true; fail after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        db.session.rollback()  # a new transaction: see what the other processes committed
-        if condition():
-            return
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
 
 
 def outbox_rows() -> list[OutboxMessage]:

@@ -10,7 +10,7 @@ from werkzeug.exceptions import NotFound
 from .. import decisions as la_decisions, inbox, outcomes as la_outcomes, referrals as actions, storage
 from ..audit import record
 from ..auth import api_user, get_visible_referral
-from ..delivery import delivery_status
+from ..delivery import DeliveryStateError, delivery_status, resend_latest_pack
 from ..formatting import local_today
 from ..models import STATUSES, AuditEvent, Referral as ReferralRow, db
 from ..security import DOCUMENT_POLICY
@@ -265,6 +265,26 @@ def outcomes(referral_id: int):
         db.session.rollback()
         return _failure(exc)
     return _reply(_out(referral), 201)
+
+
+@blp.route("/referrals/<id:referral_id>/delivery", methods=["POST"])
+@blp.response(200, Referral)
+@fails_with(blp, 403, 404, 409)
+def resend_delivery(referral_id: int):
+    """LA officer or admin: send the latest signed version's pack to the LA's inbox again after its
+    delivery failed (`delivery.state` "failed": the mail server refused it, its retries ran out, or the
+    worker stopped while sending it). The same message (the same Message-ID) is queued with a full set of
+    retries, and the change is audited; 409 if its delivery has not failed."""
+    user = api_user()
+    if user.role not in ("la_officer", "admin"):
+        abort(403)
+    referral = get_visible_referral(user, referral_id)
+    try:
+        resend_latest_pack(referral, user)
+    except DeliveryStateError as exc:
+        db.session.rollback()
+        abort(409, str(exc))
+    return _reply(_out(referral))
 
 
 def _documents(referral: ReferralRow) -> list[dict]:

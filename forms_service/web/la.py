@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from .. import decisions as la_decisions, inbox, outcomes as la_outcomes, storage
 from ..audit import record
 from ..auth import get_visible_referral, require_roles
-from ..delivery import delivery_status
+from ..delivery import DeliveryStateError, delivery_status, resend_latest_pack
 from ..formatting import format_date
 from ..formdefs import get_form
 from ..models import Referral, db
@@ -198,6 +198,21 @@ def checks(referral_id: int):
         return _refused(exc, referral)
     flash("Your checks have been saved.", "success")
     return redirect(url_for("la.show", referral_id=referral.id, _anchor="checklist"))
+
+
+@bp.post("/la/referrals/<id:referral_id>/delivery")
+@require_roles("la_officer", "admin")
+def resend(referral_id: int):
+    """Send a pack whose email failed (refused by the mail server, or out of retries) again."""
+    referral = _posted(referral_id)
+    try:
+        outbox = resend_latest_pack(referral, current_user.user)
+    except DeliveryStateError as exc:
+        db.session.rollback()
+        flash(f"{exc} (it may have been sent meanwhile).", "info")
+        return redirect(url_for("la.show", referral_id=referral.id))
+    flash(f"The pack will be sent to {outbox.recipient} again within a minute.", "success")
+    return redirect(url_for("la.show", referral_id=referral.id))
 
 
 @bp.post("/la/referrals/<id:referral_id>/decision")

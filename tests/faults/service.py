@@ -22,6 +22,19 @@ _SCRIPT = Path(sys.executable).with_name("forms-service")
 COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "forms_service.cli"]
 
 
+def wait_until(condition, timeout: float, what: str) -> None:
+    """Poll `condition` (reading the database afresh each time) until true; fail after `timeout`."""
+    from forms_service.models import db
+
+    deadline = time.monotonic() + timeout
+    while True:
+        db.session.rollback()  # a new transaction: see what the other processes committed
+        if condition():
+            return
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
 def service_env(app, **settings) -> dict:
     """The environment of a process working on the same database and storage as the test's `app`."""
     env = {k: v for k, v in os.environ.items() if k not in ("DEMO_MODE", "SMTP_URL", "DATABASE_URL")}
