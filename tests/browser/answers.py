@@ -13,6 +13,8 @@ import datetime as dt
 import io
 import re
 
+from playwright.sync_api import expect
+
 from forms_service.formdefs import FieldDef, get_form, get_path
 from helpers import api_token, bearer, json_data, make_pdf, register_json_for
 
@@ -115,6 +117,13 @@ class Answering:
 
     def continue_(self, status: int = 200, screenshot: str | None = None):
         return self.press_button("Save and continue", status=status, screenshot=screenshot)
+
+    def enclose(self, label: str, filename: str, content: bytes) -> None:
+        """Upload one PDF on the evidence page, saying what it is, and see it listed."""
+        self.choose(group(self.page, "What is this document?"), label)
+        self.upload("Upload a file", filename, "application/pdf", content)
+        self.press_button("Upload")
+        expect(self.page.get_by_role("link", name=filename)).to_be_visible()
 
 
 class Pointer(Answering):

@@ -68,10 +68,7 @@ def test_request_and_sign_off_by_keyboard_alone(browse):
     keys.press_button("Upload register")
     expect(success(page)).to_contain_text("register marks uploaded")
     for kind, (filename, content) in leave_evidence_files().items():
-        keys.choose(group(page, "What is this document?"), LEAVE_EVIDENCE[kind])
-        keys.upload("Upload a file", filename, "application/pdf", content)
-        keys.press_button("Upload")
-        expect(page.get_by_role("link", name=filename)).to_be_visible()
+        keys.enclose(LEAVE_EVIDENCE[kind], filename, content)
     keys.press_button("Continue to check your answers")
     expect(h1(page)).to_have_text("Check your answers")
     keys.press_button("Submit for headteacher sign-off")

@@ -85,10 +85,7 @@ def test_leave_of_absence_request_from_start_to_submission(browse):
     answering.press_button("Upload", status=422)
     expect(page.locator(".govuk-error-summary")).to_contain_text("Select what the document is")
     for kind, (filename, content) in leave_evidence_files().items():
-        answering.choose(group(page, "What is this document?"), LEAVE_EVIDENCE[kind])
-        answering.upload("Upload a file", filename, "application/pdf", content)
-        answering.press_button("Upload")
-        expect(page.get_by_role("link", name=filename)).to_be_visible()
+        answering.enclose(LEAVE_EVIDENCE[kind], filename, content)
     browse.screenshot("evidence-page")
 
     answering.press_button("Continue to check your answers", screenshot="check-answers")
@@ -167,9 +164,7 @@ def test_fast_track_referral_over_its_stages(browse):
     answering.press_button("Upload register")
     labels = {e["kind"]: e["label"] for e in FAST_TRACK.evidence}
     for kind in FAST_TRACK_EVIDENCE:
-        answering.choose(group(page, "What is this document?"), labels[kind])
-        answering.upload("Upload a file", f"Hammond {kind}.pdf", "application/pdf", make_pdf(f"Hammond {kind}"))
-        answering.press_button("Upload")
+        answering.enclose(labels[kind], f"Hammond {kind}.pdf", make_pdf(f"Hammond {kind}"))
 
     answering.press_button("Continue to check your answers", screenshot="fast-track-check-answers")
     expect(h1(page)).to_have_text("Check your answers")

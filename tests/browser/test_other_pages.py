@@ -8,6 +8,7 @@ import re
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
+from test_screening import school_csv
 
 from .answers import Pointer, h1
 
@@ -20,6 +21,12 @@ def test_school_pages_beyond_the_referral_journeys(browse):
     answering.follow("Screen the school", screenshot="screening")
     answering.press_button("Screen the register", status=422)
     expect(page.locator(".govuk-error-summary")).to_be_focused()
+    # A whole-school register (tests/test_screening.py's pupils at and around each threshold): the
+    # list of pupils who need attention, a wide table, is checked like every other page.
+    answering.upload("Upload the school's register export", "school.csv", "text/csv", school_csv())
+    answering.press_button("Screen the register", screenshot="screening-results")
+    expect(h1(page)).to_have_text("Screening results")
+    expect(page.get_by_role("table").get_by_role("row")).to_have_count(5)  # the header and 4 pupils
 
     answering.follow("Letters to many families")
     answering.follow("Stage 2 Letter (Getting Help)")

@@ -121,11 +121,7 @@ def test_head_signs_la_returns_school_corrects_head_signs_again(browse, service)
     warning = LEAVE_EVIDENCE["warning_letter"]
     answering.press_button(f"Remove {warning.lower()}")
     expect(success(page)).to_contain_text("The file has been removed")
-    answering.choose(group(page, "What is this document?"), warning)
-    answering.upload("Upload a file", "Bennett warning letter signed.pdf", "application/pdf",
-                     make_pdf("Warning letter, signed by the head teacher"))
-    answering.press_button("Upload")
-    expect(page.get_by_role("link", name="Bennett warning letter signed.pdf")).to_be_visible()
+    answering.enclose(warning, "Bennett warning letter signed.pdf", make_pdf("Warning letter, signed by the head teacher"))
     answering.press_button("Continue to check your answers")
     answering.press_button("Submit for headteacher sign-off")
     expect(success(page)).to_contain_text("sent to the headteacher for sign-off")
