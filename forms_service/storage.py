@@ -6,8 +6,8 @@
 Two backends, chosen by configuration (README "Shared storage"):
 
 - a directory, STORAGE_DIR (the default): a local disk, or one shared by every machine (NFS). Writes go
-  to a temporary file, are flushed to disk, then renamed, so a crash or a full disk never leaves half a
-  file under a real key;
+  to a temporary file, are flushed to disk, then renamed and the folder flushed, so a crash or a full
+  disk never leaves half a file under a real key, and a stored file outlasts a power cut;
 - S3-compatible object storage through boto3 (forms_service/storage_s3.py), when STORAGE_URL is
   `s3://bucket/prefix`: S3_ENDPOINT_URL for a server other than AWS's, S3_REGION, and credentials
   from the usual AWS environment variables (never from the service's own settings, so they are
@@ -65,6 +65,24 @@ def _folder(prefix: str) -> str:
     return check_key(prefix) + "/" if prefix else ""
 
 
+def _missing_folders(folder: Path, root: Path) -> list[Path]:
+    """The folders from `folder` up to (not past) `root` that do not exist yet, deepest first."""
+    missing = []
+    for candidate in (folder, *folder.parents):
+        if candidate.exists() or candidate == root.parent:
+            break
+        missing.append(candidate)
+    return missing
+
+
+def _fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class DirectoryStorage:
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
@@ -80,12 +98,17 @@ class DirectoryStorage:
         path = self._path(key)
         tmp = path.with_name(path.name + f".tmp-{secrets.token_hex(4)}")
         try:
+            made = _missing_folders(path.parent, self.root.resolve())
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(tmp, "wb") as fh:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
+            # The rename, and each folder made for it, is an entry in a folder: only flushing that
+            # folder makes it last through a power cut (else the file can be gone after a reboot).
+            for folder in dict.fromkeys([path.parent, *(m.parent for m in made)]):
+                _fsync_folder(folder)
         except OSError as exc:
             try:
                 tmp.unlink(missing_ok=True)

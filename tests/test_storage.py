@@ -12,8 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import os
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -144,6 +146,31 @@ def test_a_symbolic_link_out_of_the_storage_directory_is_refused(tmp_path):
         with pytest.raises(storage.StorageError, match="not valid"):
             storage.put("evidence/link", b"overwrite")
     assert outside.read_text() == "not the service's"
+
+
+def test_a_stored_file_and_every_folder_entry_made_for_it_are_flushed_to_disk(tmp_path, monkeypatch):
+    """A rename is only lasting once its folder is flushed (and a new folder once its parent is): without
+    that, a power cut after the service said "stored" can leave no file. Every os.fsync still runs; the
+    test notes what each one flushed."""
+    flushed = []
+    real_fsync = os.fsync
+
+    def noting_fsync(fd):
+        flushed.append(Path(os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", noting_fsync)
+    root = tmp_path / "storage"  # not there yet: the first file makes it
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'unused.sqlite3'}", "STORAGE_DIR": str(root)})
+    with app.app_context():
+        storage.put("packs/PNL-2026-000001/v1/abc/form.pdf", b"%PDF-1.7 first")
+        key_dir = root / "packs/PNL-2026-000001/v1/abc"
+        assert flushed[0].parent == key_dir and flushed[0].name.startswith("form.pdf.tmp-")  # the bytes
+        assert flushed[1:] == [key_dir, key_dir.parent, key_dir.parent.parent, root / "packs", root, tmp_path]
+        flushed.clear()
+        storage.put("packs/PNL-2026-000001/v1/abc/manifest.json", b"{}")  # a folder already there
+        assert flushed[1:] == [key_dir]
+    assert (key_dir / "form.pdf").read_bytes() == b"%PDF-1.7 first"
 
 
 # --- S3 configuration and failures -------------------------------------------------------------
