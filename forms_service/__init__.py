@@ -5,7 +5,7 @@ from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from .config import PROJECT_ROOT, Config
-from .models import db
+from .models import db, init_db
 
 
 def create_app(overrides: dict | None = None, *, environ: dict | None = None) -> Flask:
@@ -32,7 +32,7 @@ def create_app(overrides: dict | None = None, *, environ: dict | None = None) ->
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    db.init_app(app)
+    init_db(app, "forms-service")
 
     from . import auth, converters, errors, web, api, security
     converters.init_app(app)  # before any blueprint: routes use <id:...>

@@ -98,21 +98,23 @@ def worker(once: bool) -> None:
     app = worker_app()  # configuration and database only: it starts in a fraction of the time
     if not app.config["SMTP_URL"]:
         raise click.UsageError("Set SMTP_URL, e.g. smtp://mail.example.org:25")
+    watchdog = app.config["WORKER_WATCHDOG_SECONDS"]
+    # faulthandler writes only "Timeout (h:mm:ss)!" and the tracebacks, and nothing can be added to them:
+    # what they mean is said once here, on the same stream. A run from cron or a timer is watched too:
+    # one stuck for ever would hold its claims and pile up behind the next runs.
+    click.echo(f"outbox worker: if one step (claiming mail, or sending one message and recording it) is not "
+               f"done within {watchdog:g} s (the database or the mail server not answering), a 'Timeout' "
+               f"traceback of every thread follows here and the worker exits with status 1"
+               f"{'' if once else ' so that its supervisor restarts it'}; its claims expire and the "
+               f"messages are retried.", err=True)
     if once:
         with app.app_context():
-            click.echo(f"Delivered {deliver_due()} message(s).")
+            click.echo(f"Delivered {deliver_due(watchdog=watchdog)} message(s).")
         return
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     click.echo("Worker running; SIGTERM or Ctrl+C stops it after the current message.")
-    watchdog = app.config["WORKER_WATCHDOG_SECONDS"]
-    # faulthandler writes only "Timeout (h:mm:ss)!" and the tracebacks, and nothing can be added to them:
-    # what they mean is said once here, on the same stream.
-    click.echo(f"outbox worker: if one step (claiming mail, or sending one message and recording it) is not "
-               f"done within {watchdog:g} s (the database or the mail server not answering), a 'Timeout' "
-               f"traceback of every thread follows here and the worker exits with status 1 so that its "
-               f"supervisor restarts it; its claims expire and the messages are retried.", err=True)
     run_worker(app, stop, app.config["WORKER_POLL_SECONDS"], watchdog=watchdog)
 
 

@@ -30,7 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import storage
 from .audit import record
 from .mail import PermanentDeliveryError, TransientDeliveryError, build_message, send
-from .models import OutboxMessage, PackFile, Referral, User, db, utcnow
+from .models import OutboxMessage, PackFile, Referral, User, db, init_db, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -308,9 +308,16 @@ def _deliver(now: dt.datetime | None, limit: int, watchdog: float | None = None)
     return len(claimed), sent
 
 
-def deliver_due(now: dt.datetime | None = None, limit: int = BATCH) -> int:
-    """Send up to `limit` due messages (needs an app context); returns how many were sent."""
-    return _deliver(now, limit)[1]
+def deliver_due(now: dt.datetime | None = None, limit: int = BATCH, watchdog: float | None = None) -> int:
+    """Send up to `limit` due messages (needs an app context); returns how many were sent.
+
+    `watchdog` (seconds; `forms-service worker --once`): a step that takes longer ends the process
+    with status 1 (see `_watch`)."""
+    try:
+        return _deliver(now, limit, watchdog)[1]
+    finally:
+        if watchdog is not None:
+            faulthandler.cancel_dump_traceback_later()
 
 
 def resend(outbox_id: int, *, user: User | None = None, now: dt.datetime | None = None) -> OutboxMessage:
@@ -392,7 +399,7 @@ def worker_app(environ: dict | None = None) -> Flask:
 
     app = Flask(__name__.rpartition(".")[0])
     app.config.from_mapping(Config(environ).as_dict())
-    db.init_app(app)
+    init_db(app, "forms-service worker")
     return app
 
 

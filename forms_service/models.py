@@ -18,6 +18,20 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+def init_db(app, application_name: str) -> None:
+    """`db.init_app`, with PostgreSQL connections named `application_name` (unless DATABASE_URL names
+    one): pg_stat_activity then tells an operator which of the service's processes holds a lock or
+    waits, e.g. a worker stuck on a query (its watchdog, delivery.py)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "postgresql" and "application_name" not in url.query:
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options["connect_args"] = {**options.get("connect_args", {}), "application_name": application_name}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    db.init_app(app)
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 

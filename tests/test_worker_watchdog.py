@@ -1,7 +1,9 @@
-"""The watchdog of `forms-service worker` (forms_service/delivery.py, `_watch`), with real processes:
-a worker whose PostgreSQL connection stops answering (its server process SIGSTOPped, so the next query
-waits for ever) exits by itself with a traceback, and a fresh worker then delivers the pack once; an
-idle worker never trips it; the in-process worker of `forms-service serve` never arms it.
+"""The watchdog of `forms-service worker` and `worker --once` (forms_service/delivery.py, `_watch`), with
+real processes: a worker whose PostgreSQL connection stops answering (its server process SIGSTOPped, so
+the next query waits for ever) exits by itself with a traceback, and a fresh worker then delivers the
+pack once; a worker stuck waiting on the mail server exits, with or without --once; an idle worker
+never trips it; the in-process worker of `forms-service serve` never arms it. PostgreSQL connections
+carry the process's application_name.
 
 PostgreSQL only: SQLite is bounded by DATABASE_BUSY_TIMEOUT already, and stopping the database's
 server process needs a server. Times are printed (`pytest -s`), never asserted.
@@ -12,6 +14,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 import uuid
 
@@ -43,10 +46,10 @@ def ctx(app):
 class Worker(Process):
     """`forms-service worker`, with its stderr (where faulthandler writes) in a file of its own."""
 
-    def __init__(self, env: dict, log):
+    def __init__(self, env: dict, log, *args: str):
         self.log, self.err = log, log.with_suffix(".stderr")
         with open(self.log, "wb") as out, open(self.err, "wb") as err:
-            self.proc = subprocess.Popen(COMMAND + ["worker"], env=env, stdout=out, stderr=err,
+            self.proc = subprocess.Popen(COMMAND + ["worker", *args], env=env, stdout=out, stderr=err,
                                          stdin=subprocess.DEVNULL)
 
     def stderr(self) -> str:
@@ -57,8 +60,8 @@ class Worker(Process):
 def start_worker(tmp_path):
     started: list[Worker] = []
 
-    def start(env: dict) -> Worker:
-        started.append(Worker(env, tmp_path / f"worker-{len(started) + 1}.log"))
+    def start(env: dict, *args: str) -> Worker:
+        started.append(Worker(env, tmp_path / f"worker-{len(started) + 1}.log", *args))
         return started[-1]
 
     yield start
@@ -186,18 +189,26 @@ def test_in_process_worker_of_serve_does_not_arm_the_watchdog(ctx, pack_specs, t
             service.stop()
         assert "Timeout (" not in service.output(), service.output()[-3000:]
 
-        # The same settings in `forms-service worker`, which arms it: the same wait ends the process.
-        worker = start_worker(env)
+        # The same settings in `forms-service worker`, which arms it, and in `worker --once` (cron, a
+        # timer), which arms it too: the same wait ends each process. The claim runs out after a second,
+        # so each in turn takes the message and stalls in DATA.
+        workers = []
         try:
-            worker.proc.wait(120)
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"the worker did not exit:\n{worker.stderr()[-3000:]}")
+            for args in ((), ("--once",)):
+                workers.append(start_worker(env, *args))
+                try:
+                    workers[-1].proc.wait(120)
+                except subprocess.TimeoutExpired:
+                    pytest.fail(f"worker {args} did not exit:\n{workers[-1].stderr()[-3000:]}")
         finally:
             stalling.release()
-    stderr = worker.stderr()
-    assert worker.proc.returncode == 1, stderr[-3000:]
-    assert "Timeout (0:00:02)!" in stderr and re.search(r'File ".*/smtplib\.py", line \d+ in \w+', stderr), \
-        stderr[-3000:]
+    for worker in workers:
+        stderr = worker.stderr()
+        assert worker.proc.returncode == 1, stderr[-3000:]
+        assert EXPLANATION in stderr and "Delivered" not in worker.log.read_text()
+        assert "Timeout (0:00:02)!" in stderr and re.search(r'File ".*/smtplib\.py", line \d+ in \w+', stderr), \
+            stderr[-3000:]
+    assert re.search(r'File ".*/forms_service/[^"]+", line \d+ in deliver_due$', workers[1].stderr(), re.M)
 
 
 def test_watchdog_setting_defaults_to_the_claim_and_one_smtp_timeout_and_must_exceed_the_claim():
@@ -209,3 +220,40 @@ def test_watchdog_setting_defaults_to_the_claim_and_one_smtp_timeout_and_must_ex
     for bad in ("300", "60", "-1"):
         with pytest.raises(ValueError, match="WORKER_WATCHDOG_SECONDS must be more than DELIVERY_CLAIM_SECONDS"):
             Config({"WORKER_WATCHDOG_SECONDS": bad})
+
+
+def test_worker_once_delivers_and_leaves_no_watchdog_armed(ctx, pack_specs, tmp_path, start_worker):  # noqa: F811
+    with running_sink(tmp_path / "mail") as sink:
+        env = service_env(ctx, SMTP_URL=sink.url, WORKER_WATCHDOG_SECONDS=400)
+        worker = start_worker(env, "--once")
+        assert worker.proc.wait(120) == 0, worker.stderr()[-3000:]
+        assert "Delivered 0 message(s)." in worker.log.read_text()
+        outbox_id = queue_pack(pack_specs)
+        worker = start_worker(env, "--once")
+        assert worker.proc.wait(120) == 0, worker.stderr()[-3000:]
+        assert "Delivered 1 message(s)." in worker.log.read_text()
+        assert outbox(outbox_id).status == "sent" and len(sink.messages()) == 1
+        # deliver_due disarms its watchdog when the round is done, so that whatever the process does
+        # next (here: sleep past it) is not cut short. In a process of its own: a watchdog left armed
+        # ends the process it is in.
+        script = ("import time; from forms_service.delivery import deliver_due, worker_app\n"
+                  "with worker_app().app_context(): print('delivered', deliver_due(watchdog=1))\n"
+                  "time.sleep(2.5); print('still running')")
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (0, "delivered 0\nstill running\n"), done.stderr[-3000:]
+
+
+def test_postgresql_connections_say_which_process_they_belong_to(ctx):
+    from forms_service import create_app
+    from forms_service.delivery import worker_app
+
+    def application_name(app) -> str:
+        with app.app_context():
+            return db.session.scalar(text("SELECT current_setting('application_name')"))
+
+    url = ctx.config["SQLALCHEMY_DATABASE_URI"]
+    assert application_name(ctx) == "forms-service"
+    assert application_name(worker_app({"DATABASE_URL": url})) == "forms-service worker"
+    own = make_url(url).update_query_dict({"application_name": "reporting"}).render_as_string(hide_password=False)
+    assert application_name(worker_app({"DATABASE_URL": own})) == "reporting"  # the operator's own name stands
+    assert application_name(create_app({"SQLALCHEMY_DATABASE_URI": own})) == "reporting"
