@@ -24,6 +24,7 @@ file) from "cannot be read just now" (the storage is down: try again later).
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import os
 import re
@@ -79,6 +80,11 @@ def _fsync_folder(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         os.fsync(fd)
+    except OSError as exc:
+        # Some filesystems (some network and FUSE ones) cannot flush a folder: the file itself is
+        # flushed and in place, as much as they allow, so that is not a failure to store it.
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise
     finally:
         os.close(fd)
 

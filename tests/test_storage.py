@@ -10,6 +10,7 @@ file is gone.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import io
 import os
@@ -171,6 +172,25 @@ def test_a_stored_file_and_every_folder_entry_made_for_it_are_flushed_to_disk(tm
         storage.put("packs/PNL-2026-000001/v1/abc/manifest.json", b"{}")  # a folder already there
         assert flushed[1:] == [key_dir]
     assert (key_dir / "form.pdf").read_bytes() == b"%PDF-1.7 first"
+
+
+def test_a_folder_the_filesystem_cannot_flush_is_no_failure_but_a_disk_error_is(tmp_path, monkeypatch):
+    real_fsync, refusal = os.fsync, {"errno": errno.EINVAL}
+
+    def folder_refusing_fsync(fd):  # as some network and FUSE filesystems answer for a folder
+        if os.path.isdir(os.readlink(f"/proc/self/fd/{fd}")):
+            raise OSError(refusal["errno"], os.strerror(refusal["errno"]))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", folder_refusing_fsync)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
+                      "STORAGE_DIR": str(tmp_path / "storage")})
+    with app.app_context():
+        storage.put("evidence/a", b"kept")
+        assert storage.get("evidence/a") == b"kept"
+        refusal["errno"] = errno.EIO  # the disk itself failing is not hidden
+        with pytest.raises(storage.StorageError, match="could not store the file: Input/output error"):
+            storage.put("evidence/b", b"lost")
 
 
 # --- S3 configuration and failures -------------------------------------------------------------
