@@ -7,18 +7,18 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 ASSETS := forms_service/static/govuk-frontend.min.css
 NODE := node_modules/.package-lock.json
 
-.PHONY: run test test-browser setup system-deps browser-deps bench clean
+.PHONY: run test test-browser setup system-deps test-deps bench clean
 
 run: setup
 	DEMO_MODE=$${DEMO_MODE:-1} $(BIN)/forms-service serve
 
 # One pytest worker per core (TEST_WORKERS=1 for one process); the browser tests share one worker.
 TEST_WORKERS ?= auto
-test: setup browser-deps
+test: setup test-deps
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # The browser journeys and accessibility checks alone (tests/browser, Chromium).
-test-browser: setup browser-deps
+test-browser: setup test-deps
 	$(BIN)/python -m pytest tests/browser
 
 setup: system-deps $(STAMP) $(ASSETS)
@@ -26,8 +26,8 @@ setup: system-deps $(STAMP) $(ASSETS)
 system-deps:
 	@scripts/install-system-deps.sh
 
-browser-deps:
-	@scripts/install-system-deps.sh --browser
+test-deps:
+	@scripts/install-system-deps.sh --test
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -30,6 +30,11 @@ class Config:
         # Both go into the URL, so every engine made from it (web, worker, migrations) has them.
         self.DATABASE_CONNECT_TIMEOUT = int(env.get("DATABASE_CONNECT_TIMEOUT", 5))
         self.DATABASE_BUSY_TIMEOUT = float(env.get("DATABASE_BUSY_TIMEOUT", 5))
+        # PostgreSQL: how long an open connection may go unanswered by the network (a firewall that
+        # forgot it, a server machine gone) before it is dropped and the request answers 503, or the
+        # pool opens a new one; otherwise TCP waits about 15 minutes. Only silence counts: a slow query
+        # on a live server is not cut short (its machine still answers TCP). models.init_db.
+        self.DATABASE_SILENCE_TIMEOUT = float(env.get("DATABASE_SILENCE_TIMEOUT", 20))
         self.SQLALCHEMY_DATABASE_URI = _with_timeouts(
             _database_url(env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'forms.sqlite3'}"),
             self.DATABASE_CONNECT_TIMEOUT, self.DATABASE_BUSY_TIMEOUT)
@@ -90,7 +95,8 @@ class Config:
         # while); a worker killed mid-send leaves its messages this long before another worker
         # retries them (with the same Message-ID). Five minutes; the fault tests use about a second.
         self.DELIVERY_CLAIM_SECONDS = float(env.get("DELIVERY_CLAIM_SECONDS", 300))
-        for name in ("DELIVERY_BACKOFF_SECONDS", "DELIVERY_CLAIM_SECONDS", "DATABASE_BUSY_TIMEOUT"):
+        for name in ("DELIVERY_BACKOFF_SECONDS", "DELIVERY_CLAIM_SECONDS", "DATABASE_BUSY_TIMEOUT",
+                     "DATABASE_SILENCE_TIMEOUT"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be a number of seconds above 0")
         # The watchdog of `forms-service worker` (delivery.py, run_worker): a step of a delivery round that

@@ -19,15 +19,25 @@ db = SQLAlchemy(model_class=Base)
 
 
 def init_db(app, application_name: str) -> None:
-    """`db.init_app`, with PostgreSQL connections named `application_name` (unless DATABASE_URL names
-    one): pg_stat_activity then tells an operator which of the service's processes holds a lock or
-    waits, e.g. a worker stuck on a query (its watchdog, delivery.py)."""
+    """`db.init_app`, with PostgreSQL's client settings (each unless DATABASE_URL names its own):
+    - `application_name`: pg_stat_activity tells an operator which of the service's processes holds
+      a lock or waits, e.g. a worker stuck on a query (its watchdog, delivery.py);
+    - TCP keepalives and `tcp_user_timeout` from DATABASE_SILENCE_TIMEOUT (config.py): a connection
+      the network stopped answering fails within about that time instead of TCP's quarter of an hour.
+    """
     from sqlalchemy.engine import make_url
 
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() == "postgresql" and "application_name" not in url.query:
+    if url.get_backend_name() == "postgresql":
+        silence = app.config.get("DATABASE_SILENCE_TIMEOUT", 20)
+        wanted = {"application_name": application_name,
+                  # Probes after half the time idle, three more in the other half (libpq takes whole seconds).
+                  "keepalives": 1, "keepalives_idle": max(1, round(silence / 2)),
+                  "keepalives_interval": max(1, round(silence / 6)), "keepalives_count": 3,
+                  "tcp_user_timeout": round(silence * 1000)}  # ms: sent data never acknowledged
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-        options["connect_args"] = {**options.get("connect_args", {}), "application_name": application_name}
+        options["connect_args"] = {**options.get("connect_args", {}),
+                                   **{k: v for k, v in wanted.items() if k not in url.query}}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
 

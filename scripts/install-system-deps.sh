@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Debian packages the service needs: WeasyPrint's Pango and HarfBuzz (libharfbuzz-subset0 keeps
 # PDF rendering 3-5x faster, DESIGN.md §8), fonts for the documents, Node/npm for GOV.UK Frontend.
-# With --browser, instead the browser tests' own: Debian's Chromium, which Playwright drives by path
-# (Playwright's own browser download does not work here, DESIGN.md §8). Playwright's driver comes
-# with its Python package, and the pages' fonts are GOV.UK Frontend's, served by the service.
+# With --test, instead the test suite's own: Debian's Chromium, which Playwright drives by path
+# (Playwright's own browser download does not work here, DESIGN.md §8; Playwright's driver comes
+# with its Python package, and the pages' fonts are GOV.UK Frontend's, served by the service), and
+# nftables, with which tests/test_database_silence.py drops a database connection's packets.
 # With --bench, the benchmarks' own: wrk (HTTP load) and LibreOffice Writer (the DOCX -> PDF
 # conversion our PDF path is compared with); without root they are only reported, as the benchmarks
 # skip those rows.
 set -euo pipefail
 optional=0
-if [ "${1:-}" = "--browser" ]; then
-  packages=(chromium)
+if [ "${1:-}" = "--test" ]; then
+  packages=(chromium nftables)
 elif [ "${1:-}" = "--bench" ]; then
   packages=(wrk libreoffice-writer-nogui)
   optional=1
