@@ -23,6 +23,7 @@ import uuid
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from forms_service import create_app
@@ -98,7 +99,8 @@ def test_the_connections_carry_the_settings(silent_app, database_url):
         {"keepalives": "1", "keepalives_idle": "2", "keepalives_interval": "1", "keepalives_count": "3",
          "tcp_user_timeout": "3000"}
     # A DATABASE_URL that names one keeps the operator's value.
-    own = create_app({"SQLALCHEMY_DATABASE_URI": f"{database_url}?tcp_user_timeout=7000",
+    url = make_url(database_url).update_query_dict({"tcp_user_timeout": "7000"})
+    own = create_app({"SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False),
                       "DATABASE_SILENCE_TIMEOUT": SILENCE})
     with own.app_context():
         assert db.session.connection().connection.dbapi_connection.info.get_parameters()["tcp_user_timeout"] \
