@@ -47,29 +47,35 @@ def silent_app(database_url, tmp_path):
 
 
 class Silence:
-    """Drops every packet to and from one local TCP port, in a table of its own, until undone."""
+    """Drops every packet of one connection to the database server (its client's port and the server's:
+    a client port may be shared by connections to other servers), in a table of its own, until undone."""
 
-    def __init__(self, port: int):
+    def __init__(self, ends: tuple[int, int]):
         self.table = f"forms_test_{uuid.uuid4().hex[:12]}"
-        self.port = port
+        self.client, self.server = map(str, ends)
 
     def _nft(self, *args: str) -> None:
         subprocess.run(["nft", *args], check=True, capture_output=True, timeout=30)
 
     def __enter__(self):
         self._nft("add", "table", "inet", self.table)
-        self._nft("add", "chain", "inet", self.table, "out", "{ type filter hook output priority 0 ; }")
-        self._nft("add", "rule", "inet", self.table, "out", "tcp", "sport", str(self.port), "drop")
-        self._nft("add", "rule", "inet", self.table, "out", "tcp", "dport", str(self.port), "drop")
+        try:
+            self._nft("add", "chain", "inet", self.table, "out", "{ type filter hook output priority 0 ; }")
+            for source, destination in ((self.client, self.server), (self.server, self.client)):
+                self._nft("add", "rule", "inet", self.table, "out", "tcp", "sport", source, "tcp", "dport",
+                          destination, "drop")
+        except BaseException:
+            self.__exit__()  # never leave a half-made table behind
+            raise
         return self
 
     def __exit__(self, *exc):
         self._nft("delete", "table", "inet", self.table)
 
 
-def own_port() -> int:
-    """The local port of the connection the session is using (PostgreSQL sees it as the client's)."""
-    return db.session.scalar(text("SELECT inet_client_port()"))
+def own_ends() -> tuple[int, int]:
+    """The client's and the server's port of the connection the session is using."""
+    return tuple(db.session.execute(text("SELECT inet_client_port(), inet_server_port()")).one())
 
 
 def in_thread(call) -> tuple[object, float]:
@@ -111,31 +117,31 @@ def test_a_pooled_connection_gone_silent_is_replaced_and_the_request_answered(si
     client = silent_app.test_client()
     assert client.get("/healthz").status_code == 200  # one connection, now back in the pool
     with silent_app.app_context():
-        port = own_port()
-    with Silence(port):
+        ends = own_ends()
+    with Silence(ends):
         response, seconds = in_thread(lambda: client.get("/healthz"))
         with silent_app.app_context():
-            replacement = own_port()
+            replacement = own_ends()
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
-    assert replacement != port
+    assert replacement != ends
     print(f"\nFIGURE database silence [postgresql]: a pooled connection gone silent was replaced and /healthz "
           f"answered 200 in {seconds:.2f} s (DATABASE_SILENCE_TIMEOUT={SILENCE})")
 
 
 def test_a_query_whose_answer_never_comes_fails_within_the_timeout(silent_app):
     with silent_app.app_context():
-        port = own_port()  # leaving the context puts the connection back in the pool, for the query below
+        ends = own_ends()  # leaving the context puts the connection back in the pool, for the query below
     querying = threading.Event()
 
     def slow_query():
         with silent_app.app_context():
-            assert own_port() == port
+            assert own_ends() == ends
             querying.set()
             return db.session.scalar(text("SELECT pg_sleep(1)"))
 
     # The connection goes silent while the server works on the query: its answer is dropped, and the
     # client, with nothing unacknowledged of its own, finds out by its keepalives.
-    silence = Silence(port)
+    silence = Silence(ends)
     arm = threading.Thread(target=lambda: querying.wait(GIVE_UP) and (time.sleep(0.3), silence.__enter__()),
                            daemon=True)  # 0.3 s after the query began: sent, acknowledged, pg_sleep running
     arm.start()
