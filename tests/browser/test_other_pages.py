@@ -8,9 +8,11 @@ import re
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
+from forms_service.models import OutboxMessage, Referral, db
+from helpers import signed_request
 from test_screening import school_csv
 
-from .answers import Pointer, h1
+from .answers import Pointer, h1, success
 
 
 def test_school_pages_beyond_the_referral_journeys(browse):
@@ -63,3 +65,33 @@ def test_administration_pages(browse):
     answering.follow("Subject access")
     answering.press_button("Download the pupil's records", status=422)
     browse.assert_clean()
+
+
+def test_la_officer_sends_a_pack_the_mail_server_refused_again(browse, service):
+    """The LA's page when delivery has failed for good (the mail server refused the pack: 550), with
+    its "Send the pack again" button, checked like every other page; pressing it sends the pack."""
+    handler = service.mail.controller.sink
+    handler.rcpt_reply = "550 5.1.1 Mailbox unavailable"
+    rid = signed_request(service.app.test_client())[0]
+
+    def state() -> str | None:
+        with service.app.app_context():
+            row = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.referral_id == rid))
+            return row.status if row else None
+
+    browse.wait_for(lambda: state() == "failed", "the LA's mail server to refuse the pack")
+    handler.rcpt_reply = None  # the mailbox is fixed: the next send goes through
+    with service.app.app_context():
+        reference = db.session.get(Referral, rid).reference
+
+    page, answering = browse.page, Pointer(browse)
+    browse.sign_in("officer@demo.la", PASSWORD)
+    answering.follow(reference, screenshot="la-referral-delivery-failed")
+    expect(page.locator("#delivery-state")).to_have_text("Failed")
+    expect(page.get_by_text("550 5.1.1 Mailbox unavailable")).to_be_visible()
+    answering.press_button("Send the pack again")
+    expect(success(page)).to_contain_text("will be sent to")
+    browse.wait_for(lambda: service.mail.count == 1, "the pack to reach the LA's mail server")
+    page.reload()
+    expect(page.locator("#delivery-state")).to_have_text("Sent")
+    expect(page.get_by_role("button", name="Send the pack again")).to_have_count(0)
