@@ -338,13 +338,21 @@ def resend(outbox_id: int, *, user: User | None = None, now: dt.datetime | None 
     return outbox
 
 
+def latest_pack_message(referral: Referral) -> OutboxMessage | None:
+    """The email taking the latest signed version's pack to the LA (the newest, should there be more),
+    or None if nothing has been signed. The LA's page, the API and "Send the pack again" all mean this one."""
+    pack = referral.latest_pack
+    if pack is None:
+        return None
+    return db.session.scalar(
+        select(OutboxMessage).where(OutboxMessage.pack_id == pack.id, OutboxMessage.kind == "la_pack")
+        .order_by(OutboxMessage.id.desc()).limit(1))
+
+
 def resend_latest_pack(referral: Referral, user: User) -> OutboxMessage:
     """"Send the pack again" on the LA's page: the latest signed version's message to the LA, if it
     failed, back in the queue as `resend` does (same Message-ID, full retries, audited)."""
-    pack = referral.latest_pack
-    outbox = None if pack is None else db.session.scalar(
-        select(OutboxMessage).where(OutboxMessage.pack_id == pack.id, OutboxMessage.kind == "la_pack")
-        .order_by(OutboxMessage.id.desc()).limit(1))
+    outbox = latest_pack_message(referral)
     if outbox is None:
         raise DeliveryStateError("This referral has no signed pack to send")
     return resend(outbox.id, user=user)
@@ -352,14 +360,9 @@ def resend_latest_pack(referral: Referral, user: User) -> OutboxMessage:
 
 def delivery_status(referral: Referral) -> dict | None:
     """The state of the latest pack's delivery to the LA, or None if nothing has been signed."""
-    pack = referral.latest_pack
-    if pack is None:
+    outbox = latest_pack_message(referral)
+    if outbox is None:
         return None
-    rows = list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.pack_id == pack.id)
-                                   .order_by(OutboxMessage.id.desc())))
-    if not rows:
-        return None
-    outbox = next((r for r in rows if r.kind == "la_pack"), rows[0])
     return {"state": outbox.status, "attempts": outbox.attempts, "sent_at": outbox.sent_at,
             "last_error": outbox.last_error,
             "next_attempt_at": outbox.next_attempt_at if outbox.status == "queued" else None}
