@@ -134,14 +134,23 @@ def test_a_key_that_could_climb_out_of_the_storage_is_refused(store, tmp_path):
         storage.list_files("../")
 
 
+def directory_app(tmp_path, root):
+    """The service with its files in the directory `root` (the database is never opened)."""
+    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'unused.sqlite3'}", "STORAGE_DIR": str(root)})
+
+
+def opened_path(fd: int) -> Path:
+    """What an open file descriptor of this process is open on."""
+    return Path(os.readlink(f"/proc/self/fd/{fd}"))
+
+
 def test_a_symbolic_link_out_of_the_storage_directory_is_refused(tmp_path):
     outside = tmp_path / "secret.txt"
     outside.write_text("not the service's")
     root = tmp_path / "storage"
     (root / "evidence").mkdir(parents=True)
     (root / "evidence" / "link").symlink_to(outside)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'unused.sqlite3'}", "STORAGE_DIR": str(root)})
-    with app.app_context():
+    with directory_app(tmp_path, root).app_context():
         with pytest.raises(storage.StorageError, match="not valid"):
             storage.get("evidence/link")
         with pytest.raises(storage.StorageError, match="not valid"):
@@ -157,13 +166,12 @@ def test_a_stored_file_and_every_folder_entry_made_for_it_are_flushed_to_disk(tm
     real_fsync = os.fsync
 
     def noting_fsync(fd):
-        flushed.append(Path(os.readlink(f"/proc/self/fd/{fd}")))
+        flushed.append(opened_path(fd))
         real_fsync(fd)
 
     monkeypatch.setattr(os, "fsync", noting_fsync)
     root = tmp_path / "storage"  # not there yet: the first file makes it
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'unused.sqlite3'}", "STORAGE_DIR": str(root)})
-    with app.app_context():
+    with directory_app(tmp_path, root).app_context():
         storage.put("packs/PNL-2026-000001/v1/abc/form.pdf", b"%PDF-1.7 first")
         key_dir = root / "packs/PNL-2026-000001/v1/abc"
         assert flushed[0].parent == key_dir and flushed[0].name.startswith("form.pdf.tmp-")  # the bytes
@@ -178,14 +186,12 @@ def test_a_folder_the_filesystem_cannot_flush_is_no_failure_but_a_disk_error_is(
     real_fsync, refusal = os.fsync, {"errno": errno.EINVAL}
 
     def folder_refusing_fsync(fd):  # as some network and FUSE filesystems answer for a folder
-        if os.path.isdir(os.readlink(f"/proc/self/fd/{fd}")):
+        if opened_path(fd).is_dir():
             raise OSError(refusal["errno"], os.strerror(refusal["errno"]))
         real_fsync(fd)
 
     monkeypatch.setattr(os, "fsync", folder_refusing_fsync)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
-                      "STORAGE_DIR": str(tmp_path / "storage")})
-    with app.app_context():
+    with directory_app(tmp_path, tmp_path / "storage").app_context():
         storage.put("evidence/a", b"kept")
         assert storage.get("evidence/a") == b"kept"
         refusal["errno"] = errno.EIO  # the disk itself failing is not hidden
