@@ -306,9 +306,11 @@ def open_notices(referral: Referral) -> list[Outcome]:
 
 def recorded_penalty_notices(referral: Referral) -> list[dict]:
     """The penalty notices the LA recorded as outcomes on OTHER referrals for the same pupil at any
-    school of the same LA, not withdrawn: [{issued_on, parent_name, sessions, recorded_on}], as the
-    `penalty_notice_limit` rule reads `previous_penalty_notices` (recorded_on: the referral's reference).
-    `sessions` are those the referral relied on (its signed verdict), so they are not counted again."""
+    school of the same LA, not withdrawn: [{issued_on, parent_name, sessions, recorded_on, school_id}]
+    (recorded_on: the referral's reference; school_id: its school's). `sessions` are those the
+    referral relied on (its signed verdict), so they are not counted again. This reads records the
+    caller may not be allowed to open (another school's): forms_service.referrals.with_recorded_notices
+    decides what of them a rule may see."""
     from .rules import sessions_relied_on
 
     if not (referral.data or {}).get("pupil"):
@@ -338,5 +340,5 @@ def recorded_penalty_notices(referral: Referral) -> list[dict]:
         sessions = sessions_relied_on(notice.pack.verdict if notice.pack is not None else other.eligibility)
         found.append({"issued_on": notice.occurred_on, "parent_name": notice.parent_name,
                       "sessions": [{"date": s["date"], "session": s["session"]} for s in sessions],
-                      "recorded_on": other.reference, "notice_reference": notice.notice_reference})
+                      "recorded_on": other.reference, "school_id": other.school_id})
     return found

@@ -243,7 +243,15 @@ def with_recorded_notices(referral: Referral, data: dict) -> dict:
     for the rules to read. The referral's stored data is not changed. A notice the school also typed
     (the same parent and date of issue) is counted once. When the school has not answered the
     question (None) it stays unanswered: the school must still say whether notices were issued
-    elsewhere, which the LA's records here cannot show."""
+    elsewhere, which the LA's records here cannot show.
+
+    The limit needs, for each parent named on THIS referral, how many notices and when; nothing
+    more may cross from records the school cannot open (issue 14: a throwaway draft with another
+    school's child must not reveal the parent's name or that school's references). So a recorded
+    notice to anyone not named here is left out, the parent is named as this referral names them,
+    and a notice recorded on another school's referral is marked "recorded by the LA" without its
+    reference or its sessions (a child is on one school's roll at a time, so another school's
+    sessions are not in this school's register; the LA, which sees both, checks dual registration)."""
     if "penalty_notice_limit" not in form_of(referral).rules:
         return data
     typed = data.get("previous_penalty_notices")
@@ -252,7 +260,17 @@ def with_recorded_notices(referral: Referral, data: dict) -> dict:
     from .outcomes import recorded_penalty_notices
     from .rules.penalties import same_person
 
-    recorded = recorded_penalty_notices(referral)
+    named = [p["name"] for p in data.get("parents") or []
+             if isinstance(p, dict) and isinstance(p.get("name"), str) and p["name"].strip()]
+    recorded = []
+    for notice in recorded_penalty_notices(referral):
+        parent = next((name for name in named if same_person(name, notice["parent_name"])), None)
+        if parent is None:
+            continue
+        ours = notice["school_id"] == referral.school_id
+        recorded.append({"issued_on": notice["issued_on"], "parent_name": parent, "recorded_by_la": True,
+                         "recorded_on": notice["recorded_on"] if ours else None,
+                         "sessions": notice["sessions"] if ours else []})
     if not recorded:
         return data
     merged, matched = list(typed), set()
@@ -264,7 +282,7 @@ def with_recorded_notices(referral: Referral, data: dict) -> dict:
                      and same_person(t["parent_name"], notice["parent_name"])), None)
         if twin is not None:
             matched.add(twin)
-            merged[twin] = {**typed[twin], "recorded_on": notice["recorded_on"],
+            merged[twin] = {**typed[twin], "recorded_by_la": True, "recorded_on": notice["recorded_on"],
                             "sessions": list(typed[twin].get("sessions") or []) + notice["sessions"]}
         else:
             merged.append(notice)

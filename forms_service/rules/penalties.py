@@ -112,10 +112,12 @@ def penalty_notice_limit(f: Facts) -> Outcome:
                            regime.source)
         if not isinstance(notice.get("issued_on"), dt.date):
             return Outcome(MISSING, f"Previous penalty notice {i} has no date of issue.", regime.source)
-    # `recorded_on`: the reference of the referral on which the LA recorded the notice as an outcome
-    # (the service adds those: forms_service.referrals.with_recorded_notices).
+    # `recorded_by_la`: the LA recorded the notice as an outcome in this service; `recorded_on`: the
+    # reference of the referral it was recorded on, where the school may open that referral (the
+    # service adds both: forms_service.referrals.with_recorded_notices).
     notices = [{"parent_name": n["parent_name"], "issued_on": n["issued_on"].date()
                 if isinstance(n["issued_on"], dt.datetime) else n["issued_on"],
+                "recorded_by_la": n.get("recorded_by_la") is True or isinstance(n.get("recorded_on"), str),
                 "recorded_on": n.get("recorded_on") if isinstance(n.get("recorded_on"), str) else None}
                for n in notices]
 
@@ -132,9 +134,11 @@ def penalty_notice_limit(f: Facts) -> Outcome:
         blocked |= not allowed
         rows.append({"name": name, "earlier_notices": len(dates), "earlier_dates": [d.isoformat() for d in dates],
                      "recorded_on": [n["recorded_on"] for n in mine],
+                     "recorded_by_la": [n["recorded_by_la"] for n in mine],
                      "notice_number": len(dates) + 1, "allowed": allowed,
                      "amounts": [{"within_days": p.within_days, "pence": p.pence} for p in payments]})
-        parts.append(_parent_sentence(name, dates, payments, regime, on, [n["recorded_on"] for n in mine]))
+        parts.append(_parent_sentence(name, dates, payments, regime, on,
+                                      [_recorded(n) for n in mine]))
         # A flat list for documents ("Penalty notice amounts in force"): one line per parent and payment.
         which = _ORDINAL.get(len(dates) + 1, "further") if regime.limit is not None else "this"
         amounts += [{"label": f"{name}: {which} penalty notice, paid within {p.within_days} days", "pence": p.pence,
@@ -152,14 +156,21 @@ def penalty_notice_limit(f: Facts) -> Outcome:
     return Outcome(FAIL if blocked else PASS, reason, regime.source, details)
 
 
+def _recorded(notice: dict) -> str:
+    """" (recorded by the LA on PNL-2026-000012)", or " (recorded by the LA)" when the referral it was
+    recorded on is another school's; "" for a notice only the form names."""
+    if notice["recorded_on"]:
+        return f" (recorded by the LA on {notice['recorded_on']})"
+    return " (recorded by the LA)" if notice["recorded_by_la"] else ""
+
+
 def _parent_sentence(name: str, dates: list[dt.date], payments: tuple[Payment, ...], regime: Regime,
-                     on: dt.date, recorded_on: list[str | None] | None = None) -> str:
+                     on: dt.date, recorded: list[str] | None = None) -> str:
     earlier = len(dates)
-    recorded_on = recorded_on or [None] * earlier
+    recorded = recorded or [""] * earlier
     # "3 Mar 2025 (recorded by the LA on PNL-2026-000012)" for a notice the LA recorded in the service.
-    joiner = "; " if any(recorded_on) else ", "
-    listed = f" ({joiner.join(format_date_short(d) + (f' (recorded by the LA on {ref})' if ref else '') for d, ref in zip(dates, recorded_on))})" \
-        if dates else ""
+    joiner = "; " if any(recorded) else ", "
+    listed = f" ({joiner.join(format_date_short(d) + note for d, note in zip(dates, recorded))})" if dates else ""
     count = "no earlier notice" if earlier == 0 else f"{earlier} earlier notice{'s' if earlier > 1 else ''}"
     head = f"{name}: {count} in the {regime.years} years to {format_date(on)}{listed}"
     if not payments:
