@@ -153,7 +153,8 @@ def test_the_las_recorded_notices_are_read_only_for_the_same_child(app, client):
     assert "recorded by the LA" in rule["reason"], rule["reason"]
     with referrals_read() as seen, app.app_context():
         found = recorded_penalty_notices(db.session.get(Referral, rid))
-    assert [n["notice_reference"] for n in found] == [f"EPN-{AMELIA.last}"]
+        amelias = db.session.get(Referral, notices[AMELIA.last]).reference
+    assert [n["recorded_on"] for n in found] == [amelias]
     assert notices[TOBIAS.last] not in seen
 
 
