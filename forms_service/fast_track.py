@@ -27,7 +27,7 @@ from .formatting import format_date
 from .formdefs import get_path
 from .policies import Policy
 from .register import Register
-from .schooldays import SchoolCalendar
+from .schooldays import SchoolCalendar, listed_closures
 
 FORM_ID = "fast-track-referral"
 REVIEW_PERIOD_DAYS = 20  # four school weeks (003: "A four-week review period"; "A further review of 4 weeks")
@@ -76,14 +76,7 @@ def _date(data: dict, path: str) -> dt.date | None:
 
 
 def _closures(data: dict) -> list[tuple[dt.date, dt.date]]:
-    items = get_path(data, "school_closures")
-    out = []
-    for item in items if isinstance(items, list) else ():
-        if isinstance(item, dict):
-            start, end = _date(item, "start_date"), _date(item, "end_date") or _date(item, "start_date")
-            if start and end:
-                out.append((start, end))
-    return out
+    return listed_closures(get_path(data, "school_closures"))
 
 
 def _pending(due: dt.date | None, today: dt.date) -> str:

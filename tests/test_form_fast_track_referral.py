@@ -316,15 +316,16 @@ def test_barriers_identified_by_the_parent_or_pupil_stop_fast_track(identified, 
     assert verdict.eligible is (status == "pass")
 
 
-def test_typed_figures_stand_without_a_register_but_the_gap_needs_one():
+def test_typed_figures_stand_without_a_register_and_the_gap_is_counted_from_the_calendar():
     data = sample(figures={"unauthorised_sessions_10wk": 14, "attendance_pct_10wk": 81.0})
     verdict = judge(data)
     assert verdict.rule("attendance_in_window").status == "pass"
     assert "as entered on the form" in verdict.rule("attendance_in_window").reason
     assert verdict.rule("unauthorised_sessions_threshold").status == "pass"
-    # School days can only be counted from the marks: without them the referral cannot go yet.
-    assert verdict.rule("final_warning_gap").status == "missing"
-    assert not verdict.eligible
+    # Without marks, school days are weekdays less bank holidays and the closures listed (issue 15).
+    gap = verdict.rule("final_warning_gap")
+    assert gap.status == "pass" and gap.details["origin"] == "calendar", gap.reason
+    assert "no register marks are uploaded" in gap.reason
     assert judge(sample(figures={"unauthorised_sessions_10wk": 14, "attendance_pct_10wk": 90.1})).rule(
         "attendance_in_window").status == "fail"
 

@@ -514,6 +514,55 @@ def test_final_warning_gap(referral, status, days):
     assert result.status == status and result.details["school_days_since"] == days
 
 
+# Without marks the school days are counted from the calendar (issue 15), as the Fast Track timeline
+# counts those ahead of the register: Monday to Friday less England's bank holidays and the closures
+# the form lists. Warning on Friday 9 Jan 2026: 12, 13, 14, 15 Jan are 4 school days, 16 Jan the 5th.
+@pytest.mark.parametrize("referral, status, days", [
+    (D(2026, 1, 15), "fail", 4),
+    (D(2026, 1, 16), "pass", 5),
+    (D(2026, 1, 19), "pass", 6),
+])
+def test_final_warning_gap_without_marks_counts_weekdays(referral, status, days):
+    result, _ = run("final_warning_gap", warning_case(D(2026, 1, 9), referral))
+    assert result.status == status and result.details["school_days_since"] == days, result
+    assert result.details["origin"] == "calendar"
+    assert "counted Monday to Friday less England's bank holidays" in result.reason
+    assert "none is listed on the form" in result.reason and "no register marks are uploaded" in result.reason
+
+
+HALF_TERM = [{"start_date": D(2026, 2, 16), "end_date": D(2026, 2, 20), "description": "February half-term"}]
+
+
+@pytest.mark.parametrize("referral, closures, status, days", [
+    # Warning on Thursday 12 Feb; the half-term listed: 13, 23, 24, 25 Feb are 4 school days, 26 Feb the 5th.
+    (D(2026, 2, 25), HALF_TERM, "fail", 4),
+    (D(2026, 2, 26), HALF_TERM, "pass", 5),
+    (D(2026, 2, 27), HALF_TERM, "pass", 6),
+    # Not listed, the half-term's weekdays count: the form must list the closures.
+    (D(2026, 2, 25), [], "pass", 9),
+])
+def test_final_warning_gap_without_marks_leaves_out_the_closures_listed(referral, closures, status, days):
+    result, _ = run("final_warning_gap", warning_case(D(2026, 2, 12), referral, school_closures=closures))
+    assert result.status == status and result.details["school_days_since"] == days, result
+    assert ("the 1 school closure listed on the form" in result.reason) == bool(closures)
+
+
+@pytest.mark.parametrize("referral, status, days", [
+    # Warning on Thursday 30 Apr 2026; Monday 4 May is the Early May bank holiday: 1, 5, 6, 7 May are 4.
+    (D(2026, 5, 7), "fail", 4),
+    (D(2026, 5, 8), "pass", 5),
+])
+def test_final_warning_gap_without_marks_leaves_out_bank_holidays(referral, status, days):
+    result, _ = run("final_warning_gap", warning_case(D(2026, 4, 30), referral))
+    assert result.status == status and result.details["school_days_since"] == days, result
+
+
+def test_final_warning_gap_after_the_request_fails_with_or_without_marks():
+    for register in (None, typical_pupil().build()):
+        result, _ = run("final_warning_gap", warning_case(D(2026, 1, 20), D(2026, 1, 16)), register=register)
+        assert result.status == "fail" and "is after the date of this request" in result.reason, result
+
+
 def test_final_warning_gap_skips_half_term():
     register = typical_pupil().build()
     # Warning on Thursday 12 Feb: Friday 13th, then half term, then 23, 24, 25, 26 Feb.

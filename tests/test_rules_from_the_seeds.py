@@ -967,7 +967,8 @@ MISSING = [
     ("final_warning_valid", "penalty-notice-panel", True, "final_warning_date", "missing"),
     ("final_warning_valid", "penalty-notice-panel", False, None, "missing"),
     ("final_warning_gap", "fast-track-referral", True, "final_warning_date", "missing"),
-    ("final_warning_gap", "fast-track-referral", False, None, "missing"),
+    # final_warning_gap without marks counts school days from the calendar (issue 15): see
+    # test_rules.test_final_warning_gap_without_marks_*.
     ("support_recency", "ppm-request", True, "support_meeting_date", "missing"),
     ("support_recency", "penalty-notice-panel", True, "panel_date", "missing"),
     ("support_recency", "ppm-request", True, "parent_contract_agreed", "missing"),

@@ -6,6 +6,7 @@ import datetime as dt
 
 from ..formatting import format_date
 from ..register import Register, school_days_after, school_weeks, week_of
+from ..schooldays import SchoolCalendar, listed_closures
 from .coverage import WINDOW_GAP_DAYS, starts_late, weekdays_between
 from .engine import FAIL, MISSING, PASS, Facts, Outcome, rule
 
@@ -99,9 +100,11 @@ def final_warning_gap(f: Facts) -> Outcome:
     sent, on = f.date("final_warning_date"), f.referral_date
     if sent is None:
         return Outcome(MISSING, "The date of the Final Warning is not given.", source)
+    if on < sent:
+        return Outcome(FAIL, f"The Final Warning date ({format_date(sent)}) is after the date of this request "
+                             f"({format_date(on)}).", source)
     if f.register is None:
-        return Outcome(MISSING, "Upload the register marks so the service can count the school days since the Final "
-                                "Warning.", source)
+        return _gap_from_the_calendar(f, sent, on, gap, source)
     days = len(school_days_after(f.register, sent, until=on))
     details = {"school_days_since": days, "needed": gap}
     said = f"This request on {format_date(on)} is {days} school day{'s' if days != 1 else ''} after the Final " \
@@ -118,3 +121,20 @@ def final_warning_gap(f: Facts) -> Outcome:
                                 f"up to {format_date(on)}: at least {gap} school days are needed.", source, details)
     return Outcome(FAIL, f"{said}{_register_note(f.register, on)}; it can only be made at least {gap} school days "
                          "after the warning.", source, details)
+
+
+def _gap_from_the_calendar(f: Facts, sent: dt.date, on: dt.date, gap: int, source: str) -> Outcome:
+    """Without marks, school days are counted as the Fast Track timeline counts those ahead of the
+    register (forms_service.fast_track): Monday to Friday, less England's bank holidays and the
+    closures the form lists (issue 15). The reason says so, since a closure not listed would count."""
+    closures = listed_closures(f.get("school_closures"))
+    days = SchoolCalendar(None, closures).between(sent, on)
+    details = {"school_days_since": days, "needed": gap, "origin": "calendar", "closures_listed": len(closures)}
+    listed = f"the {len(closures)} school closure{'s' if len(closures) != 1 else ''} listed on the form" \
+        if closures else "school closures (none is listed on the form)"
+    said = (f"This request on {format_date(on)} is {days} school day{'s' if days != 1 else ''} after the Final "
+            f"Warning of {format_date(sent)}, counted Monday to Friday less England's bank holidays and {listed}, "
+            "as no register marks are uploaded")
+    if days >= gap:
+        return Outcome(PASS, f"{said}; at least {gap} are needed.", source, details)
+    return Outcome(FAIL, f"{said}; it can only be made at least {gap} school days after the warning.", source, details)
