@@ -26,6 +26,7 @@ from ..accounts import create_user, hash_password
 from ..audit import record
 from ..auth import GENERATION, end_sessions, require_roles
 from ..models import ApiToken, LocalAuthority, School, User, db
+from ..names import NameCheck
 from ..policies import list_profiles, load_profile
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -106,8 +107,7 @@ class LaForm(FlaskForm):
 
 class SchoolForm(FlaskForm):
     name = StringField("School name", widget=GovTextInput(),
-                       validators=[DataRequired("Enter the school's name"),
-                                   Length(max=200, message="The school's name must be 200 characters or fewer")])
+                       validators=[DataRequired("Enter the school's name"), NameCheck("the school's name")])
     attendance_email = _email_field(
         "Attendance contact email (optional)", required=None,
         description="Where the local authority's notices to the school go, such as a returned request and its "
@@ -133,8 +133,7 @@ class UserForm(FlaskForm):
     email = _email_field("Email address", required="Enter the user's email address",
                          description="They sign in with it.")
     name = StringField("Full name", widget=GovTextInput(),
-                       validators=[DataRequired("Enter the user's full name"),
-                                   Length(max=200, message="The name must be 200 characters or fewer")])
+                       validators=[DataRequired("Enter the user's full name"), NameCheck("the user's full name")])
     role = _role_field()
     school = _school_field()
     password = PasswordField(
