@@ -11,16 +11,15 @@ import io
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 import forms_service
 from forms_service import bulk_letters, csvfiles, screening
-from forms_service.cli import main as cli
 from forms_service.csvfiles import safe_cell
 from forms_service.policies import load_profile
 from forms_service.register import Register, Session, to_csv
-from helpers import csrf, login, text
+from helpers import login
 from registers import PupilRegister
+from test_screening import _upload, screen_command
 
 # As a school's own export could carry them (UPNs are read as typed, trimmed): each would run as a
 # formula, the first sending the row's other cells to another site when the list is opened.
@@ -66,20 +65,13 @@ def test_the_screening_list_keeps_hostile_upns_as_text():
 
 
 def test_the_screen_command_writes_hostile_upns_as_text(tmp_path):
-    path = tmp_path / "school.csv"
-    path.write_bytes(hostile_school_csv())
-    out = tmp_path / "list.csv"
-    result = CliRunner().invoke(cli, ["screen", str(path), "--csv", str(out), "--workers", "1"])
-    assert result.exit_code == 0, result.output
+    _, out = screen_command(tmp_path, hostile_school_csv())
     assert upn_cells(out.read_text(encoding="utf-8")) == EXPECTED
 
 
 def test_the_web_screening_download_keeps_hostile_upns_as_text(client):
     login(client, "office@demo.school")
-    page = text(client.get("/screening/"))
-    download = client.post("/screening/", data={"csrf_token": csrf(page), "code_set": "2024", "output": "csv",
-                                                "file": (io.BytesIO(hostile_school_csv()), "school.csv")},
-                           content_type="multipart/form-data")
+    download = _upload(client, "csv", hostile_school_csv())
     assert download.status_code == 200 and download.mimetype == "text/csv"
     assert upn_cells(download.get_data(as_text=True)) == EXPECTED
 
