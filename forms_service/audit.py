@@ -54,7 +54,8 @@ def trail(referral: Referral, viewer: User) -> list[dict]:
                  "detail": e.detail, "ip": e.ip} for e in events]
     ids = {e.user_id for e in events if e.user_id is not None}
     names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
-    return [{"created_at": e.created_at, "actor": SERVICE if e.user_id is None else names.get(e.user_id, "A former user"),
+    return [{"created_at": e.created_at,
+             "actor": SERVICE if e.user_id is None else names.get(e.user_id, "A former user"),
              "role": e.role, "action": e.action, "detail": e.detail, "ip": None} for e in events]
 
 

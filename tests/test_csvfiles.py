@@ -32,7 +32,8 @@ def hostile_school_csv() -> bytes:
     """A whole-school export in which four pupils over the penalty-notice threshold have hostile UPNs
     (written with a plain csv.writer, as a school's system would: no neutralising on the way in)."""
     stand_ins = [f"A90000000000{n}" for n in range(len(HOSTILE_UPNS))]
-    sessions = tuple(s for upn in stand_ins for s in PupilRegister(dt.date(2025, 9, 1), ON, upn=upn).mark_sessions(11, "O", *TEN_WEEKS).sessions())
+    pupils = [PupilRegister(dt.date(2025, 9, 1), ON, upn=upn).mark_sessions(11, "O", *TEN_WEEKS) for upn in stand_ins]
+    sessions = tuple(s for p in pupils for s in p.sessions())
     rows = list(csv.reader(io.StringIO(to_csv(Register("2024", sessions)))))
     real = dict(zip(stand_ins, HOSTILE_UPNS))
     out = io.StringIO()
