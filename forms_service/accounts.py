@@ -5,6 +5,7 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from .models import ROLES, LocalAuthority, School, User, db
+from .names import clean_name
 
 # Argon2id, RFC 9106's second recommended (low-memory) profile: 3 passes over 64 MiB, 4 lanes —
 # above OWASP's floor (19 MiB, 2 passes). Written out rather than left to the library's defaults,
@@ -33,6 +34,7 @@ def check_password(user: User | None, password: str) -> bool:
 
 
 def get_or_create_la(name: str, inbox_email: str, policy_profile: str = "national-2024") -> LocalAuthority:
+    name = clean_name(name, "the local authority's name")  # names.BadName, a ValueError, if it cannot be one
     la = db.session.scalar(db.select(LocalAuthority).filter_by(name=name))
     if la is None:
         la = LocalAuthority(name=name, inbox_email=inbox_email, policy_profile=policy_profile)
@@ -42,6 +44,7 @@ def get_or_create_la(name: str, inbox_email: str, policy_profile: str = "nationa
 
 
 def get_or_create_school(name: str, la: LocalAuthority) -> School:
+    name = clean_name(name, "the school's name")
     school = db.session.scalar(db.select(School).filter_by(name=name, la_id=la.id))
     if school is None:
         school = School(name=name, la=la)
@@ -60,6 +63,7 @@ def create_user(email: str, password: str, role: str, name: str, *, school: Scho
         raise ValueError(f"a {role} user belongs to a local authority")
     if len(password) < 12:
         raise ValueError("a password needs at least 12 characters")
+    name = clean_name(name, "the user's full name")
     user = User(email=email.strip().lower(), name=name, role=role, password_hash=hash_password(password),
                 school=school, la=la)
     db.session.add(user)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from flask import has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from .models import AuditEvent, Referral, User, db
@@ -36,6 +36,27 @@ def record(action: str, *, user: User | None = None, referral: Referral | None =
     )
     db.session.add(event_)
     return event_
+
+
+# Who sees whom in a referral's trail: a school sees each event's actor by name and role, never an
+# email address or an IP address (an LA officer's are the LA's, not the school's to know); the LA,
+# which answers for the pack, sees everything, as the audit trail recorded it.
+SCHOOL_ROLES = ("office", "headteacher")
+SERVICE = "Service"  # the worker, a command run by the operator (its account name is the LA's business)
+
+
+def trail(referral: Referral, viewer: User) -> list[dict]:
+    """The referral's events, oldest first, as `viewer` may see them: dicts with created_at, actor,
+    role, action, detail and ip (the web page and the API show the same)."""
+    events = db.session.scalars(select(AuditEvent).filter_by(referral_id=referral.id).order_by(AuditEvent.id)).all()
+    if viewer.role not in SCHOOL_ROLES:
+        return [{"created_at": e.created_at, "actor": e.actor, "role": e.role, "action": e.action,
+                 "detail": e.detail, "ip": e.ip} for e in events]
+    ids = {e.user_id for e in events if e.user_id is not None}
+    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+    return [{"created_at": e.created_at,
+             "actor": SERVICE if e.user_id is None else names.get(e.user_id, "A former user"),
+             "role": e.role, "action": e.action, "detail": e.detail, "ip": None} for e in events]
 
 
 @contextmanager

@@ -43,6 +43,7 @@ from marshmallow import ValidationError
 from . import register as reg
 from . import register_figures, rendering, screening
 from .context import build_context
+from .csvfiles import write_csv
 from .documents import recipients
 from .formatting import format_date
 from .formdefs import (FieldDef, FormDef, check_required_when, nested_schema, dump_data, get_form,
@@ -780,29 +781,21 @@ def _rendered(tasks: list[dict], workers: int) -> Iterator[tuple[int, bytes, byt
 
 MANIFEST_COLUMNS = ["status", "reference", "upn", "pupil", "parent_number", "parent", "docx", "docx_sha256", "pdf",
                     "pdf_sha256", *MANIFEST_FIGURES, "unauthorised_sessions_10wk", "selected_because", "reason"]
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value) -> str:
-    """A manifest cell. Text a spreadsheet would run as a formula (a name typed as "=..." in the
-    pupils file) is kept as text with a leading apostrophe."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:g}"
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA) else text
+def _figure(value):
+    """A manifest cell before csvfiles.safe_cell: a float as its shortest form (95.0 -> 95)."""
+    return f"{value:g}" if isinstance(value, float) else value
 
 
 def manifest_csv(rows: list[dict], criteria: Criteria | None = None) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(MANIFEST_COLUMNS)
-    for row in rows:
-        values = {**row, **row.get("figures", {}),
-                  "selected_because": "; ".join(criteria.label(n) if criteria else n for n in row["selected_because"])}
-        writer.writerow([_cell(values.get(c)) for c in MANIFEST_COLUMNS])
-    return out.getvalue()
+    """Every cell goes through csvfiles.safe_cell: a name typed as "=..." in the pupils file is kept as
+    text, never run as a formula."""
+    values = ({**row, **row.get("figures", {}),
+               "selected_because": "; ".join(criteria.label(n) if criteria else n for n in row["selected_because"])}
+              for row in rows)
+    return write_csv(MANIFEST_COLUMNS, ([_figure(v.get(c)) for c in MANIFEST_COLUMNS] for v in values),
+                     lineterminator="\r\n")
 
 
 README = """Letters made by the attendance legal-intervention forms service.

@@ -13,6 +13,7 @@ from . import create_app
 from .accounts import create_demo_data, create_user, get_or_create_la, get_or_create_school
 from .database import upgrade
 from .models import LocalAuthority, School, db
+from .names import BadName, clean_name
 from .storage import StorageError
 
 
@@ -133,6 +134,14 @@ def smtp_sink(port: int, directory: str) -> None:
         controller.stop()
 
 
+def _name_option(value: str, what: str) -> str:
+    """--name checked as the admin pages check a name (forms_service/names.py), before anything is opened."""
+    try:
+        return clean_name(value, what)
+    except BadName as exc:
+        raise click.BadParameter(str(exc), param_hint="--name") from None
+
+
 @main.command("create-la")
 @click.option("--name", required=True)
 @click.option("--inbox", required=True, help="The LA's legal-interventions address")
@@ -143,6 +152,7 @@ def create_la(name: str, inbox: str, profile: str) -> None:
 
     if profile not in list_profiles():
         raise click.BadParameter(f"choose one of {', '.join(list_profiles())}", param_hint="--profile")
+    name = _name_option(name, "the local authority's name")
     app = _app()
     with app.app_context():
         la = get_or_create_la(name, inbox, profile)
@@ -155,6 +165,7 @@ def create_la(name: str, inbox: str, profile: str) -> None:
 @click.option("--la", "la_name", required=True, help="The local authority's name")
 def create_school(name: str, la_name: str) -> None:
     """Add a school to a local authority."""
+    name = _name_option(name, "the school's name")
     app = _app()
     with app.app_context():
         la = db.session.scalar(db.select(LocalAuthority).filter_by(name=la_name))
@@ -174,6 +185,7 @@ def create_school(name: str, la_name: str) -> None:
 @click.password_option(envvar="NEW_USER_PASSWORD")
 def create_user_command(email, name, role, school_name, la_name, password) -> None:
     """Add a user (the first admin, or anyone). The password is asked for, or read from NEW_USER_PASSWORD."""
+    name = _name_option(name, "the user's full name")
     app = _app()
     with app.app_context():
         school = db.session.scalar(db.select(School).filter_by(name=school_name)) if school_name else None

@@ -64,18 +64,32 @@ def new_message_id(domain: str) -> str:
     return f"<{stamp}.{secrets.token_hex(12)}@{domain}>"
 
 
+# Characters no header may carry: a CR or LF makes the email library refuse the whole message ("Header
+# values may not contain linefeed..."), and would split a header in two if it did not; tabs, the other
+# controls, Unicode line separators and lone surrogates (which cannot be encoded) likewise.
+_NOT_IN_A_HEADER = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]+")
+
+
+def header_value(value) -> str:
+    """A value fit for any header, whatever is stored: each run of control characters and whitespace
+    becomes one space. Names are checked where they enter (forms_service/names.py), but one stored
+    before that check, or put straight into the database, must not make a message unsendable."""
+    return " ".join(_NOT_IN_A_HEADER.sub(" ", str(value or "")).split())
+
+
 def build_message(outbox, attachments: list[tuple[str, str, bytes]], mail_from: str) -> EmailMessage:
-    """The email for an outbox row: its Message-ID, recipient, subject, body, and the attachments."""
+    """The email for an outbox row: its Message-ID, recipient, subject, body, and the attachments.
+    Every header value goes through `header_value`."""
     msg = EmailMessage()
-    msg["Message-ID"] = outbox.message_id
+    msg["Message-ID"] = header_value(outbox.message_id)
     # The time the message was queued: a retry is the same message, not a new one.
     created = outbox.created_at or dt.datetime.now(dt.timezone.utc)
     if created.tzinfo is None:
         created = created.replace(tzinfo=dt.timezone.utc)
     msg["Date"] = email.utils.format_datetime(created)
-    msg["From"] = mail_from
-    msg["To"] = outbox.recipient
-    msg["Subject"] = outbox.subject
+    msg["From"] = header_value(mail_from)
+    msg["To"] = header_value(outbox.recipient)
+    msg["Subject"] = header_value(outbox.subject)
     # RFC 3834: an automatic message, so out-of-office replies are not sent back to the service.
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(outbox.body)
@@ -84,7 +98,7 @@ def build_message(outbox, attachments: list[tuple[str, str, bytes]], mail_from: 
         if not subtype:
             maintype, subtype = "application", "octet-stream"
         # Bytes go base64-encoded whatever the type, so each file's SHA-256 survives transport.
-        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=header_value(name))
     return msg
 
 

@@ -27,6 +27,9 @@ def init_db(app, application_name: str) -> None:
     """
     from sqlalchemy.engine import make_url
 
+    from .database import create_private_sqlite
+
+    create_private_sqlite(app.config["SQLALCHEMY_DATABASE_URI"])  # 0600, before any connection makes it 0644
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "postgresql":
         silence = app.config.get("DATABASE_SILENCE_TIMEOUT", 20)

@@ -19,6 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+from .csvfiles import write_csv
+
 CODESETS_DIR = Path(__file__).resolve().parent.parent / "schemas" / "codesets"
 CODE_SETS = ("2024", "2006")
 DEFAULT_CODE_SET = "2024"
@@ -447,15 +449,13 @@ def split_by_upn(register: Register) -> dict[str | None, Register]:
 
 
 def to_csv(register: Register) -> str:
-    """The register as CSV in the accepted format (for exports and round trips)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    """The register as CSV in the accepted format (for exports and round trips). Through
+    csvfiles like every CSV the service writes: codes and dates never start a formula, a UPN could."""
     with_upn = any(s.upn for s in register.sessions)
-    writer.writerow(["upn", "date", "session", "code"] if with_upn else ["date", "session", "code"])
-    for s in register.sessions:
-        row = [s.date.isoformat(), s.session, s.code]
-        writer.writerow([s.upn or "", *row] if with_upn else row)
-    return out.getvalue()
+    header = ["upn", "date", "session", "code"] if with_upn else ["date", "session", "code"]
+    rows = ([s.upn or "", s.date.isoformat(), s.session, s.code] if with_upn
+            else [s.date.isoformat(), s.session, s.code] for s in register.sessions)
+    return write_csv(header, rows)
 
 
 # ---------------------------------------------------------------- calculations

@@ -8,15 +8,14 @@ screened and reported; nothing in it is stored.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import multiprocessing
 import os
 import threading
 from dataclasses import asdict, dataclass, field
 
 from . import register as reg
+from .csvfiles import write_csv
 from .formatting import format_date
 from .policies import Policy
 
@@ -218,14 +217,13 @@ CSV_COLUMNS = ["upn", "flags", "attendance_pct", "absence_pct", "possible", "una
 
 
 def to_csv(result: Screen) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    """The list as CSV; a UPN from the school's file that would start a formula is kept as text."""
+    rows = []
     for row in result.rows:
         values = row.to_dict()
         values["flags"] = "; ".join(FLAGS[f] for f in row.flags)
-        writer.writerow(["" if values[c] is None else values[c] for c in CSV_COLUMNS])
-    return out.getvalue()
+        rows.append([values[c] for c in CSV_COLUMNS])
+    return write_csv(CSV_COLUMNS, rows)
 
 
 def summary(result: Screen) -> str:

@@ -89,6 +89,31 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+# Stored files hold children's and parents' personal data: only the service's own account may read
+# them (0600), or list or enter the folders it makes (0700), whatever the process umask. A folder
+# that already exists (STORAGE_DIR itself, set up by the operator) keeps the mode it was given.
+FILE_MODE, FOLDER_MODE = 0o600, 0o700
+
+
+def private_folders(folder: Path) -> None:
+    """Make `folder` and any missing parents, each new one 0700 (mkdir's mode is cut by the umask: set it after)."""
+    missing = [f for f in (folder, *folder.parents) if not f.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    for made in missing:
+        os.chmod(made, FOLDER_MODE)
+
+
+def private_file(path: Path):
+    """A new file open for writing, 0600 from the moment it exists (never readable by others meanwhile)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    try:
+        os.fchmod(fd, FILE_MODE)  # the umask may have taken bits away, never added any; this is exact
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "wb")
+
+
 class DirectoryStorage:
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
@@ -105,8 +130,8 @@ class DirectoryStorage:
         tmp = path.with_name(path.name + f".tmp-{secrets.token_hex(4)}")
         try:
             made = _missing_folders(path.parent, self.root.resolve())
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "wb") as fh:
+            private_folders(path.parent)
+            with private_file(tmp) as fh:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())

@@ -716,7 +716,7 @@ def test_audit_lists_every_event(client, office, head):
     assert actions.count("evidence_uploaded") == 3
     assert actions.index("submitted") < actions.index("signed") < actions.index("delivery_queued")
     signed = next(e for e in events if e["action"] == "signed")
-    assert signed["actor"] == "head@demo.school" and signed["role"] == "headteacher"
+    assert signed["actor"] == "Harriet Head" and signed["role"] == "headteacher"  # a school sees names (issue 14)
     assert signed["detail"]["signed_name"] == "Harriet Head"
     assert all(e["at"] and e["actor"] for e in events)
 

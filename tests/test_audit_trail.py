@@ -22,7 +22,7 @@ from sqlalchemy import delete, select, update
 from forms_service.audit import AuditTrailError, record, retention_purge
 from forms_service.delivery import deliver_due
 from forms_service.models import AuditEvent, Referral, db
-from helpers import (EVIDENCE_KINDS, FORM_ID, api_token, bearer, csrf, json_data, login, make_pdf,
+from helpers import (EVIDENCE_KINDS, FORM_ID, api_token, bearer, csrf, json_data, login, make_pdf, signed_request,
                      register_csv_for, register_json_for, text)
 from smtp_server import smtp_sink  # noqa: F401  (fixture)
 
@@ -209,9 +209,16 @@ def test_each_action_of_a_journey_leaves_exactly_its_event(app, smtp_sink):  # n
     assert [(e["action"], e["actor"], e["role"], e["ip"]) for e in events] == trail.expected
     times = [dt.datetime.fromisoformat(e["at"]) for e in events]
     assert times == sorted(times) and all(e["at"] for e in events)
-    assert office.get(f"{API}/referrals/{rid}/audit", headers=office_api).get_json() == events
+    # The school sees the same events with each actor's name and role, never an address (issue 14).
+    names = {"office@demo.school": "Olivia Office", "head@demo.school": "Harriet Head",
+             "officer@demo.la": "Lena Officer", "worker": "Service"}
+    school_view = office.get(f"{API}/referrals/{rid}/audit", headers=office_api).get_json()
+    assert [(e["action"], e["actor"], e["role"], e["ip"]) for e in school_view] == \
+        [(action, names[actor], role, None) for action, actor, role, _ in trail.expected]
+    assert [{**e, "actor": None, "ip": None} for e in school_view] == [{**e, "actor": None, "ip": None} for e in events]
 
-    # The referral's page shows the same history, row for row.
+    # The referral's page shows the school's view, row for row.
+    events = school_view
     page = text(office.get(base))
     table = re.search(r'<table class="govuk-table" id="history">.*?</table>', page, re.S)
     assert table, "no history table on the referral page"
@@ -221,8 +228,8 @@ def test_each_action_of_a_journey_leaves_exactly_its_event(app, smtp_sink):  # n
     for (action, row), event in zip(rows, events):
         cells = [html_lib.unescape(re.sub(r"<[^>]+>", "", c)).strip()
                  for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-        when, who, role, where, what = cells
-        assert who == event["actor"] and role == roles[event["role"]] and where == (event["ip"] or "")
+        when, who, role, what = cells  # no "From" column: the school sees no IP address
+        assert who == event["actor"] and role == roles[event["role"]]
         assert re.fullmatch(r"\d{1,2} \w+ \d{4} at \d{1,2}:\d{2}[ap]m", when), when
         assert what.lower().startswith(action.replace("_", " "))
     assert "Sent back by head: Add the father's address" in html_lib.unescape(page)
@@ -247,7 +254,7 @@ def test_a_failed_delivery_is_an_event_of_the_worker(app, client):
         assert deliver_due() == 0
     events = client.get(f"{API}/referrals/{rid}/audit", headers=head).get_json()
     failed = events[-1]
-    assert (failed["action"], failed["actor"], failed["role"], failed["ip"]) == ("delivery_failed", "worker", None, None)
+    assert (failed["action"], failed["actor"], failed["role"], failed["ip"]) == ("delivery_failed", "Service", None, None)
     assert failed["detail"]["attempts"] == 1 and failed["detail"]["recipient"] == "legal-interventions@la.test"
     assert failed["detail"]["reason"]
 
@@ -262,9 +269,11 @@ def test_a_letter_download_is_an_event(app):
     rid = created.get_json()["id"]
     assert office.get(f"/referrals/{rid}/letter/attendance-improvement-plan.pdf").status_code == 200
     events = office.get(f"{API}/referrals/{rid}/audit", headers=headers).get_json()
-    assert [(e["action"], e["actor"], e["role"], e["ip"]) for e in events] == [
-        ("created", "office@demo.school", "office", OFFICE_IP),
-        ("letter_downloaded", "office@demo.school", "office", OFFICE_IP)]
+    assert [(e["action"], e["actor"], e["role"], e["ip"]) for e in events] == [  # the school's view: names
+        ("created", "Olivia Office", "office", None), ("letter_downloaded", "Olivia Office", "office", None)]
+    with app.app_context():  # the trail itself keeps the address and where from
+        assert [(e.actor, e.ip) for e in db.session.scalars(select(AuditEvent).filter_by(referral_id=rid))] == \
+            [("office@demo.school", OFFICE_IP)] * 2
     assert events[-1]["detail"] == {"document": "attendance-improvement-plan", "format": "pdf", "recipient": None}
 
 
@@ -397,3 +406,31 @@ def test_the_database_refuses_a_change_to_an_audit_event_even_in_raw_sql(app, cl
         assert "append-only" in str(caught.value)
         db.session.rollback()
         assert db.session.get(AuditEvent, event_id).actor != "someone else"
+
+
+# --- who sees whom (issue 14) -------------------------------------------------------------------------
+
+def test_the_school_sees_la_officers_by_name_and_role_and_the_la_sees_their_addresses(app):
+    school, officer = _client(app, OFFICE_IP), _client(app, OFFICER_IP)
+    rid, office_api, _ = signed_request(school)
+    login(officer, "officer@demo.la")
+    assert officer.get(f"/la/referrals/{rid}").status_code == 200  # pack_viewed, from the officer's machine
+    officer_api = bearer(api_token(officer, "officer@demo.la"))
+    assert officer.post(f"{API}/referrals/{rid}/decision", headers=officer_api,
+                        json={"decision": "return", "reasons": "Attach the dated leave request."}).status_code == 200
+
+    la_view = officer.get(f"{API}/referrals/{rid}/audit", headers=officer_api).get_json()
+    by_officer = [e for e in la_view if e["role"] == "la_officer"]
+    assert [e["action"] for e in by_officer] == ["pack_viewed", "returned_by_la", "school_notice_queued"]
+    assert all((e["actor"], e["ip"]) == ("officer@demo.la", OFFICER_IP) for e in by_officer)
+
+    school_view = school.get(f"{API}/referrals/{rid}/audit", headers=office_api).get_json()
+    assert [e["action"] for e in school_view] == [e["action"] for e in la_view]
+    assert [(e["actor"], e["ip"]) for e in school_view if e["role"] == "la_officer"] == [("Lena Officer", None)] * 3
+    assert all(e["ip"] is None and "@" not in e["actor"] for e in school_view)
+    login(school, "office@demo.school")
+    page = text(school.get(f"/referrals/{rid}"))
+    history = re.search(r'<table class="govuk-table" id="history">.*?</table>', page, re.S).group(0)
+    assert "Lena Officer" in history and "LA officer" in history and ">From<" not in history
+    for address in ("officer@demo.la", OFFICER_IP, OFFICE_IP, "office@demo.school", "head@demo.school"):
+        assert address not in history

@@ -125,12 +125,18 @@ def test_the_csv_lists_the_figures():
     assert eleven["unauthorised_10wk"] == "11" and "Meets the penalty-notice threshold" in eleven["flags"]
 
 
-def test_the_command_prints_the_list_and_writes_the_csv(tmp_path):
+def screen_command(tmp_path, export: bytes):
+    """`forms-service screen <export> --csv list.csv` in one process: (the result, the CSV's path)."""
     path = tmp_path / "school.csv"
-    path.write_bytes(school_csv())
+    path.write_bytes(export)
     out = tmp_path / "list.csv"
     result = CliRunner().invoke(cli, ["screen", str(path), "--csv", str(out), "--workers", "1"])
     assert result.exit_code == 0, result.output
+    return result, out
+
+
+def test_the_command_prints_the_list_and_writes_the_csv(tmp_path):
+    result, out = screen_command(tmp_path, school_csv())
     assert "6 pupils screened as of 13 March 2026" in result.output and "A100000000011" in result.output
     assert "A100000000011" in out.read_text()
     broken = tmp_path / "broken.csv"

@@ -430,3 +430,62 @@ def test_when_the_storage_is_down_pages_and_commands_say_so_and_change_nothing(a
     assert result.exit_code == 1 and "nothing was removed" in result.output, result.output
     assert events("subject_access_export") == 0 and events("retention_purged") == 0
     assert not (tmp_path / "pupil.zip").exists()
+
+
+# --- who may read what the service stores (issue 14) ----------------------------------------------------
+
+@pytest.fixture
+def umask_022():
+    """The usual umask, under which open() and mkdir() make files 0644 and folders 0755."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_stored_files_are_0600_and_the_folders_made_for_them_0700(tmp_path, umask_022):
+    existing = tmp_path / "existing"
+    existing.mkdir(mode=0o755)  # STORAGE_DIR made by the operator: left as it is
+    root = tmp_path / "storage"  # not there yet: the first file makes it
+    for where in (root, existing):
+        with directory_app(tmp_path, where).app_context():
+            storage.put("packs/PNL-2026-000001/v1/form.pdf", b"%PDF-1.7")
+            storage.put("packs/PNL-2026-000001/v1/form.pdf", b"%PDF-1.7 again")  # replacing: still 0600
+            storage.put("evidence/abc", b"evidence")
+        for key in ("packs/PNL-2026-000001/v1/form.pdf", "evidence/abc"):
+            assert mode(where / key) == 0o600, key
+        for folder in ("packs", "packs/PNL-2026-000001", "packs/PNL-2026-000001/v1", "evidence"):
+            assert mode(where / folder) == 0o700, folder
+    assert mode(root) == 0o700 and mode(existing) == 0o755
+
+
+def test_the_sqlite_database_and_its_journal_and_wal_are_0600(tmp_path, umask_022):
+    import sqlite3
+
+    from forms_service.database import upgrade
+
+    path = tmp_path / "var" / "db" / "forms.sqlite3"  # neither folder there yet
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "STORAGE_DIR": str(tmp_path / "storage")})
+    assert mode(path) == 0o600 and mode(path.parent) == 0o700 and mode(path.parent.parent) == 0o700
+    upgrade(app)
+    assert mode(path) == 0o600
+    # SQLite makes its journal (rollback) and write-ahead log with the database file's mode.
+    for journal, suffix in (("DELETE", "-journal"), ("WAL", "-wal")):
+        connection = sqlite3.connect(path, isolation_level=None)
+        connection.execute(f"PRAGMA journal_mode={journal}")
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("CREATE TABLE IF NOT EXISTS t (x)")
+        connection.execute("INSERT INTO t VALUES (1)")
+        side = path.with_name(path.name + suffix)
+        assert side.exists() and mode(side) == 0o600, suffix
+        connection.execute("COMMIT")
+        connection.close()
+    # The `db-upgrade` command on a new file, as an operator runs it.
+    made = tmp_path / "cli" / "forms.sqlite3"
+    result = CliRunner(env={"VAR_DIR": str(tmp_path / "cli"), "DATABASE_URL": f"sqlite:///{made}"}).invoke(
+        main, ["db-upgrade"])
+    assert result.exit_code == 0, result.output
+    assert mode(made) == 0o600 and mode(made.parent) == 0o700

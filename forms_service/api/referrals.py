@@ -8,11 +8,11 @@ from flask_smorest import Blueprint
 from werkzeug.exceptions import NotFound
 
 from .. import decisions as la_decisions, inbox, outcomes as la_outcomes, referrals as actions, storage
-from ..audit import record
+from ..audit import record, trail as audit_trail
 from ..auth import api_user, get_visible_referral
 from ..delivery import DeliveryStateError, delivery_status, resend_latest_pack
 from ..formatting import local_today
-from ..models import STATUSES, AuditEvent, Referral as ReferralRow, db
+from ..models import STATUSES, Referral as ReferralRow, db
 from ..security import DOCUMENT_POLICY
 from ..signing import sign as sign_referral
 from ..storage import StorageError
@@ -353,5 +353,7 @@ def document(referral_id: int, name: str):
 @blp.response(200, AuditSchema(many=True))
 @fails_with(blp, 404)
 def audit(referral_id: int):
-    referral = get_visible_referral(api_user(), referral_id)
-    return db.session.scalars(db.select(AuditEvent).filter_by(referral_id=referral.id).order_by(AuditEvent.id)).all()
+    """The referral's audit trail: a school's users see each actor's name and role (no email address,
+    no IP address; `ip` is null); the LA sees everything recorded."""
+    user = api_user()
+    return audit_trail(get_visible_referral(user, referral_id), user)

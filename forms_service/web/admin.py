@@ -26,6 +26,7 @@ from ..accounts import create_user, hash_password
 from ..audit import record
 from ..auth import GENERATION, end_sessions, require_roles
 from ..models import ApiToken, LocalAuthority, School, User, db
+from ..names import NameCheck
 from ..policies import list_profiles, load_profile
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -106,8 +107,7 @@ class LaForm(FlaskForm):
 
 class SchoolForm(FlaskForm):
     name = StringField("School name", widget=GovTextInput(),
-                       validators=[DataRequired("Enter the school's name"),
-                                   Length(max=200, message="The school's name must be 200 characters or fewer")])
+                       validators=[DataRequired("Enter the school's name"), NameCheck("the school's name")])
     attendance_email = _email_field(
         "Attendance contact email (optional)", required=None,
         description="Where the local authority's notices to the school go, such as a returned request and its "
@@ -133,8 +133,7 @@ class UserForm(FlaskForm):
     email = _email_field("Email address", required="Enter the user's email address",
                          description="They sign in with it.")
     name = StringField("Full name", widget=GovTextInput(),
-                       validators=[DataRequired("Enter the user's full name"),
-                                   Length(max=200, message="The name must be 200 characters or fewer")])
+                       validators=[DataRequired("Enter the user's full name"), NameCheck("the user's full name")])
     role = _role_field()
     school = _school_field()
     password = PasswordField(
@@ -229,11 +228,18 @@ def _a(role: str) -> str:
     return f"{'an' if label[0] in 'aeiou' else 'a'} {label}"
 
 
-def _email_taken(email: str, *, except_id: int | None = None) -> bool:
-    query = db.select(User.id).where(User.email == email)
-    if except_id is not None:
-        query = query.where(User.id != except_id)
-    return db.session.scalar(query) is not None
+def _email_in_use(email: str) -> str | None:
+    """Why `email` cannot be given to a new user, or None if it can.
+
+    Emails are unique across the whole service, so an address another LA's user has cannot be added
+    here, and saying so unavoidably tells this LA's admin that it is registered somewhere. Nothing more:
+    not which LA, nor the person's name, role or whether the account is active. A user of this LA (or
+    of its schools), whom the admin can see anyway, is named as such so they can be found in the list."""
+    if db.session.scalar(_users_query().where(User.email == email)) is not None:
+        return f"{_la().name} already has a user with the email address {email}: find them in the list of users"
+    if db.session.scalar(db.select(User.id).where(User.email == email)) is not None:
+        return f"The email address {email} cannot be used for a new user. Ask them for another email address"
+    return None
 
 
 def _school_name_taken(name: str, *, except_id: int | None = None) -> bool:
@@ -389,8 +395,9 @@ def new_user():
     if request.method == "POST" and form.validate_on_submit():
         email = form.email.data.strip().lower()
         placement = _placement(form)
-        if _email_taken(email):
-            form.email.errors = list(form.email.errors) + [f"There is already a user with the email address {email}"]
+        in_use = _email_in_use(email)
+        if in_use:
+            form.email.errors = list(form.email.errors) + [in_use]
         elif placement is not None:
             school, la = placement
             generated = not form.password.data
@@ -399,7 +406,7 @@ def new_user():
                 user = create_user(email, password, form.role.data, form.name.data.strip(), school=school, la=la)
             except IntegrityError:  # the same address added by someone else a moment ago
                 db.session.rollback()
-                form.email.errors = list(form.email.errors) + [f"There is already a user with the email address {email}"]
+                form.email.errors = list(form.email.errors) + [_email_in_use(email) or "The user could not be added just now. Try again"]
             else:
                 record("admin_user_created", user=_admin(),
                        detail={"user_id": user.id, "email": user.email, "name": user.name, "role": user.role,
