@@ -54,6 +54,8 @@ SEEN_AT = "_seen_at"
 # request running beside it put there (a flash message). So a session ends between SESSION_IDLE_MINUTES
 # less a minute and SESSION_IDLE_MINUTES after its last request.
 SEEN_EVERY = 60
+# What a signed-in session holds beyond an anonymous one (Flask-Login's keys and ours).
+SIGNED_IN_KEYS = ("_user_id", "_fresh", "_id", "_remember", GENERATION, SIGNED_IN_AT, SEEN_AT)
 
 
 def now() -> float:
@@ -80,7 +82,10 @@ def _load_user(user_id: str):
         return None  # deactivated, or the password was reset or the user signed out since
     at = now()
     if reason := _ended(at):
-        session.clear()  # the cookie no longer names the user: nothing can revive it
+        # The cookie no longer names the user, so nothing can revive it. Only the sign-in is dropped, not
+        # the whole session: the page may already have put its form's CSRF token there (the sign-in page).
+        for key in SIGNED_IN_KEYS:
+            session.pop(key, None)
         g.session_ended = reason
         return None
     if at - session[SEEN_AT] >= SEEN_EVERY:
