@@ -20,6 +20,7 @@ from ..accounts import check_password, hash_password
 from ..audit import record
 from ..auth import GENERATION, end_session, end_sessions, revoke_tokens, start_session
 from ..models import User, db
+from .admin import MIN_PASSWORD
 
 bp = Blueprint("auth", __name__)
 
@@ -68,7 +69,7 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-MIN_PASSWORD, MAX_PASSWORD = 12, 200  # as an administrator's (web/admin.py) and accounts.create_user
+MAX_PASSWORD = 200  # as an administrator's (web/admin.py)
 LENGTH = f"Your new password must be between {MIN_PASSWORD} and {MAX_PASSWORD} characters"
 
 
