@@ -65,8 +65,15 @@ class Config:
         self.SESSION_COOKIE_SECURE = _bool(env.get("SESSION_COOKIE_SECURE"))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
-        # A signed-in session ends this long after sign-in even if the browser stays open (a working day).
-        self.PERMANENT_SESSION_LIFETIME = int(float(env.get("SESSION_HOURS", 12)) * 3600)
+        # A signed-in session ends this long after sign-in even if the browser stays open (a working day),
+        # however often its cookie was re-signed since: the sign-in time is kept in the session
+        # (forms_service/auth.py). Also the cookie signature's own limit (Flask's session lifetime).
+        self.SESSION_HOURS = _number(env, "SESSION_HOURS", 12, "a number of hours above 0")
+        self.PERMANENT_SESSION_LIFETIME = int(self.SESSION_HOURS * 3600)
+        # ... and this long after its last request (a computer left signed in). An hour: a long question
+        # page is saved well within it; a session left longer is more likely someone's unattended screen.
+        self.SESSION_IDLE_MINUTES = _number(env, "SESSION_IDLE_MINUTES", 60, "a whole number of minutes, 1 or more",
+                                            whole=True)
         # Reverse proxies in front of the service whose X-Forwarded-* headers are believed (ProxyFix);
         # 0: none are, so a client cannot claim another address or HTTPS.
         self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", 0))
@@ -173,6 +180,18 @@ def parse_period(value: str, name: str = "period") -> tuple[int, str]:
         raise ValueError(f"{name}: {value!r} is not a retention period; write e.g. 6y (years) or 90d (days)")
     unit = (match.group(2) or "d").lower()
     return int(match.group(1)), ("years" if unit.startswith("y") else "days")
+
+
+def _number(env, name: str, default: float, what: str, *, whole: bool = False) -> float:
+    """A setting that is a positive number (whole if `whole`); ValueError naming it otherwise."""
+    value = env.get(name) or default
+    try:
+        number = int(value) if whole else float(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not 0 < number < float("inf"):  # also refuses nan
+        raise ValueError(f"{name} must be {what}: {value!r} is not")
+    return number
 
 
 def _check_endpoint(url: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, or_, select
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, false, or_, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -107,6 +107,10 @@ class User(db.Model):
     # Bumped to end every browser session of the user (password reset, deactivation, sign-out):
     # a session records the value it signed in with (forms_service/auth.py).
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set when an administrator chose or generated the password (adding the user, resetting it): until
+    # the user sets their own, signing in leads only to "Set your password" and the API issues no token,
+    # so a password someone else knows is never used for real work (forms_service/web/auth_views.py).
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     school: Mapped[School | None] = relationship()
     la: Mapped[LocalAuthority | None] = relationship()

@@ -85,6 +85,14 @@ def login(client, email: str, password: str = PASSWORD, *, follow: bool = False)
     return response
 
 
+def set_own_password(client, current: str, new: str, confirm: str | None = None):
+    """Fill in "Set your password" (/account/password) as a browser would."""
+    page = client.get("/account/password")
+    assert page.status_code == 200
+    return client.post("/account/password", data={"csrf_token": csrf(text(page)), "current": current, "new": new,
+                                                  "confirm": new if confirm is None else confirm})
+
+
 def logout(client) -> None:
     page = client.get("/sign-in")
     client.post("/sign-out", data={"csrf_token": csrf(text(page))})

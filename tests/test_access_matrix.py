@@ -194,6 +194,7 @@ ROUTES: dict[str, Route | str] = {
     "auth.login": SESSION, "auth.logout": SESSION, "api_tokens.token": SESSION, "api_tokens.revoke": SESSION,
     "static": PUBLIC, "healthz": PUBLIC, "api-docs.openapi_json": PUBLIC,
     "home.index": Route(no_target, SIGNED_IN, scoped=False),
+    "auth.change_password": Route(no_target, SIGNED_IN, scoped=False, body={}),  # one's own: nothing to scope
     # the school's pages
     "referrals.index": Route(referral_targets, SCHOOL, lists=True),
     "referrals.new": Route(no_target, SCHOOL, scoped=False, body={}),

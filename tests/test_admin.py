@@ -18,7 +18,7 @@ from forms_service.cli import main
 from forms_service.database import upgrade
 from forms_service.models import ApiToken, AuditEvent, LocalAuthority, OutboxMessage, School, User, db
 from forms_service.policies import list_profiles
-from helpers import api_token, bearer, csrf, login, logout, text
+from helpers import api_token, bearer, csrf, login, logout, set_own_password, text
 from records import AMELIA, TOBIAS, create_referral, office, sign
 
 ADMIN = "admin@demo.la"
@@ -315,12 +315,15 @@ def test_a_user_added_here_can_sign_in_and_sees_only_their_school(app, admin):
     [event] = events(app, "admin_user_created")
     assert event.detail == {"user_id": user_id(app, "priya.shah@demo.school"), "email": "priya.shah@demo.school",
                             "name": "Priya Shah", "role": "office", "school_id": school_id(app, "Demo School"),
-                            "la_id": None, "password_generated": False}
+                            "la_id": None, "password_generated": False, "must_set_own_password": True}
     assert "Priya Shah" in text(admin.get("/admin/users"))
     logout(admin)
 
     signed_in = login(admin, "priya.shah@demo.school", NEW_PASSWORD)
     assert signed_in.status_code == 302
+    # The admin knows that password: Priya sets her own before anything else.
+    assert admin.get("/referrals/").location == "/account/password"
+    assert set_own_password(admin, NEW_PASSWORD, "Priya's very own password").status_code == 302
     listing = admin.get("/referrals/")
     assert listing.status_code == 200
     assert f"/referrals/{demo_rid}" in text(listing) and f"/referrals/{other_rid}" not in text(listing)
@@ -345,6 +348,8 @@ def test_a_generated_password_is_shown_once_and_works(app, admin):
     assert password not in text(admin.get("/admin/users"))
     logout(admin)
     assert login(admin, "lee.officer@demo.la", password).status_code == 302
+    assert admin.get("/la/referrals").location == "/account/password"
+    assert set_own_password(admin, password, "Lee's very own password").status_code == 302
     assert admin.get("/la/referrals").status_code == 200
 
 
@@ -478,7 +483,7 @@ def test_resetting_a_password(app, admin):
     assert response.headers["Cache-Control"] == "no-store" and NEW_PASSWORD not in text(response)
     [event] = events(app, "admin_user_password_reset")
     assert event.detail == {"user_id": head, "email": "head@demo.school", "password_generated": False,
-                            "api_tokens_revoked": 1}
+                            "api_tokens_revoked": 1, "must_set_own_password": True}
     assert admin.get("/api/v1/referrals", headers=bearer(token)).status_code == 401
     # A generated one for the office user.
     url = f"/admin/users/{ids['office']}"

@@ -44,7 +44,7 @@ from forms_service.config import PROJECT_ROOT, Config
 from forms_service.delivery import deliver_due
 from forms_service.models import ApiToken, AuditEvent, Base, User, db
 from helpers import (api_token, bearer, csrf, date_parts, json_data, login, logout, make_pdf, post_page,
-                     register_json_for, text)
+                     register_json_for, set_own_password, text)
 from smtp_server import smtp_sink  # noqa: F401  (fixture)
 from test_access_matrix import ROUTES, Player, Route, cells, rules
 
@@ -222,10 +222,12 @@ def test_a_password_reset_or_deactivation_signs_the_user_out_of_every_browser(cl
         assert browser.get("/referrals/").location.startswith("/sign-in")
     assert client.get("/api/v1/forms", headers=bearer(token)).status_code == 401
 
-    # Signed in again with the new password, then deactivated: out again, and reactivating does not revive it.
+    # Signed in again with the new password (and their own set), then deactivated: out again, and
+    # reactivating does not revive it.
     login(browsers[0], "office@other.school", "a new password 2026!", follow=True)
+    assert set_own_password(browsers[0], "a new password 2026!", "office's own password").status_code == 302
     assert browsers[0].get("/referrals/").status_code == 200
-    token = api_token(client, "office@other.school", "a new password 2026!")
+    token = api_token(client, "office@other.school", "office's own password")
     assert _admin_post(admin, f"/admin/users/{uid}/active", f"/admin/users/{uid}", {"active": "0"}).status_code == 302
     assert client.get("/api/v1/forms", headers=bearer(token)).status_code == 401
     assert _admin_post(admin, f"/admin/users/{uid}/active", f"/admin/users/{uid}", {"active": "1"}).status_code == 302
@@ -283,13 +285,16 @@ def test_passwords_are_never_stored_or_logged_in_clear(client, app, caplog):
     assert _admin_post(client, f"/admin/users/{uid}/password", f"/admin/users/{uid}", {"password": reset_to}).status_code == 200
     fresh = app.test_client()
     login(fresh, "new.office@demo.school", reset_to, follow=True)
+    own = "Porridge-Windmill-3318"
+    assert set_own_password(fresh, reset_to, own).status_code == 302
     assert fresh.get("/referrals/").status_code == 200
-    api_token(fresh, "new.office@demo.school", reset_to)
-    fresh.post("/api/v1/auth/token", json={"email": "new.office@demo.school", "password": chosen})  # the old one: refused
+    api_token(fresh, "new.office@demo.school", own)
+    for old in (chosen, reset_to):  # the old ones: refused
+        assert fresh.post("/api/v1/auth/token", json={"email": "new.office@demo.school", "password": old}).status_code == 401
 
     rows = _all_rows(app)
     logged = "\n".join(r.getMessage() for r in caplog.records)
-    for password in (chosen, reset_to):
+    for password in (chosen, reset_to, own):
         assert password not in rows and password not in logged
     with app.app_context():
         assert db.session.scalar(select(User.password_hash).filter_by(id=uid)).startswith("$argon2id$")

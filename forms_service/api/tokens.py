@@ -1,7 +1,9 @@
 """POST /api/v1/auth/token: a bearer token for an email and password; DELETE revokes the one sent.
 
 Only the token's SHA-256 is stored (models.ApiToken); a token ends after API_TOKEN_HOURS, when it is
-revoked, when its user's password is reset, or when the user is deactivated."""
+revoked, when its user's password is reset or changed, or when the user is deactivated. Signing out of
+the website does not end tokens (it ends the browser sessions): a script's token is revoked on its own.
+A user whose password an administrator set gets no token until they set their own (403)."""
 from __future__ import annotations
 
 from flask import current_app
@@ -25,7 +27,7 @@ blp.before_request(authenticate)
 @blp.arguments(TokenRequest)
 @blp.response(200, TokenResponse)
 @blp.doc(security=[])  # the one operation that needs no bearer token
-@fails_with(blp, 400, 413, 429)
+@fails_with(blp, 400, 403, 413, 429)
 def token(body):
     email = body["email"].strip().lower()
     if wait := throttle.wait_seconds(email):
@@ -36,6 +38,9 @@ def token(body):
     if not check_password(user, body["password"]) or not user.active:
         throttle.failed(email, user)
         return error_response(401, "Email address or password is not correct")
+    if user.must_change_password:  # an administrator knows this password: it opens nothing but setting one's own
+        return error_response(403, "Your password was set by an administrator. Sign in on the website and set "
+                                   "your own password, then ask for a token with it.")
     record("token_issued", user=user)
     return {"token": issue_token(user), "expires_in": current_app.config["API_TOKEN_HOURS"] * 3600}
 

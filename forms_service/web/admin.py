@@ -24,8 +24,8 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 
 from ..accounts import create_user, hash_password
 from ..audit import record
-from ..auth import GENERATION, end_sessions, require_roles
-from ..models import ApiToken, LocalAuthority, School, User, db
+from ..auth import GENERATION, end_sessions, require_roles, revoke_tokens
+from ..models import AuditEvent, LocalAuthority, School, User, db
 from ..names import NameCheck
 from ..policies import list_profiles, load_profile
 
@@ -249,13 +249,6 @@ def _school_name_taken(name: str, *, except_id: int | None = None) -> bool:
     return db.session.scalar(query) is not None
 
 
-def _revoke_tokens(user: User) -> int:
-    tokens = db.session.scalars(db.select(ApiToken).where(ApiToken.user_id == user.id)).all()
-    for token in tokens:
-        db.session.delete(token)
-    return len(tokens)
-
-
 def _where(user: User) -> str:
     return user.school.name if user.school else (user.la.name if user.la else "")
 
@@ -404,13 +397,15 @@ def new_user():
             password = form.password.data or generate_password()
             try:
                 user = create_user(email, password, form.role.data, form.name.data.strip(), school=school, la=la)
+                user.must_change_password = True  # the admin knows it: the user sets their own first
             except IntegrityError:  # the same address added by someone else a moment ago
                 db.session.rollback()
                 form.email.errors = list(form.email.errors) + [_email_in_use(email) or "The user could not be added just now. Try again"]
             else:
                 record("admin_user_created", user=_admin(),
                        detail={"user_id": user.id, "email": user.email, "name": user.name, "role": user.role,
-                               "school_id": user.school_id, "la_id": user.la_id, "password_generated": generated})
+                               "school_id": user.school_id, "la_id": user.la_id, "password_generated": generated,
+                               "must_set_own_password": True})
                 db.session.commit()
                 return _password_page(user, password if generated else None, created=True)
     return render_template("admin/user_new.html", title="Add a user", form=form, role_items=ROLE_ITEMS), \
@@ -442,9 +437,32 @@ def _user_page(user: User, *, role_form: RoleForm | None = None, password_form: 
         _school_choices(role_form)
     password_form = password_form or PasswordForm(formdata=None)
     errors = [*wtforms_error_list(role_form), *wtforms_error_list(password_form)]
+    history = account_history(user)
+    password_set_by_admin = next((e for e in history if e.action in PASSWORD_SET_BY_ADMIN), None)
     return render_template("admin/user.html", title=user.name, account=user, role_form=role_form,
                            password_form=password_form, error_list=errors, role_labels=ROLE_LABELS,
-                           role_items=ROLE_ITEMS, where=_where(user), is_self=user.id == _admin().id), status
+                           role_items=ROLE_ITEMS, where=_where(user), is_self=user.id == _admin().id,
+                           history=history, history_labels=ACCOUNT_EVENTS,
+                           password_set_by_admin=password_set_by_admin), status
+
+
+# The user's account trail on their page: what was done to the account, and by whom. A password an
+# administrator set is shown prominently: they could have signed in as the user until it was changed.
+ACCOUNT_EVENTS = {"admin_user_created": "Account added", "admin_user_password_reset": "Password reset by an administrator",
+                  "password_changed": "Set their own password", "admin_user_role_changed": "Role or school changed",
+                  "admin_user_deactivated": "Deactivated", "admin_user_reactivated": "Reactivated"}
+PASSWORD_SET_BY_ADMIN = ("admin_user_created", "admin_user_password_reset")
+HISTORY_ROWS = 20
+
+
+def account_history(user: User) -> list[AuditEvent]:
+    """The account's events, newest first: the admins' (which name the user in their detail) and the
+    user's own password changes."""
+    about = or_(db.and_(AuditEvent.action.in_([a for a in ACCOUNT_EVENTS if a.startswith("admin_")]),
+                        AuditEvent.detail["user_id"].as_integer() == user.id),
+                db.and_(AuditEvent.action == "password_changed", AuditEvent.user_id == user.id))
+    return db.session.scalars(db.select(AuditEvent).where(about)
+                              .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(HISTORY_ROWS)).all()
 
 
 def wtforms_error_list(form) -> list[dict]:
@@ -498,7 +516,7 @@ def set_active(user_id: int):
         return redirect(url_for("admin.show_user", user_id=user.id))
     if user.active != active:
         user.active = active
-        revoked = 0 if active else _revoke_tokens(user)
+        revoked = 0 if active else revoke_tokens(user)
         if not active:
             end_sessions(user)  # signed-in browsers too, so reactivating does not revive them
         record("admin_user_reactivated" if active else "admin_user_deactivated", user=_admin(),
@@ -521,12 +539,15 @@ def reset_password(user_id: int):
     generated = not form.password.data
     password = form.password.data or generate_password()
     user.password_hash = hash_password(password)
-    revoked = _revoke_tokens(user)
+    # Someone else's password is one the admin knows: the user sets their own before anything else.
+    # An admin resetting their own is the only one who knows it.
+    user.must_change_password = user.id != _admin().id
+    revoked = revoke_tokens(user)
     end_sessions(user)  # whoever knew the old password is signed out everywhere
     if user.id == _admin().id:
         session[GENERATION] = user.session_generation  # except the admin doing it, here
     record("admin_user_password_reset", user=_admin(),
            detail={"user_id": user.id, "email": user.email, "password_generated": generated,
-                   "api_tokens_revoked": revoked})
+                   "api_tokens_revoked": revoked, "must_set_own_password": user.must_change_password})
     db.session.commit()
     return _password_page(user, password if generated else None, created=False)

@@ -1,19 +1,26 @@
-"""Sign in and sign out."""
+"""Sign in, sign out, and set one's own password.
+
+Signing out ends the account's browser sessions everywhere (a copied cookie too); it leaves API tokens
+alone: a script's token ends when it is revoked (DELETE /api/v1/auth/token), expires, or the password
+is reset or changed, or the user deactivated. A user whose password an administrator set can reach
+only "Set your password" (and sign out) until they have chosen their own (auth.PASSWORD_FIRST_ENDPOINTS)."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from .. import throttle
-from ..accounts import check_password
+from ..accounts import check_password, hash_password
 from ..audit import record
-from ..auth import end_session, start_session
+from ..auth import GENERATION, end_session, end_sessions, revoke_tokens, start_session
 from ..models import User, db
+from .admin import MIN_PASSWORD
 
 bp = Blueprint("auth", __name__)
 
@@ -60,3 +67,59 @@ def logout():
     end_session()
     flash("You have signed out.", "info")
     return redirect(url_for("auth.login"))
+
+
+MAX_PASSWORD = 200  # as an administrator's (web/admin.py)
+LENGTH = f"Your new password must be between {MIN_PASSWORD} and {MAX_PASSWORD} characters"
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("Current password", widget=GovPasswordInput(),
+                            validators=[DataRequired("Enter your current password"),
+                                        Length(max=MAX_PASSWORD, message="Your current password is not correct")])
+    new = PasswordField("New password", widget=GovPasswordInput(),
+                        description=f"Between {MIN_PASSWORD} and {MAX_PASSWORD} characters. Only you should know it.",
+                        validators=[DataRequired("Enter a new password"),
+                                    Length(min=MIN_PASSWORD, max=MAX_PASSWORD, message=LENGTH)])
+    confirm = PasswordField("Confirm new password", widget=GovPasswordInput(),
+                            validators=[DataRequired("Enter your new password again"),
+                                        EqualTo("new", "Enter the same new password in both boxes")])
+    submit = SubmitField("Save password", widget=GovSubmitInput())
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Set your own password: required first after an administrator set it; anyone may change theirs.
+    It ends the account's other browser sessions and its API tokens (whoever knew the old password
+    is out), and keeps this session."""
+    user = current_user.user
+    pending = user.must_change_password
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if wait := throttle.wait_seconds(user.email):  # a session left open is no way to guess the password
+            form.current.errors.append(throttle.message(wait))
+            return _password_page(form, pending), 429, {"Retry-After": str(wait)}
+        if not check_password(user, form.current.data):
+            throttle.failed(user.email, user)
+            form.current.errors.append("Your current password is not correct")
+        elif form.new.data == form.current.data:
+            form.new.errors.append("Your new password must be different from the one "
+                                   + ("an administrator set" if pending else "you have now"))
+        else:
+            user.password_hash = hash_password(form.new.data)
+            user.must_change_password = False
+            revoked = revoke_tokens(user)
+            end_sessions(user)
+            session[GENERATION] = user.session_generation  # ... except this one
+            record("password_changed", user=user, detail={"was_set_by_administrator": pending,
+                                                          "api_tokens_revoked": revoked})
+            db.session.commit()
+            flash("Your password has been changed. You have been signed out everywhere else.", "success")
+            return redirect(url_for("home.index"))
+    return _password_page(form, pending), 422 if request.method == "POST" else 200
+
+
+def _password_page(form: PasswordForm, pending: bool):
+    return render_template("auth/password.html", title="Set your password" if pending else "Change your password",
+                           form=form, pending=pending)

@@ -61,7 +61,10 @@ def test_administration_pages(browse):
     answering.press_button("Add user", status=422, screenshot="add-user-errors")
     answering.follow(navigation.get_by_role("link", name="Administration"))
     answering.follow("Users")
-    answering.follow(page.get_by_role("link", name="Olivia Office"))
+    answering.follow(page.get_by_role("link", name="Olivia Office"))  # with the account's history
+    answering.follow("Change your password")
+    answering.press_button("Save password", status=422, screenshot="change-password-errors")
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
     answering.follow("Subject access")
     answering.press_button("Download the pupil's records", status=422)
     browse.assert_clean()
