@@ -5,7 +5,8 @@ HEAVY_JOBS_PER_HOUR (forms_service/config.py).
 Storage: the bytes of every evidence file held for the school's records — the current uploads and
 those replaced or removed since, which are kept until their record's retention ends (retention.py)
 — counted from the `evidence_uploaded` audit events of the school's records, which name each file's
-size and go with the record when it is purged. Checked before a new file is stored. Not counted:
+size and go with the record when it is purged. Checked before a new file is stored, one upload of a
+school at a time (check_storage), so the quota is never passed. Not counted:
 signed packs (the service makes them at signing, which must never fail for want of room before a
 legal deadline, and their evidence is already counted), register marks (kept in the record as data,
 one set per record, replaced rather than kept) and bulk-letter zips (made by the service, kept a week,
@@ -23,7 +24,7 @@ import datetime as dt
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
-from .models import AuditEvent, RateCount, Referral, User, db, utcnow
+from .models import AuditEvent, RateCount, Referral, School, User, db, utcnow
 
 UPLOAD = "upload"
 HEAVY_JOB = "heavy_job"
@@ -106,6 +107,9 @@ def school_bytes(school_id: int) -> int:
 def check_storage(school_id: int, new_bytes: int) -> None:
     """Raise StorageQuotaExceeded if a new file of `new_bytes` would take the school past its quota."""
     quota = current_app.config["SCHOOL_STORAGE_QUOTA"]
+    # The school's uploads take turns from here to their commit, so two at once cannot both fit in the last
+    # room: a no-change UPDATE of its row holds that row's lock on PostgreSQL, the write lock on SQLite.
+    db.session.execute(update(School).where(School.id == school_id).values(la_id=School.la_id))
     used = school_bytes(school_id)
     if used + new_bytes > quota:
         raise StorageQuotaExceeded(

@@ -97,6 +97,30 @@ def test_the_schools_storage_quota_counts_replaced_files_and_holds_at_its_bounda
     assert api_upload(client, other, new_referral(client, other), third).status_code == 201
 
 
+@pytest.mark.db
+def test_two_uploads_at_once_cannot_both_fit_in_the_last_room(app, client):
+    """Room for one more file and two uploads at the same moment (two clients, two kinds): exactly one
+    is stored, on either database, because a school's uploads take turns from the quota check to commit."""
+    office = bearer(api_token(client, OFFICE))
+    rid = new_referral(client, office)
+    files = {"leave_request": make_pdf("Leave request"), "warning_letter": make_pdf("Warning letter")}
+    app.config["SCHOOL_STORAGE_QUOTA"] = max(len(f) for f in files.values())
+    statuses, barrier = [], threading.Barrier(len(files))
+
+    def upload(kind: str):
+        own = app.test_client()
+        barrier.wait()
+        statuses.append(api_upload(own, office, rid, files[kind], kind).status_code)
+
+    threads = [threading.Thread(target=upload, args=(kind,)) for kind in files]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [201, 422]
+    assert len(client.get(f"{API}/referrals/{rid}", headers=office).get_json()["evidence"]) == 1
+
+
 def test_sizes_are_read_as_people_write_them():
     assert parse_size("5GB") == 5 * 1024 ** 3 and parse_size("500 mb") == 500 * 1024 ** 2
     assert parse_size("1024") == 1024 and parse_size("64KB") == 65536
