@@ -17,11 +17,14 @@ from flask import abort, current_app, request
 MAX_DEPTH = 32
 MESSAGE = f"The JSON is nested too deeply: at most {MAX_DEPTH} levels of objects and arrays are allowed"
 
-# A JSON string, quotes included, so that brackets inside text are not counted. The closing quote is
-# optional: an unterminated string then runs to the end at once (never a rescan per quote), and the
-# parser reports the broken document itself. UTF-8 never puts '"' or '\' inside a multi-byte character.
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
-_NOT_A_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+# Only brackets and the quotes around strings matter: escaped backslashes and quotes go first (a JSON
+# lexer reads escapes left to right, as bytes.replace does), then every other byte, then each string
+# with the brackets inside it. The closing quote is optional: an unterminated string runs to the end
+# at once (the parser reports the broken document itself). All of it runs in C; UTF-8 never puts a quote
+# or a backslash inside a multi-byte character.
+_KEPT = b'[]{}"'
+_NOT_KEPT = bytes(b for b in range(256) if b not in _KEPT)
+_STRING = re.compile(rb'"[^"]*"?')
 _OPENING = frozenset(b"[{")
 
 
@@ -29,7 +32,11 @@ def depth_exceeds(raw: bytes | str, limit: int = MAX_DEPTH) -> bool:
     """Whether objects and arrays nest deeper than `limit` in the JSON text `raw` (valid or not)."""
     if isinstance(raw, str):
         raw = raw.encode("utf-8", "surrogatepass")
-    brackets = _STRING.sub(b"", raw).translate(None, _NOT_A_BRACKET)
+    kept = raw.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_KEPT)
+    # Two quotes side by side are an empty string, or the end of one string and the start of the next
+    # with no bracket between them: either way dropping them keeps what is outside every string. Most
+    # strings are left empty here, so the pattern has little left to do.
+    brackets = _STRING.sub(b"", kept.replace(b'""', b""))
     if len(brackets) <= limit:
         return False
     depth = 0

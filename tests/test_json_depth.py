@@ -4,9 +4,11 @@ says how deep JSON may go — on the token route without a token too — logged 
 traceback; a document exactly at the limit still reaches the route's own checks."""
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from forms_service.jsonlimits import MAX_DEPTH, MESSAGE, depth_exceeds
 from helpers import api_token, bearer, json_data
@@ -84,6 +86,11 @@ def test_brackets_inside_strings_do_not_count_and_the_count_is_exact():
     text = '["%s", "\\"%s"]' % ("[{" * 100, "[" * 100)  # brackets in text, one after an escaped quote
     assert not depth_exceeds(text)
     assert not depth_exceeds('"' + "[" * 100)  # an unterminated string: the parser reports it, not this check
+    assert not depth_exceeds('{"a": "%s", "b": "", "c": "%s"}' % ("[" * 40, "]" * 40))  # strings side by side
+    deep = "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)
+    assert depth_exceeds('["\\\\", %s]' % deep[1:-1])  # a string ending in an escaped backslash ends there...
+    assert depth_exceeds('["a\\\\", "", %s]' % deep[1:-1])
+    assert not depth_exceeds('["\\"%s"]' % deep)  # ...and one with an escaped quote does not
     assert depth_exceeds(b'{"\xc3\xa9": ' + b"[" * MAX_DEPTH + b"]" * MAX_DEPTH + b"}")  # UTF-8 bytes
 
 
@@ -111,3 +118,26 @@ def test_a_deep_json_hidden_field_on_a_question_page_is_refused_against_its_fiel
     assert response.status_code == 422, response.status_code
     assert "govuk-error-summary" in text(response)
     assert tracebacks(caplog) == []
+
+
+def depth(value) -> int:
+    """Levels of objects and arrays in a parsed document (a scalar: 0)."""
+    if isinstance(value, dict):
+        return 1 + max(map(depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(depth, value), default=0)
+    return 0
+
+
+# Text full of what could mislead a scanner: brackets, quotes, backslashes, and characters beyond ASCII.
+TRICKY_TEXT = st.text(alphabet=st.sampled_from('[]{}"\\/,:ab é\u2028\U0001F600'), max_size=8)
+DOCUMENTS = st.recursive(st.none() | st.booleans() | st.integers() | TRICKY_TEXT,
+                         lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TRICKY_TEXT, inner, max_size=3),
+                         max_leaves=40)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(document=DOCUMENTS, limit=st.integers(min_value=0, max_value=8), ascii_only=st.booleans())
+def test_the_scanner_measures_what_the_parser_reads(document, limit, ascii_only):
+    text = json.dumps(document, ensure_ascii=ascii_only)
+    assert depth_exceeds(text, limit) == (depth(document) > limit)
