@@ -29,7 +29,7 @@ from .models import AuditEvent, RateCount, Referral, School, User, db, utcnow
 UPLOAD = "upload"
 HEAVY_JOB = "heavy_job"
 SETTING = {UPLOAD: "UPLOADS_PER_HOUR", HEAVY_JOB: "HEAVY_JOBS_PER_HOUR"}
-WHAT = {UPLOAD: "uploads", HEAVY_JOB: "whole-school screens or letter runs"}
+WHAT = {UPLOAD: ("upload", "uploads"), HEAVY_JOB: ("whole-school screen or letter run", "whole-school screens or letter runs")}
 
 
 class LimitReached(Exception):
@@ -42,6 +42,8 @@ class LimitReached(Exception):
 
 
 class StorageQuotaExceeded(Exception):
+    """A file that would take its school past SCHOOL_STORAGE_QUOTA; `message` is for the person uploading."""
+
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
@@ -78,7 +80,7 @@ def take(user: User, kind: str, *, field: str, now: dt.datetime | None = None) -
 
 def _rate_message(kind: str, limit: int, seconds: int) -> str:
     minutes = max(1, -(-seconds // 60))
-    return (f"You have reached the limit of {limit} {WHAT[kind]} an hour. Wait {minutes} "
+    return (f"You have reached the limit of {limit} {WHAT[kind][limit != 1]} an hour. Wait {minutes} "
             f"minute{'s' if minutes != 1 else ''} and try again; nothing you have already saved is lost.")
 
 

@@ -172,7 +172,7 @@ def test_the_evidence_and_register_pages_say_when_to_try_again_and_keep_the_answ
     refused = web_upload(client, rid, make_pdf("Certificate"), kind="registration_certificate")
     assert refused.status_code == 429
     retry_after(refused)
-    assert summary_links(refused)["#file"][0].startswith("You have reached the limit of 1 uploads an hour")
+    assert summary_links(refused)["#file"][0].startswith("You have reached the limit of 1 upload an hour")
     kept = lxml.html.document_fromstring(text(refused)).xpath('//input[@name="kind"][@checked]')
     assert [i.get("value") for i in kept] == ["registration_certificate"]  # what was chosen stays chosen
 
@@ -246,7 +246,7 @@ def test_heavy_jobs_per_hour_cover_screening_and_bulk_letters(app, client):
     assert refused.status_code == 429
     retry_after(refused)
     message = summary_links(refused)["#file"][0]
-    assert message.startswith("You have reached the limit of 1 whole-school screens or letter runs an hour")
+    assert message.startswith("You have reached the limit of 1 whole-school screen or letter run an hour")
     assert lxml.html.document_fromstring(text(refused)).xpath('//input[@name="output"][@checked]/@value') == ["csv"]
 
     letters = start_letters(client, web_fields(below="85"))
