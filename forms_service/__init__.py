@@ -34,8 +34,9 @@ def create_app(overrides: dict | None = None, *, environ: dict | None = None) ->
 
     init_db(app, "forms-service")
 
-    from . import auth, converters, errors, web, api, security
+    from . import auth, converters, errors, web, api, jsonlimits, security
     converters.init_app(app)  # before any blueprint: routes use <id:...>
+    jsonlimits.init_app(app)  # first of the before_request hooks: no deep JSON reaches a parser
     security.init_app(app)
     templating.init_app(app)
     auth.init_app(app)

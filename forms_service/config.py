@@ -85,6 +85,17 @@ class Config:
         self.MAX_CONTENT_LENGTH = max(self.MAX_EVIDENCE_BYTES, self.MAX_REGISTER_BYTES,
                                       self.MAX_SCHOOL_REGISTER_BYTES) + 1024 * 1024
         self.API_TOKEN_HOURS = int(env.get("API_TOKEN_HOURS", 12))
+        # Limits on what one school or one user can make the service store or do (forms_service/quotas.py,
+        # issue 14). Evidence a school uploads, replaced and removed files included (they are kept until the
+        # record's retention ends): 5 GB is about 6 years of a large secondary's referrals at a few MB of
+        # scans each. Uploads (evidence, register marks) and heavy jobs (a whole-school screen, a bulk-letter
+        # run) per user per clock hour: far above a busy office's pace, low enough to stop a script.
+        self.SCHOOL_STORAGE_QUOTA = parse_size(env.get("SCHOOL_STORAGE_QUOTA") or "5GB", "SCHOOL_STORAGE_QUOTA")
+        self.UPLOADS_PER_HOUR = int(env.get("UPLOADS_PER_HOUR", 120))
+        self.HEAVY_JOBS_PER_HOUR = int(env.get("HEAVY_JOBS_PER_HOUR", 20))
+        for name in ("UPLOADS_PER_HOUR", "HEAVY_JOBS_PER_HOUR"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be a whole number, 1 or more")
         # Sign-in throttling (forms_service/throttle.py): wrong passwords per address, and per network
         # address, within LOGIN_LOCK_MINUTES before further attempts wait.
         self.LOGIN_MAX_FAILURES = int(env.get("LOGIN_MAX_FAILURES", 5))
@@ -192,6 +203,16 @@ def _number(env, name: str, default: float, what: str, *, whole: bool = False) -
     if number is None or not 0 < number < float("inf"):  # also refuses nan
         raise ValueError(f"{name} must be {what}: {value!r} is not")
     return number
+
+
+def parse_size(value: str, name: str = "size") -> int:
+    """"5GB" -> 5 * 1024**3 bytes; KB, MB, GB and TB (of 1024), or a bare number of bytes. ValueError
+    naming the setting otherwise."""
+    match = re.fullmatch(r"\s*(\d{1,12})\s*(b|kb|mb|gb|tb)?\s*", str(value), flags=re.IGNORECASE)
+    if not match or int(match.group(1)) < 1:
+        raise ValueError(f"{name}: {value!r} is not a size; write e.g. 5GB or 500MB")
+    power = ("b", "kb", "mb", "gb", "tb").index((match.group(2) or "b").lower())
+    return int(match.group(1)) * 1024 ** power
 
 
 def _check_endpoint(url: str) -> None:

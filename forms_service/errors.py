@@ -8,6 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from .models import db
+from .quotas import LimitReached
 from .storage import StorageError
 
 MESSAGES = {
@@ -57,6 +58,19 @@ def init_app(app) -> None:
             response = make_response(response, code)
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response, code
+
+    @app.errorhandler(LimitReached)
+    def limit_reached(exc: LimitReached):
+        # An hourly limit (forms_service/quotas.py) a page did not answer itself; the API names the field.
+        db.session.rollback()
+        if _wants_json():
+            response = jsonify({"code": 429, "status": MESSAGES[429][0], "message": exc.message,
+                                "errors": {exc.field: [exc.message]}})
+        else:
+            response = make_response(error_response(429, exc.message))
+        response.status_code = 429
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.errorhandler(StaleDataError)
     def stale(exc):

@@ -369,3 +369,14 @@ class BulkLetterJob(db.Model):
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     school: Mapped[School] = relationship()
     created_by: Mapped[User] = relationship()
+
+
+class RateCount(db.Model):
+    """How many uploads or heavy jobs (forms_service/quotas.py) a user has begun in one clock hour.
+    Counted here, not in a process's memory, so every process agrees; a row is only needed for its
+    own hour and is removed after it (quotas.take, and `forms-service purge`)."""
+    __tablename__ = "rate_counts"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)  # upload, heavy_job
+    window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime, primary_key=True, index=True)
+    count: Mapped[int] = mapped_column(default=0)

@@ -20,7 +20,7 @@ from PIL import Image, UnidentifiedImageError
 from pypdf import PdfReader, PdfWriter, apply_configuration
 from pypdf.errors import DependencyError, LimitReachedError, PyPdfError
 from pypdf.filters import decode_stream_data
-from pypdf.generic import IndirectObject, NameObject, StreamObject
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, StreamObject
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -63,6 +63,12 @@ _IMAGE_CODECS = ("/DCTDecode", "/DCT", "/JPXDecode", "/CCITTFaxDecode", "/CCF", 
 # its size, and 10 MB of bare pages would be tens of thousands of them.
 MAX_PDF_PAGES = 500
 MSG_PDF_TOO_MANY_PAGES = f"The selected PDF has more than {MAX_PDF_PAGES} pages: upload only the pages the request needs"
+# Evidence goes to the LA and may go to court as it was uploaded, so a PDF that runs something when it
+# is opened (or carries other files) is refused rather than altered: a scan or a "print to PDF" copy
+# of it has none of this. Action types that run code, send or fetch data, or open other programs:
+_ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/Rendition", "/GoToE"})
+MSG_PDF_ACTIVE = ("The selected PDF contains JavaScript, attached files or actions that run when it is opened: "
+                  "scan it or print it to PDF again and upload that copy")
 
 
 class EvidenceError(Exception):
@@ -203,9 +209,46 @@ def _check_unpacked_size(reader: PdfReader) -> None:
                     raise _TooBig
 
 
+def _resolved(value):
+    return value.get_object() if isinstance(value, IndirectObject) else value
+
+
+def _is_active(node: DictionaryObject) -> bool:
+    """A dictionary that is, or names, active content: an action of a type in _ACTIVE_ACTIONS (as the
+    document's /OpenAction, in an /AA, on a link or form field, or chained by /Next), JavaScript text
+    (/JS), the document's JavaScript or embedded-files name tree, an embedded file or an attachment."""
+    if _resolved(node.get("/S")) in _ACTIVE_ACTIONS or "/JS" in node or "/EF" in node:
+        return True
+    if _resolved(node.get("/Type")) == "/EmbeddedFile" or _resolved(node.get("/Subtype")) == "/FileAttachment":
+        return True
+    names = _resolved(node.get("/Names"))
+    return isinstance(names, DictionaryObject) and ("/JavaScript" in names or "/EmbeddedFiles" in names)
+
+
+def _check_active_content(reader: PdfReader) -> None:
+    """Every object a viewer can reach from the trailer, walked with a stack (no recursion, each
+    indirect object once); stream contents are not decoded, only their dictionaries read."""
+    seen: set[tuple[int, int]] = set()
+    stack = [reader.trailer]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, IndirectObject):
+            if (node.idnum, node.generation) in seen:
+                continue
+            seen.add((node.idnum, node.generation))
+            node = node.get_object()
+        if isinstance(node, DictionaryObject):
+            if _is_active(node):
+                raise EvidenceError(MSG_PDF_ACTIVE)
+            stack.extend(node.values())
+        elif isinstance(node, ArrayObject):
+            stack.extend(node)
+
+
 def _check_pdf(data: bytes) -> None:
     try:
         reader = _open_pdf(data)
+        _check_active_content(reader)
         _check_unpacked_size(reader)
         # A trial merge: a file accepted now must not fail later, at the moment of signing.
         writer = PdfWriter()

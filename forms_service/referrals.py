@@ -11,7 +11,7 @@ from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from . import fast_track, register_figures, storage
+from . import fast_track, quotas, register_figures, storage
 from .audit import record
 from .formdefs import DOCUMENT_NOUNS, FormDef, deep_merge, dump_data, get_form
 from .models import Evidence, Referral, User, db, utcnow
@@ -133,9 +133,11 @@ def attach_evidence(user: User, referral: Referral, kind: str, filename: str, da
     if kind not in {e["kind"] for e in form.evidence}:
         raise ActionError("Unknown kind of evidence", errors={"kind": [
             "Choose one of: " + ", ".join(e["kind"] for e in form.evidence)]})
+    quotas.take(user, quotas.UPLOAD, field="file")  # before the file is read: checking it is the work
     try:
         content_type, safe_name = validate_evidence(filename, data, max_bytes=current_app.config["MAX_EVIDENCE_BYTES"])
-    except EvidenceError as exc:
+        quotas.check_storage(referral.school_id, len(data))
+    except (EvidenceError, quotas.StorageQuotaExceeded) as exc:
         raise ActionError(exc.message, errors={"file": [exc.message]}) from exc
     key = storage.new_key("evidence")
     digest = storage.put(key, data)

@@ -35,7 +35,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
-from . import jobs, storage
+from . import jobs, quotas, storage
 from .audit import record, retention_purge
 from .config import RETENTION_DEFAULTS, parse_period
 from .formdefs import get_form
@@ -247,6 +247,8 @@ def purge(now: dt.datetime | None = None, dry_run: bool = False, *, actor: str =
     pack_ids = [p.id for r in victims for p in r.packs]
     report.rows.update(_row_counts(ids, pack_ids))
     jobs.purge_expired(now, report, dry_run)  # letters made in bulk, past RETENTION_BULK_LETTERS
+    if forgotten := quotas.forget_past(now):  # rate counts of hours that are over (rolled back on a dry run)
+        report.rows["rate_counts"] = forgotten
     if dry_run:
         db.session.rollback()
         return report

@@ -1,6 +1,7 @@
 """Hostile evidence uploads through the web page and the API: a wrong type behind a `.pdf` name, an
 empty file, one over the limit, a PDF that is malformed, truncated or encrypted, a zip bomb named
-`.pdf`, a PDF whose deflate streams unpack to gigabytes (or whose pages number thousands), and file
+`.pdf`, a PDF whose deflate streams unpack to gigabytes (or whose pages number thousands), a PDF that
+runs JavaScript, starts a program, sends or fetches data when opened or carries an attached file, and file
 names that try to climb out of the storage directory. Each is refused with its own message on the
 file's answer (or, for a name, the file is kept under a safe name); memory stays bounded while a bomb
 is looked at, nothing unpacks one when the pack is merged, and nothing is written outside STORAGE_DIR.
@@ -19,7 +20,8 @@ import lxml.html
 import pytest
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import EncodedStreamObject, NameObject
+from pypdf.generic import (ArrayObject, DictionaryObject, EncodedStreamObject, NameObject, NumberObject,
+                           TextStringObject)
 from weasyprint import HTML
 
 from forms_service import pack
@@ -156,6 +158,46 @@ def aes_encrypted_pdf() -> bytes:
     return pages_pdf([stream(zlib.compress(b"BT ET"))]).replace(b"/Root 1 0 R ", b"/Root 1 0 R " + encrypt, 1)
 
 
+def with_catalogue_entries(entries: dict, *, page: dict | None = None, attach: bool = False) -> bytes:
+    """A real PDF letter with `entries` added to its catalogue (and `page` to its first page) or an
+    attached file, written by pypdf."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf("Leave request"))))
+    for key, value in entries.items():
+        writer._root_object[NameObject(key)] = value
+    for key, value in (page or {}).items():
+        writer.pages[0][NameObject(key)] = value
+    if attach:
+        writer.add_attachment("payload.exe", b"MZ" + b"\0" * 64)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def action(kind: str, **extra) -> DictionaryObject:
+    out = DictionaryObject({NameObject("/S"): NameObject(kind)})
+    out.update({NameObject(f"/{k}"): v for k, v in extra.items()})
+    return out
+
+
+def active_pdfs() -> dict[str, bytes]:
+    """PDFs that run something when opened, send or fetch data, start a program or carry a file."""
+    script = TextStringObject("app.alert('opened');")
+    url = DictionaryObject({NameObject("/FS"): NameObject("/URL"), NameObject("/F"): TextStringObject("http://127.0.0.1:9/")})
+    return {
+        "js-open-action": with_catalogue_entries({"/OpenAction": action("/JavaScript", JS=script)}),
+        "js-name-tree": with_catalogue_entries({"/Names": DictionaryObject({NameObject("/JavaScript"): DictionaryObject(
+            {NameObject("/Names"): ArrayObject([TextStringObject("opened"), action("/JavaScript", JS=script)])})})}),
+        "js-after-goto": with_catalogue_entries({"/OpenAction": action(  # an innocent jump, then a script
+            "/GoTo", D=ArrayObject([NumberObject(0), NameObject("/Fit")]), Next=action("/JavaScript", JS=script))}),
+        "launch-on-page-open": with_catalogue_entries({}, page={"/AA": DictionaryObject({
+            NameObject("/O"): action("/Launch", F=TextStringObject("calc.exe"))})}),
+        "submit-form-on-close": with_catalogue_entries({"/AA": DictionaryObject({
+            NameObject("/WC"): action("/SubmitForm", F=url)})}),
+        "import-data": with_catalogue_entries({"/OpenAction": action("/ImportData", F=TextStringObject("data.fdf"))}),
+        "embedded-file": with_catalogue_entries({}, attach=True),
+    }
+
+
 def png_bomb() -> bytes:
     """A 1-bit PNG of 9,000 x 9,000 pixels: 28 KB on disk, 81 megapixels decoded (under Pillow's own
     warning threshold, over the service's limit)."""
@@ -191,6 +233,7 @@ def files() -> dict[str, bytes]:
         "image-bomb": image_bomb_pdf(),
         "page-bomb": page_bomb_pdf(),
         "png-bomb": png_bomb(),
+        **active_pdfs(),
     }
 
 
@@ -212,6 +255,7 @@ REFUSED = [
     ("image-bomb", pack.MSG_PDF_TOO_BIG, True),
     ("page-bomb", pack.MSG_PDF_TOO_MANY_PAGES, True),
     ("png-bomb", pack.MSG_IMAGE_TOO_BIG, True),
+    *((name, pack.MSG_PDF_ACTIVE, False) for name in active_pdfs()),
 ]
 # Bounded memory while a bomb is looked at: what the request and its checks allocate at most
 # (tracemalloc), against what the bomb would take unpacked (a gigabyte or more).
@@ -279,6 +323,19 @@ def test_pdfs_that_unpack_within_the_limits_are_accepted():
     Image.new("RGB", (2480, 3508), "ivory").save(photo, "PDF")  # an A4 page at 300 dpi, as JPEG
     big_page = pages_pdf([stream(zeros_deflate(50 * MB))])
     for data in (picture, photo.getvalue(), big_page, page_bomb_pdf(pack.MAX_PDF_PAGES)):
+        assert validate_evidence("ok.pdf", data, max_bytes=10 * MB)[0] == pack.PDF
+
+
+def test_pdfs_that_open_at_a_page_or_link_to_a_web_page_are_accepted():
+    """Only active content is refused: a PDF that opens at its first page (a /GoTo /OpenAction, as
+    scanners and Word write) and one whose link opens a web address are ordinary evidence."""
+    goto = with_catalogue_entries({"/OpenAction": ArrayObject([NumberObject(0), NameObject("/Fit")])})
+    jump = with_catalogue_entries({"/OpenAction": action("/GoTo", D=ArrayObject([NumberObject(0), NameObject("/Fit")]))})
+    link = with_catalogue_entries({}, page={"/Annots": ArrayObject([DictionaryObject({
+        NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Link"),
+        NameObject("/Rect"): ArrayObject([NumberObject(0), NumberObject(0), NumberObject(50), NumberObject(50)]),
+        NameObject("/A"): action("/URI", URI=TextStringObject("https://www.gov.uk/"))})])})
+    for data in (goto, jump, link):
         assert validate_evidence("ok.pdf", data, max_bytes=10 * MB)[0] == pack.PDF
 
 

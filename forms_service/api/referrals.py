@@ -7,7 +7,7 @@ from flask import Response, abort, jsonify, request
 from flask_smorest import Blueprint
 from werkzeug.exceptions import NotFound
 
-from .. import decisions as la_decisions, inbox, outcomes as la_outcomes, referrals as actions, storage
+from .. import decisions as la_decisions, inbox, outcomes as la_outcomes, quotas, referrals as actions, storage
 from ..audit import record, trail as audit_trail
 from ..auth import api_user, get_visible_referral
 from ..delivery import DeliveryStateError, delivery_status, resend_latest_pack
@@ -53,6 +53,8 @@ def _failure(exc: actions.ActionError):
 def _register_or_error(raw):
     if raw is None:
         return None
+    # Marks sent to be stored are an upload (quotas.py): counted before the work of reading them.
+    quotas.take(api_user(), quotas.UPLOAD, field="register")
     return actions.parse_register(raw)
 
 
@@ -90,7 +92,7 @@ def list_referrals():
 @blp.route("/referrals", methods=["POST"])
 @blp.arguments(ReferralCreate)
 @blp.response(201, Referral)
-@fails_with(blp, 400, 403, 413)
+@fails_with(blp, 400, 403, 413, 429)
 def create(body):
     try:
         register = _register_or_error(body.get("register"))
@@ -116,7 +118,7 @@ def read(referral_id: int):
 @blp.route("/referrals/<id:referral_id>", methods=["PATCH"])
 @blp.arguments(ReferralPatch)
 @blp.response(200, Referral)
-@fails_with(blp, 400, 403, 404, 409, 413)
+@fails_with(blp, 400, 403, 404, 409, 413, 429)
 def patch(body, referral_id: int):
     referral = get_visible_referral(api_user(), referral_id)
     try:
@@ -138,7 +140,7 @@ EVIDENCE_BODY = {"required": True, "content": {"multipart/form-data": {"schema":
 @blp.route("/referrals/<id:referral_id>/evidence", methods=["POST"])
 @blp.response(201, EvidenceItem)
 @blp.doc(requestBody=EVIDENCE_BODY)
-@fails_with(blp, 403, 404, 409, 413, 422, 503)
+@fails_with(blp, 403, 404, 409, 413, 422, 429, 503)
 def upload_evidence(referral_id: int):
     """multipart/form-data with `kind` and `file`."""
     referral = get_visible_referral(api_user(), referral_id)

@@ -12,7 +12,7 @@ from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxesInput, GovFileInput
                                                 GovTextInput)
 from wtforms import FileField, RadioField, SelectMultipleField, StringField, SubmitField
 
-from .. import bulk_letters, jobs, storage
+from .. import bulk_letters, jobs, quotas, storage
 from ..audit import record
 from ..auth import require_roles
 from ..formatting import local_today
@@ -112,6 +112,10 @@ def new(form_id: str):
             except RegisterError as exc:
                 problems.setdefault("register", []).extend(exc.messages[:10])
         return _show(form_def, form, problems, 422)
+    try:  # planning reads the whole school's marks: counted before it starts
+        quotas.take(current_user.user, quotas.HEAVY_JOB, field="register")
+    except quotas.LimitReached as exc:
+        return quotas.refused_page(_show(form_def, form, {"register": [exc.message]}), exc)
     school = current_user.user.school
     profile = load_profile(school.la.policy_profile or current_app.config["POLICY_PROFILE"])
     try:

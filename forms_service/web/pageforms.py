@@ -15,6 +15,7 @@ from wtforms import (Field, FieldList, Form, FormField, HiddenField, RadioField,
                      TextAreaField)
 from wtforms.fields import DateField
 
+from .. import jsonlimits
 from ..formdefs import FieldDef, PageDef, get_path, set_path
 
 
@@ -166,7 +167,7 @@ def _from_hidden_list(field: Field):
     if not text:
         return None
     try:
-        return json.loads(text)
+        return jsonlimits.loads(text)
     except ValueError:
         return text  # tampered with: the schema refuses it against this field
 

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovSubmitInput
 from wtforms import FileField, RadioField, SubmitField
 
-from .. import decisions as la_decisions, documents, outcomes as la_outcomes, referrals as actions, storage
+from .. import decisions as la_decisions, documents, outcomes as la_outcomes, quotas, referrals as actions, storage
 from ..audit import SCHOOL_ROLES, record, trail as audit_trail
 from ..auth import get_visible_referral, require_roles, visible_referrals
 from ..security import DOCUMENT_POLICY
@@ -202,6 +202,7 @@ def register(referral_id: int):
             data = upload.read()
             limit = current_app.config["MAX_REGISTER_BYTES"]
             try:
+                quotas.take(current_user.user, quotas.UPLOAD, field="file")
                 if len(data) > limit:
                     raise actions.ActionError("The register is too large", errors={"register": [
                         f"The file must be smaller than {limit / (1024 * 1024):g} MB: split it into smaller files"]})
@@ -210,6 +211,9 @@ def register(referral_id: int):
                 actions.update(current_user.user, referral, {}, register=stored)
             except actions.ActionError as exc:
                 form.file.errors = _register_messages(exc)
+            except quotas.LimitReached as exc:
+                form.file.errors = [exc.message]
+                return quotas.refused_page(_register_page(referral, form), exc)
             else:
                 flash(f"{len(stored['sessions'])} register marks uploaded.", "success")
                 return redirect(_after_register_url(referral))
@@ -256,6 +260,7 @@ def evidence(referral_id: int):
             flash("The file has been removed.", "success")
         return redirect(url_for("referrals.evidence", referral_id=referral.id))
     if request.method == "POST":
+        status = 422
         if form.validate_on_submit():
             upload = request.files.get("file")
             if not upload or not upload.filename:
@@ -267,14 +272,20 @@ def evidence(referral_id: int):
                     form.file.errors = exc.errors.get("file") or exc.errors.get("kind") or [exc.message]
                 except StorageError:
                     form.file.errors = ["The file could not be saved. Try again later."]
+                except quotas.LimitReached as exc:
+                    form.file.errors = [exc.message]
+                    return quotas.refused_page(_evidence_page(referral, form_def, form), exc)
                 else:
                     flash("File uploaded.", "success")
                     return redirect(url_for("referrals.evidence", referral_id=referral.id))
         elif not form.kind.data:
             form.kind.errors = ["Select what the document is"]
-        status = 422
+    return _evidence_page(referral, form_def, form), status
+
+
+def _evidence_page(referral: Referral, form_def, form) -> str:
     return render_template("referrals/evidence.html", title="Evidence to enclose", referral=referral,
-                           form_def=form_def, form=form), status
+                           form_def=form_def, form=form)
 
 
 class SubmitForm(FlaskForm):

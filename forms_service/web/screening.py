@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovSubmitInput
 from wtforms import FileField, RadioField, SubmitField
 
-from .. import screening
+from .. import quotas, screening
 from ..audit import record
 from ..auth import require_roles
 from ..models import db
@@ -47,6 +47,11 @@ def index():
     if len(data) > limit:
         form.file.errors = [f"The file must be smaller than {limit / (1024 * 1024):g} MB"]
         return _page(form, 422)
+    try:  # reading a whole school's year of marks is the heavy part
+        quotas.take(current_user.user, quotas.HEAVY_JOB, field="file")
+    except quotas.LimitReached as exc:
+        form.file.errors = [exc.message]
+        return quotas.refused_page(_page(form), exc)
     school = current_user.user.school
     profile = load_profile(school.la.policy_profile or current_app.config["POLICY_PROFILE"])
     try:
