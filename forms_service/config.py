@@ -78,11 +78,26 @@ class Config:
         self.MAX_CONTENT_LENGTH = max(self.MAX_EVIDENCE_BYTES, self.MAX_REGISTER_BYTES,
                                       self.MAX_SCHOOL_REGISTER_BYTES) + 1024 * 1024
         self.API_TOKEN_HOURS = int(env.get("API_TOKEN_HOURS", 12))
-        # Sign-in throttling (forms_service/throttle.py): wrong passwords per address, and per network
-        # address, within LOGIN_LOCK_MINUTES before further attempts wait.
+        # Sign-in throttling (forms_service/throttle.py, which says why these numbers). One account from
+        # one network address: LOGIN_MAX_FAILURES wrong passwords free, then a wait of
+        # LOGIN_BACKOFF_SECONDS that doubles with each further one, up to LOGIN_LOCK_MINUTES.
         self.LOGIN_MAX_FAILURES = int(env.get("LOGIN_MAX_FAILURES", 5))
-        self.LOGIN_MAX_FAILURES_PER_IP = int(env.get("LOGIN_MAX_FAILURES_PER_IP", 30))
+        self.LOGIN_BACKOFF_SECONDS = int(env.get("LOGIN_BACKOFF_SECONDS", 60))
         self.LOGIN_LOCK_MINUTES = int(env.get("LOGIN_LOCK_MINUTES", 15))
+        # One account from every address it has not signed in from: this many wrong passwords free, then
+        # 1 s doubling up to LOGIN_ACCOUNT_MAX_WAIT_SECONDS (low: it must slow an attacker, never wall a user).
+        self.LOGIN_MAX_FAILURES_PER_ACCOUNT = int(env.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", 20))
+        self.LOGIN_ACCOUNT_MAX_WAIT_SECONDS = int(env.get("LOGIN_ACCOUNT_MAX_WAIT_SECONDS", 60))
+        # One network address: how many *different* accounts may have wrong passwords not yet followed by a
+        # right one before a further account's first attempt waits (1 s doubling, up to LOGIN_LOCK_MINUTES).
+        self.LOGIN_MAX_FAILURES_PER_IP = int(env.get("LOGIN_MAX_FAILURES_PER_IP", 30))
+        # A run of wrong passwords with no attempt for this long is forgotten.
+        self.LOGIN_FORGET_HOURS = int(env.get("LOGIN_FORGET_HOURS", 24))
+        for name in ("LOGIN_MAX_FAILURES", "LOGIN_BACKOFF_SECONDS", "LOGIN_LOCK_MINUTES",
+                     "LOGIN_MAX_FAILURES_PER_ACCOUNT", "LOGIN_ACCOUNT_MAX_WAIT_SECONDS",
+                     "LOGIN_MAX_FAILURES_PER_IP", "LOGIN_FORGET_HOURS"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be a whole number, 1 or more")
         self.WORKER_POLL_SECONDS = float(env.get("WORKER_POLL_SECONDS", 2))
         self.DELIVERY_MAX_ATTEMPTS = int(env.get("DELIVERY_MAX_ATTEMPTS", 12))
         # The wait before the first retry of a message the mail server did not take; it doubles with
@@ -161,6 +176,10 @@ RETENTION_DEFAULTS = {
     # Letters made in bulk (forms_service/jobs.py): the zip of every family's letter is the school's to
     # download and send; the service's copy is only a delivery, so it goes a week after it was made.
     "RETENTION_BULK_LETTERS": "7d",
+    # Sign-in throttle rows (forms_service/throttle.py: an email with a network address): a run of wrong
+    # passwords is forgotten after LOGIN_FORGET_HOURS anyway, and an address the account signed in from
+    # counts as known to it for this long (so sprayed failures from elsewhere do not slow it there): a term.
+    "RETENTION_SIGN_IN": "90d",
 }
 # Audit events have no period of their own: they are kept as long as the referral they belong to and
 # are deleted with it (forms_service/retention.py).
