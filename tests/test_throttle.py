@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections import Counter
 
 from argon2 import PasswordHasher
 
@@ -252,10 +253,11 @@ def test_many_accounts_failing_from_one_address_make_a_further_account_wait(app,
 
 # --- simultaneous attempts on several server processes ------------------------------------------
 
-def test_simultaneous_wrong_passwords_on_two_server_processes_get_at_most_five_401s(app, tmp_path):
+def test_simultaneous_wrong_passwords_on_two_server_processes_get_at_most_five_checked(app, tmp_path):
     """24 wrong passwords sent at once, half to each of two `forms-service serve` processes (8 threads
-    each), with the account's hash at the production Argon2 cost so that the checks overlap: exactly
-    LOGIN_MAX_FAILURES are checked (401), the rest are refused (429)."""
+    each), half through the sign-in page and half through the API, with the account's hash at the
+    production Argon2 cost so that the checks overlap: exactly LOGIN_MAX_FAILURES are checked (the page
+    again with its error, or 401), the rest are refused (429)."""
     with app.app_context():
         user = db.session.scalar(db.select(User).filter_by(email=OFFICE))
         user.password_hash = PasswordHasher(**ARGON2_PARAMETERS).hash(PASSWORD)
@@ -264,17 +266,24 @@ def test_simultaneous_wrong_passwords_on_two_server_processes_get_at_most_five_4
     ports = [free_port(), free_port()]
     services = [Process(["serve", "--port", str(port), "--threads", "8"], env, tmp_path / f"serve{port}.log")
                 for port in ports]
+    outcomes: list[str] = []
     try:
         for service in services:
             service.wait_for_output("Press Ctrl+C to stop.")
-        clients = [Http(f"http://127.0.0.1:{port}") for port in ports]
-        statuses: list[int] = []
         ready = threading.Barrier(24)
 
         def attempt(n: int) -> None:
-            ready.wait(30)
-            reply = clients[n % 2].post("/api/v1/auth/token", json={"email": OFFICE, "password": "wrong"})
-            statuses.append(reply.status)
+            http = Http(f"http://127.0.0.1:{ports[n % 2]}")
+            on_page = n % 4 < 2
+            token = csrf(http.get("/sign-in").body) if on_page else None
+            ready.wait(60)
+            if on_page:
+                reply = http.post("/sign-in", form={"csrf_token": token, "email": OFFICE, "password": "wrong"})
+                checked = reply.status == 200 and "Enter a correct email address and password" in reply.body
+            else:
+                reply = http.post("/api/v1/auth/token", json={"email": OFFICE, "password": "wrong"})
+                checked = reply.status == 401
+            outcomes.append("checked" if checked else str(reply.status))
 
         threads = [threading.Thread(target=attempt, args=(n,)) for n in range(24)]
         for thread in threads:
@@ -284,7 +293,7 @@ def test_simultaneous_wrong_passwords_on_two_server_processes_get_at_most_five_4
     finally:
         for service in services:
             service.stop()
-    assert sorted(statuses) == [401] * 5 + [429] * 19, statuses
+    assert Counter(outcomes) == {"checked": 5, "429": 19}, Counter(outcomes)
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(AuditEvent).filter_by(
             action=throttle.FAILED)) == 5
