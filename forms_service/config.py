@@ -98,6 +98,8 @@ class Config:
                      "LOGIN_MAX_FAILURES_PER_IP", "LOGIN_FORGET_HOURS"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be a whole number, 1 or more")
+        if self.LOGIN_FORGET_HOURS * 60 < self.LOGIN_LOCK_MINUTES:  # a wait would be forgotten before it ended
+            raise ValueError("LOGIN_FORGET_HOURS must be at least as long as LOGIN_LOCK_MINUTES")
         self.WORKER_POLL_SECONDS = float(env.get("WORKER_POLL_SECONDS", 2))
         self.DELIVERY_MAX_ATTEMPTS = int(env.get("DELIVERY_MAX_ATTEMPTS", 12))
         # The wait before the first retry of a message the mail server did not take; it doubles with
@@ -176,9 +178,9 @@ RETENTION_DEFAULTS = {
     # Letters made in bulk (forms_service/jobs.py): the zip of every family's letter is the school's to
     # download and send; the service's copy is only a delivery, so it goes a week after it was made.
     "RETENTION_BULK_LETTERS": "7d",
-    # Sign-in throttle rows (forms_service/throttle.py: an email with a network address): a run of wrong
-    # passwords is forgotten after LOGIN_FORGET_HOURS anyway, and an address the account signed in from
-    # counts as known to it for this long (so sprayed failures from elsewhere do not slow it there): a term.
+    # The record that an account signed in from a network address (forms_service/throttle.py): the address
+    # counts as known to the account for this long after its last use there, so that failures sprayed from
+    # elsewhere do not slow it there: a term. (Counts of failures go LOGIN_FORGET_HOURS after the last one.)
     "RETENTION_SIGN_IN": "90d",
 }
 # Audit events have no period of their own: they are kept as long as the referral they belong to and

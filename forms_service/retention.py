@@ -19,8 +19,9 @@ Files in storage that no row and no upload event account for (a crash between wr
 committing) are removed once they are older than the draft period.
 
 Separately, the text of a delivered email is cleared RETENTION_OUTBOX_BODY after it was sent, and
-sign-in throttle rows (an email and a network address: forms_service/throttle.py) go RETENTION_SIGN_IN
-after their last attempt or sign-in.
+sign-in throttle rows (emails and network addresses: forms_service/throttle.py) go LOGIN_FORGET_HOURS
+after their last attempt, or RETENTION_SIGN_IN after it for the record that an account signed in from
+an address.
 
 What is removed is counted — by form, status, record type and the year the record was made —
 and the counts (no names, references or ids) are kept as one audit event with no referral,
@@ -254,7 +255,7 @@ def purge(now: dt.datetime | None = None, dry_run: bool = False, *, actor: str =
     pack_ids = [p.id for r in victims for p in r.packs]
     report.rows.update(_row_counts(ids, pack_ids))
     jobs.purge_expired(now, report, dry_run)  # letters made in bulk, past RETENTION_BULK_LETTERS
-    throttle.purge_expired(before(now, "sign_in"), report, dry_run)
+    throttle.purge_expired(now, report, dry_run)  # sign-in throttle rows (emails, network addresses)
     if dry_run:
         db.session.rollback()
         return report

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import and_, case, delete, or_, select, update
@@ -58,7 +58,6 @@ class Attempt:
     now: dt.datetime
     wait: int = 0  # 0: this attempt may check its password (and is counted); else the seconds to wait
     known: bool = False  # the account signed in from this address within RETENTION_SIGN_IN
-    counted: list[str] = field(default_factory=list)
 
     @property
     def keys(self) -> dict[str, str]:
@@ -126,12 +125,12 @@ def _round(conn, attempt: Attempt) -> bool:
         scopes.append(ACCOUNT)
         if _run(mine, now) == 0:  # a new run for this account here: one more account failing from here
             scopes.append(SOURCE)
+    attempt.wait = max((_wait(rows[s], now) for s in scopes if s in rows), default=0)
+    if attempt.wait:
+        return True  # refused: nothing counted, and no row made for it
     if missing := [s for s in scopes if s not in rows]:
         _create(conn, attempt, missing)
         return False
-    attempt.wait = max(_wait(rows[s], now) for s in scopes)
-    if attempt.wait:
-        return True
     for scope in scopes:
         row = rows[scope]
         attempts = _run(row, now) + 1
@@ -141,7 +140,6 @@ def _round(conn, attempt: Attempt) -> bool:
             version=row.version + 1)).rowcount
         if changed != 1:
             raise _Changed
-    attempt.counted = scopes
     return True
 
 
@@ -185,13 +183,19 @@ def failed(attempt: Attempt, user: User | None) -> None:
 def clear(email: str) -> None:
     """Forget the account's failures everywhere, and the addresses it was known at (an admin reset
     its password or reactivated it). In the caller's transaction."""
-    db.session.execute(delete(T).where(T.email == email, T.scope.in_((ACCOUNT_SOURCE, ACCOUNT))),
-                       execution_options={"synchronize_session": False})
+    for scope in (ACCOUNT_SOURCE, ACCOUNT):  # in reserve()'s order, so that PostgreSQL's row locks cannot deadlock
+        db.session.execute(delete(T).where(T.scope == scope, T.email == email),
+                           execution_options={"synchronize_session": False})
 
 
-def purge_expired(cutoff: dt.datetime, report, dry_run: bool) -> None:
-    """Remove rows unchanged since before `cutoff` (forms_service/retention.purge, in its transaction)."""
-    old = T.last_at < cutoff
+def purge_expired(now: dt.datetime, report, dry_run: bool) -> None:
+    """Remove rows past their retention (forms_service/retention.purge, in its transaction): a count of
+    failures LOGIN_FORGET_HOURS after its last attempt (it no longer counts), the record that an account
+    signed in from an address RETENTION_SIGN_IN after that sign-in or a later attempt."""
+    from .retention import before
+
+    forgotten = now - dt.timedelta(hours=current_app.config["LOGIN_FORGET_HOURS"])
+    old = or_(T.last_at < before(now, "sign_in"), and_(T.succeeded_at.is_(None), T.last_at < forgotten))
     count = db.session.scalar(select(db.func.count()).select_from(T).where(old))
     if count:
         report.rows["sign_in_throttles"] += count

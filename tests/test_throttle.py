@@ -10,12 +10,14 @@ import datetime as dt
 import threading
 from collections import Counter
 
+import pytest
 from argon2 import PasswordHasher
 
 from conftest import PASSWORD
 from faults.service import Http, Process, service_env
 from forms_service import retention, throttle
 from forms_service.accounts import ARGON2_PARAMETERS
+from forms_service.config import Config
 from forms_service.models import AuditEvent, SignInThrottle, User, db
 from helpers import csrf, logout, text
 from smtp_server import free_port
@@ -240,6 +242,8 @@ def test_many_accounts_failing_from_one_address_make_a_further_account_wait(app,
         for n in range(3):  # just under, at the limit
             assert _reserve(app, f"guess{n}@demo.school", HOME, start).wait == 0
         assert _reserve(app, "guess3@demo.school", HOME, start).wait == 1  # just over
+        assert db.session.scalar(db.select(SignInThrottle.id).filter_by(  # a refusal leaves no row behind
+            key=f"guess3@demo.school {HOME}")) is None
         assert _reserve(app, "guess0@demo.school", HOME, start).wait == 0  # its own run goes on
         assert _reserve(app, "guess3@demo.school", SCHOOL, start).wait == 0
         assert _reserve(app, OFFICE, HOME, start).wait == 1  # new to the office account too
@@ -302,12 +306,31 @@ def test_simultaneous_wrong_passwords_on_two_server_processes_get_at_most_five_c
 # --- retention ----------------------------------------------------------------------------------
 
 def test_throttle_rows_are_purged_once_their_retention_has_passed(app):
+    """Counts of failures go LOGIN_FORGET_HOURS after the last attempt; the record that an account
+    signed in from an address (what makes it known there) goes RETENTION_SIGN_IN after it."""
     start = throttle.utcnow()
+    second = dt.timedelta(seconds=1)
+    forget, keep = dt.timedelta(hours=24), dt.timedelta(days=90)
+
+    def count():
+        return db.session.scalar(db.select(db.func.count()).select_from(SignInThrottle))
+
     with app.app_context():
         throttle.succeeded(_reserve(app, OFFICE, SCHOOL, start))
         _reserve(app, "nobody@demo.school", HOME, start)
-        period = dt.timedelta(days=90)  # RETENTION_SIGN_IN
-        assert retention.purge(start + period, dry_run=True).rows["sign_in_throttles"] == 0  # at: kept
-        report = retention.purge(start + period + dt.timedelta(seconds=1))  # just over
-        assert report.rows["sign_in_throttles"] == 6  # each account here and anywhere, each address
-        assert db.session.scalar(db.select(db.func.count()).select_from(SignInThrottle)) == 0
+        assert count() == 6  # each account here and anywhere, each address
+        assert retention.purge(start + forget).rows["sign_in_throttles"] == 0  # at: kept
+        assert retention.purge(start + forget + second).rows["sign_in_throttles"] == 5  # just over
+        assert db.session.scalar(db.select(SignInThrottle.key)) == f"{OFFICE} {SCHOOL}"
+        assert retention.purge(start + keep).rows["sign_in_throttles"] == 0
+        assert retention.purge(start + keep + second).rows["sign_in_throttles"] == 1
+        assert count() == 0
+
+
+def test_the_throttle_settings_are_checked_when_the_service_starts():
+    assert Config({}).LOGIN_MAX_FAILURES == 5 and Config({}).LOGIN_LOCK_MINUTES == 15
+    assert Config({"LOGIN_FORGET_HOURS": "1", "LOGIN_LOCK_MINUTES": "60"}).LOGIN_FORGET_HOURS == 1  # at
+    with pytest.raises(ValueError, match="LOGIN_FORGET_HOURS must be at least as long as LOGIN_LOCK_MINUTES"):
+        Config({"LOGIN_FORGET_HOURS": "1", "LOGIN_LOCK_MINUTES": "61"})  # just over
+    with pytest.raises(ValueError, match="LOGIN_MAX_FAILURES_PER_ACCOUNT must be a whole number, 1 or more"):
+        Config({"LOGIN_MAX_FAILURES_PER_ACCOUNT": "0"})
