@@ -369,7 +369,7 @@ class SignInThrottle(db.Model):
     one network address), `account` (an email from anywhere) and `source` (one address, any account).
     Each attempt is counted before its password is checked, by an update conditional on `version`, so
     simultaneous attempts cannot all pass the same check. Personal data (emails, IP addresses): purged
-    RETENTION_SIGN_IN after `last_at`."""
+    LOGIN_FORGET_HOURS after `last_at`, or RETENTION_SIGN_IN after it when it records a sign-in."""
     __tablename__ = "sign_in_throttles"
     id: Mapped[int] = mapped_column(primary_key=True)
     scope: Mapped[str] = mapped_column(String(16))

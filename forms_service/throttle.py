@@ -1,12 +1,14 @@
 """Sign-in throttling, on the web and the API alike, in three scopes (issue 14):
 
-| scope            | counts                                              | free (setting)                   | then waits                         |
-|------------------|-----------------------------------------------------|----------------------------------|------------------------------------|
-| `account_source` | wrong passwords for one email from one address      | 5 (LOGIN_MAX_FAILURES)           | 60 s doubling, up to 15 minutes    |
-| `account`        | wrong passwords for one email from addresses it has | 20 (LOGIN_MAX_FAILURES_PER_ACCOUNT) | 1 s doubling, up to 60 s        |
-|                  | never signed in from                                |                                  |                                    |
-| `source`         | *different* emails with wrong passwords from one    | 30 (LOGIN_MAX_FAILURES_PER_IP)   | 1 s doubling, up to 15 minutes     |
-|                  | address, not yet followed by the right one          |                                  |                                    |
+- `account_source`: wrong passwords for one email from one network address. LOGIN_MAX_FAILURES (5)
+  are free; then each makes the next attempt wait LOGIN_BACKOFF_SECONDS (60), doubling with each
+  further one, up to LOGIN_LOCK_MINUTES (15).
+- `account`: wrong passwords for one email from addresses it has not signed in from.
+  LOGIN_MAX_FAILURES_PER_ACCOUNT (20) are free; then 1 s, doubling, up to LOGIN_ACCOUNT_MAX_WAIT_SECONDS (60).
+- `source`: *different* emails with wrong passwords from one address not yet followed by the right
+  one. LOGIN_MAX_FAILURES_PER_IP (30) are free; then 1 s, doubling, up to LOGIN_LOCK_MINUTES.
+
+A run of failures with no attempt for LOGIN_FORGET_HOURS (24) is forgotten.
 
 Why: the tight scope stops guessing one person's password from one place (about a hundred guesses a
 day once it is at its cap) without a hard wall that a typist could hit. The account scope slows an
