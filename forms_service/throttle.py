@@ -105,7 +105,7 @@ def _wait(row, now: dt.datetime) -> int:
 def _known(row, now: dt.datetime) -> bool:
     from .retention import before
 
-    return row is not None and row.succeeded_at is not None and row.succeeded_at > before(now, "sign_in")
+    return row is not None and row.succeeded_at is not None and row.succeeded_at >= before(now, "sign_in")  # as long as purge keeps it
 
 
 def _create(conn, attempt: Attempt, scopes: list[str]) -> None:

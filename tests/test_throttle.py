@@ -255,6 +255,24 @@ def test_many_accounts_failing_from_one_address_make_a_further_account_wait(app,
     assert _token(_client(app, SCHOOL), HEAD, PASSWORD).status_code == 200
 
 
+def test_an_address_stays_known_to_the_account_for_the_retention_period(app):
+    start = throttle.utcnow()
+    keep = dt.timedelta(days=90)  # RETENTION_SIGN_IN
+    with app.app_context():
+        assert not _reserve(app, HEAD, SCHOOL, start).known
+        throttle.succeeded(_reserve(app, HEAD, SCHOOL, start))
+        assert _reserve(app, HEAD, SCHOOL, start + keep).known  # at
+        assert not _reserve(app, HEAD, SCHOOL, start + keep + dt.timedelta(seconds=1)).known  # just over
+
+
+def test_an_attempt_that_cannot_be_counted_is_refused_not_let_through(app, monkeypatch):
+    """Should the compare-and-set never win (ROUNDS rounds), the attempt is refused with a short wait
+    rather than checked uncounted."""
+    monkeypatch.setattr(throttle, "ROUNDS", 0)
+    refused = _token(_client(app), OFFICE, PASSWORD)
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "1"
+
+
 # --- simultaneous attempts on several server processes ------------------------------------------
 
 def test_simultaneous_wrong_passwords_on_two_server_processes_get_at_most_five_checked(app, tmp_path):
