@@ -91,16 +91,25 @@ class Config:
         # scans each. Uploads (evidence, register marks) and heavy jobs (a whole-school screen, a bulk-letter
         # run) per user per clock hour: far above a busy office's pace, low enough to stop a script.
         self.SCHOOL_STORAGE_QUOTA = parse_size(env.get("SCHOOL_STORAGE_QUOTA") or "5GB", "SCHOOL_STORAGE_QUOTA")
-        self.UPLOADS_PER_HOUR = int(env.get("UPLOADS_PER_HOUR", 120))
-        self.HEAVY_JOBS_PER_HOUR = int(env.get("HEAVY_JOBS_PER_HOUR", 20))
-        for name in ("UPLOADS_PER_HOUR", "HEAVY_JOBS_PER_HOUR"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be a whole number, 1 or more")
-        # Sign-in throttling (forms_service/throttle.py): wrong passwords per address, and per network
-        # address, within LOGIN_LOCK_MINUTES before further attempts wait.
-        self.LOGIN_MAX_FAILURES = int(env.get("LOGIN_MAX_FAILURES", 5))
-        self.LOGIN_MAX_FAILURES_PER_IP = int(env.get("LOGIN_MAX_FAILURES_PER_IP", 30))
-        self.LOGIN_LOCK_MINUTES = int(env.get("LOGIN_LOCK_MINUTES", 15))
+        self.UPLOADS_PER_HOUR = _number(env, "UPLOADS_PER_HOUR", 120, WHOLE, whole=True)
+        self.HEAVY_JOBS_PER_HOUR = _number(env, "HEAVY_JOBS_PER_HOUR", 20, WHOLE, whole=True)
+        # Sign-in throttling (forms_service/throttle.py, which says why these numbers). One account from
+        # one network address: LOGIN_MAX_FAILURES wrong passwords free, then a wait of
+        # LOGIN_BACKOFF_SECONDS that doubles with each further one, up to LOGIN_LOCK_MINUTES.
+        self.LOGIN_MAX_FAILURES = _number(env, "LOGIN_MAX_FAILURES", 5, WHOLE, whole=True)
+        self.LOGIN_BACKOFF_SECONDS = _number(env, "LOGIN_BACKOFF_SECONDS", 60, WHOLE, whole=True)
+        self.LOGIN_LOCK_MINUTES = _number(env, "LOGIN_LOCK_MINUTES", 15, WHOLE, whole=True)
+        # One account from every address it has not signed in from: this many wrong passwords free, then
+        # 1 s doubling up to LOGIN_ACCOUNT_MAX_WAIT_SECONDS (low: it must slow an attacker, never wall a user).
+        self.LOGIN_MAX_FAILURES_PER_ACCOUNT = _number(env, "LOGIN_MAX_FAILURES_PER_ACCOUNT", 20, WHOLE, whole=True)
+        self.LOGIN_ACCOUNT_MAX_WAIT_SECONDS = _number(env, "LOGIN_ACCOUNT_MAX_WAIT_SECONDS", 60, WHOLE, whole=True)
+        # One network address: how many *different* accounts may have wrong passwords not yet followed by a
+        # right one before a further account's first attempt waits (1 s doubling, up to LOGIN_LOCK_MINUTES).
+        self.LOGIN_MAX_FAILURES_PER_IP = _number(env, "LOGIN_MAX_FAILURES_PER_IP", 30, WHOLE, whole=True)
+        # A run of wrong passwords with no attempt for this long is forgotten.
+        self.LOGIN_FORGET_HOURS = _number(env, "LOGIN_FORGET_HOURS", 24, WHOLE, whole=True)
+        if self.LOGIN_FORGET_HOURS * 60 < self.LOGIN_LOCK_MINUTES:  # a wait would be forgotten before it ended
+            raise ValueError("LOGIN_FORGET_HOURS must be at least as long as LOGIN_LOCK_MINUTES")
         self.WORKER_POLL_SECONDS = float(env.get("WORKER_POLL_SECONDS", 2))
         self.DELIVERY_MAX_ATTEMPTS = int(env.get("DELIVERY_MAX_ATTEMPTS", 12))
         # The wait before the first retry of a message the mail server did not take; it doubles with
@@ -179,6 +188,10 @@ RETENTION_DEFAULTS = {
     # Letters made in bulk (forms_service/jobs.py): the zip of every family's letter is the school's to
     # download and send; the service's copy is only a delivery, so it goes a week after it was made.
     "RETENTION_BULK_LETTERS": "7d",
+    # The record that an account signed in from a network address (forms_service/throttle.py): the address
+    # counts as known to the account for this long after its last use there, so that failures sprayed from
+    # elsewhere do not slow it there: a term. (Counts of failures go LOGIN_FORGET_HOURS after the last one.)
+    "RETENTION_SIGN_IN": "90d",
 }
 # Audit events have no period of their own: they are kept as long as the referral they belong to and
 # are deleted with it (forms_service/retention.py).
@@ -191,6 +204,9 @@ def parse_period(value: str, name: str = "period") -> tuple[int, str]:
         raise ValueError(f"{name}: {value!r} is not a retention period; write e.g. 6y (years) or 90d (days)")
     unit = (match.group(2) or "d").lower()
     return int(match.group(1)), ("years" if unit.startswith("y") else "days")
+
+
+WHOLE = "a whole number, 1 or more"
 
 
 def _number(env, name: str, default: float, what: str, *, whole: bool = False) -> float:

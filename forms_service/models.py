@@ -380,3 +380,23 @@ class RateCount(db.Model):
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)  # upload, heavy_job
     window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime, primary_key=True, index=True)
     count: Mapped[int] = mapped_column(default=0)
+
+
+class SignInThrottle(db.Model):
+    """Sign-in attempts counted per scope (forms_service/throttle.py): `account_source` (an email from
+    one network address), `account` (an email from anywhere) and `source` (one address, any account).
+    Each attempt is counted before its password is checked, by an update conditional on `version`, so
+    simultaneous attempts cannot all pass the same check. Personal data (emails, IP addresses): purged
+    LOGIN_FORGET_HOURS after `last_at`, or RETENTION_SIGN_IN after it when it records a sign-in."""
+    __tablename__ = "sign_in_throttles"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(400))  # the scope's email and/or address, as one string
+    email: Mapped[str | None] = mapped_column(String(320), index=True)  # for clearing an account's rows
+    attempts: Mapped[int] = mapped_column(default=0)  # in the current run of failures
+    next_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # no attempt before this
+    last_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # account_source only: the last successful sign-in from this address (a place the account is known at).
+    succeeded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(default=0)  # +1 on every change: the compare-and-set
+    __table_args__ = (UniqueConstraint("scope", "key"),)

@@ -18,7 +18,10 @@ it is found by the SHA-256 its `evidence_uploaded` event recorded and removed wi
 Files in storage that no row and no upload event account for (a crash between writing the file and
 committing) are removed once they are older than the draft period.
 
-Separately, the text of a delivered email is cleared RETENTION_OUTBOX_BODY after it was sent.
+Separately, the text of a delivered email is cleared RETENTION_OUTBOX_BODY after it was sent, and
+sign-in throttle rows (emails and network addresses: forms_service/throttle.py) go LOGIN_FORGET_HOURS
+after their last attempt, or RETENTION_SIGN_IN after it for the record that an account signed in from
+an address.
 
 What is removed is counted — by form, status, record type and the year the record was made —
 and the counts (no names, references or ids) are kept as one audit event with no referral,
@@ -35,7 +38,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
-from . import jobs, quotas, storage
+from . import jobs, quotas, storage, throttle
 from .audit import record, retention_purge
 from .config import RETENTION_DEFAULTS, parse_period
 from .formdefs import get_form
@@ -45,7 +48,7 @@ from .models import (AuditEvent, Decision, Evidence, OutboxMessage, Pack, PackCh
 RECORD_TYPES = ("draft", "document", "signed", "returned")
 SETTING = {"draft": "RETENTION_DRAFT", "document": "RETENTION_DOCUMENT", "signed": "RETENTION_SIGNED",
            "returned": "RETENTION_RETURNED", "outbox_body": "RETENTION_OUTBOX_BODY",
-           "bulk_letters": "RETENTION_BULK_LETTERS"}
+           "bulk_letters": "RETENTION_BULK_LETTERS", "sign_in": "RETENTION_SIGN_IN"}
 CLEARED_BODY = "[The text of this message was removed after its retention period.]"
 ACTION = "retention_purged"
 
@@ -55,15 +58,20 @@ def period(kind: str) -> tuple[int, str]:
     return parse_period(current_app.config.get(name) or RETENTION_DEFAULTS[name], name)
 
 
-def add_period(start: dt.datetime, kind: str) -> dt.datetime:
-    """start + the period of `kind`; calendar years (29 February + 1y -> 28 February)."""
+def add_period(start: dt.datetime, kind: str, sign: int = 1) -> dt.datetime:
+    """start + the period of `kind` (or - with sign -1); calendar years (29 February + 1y -> 28 February)."""
     n, unit = period(kind)
     if unit == "days":
-        return start + dt.timedelta(days=n)
+        return start + dt.timedelta(days=sign * n)
     try:
-        return start.replace(year=start.year + n)
+        return start.replace(year=start.year + sign * n)
     except ValueError:
-        return start.replace(year=start.year + n, day=28)
+        return start.replace(year=start.year + sign * n, day=28)
+
+
+def before(now: dt.datetime, kind: str) -> dt.datetime:
+    """now - the period of `kind`: what was last changed before this has passed it."""
+    return add_period(now, kind, -1)
 
 
 def record_type(referral: Referral) -> str:
@@ -249,6 +257,7 @@ def purge(now: dt.datetime | None = None, dry_run: bool = False, *, actor: str =
     jobs.purge_expired(now, report, dry_run)  # letters made in bulk, past RETENTION_BULK_LETTERS
     if forgotten := quotas.forget_past(now):  # rate counts of hours that are over (rolled back on a dry run)
         report.rows["rate_counts"] = forgotten
+    throttle.purge_expired(now, report, dry_run)  # sign-in throttle rows (emails, network addresses)
     if dry_run:
         db.session.rollback()
         return report

@@ -30,19 +30,22 @@ blp.before_request(authenticate)
 @fails_with(blp, 400, 403, 413, 429)
 def token(body):
     email = body["email"].strip().lower()
-    if wait := throttle.wait_seconds(email):
-        response, status = error_response(429, throttle.message(wait))
-        response.headers["Retry-After"] = str(wait)
+    attempt = throttle.reserve(email)  # counted before the password is checked
+    if attempt.wait:
+        response, status = error_response(429, throttle.message(attempt.wait))
+        response.headers["Retry-After"] = str(attempt.wait)
         return response, status
     user = db.session.scalar(db.select(User).filter_by(email=email))
     if not check_password(user, body["password"]) or not user.active:
-        throttle.failed(email, user)
+        throttle.failed(attempt, user)
         return error_response(401, "Email address or password is not correct")
     if user.must_change_password:  # an administrator knows this password: it opens nothing but setting one's own
         return error_response(403, "Your password was set by an administrator. Sign in on the website and set "
                                    "your own password, then ask for a token with it.")
     record("token_issued", user=user)
-    return {"token": issue_token(user), "expires_in": current_app.config["API_TOKEN_HOURS"] * 3600}
+    token = issue_token(user)  # commits: the throttle's own connection must not wait on this session's write
+    throttle.succeeded(attempt)
+    return {"token": token, "expires_in": current_app.config["API_TOKEN_HOURS"] * 3600}
 
 
 @blp.route("/auth/token", methods=["DELETE"])

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from .. import throttle
 from ..accounts import create_user, hash_password
 from ..audit import record
 from ..auth import GENERATION, end_sessions, require_roles, revoke_tokens
@@ -516,6 +517,8 @@ def set_active(user_id: int):
         return redirect(url_for("admin.show_user", user_id=user.id))
     if user.active != active:
         user.active = active
+        if active:
+            throttle.clear(user.email)  # a fresh start: failures while it was inactive no longer count
         revoked = 0 if active else revoke_tokens(user)
         if not active:
             end_sessions(user)  # signed-in browsers too, so reactivating does not revive them
@@ -544,6 +547,7 @@ def reset_password(user_id: int):
     user.must_change_password = user.id != _admin().id
     revoked = revoke_tokens(user)
     end_sessions(user)  # whoever knew the old password is signed out everywhere
+    throttle.clear(user.email)  # the remedy for a lock-out: the new password works at once
     if user.id == _admin().id:
         session[GENERATION] = user.session_generation  # except the admin doing it, here
     record("admin_user_password_reset", user=_admin(),

@@ -48,16 +48,18 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
-        if wait := throttle.wait_seconds(email):
-            form.email.errors.append(throttle.message(wait))
-            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
+        attempt = throttle.reserve(email)  # counted before the password is checked
+        if attempt.wait:
+            form.email.errors.append(throttle.message(attempt.wait))
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(attempt.wait)}
         user = db.session.scalar(db.select(User).filter_by(email=email))
         if check_password(user, form.password.data) and user.active:
             start_session(user)
             record("signed_in", user=user)
             db.session.commit()
+            throttle.succeeded(attempt)
             return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
-        throttle.failed(email, user)
+        throttle.failed(attempt, user)
         form.email.errors.append("Enter a correct email address and password")
     return render_template("auth/login.html", form=form)
 
