@@ -102,7 +102,7 @@ def unauthorised_sessions_threshold(f: Facts) -> Outcome:
     if window is not None:
         details.update(window_start=window.start and window.start.isoformat(), window_end=window.end.isoformat(),
                        school_weeks=len(window.weeks), counted=counted, relied_on=session_rows(fresh),
-                       already_counted=used_rows(used))
+                       already_counted=used_rows(used), by_code=_by_code(unauthorised, code_set))
         if not met and len(window.weeks) < weeks:
             return Outcome(MISSING, f"{reason[:-1]}, but the register only covers {len(window.weeks)} of the "
                                     f"{weeks} school weeks: upload marks going back further.", source, details)
@@ -116,15 +116,19 @@ MIX_LABELS = {"G": "leave", "N": "reason not yet established", "O": "other unaut
               "U": "late after the register closed"}
 
 
-def _mix(sessions, code_set) -> str:
-    """The counted sessions by code, in the code set's order: "6 G (leave), 4 U (late after the
-    register closed)"."""
-    counts = {}
-    for s in sessions:
-        counts[s.code] = counts.get(s.code, 0) + 1
+def _by_code(sessions, code_set) -> dict[str, int]:
+    """{code: sessions}, in the code set's order."""
     order = code_set.codes_in("unauthorised")
-    return ", ".join(f"{counts[c]} {c}" + (f" ({MIX_LABELS[c]})" if c in MIX_LABELS else "")
-                     for c in sorted(counts, key=lambda c: order.index(c) if c in order else len(order)))
+    counts: dict[str, int] = {}
+    for s in sorted(sessions, key=lambda s: order.index(s.code) if s.code in order else len(order)):
+        counts[s.code] = counts.get(s.code, 0) + 1
+    return counts
+
+
+def _mix(sessions, code_set) -> str:
+    """The sessions by code: "6 G (leave), 4 U (late after the register closed)"."""
+    return ", ".join(f"{n} {c}" + (f" ({MIX_LABELS[c]})" if c in MIX_LABELS else "")
+                     for c, n in _by_code(sessions, code_set).items())
 
 
 @rule("attendance_in_window")
