@@ -31,7 +31,7 @@ from forms_service import bulk_letters as bulk
 from forms_service.formdefs import get_form
 from forms_service.policies import load_profile
 
-GENERATOR = ROOT.parent / "shared" / "tools" / "make_school_register.py"
+GENERATOR = ROOT / "tools" / "make_school_register.py"
 LETTER_DATE = "2026-03-13"  # a Friday in the spring term of the generator's 2025/26 year
 STREETS = ["Station Road", "Church Lane", "Brindley Close", "Gorton Road", "Victoria Street", "Park Avenue",
            "Mill Lane", "The Crescent", "Kingsway", "Windsor Drive"]

@@ -1,5 +1,5 @@
 """How long the whole-school screen takes: a synthetic school of 1,500 pupils with about 380
-sessions each (../shared/tools/make_school_register.py), read and screened in one process and
+sessions each (tools/make_school_register.py), read and screened in one process and
 across the machine's cores, and eligibility for one pupil from a full-year register. Medians with
 min-max over N runs; prints a table, then the same figures as JSON.
 
@@ -25,7 +25,7 @@ from forms_service.register import parse_register_csv  # noqa: E402
 from forms_service.rules import evaluate  # noqa: E402
 from registers import typical_pupil  # noqa: E402
 
-GENERATOR = ROOT.parent / "shared" / "tools" / "make_school_register.py"
+GENERATOR = ROOT / "tools" / "make_school_register.py"
 # 2025/26 from 3 September to 23 June: 380 rows a pupil (half-term weeks are rows coded #).
 UNTIL = "2026-06-23"
 

@@ -42,8 +42,14 @@ VERDICT = {
     "eligible": True,
     "rules": [
         {"id": "leave_sessions_minimum", "status": "pass",
-         "reason": "10 sessions of leave (code G) this academic year; at least 6 needed.",
-         "source": "003, Unauthorised Leave During Term Time"},
+         "reason": "10 sessions of unauthorised leave (code G) from 12 Jan 2026 to 16 Jan 2026, counted from the "
+                   "register; the national threshold applies to a request dated from 19 August 2024.",
+         "source": "Working together to improve school attendance (DfE, August 2024)"},
+        {"id": "unauthorised_sessions_threshold", "status": "pass",
+         "reason": "10 unauthorised sessions (codes G, N, O, U) in the 10 school weeks from 24 Nov 2025 to 10 Feb 2026 "
+                   "(the date of the request): 10 G (leave), counted from the register; at least 10 are needed.",
+         "source": "Working together to improve school attendance (DfE, August 2024)",
+         "details": {"window_start": "2025-11-24", "window_end": "2026-02-10", "by_code": {"G": 10}}},
         {"id": "penalty_notice_limit", "status": "pass",
          "reason": "No penalty notice issued to these parents for Oliver in the last 3 years.",
          "source": "The Education (Penalty Notices) (England) Regulations 2024",
@@ -52,7 +58,7 @@ VERDICT = {
              {"label": "First penalty notice, paid within 28 days", "pence": 16000},
          ]}},
     ],
-    "figures": {"leave_sessions": 10},
+    "figures": {"leave_sessions": 10, "unauthorised_sessions_10wk": 10},
 }
 
 

@@ -44,8 +44,11 @@ SEED_LABELS = [
     "Name of parent/s to be named on the Notice",
     "Address",
     "Address of parent if different",
-    "Dates of leave (6 sessions (3 consecutive days) or more of unauthorised absence due to leave "
-    "taken during an academic year)",
+    "Dates of leave",
+    # 003's criterion in that row ("6 sessions (3 consecutive days) or more ...") is the law before
+    # 19 August 2024; the national threshold has its own row (issue 15).
+    "Unauthorised absence in the 10 school weeks to this request (the national threshold from 19 August "
+    "2024: 10 sessions of codes G, N, O and U)",
     "Date child returned to school",
     "Copy of leave request from parent (attached)",
     "Copy of warning letter issued by head teacher (attached)",
@@ -115,6 +118,7 @@ READER_PHRASES = [
     "Flat 2, 88 Hamlet Court Road Westcliff-on-Sea SS0 7LX",
     "9 March 2026 to 13 March 2026",
     "10 sessions",
+    "10 sessions (10 G), from 24 November 2025 to 10 February 2026",
     "16 March 2026",
     "24 March 2026",
     "Attached: Bennett leave request 12-01-2026.pdf",
@@ -279,6 +283,20 @@ def test_the_register_figure_wins_over_the_typed_one():
         assert "12 sessions" in text and "8 sessions" not in text, fmt
     for fmt, text in both(context(data, verdict=None)).items():
         assert "8 sessions" in text, fmt
+
+
+def test_the_threshold_row_says_which_law_applied():
+    """From 19 August 2024 the row gives the rules' count of unauthorised sessions and its mix; for a
+    request dated before, that the national threshold was not applied (003's minimum was the rule)."""
+    mixed = {**VERDICT, "figures": {"leave_sessions": 6, "unauthorised_sessions_10wk": 10},
+             "rules": [{"id": "unauthorised_sessions_threshold", "status": "pass", "details": {
+                 "window_start": "2025-11-24", "window_end": "2026-02-10", "by_code": {"G": 6, "U": 4}}}]}
+    for fmt, text in both(context(verdict=mixed)).items():
+        assert "10 sessions (6 G, 4 U), from 24 November 2025 to 10 February 2026" in squash(text), fmt
+    before = {**VERDICT, "rules": [{"id": "unauthorised_sessions_threshold", "status": "pass",
+                                    "details": {"in_force": False}}]}
+    for fmt, text in both(context(verdict=before)).items():
+        assert "Not applied: the request is dated before 19 August 2024" in squash(text), fmt
 
 
 def test_penalty_amounts_come_only_from_the_verdict():

@@ -34,7 +34,7 @@ from forms_service.policies import load_profile
 from forms_service.register import Register, RegisterError, parse_register_csv
 from forms_service.rules import evaluate
 from helpers import with_changes
-from registers import D, PupilRegister
+from registers import D, PupilRegister, present_code
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 PROFILES = ("national-2024", "southend", "stockport")
@@ -281,8 +281,8 @@ def test_unauthorised_sessions_threshold_worked_case():
                      panel_register())
     assert result.status == "pass"
     assert result.reason == ("12 unauthorised sessions (codes G, N, O, U) in the 10 school weeks from 8 Dec 2025 to "
-                             "6 Mar 2026 (the attendance panel date), counted from the register; at least 10 are "
-                             "needed.")
+                             "6 Mar 2026 (the attendance panel date): 6 N (reason not yet established), 6 O (other "
+                             "unauthorised absence), counted from the register; at least 10 are needed.")
     assert result.details["window_start"] == "2025-12-08" and result.details["school_weeks"] == 10
     assert result.source == ("003, Attendance Panels; Appendix 7; national threshold from 2024 (000, para 5); "
                              "profile southend")
@@ -299,14 +299,26 @@ def test_attendance_in_window_worked_case():
 
 
 def test_leave_sessions_minimum_worked_case():
-    """003, Unauthorised Leave During Term Time: "schools can refer into the School Attendance Team to
-    issue a penalty notice where there have been 6 sessions (3 consecutive days) or more of
-    unauthorised absence due to leave taken during an academic year." Oliver's holiday, Monday 9 to
-    Friday 13 March 2026, is 10 sessions of code G."""
-    result = outcome("leave_sessions_minimum", "penalty-notice-leave", case("penalty-notice-leave"), leave_register())
+    """003, Unauthorised Leave During Term Time (2023): "schools can refer into the School Attendance
+    Team to issue a penalty notice where there have been 6 sessions (3 consecutive days) or more of
+    unauthorised absence due to leave taken during an academic year." The law in force wins over the
+    seed: from 19 August 2024 the national threshold (10 sessions of unauthorised absence in 10 school
+    weeks, leave included; Working together to improve school attendance, August 2024) decides a
+    leave request too. Oliver's holiday, Monday 9 to Friday 13 March 2026, is 10 sessions of code G:
+    it lies in the 10 school weeks to the request and meets the threshold on its own."""
+    verdict = judge("penalty-notice-leave", case("penalty-notice-leave"), leave_register())
+    result = verdict.rule("leave_sessions_minimum")
     assert result.status == "pass"
-    assert result.reason == ("10 sessions of unauthorised leave (code G) in the academic year 2025/26, counted from "
-                             "the register; at least 6 are needed.")
+    assert result.reason == ("10 sessions of unauthorised leave (code G) from 9 Mar 2026 to 13 Mar 2026, counted from "
+                             "the register; the national threshold applies to a request dated from 19 August 2024 "
+                             "(unauthorised_sessions_threshold); 003's minimum of 6 sessions in an academic year "
+                             "applied before then.")
+    threshold = verdict.rule("unauthorised_sessions_threshold")
+    assert threshold.status == "pass"
+    assert threshold.reason == ("10 unauthorised sessions (codes G, N, O, U) in the 10 school weeks from 12 Jan 2026 "
+                                "to 24 Mar 2026 (the date of the request): 10 G (leave), counted from the register; at "
+                                "least 10 are needed.")
+    assert verdict.rule("leave_dates_match_register").status == "pass"
 
 
 def test_leave_request_within_deadline_worked_case():
@@ -557,21 +569,24 @@ def test_attendance_in_window_as_typed(profile, delta):
 
 @pytest.mark.parametrize("delta", [-1, 0, 1], ids=["under", "at", "over"])
 @pytest.mark.parametrize("profile", PROFILES)
-def test_leave_sessions_minimum(profile, delta):
-    minimum = load_profile(profile).param("leave_sessions_minimum", "minimum")
-    n = minimum + delta
-    pupil = PupilRegister(last=LEAVE_REFERRAL)
-    if n == 5:
-        pupil.mark_days(D(2026, 3, 11), D(2026, 3, 12), "G").mark(D(2026, 3, 13), "G", ["AM"])
-    elif n == 6:
-        pupil.mark_days(D(2026, 3, 11), D(2026, 3, 13), "G")
-    else:
-        pupil.mark(D(2026, 3, 10), "G", ["PM"]).mark_days(D(2026, 3, 11), D(2026, 3, 13), "G")
-    data = case("penalty-notice-leave", leave__start_date=D(2026, 3, 10 if n == 7 else 11),
+def test_leave_meets_the_national_threshold(profile, delta):
+    """Every English profile judges a leave request dated from 19 August 2024 by the national
+    threshold, inclusive (Stockport's "more than 10" is its Stage 3 referral's, not the law's for a
+    penalty notice): 9 sessions of leave fail, 10 pass, and 10 of leave with one U mark pass."""
+    needed = load_profile(profile).param("unauthorised_sessions_threshold", "sessions", "penalty-notice-leave")
+    assert load_profile(profile).param("unauthorised_sessions_threshold", "inclusive", "penalty-notice-leave")
+    n = needed + delta
+    pupil = leave_register(D(2026, 3, 9), D(2026, 3, 13))
+    if n == needed - 1:
+        pupil.mark(D(2026, 3, 9), present_code("AM"), ["AM"])  # back for the Monday morning
+    elif n == needed + 1:
+        pupil.mark(D(2026, 2, 24), "U", ["AM"])
+    data = case("penalty-notice-leave", leave__start_date=D(2026, 3, 9),
                 leave__end_date=D(2026, 3, 13))
     verdict = judge("penalty-notice-leave", data, pupil, profile=profile)
-    assert verdict.figures["leave_sessions"] == n
-    assert verdict.rule("leave_sessions_minimum").status == ("pass" if n >= minimum else "fail")
+    result = verdict.rule("unauthorised_sessions_threshold")
+    assert verdict.figures["unauthorised_sessions_10wk"] == n
+    assert result.status == ("pass" if n >= needed else "fail"), result.reason
 
 
 @pytest.mark.parametrize("delta", [-1, 0, 1], ids=["under", "at", "over"])
@@ -977,6 +992,11 @@ MISSING = [
     ("barriers_described", "ppm-request", True, "barriers", "missing"),
     ("evidence_attached", "ppm-request", True, "evidence", "missing"),
     ("penalty_notice_limit", "penalty-notice-leave", True, "previous_penalty_notices", "missing"),
+    # Issue 15: the national threshold on the leave path, and the stated leave against the marks.
+    ("unauthorised_sessions_threshold", "penalty-notice-leave", False, None, "missing"),
+    ("leave_dates_match_register", "penalty-notice-leave", True, "leave.start_date", "missing"),
+    ("leave_dates_match_register", "penalty-notice-leave", True, "leave.return_date", "missing"),
+    ("leave_dates_match_register", "penalty-notice-leave", False, None, "advisory"),
     ("penalty_notice_limit", "penalty-notice-leave", True, "parents", "missing"),
     ("penalty_notice_limit", "penalty-notice-panel", True, "previous_penalty_notices", "missing"),
     ("policies_confirmed", "penalty-notice-leave", True, "policies_confirmed", "missing"),

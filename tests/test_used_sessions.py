@@ -81,10 +81,14 @@ def test_the_threshold_counts_only_sessions_not_used_before(used, remaining, sta
                        used_sessions={"PNL-2026-000012": rows(earlier + [october])})
     result = verdict.rule("unauthorised_sessions_threshold")
     assert result.status == status
+    mix = ", ".join(f"{n} {code} ({label})" for code, label in (("N", "reason not yet established"),
+                                                               ("O", "other unauthorised absence"),
+                                                               ("U", "late after the register closed"))
+                    if (n := sum(1 for x in window if x.code == code)))
     assert result.reason == (
         "14 unauthorised sessions (codes G, N, O, U) in the 10 school weeks from 3 Nov 2025 to 20 Jan 2026 (the date of "
-        f"the request), counted from the register; {used} of them were counted for an earlier penalty notice request "
-        f"(PNL-2026-000012) and are not counted again: {remaining} remain; at least 10 are needed.")
+        f"the request): {mix}, counted from the register; {used} of them were counted for an earlier penalty notice "
+        f"request (PNL-2026-000012) and are not counted again: {remaining} remain; at least 10 are needed.")
     # The register's figure is what the register holds; the check counted what remains.
     assert verdict.figures["unauthorised_sessions_10wk"] == 14 and result.details["counted"] == remaining
     relied = result.details["relied_on"]
@@ -162,18 +166,17 @@ def test_leave_already_fined_is_not_counted_again_but_a_new_holiday_is():
     assert len(g) == 6
     result, _ = leave_rule(leave_data(), register, {"PNL-2026-000040": rows(g)})
     assert result.status == "fail"
-    assert result.reason == ("6 sessions of unauthorised leave (code G) in the academic year 2025/26, counted from the "
-                             "register; 6 of them were counted for an earlier penalty notice request (PNL-2026-000040) "
-                             "and are not counted again: 0 remain; at least 6 are needed.")
+    assert result.reason == ("6 sessions of unauthorised leave (code G) from 14 Jan 2026 to 16 Jan 2026, counted from "
+                             "the register; 6 of them were counted for an earlier penalty notice request "
+                             "(PNL-2026-000040) and are not counted again: 0 remain; so none is left for this request.")
     assert result.details["relied_on"] == []
-    # Another three days in February (9 to 11 February 2026): 6 new sessions of G.
+    # Another three days in February (9 to 11 February 2026): 6 new sessions of G, the stated leave.
     register = holiday().mark_days(D(2026, 2, 9), D(2026, 2, 11), "G").build()
     data = leave_data(referral_date=D(2026, 3, 2), leave={"start_date": D(2026, 2, 9), "end_date": D(2026, 2, 11),
                                                           "return_date": D(2026, 2, 12)})
     result, verdict = leave_rule(data, register, {"PNL-2026-000040": rows(g)})
-    assert result.status == "pass" and verdict.figures["leave_sessions"] == 12
-    assert "6 of them were counted for an earlier penalty notice request (PNL-2026-000040) and are not counted " \
-           "again: 6 remain; at least 6 are needed." in result.reason
+    assert result.status == "pass" and verdict.figures["leave_sessions"] == 6
+    assert "not counted again" not in result.reason
     assert [r["date"] for r in result.details["relied_on"]] == \
         ["2026-02-09", "2026-02-09", "2026-02-10", "2026-02-10", "2026-02-11", "2026-02-11"]
     # What a stored verdict relied on: the passing rules' sessions, each once, in date order.
@@ -234,8 +237,17 @@ def second_holiday(data) -> dict:
     return again
 
 
+def late_before(second: dict) -> list[tuple[dt.date, str]]:
+    """The Monday and Tuesday before the second holiday: 4 sessions late after the register closed (U)."""
+    start = dt.date.fromisoformat(second["leave"]["start_date"])
+    return [(start - dt.timedelta(days=n), s) for n in (2, 1) for s in ("AM", "PM")]
+
+
 def both_holidays_register(first: dict, second: dict) -> dict:
-    return register_json_for(second, marks={key: "G" for key in leave_sessions(first)})
+    """The second holiday's marks, with the first holiday's G and 4 U marks just before the second:
+    6 G + 4 U that no earlier request counted, so the second request meets the national threshold."""
+    return register_json_for(second, marks={**{key: "G" for key in leave_sessions(first)},
+                                            **{key: "U" for key in late_before(second)}})
 
 
 def create(client, headers, data, register) -> dict:
@@ -288,23 +300,27 @@ def test_a_second_request_for_the_same_leave_fails_and_one_for_new_leave_passes(
     rule = leave_rule_of(again)
     assert rule["status"] == "fail" and not again["eligibility"]["eligible"]
     assert (f"10 of them were counted for an earlier penalty notice request ({first['reference']}) and are not "
-            "counted again: 0 remain; at least 6 are needed.") in rule["reason"]
+            "counted again: 0 remain; so none is left for this request.") in rule["reason"]
     refused = client.post(f"{API}/referrals/{again['id']}/submit", headers=office)
     assert refused.status_code == 422
     assert "leave_sessions_minimum" in {r["id"] for r in refused.get_json()["rules"]}
 
-    # A new holiday, three days the week after: 6 new sessions of G besides the 10 already counted.
+    # A new holiday, three days the week after, and 4 late marks (U) before it: 6 G + 4 U besides the
+    # 10 already counted meet the national threshold again.
     data2 = second_holiday(data)
     second = create(client, office, data2, both_holidays_register(data, data2))
     rule = leave_rule_of(second)
-    assert second["eligibility"]["figures"]["leave_sessions"] == 16
-    assert rule["status"] == "pass", rule
+    assert second["eligibility"]["figures"]["leave_sessions"] == 6
+    assert rule["status"] == "pass" and "not counted again" not in rule["reason"], rule
+    threshold = next(r for r in second["eligibility"]["rules"] if r["id"] == "unauthorised_sessions_threshold")
+    assert threshold["status"] == "pass", threshold
     assert (f"10 of them were counted for an earlier penalty notice request ({first['reference']}) and are not "
-            "counted again: 6 remain") in rule["reason"]
+            "counted again: 10 remain") in threshold["reason"]
     submit_and_sign(client, office, head, second)
     with app.app_context():
         relied = sessions_relied_on(db.session.get(Referral, second["id"]).latest_pack.verdict)
-        assert [(r["date"], r["session"]) for r in relied] == [(d.isoformat(), s) for d, s in leave_sessions(data2)]
+        assert [(r["date"], r["session"]) for r in relied] == \
+            sorted((d.isoformat(), s) for d, s in leave_sessions(data2) + late_before(data2))
     # Both holidays are now used: the stale draft of the same leave still fails, naming both requests.
     rule = leave_rule_of(client.get(f"{API}/referrals/{again['id']}", headers=office).get_json())
     assert rule["status"] == "fail" and first["reference"] in rule["reason"]
@@ -399,11 +415,11 @@ def test_the_eligibility_endpoint_honours_the_sessions_of_previous_notices(clien
                                          "sessions": g[:6]}]
     response = client.post(f"{API}/eligibility/{FORM_ID}", headers=office, json={"data": data, "register": register})
     assert response.status_code == 200, response.get_json()
-    rule = next(r for r in response.get_json()["rules"] if r["id"] == "leave_sessions_minimum")
+    rule = next(r for r in response.get_json()["rules"] if r["id"] == "unauthorised_sessions_threshold")
     day = f"{issued.day} {issued:%b %Y}"
     assert rule["status"] == "fail"
     assert (f"6 of them were counted for an earlier penalty notice (issued to Sarah Bennett on {day}) and are not "
-            "counted again: 4 remain; at least 6 are needed.") in rule["reason"]
+            "counted again: 4 remain; at least 10 are needed.") in rule["reason"]
     assert [(r["date"], r["session"]) for r in rule["details"]["relied_on"]] == \
         [(x["date"], x["session"]) for x in g[6:]]
     # A session that is not one is refused with the field named.

@@ -21,5 +21,24 @@ def leave_context(form: Mapping, data: Mapping, verdict: Mapping) -> dict:
             "dates": date_range(leave.get("start_date"), leave.get("end_date")),
             "return_date": date_text(leave.get("return_date")),
             "sessions": f"{sessions_text(sessions)} ({note})" if note else sessions_text(sessions),
+            "threshold": _threshold(data, verdict),
         },
     }
+
+
+def _threshold(data: Mapping, verdict: Mapping) -> str:
+    """The national threshold's count as the rules made it (issue 15): "10 sessions (6 G, 4 U), from
+    24 November 2025 to 10 February 2026", or why it did not apply."""
+    details = rule_details(verdict, "unauthorised_sessions_threshold")
+    if details.get("in_force") is False:
+        return "Not applied: the request is dated before 19 August 2024"
+    counted = as_mapping(verdict.get("figures")).get("unauthorised_sessions_10wk")
+    if as_count(counted) is None:
+        counted = as_mapping(data.get("figures")).get("unauthorised_sessions_10wk")
+    text = sessions_text(counted)
+    by_code = as_mapping(details.get("by_code"))
+    if by_code:
+        text += " (" + ", ".join(f"{as_count(n)} {code}" for code, n in by_code.items()) + ")"
+    if details.get("window_start") and details.get("window_end"):
+        text += f", from {date_range(details['window_start'], details['window_end'])}"
+    return text

@@ -8,6 +8,7 @@ from ..register import Window, academic_year, band_of, count_by_class, load_code
 from .earlier import not_counted_again, session_rows, typed_figure_cannot_leave_out, used_rows
 from .coverage import WINDOW_GAP_DAYS, ends_short
 from .engine import ADVISORY, FAIL, MISSING, PASS, Facts, Outcome, rule
+from .leave import LEAVE_FORMS, LEAVE_THRESHOLD_FROM, LEAVE_THRESHOLD_SOURCE, national_threshold_for_leave
 
 
 def _span(window: Window | None, weeks: int, f: Facts) -> str:
@@ -58,6 +59,15 @@ def unauthorised_sessions_threshold(f: Facts) -> Outcome:
     needed, weeks = f.param(rule_id, "sessions"), f.param(rule_id, "weeks")
     inclusive = f.param(rule_id, "inclusive")
     source = f.profile.source(rule_id)
+    if f.form_id in LEAVE_FORMS:
+        # On the leave path the threshold is the law's (from 19 August 2024), not a panel's.
+        if national_threshold_for_leave(f.referral_date):
+            source = f"{LEAVE_THRESHOLD_SOURCE}; profile {f.profile.id}"
+        else:
+            return Outcome(PASS, f"Not applied: this request is dated {format_date(f.referral_date)}, before "
+                                 f"{format_date(LEAVE_THRESHOLD_FROM)}, when the national threshold came into force "
+                                 "for leave of absence; the leave minimum of that time applies (leave_sessions_minimum).",
+                           LEAVE_THRESHOLD_SOURCE, {"in_force": False})
     if (early := _cannot_measure(f, source)) is not None:
         return early
     window = _window(f, weeks)
@@ -84,18 +94,41 @@ def unauthorised_sessions_threshold(f: Facts) -> Outcome:
     codes = ", ".join(code_set.codes_in("unauthorised"))
     need = f"at least {needed} are needed" if inclusive else f"more than {needed} are needed"
     noun = "unauthorised session" if figure.value == 1 else "unauthorised sessions"
-    reason = f"{figure.value} {noun} (codes {codes}) {_span(window, weeks, f)}, {figure.phrase()}; "
+    mix = f": {_mix(unauthorised, code_set)}" if unauthorised else ""
+    reason = f"{figure.value} {noun} (codes {codes}) {_span(window, weeks, f)}{mix}, {figure.phrase()}; "
     if used:
         reason += f"{not_counted_again(used, counted)}; "
     reason += f"{need}."
     if window is not None:
         details.update(window_start=window.start and window.start.isoformat(), window_end=window.end.isoformat(),
                        school_weeks=len(window.weeks), counted=counted, relied_on=session_rows(fresh),
-                       already_counted=used_rows(used))
+                       already_counted=used_rows(used), by_code=_by_code(unauthorised, code_set))
         if not met and len(window.weeks) < weeks:
             return Outcome(MISSING, f"{reason[:-1]}, but the register only covers {len(window.weeks)} of the "
                                     f"{weeks} school weeks: upload marks going back further.", source, details)
     return Outcome(PASS if met else FAIL, reason, source, details)
+
+
+# What each unauthorised code is, in the words an officer uses (the code sets' own descriptions are
+# longer): "6 G (leave), 4 U (late after the register closed)". G, N, O and U are unauthorised in
+# both the 2024 and the 2006 code sets.
+MIX_LABELS = {"G": "leave", "N": "reason not yet established", "O": "other unauthorised absence",
+              "U": "late after the register closed"}
+
+
+def _by_code(sessions, code_set) -> dict[str, int]:
+    """{code: sessions}, in the code set's order."""
+    order = code_set.codes_in("unauthorised")
+    counts: dict[str, int] = {}
+    for s in sorted(sessions, key=lambda s: order.index(s.code) if s.code in order else len(order)):
+        counts[s.code] = counts.get(s.code, 0) + 1
+    return counts
+
+
+def _mix(sessions, code_set) -> str:
+    """The sessions by code: "6 G (leave), 4 U (late after the register closed)"."""
+    return ", ".join(f"{n} {c}" + (f" ({MIX_LABELS[c]})" if c in MIX_LABELS else "")
+                     for c, n in _by_code(sessions, code_set).items())
 
 
 @rule("attendance_in_window")

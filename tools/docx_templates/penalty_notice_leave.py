@@ -53,9 +53,12 @@ def build(path: Path):
         dx.row(table, widths, [label, value, ""], split=False)
     dx.tag_row(table, widths, "{%tr endfor %}")
     for label, value in (
-        ("Dates of leave (6 sessions (3 consecutive days) or more of unauthorised absence due to "
-         "leave taken during an academic year)", "{{ leave.dates }}"),
-        ("Number of sessions of unauthorised leave (code G) this academic year", "{{ leave.sessions }}"),
+        # 003's "(6 sessions (3 consecutive days) or more ...)" was the rule before 19 August 2024; since
+        # then the national threshold decides (its own row).
+        ("Dates of leave", "{{ leave.dates }}"),
+        ("Number of sessions of unauthorised leave (code G)", "{{ leave.sessions }}"),
+        ("Unauthorised absence in the 10 school weeks to this request (the national threshold from 19 "
+         "August 2024: 10 sessions of codes G, N, O and U)", "{{ leave.threshold }}"),
         ("Date child returned to school", "{{ leave.return_date }}"),
     ):
         dx.row(table, widths, [label, value, ""], split=False)
