@@ -43,7 +43,7 @@ VERDICT = {
     "rules": [
         {"id": "leave_sessions_minimum", "status": "pass",
          "reason": "10 sessions of unauthorised leave (code G) from 12 Jan 2026 to 16 Jan 2026, counted from the "
-                   "register; the national threshold applies to a request dated from 19 August 2024.",
+                   "register; for a request dated from 19 August 2024 the national threshold decides (checked on its own).",
          "source": "Working together to improve school attendance (DfE, August 2024)"},
         {"id": "unauthorised_sessions_threshold", "status": "pass",
          "reason": "10 unauthorised sessions (codes G, N, O, U) in the 10 school weeks from 24 Nov 2025 to 10 Feb 2026 "

@@ -216,7 +216,7 @@ def test_six_sessions_of_leave_alone_do_not_meet_the_national_threshold():
     leave = verdict.rule("leave_sessions_minimum")
     assert leave.status == "pass" and leave.details["law"] == "2024"
     assert leave.reason.startswith("6 sessions of unauthorised leave (code G) from 14 Jan 2026 to 16 Jan 2026, "
-                                   "counted from the register; the national threshold applies")
+                                   "counted from the register; for a request dated from 19 August 2024 the national threshold decides")
 
 
 @pytest.mark.parametrize("u_marks, status", [(3, "fail"), (4, "pass"), (5, "pass")])

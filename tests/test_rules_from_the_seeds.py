@@ -310,9 +310,9 @@ def test_leave_sessions_minimum_worked_case():
     result = verdict.rule("leave_sessions_minimum")
     assert result.status == "pass"
     assert result.reason == ("10 sessions of unauthorised leave (code G) from 9 Mar 2026 to 13 Mar 2026, counted from "
-                             "the register; the national threshold applies to a request dated from 19 August 2024 "
-                             "(unauthorised_sessions_threshold); 003's minimum of 6 sessions in an academic year "
-                             "applied before then.")
+                             "the register; for a request dated from 19 August 2024 the national threshold decides "
+                             "(checked on its own), and 003's minimum of 6 sessions in an academic year no longer "
+                             "applies.")
     threshold = verdict.rule("unauthorised_sessions_threshold")
     assert threshold.status == "pass"
     assert threshold.reason == ("10 unauthorised sessions (codes G, N, O, U) in the 10 school weeks from 12 Jan 2026 "

@@ -66,7 +66,7 @@ def unauthorised_sessions_threshold(f: Facts) -> Outcome:
         else:
             return Outcome(PASS, f"Not applied: this request is dated {format_date(f.referral_date)}, before "
                                  f"{format_date(LEAVE_THRESHOLD_FROM)}, when the national threshold came into force "
-                                 "for leave of absence; the leave minimum of that time applies (leave_sessions_minimum).",
+                                 "for leave of absence; 003's leave minimum of that time applies (checked on its own).",
                            LEAVE_THRESHOLD_SOURCE, {"in_force": False})
     if (early := _cannot_measure(f, source)) is not None:
         return early

@@ -73,17 +73,9 @@ def leave_sessions_minimum(f: Facts) -> Outcome:
                                 "enter it or upload the register marks.", source, details)
     reason = (f"{_plural(figure.value, 'session')} of unauthorised leave (code G) in the academic year {year}, "
               f"{figure.phrase()}; ")
-    if leave is None:
-        clash = f.used.between(year_start, last)
-        if clash:
-            return Outcome(MISSING, f"{reason}but {typed_figure_cannot_leave_out(clash)}.", source, details)
-        counted, used = figure.value, []
-    else:
-        fresh, used = f.used.split(leave)
-        counted = len(fresh)
-        details.update(counted=counted, relied_on=session_rows(fresh), already_counted=used_rows(used))
-        if used:
-            reason += f"{not_counted_again(used, counted)}; "
+    counted, reason = _counted(f, leave, figure.value, reason, details, year_start, last)
+    if counted is None:
+        return Outcome(MISSING, reason, source, details)
     reason += (f"at least {minimum} are needed (003's minimum, the rule for a request dated before 19 August 2024; "
                "from then the national threshold governs leave).")
     return Outcome(PASS if counted >= minimum else FAIL, reason, source, details)
@@ -98,8 +90,8 @@ def _leave_in_the_threshold_window(f: Facts) -> Outcome:
     on = f.referral_date
     when = f"from {format_date_short(start)} to {format_date_short(end)}" if end != start else \
         f"on {format_date_short(start)}"
-    law = (f"the national threshold applies to a request dated from {format_date(LEAVE_THRESHOLD_FROM)} "
-           "(unauthorised_sessions_threshold); 003's minimum of 6 sessions in an academic year applied before then")
+    law = (f"for a request dated from {format_date(LEAVE_THRESHOLD_FROM)} the national threshold decides (checked "
+           "on its own), and 003's minimum of 6 sessions in an academic year no longer applies")
     leave = None
     if f.register is not None:
         leave = [s for s in f.register.sessions if s.code == LEAVE and start <= s.date <= end]
@@ -109,19 +101,12 @@ def _leave_in_the_threshold_window(f: Facts) -> Outcome:
         return Outcome(MISSING, "The number of sessions of unauthorised leave (code G) is not given: enter it or upload "
                                 "the register marks.", source, details)
     reason = f"{_plural(figure.value, 'session')} of unauthorised leave (code G) {when}, {figure.phrase()}; "
-    if leave is None:
-        # Without marks the school weeks cannot be told apart from holidays; a request made within
-        # 28 days of the return (leave_request_within_deadline) is well within 10 school weeks.
-        clash = f.used.between(start, end)
-        if clash:
-            return Outcome(MISSING, f"{reason}but {typed_figure_cannot_leave_out(clash)}.", source, details)
-        counted = figure.value
-    else:
-        fresh, used = f.used.split(leave)
-        counted = len(fresh)
-        details.update(counted=counted, relied_on=session_rows(fresh), already_counted=used_rows(used))
-        if used:
-            reason += f"{not_counted_again(used, counted)}; "
+    counted, reason = _counted(f, leave, figure.value, reason, details, start, end)
+    if counted is None:
+        return Outcome(MISSING, reason, source, details)
+    # Without marks the school weeks cannot be told apart from holidays; a request made within 28
+    # days of the return (leave_request_within_deadline) is well within 10 school weeks.
+    if leave is not None:
         window = previous_school_weeks(f.register, on, weeks)
         if window.start is not None:
             details.update(window_start=window.start.isoformat(), window_end=window.end.isoformat())
@@ -134,10 +119,25 @@ def _leave_in_the_threshold_window(f: Facts) -> Outcome:
                                  f"{format_date(on)} that the national threshold counts, so it cannot be relied on "
                                  "for this request.", source, details)
     if counted == 0:
-        end = "so none is left for this request" if figure.value else \
+        why = "so none is left for this request" if figure.value else \
             "a request for leave of absence needs leave (code G) on the stated dates"
-        return Outcome(FAIL, f"{reason}{end}.", source, details)
+        return Outcome(FAIL, f"{reason}{why}.", source, details)
     return Outcome(PASS, f"{reason}{law}.", source, details)
+
+
+def _counted(f: Facts, leave, typed, reason: str, details: dict, first: dt.date, last: dt.date):
+    """(sessions counted, the reason so far): the register's leave sessions (`leave`) less those
+    already counted for an earlier notice, or the typed figure when there are no marks; (None, why)
+    when a typed figure cannot show that sessions used between `first` and `last` are left out."""
+    if leave is None:
+        if clash := f.used.between(first, last):
+            return None, f"{reason}but {typed_figure_cannot_leave_out(clash)}."
+        return typed, reason
+    fresh, used = f.used.split(leave)
+    details.update(counted=len(fresh), relied_on=session_rows(fresh), already_counted=used_rows(used))
+    if used:
+        reason += f"{not_counted_again(used, len(fresh))}; "
+    return len(fresh), reason
 
 
 @rule("leave_dates_match_register")

@@ -99,16 +99,17 @@ def change_password():
     pending = user.must_change_password
     form = PasswordForm()
     if form.validate_on_submit():
-        if wait := throttle.wait_seconds(user.email):  # a session left open is no way to guess the password
-            form.current.errors.append(throttle.message(wait))
-            return _password_page(form, pending), 429, {"Retry-After": str(wait)}
+        # Counted as a sign-in is: a session left open is no way to guess the password.
+        attempt = throttle.reserve(user.email)
+        if attempt.wait:
+            form.current.errors.append(throttle.message(attempt.wait))
+            return _password_page(form, pending), 429, {"Retry-After": str(attempt.wait)}
         if not check_password(user, form.current.data):
-            throttle.failed(user.email, user)
+            throttle.failed(attempt, user)
             form.current.errors.append("Your current password is not correct")
-        elif form.new.data == form.current.data:
-            form.new.errors.append("Your new password must be different from the one "
-                                   + ("an administrator set" if pending else "you have now"))
-        else:
+            return _password_page(form, pending), 422
+        changed = form.new.data != form.current.data
+        if changed:
             user.password_hash = hash_password(form.new.data)
             user.must_change_password = False
             revoked = revoke_tokens(user)
@@ -116,9 +117,13 @@ def change_password():
             session[GENERATION] = user.session_generation  # ... except this one
             record("password_changed", user=user, detail={"was_set_by_administrator": pending,
                                                           "api_tokens_revoked": revoked})
-            db.session.commit()
+        db.session.commit()
+        throttle.succeeded(attempt)  # after the commit: the throttle writes on its own connection
+        if changed:
             flash("Your password has been changed. You have been signed out everywhere else.", "success")
             return redirect(url_for("home.index"))
+        form.new.errors.append("Your new password must be different from the one "
+                               + ("an administrator set" if pending else "you have now"))
     return _password_page(form, pending), 422 if request.method == "POST" else 200
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 
 from .. import decisions as la_decisions, inbox, outcomes as la_outcomes, storage
 from ..audit import record
@@ -78,6 +79,12 @@ def show(referral_id: int):
 DECISION_FIELDS = ("decision", "reasons", "rule_ids", "check_ids")
 
 
+def _breakable(rule_id: str) -> Markup:
+    """A rule id that may wrap after its underscores ("unauthorised_sessions_threshold" is wider than a
+    phone's screen), as the rules table shows it (_macros.html)."""
+    return Markup("_<wbr>").join(escape(part) for part in rule_id.split("_"))
+
+
 def _show(referral, *, errors: dict | None = None, values: dict | None = None, status: int = 200,
           outcome_errors: dict | None = None, outcome_values: dict | None = None):
     errors = errors or {}
@@ -99,7 +106,7 @@ def _show(referral, *, errors: dict | None = None, values: dict | None = None, s
         decisions=la_decisions.decisions_view(referral), errors=errors, error_list=error_list, values=values,
         check_items=[{"value": c["id"], "text": c["label"], "checked": c["checked"],
                       "hint": {"text": f"Ticked by {c['by']}"} if c["checked"] else None} for c in checks],
-        rule_items=[{"value": rule_id, "text": rule_id, "hint": {"text": reason} if reason else None,
+        rule_items=[{"value": rule_id, "html": _breakable(rule_id), "hint": {"text": reason} if reason else None,
                      "checked": rule_id in values["rule_ids"]} for rule_id, reason in rules.items()],
         concern_items=[{"value": c["id"], "text": c["label"], "checked": c["id"] in values["check_ids"]}
                        for c in checks],

@@ -161,8 +161,8 @@ class Keyboard(Answering):
         if not b.is_focused(locator):
             b.tab_to(locator)
         current = locator.input_value()
-        if current == text:
-            return  # already given (a date that defaults to today)
+        if current == text or (current.isdigit() and text.isdigit() and int(current) == int(text)):
+            return  # already given (a date that defaults to today: its day may be written "05")
         assert current == "", f"{locator} already holds {current!r}"
         self.page.keyboard.type(text)
 
