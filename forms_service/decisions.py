@@ -57,7 +57,8 @@ def checks_view(referral: Referral, pack=None) -> list[dict]:
     for item in checklist(referral):
         tick = ticks.get(item["id"])
         out.append({"id": item["id"], "label": item["label"], "checked": bool(tick and tick.checked),
-                    "by": tick.checked_by.email if tick else None, "at": tick.checked_at if tick else None,
+                    "by": tick.checked_by.email if tick else None, "by_name": tick.checked_by.name if tick else None,
+                    "at": tick.checked_at if tick else None,
                     "version": pack.version if pack is not None else None})
     return out
 

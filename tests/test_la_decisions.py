@@ -16,7 +16,7 @@ from forms_service.accounts import create_user, get_or_create_la, get_or_create_
 from forms_service.delivery import deliver_due
 from forms_service.models import Decision, OutboxMessage, Pack, PackCheck, Referral, School, db
 from helpers import (api_token, bearer, csrf, json_data, login, logout, make_pdf, signed_request, submit_and_sign,
-                     text)
+                     text, today)
 from smtp_server import attachments, smtp_sink  # noqa: F401  (fixture)
 
 FORM = "penalty-notice-leave"
@@ -390,3 +390,24 @@ def test_la_pages_refuse_other_roles_and_other_las(app, client):
     assert 'name="decision"' not in page and 'name="checks"' not in page
     with app.app_context():
         assert db.session.get(Referral, rid).status == "signed" and db.session.scalar(select(PackCheck)) is None
+
+
+def test_the_school_sees_la_people_by_name_and_the_la_by_email_address(client):
+    """Issue 14: as in the audit trail, the school's staff see who at the LA ticked, decided or recorded
+    by name; the LA sees their email addresses too. Checks, decisions and outcomes alike."""
+    rid, office, _ = signed_request(client)
+    officer = bearer(api_token(client, "officer@demo.la"))
+    assert client.post(f"{API}/referrals/{rid}/checks", headers=officer, json={"child_details": True}).status_code == 200
+    assert client.post(f"{API}/referrals/{rid}/decision", headers=officer,
+                       json={"decision": "accept"}).status_code == 200
+    assert client.post(f"{API}/referrals/{rid}/outcomes", headers=officer, json={
+        "kind": "penalty_notice_issued", "date": today().isoformat(),
+        "notices": [{"parent_name": "Sarah Bennett", "reference": "EPN-9001"}]}).status_code == 201
+    seen = {who: client.get(f"{API}/referrals/{rid}", headers=headers).get_json()
+            for who, headers in (("school", office), ("la", officer))}
+    for key in ("checks", "decisions", "outcomes"):
+        school = [row["by"] for row in seen["school"][key] if row["by"]]
+        la = [row["by"] for row in seen["la"][key] if row["by"]]
+        assert school and set(school) == {"Lena Officer"}, (key, school)
+        assert la and set(la) == {"officer@demo.la"}, (key, la)
+    assert "officer@demo.la" not in str(seen["school"])

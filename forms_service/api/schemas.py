@@ -2,6 +2,7 @@
 (forms_service.formdefs) and are validated there; these describe the envelopes around them."""
 from __future__ import annotations
 
+from flask import g
 from marshmallow import Schema, fields, validate
 
 from ..formdefs import CleanString
@@ -138,10 +139,12 @@ class Referral(Schema):
     eligibility = fields.Dict(allow_none=True)
     delivery = fields.Nested(Delivery, allow_none=True)
     checks = fields.Function(lambda r: _checks(r), metadata={
-        **_array_of({"id": _STR, "label": _STR, "checked": {"type": "boolean"}, "by": _NSTR, "at": _NSTR,
-                     "version": _NINT}),
+        **_array_of({"id": _STR, "label": _STR, "checked": {"type": "boolean"}, "by": _NSTR, "by_name": _NSTR,
+                     "at": _NSTR, "version": _NINT}),
         "description": "The form's checklist (the seed's 'Tick when checked' rows) with the LA officer's ticks on "
-                       "the latest signed version: {id, label, checked, by, at, version}"})
+                       "the latest signed version: {id, label, checked, by, by_name, at, version}. Here, in "
+                       "`decisions` and in `outcomes`, `by` is the LA person's email address for the LA, and their "
+                       "name for the school's staff (as in the audit trail)"})
     decisions = fields.Function(lambda r: _decisions(r), metadata={
         **_array_of({"version": _INT, "decision": {"type": "string", "enum": ["accept", "return"]},
                      "reasons": _NSTR, "rule_ids": _STRS, "check_ids": _STRS, "by": _STR, "by_name": _STR,
@@ -189,14 +192,24 @@ def _iso(value):
     return value.isoformat() if value is not None else None
 
 
+def _as_seen(rows: list[dict]) -> list[dict]:
+    """The school's staff see LA people by name, not email address, as in the audit trail
+    (audit.trail; issue 14); the LA sees both."""
+    from ..audit import SCHOOL_ROLES
+    viewer = g.get("api_user")
+    if viewer is not None and viewer.role in SCHOOL_ROLES:
+        return [{**row, "by": row.get("by_name")} for row in rows]
+    return rows
+
+
 def _checks(referral) -> list[dict]:
     from ..decisions import checks_view
-    return [{**c, "at": _iso(c["at"])} for c in checks_view(referral)]
+    return _as_seen([{**c, "at": _iso(c["at"])} for c in checks_view(referral)])
 
 
 def _decisions(referral) -> list[dict]:
     from ..decisions import decisions_view
-    return [{**d, "at": _iso(d["at"])} for d in decisions_view(referral)]
+    return _as_seen([{**d, "at": _iso(d["at"])} for d in decisions_view(referral)])
 
 
 def _versions(referral) -> list[dict]:
@@ -206,7 +219,7 @@ def _versions(referral) -> list[dict]:
 
 def _outcomes(referral) -> list[dict]:
     from ..outcomes import outcomes_view
-    return [{**o, "at": _iso(o["at"])} for o in outcomes_view(referral)]
+    return _as_seen([{**o, "at": _iso(o["at"])} for o in outcomes_view(referral)])
 
 
 class NoticeIssued(Schema):
@@ -243,6 +256,7 @@ class Check(Schema):
     label = fields.String()
     checked = fields.Boolean()
     by = fields.String(allow_none=True)
+    by_name = fields.String(allow_none=True)
     at = fields.String(allow_none=True)
     version = fields.Integer(allow_none=True)
 
