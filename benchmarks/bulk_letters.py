@@ -19,19 +19,16 @@ import os
 import random
 import resource
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from common import ROOT, print_table
 
-from forms_service import bulk_letters as bulk
+from forms_service import bulk_letters as bulk, synthetic_register
 from forms_service.formdefs import get_form
 from forms_service.policies import load_profile
 
-GENERATOR = ROOT / "tools" / "make_school_register.py"
 LETTER_DATE = "2026-03-13"  # a Friday in the spring term of the generator's 2025/26 year
 STREETS = ["Station Road", "Church Lane", "Brindley Close", "Gorton Road", "Victoria Street", "Park Avenue",
            "Mill Lane", "The Crescent", "Kingsway", "Windsor Drive"]
@@ -43,12 +40,11 @@ RELATIONSHIPS = [("mother", "father"), ("mother", "stepfather"), ("father", "ste
 
 
 def school_files(directory: Path, pupils: int, seed: int = 2026) -> tuple[bytes, bytes]:
-    """(register export, pupils file): the shared generator's school up to the letter's date, and a
-    pupils file for it with each child's address and one or two parents (the second, a third of the
-    time, at their own address)."""
+    """(register export, pupils file): a synthetic school (forms_service/synthetic_register.py) up to
+    the letter's date, and a pupils file for it with each child's address and one or two parents (the
+    second, a third of the time, at their own address)."""
     register, details = directory / "school.csv", directory / "details.csv"
-    subprocess.run([sys.executable, str(GENERATOR), "--pupils", str(pupils), "--until", LETTER_DATE, "--seed",
-                    str(seed), "--out", str(register), "--pupil-details", str(details)], check=True)
+    synthetic_register.write(register, pupils, dt.date.fromisoformat(LETTER_DATE), seed, details_out=details)
     rng = random.Random(seed)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

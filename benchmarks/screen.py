@@ -1,5 +1,5 @@
 """How long the whole-school screen takes: a synthetic school of 1,500 pupils with about 380
-sessions each (tools/make_school_register.py), read and screened in one process and
+sessions each (forms_service/synthetic_register.py), read and screened in one process and
 across the machine's cores, and eligibility for one pupil from a full-year register. Medians with
 min-max over N runs; prints a table, then the same figures as JSON.
 
@@ -11,21 +11,18 @@ import argparse
 import datetime as dt
 import json
 import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from common import ROOT, print_table, ratio, row, timed  # noqa: E402 (also puts tests/ on the path)
 
-from forms_service import screening  # noqa: E402
+from forms_service import screening, synthetic_register  # noqa: E402
 from forms_service.formdefs import get_form  # noqa: E402
 from forms_service.policies import load_profile  # noqa: E402
 from forms_service.register import parse_register_csv  # noqa: E402
 from forms_service.rules import evaluate  # noqa: E402
 from registers import typical_pupil  # noqa: E402
 
-GENERATOR = ROOT / "tools" / "make_school_register.py"
 # 2025/26 from 3 September to 23 June: 380 rows a pupil (half-term weeks are rows coded #).
 UNTIL = "2026-06-23"
 
@@ -33,8 +30,7 @@ UNTIL = "2026-06-23"
 def screen_rows(runs: int, pupils: int) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "school.csv"
-        subprocess.run([sys.executable, str(GENERATOR), "--pupils", str(pupils), "--until", UNTIL,
-                        "--seed", "2026", "--out", str(path)], check=True)
+        synthetic_register.write(path, pupils, dt.date.fromisoformat(UNTIL), 2026)
         data = path.read_bytes()
     rows_in_file = data.count(b"\n") - 1
     profile = load_profile("national-2024")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from . import create_app
+from . import create_app, synthetic_register
 from .accounts import create_demo_data, create_user, get_or_create_la, get_or_create_school
 from .database import upgrade
 from .models import LocalAuthority, School, db
@@ -355,6 +355,20 @@ def screen(file: Path, code_set: str, profile: str, on_date, csv_out: Path | Non
     if csv_out:
         csv_out.write_text(screening.to_csv(result), encoding="utf-8")
         click.echo(f"Wrote {len(result.rows)} rows to {csv_out}")
+
+
+@main.command("make-register")
+@click.option("--pupils", type=click.IntRange(min=1), default=1500, show_default=True)
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), required=True,
+              help="The last day written (YYYY-MM-DD); the school year is the one it falls in")
+@click.option("--seed", type=int, default=2026, show_default=True, help="The same seed gives the same file")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--pupil-details", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write upn,first_name,last_name,date_of_birth,year_group,parent_name")
+def make_register(pupils: int, until, seed: int, out: Path, pupil_details: Path | None) -> None:
+    """Write a synthetic whole-school register (nobody in it is real), for demonstrations and screening."""
+    synthetic_register.write(out, pupils, until.date(), seed, details_out=pupil_details)
+    click.echo(f"Wrote {pupils} pupils' marks to {out}" + (f" and their details to {pupil_details}" if pupil_details else ""))
 
 
 @main.command("bulk-letters")

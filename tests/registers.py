@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import subprocess
-import sys
 from pathlib import Path
 from typing import Iterable
 
+from forms_service import synthetic_register
 from forms_service.register import Register, Session, to_csv
 
 D = dt.date
-GENERATOR = Path(__file__).resolve().parents[1] / "tools" / "make_school_register.py"
 TERMS = [
     (D(2025, 6, 2), D(2025, 7, 22)),    # 2024/25 summer term, second half
     (D(2025, 9, 1), D(2025, 12, 19)),   # autumn 2025 (1-2 Sep INSET)
@@ -110,8 +108,8 @@ def typical_pupil(seed: int = 7, **kwargs) -> PupilRegister:
 
 
 def generated_school(directory: Path, *, pupils: int, until: str, seed: int) -> bytes:
-    """A whole-school CSV (upn,date,session,code) from tools/make_school_register.py, for the 2025/26 year."""
+    """A whole-school CSV (upn,date,session,code) from forms_service/synthetic_register.py, written to
+    `directory` as a school's export would be."""
     out = directory / "school.csv"
-    subprocess.run([sys.executable, str(GENERATOR), "--pupils", str(pupils), "--until", until, "--seed", str(seed),
-                    "--out", str(out)], check=True)
+    synthetic_register.write(out, pupils, dt.date.fromisoformat(until), seed)
     return out.read_bytes()

@@ -205,7 +205,7 @@ def test_json_errors(obj, message):
     assert err.value.errors[0]["message"] == message
 
 
-# ------------------------------------------------------------------ whole-school file from tools/make_school_register.py
+# ------------------------------------------------------------------ whole-school file from forms_service/synthetic_register.py
 
 @pytest.fixture(scope="module")
 def school_csv(tmp_path_factory):
