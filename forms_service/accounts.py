@@ -13,6 +13,8 @@ from .names import clean_name
 ARGON2_PARAMETERS = {"type": Type.ID, "time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 4,
                      "hash_len": 32, "salt_len": 16}
 _hasher = PasswordHasher(**ARGON2_PARAMETERS)
+# A password's length, wherever one is chosen (the admin pages, "Set your password", the CLI).
+MIN_PASSWORD, MAX_PASSWORD = 12, 200
 # Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not a real password")
 
@@ -61,8 +63,8 @@ def create_user(email: str, password: str, role: str, name: str, *, school: Scho
         raise ValueError(f"a {role} user belongs to a school")
     if role in ("la_officer", "admin") and la is None:
         raise ValueError(f"a {role} user belongs to a local authority")
-    if len(password) < 12:
-        raise ValueError("a password needs at least 12 characters")
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"a password needs at least {MIN_PASSWORD} characters")
     name = clean_name(name, "the user's full name")
     user = User(email=email.strip().lower(), name=name, role=role, password_hash=hash_password(password),
                 school=school, la=la)

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 from flask import abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, login_url, login_user, logout_user
 
+from .accounts import hash_password
 from .models import ApiToken, Referral, User, db, utcnow
 
 login_manager = LoginManager()
@@ -171,6 +172,18 @@ def _password_first():
 def init_app(app) -> None:
     login_manager.init_app(app)
     app.before_request(_password_first)
+
+
+def replace_password(user: User, password: str) -> int:
+    """A new password for `user`: whoever knew the old one is out, so every API token is revoked and
+    every browser session ended, except this browser's when it is the user's own (the caller commits).
+    How many tokens were revoked."""
+    user.password_hash = hash_password(password)
+    revoked = revoke_tokens(user)
+    end_sessions(user)
+    if current_user.is_authenticated and current_user.user.id == user.id:
+        session[GENERATION] = user.session_generation
+    return revoked
 
 
 def revoke_tokens(user: User) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (GovPasswordInput, GovRadioInput, GovSelect, GovSubmitInput,
@@ -23,9 +23,9 @@ from wtforms import EmailField, PasswordField, RadioField, SelectField, StringFi
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from .. import throttle
-from ..accounts import create_user, hash_password
+from ..accounts import MAX_PASSWORD, MIN_PASSWORD, create_user
 from ..audit import record
-from ..auth import GENERATION, end_sessions, require_roles, revoke_tokens
+from ..auth import end_sessions, replace_password, require_roles, revoke_tokens
 from ..models import AuditEvent, LocalAuthority, School, User, db
 from ..names import NameCheck
 from ..policies import list_profiles, load_profile
@@ -35,7 +35,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 # The sign-in page's test of an address (forms_service/web/auth_views.py).
 EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$"
 EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.org"
-MIN_PASSWORD = 12  # accounts.create_user refuses shorter ones
 
 ROLE_LABELS = {"office": "School office", "headteacher": "Headteacher",
                "la_officer": "Local authority officer", "admin": "Administrator"}
@@ -139,8 +138,8 @@ class UserForm(FlaskForm):
     school = _school_field()
     password = PasswordField(
         "Initial password (optional)", widget=GovPasswordInput(),
-        validators=[Optional(), Length(min=MIN_PASSWORD, max=200,
-                                       message=f"The password must be between {MIN_PASSWORD} and 200 characters")],
+        validators=[Optional(), Length(min=MIN_PASSWORD, max=MAX_PASSWORD,
+                                       message=f"The password must be between {MIN_PASSWORD} and {MAX_PASSWORD} characters")],
         description=f"At least {MIN_PASSWORD} characters. Leave it blank and the service will make one up and show it "
                     "to you once.")
     submit = SubmitField("Add user", widget=GovSubmitInput())
@@ -155,8 +154,8 @@ class RoleForm(FlaskForm):
 class PasswordForm(FlaskForm):
     password = PasswordField(
         "New password (optional)", widget=GovPasswordInput(),
-        validators=[Optional(), Length(min=MIN_PASSWORD, max=200,
-                                       message=f"The password must be between {MIN_PASSWORD} and 200 characters")],
+        validators=[Optional(), Length(min=MIN_PASSWORD, max=MAX_PASSWORD,
+                                       message=f"The password must be between {MIN_PASSWORD} and {MAX_PASSWORD} characters")],
         description=f"At least {MIN_PASSWORD} characters. Leave it blank and the service will make one up and show it "
                     "to you once. The user is signed out everywhere and their API tokens stop working.")
     submit = SubmitField("Reset password", widget=GovSubmitInput())
@@ -541,15 +540,11 @@ def reset_password(user_id: int):
         return _user_page(user, password_form=form, status=422)
     generated = not form.password.data
     password = form.password.data or generate_password()
-    user.password_hash = hash_password(password)
+    revoked = replace_password(user, password)
     # Someone else's password is one the admin knows: the user sets their own before anything else.
     # An admin resetting their own is the only one who knows it.
     user.must_change_password = user.id != _admin().id
-    revoked = revoke_tokens(user)
-    end_sessions(user)  # whoever knew the old password is signed out everywhere
     throttle.clear(user.email)  # the remedy for a lock-out: the new password works at once
-    if user.id == _admin().id:
-        session[GENERATION] = user.session_generation  # except the admin doing it, here
     record("admin_user_password_reset", user=_admin(),
            detail={"user_id": user.id, "email": user.email, "password_generated": generated,
                    "api_tokens_revoked": revoked, "must_set_own_password": user.must_change_password})

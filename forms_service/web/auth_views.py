@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
@@ -16,11 +16,10 @@ from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from .. import throttle
-from ..accounts import check_password, hash_password
+from ..accounts import MAX_PASSWORD, MIN_PASSWORD, check_password
 from ..audit import record
-from ..auth import GENERATION, end_session, end_sessions, revoke_tokens, start_session
+from ..auth import end_session, replace_password, start_session
 from ..models import User, db
-from .admin import MIN_PASSWORD
 
 bp = Blueprint("auth", __name__)
 
@@ -31,7 +30,7 @@ class LoginForm(FlaskForm):
                                    Regexp(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$", message="Enter an email address in the correct format, like name@example.com"),
                                    Length(max=320)])
     password = PasswordField("Password", widget=GovPasswordInput(),
-                             validators=[DataRequired("Enter your password"), Length(max=200)])
+                             validators=[DataRequired("Enter your password"), Length(max=MAX_PASSWORD)])
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
@@ -71,7 +70,6 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-MAX_PASSWORD = 200  # as an administrator's (web/admin.py)
 LENGTH = f"Your new password must be between {MIN_PASSWORD} and {MAX_PASSWORD} characters"
 
 
@@ -110,11 +108,8 @@ def change_password():
             return _password_page(form, pending), 422
         changed = form.new.data != form.current.data
         if changed:
-            user.password_hash = hash_password(form.new.data)
+            revoked = replace_password(user, form.new.data)
             user.must_change_password = False
-            revoked = revoke_tokens(user)
-            end_sessions(user)
-            session[GENERATION] = user.session_generation  # ... except this one
             record("password_changed", user=user, detail={"was_set_by_administrator": pending,
                                                           "api_tokens_revoked": revoked})
         db.session.commit()
