@@ -197,6 +197,11 @@ RETENTION_DEFAULTS = {
 # are deleted with it (forms_service/retention.py).
 
 
+def retention_period(settings, name: str) -> tuple[int, str]:
+    """The retention setting `name` (e.g. RETENTION_SIGN_IN) as the app's settings give it, else its default."""
+    return parse_period(settings.get(name) or RETENTION_DEFAULTS[name], name)
+
+
 def parse_period(value: str, name: str = "period") -> tuple[int, str]:
     """"6y" -> (6, "years"); "90d" or "90" -> (90, "days"). ValueError naming the setting otherwise."""
     match = re.fullmatch(r"\s*(\d{1,5})\s*(y|years?|d|days?)?\s*", str(value), flags=re.IGNORECASE)

@@ -5,6 +5,17 @@ import calendar
 import datetime as dt
 
 
+def add_period(start: dt.datetime, n: int, unit: str, sign: int = 1) -> dt.datetime:
+    """start plus (sign -1: minus) `n` "days" or calendar "years" (29 February + 1 year -> 28 February),
+    as config.parse_period reads a retention setting."""
+    if unit == "days":
+        return start + dt.timedelta(days=sign * n)
+    try:
+        return start.replace(year=start.year + sign * n)
+    except ValueError:
+        return start.replace(year=start.year + sign * n, day=28)
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """The same day `months` calendar months later, or earlier when negative; a day the month lacks
     becomes its last (31 January plus one month is 28 or 29 February)."""

@@ -26,7 +26,8 @@ from sqlalchemy import delete, null, or_, select, update
 
 from . import bulk_letters, storage
 from .audit import record
-from .config import RETENTION_DEFAULTS, parse_period
+from .config import retention_period
+from .dates import add_period
 from .models import BulkLetterJob, User, db, utcnow
 from .rendering import RenderError
 
@@ -43,9 +44,9 @@ class LostClaim(Exception):
     """Another process has taken the job over (this one's claim expired): stop quietly."""
 
 
-def retention_period() -> dt.timedelta:
-    n, unit = parse_period(current_app.config.get(SETTING) or RETENTION_DEFAULTS.get(SETTING, "7d"), SETTING)
-    return dt.timedelta(days=n * 365 if unit == "years" else n)
+def expires_at(made: dt.datetime) -> dt.datetime:
+    """When a job made at `made` goes (RETENTION_BULK_LETTERS after it, calendar years as retention counts them)."""
+    return add_period(made, *retention_period(current_app.config, SETTING))
 
 
 def submit(user: User, plan: bulk_letters.Plan) -> BulkLetterJob:
@@ -53,7 +54,7 @@ def submit(user: User, plan: bulk_letters.Plan) -> BulkLetterJob:
     letters' references is the job's number."""
     now = utcnow()
     job = BulkLetterJob(school_id=user.school_id, created_by_id=user.id, form_id=plan.form_id, status="queued",
-                        total=len(plan.letters), created_at=now, expires_at=now + retention_period())
+                        total=len(plan.letters), created_at=now, expires_at=expires_at(now))
     db.session.add(job)
     db.session.flush()
     plan.batch = f"B{job.id}"

@@ -38,9 +38,9 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
-from . import jobs, quotas, storage, throttle
+from . import dates, jobs, quotas, storage, throttle
 from .audit import record, retention_purge
-from .config import RETENTION_DEFAULTS, parse_period
+from .config import retention_period
 from .formdefs import get_form
 from .models import (AuditEvent, Decision, Evidence, OutboxMessage, Pack, PackCheck, PackFile, Referral, db,
                      utcnow)
@@ -48,30 +48,18 @@ from .models import (AuditEvent, Decision, Evidence, OutboxMessage, Pack, PackCh
 RECORD_TYPES = ("draft", "document", "signed", "returned")
 SETTING = {"draft": "RETENTION_DRAFT", "document": "RETENTION_DOCUMENT", "signed": "RETENTION_SIGNED",
            "returned": "RETENTION_RETURNED", "outbox_body": "RETENTION_OUTBOX_BODY",
-           "bulk_letters": "RETENTION_BULK_LETTERS", "sign_in": "RETENTION_SIGN_IN"}
+           "bulk_letters": "RETENTION_BULK_LETTERS"}
 CLEARED_BODY = "[The text of this message was removed after its retention period.]"
 ACTION = "retention_purged"
 
 
 def period(kind: str) -> tuple[int, str]:
-    name = SETTING[kind]
-    return parse_period(current_app.config.get(name) or RETENTION_DEFAULTS[name], name)
+    return retention_period(current_app.config, SETTING[kind])
 
 
-def add_period(start: dt.datetime, kind: str, sign: int = 1) -> dt.datetime:
-    """start + the period of `kind` (or - with sign -1); calendar years (29 February + 1y -> 28 February)."""
-    n, unit = period(kind)
-    if unit == "days":
-        return start + dt.timedelta(days=sign * n)
-    try:
-        return start.replace(year=start.year + sign * n)
-    except ValueError:
-        return start.replace(year=start.year + sign * n, day=28)
-
-
-def before(now: dt.datetime, kind: str) -> dt.datetime:
-    """now - the period of `kind`: what was last changed before this has passed it."""
-    return add_period(now, kind, -1)
+def add_period(start: dt.datetime, kind: str) -> dt.datetime:
+    """start + the period of `kind`; calendar years (29 February + 1y -> 28 February)."""
+    return dates.add_period(start, *period(kind))
 
 
 def record_type(referral: Referral) -> str:

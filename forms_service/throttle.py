@@ -39,6 +39,8 @@ from sqlalchemy import and_, case, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .audit import record
+from .config import retention_period
+from .dates import add_period
 from .models import SignInThrottle, User, db, utcnow
 
 FAILED = "sign_in_failed"
@@ -102,10 +104,13 @@ def _wait(row, now: dt.datetime) -> int:
     return max(1, math.ceil((row.next_at - now).total_seconds()))
 
 
-def _known(row, now: dt.datetime) -> bool:
-    from .retention import before
+def _known_since(now: dt.datetime) -> dt.datetime:
+    """Sign-ins from before this no longer make an address known to the account (RETENTION_SIGN_IN)."""
+    return add_period(now, *retention_period(current_app.config, "RETENTION_SIGN_IN"), -1)
 
-    return row is not None and row.succeeded_at is not None and row.succeeded_at >= before(now, "sign_in")  # as long as purge keeps it
+
+def _known(row, now: dt.datetime) -> bool:
+    return row is not None and row.succeeded_at is not None and row.succeeded_at >= _known_since(now)  # as long as purge keeps it
 
 
 def _create(conn, attempt: Attempt, scopes: list[str]) -> None:
@@ -194,10 +199,8 @@ def purge_expired(now: dt.datetime, report, dry_run: bool) -> None:
     """Remove rows past their retention (forms_service/retention.purge, in its transaction): a count of
     failures LOGIN_FORGET_HOURS after its last attempt (it no longer counts), the record that an account
     signed in from an address RETENTION_SIGN_IN after that sign-in or a later attempt."""
-    from .retention import before
-
     forgotten = now - dt.timedelta(hours=current_app.config["LOGIN_FORGET_HOURS"])
-    old = or_(T.last_at < before(now, "sign_in"), and_(T.succeeded_at.is_(None), T.last_at < forgotten))
+    old = or_(T.last_at < _known_since(now), and_(T.succeeded_at.is_(None), T.last_at < forgotten))
     count = db.session.scalar(select(db.func.count()).select_from(T).where(old))
     if count:
         report.rows["sign_in_throttles"] += count
