@@ -45,6 +45,17 @@ def init_db(app, application_name: str) -> None:
     db.init_app(app)
 
 
+def insert_ignoring(table, dialect: str, values, *, conflict: list[str] | None = None):
+    """INSERT of `values` (a row, or a list of rows) that leaves any row already there as it is
+    (ON CONFLICT DO NOTHING on PostgreSQL and SQLite alike): for counters that several processes
+    create at once (throttle.py, quotas.py). `conflict`: the unique columns (default: any)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).values(values).on_conflict_do_nothing(index_elements=conflict)
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 

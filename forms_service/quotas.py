@@ -24,7 +24,7 @@ import datetime as dt
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
-from .models import AuditEvent, RateCount, Referral, School, User, db, utcnow
+from .models import AuditEvent, RateCount, Referral, School, User, db, insert_ignoring, utcnow
 
 UPLOAD = "upload"
 HEAVY_JOB = "heavy_job"
@@ -51,14 +51,6 @@ class StorageQuotaExceeded(Exception):
 
 # --- rates ---------------------------------------------------------------------------------------
 
-def _insert(table):
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
-
-
 def take(user: User, kind: str, *, field: str, now: dt.datetime | None = None) -> None:
     """Count one `kind` for `user` this hour, or raise LimitReached if the hour's limit is used up.
     Commits (the count stands whatever happens next in the request)."""
@@ -67,8 +59,8 @@ def take(user: User, kind: str, *, field: str, now: dt.datetime | None = None) -
     window = now.replace(minute=0, second=0, microsecond=0)
     mine = (RateCount.user_id == user.id) & (RateCount.kind == kind)
     db.session.execute(delete(RateCount).where(mine, RateCount.window_start < window))  # past hours
-    db.session.execute(_insert(RateCount.__table__).values(user_id=user.id, kind=kind, window_start=window, count=0)
-                       .on_conflict_do_nothing())
+    db.session.execute(insert_ignoring(RateCount.__table__, db.session.get_bind().dialect.name,
+                                       {"user_id": user.id, "kind": kind, "window_start": window, "count": 0}))
     taken = db.session.execute(update(RateCount).where(mine, RateCount.window_start == window,
                                                        RateCount.count < limit)
                                .values(count=RateCount.count + 1)).rowcount
@@ -90,10 +82,14 @@ def refused_page(page, exc: LimitReached):
     return body, 429, {"Retry-After": str(exc.retry_after)}
 
 
-def forget_past(now: dt.datetime) -> int:
-    """Remove the counts of hours that are over (the retention of RateCount); the number removed."""
-    window = now.replace(minute=0, second=0, microsecond=0)
-    return db.session.execute(delete(RateCount).where(RateCount.window_start < window)).rowcount
+def purge_expired(now: dt.datetime, report, dry_run: bool) -> None:
+    """Remove the counts of hours that are over (the retention of RateCount), in retention.purge's
+    transaction as jobs.purge_expired and throttle.purge_expired do; counted in its report."""
+    past = RateCount.window_start < now.replace(minute=0, second=0, microsecond=0)
+    if count := db.session.scalar(select(func.count()).select_from(RateCount).where(past)):
+        report.rows["rate_counts"] += count
+        if not dry_run:
+            db.session.execute(delete(RateCount).where(past))
 
 
 # --- storage -------------------------------------------------------------------------------------

@@ -243,8 +243,7 @@ def purge(now: dt.datetime | None = None, dry_run: bool = False, *, actor: str =
     pack_ids = [p.id for r in victims for p in r.packs]
     report.rows.update(_row_counts(ids, pack_ids))
     jobs.purge_expired(now, report, dry_run)  # letters made in bulk, past RETENTION_BULK_LETTERS
-    if forgotten := quotas.forget_past(now):  # rate counts of hours that are over (rolled back on a dry run)
-        report.rows["rate_counts"] = forgotten
+    quotas.purge_expired(now, report, dry_run)  # rate counts of hours that are over
     throttle.purge_expired(now, report, dry_run)  # sign-in throttle rows (emails, network addresses)
     if dry_run:
         db.session.rollback()

@@ -36,12 +36,11 @@ from dataclasses import dataclass
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import and_, case, delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from .audit import record
 from .config import retention_period
 from .dates import add_period
-from .models import SignInThrottle, User, db, utcnow
+from .models import SignInThrottle, User, db, insert_ignoring, utcnow
 
 FAILED = "sign_in_failed"
 ACCOUNT_SOURCE, ACCOUNT, SOURCE = "account_source", "account", "source"
@@ -114,10 +113,9 @@ def _known(row, now: dt.datetime) -> bool:
 
 
 def _create(conn, attempt: Attempt, scopes: list[str]) -> None:
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     rows = [{"scope": s, "key": attempt.keys[s], "email": None if s == SOURCE else attempt.email,
              "attempts": 0, "last_at": attempt.now, "version": 0} for s in scopes]
-    conn.execute(insert(T.__table__).values(rows).on_conflict_do_nothing(index_elements=["scope", "key"]))
+    conn.execute(insert_ignoring(T.__table__, conn.dialect.name, rows, conflict=["scope", "key"]))
 
 
 def _round(conn, attempt: Attempt) -> bool:
