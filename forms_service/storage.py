@@ -66,16 +66,6 @@ def _folder(prefix: str) -> str:
     return check_key(prefix) + "/" if prefix else ""
 
 
-def _missing_folders(folder: Path, root: Path) -> list[Path]:
-    """The folders from `folder` up to (not past) `root` that do not exist yet, deepest first."""
-    missing = []
-    for candidate in (folder, *folder.parents):
-        if candidate.exists() or candidate == root.parent:
-            break
-        missing.append(candidate)
-    return missing
-
-
 def _fsync_folder(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
@@ -95,12 +85,18 @@ def _fsync_folder(folder: Path) -> None:
 FILE_MODE, FOLDER_MODE = 0o600, 0o700
 
 
-def private_folders(folder: Path) -> None:
-    """Make `folder` and any missing parents, each new one 0700 (mkdir's mode is cut by the umask: set it after)."""
-    missing = [f for f in (folder, *folder.parents) if not f.exists()]
+def private_folders(folder: Path) -> list[Path]:
+    """Make `folder` and any missing parents, each new one 0700 (mkdir's mode is cut by the umask: set
+    it after); the folders made, deepest first."""
+    missing = []
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            break
+        missing.append(candidate)
     folder.mkdir(parents=True, exist_ok=True)
     for made in missing:
         os.chmod(made, FOLDER_MODE)
+    return missing
 
 
 def private_file(path: Path):
@@ -129,8 +125,7 @@ class DirectoryStorage:
         path = self._path(key)
         tmp = path.with_name(path.name + f".tmp-{secrets.token_hex(4)}")
         try:
-            made = _missing_folders(path.parent, self.root.resolve())
-            private_folders(path.parent)
+            made = private_folders(path.parent)
             with private_file(tmp) as fh:
                 fh.write(data)
                 fh.flush()
