@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from .dates import as_date
 from .formatting import format_date, format_datetime, format_money
 
 NOT_GIVEN = "Not given"
@@ -56,19 +57,6 @@ def shown(value: Any, default: str = NOT_GIVEN) -> str:
 
 def as_mapping(value: Any) -> Mapping:
     return value if isinstance(value, Mapping) else {}
-
-
-def as_date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
 
 
 def date_text(value: Any) -> str:

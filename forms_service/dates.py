@@ -3,6 +3,21 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from typing import Any
+
+
+def as_date(value: Any) -> dt.date | None:
+    """A date from a date, a datetime or an ISO string (as stored answers hold them); None otherwise."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
 
 
 def add_period(start: dt.datetime, n: int, unit: str, sign: int = 1) -> dt.datetime:

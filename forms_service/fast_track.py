@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass
 
-from .context import as_date
+from .dates import as_date
 from .formatting import format_date
 from .formdefs import get_path
 from .policies import Policy

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .context import as_date
+from .dates import as_date
 from .formatting import format_date
 from .formdefs import get_path, set_path
 from .register import (ABSENT, Register, Session, academic_year, broken_weeks, count_by_class, previous_school_weeks,

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import holidays
 
+from .dates import as_date
 from .register import Register, school_days
 
 ONE_DAY = dt.timedelta(days=1)
@@ -27,19 +28,10 @@ def bank_holidays(year: int) -> frozenset[dt.date]:
 def listed_closures(items) -> list[tuple[dt.date, dt.date]]:
     """The closures a form lists (`school_closures`: [{start_date, end_date}], dates as dates or ISO
     strings; an end left out is the start: a single day), skipping any not yet complete."""
-    def day(value):
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(value.strip()) if isinstance(value, str) else None
-        except ValueError:
-            return None
     out = []
     for item in items if isinstance(items, list) else ():
-        if isinstance(item, dict) and (start := day(item.get("start_date"))):
-            out.append((start, day(item.get("end_date")) or start))
+        if isinstance(item, dict) and (start := as_date(item.get("start_date"))):
+            out.append((start, as_date(item.get("end_date")) or start))
     return out
 
 

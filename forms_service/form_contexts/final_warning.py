@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from ..context import NOT_GIVEN, as_date, as_mapping, clean_text, date_text, extra, shown
+from ..context import NOT_GIVEN, as_mapping, clean_text, date_text, extra, shown
+from ..dates import as_date
 from ..formatting import format_money
 from ..rules.penalties import describe_amounts, penalty_amounts, regime_on
 

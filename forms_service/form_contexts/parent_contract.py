@@ -24,7 +24,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..context import (NOT_GIVEN, as_date, as_mapping, clean_text, date_text, extra, figure_text, shown, yes_no)
+from ..context import (NOT_GIVEN, as_mapping, clean_text, date_text, extra, figure_text, shown, yes_no)
+from ..dates import as_date
 
 # 003, Appendix 3: the four action tables, in the seed's order, with the seed's headings.
 ACTION_TABLES = (

@@ -18,7 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from ..context import NOT_GIVEN, as_date, as_mapping, clean_text, date_text, extra, figure_text, shown
+from ..context import NOT_GIVEN, as_mapping, clean_text, date_text, extra, figure_text, shown
+from ..dates import as_date
 
 PROCESSES = {
     "team_around_the_child": "Team Around the Child",
