@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
+from .names import NOT_IN_A_NAME
+
 SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 
 
@@ -64,17 +66,13 @@ def new_message_id(domain: str) -> str:
     return f"<{stamp}.{secrets.token_hex(12)}@{domain}>"
 
 
-# Characters no header may carry: a CR or LF makes the email library refuse the whole message ("Header
-# values may not contain linefeed..."), and would split a header in two if it did not; tabs, the other
-# controls, Unicode line separators and lone surrogates (which cannot be encoded) likewise.
-_NOT_IN_A_HEADER = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]+")
-
-
 def header_value(value) -> str:
-    """A value fit for any header, whatever is stored: each run of control characters and whitespace
-    becomes one space. Names are checked where they enter (forms_service/names.py), but one stored
-    before that check, or put straight into the database, must not make a message unsendable."""
-    return " ".join(_NOT_IN_A_HEADER.sub(" ", str(value or "")).split())
+    """A value fit for any header, whatever is stored: each run of the characters a name may not hold
+    (names.NOT_IN_A_NAME: a CR or LF makes the email library refuse the whole message, "Header values
+    may not contain linefeed...") and of whitespace becomes one space. Names are checked where they
+    enter, but one stored before that check, or put straight into the database, must not make a
+    message unsendable."""
+    return " ".join(NOT_IN_A_NAME.sub(" ", str(value or "")).split())
 
 
 def build_message(outbox, attachments: list[tuple[str, str, bytes]], mail_from: str) -> EmailMessage:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from wtforms.validators import ValidationError
+
 MAX_NAME = 200
 NOT_IN_A_NAME = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 
@@ -41,8 +43,6 @@ class NameCheck:
         self.what = what
 
     def __call__(self, form, field) -> None:
-        from wtforms.validators import ValidationError
-
         try:
             clean_name(field.data, self.what)
         except BadName as exc:
