@@ -9,7 +9,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovS
 from wtforms import FileField, RadioField, SubmitField
 
 from .. import decisions as la_decisions, documents, outcomes as la_outcomes, quotas, referrals as actions, storage
-from ..audit import SCHOOL_ROLES, record, trail as audit_trail
+from ..audit import record, trail as audit_trail
 from ..auth import get_visible_referral, require_roles, visible_referrals
 from ..security import DOCUMENT_POLICY
 from ..delivery import delivery_status
@@ -385,10 +385,9 @@ def letter_file(referral_id: int, doc_id: str, fmt: str):
 @require_roles(*SCHOOL)
 def show(referral_id: int):
     referral = _referral(referral_id)
-    events = audit_trail(referral, current_user.user)  # names and roles: no LA officer's address or IP
+    events = audit_trail(referral, current_user.user)  # a school's page: names and roles, no address or IP
     return render_template("referrals/show.html", title=f"Referral {referral.reference}", referral=referral,
                            form_def=actions.form_of(referral), delivery=delivery_status(referral), events=events,
-                           addresses=current_user.user.role not in SCHOOL_ROLES,
                            rows=answer_rows(referral), timeline=actions.timeline(referral, local_today()),
                            la_return=la_decisions.latest_return(referral),
                            decisions=la_decisions.decisions_view(referral),
