@@ -83,10 +83,35 @@ DEMO_USERS = [
 ]
 
 
+# Demo LA's details for its notices (reg. 3(f) and (g)); example values, reserved names only.
+DEMO_LA_DETAILS = {
+    "address": "Education Welfare Service\nDemo Town Hall\n1 Civic Square\nDemotown DE1 1AA",
+    "telephone": "01632 960000",  # Ofcom's range for drama: never a real number
+    "contact_email": "attendance@demo.la",
+    "payment_methods": "Online at the council's payments page, quoting the notice reference\n"
+                       "By telephone on 01632 960001 with a debit or credit card, quoting the notice reference\n"
+                       "By cheque payable to Demo Local Authority, sent to the address above with the notice reference "
+                       "written on the back",
+}
+LA_DETAIL_FIELDS = ("address", "telephone", "contact_email", "payment_methods")
+
+
+def set_la_details(la: LocalAuthority, **details) -> None:
+    """The LA's address, telephone, email for correspondence and payment methods (one per line)."""
+    for key, value in details.items():
+        if key not in LA_DETAIL_FIELDS:
+            raise ValueError(f"Unknown detail {key!r}")
+        if value is not None:
+            text = "\n".join(line.strip() for line in str(value).replace("\r\n", "\n").split("\n") if line.strip())
+            setattr(la, key, text or None)
+
+
 def create_demo_data(password: str, la_inbox: str, policy_profile: str = "national-2024") -> None:
     """DESIGN.md §6 demo users: two schools in one LA, an LA officer and an admin. Idempotent."""
     la = get_or_create_la("Demo Local Authority", la_inbox, policy_profile)
     la.inbox_email = la_inbox
+    if not la.address:
+        set_la_details(la, **DEMO_LA_DETAILS)
     for email, role, name, school_name in DEMO_USERS:
         if db.session.scalar(db.select(User).filter_by(email=email)):
             continue

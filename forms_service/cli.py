@@ -160,6 +160,33 @@ def create_la(name: str, inbox: str, profile: str) -> None:
         click.echo(f"Local authority {la.name} (id {la.id})")
 
 
+@main.command("update-la")
+@click.option("--name", required=True, help="The local authority, as created")
+@click.option("--address", help="Address for payment and correspondence; '\\n' or new lines between lines")
+@click.option("--telephone")
+@click.option("--email", "contact_email", help="Email for correspondence about notices")
+@click.option("--payment-method", "payment_methods", multiple=True,
+              help="One way to pay a penalty notice (repeat for each)")
+def update_la(name: str, address, telephone, contact_email, payment_methods) -> None:
+    """Set what the LA's notices state: its address, telephone, email and how to pay (Education (Penalty
+    Notices) (England) Regulations 2007, reg. 3(f) and (g))."""
+    from .accounts import set_la_details
+    from .models import LocalAuthority
+
+    app = _app()
+    with app.app_context():
+        la = db.session.scalar(db.select(LocalAuthority).filter_by(name=" ".join(name.split())))
+        if la is None:
+            raise click.BadParameter("no local authority has that name", param_hint="--name")
+        set_la_details(la, address=address.replace("\\n", "\n") if address else None, telephone=telephone,
+                       contact_email=contact_email,
+                       payment_methods="\n".join(payment_methods) if payment_methods else None)
+        db.session.commit()
+        missing = [k for k in ("address", "payment_methods") if not getattr(la, k)]
+        click.echo(f"Local authority {la.name}: details saved"
+                   + (f" (still missing: {', '.join(missing)})" if missing else ""))
+
+
 @main.command("create-school")
 @click.option("--name", required=True)
 @click.option("--la", "la_name", required=True, help="The local authority's name")

@@ -89,6 +89,13 @@ class LocalAuthority(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     inbox_email: Mapped[str] = mapped_column(String(320))
     policy_profile: Mapped[str] = mapped_column(String(60), default="national-2024")
+    # What a penalty notice must state (Education (Penalty Notices) (England) Regulations 2007, reg. 3(f)
+    # and (g)): the LA's address for payment and correspondence, and how to pay. Unset: the LA cannot
+    # issue notices from this service until an administrator sets them (forms-service update-la).
+    address: Mapped[str | None] = mapped_column(Text)
+    telephone: Mapped[str | None] = mapped_column(String(40))
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    payment_methods: Mapped[str | None] = mapped_column(Text)  # one way to pay per line
     schools: Mapped[list["School"]] = relationship(back_populates="la")
 
 
@@ -299,6 +306,16 @@ class Outcome(db.Model):
     notice_reference: Mapped[str | None] = mapped_column(String(60))
     notice_id: Mapped[int | None] = mapped_column(ForeignKey("la_outcomes.id"), index=True)
     ppm_outcome: Mapped[str | None] = mapped_column(String(30))
+    # A notice the LA issued from this service (forms_service/notices.py): when it is taken to be
+    # received, the improvement period (Notice to Improve) or what is payable by when (penalty
+    # notice: [{"pence", "pay_by"}]); on a withdrawal, its grounds (reg. 8 and 9); on a payment, the
+    # amount paid (reg. 20: the LA keeps payments with their dates).
+    received_on: Mapped[dt.date | None] = mapped_column(Date)
+    period_start: Mapped[dt.date | None] = mapped_column(Date)
+    period_end: Mapped[dt.date | None] = mapped_column(Date)
+    amounts: Mapped[list | None] = mapped_column(JSON)
+    grounds: Mapped[str | None] = mapped_column(String(40))
+    amount_paid: Mapped[int | None] = mapped_column()  # pence
     notes: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -306,8 +323,25 @@ class Outcome(db.Model):
     pack: Mapped[Pack] = relationship()
     recorded_by: Mapped[User] = relationship()
     notice: Mapped["Outcome | None"] = relationship(remote_side=[id])
+    files: Mapped[list["NoticeFile"]] = relationship(back_populates="outcome", order_by="NoticeFile.id")
     # A penalty notice's reference is unique within its LA (one reference per notice per parent).
     __table_args__ = (UniqueConstraint("la_id", "kind", "notice_reference"),)
+
+
+class NoticeFile(db.Model):
+    """A notice's document as issued (PDF and DOCX from one context), frozen by its SHA-256: the copy
+    of each notice the LA must keep (reg. 20). Goes with its referral (retention.py)."""
+    __tablename__ = "notice_files"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outcome_id: Mapped[int] = mapped_column(ForeignKey("la_outcomes.id"), index=True)
+    format: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(200))
+    storage_key: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outcome: Mapped[Outcome] = relationship(back_populates="files")
+    __table_args__ = (UniqueConstraint("outcome_id", "format"),)
 
 
 class OutboxMessage(db.Model):

@@ -30,7 +30,7 @@ import re
 from sqlalchemy import select
 
 from .audit import record
-from .formatting import format_date, local_today
+from .formatting import format_date, format_money, local_today
 from .formdefs import has_bad_characters
 from .models import OUTCOME_KINDS, PPM_OUTCOMES, Outcome, Referral, User, db, utcnow
 from .pupils import same_pupil
@@ -54,11 +54,20 @@ NOTICE_STATUSES = ("penalty_notice_paid", "penalty_notice_unpaid", "penalty_noti
 STATUS_CHOICES = {"penalty_notice_paid": "Paid",
                   "penalty_notice_unpaid": "Not paid (still unpaid on the 28th day)",
                   "penalty_notice_withdrawn": "Withdrawn (it no longer counts towards the limit of two in three years)"}
+# Withdrawal (reg. 8: the LA determines that the notice ought not to have been issued, or not to the
+# person named as the recipient, or that it contains material errors; reg. 9: not paid, and the LA does
+# not bring proceedings). Stockport's page states the first three as its grounds.
+WITHDRAWAL_GROUNDS = {
+    "ought_not_to_have_been_issued": "It ought not to have been issued",
+    "wrong_recipient": "It ought not to have been issued to the person named as the recipient",
+    "material_errors": "It contains material errors",
+    "not_paid_no_proceedings": "It was not paid and the local authority is not bringing proceedings",
+}
 # 003, Penalty Notice not paid: "If a Penalty Notice remains unpaid on the 28th day".
 UNPAID_AFTER_DAYS = 28
 MAX_NOTES = 2000
 REFERENCE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/\-. ]{0,58}[A-Za-z0-9]$|^[A-Za-z0-9]$")
-FIELDS = ("kind", "date", "notices", "ppm_outcome", "notice", "notes")
+FIELDS = ("kind", "date", "notices", "ppm_outcome", "notice", "grounds", "notes")
 RECORDABLE = "accepted"
 
 
@@ -148,7 +157,7 @@ def record_outcome(user: User, referral: Referral, body, *, date_error: str | No
         errors["notes"] = [f"Notes must be {MAX_NOTES} characters or fewer"]
     elif has_bad_characters(notes, multiline=True):
         errors["notes"] = ["Remove the control characters from the notes"]
-    for key in ("notices", "ppm_outcome", "notice"):
+    for key in ("notices", "ppm_outcome", "notice", "grounds"):
         if kind in OUTCOME_KINDS and key in body and body[key] not in (None, "", []) and not _uses(kind, key):
             errors[key] = [f"Not used for {KIND_LABELS[kind].lower()}"]
 
@@ -172,9 +181,16 @@ def record_outcome(user: User, referral: Referral, body, *, date_error: str | No
         rows.append(Outcome(**base))
     elif kind in NOTICE_STATUSES:
         notice = _validate_status(referral, kind, body.get("notice"), day, errors)
+        grounds = _validate_grounds(kind, notice, body.get("grounds"), errors)
+        paid = _amount_paid(notice, day, errors) if kind == "penalty_notice_paid" and notice is not None else None
         if notice is not None:
-            rows.append(Outcome(**base, notice=notice, parent_name=notice.parent_name))
+            rows.append(Outcome(**base, notice=notice, parent_name=notice.parent_name, grounds=grounds,
+                                amount_paid=paid))
             detail.update({"notice": notice.notice_reference, "parent_name": notice.parent_name})
+            if grounds:
+                detail["grounds"] = grounds
+            if paid is not None:
+                detail["amount_paid"] = paid
     if errors:
         raise ActionError("The outcome was not recorded", errors=errors)
     for row in rows:
@@ -188,7 +204,7 @@ def record_outcome(user: User, referral: Referral, body, *, date_error: str | No
 
 def _uses(kind: str, key: str) -> bool:
     return {"notices": kind == "penalty_notice_issued", "ppm_outcome": kind == "ppm_held",
-            "notice": kind in NOTICE_STATUSES}[key]
+            "notice": kind in NOTICE_STATUSES, "grounds": kind == "penalty_notice_withdrawn"}[key]
 
 
 def _validate_notices(referral: Referral, notices, errors: dict) -> list[tuple[str, str]]:
@@ -267,11 +283,46 @@ def _validate_status(referral: Referral, kind: str, reference, day: dt.date | No
     if day is not None and "date" not in errors:
         if day < notice.occurred_on:
             errors["date"] = [f"The date must be on or after the notice was issued ({format_date(notice.occurred_on)})"]
+        elif kind == "penalty_notice_unpaid" and notice.amounts:
+            # Issued from the service: unpaid once the last day to pay, counted from receipt, has passed.
+            last = max(dt.date.fromisoformat(a["pay_by"]) for a in notice.amounts)
+            if day <= last:
+                errors["date"] = [f"Notice {notice.notice_reference} can be paid until {format_date(last)}: record it "
+                                  f"as not paid on or after {format_date(last + dt.timedelta(days=1))}"]
         elif kind == "penalty_notice_unpaid" and day < notice.occurred_on + dt.timedelta(days=UNPAID_AFTER_DAYS):
             first = notice.occurred_on + dt.timedelta(days=UNPAID_AFTER_DAYS)
             errors["date"] = [f"A notice is unpaid only once 28 days have passed: record it on or after "
                               f"{format_date(first)}"]
     return notice
+
+
+def _validate_grounds(kind: str, notice: Outcome | None, grounds, errors: dict) -> str | None:
+    """A withdrawal's grounds (reg. 8 and 9; reg. 20: the LA records them): required for a notice issued
+    from the service, optional (but checked) for one recorded from elsewhere."""
+    if kind != "penalty_notice_withdrawn":
+        return None
+    if grounds in (None, ""):
+        if notice is not None and notice.amounts:
+            errors["grounds"] = ["Choose the grounds for withdrawing the notice: " + ", ".join(WITHDRAWAL_GROUNDS)]
+        return None
+    if grounds not in WITHDRAWAL_GROUNDS:
+        errors["grounds"] = ["Choose one of: " + ", ".join(WITHDRAWAL_GROUNDS)]
+        return None
+    return grounds
+
+
+def _amount_paid(notice: Outcome, day: dt.date | None, errors: dict) -> int | None:
+    """What was due on the day it was paid (reg. 20: payments with their dates), for a notice issued
+    from the service; a payment after the last day does not discharge liability, so it is refused."""
+    if not notice.amounts or day is None or "date" in errors:
+        return None
+    for item in notice.amounts:
+        if day <= dt.date.fromisoformat(item["pay_by"]):
+            return item["pence"]
+    last = max(dt.date.fromisoformat(a["pay_by"]) for a in notice.amounts)
+    errors["date"] = [f"The period for paying notice {notice.notice_reference} ended on {format_date(last)}: a later "
+                      "payment does not discharge liability. Record it as not paid."]
+    return None
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -293,6 +344,18 @@ def outcomes_view(referral: Referral) -> list[dict]:
             item.update({"ppm_outcome": o.ppm_outcome, "ppm_outcome_label": PPM_OUTCOME_LABELS.get(o.ppm_outcome)})
         if o.kind in NOTICE_STATUSES:
             item["notice"] = o.notice.notice_reference if o.notice else None
+            if o.grounds:
+                item.update(grounds=o.grounds, grounds_label=WITHDRAWAL_GROUNDS.get(o.grounds, o.grounds))
+            if o.amount_paid is not None:
+                item.update(amount_paid=o.amount_paid, amount_paid_text=format_money(o.amount_paid))
+        if o.files:
+            item.update(notice_id=o.id, issued_from_service=True,
+                        received_on=o.received_on.isoformat() if o.received_on else None,
+                        amounts=[{"pence": a["pence"], "text": format_money(a["pence"]), "pay_by": a["pay_by"]}
+                                 for a in o.amounts or ()],
+                        period_end=o.period_end.isoformat() if o.period_end else None)
+        if o.kind == "notice_to_improve" and o.notice_reference:
+            item["reference"] = o.notice_reference
         out.append(item)
     return out
 

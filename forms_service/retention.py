@@ -42,8 +42,8 @@ from . import dates, jobs, quotas, storage, throttle
 from .audit import record, retention_purge
 from .config import retention_period
 from .formdefs import get_form
-from .models import (AuditEvent, Decision, Evidence, OutboxMessage, Pack, PackCheck, PackFile, Referral, db,
-                     utcnow)
+from .models import (AuditEvent, Decision, Evidence, NoticeFile, OutboxMessage, Outcome, Pack, PackCheck, PackFile,
+                     Referral, db, utcnow)
 
 RECORD_TYPES = ("draft", "document", "signed", "returned")
 SETTING = {"draft": "RETENTION_DRAFT", "document": "RETENTION_DOCUMENT", "signed": "RETENTION_SIGNED",
@@ -148,6 +148,7 @@ def _unreferenced() -> dict[str, tuple[str, dt.datetime]]:
     evidence, leftovers of a failed write), in whichever storage is configured."""
     referenced = set(db.session.scalars(select(Evidence.storage_key)))
     referenced |= set(db.session.scalars(select(PackFile.storage_key)))
+    referenced |= set(db.session.scalars(select(NoticeFile.storage_key)))  # notices the LA issued
     referenced |= jobs.stored_keys()  # letters made in bulk: removed with their job (jobs.purge_expired)
     out = {}
     for item in storage.list_files():
@@ -233,6 +234,8 @@ def purge(now: dt.datetime | None = None, dry_run: bool = False, *, actor: str =
         report.by_year[referral.created_at.year] += 1
         report.files.extend(e.storage_key for e in referral.evidence)
         report.files.extend(f.storage_key for p in referral.packs for f in p.files)
+        # The LA's notices on it (reg. 20 copies) go with the referral: the same record, the same period.
+        report.files.extend(f.storage_key for o in referral.outcomes for f in o.files)
 
     bodies = [m for m in db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.status == "sent", OutboxMessage.sent_at.is_not(None),
@@ -278,6 +281,8 @@ def _row_counts(ids: list[int], pack_ids: list[int]) -> Counter:
     counts["la_decisions"] = count(Decision, Decision.referral_id, ids)
     counts["outbox"] = count(OutboxMessage, OutboxMessage.referral_id, ids)
     counts["audit_events"] = count(AuditEvent, AuditEvent.referral_id, ids)
+    outcome_ids = list(db.session.scalars(select(Outcome.id).where(Outcome.referral_id.in_(ids))))
+    counts["notice_files"] = count(NoticeFile, NoticeFile.outcome_id, outcome_ids)
     return +counts
 
 
@@ -288,7 +293,10 @@ def _delete_rows(ids: list[int], pack_ids: list[int]) -> None:
     # Tables added later that hang off a referral or a pack (and that this list does not know yet) go too,
     # so a new table can never make the purge fail on a foreign key or keep a child's data behind.
     known = {t.__table__.name for t in (PackCheck, Decision, OutboxMessage, PackFile, Pack, Evidence, AuditEvent,
-                                        Referral)}
+                                        Referral, NoticeFile)}
+    # A notice's files hang off its outcome row, not the referral: they go first.
+    outcome_ids = select(Outcome.id).where(Outcome.referral_id.in_(ids)).scalar_subquery()
+    session.execute(delete(NoticeFile).where(NoticeFile.outcome_id.in_(outcome_ids)), execution_options=opts)
     for table in reversed(db.metadata.sorted_tables):
         if table.name in known:
             continue

@@ -227,6 +227,50 @@ class NoticeIssued(Schema):
     reference = fields.String(required=True, metadata={"description": "The notice's own reference"})
 
 
+class NoticeRequest(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["notice_to_improve", "penalty_notice"]))
+    parent = fields.String(required=True, metadata={"description": "A parent as named on the referral"})
+    issued_on = fields.Date(required=True, metadata={"description": "The date of issue: the day it is posted first "
+                                                                   "class (not in the future, not before the referral "
+                                                                   "was accepted)"})
+
+
+class NoticeAmount(Schema):
+    amount = fields.Float(metadata={"description": "In pounds, e.g. 80"})
+    pence = fields.Integer()
+    pay_by = fields.Date(metadata={"description": "The last day to pay this amount"})
+    within_days = fields.Integer(metadata={"description": "Days from receipt, counting the day of receipt"})
+
+
+class NoticeDocument(Schema):
+    format = fields.String(validate=validate.OneOf(["pdf", "docx"]))
+    name = fields.String()
+    sha256 = fields.String()
+    size = fields.Integer()
+    url = fields.String()
+
+
+class Notice(Schema):
+    id = fields.Integer()
+    kind = fields.String(validate=validate.OneOf(["notice_to_improve", "penalty_notice"]))
+    reference = fields.String()
+    parent = fields.String()
+    issued_on = fields.Date()
+    received_on = fields.Date(metadata={"description": "Taken to be received: the second working day after posting"})
+    referral = fields.Dict(metadata={"description": "{id, reference}"})
+    amounts = fields.List(fields.Nested(NoticeAmount), metadata={"description": "Penalty notice only"})
+    improvement_period_start = fields.Date(allow_none=True)
+    improvement_period_end = fields.Date(allow_none=True)
+    issued_by = fields.String()
+    status = fields.String(metadata={"description": "issued, paid, unpaid, withdrawn; a Notice to Improve: running, "
+                                                    "ended"})
+    date = fields.Date(allow_none=True, metadata={"description": "When the status was recorded"})
+    grounds = fields.String(metadata={"description": "Withdrawn: the grounds"})
+    amount_paid = fields.Integer(metadata={"description": "Paid: the amount in pence"})
+    unauthorised_since = fields.List(fields.Dict(), allow_none=True)
+    documents = fields.List(fields.Nested(NoticeDocument))
+
+
 class OutcomeRequest(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(
         ["penalty_notice_issued", "ppm_held", "notice_to_improve", "penalty_notice_paid", "penalty_notice_unpaid",
@@ -237,6 +281,10 @@ class OutcomeRequest(Schema):
     ppm_outcome = fields.String(validate=validate.OneOf(["revised_contract", "penalty_notice", "prosecution",
                                                          "dismissed"]), metadata={"description": "ppm_held only"})
     notice = fields.String(metadata={"description": "paid / unpaid / withdrawn: the notice's reference"})
+    grounds = fields.String(validate=validate.OneOf(["ought_not_to_have_been_issued", "wrong_recipient",
+                                                     "material_errors", "not_paid_no_proceedings"]),
+                            metadata={"description": "withdrawn: the grounds (required for a notice issued from "
+                                                     "the service)"})
     notes = fields.String(metadata={"description": "Optional, up to 2000 characters"})
 
 

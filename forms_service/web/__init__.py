@@ -9,7 +9,7 @@ csrf = CSRFProtect()
 def init_app(app) -> None:
     from govuk_frontend_wtf.main import WTFormsHelpers
 
-    from . import admin, admin_export, auth_views, bulk, home, la, referrals, screening, signoff
+    from . import admin, admin_export, auth_views, bulk, home, la, notices, referrals, screening, signoff
 
     csrf.init_app(app)
     WTFormsHelpers(app)
@@ -18,6 +18,7 @@ def init_app(app) -> None:
     app.register_blueprint(referrals.bp)
     app.register_blueprint(signoff.bp)
     app.register_blueprint(la.bp)
+    app.register_blueprint(notices.bp)
     app.register_blueprint(screening.bp)
     app.register_blueprint(admin_export.bp)
     app.register_blueprint(admin.bp)

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 
-from .. import decisions as la_decisions, inbox, outcomes as la_outcomes, storage
+from .. import decisions as la_decisions, inbox, notices as la_notices, outcomes as la_outcomes, storage
 from ..audit import record
 from ..auth import get_visible_referral, require_roles
 from ..delivery import DeliveryStateError, delivery_status, resend_latest_pack
@@ -85,9 +85,17 @@ def _breakable(rule_id: str) -> Markup:
     return Markup("_<wbr>").join(escape(part) for part in rule_id.split("_"))
 
 
+# The issue-a-notice form's fields in the order the error summary lists them (ids they link to).
+NOTICE_FIELDS = (("kind", "issue-kind"), ("parent", "issue-parent"), ("issued_on", "issue-date-day"))
+
+
 def _show(referral, *, errors: dict | None = None, values: dict | None = None, status: int = 200,
-          outcome_errors: dict | None = None, outcome_values: dict | None = None):
+          outcome_errors: dict | None = None, outcome_values: dict | None = None,
+          notice_errors: dict | None = None, notice_rules: list | None = None, notice_values: dict | None = None):
     errors = errors or {}
+    notice_errors = notice_errors or {}
+    notice_rules = notice_rules or []
+    notice_values = notice_values or {}
     outcome_errors = outcome_errors or {}
     outcome_values = outcome_values or {}
     values = values or {"decision": None, "reasons": "", "rule_ids": [], "check_ids": []}
@@ -98,7 +106,11 @@ def _show(referral, *, errors: dict | None = None, values: dict | None = None, s
     posted_kind = outcome_values.get("kind")
     error_list += [{"text": message, "href": f"#{_outcome_anchor(posted_kind, name)}"}
                    for name in la_outcomes.FIELDS for message in outcome_errors.get(name, ())[:1]]
+    error_list += [{"text": message, "href": f"#{anchor}"} for name, anchor in NOTICE_FIELDS
+                   for message in notice_errors.get(name, ())]
+    error_list += [{"text": rule["reason"], "href": "#issue-kind"} for rule in notice_rules]
     can_record = current_user.role == "la_officer" and referral.status == la_outcomes.RECORDABLE
+    parents = la_outcomes.parent_names(referral)
     return render_template(
         "la/show.html", title=f"Referral {referral.reference}", referral=referral,
         form_def=get_form(referral.form_id), pack=referral.latest_pack, delivery=delivery_status(referral),
@@ -111,7 +123,21 @@ def _show(referral, *, errors: dict | None = None, values: dict | None = None, s
         concern_items=[{"value": c["id"], "text": c["label"], "checked": c["id"] in values["check_ids"]}
                        for c in checks],
         outcomes=la_outcomes.outcomes_view(referral), can_record=can_record, outcome_errors=outcome_errors,
-        outcome_values=outcome_values, posted_kind=posted_kind, parents=la_outcomes.parent_names(referral),
+        outcome_values=outcome_values, posted_kind=posted_kind, parents=parents,
+        notices=[la_notices.as_json(n) for n in la_notices.issued(referral)], notice_errors=notice_errors,
+        notice_rules=notice_rules, notice_values=notice_values,
+        notice_kind_items=[{"value": k, "text": t, "checked": notice_values.get("kind") == k,
+                            "hint": {"text": hint}} for k, t, hint in (
+            ("notice_to_improve", "Notice to Improve", "A final opportunity to improve attendance, with an "
+                                                       "improvement period (not for leave of absence)"),
+            ("penalty_notice", "Penalty notice", "The amounts follow the parent's earlier notices for this child"))],
+        notice_parent_items=[{"value": p, "text": p, "checked": notice_values.get("parent") == p} for p in parents],
+        notice_date_items=[{"name": part, "classes": f"govuk-input--width-{w}"
+                            + (" govuk-input--error" if notice_errors.get("issued_on") else ""),
+                            "value": notice_values.get(f"date-{part}", "")}
+                           for part, w in (("day", 2), ("month", 2), ("year", 4))],
+        grounds_items=[{"value": k, "text": v, "checked": posted_kind == "status"
+                        and outcome_values.get("grounds") == k} for k, v in la_outcomes.WITHDRAWAL_GROUNDS.items()],
         open_notices=la_outcomes.open_notices(referral), ppm_outcomes=la_outcomes.PPM_OUTCOME_LABELS,
         kind_labels=la_outcomes.KIND_LABELS,
         ppm_items=[{"value": k, "text": v, "checked": posted_kind == "ppm_held" and outcome_values.get("ppm_outcome") == k}
@@ -135,6 +161,8 @@ def _outcome_anchor(kind: str | None, name: str) -> str:
         return "pn-notices"
     if name == "kind" and prefix == "status":
         return "status-kind"
+    if name == "grounds":
+        return "status-grounds"
     return f"{prefix}-{name.replace('_', '-')}"
 
 
@@ -165,6 +193,8 @@ def outcomes(referral_id: int):
         values["status_kind"] = kind
         body["notice"] = form.get("status-notice") or None
         values["notice"] = body["notice"]
+        if kind == "penalty_notice_withdrawn":
+            body["grounds"] = values["grounds"] = form.get("status-grounds") or None
     try:
         la_outcomes.record_outcome(current_user.user, referral, body, date_error=date_error)
     except la_decisions.ActionError as exc:

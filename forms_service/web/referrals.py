@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovSubmitInput
 from wtforms import FileField, RadioField, SubmitField
 
-from .. import decisions as la_decisions, documents, outcomes as la_outcomes, quotas, referrals as actions, storage
+from .. import decisions as la_decisions, documents, notices as la_notices, outcomes as la_outcomes, quotas, referrals as actions, storage
 from ..audit import record, trail as audit_trail
 from ..auth import get_visible_referral, require_roles, visible_referrals
 from ..security import DOCUMENT_POLICY
@@ -392,6 +392,7 @@ def show(referral_id: int):
                            la_return=la_decisions.latest_return(referral),
                            decisions=la_decisions.decisions_view(referral),
                            outcomes=la_outcomes.outcomes_view(referral),
+                           notices=[la_notices.as_json(n) for n in la_notices.issued(referral)],
                            checklist={c["id"]: c["label"] for c in la_decisions.checklist(referral)})
 
 

@@ -1,0 +1,63 @@
+"""Notices on the web (issue 15): an LA officer issues a Notice to Improve or a penalty notice from the
+referral's page; whoever may read the referral (its LA's officers, its school's staff) downloads the
+documents as issued."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from .. import notices, storage
+from ..audit import record
+from ..inbox import date_from_parts
+from ..auth import get_visible_referral, require_roles
+from ..models import db
+from ..pack import DOCX, PDF
+from ..referrals import ActionError
+from .la import UNREADABLE, _posted, _refused, _show
+
+bp = Blueprint("notices", __name__)
+
+
+@bp.post("/la/referrals/<id:referral_id>/notices")
+@require_roles("la_officer")
+def issue(referral_id: int):
+    referral = _posted(referral_id)
+    form = request.form
+    parts = {p: form.get(f"issue-date-{p}", "") for p in ("day", "month", "year")}
+    day = date_from_parts("The date of issue", parts["day"], parts["month"], parts["year"])
+    values = {"kind": form.get("issue-kind") or None, "parent": form.get("issue-parent") or None,
+              **{f"date-{p}": v for p, v in parts.items()}}
+    body = {"kind": values["kind"], "parent": values["parent"], "issued_on": None if isinstance(day, str) else day}
+    try:
+        if isinstance(day, str):
+            raise ActionError("The notice was not issued", errors={"issued_on": [day]})
+        row = notices.issue(current_user.user, referral, body)
+    except ActionError as exc:
+        if exc.status != 422:
+            return _refused(exc, referral)
+        db.session.rollback()
+        return _show(referral, notice_errors=exc.errors, notice_rules=exc.rules or [], notice_values=values,
+                     status=422)
+    flash(f"{notices.KIND_TITLES[notices.kind_of(row)]} {row.notice_reference} has been issued to {row.parent_name}.",
+          "success")
+    return redirect(url_for("la.show", referral_id=referral.id, _anchor="notices"))
+
+
+@bp.get("/notices/<id:notice_id>/document.<any(pdf, docx):fmt>")
+@login_required
+def document(notice_id: int, fmt: str):
+    row = notices.find(notice_id)
+    if row is None:
+        abort(404)
+    referral = get_visible_referral(current_user.user, row.referral_id)
+    try:
+        item, data = notices.document(row, fmt)
+    except notices.ChangedFile:
+        abort(409, "This file no longer matches the notice as issued.")
+    except storage.StorageError:
+        abort(503, UNREADABLE)
+    record("notice_downloaded", user=current_user.user, referral=referral,
+           detail={"reference": row.notice_reference, "format": fmt})
+    db.session.commit()
+    return Response(data, mimetype=PDF if fmt == "pdf" else DOCX,
+                    headers={"Content-Disposition": f'attachment; filename="{item.name}"'})
