@@ -205,14 +205,15 @@ def issue_rules(referral: Referral, kind: str, parent: str, on: dt.date) -> tupl
 
 # --- issuing ---------------------------------------------------------------------------------------
 
-def _validate(referral: Referral, body) -> tuple[str, str, dt.date]:
+def _validate(referral: Referral, body, date_error: str | None = None) -> tuple[str, str, dt.date]:
     if not isinstance(body, dict):
         raise ActionError("Send the notice as a JSON object", errors={"kind": ["Send a JSON object with kind, parent "
                                                                                "and issued_on"]})
     errors: dict = {key: ["Unknown field"] for key in body if key not in FIELDS}
     kind = body.get("kind")
     if kind not in KINDS:
-        errors["kind"] = ["Choose notice_to_improve or penalty_notice"]
+        errors["kind"] = ["Choose the notice: a Notice to Improve (notice_to_improve) or a penalty notice "
+                          "(penalty_notice)"]
     parents = parent_names(referral)
     name = body.get("parent")
     parent = next((p for p in parents if isinstance(name, str) and same_person(p, name)), None)
@@ -221,7 +222,9 @@ def _validate(referral: Referral, body) -> tuple[str, str, dt.date]:
                             else "No parent is named on this referral"]
     issued = body.get("issued_on")
     day = None
-    if isinstance(issued, dt.date):
+    if date_error:  # the page's own message about its three boxes
+        errors["issued_on"] = [date_error]
+    elif isinstance(issued, dt.date):
         day = issued
     elif isinstance(issued, str):
         try:
@@ -269,14 +272,15 @@ def _reference(referral: Referral, kind: str) -> str:
     return f"{referral.reference}/{suffix}{count + 1}"
 
 
-def issue(user: User, referral: Referral, body) -> Outcome:
+def issue(user: User, referral: Referral, body, *, date_error: str | None = None) -> Outcome:
     """Issue one notice; 422 with `rules` when it may not be issued. Renders and stores the documents,
-    records the outcome and the audit event, and commits."""
+    records the outcome and the audit event, and commits. `date_error`: the web page's message about
+    the date's three boxes, shown with any other errors."""
     require_officer(user, referral)
     if referral.status != ISSUABLE:
         raise ActionError(f"This referral is {referral.status.replace('_', ' ')}: notices are issued once the local "
                           "authority has accepted it", status=409)
-    kind, parent, day = _validate(referral, body)
+    kind, parent, day = _validate(referral, body, date_error)
     failing, earlier = issue_rules(referral, kind, parent, day)
     if failing:
         raise ActionError("The notice may not be issued", rules=failing)

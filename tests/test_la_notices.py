@@ -16,7 +16,7 @@ import io
 import pytest
 from sqlalchemy import select
 
-from forms_service.models import AuditEvent, LocalAuthority, NoticeFile, Outcome, Pack, Referral, db
+from forms_service.models import AuditEvent, LocalAuthority, NoticeFile, Outcome, Referral, db
 from forms_service.notices import amounts_due, received_on
 from forms_service import storage
 
@@ -33,7 +33,7 @@ def _officer(client, email: str = "officer@demo.la") -> dict:
     return bearer(api_token(client, email))
 
 
-def _panel(client) -> tuple[int, dict]:
+def accepted_panel(client) -> tuple[int, dict]:
     """Jayden Clarke's panel request, made by the office, signed by the head, accepted by the LA."""
     office, head = bearer(api_token(client, "office@demo.school")), bearer(api_token(client, "head@demo.school"))
     data, register = moved_to_this_week()
@@ -128,7 +128,7 @@ def test_the_periods_to_pay_begin_with_the_day_of_receipt():
 # --- the LA journey through the API ------------------------------------------------------------------
 
 def test_notices_to_improve_then_penalty_notices_paid_and_withdrawn(app, client):
-    rid, data = _panel(client)
+    rid, data = accepted_panel(client)
     mother, father = (p["name"] for p in data["parents"])
 
     nti = _issue(client, rid, "notice_to_improve", mother.upper())  # named as on the referral, any case
@@ -194,7 +194,7 @@ def test_notices_to_improve_then_penalty_notices_paid_and_withdrawn(app, client)
 
 
 def test_paid_at_each_rate_and_unpaid_only_after_the_last_day(app, client):
-    rid, data = _panel(client)
+    rid, data = accepted_panel(client)
     mother, father = (p["name"] for p in data["parents"])
     _back_date(app, rid, 60)
     posted = TODAY - dt.timedelta(days=50)
@@ -217,7 +217,7 @@ def test_paid_at_each_rate_and_unpaid_only_after_the_last_day(app, client):
 
 
 def test_unpaid_recorded_the_day_after_the_last_day(app, client):
-    rid, data = _panel(client)
+    rid, data = accepted_panel(client)
     mother = data["parents"][0]["name"]
     _back_date(app, rid, 60)
     posted = TODAY - dt.timedelta(days=50)
@@ -256,7 +256,7 @@ def test_no_notice_to_improve_for_leave_of_absence(client):
 
 def test_stockport_requires_a_notice_to_improve_whose_period_has_ended(app, client):
     _set_profile(app, "stockport")
-    rid, data = _panel(client)
+    rid, data = accepted_panel(client)
     mother = data["parents"][0]["name"]
     _back_date(app, rid, 70)
     refused = _issue(client, rid, "penalty_notice", mother)
@@ -276,7 +276,7 @@ def test_stockport_requires_a_notice_to_improve_whose_period_has_ended(app, clie
 
 
 def test_the_officer_sees_unauthorised_absence_during_the_improvement_period(app, client):
-    rid, data = _panel(client)
+    rid, data = accepted_panel(client)
     mother = data["parents"][0]["name"]
     with app.app_context():
         referral = db.session.get(Referral, rid)
@@ -297,7 +297,7 @@ def test_the_officer_sees_unauthorised_absence_during_the_improvement_period(app
 
 
 def test_who_may_issue_and_read_notices(app, client):
-    rid, data = _panel(client)
+    rid, data = accepted_panel(client)
     mother = data["parents"][0]["name"]
     office = bearer(api_token(client, "office@demo.school"))
     assert _issue(client, rid, "penalty_notice", mother, headers=office).status_code == 403
@@ -318,7 +318,7 @@ def test_who_may_issue_and_read_notices(app, client):
 
 
 def test_bad_requests_name_the_field(app, client):
-    rid, data = _panel(client)
+    rid, data = accepted_panel(client)
     mother = data["parents"][0]["name"]
     cases = [({"kind": "fine", "parent": mother, "issued_on": TODAY.isoformat()}, "kind"),
              ({"kind": "penalty_notice", "parent": "Someone Else", "issued_on": TODAY.isoformat()}, "parent"),
@@ -333,7 +333,7 @@ def test_bad_requests_name_the_field(app, client):
 
 
 def test_an_la_without_an_address_or_payment_methods_cannot_issue(app, client):
-    rid, data = _panel(client)
+    rid, data = accepted_panel(client)
     with app.app_context():
         la = db.session.scalar(select(LocalAuthority))
         la.payment_methods = None
@@ -350,7 +350,7 @@ def test_a_notice_on_a_referral_not_yet_accepted_is_refused(client):
 
 
 def test_a_changed_file_is_never_served(app, client):
-    rid, data = _panel(client)
+    rid, data = accepted_panel(client)
     notice = _issue(client, rid, "penalty_notice", data["parents"][0]["name"]).get_json()
     with app.app_context():
         item = db.session.scalar(select(NoticeFile).where(NoticeFile.format == "pdf"))
@@ -361,7 +361,7 @@ def test_a_changed_file_is_never_served(app, client):
 # --- the web pages -------------------------------------------------------------------------------------
 
 def test_the_officer_issues_from_the_referral_page_and_the_school_sees_it(app, client):
-    rid, data = _panel(client)
+    rid, data = accepted_panel(client)
     mother = data["parents"][0]["name"]
     login(client, "officer@demo.la")
     page = client.get(f"/la/referrals/{rid}")
@@ -389,7 +389,7 @@ def test_the_officer_issues_from_the_referral_page_and_the_school_sees_it(app, c
 def test_retention_takes_the_notices_with_their_referral(app, client):
     from forms_service import retention
 
-    rid, data = _panel(client)
+    rid, data = accepted_panel(client)
     _issue(client, rid, "penalty_notice", data["parents"][0]["name"])
     with app.app_context():
         keys = set(db.session.scalars(select(NoticeFile.storage_key)))

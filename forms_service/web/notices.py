@@ -28,10 +28,9 @@ def issue(referral_id: int):
     values = {"kind": form.get("issue-kind") or None, "parent": form.get("issue-parent") or None,
               **{f"date-{p}": v for p, v in parts.items()}}
     body = {"kind": values["kind"], "parent": values["parent"], "issued_on": None if isinstance(day, str) else day}
+    date_error = day if isinstance(day, str) else ("Enter the date of issue" if day is None else None)
     try:
-        if isinstance(day, str):
-            raise ActionError("The notice was not issued", errors={"issued_on": [day]})
-        row = notices.issue(current_user.user, referral, body)
+        row = notices.issue(current_user.user, referral, body, date_error=date_error)
     except ActionError as exc:
         if exc.status != 422:
             return _refused(exc, referral)
