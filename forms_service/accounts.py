@@ -87,7 +87,7 @@ DEMO_USERS = [
 DEMO_LA_DETAILS = {
     "address": "Education Welfare Service\nDemo Town Hall\n1 Civic Square\nDemotown DE1 1AA",
     "telephone": "01632 960000",  # Ofcom's range for drama: never a real number
-    "contact_email": "attendance@demo.la",
+    "contact_email": "attendance@demo-la.example",
     "payment_methods": "Online at the council's payments page, quoting the notice reference\n"
                        "By telephone on 01632 960001 with a debit or credit card, quoting the notice reference\n"
                        "By cheque payable to Demo Local Authority, sent to the address above with the notice reference "

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from conftest import PASSWORD
 from forms_service import referrals as actions
-from forms_service.accounts import create_user, get_or_create_la, get_or_create_school
+from forms_service.accounts import create_user, get_or_create_la, get_or_create_school, set_la_details
 from forms_service.models import Base, Evidence, Referral, School, User, db
 from helpers import api_token, bearer, text
 from records import Pupil, create_letter, create_referral, decide, office, sign
@@ -51,6 +51,7 @@ class Record:
     evidence_id: int | None = None
     pack_file: str | None = None  # a file of its signed pack (version 1)
     pdf_name: str | None = None  # its signed form's PDF (a name no other pack has)
+    notice_id: int | None = None  # a notice the LA issued on it (accepted)
 
     @property
     def la(self) -> str:
@@ -100,6 +101,8 @@ def add_far_la(app) -> None:
     """A second LA with one school, its office, headteacher, officer and admin."""
     with app.app_context():
         la = get_or_create_la(FAR_LA, "legal-interventions@far.test")
+        set_la_details(la, address="Far Civic Centre\nFar Town FA1 1AA",
+                       payment_methods="Online, quoting the notice reference")
         school = get_or_create_school(FAR_SCHOOL, la)
         create_user("office@far.test", PASSWORD, "office", "Fenella Office", school=school)
         create_user("head@far.test", PASSWORD, "headteacher", "Fergus Head", school=school)
@@ -122,6 +125,7 @@ def _make(client, app, school: str, state: str) -> Record:
     office_email, head_email, officer_email, _ = STAFF[school]
     pupil = _pupil(school, state)
     headers = office(client, office_email)
+    notice_id = None
     if state == "letter":
         rid = create_letter(client, headers, pupil)
     else:
@@ -145,12 +149,19 @@ def _make(client, app, school: str, state: str) -> Record:
                     "notices": [{"parent_name": parent["data"]["parents"][0]["name"],
                                  "reference": f"EPN/{pupil.last}/1"}]})
                 assert noted.status_code == 201, noted.get_json()
+                # And a notice the service made (issue 15): its own id, its documents.
+                issued = client.post(f"{API}/referrals/{rid}/notices", headers=officer, json={
+                    "kind": "penalty_notice", "parent": parent["data"]["parents"][1]["name"],
+                    "issued_on": dt.date.today().isoformat()})
+                assert issued.status_code == 201, issued.get_json()
+                notice_id = issued.get_json()["id"]
     with app.app_context():
         referral = db.session.get(Referral, rid)
         assert referral.status == (state if state != "letter" else "draft"), (state, referral.status)
         evidence = db.session.scalars(select(Evidence.id).filter_by(referral_id=rid).order_by(Evidence.id)).first()
         files = [f.name for f in referral.latest_pack.files] if referral.latest_pack else []
         return Record(school=school, state=state, id=rid, reference=referral.reference, pupil=pupil,
+                      notice_id=notice_id,
                       evidence_id=evidence, pack_file="manifest.json" if files else None,
                       pdf_name=next((n for n in files if n.endswith("-penalty-notice-leave.pdf")), None))
 

@@ -131,6 +131,16 @@ def api_document_targets(world):
     return out
 
 
+def notice_targets(world):
+    """Each notice the LA issued (on an accepted request), by its own id."""
+    return [Target(r.key, {"notice_id": r.notice_id}, record=r) for r in world.records if r.notice_id]
+
+
+def notice_file_targets(world):
+    return [Target(f"{r.key}.pdf", {"notice_id": r.notice_id, "fmt": "pdf"}, record=r)
+            for r in world.records if r.notice_id]
+
+
 def letter_file_targets(world):
     return [Target(f"{r.key}.{fmt}", {"referral_id": r.id, "doc_id": "final-warning", "fmt": fmt}, record=r,
                    query="?to=1") for r in world.records if r.state == "letter" for fmt in ("pdf", "docx")]
@@ -230,6 +240,9 @@ ROUTES: dict[str, Route | str] = {
     "la.outcomes": Route(referral_targets, OFFICER, body={}),
     "la.resend": Route(referral_targets, LA, body={}),
     "la.pack_file": Route(pack_targets, SIGNED_IN),
+    # the LA's notices (issue 15): issued by its officers, read by whoever may read the referral
+    "notices.issue": Route(referral_targets, OFFICER, body={}),
+    "notices.document": Route(notice_file_targets, SIGNED_IN),
     # the admin's
     "admin.index": Route(no_target, ADMIN, scoped=False),
     "admin.edit_la": Route(no_target, ADMIN, scoped=False, body={}),
@@ -261,6 +274,9 @@ ROUTES: dict[str, Route | str] = {
     "api_referrals.documents": Route(referral_targets, SIGNED_IN),
     "api_referrals.document": Route(api_document_targets, SIGNED_IN),
     "api_referrals.audit": Route(referral_targets, SIGNED_IN),
+    "api_notices.issue": Route(referral_targets, OFFICER, body={}),
+    "api_notices.show": Route(notice_targets, SIGNED_IN),
+    "api_notices.document": Route(notice_targets, SIGNED_IN),
 }
 # Path arguments of routes that take no record (a form to start, a document to render).
 FIXED_ARGS = {"referrals.new": {"form_id": "penalty-notice-leave"}, "bulk.new": {"form_id": "model-letter"},

@@ -93,6 +93,12 @@ def _records(client) -> dict:
     accepted = records.create_referral(client, office, records.KIAN, replace_one=False)
     records.sign(client, accepted, office)
     records.decide(client, accepted, "accept")
+    officer = bearer(api_token(client, "officer@demo.la"))
+    parents = client.get(f"{API}/referrals/{accepted}", headers=officer).get_json()["data"]["parents"]
+    issued = client.post(f"{API}/referrals/{accepted}/notices", headers=officer, json={
+        "kind": "penalty_notice", "parent": parents[0]["name"], "issued_on": dt.date.today().isoformat()})
+    assert issued.status_code == 201, issued.get_json()
+    notice = issued.get_json()["id"]
     letter = records.create_letter(client, office, records.AMELIA)
     other = records.create_referral(client, records.office(client, "office@other.school"), records.TOBIAS,
                                     replace_one=False)
@@ -108,7 +114,7 @@ def _records(client) -> dict:
         deliver_due()
         app.config["SMTP_URL"] = usual
     return {"draft": draft, "awaiting": awaiting, "signed": signed, "accepted": accepted, "letter": letter,
-            "other_school": other, "undelivered": undelivered}
+            "other_school": other, "undelivered": undelivered, "notice": notice}
 
 
 def _real_values(client, ids: dict, tokens: dict) -> dict:
@@ -121,6 +127,7 @@ def _real_values(client, ids: dict, tokens: dict) -> dict:
     letter = json.loads((records.SAMPLES / f"{records.LETTER}.json").read_text(encoding="utf-8"))
     data = json_data()
     draft, signed = {"referral_id": ids["draft"]}, {"referral_id": ids["signed"]}
+    parents = client.get(f"{API}/referrals/{ids['accepted']}", headers=officer).get_json()["data"]["parents"]
     bodies = {
         "POST /api/v1/auth/token": [{"email": ROLES["office"], "password": PASSWORD}],
         "POST /api/v1/eligibility/{form_id}": [{"data": data, "register": register_json_for(data)}],
@@ -134,6 +141,8 @@ def _real_values(client, ids: dict, tokens: dict) -> dict:
             {"decision": "accept"}, {"decision": "return", "reasons": "The leave request is not dated."}],
         "POST /api/v1/referrals/{referral_id}/outcomes": [
             {"kind": "notice_to_improve", "date": dt.date.today().isoformat()}],
+        "POST /api/v1/referrals/{referral_id}/notices": [
+            {"kind": "penalty_notice", "parent": parents[1]["name"], "issued_on": dt.date.today().isoformat()}],
     }
     # Who succeeds where, for each operation; each is sent with every body listed for it above.
     happy = {
@@ -159,9 +168,14 @@ def _real_values(client, ids: dict, tokens: dict) -> dict:
             ("office", {"referral_id": ids["letter"], "name": "draft.html"})],
         "GET /api/v1/referrals/{referral_id}/audit": [("office", draft)],
         "POST /api/v1/referrals/{referral_id}/delivery": [("la_officer", {"referral_id": ids["undelivered"]})],
+        "POST /api/v1/referrals/{referral_id}/notices": [("la_officer", {"referral_id": ids["accepted"]})],
+        "GET /api/v1/notices/{notice_id}": [("office", {"notice_id": ids["notice"]}),
+                                            ("la_officer", {"notice_id": ids["notice"]})],
+        "GET /api/v1/notices/{notice_id}/document": [("la_officer", {"notice_id": ids["notice"]})],
     }
     return {
-        "referral_id": sorted(ids.values()),
+        "referral_id": sorted(v for k, v in ids.items() if k != "notice"),
+        "notice_id": [ids["notice"], ids["notice"] + 1000],
         "form_id": sorted(forms),
         "document_id": sorted(d["id"] for f in forms.values() for d in f.documents),
         "name": sorted({f["name"] for f in pack} | {"draft.pdf", "draft.html"}),
@@ -266,7 +280,7 @@ def test_undocumented_methods_answer_405_with_allow(client):
     tried = 0
     for path, item in raw["paths"].items():
         documented = {method.upper() for method in item if method != "parameters"}
-        url = re.sub(r"\{referral_id\}", "1", re.sub(r"\{(form_id|document_id|name)\}", "x", path))
+        url = re.sub(r"\{(referral_id|notice_id)\}", "1", re.sub(r"\{(form_id|document_id|name)\}", "x", path))
         for method in sorted({"GET", "POST", "PUT", "PATCH", "DELETE"} - documented):
             response = client.open(url, method=method)
             assert response.status_code == 405, (method, url)
