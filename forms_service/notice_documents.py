@@ -17,7 +17,7 @@ from .dates import as_date
 from .formatting import format_date, format_money
 from .models import Outcome, Referral, User
 from .policies import load_profile
-from .referrals import register_of
+from .referrals import profile_name, register_of
 from .register import attendance_pct, attended_sessions, load_code_set, possible_sessions
 from .rendering import render_docx, render_pdf
 from .rules.attendance import MIX_LABELS
@@ -178,7 +178,7 @@ def context(referral: Referral, row: Outcome, officer: User, *, earlier: int, pe
         "attendance": attendance,
     }
     if kind == "notice_to_improve":
-        profile = load_profile(referral.school.la.policy_profile)
+        profile = load_profile(profile_name(referral))
         ctx["nti"] = {
             "period": period_text or "", "period_start": format_date(row.period_start),
             "period_end": format_date(row.period_end),

@@ -34,7 +34,7 @@ from .models import NoticeFile, Outcome, Referral, User, db, utcnow
 from .outcomes import NOTICE_STATUSES, WITHDRAWAL_GROUNDS, notice_status, parent_names, require_officer
 from .policies import load_profile
 from .pupils import same_pupil
-from .referrals import ActionError, register_of
+from .referrals import ActionError, profile_name, register_of
 from .rules.leave import LEAVE_FORMS
 from .rules.penalties import REGIME_2024, penalty_amounts, regime_on, same_person, window_start
 from .schooldays import SchoolCalendar, bank_holidays, listed_closures
@@ -85,7 +85,7 @@ def improvement_period(referral: Referral, received: dt.date) -> tuple[dt.date, 
     """(first day, last day, "15 school days"): the profile's period, beginning after receipt.
     School days are the register's where it has marks, otherwise weekdays less bank holidays and the
     closures the form lists (schooldays.SchoolCalendar)."""
-    profile = load_profile(_profile_name(referral))
+    profile = load_profile(profile_name(referral))
     unit = profile.param("notice_to_improve_served", "period_unit")
     length = int(profile.param("notice_to_improve_served", "period_length"))
     if unit == "school_days":
@@ -96,10 +96,6 @@ def improvement_period(referral: Referral, received: dt.date) -> tuple[dt.date, 
 
 
 # --- what a notice may be issued on ----------------------------------------------------------------
-
-def _profile_name(referral: Referral) -> str:
-    return referral.school.la.policy_profile
-
 
 def _signed_data(referral: Referral) -> dict:
     pack = referral.latest_pack
@@ -164,7 +160,7 @@ def _nti_rule(referral: Referral, parent: str, on: dt.date) -> dict | None:
     irregular attendance follows a Notice to Improve to that parent whose period has ended."""
     if referral.form_id in LEAVE_FORMS:
         return None
-    profile = load_profile(_profile_name(referral))
+    profile = load_profile(profile_name(referral))
     source = profile.source("notice_to_improve_served")
     served = [o for o in referral.outcomes if o.kind == "notice_to_improve" and o.period_end is not None
               and same_person(o.parent_name or "", parent) and o.occurred_on <= on]
@@ -198,7 +194,7 @@ def issue_rules(referral: Referral, kind: str, parent: str, on: dt.date) -> tupl
         if running:
             failing.append(_rule("notice_to_improve_served",
                                  f"A Notice to Improve ({running[-1].notice_reference}) to {parent} already runs until "
-                                 f"{format_date(running[-1].period_end)}.", load_profile(_profile_name(referral))
+                                 f"{format_date(running[-1].period_end)}.", load_profile(profile_name(referral))
                                  .source("notice_to_improve_served")))
     return failing, earlier
 

@@ -14,6 +14,22 @@ from test_la_notices import accepted_panel
 from .answers import Pointer, box, group, h1, success
 
 
+def fill_date(scope, legend: str, day: dt.date) -> None:
+    date = group(scope, legend)
+    box(date, "Day").fill(str(day.day))
+    box(date, "Month").fill(str(day.month))
+    box(date, "Year").fill(str(day.year))
+
+
+def issue(answering, kind: str, parent: str, day: dt.date, screenshot: str | None = None) -> None:
+    form = answering.browse.page.locator("#issue-notice")
+    box(group(form, "Which notice"), kind).check()
+    box(group(form, "To which parent or carer"), parent).check()
+    fill_date(form, "Date of issue", day)
+    answering.press_button("Issue the notice", screenshot=screenshot)
+    expect(success(answering.browse.page)).to_contain_text(f"has been issued to {parent}")
+
+
 def test_officer_issues_notices_and_the_school_sees_them(browse, service):
     page = browse.page
     answering = Pointer(browse)
@@ -28,7 +44,6 @@ def test_officer_issues_notices_and_the_school_sees_them(browse, service):
     browse.sign_in("officer@demo.la", PASSWORD)
     answering.follow(reference, screenshot="la-issue-form")
     expect(h1(page)).to_have_text(f"Referral {reference}")
-    form = page.locator("#issue-notice")
     # Nothing chosen: each question is named in the error summary, which takes focus.
     answering.press_button("Issue the notice", status=422)
     summary = page.locator(".govuk-error-summary")
@@ -36,27 +51,12 @@ def test_officer_issues_notices_and_the_school_sees_them(browse, service):
     expect(summary).to_contain_text("Choose the notice")
     expect(summary).to_contain_text("Enter the date of issue")
     for parent in (mother, father):
-        form = page.locator("#issue-notice")
-        box(group(form, "Which notice"), "Notice to Improve").check()
-        box(group(form, "To which parent or carer"), parent).check()
-        date = group(form, "Date of issue")
-        box(date, "Day").fill(str(today.day))
-        box(date, "Month").fill(str(today.month))
-        box(date, "Year").fill(str(today.year))
-        answering.press_button("Issue the notice", screenshot="la-notice-issued" if parent == father else None)
-        expect(success(page)).to_contain_text(f"has been issued to {parent}")
+        issue(answering, "Notice to Improve", parent, today, "la-notice-issued" if parent == father else None)
     table = page.locator("#notices-table")
     expect(table.locator("tbody tr")).to_have_count(2)
     expect(table).to_contain_text("Improvement period")
 
-    form = page.locator("#issue-notice")
-    box(group(form, "Which notice"), "Penalty notice").check()
-    box(group(form, "To which parent or carer"), mother).check()
-    date = group(form, "Date of issue")
-    box(date, "Day").fill(str(today.day))
-    box(date, "Month").fill(str(today.month))
-    box(date, "Year").fill(str(today.year))
-    answering.press_button("Issue the notice", screenshot="la-notices")
+    issue(answering, "Penalty notice", mother, today, "la-notices")
     expect(table.locator("tbody tr")).to_have_count(3)
     expect(table).to_contain_text("£80 by")
     expect(table).to_contain_text("£160 by")
@@ -65,10 +65,7 @@ def test_officer_issues_notices_and_the_school_sees_them(browse, service):
     status = page.locator("#record-notice-status")
     status.get_by_label("Notice", exact=True).select_option(index=1)
     box(group(status, "What happened"), "Paid").check()
-    date = group(status, "Date")
-    box(date, "Day").fill(str(today.day))
-    box(date, "Month").fill(str(today.month))
-    box(date, "Year").fill(str(today.year))
+    fill_date(status, "Date", today)
     answering.press_button("Record it")
     expect(page.locator("#notices-table")).to_contain_text("Paid (£80)")
     browse.sign_out()
