@@ -25,9 +25,10 @@ from pathlib import Path
 
 from common import ROOT, print_table
 
-from forms_service import bulk_letters as bulk, synthetic_register
 from forms_service.formdefs import get_form
+from forms_service.letters import bulk
 from forms_service.policies import load_profile
+from forms_service.register import synthetic as synthetic_register
 
 LETTER_DATE = "2026-03-13"  # a Friday in the spring term of the generator's 2025/26 year
 STREETS = ["Station Road", "Church Lane", "Brindley Close", "Gorton Road", "Victoria Street", "Park Avenue",
@@ -40,7 +41,7 @@ RELATIONSHIPS = [("mother", "father"), ("mother", "stepfather"), ("father", "ste
 
 
 def school_files(directory: Path, pupils: int, seed: int = 2026) -> tuple[bytes, bytes]:
-    """(register export, pupils file): a synthetic school (forms_service/synthetic_register.py) up to
+    """(register export, pupils file): a synthetic school (forms_service/register/synthetic.py) up to
     the letter's date, and a pupils file for it with each child's address and one or two parents (the
     second, a third of the time, at their own address)."""
     register, details = directory / "school.csv", directory / "details.csv"

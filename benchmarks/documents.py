@@ -19,10 +19,11 @@ from common import ROOT, print_table, ratio, row, timed
 from docxtpl import DocxTemplate
 from weasyprint import CSS, HTML
 
-from forms_service import rendering
-from forms_service.context import build_context
+from forms_service.documents.context import build_context
 from forms_service.formdefs import get_form
-from forms_service.pack import assemble
+from forms_service.referrals.documents import rendering
+from forms_service.referrals.pack import assemble
+
 from sample_data import LA, REFERENCE, SCHOOL, SIGNATURE
 
 LETTER_FORM = "final-warning"  # the Penalty Notice Warning Letter: one A4 page to one parent
@@ -102,7 +103,7 @@ def pack_rows(runs: int) -> list[dict]:
                       rendering.render_docx(doc["docx"], context))]
         return assemble(reference=REFERENCE, form_id=form.id, form_title=form.title, version=1,
                         signed={"name": SIGNATURE["name"], "role": "Head Teacher",
-                                "at": dt.datetime.now(dt.timezone.utc), "school": SCHOOL["name"]},
+                                "signed_at": dt.datetime.now(dt.timezone.utc), "school": SCHOOL["name"]},
                         documents=documents, evidence=evidence)
 
     return [row("signed pack: form PDF + DOCX + 3 evidence PDFs merged + manifest", timed(pack, runs),

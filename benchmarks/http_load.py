@@ -29,12 +29,12 @@ import uuid
 from pathlib import Path
 
 from common import ROOT, print_table
-
 from sqlalchemy import create_engine, text
 
 from forms_service import create_app
-from forms_service.accounts import create_demo_data
+from forms_service.access.accounts import create_demo_data
 from forms_service.database import upgrade
+
 from helpers import json_data, make_pdf, register_json_for
 from records import Pupil, for_pupil
 

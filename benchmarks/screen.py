@@ -1,5 +1,5 @@
 """How long the whole-school screen takes: a synthetic school of 1,500 pupils with about 380
-sessions each (forms_service/synthetic_register.py), read and screened in one process and
+sessions each (forms_service/register/synthetic.py), read and screened in one process and
 across the machine's cores, and eligibility for one pupil from a full-year register. Medians with
 min-max over N runs; prints a table, then the same figures as JSON.
 
@@ -16,11 +16,12 @@ from pathlib import Path
 
 from common import ROOT, print_table, ratio, row, timed  # noqa: E402 (also puts tests/ on the path)
 
-from forms_service import screening, synthetic_register  # noqa: E402
 from forms_service.formdefs import get_form  # noqa: E402
 from forms_service.policies import load_profile  # noqa: E402
-from forms_service.register import parse_register_csv  # noqa: E402
+from forms_service.register import screening, synthetic as synthetic_register  # noqa: E402
+from forms_service.register.marks import parse_register_csv  # noqa: E402
 from forms_service.rules import evaluate  # noqa: E402
+
 from registers import typical_pupil  # noqa: E402
 
 # 2025/26 from 3 September to 23 June: 380 rows a pupil (half-term weeks are rows coded #).

@@ -19,7 +19,7 @@ def create_app(overrides: dict | None = None, *, environ: dict | None = None) ->
     if overrides:
         app.config.from_mapping(overrides)
 
-    from . import templating
+    from .web import templating
     app.jinja_environment = templating.Environment  # before app.jinja_env is first made
     # Our pages first, then the GOV.UK macros shipped in the Python packages.
     app.jinja_loader = ChoiceLoader([
@@ -34,7 +34,8 @@ def create_app(overrides: dict | None = None, *, environ: dict | None = None) ->
 
     init_db(app, "forms-service")
 
-    from . import auth, converters, errors, web, api, jsonlimits, security
+    from . import api, converters, errors, jsonlimits, security, web
+    from .access import auth
     converters.init_app(app)  # before any blueprint: routes use <id:...>
     jsonlimits.init_app(app)  # first of the before_request hooks: no deep JSON reaches a parser
     security.init_app(app)
@@ -47,6 +48,7 @@ def create_app(overrides: dict | None = None, *, environ: dict | None = None) ->
     @app.get("/healthz")
     def healthz():
         from sqlalchemy import text
+
         # A real table, not SELECT 1: SQLite answers that without opening the file, even when locked.
         db.session.execute(text("SELECT version_num FROM alembic_version"))
         return {"status": "ok"}

@@ -9,12 +9,14 @@ from pathlib import Path
 
 import click
 
-from . import create_app, synthetic_register
-from .accounts import create_demo_data, create_user, get_or_create_la, get_or_create_school
+from . import create_app
+from .access.accounts import create_demo_data, create_user, get_or_create_la, get_or_create_school
 from .database import upgrade
 from .models import LocalAuthority, School, db
-from .names import BadName, clean_name
+from .register import synthetic as synthetic_register
+from .register.marks import CODE_SETS, DEFAULT_CODE_SET
 from .storage import StorageError
+from .text import BadName, clean_name
 
 
 def _app():
@@ -47,8 +49,8 @@ def serve(host: str, port: int, threads: int) -> None:
     from sqlalchemy.engine import make_url
     from waitress import create_server
 
-    from .delivery import start_background_worker
-    from .smtp_sink import start_sink
+    from .delivery.outbox import start_background_worker
+    from .delivery.smtp_sink import start_sink
 
     app = _app()
     upgrade(app)
@@ -71,7 +73,7 @@ def serve(host: str, port: int, threads: int) -> None:
     click.echo(f"Mail: {app.config['SMTP_URL']}" + (f" (local sink; messages kept in {sink_dir})" if sink_dir else ""))
     click.echo(f"LA inbox: {app.config['LA_INBOX']}")
     if app.config["DEMO_MODE"]:
-        from .accounts import DEMO_USERS
+        from .access.accounts import DEMO_USERS
         click.echo(f"\nDemo logins (password: {password}):")
         for email, role, name, school in DEMO_USERS:
             click.echo(f"  {email:<22} {role:<12} {school or 'Demo Local Authority'}")
@@ -94,7 +96,7 @@ def serve(host: str, port: int, threads: int) -> None:
 @click.option("--once", is_flag=True, help="Deliver what is due now, then stop.")
 def worker(once: bool) -> None:
     """Deliver queued mail from the outbox (for deployments that run several processes)."""
-    from .delivery import deliver_due, run_worker, worker_app
+    from .delivery.outbox import deliver_due, run_worker, worker_app
 
     app = worker_app()  # configuration and database only: it starts in a fraction of the time
     if not app.config["SMTP_URL"]:
@@ -124,7 +126,7 @@ def worker(once: bool) -> None:
 @click.option("--dir", "directory", default="var/mail", type=click.Path(file_okay=False))
 def smtp_sink(port: int, directory: str) -> None:
     """A local SMTP server on 127.0.0.1 that keeps every message as an .eml file."""
-    from .smtp_sink import start_sink
+    from .delivery.smtp_sink import start_sink
 
     controller = start_sink("127.0.0.1", port, Path(directory))
     click.echo(f"SMTP sink on 127.0.0.1:{port}, keeping messages in {directory}. Ctrl+C stops it.")
@@ -135,7 +137,7 @@ def smtp_sink(port: int, directory: str) -> None:
 
 
 def _name_option(value: str, what: str) -> str:
-    """--name checked as the admin pages check a name (forms_service/names.py), before anything is opened."""
+    """--name checked as the admin pages check a name (forms_service/text.py), before anything is opened."""
     try:
         return clean_name(value, what)
     except BadName as exc:
@@ -170,7 +172,7 @@ def create_la(name: str, inbox: str, profile: str) -> None:
 def update_la(name: str, address, telephone, contact_email, payment_methods) -> None:
     """Set what the LA's notices state: its address, telephone, email and how to pay (Education (Penalty
     Notices) (England) Regulations 2007, reg. 3(f) and (g))."""
-    from .accounts import set_la_details
+    from .access.accounts import set_la_details
     from .models import LocalAuthority
 
     app = _app()
@@ -238,8 +240,8 @@ def verify(reference: str, all_versions: bool) -> None:
 
     Exit status: 0 all match, 1 something changed or is missing, 2 unknown reference or nothing signed.
     """
-    from . import verify as checks
     from .audit import record
+    from .referrals import verify as checks
 
     app = _app()
     with app.app_context():
@@ -296,7 +298,7 @@ def purge(dry_run: bool) -> None:
     plans with their evidence, signed packs, LA decisions, emails and audit events, files included;
     clear the text of emails delivered long ago. Prints counts only, never names; the counts are kept
     as a `retention_purged` audit event."""
-    from . import retention
+    from .records import retention
 
     app = _app()
     with app.app_context():
@@ -321,7 +323,7 @@ def purge(dry_run: bool) -> None:
 def export_pupil(la_name, upn, first_name, last_name, date_of_birth, out: Path) -> None:
     """Subject access: write everything held about one pupil in an LA's records to a zip (by UPN, or by
     first name, last name and date of birth). The export is recorded in the audit trail."""
-    from . import subject_access
+    from .records import subject_access
 
     app = _app()
     with app.app_context():
@@ -353,7 +355,7 @@ def _os_user() -> str:
 
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--code-set", default="2024", type=click.Choice(["2024", "2006"]), show_default=True)
+@click.option("--code-set", default=DEFAULT_CODE_SET, type=click.Choice(CODE_SETS), show_default=True)
 @click.option("--profile", default=lambda: os.environ.get("POLICY_PROFILE", "national-2024"),
               show_default="national-2024 or $POLICY_PROFILE", help="The LA's policy profile (thresholds)")
 @click.option("--on", "on_date", type=click.DateTime(["%Y-%m-%d"]), help="Screen as of this date (default: the "
@@ -364,9 +366,9 @@ def screen(file: Path, code_set: str, profile: str, on_date, csv_out: Path | Non
     """Screen a whole-school register export (CSV: upn,date,session,code): every pupil who meets the
     penalty-notice threshold, is persistently or severely absent, or is due an attendance or
     sickness return, with the figures."""
-    from . import screening
     from .policies import list_profiles, load_profile
-    from .register import RegisterError
+    from .register import screening
+    from .register.marks import RegisterError
 
     if profile not in list_profiles():
         raise click.BadParameter(f"choose one of {', '.join(list_profiles())}", param_hint="--profile")
@@ -415,7 +417,7 @@ def make_register(pupils: int, until, seed: int, out: Path, pupil_details: Path 
 @click.option("--la", "la_name", required=True, help="The local authority's name, as the letters print it")
 @click.option("--profile", default=lambda: os.environ.get("POLICY_PROFILE", "national-2024"),
               show_default="national-2024 or $POLICY_PROFILE", help="The LA's policy profile (thresholds)")
-@click.option("--code-set", default="2024", type=click.Choice(["2024", "2006"]), show_default=True)
+@click.option("--code-set", default=DEFAULT_CODE_SET, type=click.Choice(CODE_SETS), show_default=True)
 @click.option("--answers", "answers_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The letter's own answers as JSON, e.g. {\"signatory\": {\"name\": ...}}")
 @click.option("--set", "pairs", multiple=True, metavar="NAME=VALUE",
@@ -433,11 +435,11 @@ def bulk_letters_command(register_file, pupils_file, letter, below, meets_penalt
     import json
     import time
 
-    from . import bulk_letters as bulk
     from .formatting import local_today
     from .formdefs import get_form
+    from .letters import bulk
     from .policies import list_profiles, load_profile
-    from .register import RegisterError
+    from .register.marks import RegisterError
 
     if profile not in list_profiles():
         raise click.BadParameter(f"choose one of {', '.join(list_profiles())}", param_hint="--profile")

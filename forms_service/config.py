@@ -6,6 +6,8 @@ import re
 import secrets
 from pathlib import Path
 
+from .storage import parse_url
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
 
@@ -47,8 +49,6 @@ class Config:
         self.S3_ENDPOINT_URL = (env.get("S3_ENDPOINT_URL") or "").strip() or None
         self.S3_REGION = (env.get("S3_REGION") or "").strip() or None
         if self.STORAGE_URL:
-            from .storage import parse_url
-
             parse_url(self.STORAGE_URL)
         if self.S3_ENDPOINT_URL:
             _check_endpoint(self.S3_ENDPOINT_URL)
@@ -67,7 +67,7 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         # A signed-in session ends this long after sign-in even if the browser stays open (a working day),
         # however often its cookie was re-signed since: the sign-in time is kept in the session
-        # (forms_service/auth.py). Also the cookie signature's own limit (Flask's session lifetime).
+        # (forms_service/access/auth.py). Also the cookie signature's own limit (Flask's session lifetime).
         self.SESSION_HOURS = _number(env, "SESSION_HOURS", 12, "a number of hours above 0")
         self.PERMANENT_SESSION_LIFETIME = int(self.SESSION_HOURS * 3600)
         # ... and this long after its last request (a computer left signed in). An hour: a long question
@@ -85,7 +85,7 @@ class Config:
         self.MAX_CONTENT_LENGTH = max(self.MAX_EVIDENCE_BYTES, self.MAX_REGISTER_BYTES,
                                       self.MAX_SCHOOL_REGISTER_BYTES) + 1024 * 1024
         self.API_TOKEN_HOURS = int(env.get("API_TOKEN_HOURS", 12))
-        # Limits on what one school or one user can make the service store or do (forms_service/quotas.py,
+        # Limits on what one school or one user can make the service store or do (forms_service/access/quotas.py,
         # issue 14). Evidence a school uploads, replaced and removed files included (they are kept until the
         # record's retention ends): 5 GB is about 6 years of a large secondary's referrals at a few MB of
         # scans each. Uploads (evidence, register marks) and heavy jobs (a whole-school screen, a bulk-letter
@@ -93,7 +93,7 @@ class Config:
         self.SCHOOL_STORAGE_QUOTA = parse_size(env.get("SCHOOL_STORAGE_QUOTA") or "5GB", "SCHOOL_STORAGE_QUOTA")
         self.UPLOADS_PER_HOUR = _number(env, "UPLOADS_PER_HOUR", 120, WHOLE, whole=True)
         self.HEAVY_JOBS_PER_HOUR = _number(env, "HEAVY_JOBS_PER_HOUR", 20, WHOLE, whole=True)
-        # Sign-in throttling (forms_service/throttle.py, which says why these numbers). One account from
+        # Sign-in throttling (forms_service/access/throttle.py, which says why these numbers). One account from
         # one network address: LOGIN_MAX_FAILURES wrong passwords free, then a wait of
         # LOGIN_BACKOFF_SECONDS that doubles with each further one, up to LOGIN_LOCK_MINUTES.
         self.LOGIN_MAX_FAILURES = _number(env, "LOGIN_MAX_FAILURES", 5, WHOLE, whole=True)
@@ -185,16 +185,16 @@ RETENTION_DEFAULTS = {
     # referral), and the body is only needed to answer "what did you send?" soon after. 90 days, then
     # the body is cleared; the row (recipient, subject, times) stays until its referral is purged.
     "RETENTION_OUTBOX_BODY": "90d",
-    # Letters made in bulk (forms_service/jobs.py): the zip of every family's letter is the school's to
+    # Letters made in bulk (forms_service/letters/jobs.py): the zip of every family's letter is the school's to
     # download and send; the service's copy is only a delivery, so it goes a week after it was made.
     "RETENTION_BULK_LETTERS": "7d",
-    # The record that an account signed in from a network address (forms_service/throttle.py): the address
+    # The record that an account signed in from a network address (forms_service/access/throttle.py): the address
     # counts as known to the account for this long after its last use there, so that failures sprayed from
     # elsewhere do not slow it there: a term. (Counts of failures go LOGIN_FORGET_HOURS after the last one.)
     "RETENTION_SIGN_IN": "90d",
 }
 # Audit events have no period of their own: they are kept as long as the referral they belong to and
-# are deleted with it (forms_service/retention.py).
+# are deleted with it (forms_service/records/retention.py).
 
 
 def retention_period(settings, name: str) -> tuple[int, str]:

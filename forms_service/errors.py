@@ -8,7 +8,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from .models import db
-from .quotas import LimitReached
 from .storage import StorageError
 
 MESSAGES = {
@@ -25,6 +24,15 @@ MESSAGES = {
     500: ("Sorry, there is a problem with the service", "Try again later. Nothing you saved has been lost."),
 }
 
+
+
+class LimitReached(Exception):
+    """A user's hourly limit is used up: `message` for them, `retry_after` seconds, and the `field`
+    whose answer the message belongs to."""
+
+    def __init__(self, message: str, retry_after: int, field: str):
+        super().__init__(message)
+        self.message, self.retry_after, self.field = message, retry_after, field
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
@@ -61,7 +69,7 @@ def init_app(app) -> None:
 
     @app.errorhandler(LimitReached)
     def limit_reached(exc: LimitReached):
-        # An hourly limit (forms_service/quotas.py) a page did not answer itself; the API names the field.
+        # An hourly limit (forms_service/access/quotas.py) a page did not answer itself; the API names the field.
         db.session.rollback()
         if _wants_json():
             response = jsonify({"code": 429, "status": MESSAGES[429][0], "message": exc.message,

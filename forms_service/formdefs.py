@@ -17,19 +17,11 @@ from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, valida
 
 from .config import PROJECT_ROOT
 from .dates import add_months
+from .text import has_bad_characters
 
 FORMS_DIR = PROJECT_ROOT / "schemas" / "forms"
 
-# Text may hold line breaks and tabs; other control characters only ever arrive by accident or
-# attack, and would corrupt DOCX (XML 1.0 forbids them, and U+FFFE and U+FFFF). Lone surrogates
-# (JSON's "\ud800") are not characters at all: no page, PDF or DOCX can encode them.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 EARLIEST_DATE = dt.date(1900, 1, 1)
-
-
-def has_bad_characters(text: str, *, multiline: bool = False) -> bool:
-    """Control characters (or line breaks in a one-line answer) that no document can carry."""
-    return bool(_CONTROL.search(text)) or (not multiline and ("\n" in text or "\r" in text))
 
 
 @dataclass(frozen=True)
@@ -428,7 +420,7 @@ def check_required_when(defs: list[FieldDef], data: dict) -> None:
         raise ValidationError(errors)
 
 
-def dump_data(form: FormDef, data: dict) -> dict:
+def dump_data(data: dict) -> dict:
     """Loaded data (dates as date objects) back to JSON-ready values for storage and the API."""
     def conv(value):
         if isinstance(value, dt.date):
@@ -439,11 +431,6 @@ def dump_data(form: FormDef, data: dict) -> dict:
             return [conv(v) for v in value]
         return value
     return conv(data)
-
-
-def load_data(form: FormDef, stored: dict, *, complete: bool = False) -> dict:
-    """Stored JSON to Python types. Raises marshmallow.ValidationError with per-field messages."""
-    return form.schema(complete=complete).load(stored)
 
 
 def deep_merge(base: dict, patch: dict) -> dict:

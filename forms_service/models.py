@@ -123,7 +123,7 @@ class User(db.Model):
     la_id: Mapped[int | None] = mapped_column(ForeignKey("local_authorities.id"))
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped to end every browser session of the user (password reset, deactivation, sign-out):
-    # a session records the value it signed in with (forms_service/auth.py).
+    # a session records the value it signed in with (forms_service/access/auth.py).
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     # Set when an administrator chose or generated the password (adding the user, resetting it): until
     # the user sets their own, signing in leads only to "Set your password" and the API issues no token,
@@ -287,6 +287,8 @@ class Decision(db.Model):
 # Meeting (PPM)" and "Following Penalty Notice issue"; 000 Stage 3A "Notice to Improve").
 OUTCOME_KINDS = ("penalty_notice_issued", "ppm_held", "notice_to_improve", "penalty_notice_paid",
                  "penalty_notice_unpaid", "penalty_notice_withdrawn")
+# What can follow a penalty notice (003, Following Penalty Notice issue; reg. 8 and 9: withdrawn).
+NOTICE_STATUSES = ("penalty_notice_paid", "penalty_notice_unpaid", "penalty_notice_withdrawn")
 # 003, Request to hold a PPM: "one of four outcomes will be identified".
 PPM_OUTCOMES = ("revised_contract", "penalty_notice", "prosecution", "dismissed")
 
@@ -306,7 +308,7 @@ class Outcome(db.Model):
     notice_reference: Mapped[str | None] = mapped_column(String(60))
     notice_id: Mapped[int | None] = mapped_column(ForeignKey("la_outcomes.id"), index=True)
     ppm_outcome: Mapped[str | None] = mapped_column(String(30))
-    # A notice the LA issued from this service (forms_service/notices.py): when it is taken to be
+    # A notice the LA issued from this service (forms_service/la/notices.py): when it is taken to be
     # received, the improvement period (Notice to Improve) or what is payable by when (penalty
     # notice: [{"pence", "pay_by"}]); on a withdrawal, its grounds (reg. 8 and 9); on a payment, the
     # amount paid (reg. 20: the LA keeps payments with their dates).
@@ -384,11 +386,9 @@ class AuditEvent(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-BULK_JOB_STATUSES = ("queued", "running", "done", "failed")
-
 
 class BulkLetterJob(db.Model):
-    """Letters to many families made in the background (forms_service/jobs.py): a row any process can
+    """Letters to many families made in the background (forms_service/letters/jobs.py): a row any process can
     read for progress. `plan` holds the letters still to make (personal data) and is cleared once they
     are made; the zip is stored under `storage_key`; the row and its file go at `expires_at`."""
     __tablename__ = "bulk_letter_jobs"
@@ -417,7 +417,7 @@ class BulkLetterJob(db.Model):
 
 
 class RateCount(db.Model):
-    """How many uploads or heavy jobs (forms_service/quotas.py) a user has begun in one clock hour.
+    """How many uploads or heavy jobs (forms_service/access/quotas.py) a user has begun in one clock hour.
     Counted here, not in a process's memory, so every process agrees; a row is only needed for its
     own hour and is removed after it (quotas.take, and `forms-service purge`)."""
     __tablename__ = "rate_counts"
@@ -428,7 +428,7 @@ class RateCount(db.Model):
 
 
 class SignInThrottle(db.Model):
-    """Sign-in attempts counted per scope (forms_service/throttle.py): `account_source` (an email from
+    """Sign-in attempts counted per scope (forms_service/access/throttle.py): `account_source` (an email from
     one network address), `account` (an email from anywhere) and `source` (one address, any account).
     Each attempt is counted before its password is checked, by an update conditional on `version`, so
     simultaneous attempts cannot all pass the same check. Personal data (emails, IP addresses): purged

@@ -6,11 +6,12 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-POLICIES_DIR = Path(__file__).resolve().parent.parent / "schemas" / "policies"
+from .config import PROJECT_ROOT
+
+POLICIES_DIR = PROJECT_ROOT / "schemas" / "policies"
 DEFAULT_PROFILE = "national-2024"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # profile names are file names: nothing path-like
 

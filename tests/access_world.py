@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from conftest import PASSWORD
-from forms_service import referrals as actions
-from forms_service.accounts import create_user, get_or_create_la, get_or_create_school, set_la_details
+from forms_service.access.accounts import create_user, get_or_create_la, get_or_create_school, set_la_details
 from forms_service.models import Base, Evidence, Referral, School, User, db
+from forms_service.referrals import actions
+
+from conftest import PASSWORD
 from helpers import api_token, bearer, text
 from records import Pupil, create_letter, create_referral, decide, office, sign
 
@@ -173,7 +174,7 @@ def job_marker(school: str) -> str:
 
 def _bulk_job(app, school: str) -> int:
     """A finished job of letters to many families for the school, its zip in storage (made as the
-    job runner leaves it: forms_service/jobs.py)."""
+    job runner leaves it: forms_service/letters/jobs.py)."""
     from forms_service import storage
     from forms_service.models import BulkLetterJob, utcnow
 

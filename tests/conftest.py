@@ -9,8 +9,9 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 
-from forms_service import accounts, create_app
-from forms_service.accounts import create_demo_data
+from forms_service import create_app
+from forms_service.access import accounts
+from forms_service.access.accounts import create_demo_data
 from forms_service.database import upgrade
 from forms_service.models import Base, db
 

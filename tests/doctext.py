@@ -44,7 +44,7 @@ def squash(text: str) -> str:
 
 def render_docx_and_pdf(doc: dict, context: dict) -> dict:
     """One document of a declaration in both formats: the bytes, and the text a reader sees."""
-    from forms_service.rendering import render_docx, render_pdf
+    from forms_service.documents.rendering import render_docx, render_pdf
 
     docx_bytes = render_docx(doc["docx"], context)
     pdf_bytes = render_pdf(doc["html"], context, title=doc["title"])

@@ -13,8 +13,8 @@ import random
 from pathlib import Path
 from typing import Iterable
 
-from forms_service import synthetic_register
-from forms_service.register import Register, Session, to_csv
+from forms_service.register import synthetic as synthetic_register
+from forms_service.register.marks import Register, Session, to_csv
 
 D = dt.date
 TERMS = [
@@ -108,7 +108,7 @@ def typical_pupil(seed: int = 7, **kwargs) -> PupilRegister:
 
 
 def generated_school(directory: Path, *, pupils: int, until: str, seed: int) -> bytes:
-    """A whole-school CSV (upn,date,session,code) from forms_service/synthetic_register.py, written to
+    """A whole-school CSV (upn,date,session,code) from forms_service/register/synthetic.py, written to
     `directory` as a school's export would be."""
     out = directory / "school.csv"
     synthetic_register.write(out, pupils, dt.date.fromisoformat(until), seed)

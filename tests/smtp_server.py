@@ -1,4 +1,4 @@
-"""A real SMTP server on loopback for tests (aiosmtpd, via forms_service.smtp_sink).
+"""A real SMTP server on loopback for tests (aiosmtpd, via forms_service.delivery.smtp_sink).
 
     from smtp_server import running_sink, smtp_sink, free_port   # smtp_sink is a fixture
 
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from forms_service.smtp_sink import (DATA_SIZE_LIMIT, MailSink, SinkController, message_files, read_messages,
-                                     start_sink, stop)
+from forms_service.delivery.smtp_sink import (DATA_SIZE_LIMIT, MailSink, SinkController, message_files, read_messages,
+                                              start_sink, stop)
 
 
 def _ephemeral_low() -> int:

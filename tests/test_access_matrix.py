@@ -37,13 +37,14 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import create_engine, text
 
-from access_world import (FOREIGN, OWN, ROLE_USERS, SCHOOL_NAMES, SIBLING, STATES, Record, World, build,
-                          csp_problems, fingerprint, job_marker)
-from conftest import LA_INBOX, PASSWORD
 from forms_service import create_app
-from forms_service.accounts import create_demo_data
+from forms_service.access.accounts import create_demo_data
 from forms_service.formdefs import get_form
 from forms_service.models import Base, db
+
+from access_world import (FOREIGN, OWN, ROLE_USERS, SCHOOL_NAMES, SIBLING, STATES, Record, World, build, csp_problems,
+                          fingerprint, job_marker)
+from conftest import LA_INBOX, PASSWORD
 from helpers import api_token, bearer, csrf, date_parts, login, make_pdf, text as body_text
 
 ANON = "anonymous"
@@ -57,7 +58,7 @@ SIGNED_IN = frozenset({"office", "headteacher", "la_officer", "admin"})
 LA_VISIBLE = ("signed", "returned", "accepted")
 
 
-# --- who may see what (README "Roles"; forms_service/auth.py visible_referrals) --------------------
+# --- who may see what (README "Roles"; forms_service/access/auth.py visible_referrals) --------------------
 
 def sees(role: str, record: Record) -> bool:
     """Office and headteacher: their school's records. LA officer: their LA's requests once signed and

@@ -11,13 +11,14 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from conftest import LA_INBOX, PASSWORD
 from forms_service import create_app
-from forms_service.accounts import create_user, get_or_create_la, get_or_create_school
+from forms_service.access.accounts import create_user, get_or_create_la, get_or_create_school
 from forms_service.cli import main
 from forms_service.database import upgrade
 from forms_service.models import ApiToken, AuditEvent, LocalAuthority, OutboxMessage, School, User, db
 from forms_service.policies import list_profiles
+
+from conftest import LA_INBOX, PASSWORD
 from helpers import api_token, bearer, csrf, login, logout, set_own_password, text
 from records import AMELIA, TOBIAS, create_referral, office, sign
 

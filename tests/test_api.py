@@ -14,12 +14,12 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from forms_service.accounts import create_user, get_or_create_la, get_or_create_school
+from forms_service.access.accounts import create_user, get_or_create_la, get_or_create_school
 from forms_service.formdefs import get_form
 from forms_service.models import Evidence, Referral, db
 
 from conftest import PASSWORD
-from helpers import (EVIDENCE_KINDS, FORM_ID, api_token, bearer, json_data, make_pdf, register_json_for)
+from helpers import EVIDENCE_KINDS, FORM_ID, api_token, bearer, json_data, make_pdf, register_json_for
 
 API = "/api/v1"
 DECLARATION = get_form(FORM_ID)

@@ -47,8 +47,8 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, ignored
                                                response_headers_conformance, response_schema_conformance,
                                                status_code_conformance)
 
-from forms_service.auth import issue_token
-from forms_service.delivery import deliver_due
+from forms_service.access.auth import issue_token
+from forms_service.delivery.outbox import deliver_due
 from forms_service.formdefs import load_forms
 from forms_service.models import User, db
 

@@ -20,10 +20,11 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from forms_service.audit import AuditTrailError, record, retention_purge
-from forms_service.delivery import deliver_due
+from forms_service.delivery.outbox import deliver_due
 from forms_service.models import AuditEvent, Referral, db
-from helpers import (EVIDENCE_KINDS, FORM_ID, api_token, bearer, csrf, json_data, login, make_pdf, signed_request,
-                     register_csv_for, register_json_for, text)
+
+from helpers import (EVIDENCE_KINDS, FORM_ID, api_token, bearer, csrf, json_data, login, make_pdf, register_csv_for,
+                     register_json_for, signed_request, text)
 from smtp_server import smtp_sink  # noqa: F401  (fixture)
 
 API = "/api/v1"

@@ -1,4 +1,4 @@
-"""Letters to many families (forms_service/bulk_letters.py, jobs.py, web/bulk.py, `forms-service
+"""Letters to many families (forms_service/letters/bulk.py, jobs.py, web/bulk.py, `forms-service
 bulk-letters`): from a whole-school register export and a pupils file, the Stage 2 letter or a model
 letter for every pupil a filter selects, one per parent as DOCX and PDF, zipped with a manifest.
 
@@ -21,14 +21,15 @@ import zipfile
 import pytest
 from click.testing import CliRunner
 
-from doctext import docx_text, pdf_text, squash
-from forms_service import bulk_letters as bulk
-from forms_service import jobs, retention
 from forms_service.cli import main as cli
 from forms_service.formdefs import get_form
+from forms_service.letters import bulk, jobs
 from forms_service.models import AuditEvent, BulkLetterJob, School, User, db, utcnow
 from forms_service.policies import load_profile
-from forms_service.register import Register, to_csv
+from forms_service.records import retention
+from forms_service.register.marks import Register, to_csv
+
+from doctext import docx_text, pdf_text, squash
 from helpers import csrf, date_parts, login, text
 from registers import PupilRegister
 

@@ -1,9 +1,9 @@
 """What the rules say must not carry another school's records (issue 14, finding 1).
 
 Two rules read records beyond the referral in hand: `penalty_notice_limit` (the notices the LA
-recorded for the same child at any school of the LA: forms_service.outcomes.recorded_penalty_notices)
+recorded for the same child at any school of the LA: forms_service.referrals.history.recorded_penalty_notices)
 and the session counts (sessions an earlier signed request relied on:
-forms_service.referrals.sessions_used_elsewhere). Office staff at Other School make a throwaway
+forms_service.referrals.history.sessions_used_elsewhere). Office staff at Other School make a throwaway
 draft for a Demo School child, found by UPN or by name and date of birth typed in another case, and
 read everything the service then says about it: the referral's JSON, its check page and its page.
 None of it may name Demo School, its references, the notices' references, a parent this draft does
@@ -20,8 +20,8 @@ from sqlalchemy import select
 
 from forms_service.formatting import format_date, format_date_short
 from forms_service.models import Outcome, Referral, db
-from helpers import (api_token, bearer, json_data, login, logout, register_json_for, signed_request,
-                     text, today)
+
+from helpers import api_token, bearer, json_data, login, logout, register_json_for, signed_request, text, today
 
 API = "/api/v1"
 FORM = "penalty-notice-leave"

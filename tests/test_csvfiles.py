@@ -5,21 +5,24 @@ as a spreadsheet would get them. And no module writes a CSV any other way."""
 from __future__ import annotations
 
 import ast
-import datetime as dt
 import csv
+import datetime as dt
 import io
 from pathlib import Path
 
 import pytest
+from test_screening import _upload, screen_command
 
 import forms_service
-from forms_service import bulk_letters, csvfiles, screening
+from forms_service import csvfiles
 from forms_service.csvfiles import safe_cell
+from forms_service.letters import bulk as bulk_letters
 from forms_service.policies import load_profile
-from forms_service.register import Register, Session, to_csv
+from forms_service.register import screening
+from forms_service.register.marks import Register, Session, to_csv
+
 from helpers import login
 from registers import PupilRegister
-from test_screening import _upload, screen_command
 
 # As a school's own export could carry them (UPNs are read as typed, trimmed): each would run as a
 # formula, the first sending the row's other cells to another site when the list is opened.

@@ -10,22 +10,23 @@ import threading
 import time
 
 import pytest
+from faults.poison import PoisonSink, Supervisor
+from faults.service import service_env
 from PIL import Image
 from sqlalchemy import select
 from weasyprint import HTML
 
-from forms_service import delivery, storage
-from forms_service.delivery import (MAX_UNFINISHED_SENDS, DeliveryStateError, backoff, claim_due, deliver_due,
-                                    delivery_status, resend, start_background_worker)
-from forms_service.mail import (PermanentDeliveryError, TransientDeliveryError, build_message, new_message_id,
-                                parse_smtp_url, send)
-from forms_service.models import (AuditEvent, OutboxMessage, Pack, PackFile, Referral, School, User, db,
-                                  utcnow)
-from forms_service.pack import DOCX, PDF, PNG, assemble
+from forms_service import storage
+from forms_service.delivery import outbox as delivery
+from forms_service.delivery.mail import (PermanentDeliveryError, TransientDeliveryError, build_message, new_message_id,
+                                         parse_smtp_url, send)
+from forms_service.delivery.outbox import (MAX_UNFINISHED_SENDS, DeliveryStateError, backoff, claim_due, deliver_due,
+                                           delivery_status, resend, start_background_worker)
+from forms_service.models import AuditEvent, OutboxMessage, Pack, PackFile, Referral, School, User, db, utcnow
+from forms_service.referrals.evidence import DOCX, PDF, PNG
+from forms_service.referrals.pack import assemble
 
 from conftest import LA_INBOX
-from faults.poison import PoisonSink, Supervisor
-from faults.service import service_env
 from helpers import api_token, bearer, csrf, login, text
 from smtp_server import attachments, free_port, running_sink, smtp_sink  # noqa: F401  (fixture)
 
@@ -40,7 +41,7 @@ def pack_specs():
     Image.new("RGB", (400, 300), "white").save(png, "PNG")
     return assemble(reference="PNL-2026-000001", form_id="penalty-notice-leave",
                     form_title="Request to issue a Penalty Notice", version=1,
-                    signed={"name": "Harriet Head", "role": "Head Teacher", "at": utcnow(), "school": "Demo School"},
+                    signed={"name": "Harriet Head", "role": "Head Teacher", "signed_at": utcnow(), "school": "Demo School"},
                     documents=[("PNL-2026-000001-request.pdf", PDF, form_pdf),
                                ("PNL-2026-000001-request.docx", DOCX, b"PK\x03\x04 stand-in docx bytes")],
                     evidence=[{"kind": "leave_request", "label": "Leave request", "filename": "leave.png",

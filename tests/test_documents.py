@@ -14,12 +14,13 @@ import pytest
 from docxtpl import DocxTemplate
 from jinja2 import meta
 
-from doctext import docx_text, pdf_text, squash
-from forms_service.context import build_context
+from forms_service.documents.context import build_context
+from forms_service.documents.rendering import DOCX_TEMPLATES_DIR, docx_env, print_env, render_docx, render_pdf
 from forms_service.formdefs import load_forms
 from forms_service.policies import load_profile
-from forms_service.rendering import DOCX_TEMPLATES_DIR, docx_env, print_env, render_docx, render_pdf
 from forms_service.rules import evaluate
+
+from doctext import docx_text, pdf_text, squash
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 SCHOOL = {"name": "Westcliff Park Academy"}

@@ -1,5 +1,5 @@
 """The Fast Track referral's eight weeks (003, Fast Track to Attendance): what is due next and when,
-counted in school days (forms_service/fast_track.py, forms_service/schooldays.py)."""
+counted in school days (forms_service/referrals/timeline.py, forms_service/register/schooldays.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from forms_service.fast_track import DONE, DUE, NOT_NEEDED, OVERDUE, UPCOMING, timeline
 from forms_service.policies import Policy, load_profile
-from forms_service.schooldays import SchoolCalendar
+from forms_service.referrals.timeline import DONE, DUE, NOT_NEEDED, OVERDUE, UPCOMING, timeline
+from forms_service.register.schooldays import SchoolCalendar
+
 from registers import PupilRegister
 
 D = dt.date

@@ -22,10 +22,11 @@ import pytest
 from marshmallow import ValidationError
 from pypdf import PdfReader
 
-from doctext import docx_text, pdf_text, render_docx_and_pdf, squash
-from forms_service.context import build_context
+from forms_service.documents.context import build_context
 from forms_service.formdefs import get_form
 from forms_service.rules import evaluate
+
+from doctext import docx_text, pdf_text, render_docx_and_pdf, squash
 from helpers import api_token, bearer, csrf, date_parts, login, text
 
 FORM_ID = "attendance-improvement-plan"

@@ -18,12 +18,12 @@ from pathlib import Path
 import docx
 import pytest
 
-from forms_service.context import build_context
+from forms_service.documents.context import build_context
+from forms_service.documents.rendering import render_docx, render_pdf
 from forms_service.formdefs import get_form
 from forms_service.models import LocalAuthority, db
 from forms_service.policies import load_profile
-from forms_service.register import Register, academic_year
-from forms_service.rendering import render_docx, render_pdf
+from forms_service.register.marks import Register, academic_year
 from forms_service.rules import evaluate
 
 from doctext import docx_text, pdf_text, squash

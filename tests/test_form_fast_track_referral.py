@@ -43,12 +43,12 @@ import pytest
 from marshmallow import ValidationError
 from pypdf import PdfReader
 
-from forms_service.context import build_context
+from forms_service.documents.context import build_context
 from forms_service.formatting import format_datetime
 from forms_service.formdefs import get_form
 from forms_service.policies import Policy, load_profile
-from forms_service.register import (Register, Session, attendance_pct, count_by_class, possible_sessions,
-                                    previous_school_weeks, to_csv)
+from forms_service.register.marks import (Register, Session, attendance_pct, count_by_class, possible_sessions,
+                                          previous_school_weeks, to_csv)
 from forms_service.rules import evaluate
 
 from doctext import render_docx_and_pdf, squash

@@ -23,11 +23,12 @@ import pytest
 from marshmallow import ValidationError
 from pypdf import PdfReader
 
-from doctext import docx_text, pdf_text, render_docx_and_pdf, squash
-from forms_service.context import build_context
+from forms_service.documents.context import build_context
 from forms_service.formdefs import get_form
 from forms_service.policies import load_profile
 from forms_service.rules import evaluate
+
+from doctext import docx_text, pdf_text, render_docx_and_pdf, squash
 from helpers import api_token, bearer, csrf, date_parts, login, post_page, text
 
 FORM_ID = "medical-action-plan"
@@ -317,7 +318,7 @@ def test_each_parent_gets_a_consent_form_naming_them(consent_forms, fmt, index, 
 
 def test_two_parents_make_two_consent_forms_and_one_parent_one():
     data = sample()
-    from forms_service.documents import recipients
+    from forms_service.referrals.documents import recipients
     assert recipients(CONSENT_DOC, data) == [0, 1] and recipients(PLAN_DOC, data) == [None]
     assert recipients(CONSENT_DOC, sample(parents=data["parents"][:1])) == [0]
 

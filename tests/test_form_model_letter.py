@@ -19,11 +19,12 @@ import pytest
 from marshmallow import ValidationError
 from pypdf import PdfReader
 
-from doctext import render_docx_and_pdf, squash
-from forms_service.context import build_context
+from forms_service.documents.context import build_context
 from forms_service.formdefs import get_form
 from forms_service.policies import load_profile
 from forms_service.rules import evaluate
+
+from doctext import render_docx_and_pdf, squash
 
 FORM_ID = "model-letter"
 FORM = get_form(FORM_ID)

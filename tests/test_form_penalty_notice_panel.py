@@ -23,11 +23,11 @@ import docx
 import pytest
 from pypdf import PdfReader
 
-from forms_service.context import build_context
+from forms_service.documents.context import build_context
+from forms_service.documents.rendering import render_docx, render_pdf
 from forms_service.formdefs import get_form
 from forms_service.policies import load_profile
-from forms_service.register import Register
-from forms_service.rendering import render_docx, render_pdf
+from forms_service.register.marks import Register
 from forms_service.rules import evaluate
 
 from doctext import docx_text, pdf_text, squash

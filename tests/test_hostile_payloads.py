@@ -31,14 +31,15 @@ from PIL import Image
 from pypdf import PdfReader
 from weasyprint import HTML
 
-from doctext import docx_text
-from forms_service import delivery
-from forms_service.context import build_context
+from forms_service.delivery import outbox as delivery
+from forms_service.documents.context import build_context
+from forms_service.documents.rendering import RenderError, html_to_pdf, render_docx, render_html, render_pdf
 from forms_service.formdefs import load_forms
-from forms_service.pack import safe_display_name
 from forms_service.policies import load_profile
-from forms_service.rendering import RenderError, html_to_pdf, render_docx, render_html, render_pdf
+from forms_service.referrals.evidence import safe_display_name
 from forms_service.rules import evaluate
+
+from doctext import docx_text
 from helpers import api_token, bearer, json_data, login, make_pdf, register_json_for, text
 from payloads import REFUSED, Deal, Payload, fill, fit, squash_ws, text_fields, visible, with_canary
 from sample_data import LA, SCHOOL, SIGNATURE

@@ -10,8 +10,9 @@ import json
 import docx
 from pypdf import PdfReader
 
+from forms_service.delivery.outbox import deliver_due
+
 from conftest import LA_INBOX
-from forms_service.delivery import deliver_due
 from helpers import api_token, bearer, json_data, make_pdf, register_json_for
 from smtp_server import attachments, smtp_sink  # noqa: F401  (fixture)
 

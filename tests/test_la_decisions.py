@@ -11,12 +11,13 @@ import re
 import pytest
 from sqlalchemy import select
 
-from conftest import LA_INBOX, PASSWORD
-from forms_service.accounts import create_user, get_or_create_la, get_or_create_school
-from forms_service.delivery import deliver_due
+from forms_service.access.accounts import create_user, get_or_create_la, get_or_create_school
+from forms_service.delivery.outbox import deliver_due
 from forms_service.models import Decision, OutboxMessage, Pack, PackCheck, Referral, School, db
-from helpers import (api_token, bearer, csrf, json_data, login, logout, make_pdf, signed_request, submit_and_sign,
-                     text, today)
+
+from conftest import LA_INBOX, PASSWORD
+from helpers import (api_token, bearer, csrf, json_data, login, logout, make_pdf, signed_request, submit_and_sign, text,
+                     today)
 from smtp_server import attachments, smtp_sink  # noqa: F401  (fixture)
 
 FORM = "penalty-notice-leave"

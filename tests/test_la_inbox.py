@@ -7,12 +7,13 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import select
+from test_la_outcomes import _accepted, _officer, _shift_leave, _signed
+
+from forms_service.access.accounts import create_user, get_or_create_la, get_or_create_school
+from forms_service.models import School, db
 
 from conftest import PASSWORD
-from forms_service.accounts import create_user, get_or_create_la, get_or_create_school
-from forms_service.models import School, db
 from helpers import api_token, bearer, json_data, login, text
-from test_la_outcomes import _accepted, _officer, _shift_leave, _signed
 
 API = "/api/v1"
 

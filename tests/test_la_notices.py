@@ -16,9 +16,9 @@ import io
 import pytest
 from sqlalchemy import select
 
-from forms_service.models import AuditEvent, LocalAuthority, NoticeFile, Outcome, Referral, db
-from forms_service.notices import amounts_due, received_on
 from forms_service import storage
+from forms_service.la.notices import amounts_due, received_on
+from forms_service.models import AuditEvent, LocalAuthority, NoticeFile, Outcome, Referral, db
 
 from doctext import docx_text, pdf_text, squash
 from helpers import api_token, bearer, csrf, json_data, login, make_pdf, signed_request, text
@@ -303,7 +303,7 @@ def test_who_may_issue_and_read_notices(app, client):
     assert _issue(client, rid, "penalty_notice", mother, headers=office).status_code == 403
     assert _issue(client, rid, "penalty_notice", mother, headers=bearer(api_token(client, "admin@demo.la"))).status_code == 403
     with app.app_context():
-        from forms_service.accounts import create_user, get_or_create_la
+        from forms_service.access.accounts import create_user, get_or_create_la
 
         other = get_or_create_la("Other Council", "legal@other.invalid")
         create_user("officer@other.la", "correct horse battery", "la_officer", "Olga Other", la=other)
@@ -387,7 +387,7 @@ def test_the_officer_issues_from_the_referral_page_and_the_school_sees_it(app, c
 
 
 def test_retention_takes_the_notices_with_their_referral(app, client):
-    from forms_service import retention
+    from forms_service.records import retention
 
     rid, data = accepted_panel(client)
     _issue(client, rid, "penalty_notice", data["parents"][0]["name"])

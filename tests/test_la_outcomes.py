@@ -12,9 +12,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from conftest import PASSWORD
-from forms_service.accounts import create_user, get_or_create_la
+from forms_service.access.accounts import create_user, get_or_create_la
 from forms_service.models import AuditEvent, Outcome, Referral, db
+
+from conftest import PASSWORD
 from helpers import api_token, bearer, csrf, json_data, login, logout, signed_request, text
 
 API = "/api/v1"
@@ -373,8 +374,8 @@ def test_a_uniqueness_clash_at_the_same_moment_is_a_409_not_an_outage(app):
 def test_recorded_notices_are_in_the_pupils_subject_access_export(app, client):
     import zipfile
 
-    from forms_service import subject_access
     from forms_service.models import User
+    from forms_service.records import subject_access
     rid = _accepted(client)
     assert _notice(client, rid, [{"parent_name": MOTHER, "reference": "EPN-700"}]).status_code == 201
     with app.app_context():

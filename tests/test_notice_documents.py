@@ -19,8 +19,9 @@ from docxtpl import DocxTemplate
 from jinja2 import meta, nodes
 from pypdf import PdfReader
 
+from forms_service.documents.rendering import DOCX_TEMPLATES_DIR, docx_env, print_env, render_docx, render_pdf
+
 from doctext import docx_text, pdf_text, squash
-from forms_service.rendering import DOCX_TEMPLATES_DIR, docx_env, print_env, render_docx, render_pdf
 from samples.notice_contexts import sample_context
 
 KINDS = ["notice-to-improve", "penalty-notice"]

@@ -1,4 +1,4 @@
-"""Evidence checks and pack assembly (forms_service.pack): real PDFs, real images, no mocks."""
+"""Evidence checks (forms_service.referrals.evidence) and pack assembly (forms_service.referrals.pack): real PDFs, real images, no mocks."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,8 +13,8 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from weasyprint import HTML
 
-from forms_service.pack import (DOCX, JPEG, PDF, PNG, EvidenceError, PackFileSpec, assemble,
-                                safe_display_name, validate_evidence)
+from forms_service.referrals.evidence import DOCX, JPEG, PDF, PNG, EvidenceError, safe_display_name, validate_evidence
+from forms_service.referrals.pack import PackFileSpec, assemble
 
 MB = 1024 * 1024
 MAX = 10 * MB
@@ -170,7 +170,7 @@ def inputs():
     return dict(
         reference="PNL-2026-000001", form_id="penalty-notice-leave",
         form_title="Request to issue a Penalty Notice for leave of absence", version=1,
-        signed={"name": "Harriet Head", "role": "Head Teacher", "at": SIGNED_AT, "school": "Demo School"},
+        signed={"name": "Harriet Head", "role": "Head Teacher", "signed_at": SIGNED_AT, "school": "Demo School"},
         documents=[(*FORM_PDF, form_pdf), (*FORM_DOCX, docx_bytes("Request to issue a Penalty Notice"))],
         evidence=[
             {"kind": "leave_request", "label": "Leave request", "filename": "../../leave req.pdf",
@@ -255,13 +255,13 @@ def test_manifest_and_merged_pdf_are_deterministic(pack, inputs):
                         + "\n").encode()
     # The same moment written in another zone is the same signature time.
     other_zone = dict(inputs, signed={**inputs["signed"],
-                                      "at": SIGNED_AT.astimezone(dt.timezone(dt.timedelta(hours=1)))})
+                                      "signed_at": SIGNED_AT.astimezone(dt.timezone(dt.timedelta(hours=1)))})
     assert assemble(**other_zone)[-1].data == manifest
 
 
 def test_assemble_refuses_a_naive_signing_time(inputs):
     with pytest.raises(ValueError, match="aware"):
-        assemble(**dict(inputs, signed={**inputs["signed"], "at": dt.datetime(2026, 11, 5, 14, 30)}))
+        assemble(**dict(inputs, signed={**inputs["signed"], "signed_at": dt.datetime(2026, 11, 5, 14, 30)}))
 
 
 def test_assemble_refuses_evidence_whose_bytes_are_not_its_type(inputs):

@@ -14,8 +14,9 @@ from sqlalchemy import create_engine, event, select, text
 from forms_service import pupils
 from forms_service.database import alembic_config
 from forms_service.models import Pack, Referral, db
-from forms_service.outcomes import recorded_penalty_notices
-from forms_service.referrals import sessions_used_elsewhere, verdict
+from forms_service.referrals.actions import verdict
+from forms_service.referrals.history import recorded_penalty_notices, sessions_used_elsewhere
+
 from helpers import api_token, bearer, json_data, register_json_for, signed_request
 from records import AMELIA, FREYA, KIAN, TOBIAS, for_pupil
 

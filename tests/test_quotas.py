@@ -12,13 +12,15 @@ import threading
 
 import lxml.html
 import pytest
-
-from forms_service import quotas, retention
-from forms_service.config import Config, parse_size
-from forms_service.models import RateCount, User, db
-from helpers import api_token, bearer, csrf, json_data, login, make_pdf, register_csv_for, register_json_for, text
 from test_bulk_letters import start as start_letters, web_fields
 from test_screening import _upload as screen, school_csv
+
+from forms_service.access import quotas
+from forms_service.config import Config, parse_size
+from forms_service.models import RateCount, User, db
+from forms_service.records import retention
+
+from helpers import api_token, bearer, csrf, json_data, login, make_pdf, register_csv_for, register_json_for, text
 
 API = "/api/v1"
 FORM = "penalty-notice-leave"

@@ -6,13 +6,13 @@ import io
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from forms_service import register as reg
-from forms_service.register import (CLASSES, Register, RegisterError, Session, academic_year, attendance_pct,
-                                    broken_weeks, count_by_class, leave_sessions, load_code_set, parse_register_csv,
-                                    parse_register_json, possible_sessions, previous_school_weeks, school_days_after,
-                                    school_weeks, split_by_upn, to_csv)
-from registers import D, PupilRegister, generated_school, typical_pupil
+from forms_service.register import marks as reg
+from forms_service.register.marks import (CLASSES, Register, RegisterError, Session, academic_year, attendance_pct,
+                                          broken_weeks, count_by_class, leave_sessions, load_code_set,
+                                          parse_register_csv, parse_register_json, possible_sessions,
+                                          previous_school_weeks, school_days_after, school_weeks, split_by_upn, to_csv)
 
+from registers import D, PupilRegister, generated_school, typical_pupil
 
 # ------------------------------------------------------------------ code sets (DESIGN.md section 4)
 
@@ -205,7 +205,7 @@ def test_json_errors(obj, message):
     assert err.value.errors[0]["message"] == message
 
 
-# ------------------------------------------------------------------ whole-school file from forms_service/synthetic_register.py
+# ------------------------------------------------------------------ whole-school file from forms_service/register/synthetic.py
 
 @pytest.fixture(scope="module")
 def school_csv(tmp_path_factory):

@@ -1,4 +1,4 @@
-"""Figures a document prints, counted from the register marks (forms_service/register_figures.py).
+"""Figures a document prints, counted from the register marks (forms_service/register/figures.py).
 
 The pupil below is present every open session of autumn 2025 except: ill (I) all day on Monday 3
 and Tuesday 4 November, unauthorised (N) on the morning of Monday 10 November, and late before the
@@ -17,10 +17,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from doctext import pdf_text, squash
 from forms_service.formdefs import FieldDef, get_form, load_forms
-from forms_service.register import to_csv
-from forms_service.register_figures import FIGURES, apply, check_declarations, fill
+from forms_service.register.figures import FIGURES, apply, check_declarations, fill
+from forms_service.register.marks import to_csv
+
+from doctext import pdf_text, squash
 from helpers import api_token, bearer, csrf, login, text
 from registers import PupilRegister
 

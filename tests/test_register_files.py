@@ -17,10 +17,11 @@ import lxml.html
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from forms_service import screening
 from forms_service.policies import load_profile
-from forms_service.register import (MAX_ERRORS, RegisterError, parse_register_csv, parse_register_json,
-                                    parse_school_csv)
+from forms_service.register import screening
+from forms_service.register.marks import (MAX_ERRORS, RegisterError, parse_register_csv, parse_register_json,
+                                          parse_school_csv)
+
 from helpers import api_token, bearer, csrf, json_data, login, register_csv_for, text
 from registers import D, PupilRegister, generated_school
 

@@ -13,12 +13,14 @@ from itertools import groupby
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from forms_service.register import (ABSENT, CLASSES, CLOSED, CODE_SETS, RETURN_CODES, Register, Session,
-                                    absence_band, academic_year, attendance_pct, attendance_return,
-                                    attendance_return_periods, attended_sessions, broken_weeks, count_by_class,
-                                    late_marks, late_marks_in_window, load_code_set, longest_run, parse_register_csv,
-                                    possible_sessions, previous_school_weeks, school_days, school_days_after,
-                                    school_weeks, sickness_days, sickness_return_due, sickness_run, to_csv, week_of)
+from forms_service.register.marks import (ABSENT, CLASSES, CLOSED, CODE_SETS, RETURN_CODES, Register, Session,
+                                          absence_band, academic_year, attendance_pct, attendance_return,
+                                          attendance_return_periods, attended_sessions, broken_weeks, count_by_class,
+                                          late_marks, late_marks_in_window, load_code_set, longest_run,
+                                          parse_register_csv, possible_sessions, previous_school_weeks, school_days,
+                                          school_days_after, school_weeks, sickness_days, sickness_return_due,
+                                          sickness_run, to_csv, week_of)
+
 from registers import D, PupilRegister
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -14,12 +14,13 @@ can be counted by hand from a diary:
 """
 import pytest
 
-from forms_service.register import (ATTENDANCE_RETURN_DAYS, LATE_MARKS_THRESHOLD, LATE_MARKS_WEEKS, NO_RUN,
-                                    RegisterError, Run, Session, absence_band, attendance_pct, attendance_return,
-                                    attendance_return_periods, count_by_class, late_marks, late_marks_in_window,
-                                    load_code_set, longest_run, parse_register_csv, possible_sessions,
-                                    previous_school_weeks, school_days_after, sickness_days, sickness_return_due,
-                                    sickness_run, to_csv)
+from forms_service.register.marks import (ATTENDANCE_RETURN_DAYS, LATE_MARKS_THRESHOLD, LATE_MARKS_WEEKS, NO_RUN,
+                                          RegisterError, Run, Session, absence_band, attendance_pct, attendance_return,
+                                          attendance_return_periods, count_by_class, late_marks, late_marks_in_window,
+                                          load_code_set, longest_run, parse_register_csv, possible_sessions,
+                                          previous_school_weeks, school_days_after, sickness_days, sickness_return_due,
+                                          sickness_run, to_csv)
+
 from registers import D, PupilRegister
 
 

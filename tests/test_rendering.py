@@ -18,15 +18,9 @@ import pytest
 from pypdf import PdfReader
 from weasyprint.urls import URLFetcher
 
-from forms_service.context import build_context
-from forms_service.rendering import (
-    RefusingURLFetcher,
-    RenderError,
-    html_to_pdf,
-    render_docx,
-    render_html,
-    render_pdf,
-)
+from forms_service.documents.context import build_context
+from forms_service.documents.rendering import (RefusingURLFetcher, RenderError, html_to_pdf, render_docx, render_html,
+                                               render_pdf)
 
 from doctext import docx_text, pdf_text, squash
 from sample_data import EVIDENCE, LA, REFERENCE, SCHOOL, SIGNATURE, VERDICT, load_form, referral_data
@@ -514,9 +508,9 @@ def test_a_letter_pdf_is_tagged_pdf_ua_with_its_title_and_language():
 
     from pypdf import PdfReader
 
-    from forms_service.context import build_context
+    from forms_service.documents.context import build_context
+    from forms_service.documents.rendering import render_pdf
     from forms_service.formdefs import get_form
-    from forms_service.rendering import render_pdf
 
     form = get_form("final-warning")
     sample = json.loads((Path(__file__).parent / "samples" / "final-warning.json").read_text(encoding="utf-8"))

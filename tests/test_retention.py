@@ -12,10 +12,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, text
 
-from forms_service import retention
 from forms_service.config import Config, parse_period
-from forms_service.delivery import deliver_due
+from forms_service.delivery.outbox import deliver_due
 from forms_service.models import AuditEvent, Base, Evidence, OutboxMessage, PackFile, Referral, db
+from forms_service.records import retention
+
 from records import AMELIA, FREYA, KIAN, TOBIAS, create_letter, create_referral, decide, office, sign
 from smtp_server import smtp_sink  # noqa: F401  (fixture)
 

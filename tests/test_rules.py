@@ -9,9 +9,10 @@ from types import SimpleNamespace
 import pytest
 
 from forms_service.policies import Policy, list_profiles, load_profile
+from forms_service.register.marks import parse_register_csv, split_by_upn
 from forms_service.rules import REGISTRY, evaluate, penalty_amounts, regime_on
 from forms_service.rules.penalties import window_start
-from forms_service.register import parse_register_csv, split_by_upn
+
 from registers import D, PupilRegister, generated_school, typical_pupil
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,7 +103,7 @@ def test_a_whole_school_register_must_be_split_first():
 
 
 def test_every_holiday_in_a_generated_school_is_judged_from_its_own_register(tmp_path):
-    """The synthetic register (forms_service/synthetic_register.py) gives some pupils a term-time holiday (G) starting on a Monday."""
+    """The synthetic register (forms_service/register/synthetic.py) gives some pupils a term-time holiday (G) starting on a Monday."""
     pupils = split_by_upn(parse_register_csv(generated_school(tmp_path, pupils=120, until="2026-07-22", seed=3)))
     holidays = {upn: [s for s in register.sessions if s.code == "G"] for upn, register in pupils.items()}
     holidays = {upn: g for upn, g in holidays.items() if g}

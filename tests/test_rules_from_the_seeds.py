@@ -31,8 +31,9 @@ import pytest
 
 from forms_service.formdefs import get_form
 from forms_service.policies import load_profile
-from forms_service.register import Register, RegisterError, parse_register_csv
+from forms_service.register.marks import Register, RegisterError, parse_register_csv
 from forms_service.rules import evaluate
+
 from helpers import with_changes
 from registers import D, PupilRegister, present_code
 

@@ -4,9 +4,9 @@ import datetime as dt
 import pytest
 from hypothesis import given, strategies as st
 
-from forms_service.register import academic_year
-from forms_service.schoolage import (birthday, compulsory_school_age_end, compulsory_school_age_start,
-                                     is_compulsory_school_age, school_leaving_date)
+from forms_service.register.marks import academic_year
+from forms_service.rules.schoolage import (birthday, compulsory_school_age_end, compulsory_school_age_start,
+                                           is_compulsory_school_age, school_leaving_date)
 
 D = dt.date
 

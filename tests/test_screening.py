@@ -1,4 +1,4 @@
-"""Whole-school screening (forms_service/screening.py): from a school's register export, every pupil
+"""Whole-school screening (forms_service/register/screening.py): from a school's register export, every pupil
 who meets the penalty-notice threshold, is persistently or severely absent, or is due an attendance
 or sickness return, with the figures; on the web, as a CSV and with `forms-service screen`.
 
@@ -15,11 +15,12 @@ import io
 import pytest
 from click.testing import CliRunner
 
-from forms_service import screening
 from forms_service.cli import main as cli
 from forms_service.models import AuditEvent, db
 from forms_service.policies import load_profile
-from forms_service.register import Register, RegisterError, to_csv
+from forms_service.register import screening
+from forms_service.register.marks import Register, RegisterError, to_csv
+
 from helpers import csrf, login, text
 from registers import PupilRegister
 

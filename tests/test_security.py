@@ -36,17 +36,19 @@ import pytest
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import VerificationError
 from sqlalchemy import select
+from test_access_matrix import ROUTES, Player, Route, cells, rules
+
+from forms_service import create_app
+from forms_service.access import accounts
+from forms_service.config import PROJECT_ROOT, Config
+from forms_service.delivery.outbox import deliver_due
+from forms_service.models import ApiToken, AuditEvent, Base, User, db
 
 from access_world import HANDLER, OWN, SCRIPT, STYLE_ATTR, build, csp_problems, fingerprint
 from conftest import PASSWORD
-from forms_service import accounts, create_app
-from forms_service.config import PROJECT_ROOT, Config
-from forms_service.delivery import deliver_due
-from forms_service.models import ApiToken, AuditEvent, Base, User, db
 from helpers import (api_token, bearer, csrf, date_parts, json_data, login, logout, make_pdf, post_page,
                      register_json_for, set_own_password, text)
 from smtp_server import smtp_sink  # noqa: F401  (fixture)
-from test_access_matrix import ROUTES, Player, Route, cells, rules
 
 CSRF_MESSAGE = "the form was not sent from this service"
 ROLE_ORDER = ("office", "headteacher", "la_officer", "admin")
@@ -582,7 +584,7 @@ def test_a_whole_journey_logs_no_personal_data(app, client, caplog, smtp_sink):
         server.close()
         thread.join(timeout=10)
 
-    assert any(r.name == "forms_service.delivery" for r in caplog.records), "the delivery worker logged nothing"
+    assert any(r.name == "forms_service.delivery.outbox" for r in caplog.records), "the delivery worker logged nothing"
     leaks = [(r.name, r.levelname, _log_text(r)[:300]) for r in caplog.records if _in(_log_text(r))]
     assert not leaks, f"{len(leaks)} log records hold the family's details:\n" + "\n".join(map(str, leaks[:20]))
     with app.app_context():

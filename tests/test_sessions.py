@@ -9,7 +9,7 @@
   (and sign out) until they have set their own, and gets no API token; the admin's setting shows on
   the user's admin page and in its account history.
 
-Time is a clock the test sets: the session checks' (forms_service.auth.now) and the cookie signature's
+Time is a clock the test sets: the session checks' (forms_service.access.auth.now) and the cookie signature's
 (itsdangerous), so a cookie is signed at the time the test says, as a browser's would be.
 """
 from __future__ import annotations
@@ -24,11 +24,12 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine, select, text as sql
 
-from conftest import PASSWORD
-from forms_service import auth
+from forms_service.access import auth
 from forms_service.config import Config
 from forms_service.database import alembic_config
 from forms_service.models import AuditEvent, User, db
+
+from conftest import PASSWORD
 from helpers import api_token, bearer, csrf, login, set_own_password, text
 from records import AMELIA, create_referral, office
 

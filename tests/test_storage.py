@@ -22,12 +22,14 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from forms_service import create_app, retention, storage
+from forms_service import create_app, storage
 from forms_service.cli import main
 from forms_service.config import Config
-from forms_service.delivery import deliver_due
+from forms_service.delivery.outbox import deliver_due
 from forms_service.models import AuditEvent, BulkLetterJob, Evidence, Pack, Referral, User, db, utcnow
-from forms_service.verify import CHANGED, MISSING, verify
+from forms_service.records import retention
+from forms_service.referrals.verify import CHANGED, MISSING, verify
+
 import records
 from helpers import api_token, bearer, login, make_pdf, post_page, text
 from s3_server import s3_server  # noqa: F401  (fixture)

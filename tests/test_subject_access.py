@@ -14,10 +14,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from conftest import PASSWORD
-from forms_service import subject_access
-from forms_service.accounts import create_user, get_or_create_la, get_or_create_school
+from forms_service.access.accounts import create_user, get_or_create_la, get_or_create_school
 from forms_service.models import AuditEvent, LocalAuthority, Referral, User, db
+from forms_service.records import subject_access
+
+from conftest import PASSWORD
 from helpers import csrf, login, logout, text
 from records import AMELIA, FREYA, create_letter, create_referral, decide, office, sign
 

@@ -1,4 +1,4 @@
-"""The synthetic whole-school register (forms_service/synthetic_register.py): the project's own, so
+"""The synthetic whole-school register (forms_service/register/synthetic.py): the project's own, so
 that tests, benchmarks and demonstrations need nothing beside the repository (issue 16). Its calendar
 is an English school year's for any year, its file is one the register reader takes without a
 complaint, and the same seed gives the same file."""
@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from forms_service.cli import main
-from forms_service.register import load_code_set, parse_register_csv, split_by_upn
-from forms_service.synthetic_register import SchoolYear, generate, write
+from forms_service.register.marks import load_code_set, parse_register_csv, split_by_upn
+from forms_service.register.synthetic import SchoolYear, generate, write
 
 D = dt.date
 

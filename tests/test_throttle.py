@@ -1,4 +1,4 @@
-"""Sign-in throttling (forms_service/throttle.py, issue 14): wrong passwords for one account from one
+"""Sign-in throttling (forms_service/access/throttle.py, issue 14): wrong passwords for one account from one
 address make further attempts wait, doubling; failures sprayed at an account from many addresses slow
 it without walling it; many accounts failing from one address (credential stuffing) wait, one user's
 mistakes behind a school's shared address do not. Attempts are counted before the password is checked,
@@ -12,13 +12,15 @@ from collections import Counter
 
 import pytest
 from argon2 import PasswordHasher
-
-from conftest import PASSWORD
 from faults.service import Http, Process, service_env
-from forms_service import retention, throttle
-from forms_service.accounts import ARGON2_PARAMETERS
+
+from forms_service.access import throttle
+from forms_service.access.accounts import ARGON2_PARAMETERS
 from forms_service.config import Config
 from forms_service.models import AuditEvent, SignInThrottle, User, db
+from forms_service.records import retention
+
+from conftest import PASSWORD
 from helpers import csrf, logout, text
 from smtp_server import free_port
 

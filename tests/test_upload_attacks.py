@@ -20,13 +20,14 @@ import lxml.html
 import pytest
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (ArrayObject, DictionaryObject, EncodedStreamObject, NameObject, NumberObject,
-                           TextStringObject)
+from pypdf.generic import ArrayObject, DictionaryObject, EncodedStreamObject, NameObject, NumberObject, TextStringObject
 from weasyprint import HTML
 
-from forms_service import pack
-from forms_service.pack import EvidenceError, merge_pdf, safe_display_name, validate_evidence
 from forms_service.models import Referral, db
+from forms_service.referrals import evidence
+from forms_service.referrals.evidence import EvidenceError, safe_display_name, validate_evidence
+from forms_service.referrals.pack import merge_pdf
+
 from helpers import api_token, bearer, csrf, json_data, login, make_pdf, register_csv_for, text
 
 API = "/api/v1"
@@ -239,23 +240,23 @@ def files() -> dict[str, bytes]:
 
 # (file, the message, whether it is a bomb whose memory use is measured)
 REFUSED = [
-    ("executable", pack.MSG_TYPE, False),
-    ("html", pack.MSG_TYPE, False),
-    ("svg", pack.MSG_TYPE, False),
-    ("empty", pack.MSG_EMPTY, False),
+    ("executable", evidence.MSG_TYPE, False),
+    ("html", evidence.MSG_TYPE, False),
+    ("svg", evidence.MSG_TYPE, False),
+    ("empty", evidence.MSG_EMPTY, False),
     ("oversized", "The file must be smaller than 10 MB", False),
-    ("malformed", pack.MSG_PDF_BROKEN, False),
-    ("truncated", pack.MSG_PDF_BROKEN, False),
-    ("encrypted-aes", pack.MSG_PDF_ENCRYPTED, False),
-    ("encrypted-rc4", pack.MSG_PDF_ENCRYPTED, False),
-    ("zip-bomb", pack.MSG_TYPE, True),
-    ("flate-bomb", pack.MSG_PDF_TOO_BIG, True),
-    ("incremental-bomb", pack.MSG_PDF_TOO_BIG, True),
-    ("many-streams", pack.MSG_PDF_TOO_BIG, True),
-    ("image-bomb", pack.MSG_PDF_TOO_BIG, True),
-    ("page-bomb", pack.MSG_PDF_TOO_MANY_PAGES, True),
-    ("png-bomb", pack.MSG_IMAGE_TOO_BIG, True),
-    *((name, pack.MSG_PDF_ACTIVE, False) for name in active_pdfs()),
+    ("malformed", evidence.MSG_PDF_BROKEN, False),
+    ("truncated", evidence.MSG_PDF_BROKEN, False),
+    ("encrypted-aes", evidence.MSG_PDF_ENCRYPTED, False),
+    ("encrypted-rc4", evidence.MSG_PDF_ENCRYPTED, False),
+    ("zip-bomb", evidence.MSG_TYPE, True),
+    ("flate-bomb", evidence.MSG_PDF_TOO_BIG, True),
+    ("incremental-bomb", evidence.MSG_PDF_TOO_BIG, True),
+    ("many-streams", evidence.MSG_PDF_TOO_BIG, True),
+    ("image-bomb", evidence.MSG_PDF_TOO_BIG, True),
+    ("page-bomb", evidence.MSG_PDF_TOO_MANY_PAGES, True),
+    ("png-bomb", evidence.MSG_IMAGE_TOO_BIG, True),
+    *((name, evidence.MSG_PDF_ACTIVE, False) for name in active_pdfs()),
 ]
 # Bounded memory while a bomb is looked at: what the request and its checks allocate at most
 # (tracemalloc), against what the bomb would take unpacked (a gigabyte or more).
@@ -322,8 +323,8 @@ def test_pdfs_that_unpack_within_the_limits_are_accepted():
     photo = io.BytesIO()
     Image.new("RGB", (2480, 3508), "ivory").save(photo, "PDF")  # an A4 page at 300 dpi, as JPEG
     big_page = pages_pdf([stream(zeros_deflate(50 * MB))])
-    for data in (picture, photo.getvalue(), big_page, page_bomb_pdf(pack.MAX_PDF_PAGES)):
-        assert validate_evidence("ok.pdf", data, max_bytes=10 * MB)[0] == pack.PDF
+    for data in (picture, photo.getvalue(), big_page, page_bomb_pdf(evidence.MAX_PDF_PAGES)):
+        assert validate_evidence("ok.pdf", data, max_bytes=10 * MB)[0] == evidence.PDF
 
 
 def test_pdfs_that_open_at_a_page_or_link_to_a_web_page_are_accepted():
@@ -336,7 +337,7 @@ def test_pdfs_that_open_at_a_page_or_link_to_a_web_page_are_accepted():
         NameObject("/Rect"): ArrayObject([NumberObject(0), NumberObject(0), NumberObject(50), NumberObject(50)]),
         NameObject("/A"): action("/URI", URI=TextStringObject("https://www.gov.uk/"))})])})
     for data in (goto, jump, link):
-        assert validate_evidence("ok.pdf", data, max_bytes=10 * MB)[0] == pack.PDF
+        assert validate_evidence("ok.pdf", data, max_bytes=10 * MB)[0] == evidence.PDF
 
 
 def test_merging_a_pack_never_unpacks_an_uploads_streams():

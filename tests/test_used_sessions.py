@@ -20,13 +20,16 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from forms_service import signing
-from forms_service.delivery import deliver_due
-from forms_service.formdefs import get_form
+from forms_service.delivery.outbox import deliver_due
 from forms_service.formatting import local_today
+from forms_service.formdefs import get_form
 from forms_service.models import AuditEvent, Referral, User, db
-from forms_service.referrals import ActionError, PENALTY_NOTICE_FORMS, same_pupil, verdict
+from forms_service.pupils import same_pupil
+from forms_service.referrals import signing
+from forms_service.referrals.actions import ActionError, verdict
+from forms_service.referrals.history import PENALTY_NOTICE_FORMS
 from forms_service.rules import evaluate, sessions_relied_on
+
 from helpers import EVIDENCE_KINDS, FORM_ID, api_token, bearer, json_data, make_pdf, register_json_for
 from registers import D, typical_pupil
 from smtp_server import smtp_sink  # noqa: F401  (fixture)
@@ -496,7 +499,7 @@ def test_the_web_page_keeps_a_notices_sessions_given_through_the_api(client, app
 def test_the_documents_say_which_sessions_were_not_counted_again():
     """The printed request states the sessions the check counted, and that the others in the register
     were already counted for an earlier notice, in the words both formats print."""
-    from forms_service.context import build_context
+    from forms_service.documents.context import build_context
     verdict = {"rules": [{"id": "leave_sessions_minimum", "status": "pass", "details": {
         "counted": 6, "already_counted": [
             {"date": "2026-03-02", "session": s, "code": "G", "counted_for": ["PNL-2026-000012"]}

@@ -18,7 +18,8 @@ from sqlalchemy import text
 from forms_service.audit import record
 from forms_service.cli import main
 from forms_service.models import AuditEvent, Referral, db
-from forms_service.verify import CHANGED, MISSING, OK, UnknownReference, verify
+from forms_service.referrals.verify import CHANGED, MISSING, OK, UnknownReference, verify
+
 from helpers import EVIDENCE_KINDS, FORM_ID, api_token, bearer, json_data, make_pdf, register_json_for
 
 API = "/api/v1"

@@ -14,14 +14,14 @@ import re
 
 import pytest
 
-from forms_service import referrals as actions
 from forms_service.formdefs import get_form
 from forms_service.models import Referral, User, db
-from forms_service.signing import sign as sign_referral
+from forms_service.referrals import actions
+from forms_service.referrals.signing import sign as sign_referral
 
 from conftest import PASSWORD
-from helpers import (EVIDENCE_KINDS, FORM_ID, csrf, data_dates, json_data, login, logout, make_pdf,
-                     register_csv_for, text)
+from helpers import (EVIDENCE_KINDS, FORM_ID, csrf, data_dates, json_data, login, logout, make_pdf, register_csv_for,
+                     text)
 
 DECLARATION = get_form(FORM_ID)
 HOSTILE = "{{ 7*7 }} <script>alert(1)</script>"

@@ -1,4 +1,4 @@
-"""The watchdog of `forms-service worker` and `worker --once` (forms_service/delivery.py, `_watch`), with
+"""The watchdog of `forms-service worker` and `worker --once` (forms_service/delivery/outbox.py, `_watch`), with
 real processes: a worker whose PostgreSQL connection stops answering (its server process SIGSTOPped, so
 the next query waits for ever) exits by itself with a traceback, and a fresh worker then delivers the
 pack once; a worker stuck waiting on the mail server exits, with or without --once; an idle worker
@@ -19,13 +19,14 @@ import time
 import uuid
 
 import pytest
+from faults.service import COMMAND, Process, service_env, start_service, wait_until
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-
-from faults.service import COMMAND, Process, service_env, start_service, wait_until
-from forms_service.models import OutboxMessage, db
-from smtp_server import StallingSink, free_port, running_sink
 from test_delivery import pack_specs, queue_pack  # noqa: F401  (pack_specs is a fixture)
+
+from forms_service.models import OutboxMessage, db
+
+from smtp_server import StallingSink, free_port, running_sink
 
 # What `forms-service worker` says once at start, so that a "Timeout" traceback is understood.
 EXPLANATION = "a 'Timeout' traceback of every thread follows here and the worker exits with status 1"
@@ -236,7 +237,7 @@ def test_worker_once_delivers_and_leaves_no_watchdog_armed(ctx, pack_specs, tmp_
         # deliver_due disarms its watchdog when the round is done, so that whatever the process does
         # next (here: sleep past it) is not cut short. In a process of its own: a watchdog left armed
         # ends the process it is in.
-        script = ("import time; from forms_service.delivery import deliver_due, worker_app\n"
+        script = ("import time; from forms_service.delivery.outbox import deliver_due, worker_app\n"
                   "with worker_app().app_context(): print('delivered', deliver_due(watchdog=1))\n"
                   "time.sleep(2.5); print('still running')")
         done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
@@ -245,7 +246,7 @@ def test_worker_once_delivers_and_leaves_no_watchdog_armed(ctx, pack_specs, tmp_
 
 def test_postgresql_connections_say_which_process_they_belong_to(ctx):
     from forms_service import create_app
-    from forms_service.delivery import worker_app
+    from forms_service.delivery.outbox import worker_app
 
     def application_name(app) -> str:
         with app.app_context():

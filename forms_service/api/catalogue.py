@@ -8,19 +8,19 @@ from flask import Response, current_app, jsonify
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
-from ..auth import api_user
-from ..context import build_context
-from ..documents import DOCX, PDF, recipients
+from ..access.auth import api_user
+from ..documents.context import build_context
+from ..documents.rendering import render_docx, render_pdf, render_preview
 from ..formdefs import get_form, load_forms
-from .. import register_figures
 from ..policies import list_profiles, load_profile
-from ..referrals import ActionError, parse_register
-from ..register import parse_register_json
-from ..rendering import render_docx, render_pdf, render_preview
+from ..referrals.actions import ActionError, parse_register
+from ..referrals.documents import DOCX, PDF, recipients
+from ..register import figures as register_figures
+from ..register.marks import parse_register_json
 from ..rules import evaluate
 from .docs import fails_with, files
-from .schemas import DocumentRequest, EligibilityRequest, FormList, Verdict
 from .guard import authenticate
+from .schemas import DocumentRequest, EligibilityRequest, FormList, Verdict
 
 blp = Blueprint("api_catalogue", __name__, description="Forms and eligibility")
 blp.before_request(authenticate)

@@ -13,7 +13,7 @@ from http import HTTPStatus
 
 from apispec import BasePlugin
 
-from ..pack import JSON_TYPE
+from ..referrals.evidence import JSON_TYPE
 
 BINARY = {"type": "string", "format": "binary"}
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import g, request
 
-from ..auth import user_from_bearer
+from ..access.auth import user_from_bearer
 from ..errors import error_response
 
 # Paths that do not need a bearer token.

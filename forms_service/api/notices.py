@@ -7,11 +7,13 @@ from flask import Response, abort, jsonify, request
 from flask_smorest import Blueprint
 from werkzeug.exceptions import NotFound
 
-from .. import decisions as la_decisions, notices, referrals as actions, storage
+from .. import storage
+from ..access.auth import api_user, get_visible_referral
 from ..audit import record
-from ..auth import api_user, get_visible_referral
+from ..la import decisions as la_decisions, notices
 from ..models import db
-from ..pack import DOCX, PDF
+from ..referrals import actions
+from ..referrals.evidence import DOCX, PDF
 from .catalogue import unprocessable
 from .docs import fails_with, files
 from .guard import authenticate

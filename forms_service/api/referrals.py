@@ -7,21 +7,24 @@ from flask import Response, abort, jsonify, request
 from flask_smorest import Blueprint
 from werkzeug.exceptions import NotFound
 
-from .. import decisions as la_decisions, inbox, outcomes as la_outcomes, quotas, referrals as actions, storage
+from .. import storage
+from ..access import quotas
+from ..access.auth import api_user, get_visible_referral
 from ..audit import record, trail as audit_trail
-from ..auth import api_user, get_visible_referral
-from ..delivery import DeliveryStateError, delivery_status, resend_latest_pack
+from ..delivery.outbox import DeliveryStateError, delivery_status, resend_latest_pack
 from ..formatting import local_today
+from ..la import decisions as la_decisions, inbox, outcomes as la_outcomes
 from ..models import STATUSES, Referral as ReferralRow, db
+from ..referrals import actions, documents as docs
+from ..referrals.evidence import DOCX, JPEG, JSON_TYPE, PDF, PNG
+from ..referrals.signing import sign as sign_referral
 from ..security import DOCUMENT_POLICY
-from ..signing import sign as sign_referral
 from ..storage import StorageError
 from .catalogue import unprocessable
-from ..pack import DOCX, JPEG, JSON_TYPE, PDF, PNG
 from .docs import BINARY, fails_with, files
+from .guard import authenticate
 from .schemas import (AuditEvent as AuditSchema, Check, DecisionRequest, Delivery, DocumentFile, EvidenceItem,
                       OutcomeRequest, Referral, ReferralCreate, ReferralList, ReferralPatch, SignRequest)
-from .guard import authenticate
 
 blp = Blueprint("api_referrals", __name__, description="Referrals")
 blp.before_request(authenticate)
@@ -58,7 +61,7 @@ def _register_or_error(raw):
     return actions.parse_register(raw)
 
 
-# Validated by forms_service.inbox.parse (shared with the LA inbox page), documented here. An empty
+# Validated by forms_service.la.inbox.parse (shared with the LA inbox page), documented here. An empty
 # value is no filter, as the page sends it.
 FILTERS = [{"in": "query", "name": name, "allowEmptyValue": True, "schema": schema, "description": text}
            for name, schema, text in (
@@ -231,7 +234,7 @@ def decision(referral_id: int):
     """LA officer: accept the signed version, or return it to the school with reasons (emailed to the school's
     attendance contact). A returned referral is corrected, submitted and signed again as a new version.
 
-    Validated in one place (forms_service.decisions), so every error is named by its field under `errors`."""
+    Validated in one place (forms_service.la.decisions), so every error is named by its field under `errors`."""
     try:
         referral = _officer_referral(referral_id)
         body = request.get_json(silent=True)
@@ -316,8 +319,6 @@ def documents(referral_id: int):
 @fails_with(blp, 404, 409, 422, 503)
 def document(referral_id: int, name: str):
     """A file of the latest signed pack (or `?version=N`). Before signing: `draft.pdf` and `draft.html`."""
-    from .. import documents as docs
-
     user = api_user()
     referral = get_visible_referral(user, referral_id)
     version = request.args.get("version")

@@ -5,7 +5,11 @@ from __future__ import annotations
 from flask import g
 from marshmallow import Schema, fields, validate
 
+from ..audit import SCHOOL_ROLES
 from ..formdefs import CleanString
+from ..la.decisions import checks_view, decisions_view, versions_view
+from ..la.outcomes import outcomes_view
+from ..register.marks import CODE_SETS, DEFAULT_CODE_SET
 
 
 class ApiError(Schema):
@@ -52,7 +56,7 @@ class RegisterSession(Schema):
 
 
 class RegisterInput(Schema):
-    code_set = fields.String(validate=validate.OneOf(["2024", "2006"]), load_default="2024")
+    code_set = fields.String(validate=validate.OneOf(CODE_SETS), load_default=DEFAULT_CODE_SET)
     sessions = fields.List(fields.Dict(), required=True, validate=validate.Length(max=200_000))
 
 
@@ -195,7 +199,6 @@ def _iso(value):
 def _as_seen(rows: list[dict]) -> list[dict]:
     """The school's staff see LA people by name, not email address, as in the audit trail
     (audit.trail; issue 14); the LA sees both."""
-    from ..audit import SCHOOL_ROLES
     viewer = g.get("api_user")
     if viewer is not None and viewer.role in SCHOOL_ROLES:
         return [{**row, "by": row.get("by_name")} for row in rows]
@@ -203,22 +206,18 @@ def _as_seen(rows: list[dict]) -> list[dict]:
 
 
 def _checks(referral) -> list[dict]:
-    from ..decisions import checks_view
     return _as_seen([{**c, "at": _iso(c["at"])} for c in checks_view(referral)])
 
 
 def _decisions(referral) -> list[dict]:
-    from ..decisions import decisions_view
     return _as_seen([{**d, "at": _iso(d["at"])} for d in decisions_view(referral)])
 
 
 def _versions(referral) -> list[dict]:
-    from ..decisions import versions_view
     return [{**v, "signed_at": _iso(v["signed_at"])} for v in versions_view(referral)]
 
 
 def _outcomes(referral) -> list[dict]:
-    from ..outcomes import outcomes_view
     return _as_seen([{**o, "at": _iso(o["at"])} for o in outcomes_view(referral)])
 
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 from flask import current_app
 from flask_smorest import Blueprint
 
-from .. import throttle
-from ..accounts import check_password
+from ..access import throttle
+from ..access.accounts import check_password
+from ..access.auth import bearer_token, issue_token
 from ..audit import record
-from ..auth import bearer_token, issue_token
 from ..errors import error_response
 from ..models import User, db
-from .schemas import TokenRequest, TokenResponse
 from .docs import fails_with
 from .guard import authenticate
+from .schemas import TokenRequest, TokenResponse
 
 blp = Blueprint("api_tokens", __name__, description="Authentication")
 blp.before_request(authenticate)

@@ -4,9 +4,10 @@ from __future__ import annotations
 import datetime as dt
 
 from ..formatting import academic_year_label, format_date, format_date_short
-from ..register import Window, academic_year, band_of, count_by_class, load_code_set, previous_school_weeks
-from .earlier import not_counted_again, session_rows, typed_figure_cannot_leave_out, used_rows
+from ..register.marks import (DEFAULT_CODE_SET, Window, academic_year, band_of, count_by_class, load_code_set,
+                              previous_school_weeks)
 from .coverage import WINDOW_GAP_DAYS, ends_short
+from .earlier import not_counted_again, session_rows, typed_figure_cannot_leave_out, used_rows
 from .engine import ADVISORY, FAIL, MISSING, PASS, Facts, Outcome, rule
 from .leave import LEAVE_FORMS, LEAVE_THRESHOLD_FROM, LEAVE_THRESHOLD_SOURCE, national_threshold_for_leave
 
@@ -71,7 +72,7 @@ def unauthorised_sessions_threshold(f: Facts) -> Outcome:
     if (early := _cannot_measure(f, source)) is not None:
         return early
     window = _window(f, weeks)
-    code_set = load_code_set(f.register.code_set if f.register else "2024")
+    code_set = load_code_set(f.register.code_set if f.register else DEFAULT_CODE_SET)
     unauthorised = [s for s in window.sessions if code_set.classify(s.code) == "unauthorised"] \
         if window is not None else None
     figure = f.figure("unauthorised_sessions_10wk", len(unauthorised) if unauthorised is not None else None)

@@ -2,7 +2,7 @@
 not days of attendance or absence: a rule that would otherwise judge them says `missing` (issue 4:
 "A rule cannot pass on data it was not given").
 
-A gap is measured in weekdays less England's bank holidays (forms_service.schooldays), the days
+A gap is measured in weekdays less England's bank holidays (forms_service.register.schooldays), the days
 the school may have been open. Two tolerances:
 - WINDOW_GAP_DAYS (10) for a window of school weeks: marks exported before a two-week holiday
   (Christmas, Easter) for a request made during or just after it are still whole, since holiday
@@ -15,8 +15,8 @@ from __future__ import annotations
 import datetime as dt
 
 from ..formatting import format_date
-from ..register import Register
-from ..schooldays import SchoolCalendar
+from ..register.marks import Register
+from ..register.schooldays import SchoolCalendar
 
 WINDOW_GAP_DAYS = 10
 SHORT_GAP_DAYS = 1

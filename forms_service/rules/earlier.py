@@ -3,7 +3,7 @@ the LA must not fine twice for the same absence).
 
 They come from two places: the penalty notice requests for the same pupil signed in this service
 (the service passes the sessions their stored verdicts relied on, by reference: see
-forms_service.referrals.sessions_used_elsewhere), and the sessions the form itself lists for a
+forms_service.referrals.history.sessions_used_elsewhere), and the sessions the form itself lists for a
 notice issued elsewhere (`previous_penalty_notices[].sessions`). The rules that count sessions
 towards a notice (unauthorised_sessions_threshold, leave_sessions_minimum) leave them out, say so
 with the figures, and record the sessions they relied on in their details (`relied_on`).
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..formatting import format_date_short
-from ..register import SESSIONS, Session
+from ..register.marks import SESSIONS, Session
 
 SessionKey = tuple[dt.date, str]
 

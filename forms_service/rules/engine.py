@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 
 from ..policies import DEFAULT_PROFILE, Policy, load_profile
-from ..register import SESSIONS, Register
+from ..register.marks import SESSIONS, Register
 from .earlier import SessionKey, UsedSessions, session_key
 
 PASS, FAIL, MISSING, ADVISORY = "pass", "fail", "missing", "advisory"

@@ -19,7 +19,7 @@ Appendix 6, week 6 row) is used, and the reason says so.
 from __future__ import annotations
 
 from ..formatting import format_date
-from ..register import CLOSED, count_by_class
+from ..register.marks import CLOSED, count_by_class
 from .coverage import SHORT_GAP_DAYS, ends_short
 from .engine import FAIL, MISSING, PASS, Facts, Outcome, rule
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from ..formatting import format_date
-from ..register import Register, school_days_after, school_weeks, week_of
-from ..schooldays import SchoolCalendar, listed_closures
+from ..register.marks import Register, school_days_after, school_weeks, week_of
+from ..register.schooldays import SchoolCalendar, listed_closures
 from .coverage import WINDOW_GAP_DAYS, starts_late, weekdays_between
 from .engine import FAIL, MISSING, PASS, Facts, Outcome, rule
 
@@ -125,7 +125,7 @@ def final_warning_gap(f: Facts) -> Outcome:
 
 def _gap_from_the_calendar(f: Facts, sent: dt.date, on: dt.date, gap: int, source: str) -> Outcome:
     """Without marks, school days are counted as the Fast Track timeline counts those ahead of the
-    register (forms_service.fast_track): Monday to Friday, less England's bank holidays and the
+    register (forms_service.referrals.timeline): Monday to Friday, less England's bank holidays and the
     closures the form lists (issue 15). The reason says so, since a closure not listed would count."""
     closures = listed_closures(f.get("school_closures"))
     days = SchoolCalendar(None, closures).between(sent, on)

@@ -14,7 +14,7 @@ threshold (national-2024, southend and stockport: their seeds set none), and the
 from __future__ import annotations
 
 from ..formatting import format_date, format_date_short
-from ..register import previous_school_weeks
+from ..register.marks import previous_school_weeks
 from .engine import ADVISORY, Facts, Outcome, rule
 
 RULE_ID = "late_marks_threshold"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..formatting import academic_year_label, format_date, format_date_short
-from ..register import ABSENT, CLOSED, LEAVE, Register, academic_year, previous_school_weeks
+from ..register.marks import ABSENT, CLOSED, LEAVE, Register, academic_year, previous_school_weeks
 from .earlier import not_counted_again, session_rows, typed_figure_cannot_leave_out, used_rows
 from .engine import ADVISORY, FAIL, MISSING, PASS, Facts, Outcome, rule
 from .penalties import REGIME_2024

@@ -114,7 +114,7 @@ def penalty_notice_limit(f: Facts) -> Outcome:
             return Outcome(MISSING, f"Previous penalty notice {i} has no date of issue.", regime.source)
     # `recorded_by_la`: the LA recorded the notice as an outcome in this service; `recorded_on`: the
     # reference of the referral it was recorded on, where the school may open that referral (the
-    # service adds both: forms_service.referrals.with_recorded_notices).
+    # service adds both: forms_service.referrals.history.with_recorded_notices).
     notices = [{"parent_name": n["parent_name"], "issued_on": n["issued_on"].date()
                 if isinstance(n["issued_on"], dt.datetime) else n["issued_on"],
                 "recorded_by_la": n.get("recorded_by_la") is True or isinstance(n.get("recorded_on"), str),

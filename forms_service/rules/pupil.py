@@ -5,8 +5,8 @@ import datetime as dt
 import re
 
 from ..formatting import format_date
-from ..schoolage import birthday, compulsory_school_age_end, compulsory_school_age_start
 from .engine import ADVISORY, FAIL, MISSING, PASS, Facts, Outcome, rule
+from .schoolage import birthday, compulsory_school_age_end, compulsory_school_age_start
 
 AGE_SOURCE = ("003, Section 1; Education Act 1996 s.8; Education (Start of Compulsory School Age) Order 1998; "
               "000, para 9")

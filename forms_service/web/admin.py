@@ -15,26 +15,22 @@ import secrets
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (GovPasswordInput, GovRadioInput, GovSelect, GovSubmitInput,
-                                                GovTextInput)
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
 from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
-from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms import PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from .. import throttle
-from ..accounts import MAX_PASSWORD, MIN_PASSWORD, create_user
+from ..access import throttle
+from ..access.accounts import MAX_PASSWORD, MIN_PASSWORD, create_user
+from ..access.auth import end_sessions, replace_password, require_roles, revoke_tokens
 from ..audit import record
-from ..auth import end_sessions, replace_password, require_roles, revoke_tokens
 from ..models import AuditEvent, LocalAuthority, School, User, db
-from ..names import NameCheck
 from ..policies import list_profiles, load_profile
+from ..text import NameCheck
+from .fields import CsrfOnlyForm, email_field
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-# The sign-in page's test of an address (forms_service/web/auth_views.py).
-EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$"
-EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.org"
 
 ROLE_LABELS = {"office": "School office", "headteacher": "Headteacher",
                "la_officer": "Local authority officer", "admin": "Administrator"}
@@ -83,19 +79,8 @@ class ChoiceSelectField(SelectField):
             raise ValidationError(self.invalid)
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _email_field(label: str, *, required: str | None, description: str = ""):
-    validators = [DataRequired(required)] if required else [Optional()]
-    return EmailField(label, widget=GovTextInput(), description=description, filters=[_strip],
-                      validators=validators + [Regexp(EMAIL_PATTERN, message=EMAIL_FORMAT),
-                                               Length(max=320, message="The email address must be 320 characters or fewer")])
-
-
 class LaForm(FlaskForm):
-    inbox_email = _email_field(
+    inbox_email = email_field(
         "Legal-interventions inbox", required="Enter the legal-interventions inbox address",
         description="Where every signed request is sent, with its pack. A change applies to the next request signed.")
     policy_profile = ChoiceRadioField(
@@ -108,7 +93,7 @@ class LaForm(FlaskForm):
 class SchoolForm(FlaskForm):
     name = StringField("School name", widget=GovTextInput(),
                        validators=[DataRequired("Enter the school's name"), NameCheck("the school's name")])
-    attendance_email = _email_field(
+    attendance_email = email_field(
         "Attendance contact email (optional)", required=None,
         description="Where the local authority's notices to the school go, such as a returned request and its "
                     "reasons. Leave it blank to write to the school's headteachers.")
@@ -130,7 +115,7 @@ def _school_field():
 
 
 class UserForm(FlaskForm):
-    email = _email_field("Email address", required="Enter the user's email address",
+    email = email_field("Email address", required="Enter the user's email address",
                          description="They sign in with it.")
     name = StringField("Full name", widget=GovTextInput(),
                        validators=[DataRequired("Enter the user's full name"), NameCheck("the user's full name")])
@@ -200,7 +185,7 @@ def _user_or_404(user_id: int) -> User:
 
 
 def _check_csrf() -> None:
-    if not FlaskForm().validate_on_submit():
+    if not CsrfOnlyForm().validate_on_submit():
         abort(400, "Your session has expired or the form was not sent from this service. Reload the page and try again.")
 
 

@@ -1,6 +1,6 @@
 """Subject access on the web (issue 5): an admin finds a pupil in their LA's records by UPN, or by
 name and date of birth, and downloads everything held about them as a zip
-(forms_service/subject_access.py). Admins only; the export is recorded in the audit trail."""
+(forms_service/records/subject_access.py). Admins only; the export is recorded in the audit trail."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
@@ -10,9 +10,9 @@ from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import StringField, SubmitField
 from wtforms.validators import Length, Optional
 
-from .. import subject_access
-from ..auth import require_roles
+from ..access.auth import require_roles
 from ..models import db
+from ..records import subject_access
 from .pageforms import GovDateField
 
 bp = Blueprint("admin_export", __name__, url_prefix="/admin/subject-access")

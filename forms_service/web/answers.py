@@ -8,7 +8,7 @@ from flask import url_for
 from ..formatting import format_date
 from ..formdefs import FieldDef, get_path
 from ..models import Referral
-from ..referrals import form_of
+from ..referrals.actions import form_of
 
 
 def _display(f: FieldDef, value) -> str:

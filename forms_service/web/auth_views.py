@@ -15,11 +15,12 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput,
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
-from .. import throttle
-from ..accounts import MAX_PASSWORD, MIN_PASSWORD, check_password
+from ..access import throttle
+from ..access.accounts import MAX_PASSWORD, MIN_PASSWORD, check_password
+from ..access.auth import end_session, replace_password, start_session
 from ..audit import record
-from ..auth import end_session, replace_password, start_session
 from ..models import User, db
+from .fields import EMAIL_PATTERN
 
 bp = Blueprint("auth", __name__)
 
@@ -27,7 +28,7 @@ bp = Blueprint("auth", __name__)
 class LoginForm(FlaskForm):
     email = EmailField("Email address", widget=GovTextInput(),
                        validators=[DataRequired("Enter your email address"),
-                                   Regexp(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$", message="Enter an email address in the correct format, like name@example.com"),
+                                   Regexp(EMAIL_PATTERN, message="Enter an email address in the correct format, like name@example.com"),
                                    Length(max=320)])
     password = PasswordField("Password", widget=GovPasswordInput(),
                              validators=[DataRequired("Enter your password"), Length(max=MAX_PASSWORD)])

@@ -1,6 +1,6 @@
-"""Letters to many families (forms_service/bulk_letters.py) on the web: the school uploads its register
+"""Letters to many families (forms_service/letters/bulk.py) on the web: the school uploads its register
 export and its pupils file, chooses the letter, the filter and the letter's own answers once, and the
-letters are made in the background (forms_service/jobs.py) while a page shows the progress; the zip
+letters are made in the background (forms_service/letters/jobs.py) while a page shows the progress; the zip
 is then downloaded from the job's page. A job belongs to its school: anyone else gets a 404.
 Starting a job and each download are in the audit trail (counts only, never a name)."""
 from __future__ import annotations
@@ -12,14 +12,17 @@ from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxesInput, GovFileInput
                                                 GovTextInput)
 from wtforms import FileField, RadioField, SelectMultipleField, StringField, SubmitField
 
-from .. import bulk_letters, jobs, quotas, storage
+from .. import storage
+from ..access import quotas
+from ..access.auth import require_roles
 from ..audit import record
-from ..auth import require_roles
 from ..formatting import local_today
 from ..formdefs import PageDef, get_form
+from ..letters import bulk as bulk_letters, jobs
 from ..models import db
 from ..policies import load_profile
-from ..register import RegisterError
+from ..register.marks import CODE_SETS, DEFAULT_CODE_SET, RegisterError
+from .fields import code_set_field
 from .pageforms import page_form_class, page_patch
 
 bp = Blueprint("bulk", __name__, url_prefix="/bulk-letters")
@@ -41,9 +44,7 @@ def _form_class(form_def) -> type[FlaskForm]:
         "register": FileField("The school's register export", widget=GovFileInput(),
                               description="The CSV file the whole-school screen reads: upn, date, session and code, "
                                           "one row for each pupil's morning and afternoon marks."),
-        "code_set": RadioField("Which attendance codes does the register export use?", widget=GovRadioInput(),
-                               choices=[("2024", "The codes in use since 19 August 2024"),
-                                        ("2006", "The older codes (before August 2024)")], default="2024"),
+        "code_set": code_set_field("Which attendance codes does the register export use?"),
         "pupils": FileField("The pupils file", widget=GovFileInput(),
                             description="A CSV file with one row for each pupil: their details and each parent's or "
                                         "carer's name and address (the columns are listed above)."),
@@ -98,7 +99,7 @@ def new(form_id: str):
                             current_app.config["MAX_SCHOOL_REGISTER_BYTES"], problems)
     pupils_data = _upload(form.pupils, "Select the pupils file (a CSV file)",
                           current_app.config["MAX_REGISTER_BYTES"], problems)
-    code_set = form.code_set.data if form.code_set.data in ("2024", "2006") else "2024"
+    code_set = form.code_set.data if form.code_set.data in CODE_SETS else DEFAULT_CODE_SET
     details = None
     if pupils_data is not None:
         try:

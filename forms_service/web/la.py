@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 
-from .. import decisions as la_decisions, inbox, notices as la_notices, outcomes as la_outcomes, storage
+from .. import storage
+from ..access.auth import get_visible_referral, require_roles
 from ..audit import record
-from ..auth import get_visible_referral, require_roles
-from ..delivery import DeliveryStateError, delivery_status, resend_latest_pack
+from ..delivery.outbox import DeliveryStateError, delivery_status, resend_latest_pack
 from ..formatting import format_date
 from ..formdefs import get_form
+from ..la import decisions as la_decisions, inbox, notices as la_notices, outcomes as la_outcomes
 from ..models import Referral, db
 from .answers import answer_rows
+from .fields import CsrfOnlyForm
 
 bp = Blueprint("la", __name__)
 
@@ -209,7 +210,7 @@ def outcomes(referral_id: int):
 def _posted(referral_id: int):
     """The referral for an officer's POST, once the form's CSRF token is checked (400 if not)."""
     referral = get_visible_referral(current_user.user, referral_id)
-    if not FlaskForm().validate_on_submit():
+    if not CsrfOnlyForm().validate_on_submit():
         abort(400, "Your session has expired or the form was not sent from this service. Reload the page and try again.")
     return referral
 

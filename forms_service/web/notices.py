@@ -6,13 +6,14 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from .. import notices, storage
+from .. import storage
+from ..access.auth import get_visible_referral, require_roles
 from ..audit import record
-from ..inbox import date_from_parts
-from ..auth import get_visible_referral, require_roles
+from ..la import notices
+from ..la.inbox import date_from_parts
 from ..models import db
-from ..pack import DOCX, PDF
-from ..referrals import ActionError
+from ..referrals.actions import ActionError
+from ..referrals.evidence import DOCX, PDF
 from .la import UNREADABLE, _posted, _refused, _show
 
 bp = Blueprint("notices", __name__)

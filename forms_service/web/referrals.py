@@ -8,17 +8,21 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovSubmitInput
 from wtforms import FileField, RadioField, SubmitField
 
-from .. import decisions as la_decisions, documents, notices as la_notices, outcomes as la_outcomes, quotas, referrals as actions, storage
+from .. import storage
+from ..access import quotas
+from ..access.auth import get_visible_referral, require_roles, visible_referrals
 from ..audit import record, trail as audit_trail
-from ..auth import get_visible_referral, require_roles, visible_referrals
-from ..security import DOCUMENT_POLICY
-from ..delivery import delivery_status
-from ..formdefs import deep_merge, get_path, load_forms
-from ..models import Referral, db
-from ..pack import safe_display_name
-from ..storage import StorageError
+from ..delivery.outbox import delivery_status
 from ..formatting import local_today
+from ..formdefs import deep_merge, get_path, load_forms
+from ..la import decisions as la_decisions, notices as la_notices, outcomes as la_outcomes
+from ..models import Referral, db
+from ..referrals import actions, documents
+from ..referrals.evidence import safe_display_name
+from ..security import DOCUMENT_POLICY
+from ..storage import StorageError
 from .answers import answer_rows
+from .fields import CsrfOnlyForm, code_set_field
 from .pageforms import apply_schema_errors, form_initial, page_form_class, page_patch
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
@@ -168,17 +172,11 @@ def _render_page(referral, form_def, page_def, form, focus: str | None = None, c
                            step=index + 1, steps=len(ids) + 3)
 
 
-class CsrfOnlyForm(FlaskForm):
-    """For buttons that act without other answers (remove a file): the CSRF check only."""
-
-
 class RegisterForm(FlaskForm):
     file = FileField("Upload a CSV file of the pupil's register marks", widget=GovFileInput(),
                      description="Columns date, session and code (and optionally upn), with ISO dates, "
                                  "for example 2026-03-02,AM,G. Most MIS systems can export this.")
-    code_set = RadioField("Which attendance codes does the file use?", widget=GovRadioInput(),
-                          choices=[("2024", "The codes in use since 19 August 2024"),
-                                   ("2006", "The older codes (before August 2024)")], default="2024")
+    code_set = code_set_field("Which attendance codes does the file use?")
     submit = SubmitField("Upload register", widget=GovSubmitInput())
 
 

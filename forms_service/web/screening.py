@@ -9,12 +9,14 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovSubmitInput
 from wtforms import FileField, RadioField, SubmitField
 
-from .. import quotas, screening
+from ..access import quotas
+from ..access.auth import require_roles
 from ..audit import record
-from ..auth import require_roles
 from ..models import db
 from ..policies import load_profile
-from ..register import RegisterError
+from ..register import screening
+from ..register.marks import RegisterError
+from .fields import code_set_field
 
 bp = Blueprint("screening", __name__, url_prefix="/screening")
 
@@ -23,9 +25,7 @@ class ScreenForm(FlaskForm):
     file = FileField("Upload the school's register export", widget=GovFileInput(),
                      description="A CSV file with the columns upn, date, session and code: one row for each pupil's "
                                  "morning and afternoon marks, as your MIS exports them.")
-    code_set = RadioField("Which attendance codes does the file use?", widget=GovRadioInput(),
-                          choices=[("2024", "The codes in use since 19 August 2024"),
-                                   ("2006", "The older codes (before August 2024)")], default="2024")
+    code_set = code_set_field("Which attendance codes does the file use?")
     output = RadioField("How do you want the list?", widget=GovRadioInput(),
                         choices=[("page", "Show it on this page"), ("csv", "Download it as a CSV file")],
                         default="page")

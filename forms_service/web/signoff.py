@@ -8,11 +8,12 @@ from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSubmitInput,
 from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Regexp
 
-from .. import decisions as la_decisions, referrals as actions
-from ..auth import get_visible_referral, require_roles
+from ..access.auth import get_visible_referral, require_roles
 from ..formatting import local_today
+from ..la import decisions as la_decisions
 from ..models import Referral, db
-from ..signing import sign as sign_referral
+from ..referrals import actions
+from ..referrals.signing import sign as sign_referral
 from ..storage import StorageError
 from .answers import answer_rows
 

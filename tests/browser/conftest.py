@@ -16,14 +16,14 @@ import pytest
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
-from conftest import LA_INBOX, PASSWORD
 from forms_service import create_app
-from forms_service.accounts import create_demo_data
-from forms_service.delivery import start_background_worker
+from forms_service.access.accounts import create_demo_data
+from forms_service.delivery.outbox import start_background_worker
 from forms_service.models import db
-from smtp_server import RunningSink, running_sink
 
 from .pages import CHROMIUM, CHROMIUM_ARGS, Browse, Report
+from conftest import LA_INBOX, PASSWORD
+from smtp_server import RunningSink, running_sink
 
 
 def pytest_collection_modifyitems(items):

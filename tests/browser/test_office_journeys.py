@@ -6,15 +6,15 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import expect
-
-from conftest import PASSWORD
-from forms_service.formdefs import get_form
-from forms_service.register import to_csv
-from helpers import json_data, make_pdf, register_csv_for, today
 from test_form_fast_track_referral import EVIDENCE_KINDS as FAST_TRACK_EVIDENCE, data_now, register_now
 
-from .answers import (LEAVE_EVIDENCE, LEAVE_FORM, LEAVE_TITLE, REFERENCE, Pointer, box, group, h1,
-                      leave_evidence_files, success)
+from forms_service.formdefs import get_form
+from forms_service.register.marks import to_csv
+
+from .answers import (LEAVE_EVIDENCE, LEAVE_FORM, LEAVE_TITLE, REFERENCE, Pointer, box, group, h1, leave_evidence_files,
+                      success)
+from conftest import PASSWORD
+from helpers import json_data, make_pdf, register_csv_for, today
 
 FAST_TRACK = get_form("fast-track-referral")
 

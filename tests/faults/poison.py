@@ -14,7 +14,8 @@ from email.policy import default
 from pathlib import Path
 
 from faults.service import Process
-from forms_service.smtp_sink import MailSink
+
+from forms_service.delivery.smtp_sink import MailSink
 
 
 class PoisonSink(MailSink):

@@ -3,7 +3,7 @@
 Same rows and words as templates/html/print/attendance-improvement-plan.html, in the seed's table
 layout: School name / Date and Name of Pupil / Meeting Number side by side, then full-width rows, the
 Actions / Responsibility / When / Outcomes table, and Date of next meeting / Agenda. The words in the
-cells come from the context (forms_service/form_contexts/attendance_improvement_plan.py). A plan is
+cells come from the context (forms_service/documents/form_contexts/attendance_improvement_plan.py). A plan is
 never marked DRAFT (the common context marks only referrals, so the shared footer shows no status).
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The Final Warning Letter – Penalty Notice Warning Letter (003, Appendix 4), one per parent/carer.
 
 Same words as templates/html/print/final-warning.html. The penalty amounts are values from the
-context (forms_service/form_contexts/final_warning.py), not the seed's £60/£120: the seed predates
+context (forms_service/documents/form_contexts/final_warning.py), not the seed's £60/£120: the seed predates
 The Education (Penalty Notices) (England) (Amendment) Regulations 2024. A letter is never marked
 DRAFT (the common context marks only referrals, so the shared footer shows no status).
 """

@@ -5,7 +5,7 @@ school's name and contact details in the header (000, Appendix 1, step 1), the p
 label/value pairs a row), People invited to attend with Name and Signature columns (one row per person,
 from `{%tr for %}`), the side panel of dates and decisions, Medical Issues, Identified Difficulties and
 the Target Attendance Level. The words in the cells come from the context
-(forms_service/form_contexts/medical_action_plan.py). A plan is never marked DRAFT (the shared footer
+(forms_service/documents/form_contexts/medical_action_plan.py). A plan is never marked DRAFT (the shared footer
 shows no status for it). Signature cells are left blank, to sign on paper.
 """
 from __future__ import annotations

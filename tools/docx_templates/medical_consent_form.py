@@ -4,7 +4,7 @@ Plan (the declaration's `"per": "parent"`; `recipient` is the parent who signs i
 Same rows and words as templates/html/print/medical-consent-form.html: the school's name and contact
 details in the header, so the GP or other health professional can see which school is asking (000,
 Appendix 1, step 1), the seed's rows, the consent sentence and blank lines for the parent's signature
-and its date. Words in the cells come from forms_service/form_contexts/medical_action_plan.py, whose
+and its date. Words in the cells come from forms_service/documents/form_contexts/medical_action_plan.py, whose
 docstring says how the seed's garbled parts were reconstructed.
 """
 from __future__ import annotations

@@ -3,7 +3,7 @@ message about the importance of attendance, absence due to lateness, or absence 
 worries, chosen by `letter.type`.
 
 Same words as templates/html/print/model-letter.html. The seed's gaps are context values
-(forms_service/form_contexts/model_letter.py).
+(forms_service/documents/form_contexts/model_letter.py).
 A letter is never marked DRAFT (the common context marks only referrals, so the shared footer
 shows no status).
 """

@@ -1,6 +1,6 @@
 """School Attendance Parent Contract (003, Appendix 3), agreed and signed at the Attendance Support
 Meeting. Same words as templates/html/print/parent-contract.html; every value comes from
-forms_service/form_contexts/parent_contract.py, ready to print.
+forms_service/documents/form_contexts/parent_contract.py, ready to print.
 
 The parts the Review repeats (the legal and consent paragraphs and the SIGNED BY table) are built by
 `ending`, which tools/docx_templates/parent_contract_review.py imports. The SIGNATURE cells are left

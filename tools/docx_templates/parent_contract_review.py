@@ -1,6 +1,6 @@
 """School Attendance Parent Contract - Review (003, Appendix 3), at the end of the review period.
 Same words as templates/html/print/parent-contract-review.html; every value comes from
-forms_service/form_contexts/parent_contract.py, ready to print. Produced only once the review
+forms_service/documents/form_contexts/parent_contract.py, ready to print. Produced only once the review
 meeting's date is recorded (the declaration's `"when": "review.meeting_date"`)."""
 from __future__ import annotations
 

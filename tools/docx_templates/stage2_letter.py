@@ -1,7 +1,7 @@
 """The Stage 2 Letter (000, Appendix 7: Stage 2 – Getting Help), one per parent/carer.
 
 Same words as templates/html/print/stage2-letter.html. The seed's "delete as appropriate" options are
-resolved by the context (forms_service/form_contexts/stage2_letter.py): each optional paragraph sits
+resolved by the context (forms_service/documents/form_contexts/stage2_letter.py): each optional paragraph sits
 between `{%p if %}` / `{%p endif %}` paragraphs.
 A letter is never marked DRAFT (the common context marks only referrals, so the shared footer
 shows no status).

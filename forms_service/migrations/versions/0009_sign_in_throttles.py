@@ -1,5 +1,5 @@
 """Sign-in throttles: attempts counted per (account, address), account and address before the password
-is checked, so that simultaneous attempts cannot pass one check together (forms_service/throttle.py)
+is checked, so that simultaneous attempts cannot pass one check together (forms_service/access/throttle.py)
 
 Revision ID: 0009
 Revises: 0008

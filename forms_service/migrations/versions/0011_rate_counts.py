@@ -1,4 +1,4 @@
-"""Rate counts: uploads and heavy jobs each user has begun in a clock hour (forms_service/quotas.py)
+"""Rate counts: uploads and heavy jobs each user has begun in a clock hour (forms_service/access/quotas.py)
 
 Revision ID: 0011
 Revises: 0008

@@ -1,0 +1,1 @@
+"""Letters to many families at once: the batch and its background job."""

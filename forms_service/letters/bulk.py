@@ -1,0 +1,867 @@
+"""Letters to many families at once: Stage 2 letters (000, Appendix 7) and model letters (000,
+Appendix 6) for every pupil a filter selects from the school's register export, one letter per
+parent as DOCX and PDF, zipped with a manifest.
+
+Inputs: the whole-school register export the screen reads (upn,date,session,code), a pupils file
+(one row per pupil: the child's and each parent's details, columns named after the letters' own
+declarations, `detail_columns()`), the letter's own answers (date, signatory, variant) given once,
+and a filter. Nothing here is a second version of a rule:
+- the filter uses the whole-school screen's figures and the LA's policy profile
+  (screening.screen_pupil) and the register's own attendance figure;
+- each letter's figures are counted from that pupil's marks as a single letter's are
+  (register_figures, up to the letter's date), and the letter is checked by its form's schema and
+  rules exactly as the single-letter download is: a pupil it cannot be made for is listed as
+  skipped with the reason, never silently dropped;
+- each letter is rendered by the same context and renderers as the single-letter download.
+
+A whole school's export is read and its pupils selected in shares across the cores, as the screen
+reads it, and the letters are rendered in a pool of processes, one per core (screening's
+`screening.process_context`: fork in a single-threaded command, a fork server in the threaded web service).
+"""
+from __future__ import annotations
+
+import copy
+import csv
+import dataclasses
+import datetime as dt
+import functools
+import hashlib
+import io
+import os
+import re
+import threading
+import unicodedata
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, BinaryIO
+
+from marshmallow import ValidationError
+
+from ..csvfiles import write_csv
+from ..documents import rendering
+from ..documents.context import build_context
+from ..formatting import format_date
+from ..formdefs import FieldDef, FormDef, check_required_when, dump_data, get_form, nested_schema, set_path
+from ..policies import Policy, load_profile
+from ..referrals.documents import recipients
+from ..register import figures as register_figures, marks as reg, screening
+from ..rules import evaluate
+from ..rules.engine import BLOCKING
+from ..text import has_bad_characters
+
+LETTERS = ("stage2-letter", "model-letter")
+MAX_PUPIL_ROWS = 5_000  # a very large secondary school; more is not one school's file
+MAX_LETTERS = 5_000  # every family of a large school; a batch of an hour at most on two cores
+MAX_WORKERS = 4
+PARALLEL_FROM = 8  # fewer letters than this are made in this process: starting processes costs more
+CHUNK = 4  # letters handed to a process at a time: small enough for a smooth progress bar
+
+# Why a pupil or a parent has no letter (the manifest's `reason`, and counts kept with a job).
+SKIP_REASONS = {
+    "no_details": "No row for this pupil in the pupils file",
+    "no_parent": "No parent or carer named in the pupils file",
+    "no_address": "No address for this parent or carer, and none for the child",
+    "no_marks": "No register marks for this pupil in the school year up to the letter's date",
+    "not_eligible": "The letter's checks do not pass",
+    "incomplete": "The letter is missing an answer it needs",
+}
+
+
+class BulkError(ValueError):
+    """Input that cannot be used. `errors` are {row, column, message} (a file) or {field, message}
+    (an answer); `messages` are sentences for an error summary or a terminal."""
+
+    def __init__(self, errors: list[dict]):
+        self.errors = errors
+        super().__init__("; ".join(self.messages[:3]))
+
+    @property
+    def messages(self) -> list[str]:
+        return [e["message"] for e in self.errors]
+
+
+# --- the filter ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Criteria:
+    """Which pupils get a letter. `below`: attendance this school year below this percentage (the
+    exact figure: the letter prints it to one decimal place). The flags are the screen's own."""
+    below: float | None = None
+    penalty_threshold: bool = False
+    persistent: bool = False
+    severe: bool = False
+    match: str = "all"  # "all": a pupil must meet every criterion chosen; "any": at least one
+
+    def __post_init__(self):
+        if self.match not in ("all", "any"):
+            raise BulkError([{"field": "match", "message": "Choose whether pupils must meet all or any of the filters"}])
+        if self.below is not None and not 0 < self.below <= 100:
+            raise BulkError([{"field": "below", "message": "Attendance below must be a percentage above 0 and up "
+                                                           "to 100, like 90"}])
+        if not self.chosen():
+            raise BulkError([{"field": "filter", "message": "Choose at least one filter: attendance below a "
+                                                            "percentage, the penalty-notice threshold, persistent "
+                                                            "or severe absence"}])
+
+    def chosen(self) -> list[str]:
+        return [name for name, on in (("below", self.below is not None), ("penalty_threshold", self.penalty_threshold),
+                                      ("persistent", self.persistent), ("severe", self.severe)) if on]
+
+    def label(self, name: str) -> str:
+        if name == "below":
+            return f"attendance below {self.below:g}%"
+        return {"penalty_threshold": "meets the penalty-notice threshold",
+                "persistent": "persistently absent (10% or more missed)",
+                "severe": "severely absent (50% or more missed)"}[name]
+
+    def describe(self) -> str:
+        return f" {'and' if self.match == 'all' else 'or'} ".join(self.label(n) for n in self.chosen())
+
+    def met(self, row: screening.PupilScreen, attendance: float | None) -> list[str]:
+        """The criteria this pupil meets, if they are selected; [] if not."""
+        tests = {"below": attendance is not None and self.below is not None and attendance < self.below,
+                 "penalty_threshold": "penalty_notice" in row.flags,
+                 "persistent": "persistent" in row.flags or "severe" in row.flags,
+                 "severe": "severe" in row.flags}
+        met = [name for name in self.chosen() if tests[name]]
+        selected = len(met) == len(self.chosen()) if self.match == "all" else bool(met)
+        return met if selected else []
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+# --- the pupils file -----------------------------------------------------------------------------
+
+def _letter_forms() -> list[FormDef]:
+    return [get_form(form_id) for form_id in LETTERS]
+
+
+def _is_detail(f: FieldDef) -> bool:
+    """A per-child answer: the child, the parents, and a figure the register cannot give."""
+    return (f.name.startswith("pupil.") or f.name == "parents"
+            or (f.name.startswith("figures.") and not f.options.get("from_register")))
+
+
+@cache
+def _detail_fields() -> tuple[FieldDef, ...]:
+    """The pupils file's questions, from the letters' declarations (the same in both letters),
+    relaxed where a gap is a reason to skip a letter rather than a fault in the file: an address
+    (a parent may have their own) and the parents themselves."""
+    seen: dict[str, FieldDef] = {}
+    for form in _letter_forms():
+        for f in form.fields:
+            if _is_detail(f):
+                seen.setdefault(f.name, f)
+    out = []
+    for f in seen.values():
+        if f.name == "pupil.address":
+            f = dataclasses.replace(f, required=False)
+        elif f.name == "parents":
+            f = dataclasses.replace(f, required=False, options={**f.options, "min_items": 0})
+        elif f.name.startswith("figures."):
+            f = dataclasses.replace(f, required=False,
+                                    options={k: v for k, v in f.options.items() if k != "required_when"})
+        out.append(f)
+    return tuple(out)
+
+
+def _parents_field() -> FieldDef:
+    return next(f for f in _detail_fields() if f.name == "parents")
+
+
+def max_parents() -> int:
+    return _parents_field().options.get("max_items", 6)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # as written in the file's header
+    path: str  # where it goes in the letter's data: "pupil.first_name", "parents.0.name", "figures.lessons_missed"
+    field: FieldDef
+    required: bool  # the header must have it
+
+
+@cache
+def detail_columns() -> tuple[Column, ...]:
+    """The pupils file's columns: upn, then the child's (first_name, ..., address), then each parent's
+    (parent1_name, parent1_relationship, parent1_address, parent2_...), then per-child figures
+    (lessons_missed, for the model letters). Only upn, the child's required answers and the first
+    parent's name and relationship must be in the header."""
+    upn = FieldDef("upn", "UPN", "text", True, options={"max_length": 20})
+    columns = [Column("upn", "upn", upn, True)]
+    for f in _detail_fields():
+        if f.name.startswith("pupil."):
+            columns.append(Column(f.name.split(".", 1)[1], f.name, f, f.required))
+    parents = _parents_field()
+    for n in range(1, max_parents() + 1):
+        for item in parents.item_fields:
+            columns.append(Column(f"parent{n}_{item.name}", f"parents.{n - 1}.{item.name}", item,
+                                  n == 1 and item.required))
+    for f in _detail_fields():
+        if f.name.startswith("figures."):
+            columns.append(Column(f.name.split(".", 1)[1], f.name, f, False))
+    return tuple(columns)
+
+
+def columns_help() -> list[tuple[str, str]]:
+    """(column, what it holds) for the pages and the README."""
+    out = []
+    for c in detail_columns():
+        if c.name.startswith("parent") and not c.name.startswith("parent1_"):
+            continue
+        label = c.field.label if not c.name.startswith("parent1_") else f"Parent or carer 1: {c.field.label.lower()}"
+        out.append((c.name, label + ("" if c.required else " (optional)")))
+    out.append((f"parent2_name … parent{max_parents()}_address", "Further parents or carers, the same three columns "
+                                                                    "each (optional)"))
+    return out
+
+
+def _normal_header(cell: str) -> str:
+    """"First name" -> first_name, "Parent 1 name" -> parent1_name."""
+    text = re.sub(r"[\s\-]+", "_", cell.strip().lower())
+    return re.sub(r"^parent_?(\d+)_?", r"parent\1_", text)
+
+
+_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def _typed(f: FieldDef, text: str):
+    """A cell as the schema reads it; anything unreadable is passed on as typed for the schema to
+    name (so every message about a value comes from the declaration)."""
+    if f.type == "date":
+        match = _DMY.match(text)  # the UK spreadsheet style, 21/11/2013, as well as 2013-11-21
+        if match:
+            day, month, year = map(int, match.groups())
+            try:
+                return dt.date(year, month, day).isoformat()
+            except ValueError:
+                return text
+        return text
+    if f.type == "integer":
+        return int(text) if re.fullmatch(r"\d{1,9}", text) else text
+    if f.type == "number":
+        return float(text) if re.fullmatch(r"\d{1,9}(\.\d+)?", text) else text
+    return text
+
+
+@dataclass
+class PupilDetails:
+    row: int
+    upn: str
+    data: dict  # {"pupil": {...}, "parents": [...], "figures": {...}} as JSON-ready answers
+    parent_columns: list[int]  # the parent number (1, 2, ...) of each item of data["parents"]
+
+    @property
+    def name(self) -> str:
+        pupil = self.data.get("pupil", {})
+        return " ".join(p for p in (pupil.get("first_name"), pupil.get("last_name")) if p)
+
+
+@cache
+def _details_schema():
+    return nested_schema("bulk-pupil-details", _detail_fields(), True)()
+
+
+def _messages_at(errors: Any, prefix: tuple = ()) -> Iterator[tuple[tuple, str]]:
+    """Each message of a marshmallow error tree with its path."""
+    if isinstance(errors, Mapping):
+        for key, value in errors.items():
+            yield from _messages_at(value, prefix + (key,))
+    elif isinstance(errors, list):
+        for item in errors:
+            if isinstance(item, str):
+                yield prefix, item
+            else:
+                yield from _messages_at(item, prefix)
+    elif isinstance(errors, str):
+        yield prefix, errors
+
+
+def parse_details(data: bytes | str) -> dict[str, PupilDetails]:
+    """The pupils file, keyed by UPN (upper case). Raises BulkError naming each bad row and column
+    (row 1 is the header, as a spreadsheet numbers them)."""
+    try:
+        text = reg.decode_csv(data)
+    except reg.RegisterError as exc:
+        raise BulkError([{"row": 1, "column": "file", "message": f"The pupils file: {m}"} for m in exc.messages]) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    errors: list[dict] = []
+
+    def error(row: int, column: str, message: str) -> None:
+        errors.append({"row": row, "column": column, "message": f"Pupils file, row {row}, column {column}: {message}"})
+        if len(errors) >= reg.MAX_ERRORS:
+            raise BulkError(errors)
+
+    columns = {c.name: c for c in detail_columns()}
+    at: dict[str, int] | None = None
+    out: dict[str, PupilDetails] = {}
+    rows_of: dict[str, int] = {}  # each UPN's first row, valid or not
+    pupils = 0
+    try:
+        for number, record in enumerate(reader, start=1):
+            cells = [c.strip() for c in record]
+            if at is None:
+                if not any(cells):
+                    continue
+                at = _details_header(number, cells, columns)
+                continue
+            if not any(cells):
+                continue
+            pupils += 1
+            if pupils > MAX_PUPIL_ROWS:
+                raise BulkError([{"row": number, "column": "file",
+                                  "message": f"The pupils file has more than {MAX_PUPIL_ROWS:,} pupils: split it "
+                                             "(for example by year group)"}])
+            upn = cells[at["upn"]].upper() if at["upn"] < len(cells) else ""
+            if upn in rows_of:
+                error(number, "upn", f"UPN {upn} is already on row {rows_of[upn]}: one row per pupil")
+                continue
+            if upn:
+                rows_of[upn] = number
+            details = _details_row(number, cells, at, columns, error)
+            if details is not None:
+                out[details.upn] = details
+    except csv.Error as exc:
+        errors.append({"row": reader.line_num, "column": "file",
+                       "message": f"Pupils file, row {reader.line_num}: the CSV cannot be read ({exc})"})
+    if at is None:
+        raise BulkError([{"row": 1, "column": "file", "message": "The pupils file is empty"}])
+    if errors:
+        raise BulkError(errors)
+    if not out:
+        raise BulkError([{"row": 2, "column": "file", "message": "The pupils file has no pupils in it"}])
+    return out
+
+
+def _details_header(row: int, cells: list[str], columns: dict[str, Column]) -> dict[str, int]:
+    names = [_normal_header(c) for c in cells]
+    errors = []
+    for index, name in enumerate(names):
+        if not name:
+            continue
+        if name not in columns:
+            errors.append({"row": row, "column": cells[index] or f"column {index + 1}",
+                           "message": f"Pupils file, row {row} (the header): the column '{cells[index]}' is not one "
+                                      "the service reads; the columns are upn, "
+                                      + ", ".join(c for c in columns if c != "upn" and not re.match(r"parent[2-9]", c))
+                                      + f" and parent2_… to parent{max_parents()}_… for further parents"})
+        elif names.count(name) > 1 and names.index(name) == index:
+            errors.append({"row": row, "column": name,
+                           "message": f"Pupils file, row {row} (the header): the column '{name}' appears more than once"})
+    for column in columns.values():
+        if column.required and column.name not in names:
+            errors.append({"row": row, "column": column.name,
+                           "message": f"Pupils file, row {row} (the header): there is no '{column.name}' column "
+                                      f"({column.field.label.lower()})"})
+    if errors:
+        raise BulkError(errors)
+    return {name: index for index, name in enumerate(names) if name}
+
+
+def _details_row(number: int, cells: list[str], at: dict[str, int], columns: dict[str, Column],
+                 error: Callable[[int, str, str], None]) -> PupilDetails | None:
+    values = {name: cells[index] if index < len(cells) else "" for name, index in at.items()}
+    upn = values.get("upn", "").upper()
+    if not upn:
+        error(number, "upn", "the UPN is empty: every pupil needs theirs, to find their register marks")
+        return None
+    if len(upn) > 20 or has_bad_characters(upn):
+        error(number, "upn", "this is not a UPN (a letter and 12 digits, as the register export has it)")
+        return None
+    data: dict = {}
+    by_parent: dict[int, dict] = {}
+    for name, text in values.items():
+        column = columns[name]
+        if name == "upn" or not text:
+            continue
+        if column.path.startswith("parents."):
+            _, n, item = column.path.split(".")
+            by_parent.setdefault(int(n), {})[item] = _typed(column.field, text)
+        else:
+            set_path(data, column.path, _typed(column.field, text))
+    numbers = sorted(by_parent)
+    if numbers:
+        data["parents"] = [by_parent[n] for n in numbers]
+    try:
+        _details_schema().load(data)
+    except ValidationError as exc:
+        for path, message in _messages_at(exc.messages):
+            error(number, _column_of(path, numbers), message)
+        return None
+    return PupilDetails(number, upn, data, [n + 1 for n in numbers])
+
+
+def _column_of(path: tuple, parent_numbers: list[int]) -> str:
+    if path and path[0] == "parents" and len(path) >= 3 and isinstance(path[1], int):
+        return f"parent{parent_numbers[path[1]] + 1}_{path[2]}"
+    if path and path[0] in ("pupil", "figures") and len(path) >= 2:
+        return str(path[1])
+    return ".".join(map(str, path)) or "file"
+
+
+# --- the letter's own answers --------------------------------------------------------------------
+
+def letter_fields(form: FormDef) -> list[FieldDef]:
+    """The answers given once for every letter of a batch: the date, the signatory, the variant."""
+    return [f for f in form.fields if not _is_detail(f) and not f.options.get("from_register")]
+
+
+@cache
+def _answers_schema(form_id: str):
+    return nested_schema(f"bulk-{form_id}-answers", letter_fields(get_form(form_id)), True)()
+
+
+def _flat_names(data: Mapping, prefix: str = "") -> Iterator[str]:
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            yield from _flat_names(value, f"{name}.")
+        else:
+            yield name
+
+
+def check_answers(form: FormDef, answers: Mapping) -> dict:
+    """The letter's answers, checked by its declaration as the single letter's are (lengths, choices,
+    a meeting after the letter's date, what a variant needs); JSON-ready. BulkError naming each
+    field (its `field` is the answer's name, e.g. "signatory.name") otherwise."""
+    fields = {f.name: f for f in letter_fields(form)}
+    unknown = [n for n in _flat_names(answers) if n not in fields]
+    if unknown:
+        raise BulkError([{"field": n, "message": f"{n} is not one of this letter's answers: "
+                                                 f"{', '.join(fields)}"} for n in unknown])
+    answers = {k: v for k, v in answers.items() if v not in (None, "")}
+    errors: list[dict] = []
+    loaded: dict = {}
+    try:
+        loaded = _answers_schema(form.id).load(answers)
+    except ValidationError as exc:
+        errors += [{"field": ".".join(map(str, path)), "message": message} for path, message in _messages_at(exc.messages)]
+        loaded = exc.valid_data if isinstance(exc.valid_data, dict) else {}
+    try:  # what a variant needs (a meeting's date and time), also when other answers are wrong
+        check_required_when([f for f in fields.values() if f.options.get("required_when")], loaded)
+    except ValidationError as exc:
+        named = {e["field"] for e in errors}
+        errors += [{"field": name, "message": message} for path, message in _messages_at(exc.messages)
+                   if (name := ".".join(map(str, path))) not in named]
+    if errors:
+        raise BulkError(errors)
+    return dump_data(loaded)
+
+
+def answers_from_pairs(form: FormDef, pairs: Iterable[str], base: Mapping | None = None) -> dict:
+    """`name=value` pairs (the command line's --set) as answers; values read by the field's type
+    (dates YYYY-MM-DD, yes/no, numbers). BulkError for a pair that is not name=value."""
+    fields = {f.name: f for f in letter_fields(form)}
+    answers: dict = {}
+    for name, value in copy.deepcopy(dict(base or {})).items():  # {"signatory.name": ...} as well as nested
+        if "." in name:
+            set_path(answers, name, value)
+        else:
+            answers[name] = value
+    errors = []
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        name, text = name.strip(), text.strip()
+        if not sep or not name:
+            errors.append({"field": pair, "message": f"'{pair}' is not NAME=VALUE, for example signatory.name=Mrs J Patel"})
+            continue
+        f = fields.get(name)
+        if f is None:
+            errors.append({"field": name, "message": f"{name} is not one of this letter's answers: {', '.join(fields)}"})
+            continue
+        if f.type == "boolean":
+            value = {"yes": True, "true": True, "no": False, "false": False}.get(text.lower(), text)
+        else:
+            value = _typed(f, text)
+        set_path(answers, name, value)
+    if errors:
+        raise BulkError(errors)
+    return answers
+
+
+# --- the plan: who gets which letter -------------------------------------------------------------
+
+# The figures each manifest row carries, counted as the letters count theirs: this school year up to
+# the letter's date (register_figures: `to` the letter's date, from 1 September).
+MANIFEST_FIGURES = ("attendance_pct", "days_missed", "broken_weeks", "school_weeks")
+
+
+def _year_sessions(register: reg.Register, on: dt.date) -> tuple[reg.Session, ...]:
+    start = reg.academic_year(on)[0]
+    return tuple(s for s in register.sessions if start <= s.date <= on)
+
+
+def _figures(sessions, code_set: str) -> dict:
+    out = {}
+    for name in MANIFEST_FIGURES:
+        value = register_figures.FIGURES[name](sessions, code_set)
+        out[name] = None if value is None else round(value, 1) if isinstance(value, float) else value
+    return out
+
+
+@dataclass
+class Plan:
+    """The letters a batch makes (one per parent) and the rows it skips, JSON-ready so a job can
+    keep it in the database until it is done."""
+    form_id: str
+    school: dict
+    la: dict
+    on: str  # the letter's date: figures count up to it
+    criteria: dict
+    profile: str
+    pupils_screened: int
+    batch: str = "1"  # names the batch in each reference; a job sets its own once it has an id
+    selected: int = 0  # pupils the filter selected (with a letter or skipped for a reason)
+    letters: list[dict] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
+
+    def reference(self, number: int) -> str:
+        """One reference a pupil, shared by their parents' letters: "S2L-B42-0007"."""
+        return f"{get_form(self.form_id).reference_prefix}-{self.batch}-{number:04d}"
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, raw: Mapping) -> "Plan":
+        return cls(**raw)
+
+    def summary(self) -> dict:
+        """Counts only, no names: what a job keeps after its letters are deleted, and the audit trail."""
+        return {"form_id": self.form_id, "letters": len(self.letters),
+                "pupils": len({letter["row"]["upn"] for letter in self.letters}), "selected": self.selected,
+                "skipped": dict(sorted(Counter(row["reason_code"] for row in self.skipped).items())),
+                "pupils_screened": self.pupils_screened, "filter": self.criteria, "profile": self.profile,
+                "on": self.on}
+
+
+def read_register(data: bytes | str, code_set: str = reg.DEFAULT_CODE_SET) -> dict[str, reg.Register]:
+    """The school's register export, one register per pupil keyed by UPN (upper case), as the screen
+    reads it; RegisterError naming the rows otherwise."""
+    pupils = screening.require_upns(reg.parse_school_csv(data, code_set, max_rows=screening.MAX_SCHOOL_ROWS))
+    return {upn.upper(): register for upn, register in pupils.items()}
+
+
+def _slug(text: str) -> str:
+    ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]+", "", ascii_)[:40] or "x"
+
+
+def _skip(upn: str, reason: str, *, details: PupilDetails | None = None, parent: int | None = None,
+          parent_name: str = "", figures: dict | None = None, text: str | None = None, met: list[str] = ()) -> dict:
+    return {"status": "skipped", "reference": "", "upn": upn, "pupil": details.name if details else "",
+            "parent_number": parent or "", "parent": parent_name, "reason_code": reason,
+            "reason": text or SKIP_REASONS[reason], "figures": figures or {}, "selected_because": list(met)}
+
+
+def make_plan(pupils: Mapping[str, reg.Register], details: Mapping[str, PupilDetails], form: FormDef, answers: Mapping,
+              criteria: Criteria, profile: Policy, *, school: Mapping, la: Mapping, batch: str = "1") -> Plan:
+    """Who gets which letter. `answers` are check_answers' output; `batch` names this batch in each
+    letter's reference (Plan.reference)."""
+    if form.id not in LETTERS:
+        raise BulkError([{"field": "letter", "message": f"Choose one of the letters: {', '.join(LETTERS)}"}])
+    picked = _select(pupils, details, form.id, answers, criteria, profile.id)
+    return _assemble([picked], set(pupils), details, form, answers, criteria, profile, school, la, batch)
+
+
+def plan_from_export(data: bytes | str, details: Mapping[str, PupilDetails], form: FormDef, answers: Mapping,
+                     criteria: Criteria, profile: Policy, *, school: Mapping, la: Mapping, batch: str = "1",
+                     code_set: str = reg.DEFAULT_CODE_SET, workers: int | None = None) -> Plan:
+    """make_plan from the register export itself. A whole school's file is read and its pupils
+    selected in shares across the cores, as the screen reads it (screening.PARALLEL_FROM_BYTES):
+    each process reads the file and takes its own share of the pupils. RegisterError naming the rows."""
+    if form.id not in LETTERS:
+        raise BulkError([{"field": "letter", "message": f"Choose one of the letters: {', '.join(LETTERS)}"}])
+    text = reg.decode_csv(data)
+    workers = workers or min(os.cpu_count() or 1, MAX_WORKERS)
+    if workers < 2 or len(text) < screening.PARALLEL_FROM_BYTES:
+        return make_plan(read_register(text, code_set), details, form, answers, criteria, profile, school=school,
+                         la=la, batch=batch)
+    with _process_context().Pool(workers) as pool:
+        shares = pool.starmap(_select_share, [(text, code_set, (k, workers), details, form.id, answers, criteria,
+                                               profile.id) for k in range(workers)])
+    errors = [e for share in shares if share[0] == "error" for e in share[1]]
+    if errors:
+        raise reg.RegisterError(sorted(errors, key=lambda e: e["row"])[:reg.MAX_ERRORS])
+    picked = [share[1] for share in shares]
+    seen = set().union(*(p["upns"] for p in picked))
+    if not seen:
+        raise reg.RegisterError([{"row": 1, "field": "file", "message": "The register has no marks in it"}])
+    return _assemble(picked, seen, details, form, answers, criteria, profile, school, la, batch)
+
+
+def _select_share(text: str, code_set: str, share: tuple[int, int], details, form_id: str, answers, criteria,
+                  profile_id: str):
+    """One process's share of the register export: its pupils read and selected (in a worker)."""
+    try:
+        pupils = screening.require_upns(reg.parse_school_csv(text, code_set, max_rows=screening.MAX_SCHOOL_ROWS,
+                                                         shard=share))
+    except reg.RegisterError as exc:
+        return "error", exc.errors
+    pupils = {upn.upper(): register for upn, register in pupils.items()}
+    return "ok", _select(pupils, details, form_id, answers, criteria, profile_id)
+
+
+def _select(pupils: Mapping[str, reg.Register], details: Mapping[str, PupilDetails], form_id: str, answers: Mapping,
+            criteria: Criteria, profile_id: str) -> dict:
+    """The pupils the filter selects from these registers, each with their letter's data (counted
+    from their marks and checked) or the reason they have none. Plain data, so a worker can return it."""
+    form, profile = get_form(form_id), load_profile(profile_id)
+    on = dt.date.fromisoformat(answers["letter_date"])
+    thresholds = screening.thresholds_of(profile)
+    out = {"upns": set(pupils), "selected": 0, "pupils": [], "skipped": []}
+    for upn, register in pupils.items():
+        year = _year_sessions(register, on)
+        possible = reg.possible_sessions(year, register.code_set) if year else 0
+        if not possible:
+            if upn in details:
+                out["skipped"].append(_skip(upn, "no_marks", details=details[upn]))
+            continue
+        row = screening.screen_pupil(upn, register, on, thresholds)
+        met = criteria.met(row, reg.attendance_pct(year, register.code_set))
+        if not met:
+            continue
+        out["selected"] += 1
+        figures = {**_figures(year, register.code_set), "unauthorised_sessions_10wk": row.unauthorised_10wk}
+        d = details.get(upn)
+        if d is None:
+            out["skipped"].append(_skip(upn, "no_details", figures=figures, met=met))
+        elif not d.data.get("parents"):
+            out["skipped"].append(_skip(upn, "no_parent", details=d, figures=figures, met=met))
+        else:
+            data, problem = _letter_data(form, {**copy.deepcopy(dict(answers)), **_declared(form, d.data)}, register,
+                                         profile)
+            if problem is not None:
+                out["skipped"].append(_skip(upn, problem[0], details=d, figures=figures, met=met, text=problem[1]))
+            else:
+                out["pupils"].append({"upn": upn, "details": d, "data": data, "figures": figures, "met": met})
+    return out
+
+
+def _assemble(picked: list[dict], seen: set[str], details: Mapping[str, PupilDetails], form: FormDef, answers: Mapping,
+              criteria: Criteria, profile: Policy, school: Mapping, la: Mapping, batch: str) -> Plan:
+    """The plan from the selected pupils: in name order, one reference each, a letter for each parent
+    with an address to write to."""
+    plan = Plan(form.id, dict(school), dict(la), answers["letter_date"], criteria.to_dict(), profile.id, len(seen),
+                batch)
+    plan.selected = sum(p["selected"] for p in picked)
+    plan.skipped = [row for p in picked for row in p["skipped"]]
+    plan.skipped += [_skip(upn, "no_marks", details=d) for upn, d in details.items() if upn not in seen]
+    chosen = sorted((c for p in picked for c in p["pupils"]),
+                    key=lambda c: (c["data"]["pupil"].get("last_name", "").casefold(),
+                                   c["data"]["pupil"].get("first_name", "").casefold(), c["upn"]))
+    doc = form.documents[0]
+    number = 0
+    for c in chosen:
+        upn, d, data, figures, met = c["upn"], c["details"], c["data"], c["figures"], c["met"]
+        pupil = data["pupil"]
+        writable = [i for i in recipients(doc, data) if data["parents"][i].get("address") or pupil.get("address")]
+        if writable:
+            number += 1
+        for index in recipients(doc, data):
+            parent = data["parents"][index]
+            parent_number = d.parent_columns[index]
+            if index not in writable:
+                plan.skipped.append(_skip(upn, "no_address", details=d, parent=parent_number,
+                                          parent_name=parent.get("name", ""), figures=figures, met=met))
+                continue
+            name = f"{_slug(pupil.get('last_name', ''))}-{_slug(pupil.get('first_name', ''))}-parent{parent_number}"
+            plan.letters.append({
+                "number": number, "name": name, "recipient": index, "data": data,
+                "row": {"status": "letter", "upn": upn, "pupil": d.name,
+                        "parent_number": parent_number, "parent": parent.get("name", ""), "reason_code": "",
+                        "reason": "", "figures": figures, "selected_because": met},
+            })
+    plan.skipped.sort(key=lambda r: (r["pupil"] == "", r["pupil"].casefold(), r["upn"], str(r["parent_number"])))
+    if len(plan.letters) > MAX_LETTERS:
+        raise BulkError([{"field": "filter", "message": f"The filter selects {plan.selected:,} pupils, "
+                                                        f"{len(plan.letters):,} letters: more than {MAX_LETTERS:,} at "
+                                                        "once. Choose a narrower filter, or split the pupils file"}])
+    return plan
+
+
+def _declared(form: FormDef, details: dict) -> dict:
+    """The pupils file's answers this letter asks for (one file serves both letters: the Stage 2
+    letter has no lessons missed)."""
+    names = {f.name for f in form.fields}
+    out = copy.deepcopy(details)
+    figures = {k: v for k, v in out.pop("figures", {}).items() if f"figures.{k}" in names}
+    if figures:
+        out["figures"] = figures
+    return out
+
+
+def _said(form: FormDef, errors) -> str:
+    """Schema errors as one sentence naming each answer by its label."""
+    labels = {f.name: f.label for f in form.fields}
+    return "; ".join(f"{labels.get('.'.join(map(str, path)), '.'.join(map(str, path)))}: {message}"
+                     for path, message in _messages_at(errors))
+
+
+def _letter_data(form: FormDef, raw: dict, register: reg.Register, profile: Policy) -> tuple[dict, tuple | None]:
+    """The letter's data with the figures counted from the marks, checked as a single letter is
+    before it can be downloaded (every answer it needs, every rule passing): (data, None), or
+    (data, (reason code, reason)) when it cannot be made."""
+    try:
+        loaded = form.schema(complete=False).load(raw)
+    except ValidationError as exc:
+        return raw, ("incomplete", _said(form, exc.messages))
+    loaded = register_figures.apply(loaded, register_figures.fill(form, loaded, register))
+    data = dump_data(loaded)
+    errors = form.schema(complete=True).validate(data)
+    # The child's own address only matters as the parents' fallback, checked per parent (no_address).
+    if isinstance(errors.get("pupil"), dict):
+        errors["pupil"].pop("address", None)
+        if not errors["pupil"]:
+            errors.pop("pupil")
+    if errors:
+        return data, ("incomplete", _said(form, errors))
+    verdict = evaluate(form, loaded, register=register, profile=profile)
+    if not verdict.eligible:
+        return data, ("not_eligible", " ".join(r.reason for r in verdict.rules if r.status in BLOCKING))
+    return data, None
+
+
+# --- rendering and the zip -----------------------------------------------------------------------
+
+_tools = threading.local()
+
+
+def _batch_tools() -> tuple:
+    """What a worker reuses from letter to letter (a quarter of each letter's time): WeasyPrint's font
+    configuration, and a DOCX environment keeping each template's compiled Jinja (docxtpl compiles
+    the document's XML afresh on every render otherwise). One per thread: neither is shared between
+    threads (a worker process has one; the web service may run a small batch in a job thread)."""
+    if not hasattr(_tools, "fonts"):
+        from weasyprint.text.fonts import FontConfiguration
+
+        env = rendering.docx_env.overlay()
+        env.from_string = functools.lru_cache(maxsize=16)(env.from_string)
+        _tools.fonts, _tools.env = FontConfiguration(), env
+    return _tools.fonts, _tools.env
+
+
+def _render_one(task: dict) -> tuple[int, bytes, bytes]:
+    """One parent's letter as (its index, DOCX, PDF): the same context and renderers as the
+    single-letter download (documents.render_letter). Runs in a worker process."""
+    form = get_form(task["form"])
+    doc = form.documents[0]
+    data = form.schema(complete=False).load(task["data"])
+    context = build_context(form.raw, data, school=task["school"], la=task["la"], reference=task["reference"],
+                            signature=None, verdict=None, recipient=task["recipient"])
+    fonts, env = _batch_tools()
+    return (task["index"], rendering.render_docx(doc["docx"], context, jinja_env=env),
+            rendering.render_pdf(doc["html"], context, title=doc["title"], font_config=fonts))
+
+
+def _process_context():
+    """screening's choice (fork in a single-threaded command, a fork server in a threaded web
+    service), with this module preloaded in the fork server so each worker starts with the
+    renderers imported."""
+    context = screening.process_context()
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload([screening.__name__, __name__])
+    return context
+
+
+def _rendered(tasks: list[dict], workers: int) -> Iterator[tuple[int, bytes, bytes]]:
+    if workers < 2 or len(tasks) < PARALLEL_FROM:
+        for task in tasks:
+            yield _render_one(task)
+        return
+    with _process_context().Pool(min(workers, len(tasks))) as pool:
+        yield from pool.imap(_render_one, tasks, chunksize=CHUNK)
+
+
+MANIFEST_COLUMNS = ["status", "reference", "upn", "pupil", "parent_number", "parent", "docx", "docx_sha256", "pdf",
+                    "pdf_sha256", *MANIFEST_FIGURES, "unauthorised_sessions_10wk", "selected_because", "reason"]
+
+
+def _figure(value):
+    """A manifest cell before csvfiles.safe_cell: a float as its shortest form (95.0 -> 95)."""
+    return f"{value:g}" if isinstance(value, float) else value
+
+
+def manifest_csv(rows: list[dict], criteria: Criteria | None = None) -> str:
+    """Every cell goes through csvfiles.safe_cell: a name typed as "=..." in the pupils file is kept as
+    text, never run as a formula."""
+    values = ({**row, **row.get("figures", {}),
+               "selected_because": "; ".join(criteria.label(n) if criteria else n for n in row["selected_because"])}
+              for row in rows)
+    return write_csv(MANIFEST_COLUMNS, ([_figure(v.get(c)) for c in MANIFEST_COLUMNS] for v in values),
+                     lineterminator="\r\n")
+
+
+README = """Letters made by the attendance legal-intervention forms service.
+
+{letter}, dated {on}, for {school}: one letter for each parent or carer, as Word (.docx) and PDF.
+Pupils selected: {filter} ({profile} thresholds), counted from the register export up to the
+letter's date.
+
+manifest.csv has one row for each letter made (status "letter": the files, their SHA-256 and the
+figures the letter gives) and one for each pupil or parent left out (status "skipped", with the
+reason): pupils the filter selected with no row in the pupils file, no parent or carer named, no
+address, or whose letter's checks did not pass; and pupils in the pupils file with no register marks
+this school year.
+
+These files hold children's and parents' personal data. Keep them as the school's own records are
+kept, and delete this folder once the letters are sent.
+"""
+
+
+@dataclass
+class Result:
+    letters: int
+    pupils: int
+    skipped: int
+    rows: list[dict]
+    skipped_by_reason: dict
+
+
+def write_zip(plan: Plan, out: BinaryIO, *, progress: Callable[[int, int], None] | None = None,
+              workers: int | None = None) -> Result:
+    """Render every letter of the plan (DOCX and PDF) into a zip written to `out`, with manifest.csv and
+    a README.txt. `progress(done, total)` is called as letters are made."""
+    form = get_form(plan.form_id)
+    criteria = Criteria(**plan.criteria)
+    workers = workers or min(os.cpu_count() or 1, MAX_WORKERS)
+    tasks = [{"index": i, "form": plan.form_id, "data": letter["data"], "school": plan.school, "la": plan.la,
+              "reference": plan.reference(letter["number"]), "recipient": letter["recipient"]}
+             for i, letter in enumerate(plan.letters)]
+    rows = [{**letter["row"], "reference": task["reference"]} for letter, task in zip(plan.letters, tasks)]
+    total = len(tasks)
+    if progress:
+        progress(0, total)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for done, (index, docx, pdf) in enumerate(_rendered(tasks, workers), start=1):
+            stem = f"{tasks[index]['reference']}-{plan.letters[index]['name']}"
+            for suffix, content in (("docx", docx), ("pdf", pdf)):
+                # Both are compressed already (a DOCX is a zip, WeasyPrint compresses its streams):
+                # stored as they are, so the zip costs no time.
+                archive.writestr(f"{stem}.{suffix}", content, compress_type=zipfile.ZIP_STORED)
+                rows[index][suffix] = f"{stem}.{suffix}"
+                rows[index][f"{suffix}_sha256"] = hashlib.sha256(content).hexdigest()
+            if progress:
+                progress(done, total)
+        every = rows + plan.skipped
+        archive.writestr("manifest.csv", "\ufeff" + manifest_csv(every, criteria))  # BOM: Excel reads it as UTF-8
+        archive.writestr("README.txt", README.format(letter=form.title, on=format_date(dt.date.fromisoformat(plan.on)),
+                                                     school=plan.school.get("name", ""),
+                                                     filter=criteria.describe(), profile=plan.profile))
+    return Result(len(rows), len({r["upn"] for r in rows}), len(plan.skipped), every,
+                  dict(Counter(r["reason_code"] for r in plan.skipped)))
+
+
+def summary_lines(plan: Plan, result: Result) -> list[str]:
+    """For the terminal: counts, and each reason for leaving someone out."""
+    lines = [f"{result.letters} letter(s) for {result.pupils} pupil(s) ({get_form(plan.form_id).short_title}, "
+             f"dated {plan.on}); {plan.pupils_screened} pupils in the register export.",
+             f"Selected: {Criteria(**plan.criteria).describe()} ({plan.profile} thresholds)."]
+    if result.skipped:
+        lines.append(f"{result.skipped} left out (listed in manifest.csv):")
+        lines += [f"  {SKIP_REASONS[code]}: {n}" for code, n in sorted(result.skipped_by_reason.items())]
+    return lines

@@ -1,0 +1,244 @@
+"""Bulk letters in the background: a job is a row (forms_service.models.BulkLetterJob) holding the
+plan of letters to make, its progress and, when done, where the zip is stored, so that any process
+of the service can show how far it has got.
+
+A job runs in a thread of the web service (one at a time in each process, started when a job is
+submitted), which renders the letters in a pool of processes (bulk_letters.write_zip). The thread
+claims the job before starting it, as the delivery worker claims mail: a conditional UPDATE that
+one process wins, renewed as letters are made. A process that dies leaves its claim to expire;
+the job is then taken over, from the start, by the next process that shows the job's page.
+
+The plan holds personal data and is cleared once the letters are made (or have failed); the zip
+and the row are removed when the retention period (RETENTION_BULK_LETTERS, 7 days) ends, by
+`forms-service purge` (forms_service/records/retention.py). The audit trail keeps counts only.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import tempfile
+import threading
+import time
+
+from flask import Flask, current_app
+from sqlalchemy import delete, null, or_, select, update
+
+from .. import storage
+from ..audit import record
+from ..config import retention_period
+from ..dates import add_period
+from ..documents.rendering import RenderError
+from ..models import BulkLetterJob, User, db, utcnow
+from . import bulk as bulk_letters
+
+log = logging.getLogger(__name__)
+
+SETTING = "RETENTION_BULK_LETTERS"
+LEASE = dt.timedelta(minutes=2)  # outlasts any pause between two progress updates (one letter takes < 1 s)
+PROGRESS_EVERY = 0.5  # seconds between progress writes: enough for a progress bar, little for the database
+FAILED = ("The letters could not be made because of a fault in the service. Nothing was sent to anyone; "
+          "start again, and if it happens again tell the service's administrators.")
+
+
+class LostClaim(Exception):
+    """Another process has taken the job over (this one's claim expired): stop quietly."""
+
+
+def expires_at(made: dt.datetime) -> dt.datetime:
+    """When a job made at `made` goes (RETENTION_BULK_LETTERS after it, calendar years as retention counts them)."""
+    return add_period(made, *retention_period(current_app.config, SETTING))
+
+
+def submit(user: User, plan: bulk_letters.Plan) -> BulkLetterJob:
+    """Queue a plan as a job of the user's school and start this process's runner. The batch in the
+    letters' references is the job's number."""
+    now = utcnow()
+    job = BulkLetterJob(school_id=user.school_id, created_by_id=user.id, form_id=plan.form_id, status="queued",
+                        total=len(plan.letters), created_at=now, expires_at=expires_at(now))
+    db.session.add(job)
+    db.session.flush()
+    plan.batch = f"B{job.id}"
+    job.plan = plan.to_json()
+    job.summary = plan.summary()
+    record("bulk_letters_started", user=user, detail={"job": job.id, **job.summary})
+    db.session.commit()
+    start_runner(current_app._get_current_object())
+    return job
+
+
+# --- the runner thread ---------------------------------------------------------------------------
+
+_lock = threading.Lock()
+
+
+def start_runner(app: Flask) -> None:
+    """Make sure this process has a runner looking for jobs; it stops when there are none left."""
+    with _lock:
+        state = app.extensions.setdefault("bulk_letters_runner", {"thread": None, "wanted": False})
+        state["wanted"] = True
+        if state["thread"] is None or not state["thread"].is_alive():
+            state["thread"] = threading.Thread(target=_run_all, args=(app, state), name="bulk-letters", daemon=True)
+            state["thread"].start()
+
+
+def wait_idle(app: Flask, timeout: float | None = None) -> bool:
+    """Wait for this process's runner to run out of jobs (for tests); True once it has."""
+    state = app.extensions.get("bulk_letters_runner")
+    thread = state and state["thread"]
+    if thread is not None:
+        thread.join(timeout)
+        return not thread.is_alive()
+    return True
+
+
+def _run_all(app: Flask, state: dict) -> None:
+    while True:
+        with _lock:
+            if not state["wanted"]:
+                state["thread"] = None
+                return
+            state["wanted"] = False
+        with app.app_context():
+            try:
+                while (claimed := claim_next()) is not None:
+                    run(*claimed)
+            except Exception:  # the database gone away: the job stays claimable, the next page view restarts it
+                log.exception("bulk letters runner stopped")
+            finally:
+                db.session.remove()
+
+
+def _claimable(now: dt.datetime):
+    return or_(BulkLetterJob.status == "queued",
+               (BulkLetterJob.status == "running") & (BulkLetterJob.claimed_until < now))
+
+
+def claim_next(now: dt.datetime | None = None) -> tuple[int, str] | None:
+    """Claim the oldest job waiting (or whose runner stopped renewing its claim): (id, claim) or None."""
+    now = now or utcnow()
+    candidates = list(db.session.scalars(select(BulkLetterJob.id).where(_claimable(now)).order_by(BulkLetterJob.id)))
+    db.session.commit()
+    for job_id in candidates:
+        token = secrets.token_hex(16)
+        # Only one process's UPDATE matches: the row no longer qualifies once claimed.
+        changed = db.session.execute(
+            update(BulkLetterJob).where(BulkLetterJob.id == job_id, _claimable(now))
+            .values(status="running", claim=token, claimed_until=now + LEASE, started_at=now, done=0)
+            .execution_options(synchronize_session=False)).rowcount
+        db.session.commit()
+        if changed == 1:
+            return job_id, token
+    return None
+
+
+def _update(job_id: int, token: str, **values) -> None:
+    changed = db.session.execute(
+        update(BulkLetterJob).where(BulkLetterJob.id == job_id, BulkLetterJob.claim == token)
+        .values(**values).execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    if changed != 1:
+        raise LostClaim(job_id)
+
+
+def run(job_id: int, token: str) -> None:
+    """Make the job's letters, store the zip, record the result. Holds no database transaction while
+    rendering (progress is written in short ones)."""
+    job = db.session.get(BulkLetterJob, job_id)
+    plan = bulk_letters.Plan.from_json(job.plan)
+    school_id = job.school_id
+    db.session.commit()
+    last = 0.0
+
+    def progress(done: int, total: int) -> None:
+        nonlocal last
+        if done < total and time.monotonic() - last < PROGRESS_EVERY:
+            return
+        last = time.monotonic()
+        _update(job_id, token, done=done, claimed_until=utcnow() + LEASE)
+
+    key = None
+    try:
+        with tempfile.TemporaryFile() as out:
+            bulk_letters.write_zip(plan, out, progress=progress)
+            size = out.tell()
+            out.seek(0)
+            data = out.read()
+        key = storage.new_key(f"bulk-letters/{school_id}")
+        digest = storage.put(key, data)
+        _update(job_id, token, status="done", storage_key=key, sha256=digest, size=size, done=len(plan.letters),
+                finished_at=utcnow(), plan=null(), claim=None, claimed_until=None)
+    except LostClaim:
+        db.session.rollback()
+        _discard(key)
+    except (bulk_letters.BulkError, RenderError, storage.StorageError) as exc:
+        db.session.rollback()
+        _discard(key)
+        _fail(job_id, token, f"The letters could not be made: {exc}")
+    except Exception:
+        log.exception("bulk letters job %s failed", job_id)
+        db.session.rollback()
+        _discard(key)
+        _fail(job_id, token, FAILED)
+
+
+def _fail(job_id: int, token: str, message: str) -> None:
+    try:
+        _update(job_id, token, status="failed", error=message[:2000], finished_at=utcnow(), plan=null(), claim=None,
+                claimed_until=None)
+    except LostClaim:
+        pass
+
+
+def _discard(key: str | None) -> None:
+    if key is None:
+        return
+    try:
+        storage.delete(key)
+    except storage.StorageError:
+        pass  # left for the purge of files nothing accounts for
+
+
+# --- what the pages show -------------------------------------------------------------------------
+
+def for_school(school_id: int, job_id: int) -> BulkLetterJob | None:
+    return db.session.scalar(select(BulkLetterJob).where(BulkLetterJob.id == job_id,
+                                                         BulkLetterJob.school_id == school_id))
+
+
+def recent(school_id: int, limit: int = 20) -> list[BulkLetterJob]:
+    return list(db.session.scalars(select(BulkLetterJob).where(BulkLetterJob.school_id == school_id)
+                                   .order_by(BulkLetterJob.id.desc()).limit(limit)))
+
+
+def stalled(job: BulkLetterJob, now: dt.datetime | None = None) -> bool:
+    """Waiting with no runner on it: queued, or running with a claim nobody renewed."""
+    now = now or utcnow()
+    return job.status == "queued" or (job.status == "running" and job.claimed_until is not None
+                                      and job.claimed_until < now)
+
+
+def progress(job: BulkLetterJob) -> dict:
+    return {"id": job.id, "status": job.status, "done": job.done, "total": job.total,
+            "percent": 100 if job.status == "done" else (job.done * 100 // job.total if job.total else 0),
+            "error": job.error, "finished": job.status in ("done", "failed")}
+
+
+# --- retention -----------------------------------------------------------------------------------
+
+def purge_expired(now: dt.datetime, report, dry_run: bool) -> None:
+    """Remove jobs past their retention (forms_service/retention.purge calls this in its transaction):
+    counted in the report's rows, their zips added to the files it deletes once committed."""
+    expired = list(db.session.scalars(select(BulkLetterJob).where(BulkLetterJob.expires_at < now)))
+    if not expired:
+        return
+    report.rows["bulk_letter_jobs"] += len(expired)
+    report.files.extend(job.storage_key for job in expired if job.storage_key)
+    if not dry_run:
+        db.session.execute(delete(BulkLetterJob).where(BulkLetterJob.id.in_([job.id for job in expired])),
+                           execution_options={"synchronize_session": False})
+
+
+def stored_keys() -> set[str]:
+    """Storage keys the jobs still account for (so the purge of unaccounted files leaves them)."""
+    return set(db.session.scalars(select(BulkLetterJob.storage_key).where(BulkLetterJob.storage_key.is_not(None))))

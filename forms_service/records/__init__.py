@@ -1,0 +1,1 @@
+"""Records over time: retention and purging, and subject access exports."""

@@ -1,0 +1,323 @@
+"""Retention (issue 5, README "Data protection"): remove personal data once its period has passed.
+
+Every referral (and letter, contract, plan: the same table) has one record type, and its period
+(forms_service/config.py RETENTION_DEFAULTS, set by environment) runs from its last change:
+
+| type       | which records                                               | from                          |
+|------------|-------------------------------------------------------------|-------------------------------|
+| `draft`    | a referral never signed (draft, awaiting sign-off)          | its last change               |
+| `document` | a letter, agreement, plan or record (never sent to the LA)  | its last change               |
+| `signed`   | signed and sent to the LA, or accepted by it                | the last signing or decision  |
+| `returned` | signed once, returned by the LA and not signed again        | the last change or decision   |
+
+A purged referral goes whole: its evidence and every signed version's files (in storage and as rows),
+the LA's ticks and decisions, its outbox rows and its audit events (deleted inside
+`audit.retention_purge`, the only place the trail may lose events), then the referral. Evidence
+replaced by a later upload is no longer a row but its file was kept in storage (referrals.attach_evidence);
+it is found by the SHA-256 its `evidence_uploaded` event recorded and removed with the referral.
+Files in storage that no row and no upload event account for (a crash between writing the file and
+committing) are removed once they are older than the draft period.
+
+Separately, the text of a delivered email is cleared RETENTION_OUTBOX_BODY after it was sent, and
+sign-in throttle rows (emails and network addresses: forms_service/access/throttle.py) go LOGIN_FORGET_HOURS
+after their last attempt, or RETENTION_SIGN_IN after it for the record that an account signed in from
+an address.
+
+What is removed is counted — by form, status, record type and the year the record was made —
+and the counts (no names, references or ids) are kept as one audit event with no referral,
+action `retention_purged`. Rows are deleted in one transaction; files are deleted only once it has
+committed, so a failure never leaves a row pointing at a missing file.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import selectinload
+
+from .. import dates, storage
+from ..access import quotas, throttle
+from ..audit import record, retention_purge
+from ..config import retention_period
+from ..formdefs import get_form
+from ..letters import jobs
+from ..models import (AuditEvent, Decision, Evidence, NoticeFile, OutboxMessage, Outcome, Pack, PackCheck, PackFile,
+                      Referral, db, utcnow)
+
+SETTING = {"draft": "RETENTION_DRAFT", "document": "RETENTION_DOCUMENT", "signed": "RETENTION_SIGNED",
+           "returned": "RETENTION_RETURNED", "outbox_body": "RETENTION_OUTBOX_BODY",
+           "bulk_letters": "RETENTION_BULK_LETTERS"}
+CLEARED_BODY = "[The text of this message was removed after its retention period.]"
+ACTION = "retention_purged"
+
+
+def period(kind: str) -> tuple[int, str]:
+    return retention_period(current_app.config, SETTING[kind])
+
+
+def add_period(start: dt.datetime, kind: str) -> dt.datetime:
+    """start + the period of `kind`; calendar years (29 February + 1y -> 28 February)."""
+    return dates.add_period(start, *period(kind))
+
+
+def record_type(referral: Referral) -> str:
+    form = get_form(referral.form_id)
+    if form is not None and form.kind != "referral":
+        return "document"
+    if referral.status in ("signed", "accepted"):
+        return "signed"
+    if referral.packs or referral.status == "returned":
+        return "returned"
+    return "draft"
+
+
+def last_change(referral: Referral) -> dt.datetime:
+    """When the record last changed: the latest of its own change, its signings and the LA's decisions
+    (views and downloads do not count: reading a record does not extend its life)."""
+    times = [referral.updated_at, referral.created_at]
+    times += [p.signed_at for p in referral.packs]
+    times += [d.decided_at for d in referral.decisions]
+    return max(t for t in times if t is not None)
+
+
+def expires_at(referral: Referral) -> dt.datetime:
+    return add_period(last_change(referral), record_type(referral))
+
+
+@dataclass
+class Report:
+    now: dt.datetime
+    dry_run: bool
+    referral_ids: list[int] = field(default_factory=list)  # kept in memory for tests; never printed
+    by_type: Counter = field(default_factory=Counter)
+    by_form: Counter = field(default_factory=Counter)
+    by_status: Counter = field(default_factory=Counter)
+    by_year: Counter = field(default_factory=Counter)
+    rows: Counter = field(default_factory=Counter)  # table -> rows deleted
+    files: list[str] = field(default_factory=list)  # storage keys removed (or to remove)
+    superseded_files: int = 0
+    unreferenced_files: int = 0
+    outbox_bodies_cleared: int = 0
+    file_errors: list[str] = field(default_factory=list)
+
+    @property
+    def referrals(self) -> int:
+        return len(self.referral_ids)
+
+    def counts(self) -> dict:
+        """The anonymised counts: what the `retention_purged` event keeps."""
+        return {
+            "referrals": self.referrals,
+            "record_type": dict(sorted(self.by_type.items())),
+            "form_id": dict(sorted(self.by_form.items())),
+            "status": dict(sorted(self.by_status.items())),
+            "year": {str(k): v for k, v in sorted(self.by_year.items())},
+            "rows": dict(sorted(self.rows.items())),
+            "files": len(self.files),
+            "superseded_evidence_files": self.superseded_files,
+            "unreferenced_files": self.unreferenced_files,
+            "outbox_bodies_cleared": self.outbox_bodies_cleared,
+            "periods": {SETTING[k]: "{} {}".format(*period(k)) for k in SETTING},
+        }
+
+    def lines(self) -> list[str]:
+        """For the CLI: counts only, never a name or a reference."""
+        head = "Would remove" if self.dry_run else "Removed"
+        out = [f"{head} {self.referrals} record(s) past their retention period (as of {self.now:%Y-%m-%d %H:%M} UTC)."]
+        for title, counter in (("by record type", self.by_type), ("by form", self.by_form),
+                               ("by status", self.by_status), ("by year made", self.by_year)):
+            if counter:
+                out.append(f"  {title}: " + ", ".join(f"{k} {v}" for k, v in sorted(counter.items())))
+        if self.rows:
+            out.append("  rows: " + ", ".join(f"{k} {v}" for k, v in sorted(self.rows.items())))
+        out.append(f"  files: {len(self.files)} (of which {self.superseded_files} replaced evidence, "
+                   f"{self.unreferenced_files} unreferenced)")
+        out.append(f"  delivered email texts cleared: {self.outbox_bodies_cleared}")
+        if self.file_errors:
+            out.append(f"  {len(self.file_errors)} file(s) could not be removed; run purge again:")
+            out.extend(f"    {e}" for e in self.file_errors)
+        return out
+
+
+# --- files ---------------------------------------------------------------------------------------
+
+def _unreferenced() -> dict[str, tuple[str, dt.datetime]]:
+    """{storage key: (SHA-256, when written)} of files no Evidence or PackFile row refers to (replaced
+    evidence, leftovers of a failed write), in whichever storage is configured."""
+    referenced = set(db.session.scalars(select(Evidence.storage_key)))
+    referenced |= set(db.session.scalars(select(PackFile.storage_key)))
+    referenced |= set(db.session.scalars(select(NoticeFile.storage_key)))  # notices the LA issued
+    referenced |= jobs.stored_keys()  # letters made in bulk: removed with their job (jobs.purge_expired)
+    out = {}
+    for item in storage.list_files():
+        if item.key in referenced:
+            continue
+        try:
+            out[item.key] = (storage.sha256(storage.get(item.key)), item.modified_at)
+        except storage.MissingFile:  # removed since it was listed
+            continue
+    return out
+
+
+def unreferenced_files() -> dict[str, str]:
+    """{storage key: SHA-256} of files no Evidence or PackFile row refers to."""
+    return {key: digest for key, (digest, _) in _unreferenced().items()}
+
+
+def uploads_by_referral(referral_ids=None) -> dict[int, list[dict]]:
+    """{referral id: [evidence_uploaded detail, ...]}: every file ever uploaded to the referral."""
+    query = select(AuditEvent).where(AuditEvent.action == "evidence_uploaded", AuditEvent.referral_id.is_not(None))
+    if referral_ids is not None:
+        query = query.where(AuditEvent.referral_id.in_(list(referral_ids)))
+    out: dict[int, list[dict]] = {}
+    for event in db.session.scalars(query.order_by(AuditEvent.id)):
+        if isinstance(event.detail, dict) and event.detail.get("sha256"):
+            out.setdefault(event.referral_id, []).append(event.detail)
+    return out
+
+
+def superseded_evidence(referral: Referral, orphans: dict[str, str] | None = None) -> list[dict]:
+    """Files uploaded to this referral and replaced since, still on disk: [{key, kind, filename, sha256}]."""
+    orphans = unreferenced_files() if orphans is None else orphans
+    uploads = uploads_by_referral([referral.id]).get(referral.id, [])
+    out = []
+    for key, digest in sorted(orphans.items()):
+        match = next((u for u in uploads if u["sha256"] == digest), None)
+        if match is not None and key.startswith("evidence/"):
+            out.append({"key": key, "kind": match.get("kind"), "filename": match.get("filename"), "sha256": digest})
+    return out
+
+
+def _remove_file(key: str, report: Report) -> None:
+    try:
+        storage.delete(key)
+    except storage.StorageError as exc:
+        report.file_errors.append(f"{key}: {exc}")
+
+
+# --- the purge -----------------------------------------------------------------------------------
+
+def due(now: dt.datetime) -> list[Referral]:
+    """Referrals whose retention period has passed by `now` (oldest first)."""
+    query = select(Referral).options(selectinload(Referral.packs), selectinload(Referral.decisions))
+    return [r for r in db.session.scalars(query.order_by(Referral.id)) if expires_at(r) < now]
+
+
+def purge(now: dt.datetime | None = None, dry_run: bool = False, *, actor: str = "retention purge") -> Report:
+    """Remove every record past its period as of `now` (default: now). With dry_run, only count."""
+    now = now or utcnow()
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=dt.timezone.utc)
+    report = Report(now=now, dry_run=dry_run)
+    victims = due(now)
+    ids = [r.id for r in victims]
+    report.referral_ids = ids
+
+    orphans = _unreferenced()
+    uploads = uploads_by_referral()
+    purged_shas = {u["sha256"] for rid in ids for u in uploads.get(rid, [])}
+    kept_shas = {u["sha256"] for rid, items in uploads.items() if rid not in set(ids) for u in items}
+    for key, (digest, written) in sorted(orphans.items()):
+        if digest in purged_shas and digest not in kept_shas:
+            report.files.append(key)
+            report.superseded_files += 1
+        elif digest not in kept_shas and digest not in purged_shas and add_period(written, "draft") < now:
+            report.files.append(key)
+            report.unreferenced_files += 1
+
+    for referral in victims:
+        report.by_type[record_type(referral)] += 1
+        report.by_form[referral.form_id] += 1
+        report.by_status[referral.status] += 1
+        report.by_year[referral.created_at.year] += 1
+        report.files.extend(e.storage_key for e in referral.evidence)
+        report.files.extend(f.storage_key for p in referral.packs for f in p.files)
+        # The LA's notices on it (reg. 20 copies) go with the referral: the same record, the same period.
+        report.files.extend(f.storage_key for o in referral.outcomes for f in o.files)
+
+    bodies = [m for m in db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.status == "sent", OutboxMessage.sent_at.is_not(None),
+                                    OutboxMessage.body != CLEARED_BODY))
+        if m.referral_id not in set(ids) and add_period(m.sent_at, "outbox_body") < now]
+    report.outbox_bodies_cleared = len(bodies)
+
+    pack_ids = [p.id for r in victims for p in r.packs]
+    report.rows.update(_row_counts(ids, pack_ids))
+    jobs.purge_expired(now, report, dry_run)  # letters made in bulk, past RETENTION_BULK_LETTERS
+    quotas.purge_expired(now, report, dry_run)  # rate counts of hours that are over
+    throttle.purge_expired(now, report, dry_run)  # sign-in throttle rows (emails, network addresses)
+    if dry_run:
+        db.session.rollback()
+        return report
+
+    for message in bodies:
+        message.body = CLEARED_BODY
+    db.session.flush()
+    with retention_purge(db.session):
+        if ids:
+            _delete_rows(ids, pack_ids)
+        db.session.expunge_all()
+        record(ACTION, actor=actor, detail=report.counts())
+        db.session.commit()
+    for key in report.files:
+        _remove_file(key, report)
+    return report
+
+
+def _row_counts(ids: list[int], pack_ids: list[int]) -> Counter:
+    counts = Counter()
+    if not ids:
+        return counts
+    def count(model, column, values):
+        return db.session.scalar(select(func.count()).select_from(model).where(column.in_(values))) if values else 0
+
+    counts["referrals"] = len(ids)
+    counts["evidence"] = count(Evidence, Evidence.referral_id, ids)
+    counts["packs"] = len(pack_ids)
+    counts["pack_files"] = count(PackFile, PackFile.pack_id, pack_ids)
+    counts["pack_checks"] = count(PackCheck, PackCheck.pack_id, pack_ids)
+    counts["la_decisions"] = count(Decision, Decision.referral_id, ids)
+    counts["outbox"] = count(OutboxMessage, OutboxMessage.referral_id, ids)
+    counts["audit_events"] = count(AuditEvent, AuditEvent.referral_id, ids)
+    outcome_ids = list(db.session.scalars(select(Outcome.id).where(Outcome.referral_id.in_(ids))))
+    counts["notice_files"] = count(NoticeFile, NoticeFile.outcome_id, outcome_ids)
+    return +counts
+
+
+def _delete_rows(ids: list[int], pack_ids: list[int]) -> None:
+    """Children first (foreign keys), in bulk; the caller holds retention_purge and commits."""
+    opts = {"synchronize_session": False}
+    session = db.session
+    # Tables added later that hang off a referral or a pack (and that this list does not know yet) go too,
+    # so a new table can never make the purge fail on a foreign key or keep a child's data behind.
+    known = {t.__table__.name for t in (PackCheck, Decision, OutboxMessage, PackFile, Pack, Evidence, AuditEvent,
+                                        Referral, NoticeFile)}
+    # A notice's files hang off its outcome row, not the referral: they go first.
+    outcome_ids = select(Outcome.id).where(Outcome.referral_id.in_(ids)).scalar_subquery()
+    session.execute(delete(NoticeFile).where(NoticeFile.outcome_id.in_(outcome_ids)), execution_options=opts)
+    for table in reversed(db.metadata.sorted_tables):
+        if table.name in known:
+            continue
+        for fk in table.foreign_keys:
+            target = fk.column.table.name
+            if target == "packs" and pack_ids:
+                session.execute(table.delete().where(fk.parent.in_(pack_ids)))
+            elif target == "referrals":
+                session.execute(table.delete().where(fk.parent.in_(ids)))
+    if pack_ids:
+        session.execute(delete(PackCheck).where(PackCheck.pack_id.in_(pack_ids)), execution_options=opts)
+    session.execute(delete(Decision).where(Decision.referral_id.in_(ids)), execution_options=opts)
+    conditions = OutboxMessage.referral_id.in_(ids)
+    if pack_ids:
+        conditions = conditions | OutboxMessage.pack_id.in_(pack_ids)
+    session.execute(delete(OutboxMessage).where(conditions), execution_options=opts)
+    if pack_ids:
+        session.execute(delete(PackFile).where(PackFile.pack_id.in_(pack_ids)), execution_options=opts)
+        session.execute(delete(Pack).where(Pack.id.in_(pack_ids)), execution_options=opts)
+    session.execute(delete(Evidence).where(Evidence.referral_id.in_(ids)), execution_options=opts)
+    session.execute(delete(AuditEvent).where(AuditEvent.referral_id.in_(ids)), execution_options=opts)
+    session.execute(delete(Referral).where(Referral.id.in_(ids)), execution_options=opts)
+

@@ -1,0 +1,75 @@
+"""School days: which days a school is open, counted from the register where it has marks and,
+ahead of it, Monday to Friday less England's bank holidays and the closures the school lists.
+
+Deadlines in the seeds are counted in school days ("at least 5 school days after the Final
+Warning", 003 Fast Track, week 6); a date in the future has no marks yet, so it is reckoned from
+the calendar and says so.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from functools import lru_cache
+
+import holidays
+
+from ..dates import as_date
+from .marks import Register, school_days
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+@lru_cache(maxsize=16)
+def bank_holidays(year: int) -> frozenset[dt.date]:
+    """England's bank holidays (including substitute days) in a calendar year."""
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
+
+
+def listed_closures(items) -> list[tuple[dt.date, dt.date]]:
+    """The closures a form lists (`school_closures`: [{start_date, end_date}], dates as dates or ISO
+    strings; an end left out is the start: a single day), skipping any not yet complete."""
+    out = []
+    for item in items if isinstance(items, list) else ():
+        if isinstance(item, dict) and (start := as_date(item.get("start_date"))):
+            out.append((start, as_date(item.get("end_date")) or start))
+    return out
+
+
+class SchoolCalendar:
+    """Open days: the register's where it has marks (first to last), the calendar's elsewhere."""
+
+    def __init__(self, register: Register | None = None, closures: Iterable[tuple[dt.date, dt.date]] = ()):
+        self.closures = [(a, b) for a, b in closures if a and b and a <= b]
+        self.open_days: frozenset[dt.date] = frozenset()
+        self.first = self.last = None
+        if register is not None and register.sessions:
+            self.open_days = frozenset(school_days(register))
+            self.first, self.last = register.sessions[0].date, register.sessions[-1].date
+
+    def from_register(self, day: dt.date) -> bool:
+        return self.first is not None and self.first <= day <= self.last
+
+    def is_school_day(self, day: dt.date) -> bool:
+        if self.from_register(day):
+            return day in self.open_days
+        return (day.weekday() < 5 and day not in bank_holidays(day.year)
+                and not any(a <= day <= b for a, b in self.closures))
+
+    def add(self, start: dt.date, n: int) -> dt.date:
+        """The n-th school day after `start` (n >= 1)."""
+        if n < 1:
+            raise ValueError("n must be at least 1")
+        day, counted = start, 0
+        while counted < n:
+            day += ONE_DAY
+            if self.is_school_day(day):
+                counted += 1
+        return day
+
+    def between(self, start: dt.date, end: dt.date) -> int:
+        """School days after `start`, up to and including `end`."""
+        count, day = 0, start + ONE_DAY
+        while day <= end:
+            count += self.is_school_day(day)
+            day += ONE_DAY
+        return count

@@ -1,0 +1,250 @@
+"""Whole-school screening: from a school's register export (one row per pupil per session, with a
+`upn` column), every pupil who meets the penalty-notice threshold, is persistently or severely
+absent, or is due an attendance or sickness return, with the figures.
+
+Each figure comes from the same register calculations the rules use (forms_service.register.marks), so a
+pupil the screen lists is measured exactly as a referral for them would be. The file is read,
+screened and reported; nothing in it is stored.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import threading
+from dataclasses import asdict, dataclass, field
+
+from ..csvfiles import write_csv
+from ..formatting import format_date
+from ..policies import Policy
+from . import marks as reg
+
+# Whole-school files are large: a 1,500-pupil school's year is about 570,000 rows.
+MAX_SCHOOL_ROWS = 1_500_000
+MAX_WORKERS = 4
+PARALLEL_FROM_BYTES = 2_000_000  # below about 100,000 rows starting processes costs more than it saves
+
+FLAGS = {
+    "penalty_notice": "Meets the penalty-notice threshold",
+    "severe": "Severely absent (50% or more missed)",
+    "persistent": "Persistently absent (10% or more missed)",
+    "attendance_return": "Attendance return due (10 school days' unexplained absence)",
+    "sickness_return": "Sickness return due (15 school days of illness)",
+    "lateness": "Meets the lateness threshold",
+}
+
+
+@dataclass
+class PupilScreen:
+    upn: str
+    possible: int
+    attendance_pct: float | None
+    absence_pct: float | None
+    unauthorised_10wk: int
+    weeks_counted: int
+    late_marks_10wk: int
+    sickness_days: int
+    flags: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Screen:
+    on: dt.date
+    pupils: int
+    rows: list[PupilScreen]  # the pupils with at least one flag, most serious first
+    thresholds: dict
+
+    def to_dict(self) -> dict:
+        return {"on": self.on.isoformat(), "pupils": self.pupils, "thresholds": self.thresholds,
+                "rows": [r.to_dict() for r in self.rows]}
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(part * 100 / whole, 1) if whole else None
+
+
+def screen_pupil(upn: str, register: reg.Register, on: dt.date, thresholds: dict) -> PupilScreen:
+    year_start = reg.academic_year(on)[0]
+    counts = reg.count_by_class([s for s in register.sessions if year_start <= s.date <= on], register.code_set)
+    possible = sum(counts.values()) - counts["not_counted"]
+    attended = counts["present"] + counts["approved_activity"]
+    missed = counts["authorised"] + counts["unauthorised"]
+    window = reg.previous_school_weeks(register, on, thresholds["weeks"])
+    unauthorised = reg.count_by_class(window)["unauthorised"]
+    late_weeks = thresholds["late_weeks"] or thresholds["weeks"]
+    late = (reg.late_marks(window) if late_weeks == thresholds["weeks"]
+            else reg.late_marks_in_window(register, on, late_weeks)[0])
+    consecutive, total_sick = reg.sickness_days(register, on)
+    row = PupilScreen(upn, possible, _pct(attended, possible), _pct(missed, possible), unauthorised,
+                      len(window.weeks), late, total_sick)
+    needed = thresholds["sessions"]
+    if unauthorised > needed or (thresholds["inclusive"] and unauthorised == needed):
+        row.flags.append("penalty_notice")
+    band = reg.band_of(missed, possible)
+    if band:
+        row.flags.append(band)
+    if reg.attendance_return(register, on) is not None:
+        row.flags.append("attendance_return")
+    if max(consecutive, total_sick) >= reg.SICKNESS_RETURN_DAYS:  # as reg.sickness_return_due, counted once
+        row.flags.append("sickness_return")
+    if thresholds["late_marks"] is not None and late >= thresholds["late_marks"]:
+        row.flags.append("lateness")
+    return row
+
+
+def thresholds_of(profile: Policy) -> dict:
+    rule = "unauthorised_sessions_threshold"
+    try:
+        late_marks, late_weeks = profile.param("late_marks_threshold", "marks"), \
+            profile.param("late_marks_threshold", "weeks")
+    except KeyError:  # a profile without a lateness threshold (only Knowsley's sets one)
+        late_marks = late_weeks = None
+    return {"sessions": profile.param(rule, "sessions"), "weeks": profile.param(rule, "weeks"),
+            "inclusive": profile.param(rule, "inclusive"), "late_marks": late_marks, "late_weeks": late_weeks,
+            "profile": profile.id}
+
+
+ORDER = list(FLAGS)
+
+
+def _seriousness(row: PupilScreen) -> tuple:
+    return (min(ORDER.index(f) for f in row.flags), -(row.absence_pct or 0), row.upn)
+
+
+def _screen_all(pupils: dict, on: dt.date, thresholds: dict) -> list[PupilScreen]:
+    return [screen_pupil(upn, pupil, on, thresholds) for upn, pupil in pupils.items()]
+
+
+def require_upns(pupils: dict) -> dict:
+    """The pupils of a whole-school file, refused if a row has no UPN (a pupil could not be told apart)."""
+    if None in pupils:
+        raise reg.RegisterError([{"row": 1, "field": "upn", "message": "A whole-school file needs a upn column "
+                                                                       "with every pupil's UPN"}])
+    return pupils
+
+
+def _result(rows: list[PupilScreen], pupils: int, on: dt.date, thresholds: dict) -> Screen:
+    return Screen(on, pupils, sorted((r for r in rows if r.flags), key=_seriousness), thresholds)
+
+
+def screen(register: reg.Register, profile: Policy, on: dt.date | None = None) -> Screen:
+    """Screen every pupil of a whole-school register as of `on` (default: the last date in it)."""
+    if not register.sessions:
+        raise reg.RegisterError([{"row": 1, "field": "file", "message": "The register has no marks in it"}])
+    on = on or register.sessions[-1].date
+    thresholds = thresholds_of(profile)
+    pupils = require_upns(reg.split_by_upn(register))
+    return _result(_screen_all(pupils, on, thresholds), len(pupils), on, thresholds)
+
+
+def _shard(conn, text: str, code_set: str, shard: tuple[int, int], on: dt.date | None, thresholds: dict) -> None:
+    """One process's share of the pupils: read them, say how far the marks go, screen them as of
+    the date the parent settles (the last date in the whole file unless one was given)."""
+    try:
+        pupils = require_upns(reg.parse_school_csv(text, code_set, max_rows=MAX_SCHOOL_ROWS, shard=shard))
+        last = max((p.sessions[-1].date for p in pupils.values()), default=None)
+        conn.send(("parsed", last, len(pupils)))
+        on = conn.recv()
+        if on is not None:
+            conn.send(("rows", _screen_all(pupils, on, thresholds)))
+    except reg.RegisterError as exc:
+        conn.send(("error", exc.errors))
+    finally:
+        conn.close()
+
+
+def process_context():
+    """fork where it is safe (a single-threaded command: the children share the file's text without
+    copying it); a fork server otherwise (never fork a threaded web server), importing this module
+    once so each screen does not pay for it again."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
+def screen_file(data: bytes | str, profile: Policy, *, code_set: str = reg.DEFAULT_CODE_SET,
+                on: dt.date | None = None, workers: int | None = None) -> Screen:
+    """Read and screen a whole-school CSV. With several workers each process reads the file and
+    takes its own share of the pupils (by UPN), so parsing, the slow part, is shared between cores;
+    a small file is done in this process."""
+    text = reg.decode_csv(data)
+    workers = workers or min(os.cpu_count() or 1, MAX_WORKERS)
+    if workers < 2 or len(text) < PARALLEL_FROM_BYTES:
+        pupils = require_upns(reg.parse_school_csv(text, code_set, max_rows=MAX_SCHOOL_ROWS))
+        on = on or max(p.sessions[-1].date for p in pupils.values())
+        thresholds = thresholds_of(profile)
+        return _result(_screen_all(pupils, on, thresholds), len(pupils), on, thresholds)
+    thresholds = thresholds_of(profile)
+    context = process_context()
+    links, processes = [], []
+    for k in range(workers):
+        parent, child = context.Pipe()
+        process = context.Process(target=_shard, args=(child, text, code_set, (k, workers), on, thresholds),
+                                  daemon=True)
+        process.start()
+        child.close()
+        links.append(parent)
+        processes.append(process)
+    try:
+        replies = [link.recv() for link in links]
+        errors = [e for kind, *rest in replies if kind == "error" for e in rest[0]]
+        if errors:
+            raise reg.RegisterError(sorted(errors, key=lambda e: e["row"])[:reg.MAX_ERRORS])
+        lasts = [last for _, last, _ in replies if last is not None]
+        if not lasts:
+            raise reg.RegisterError([{"row": 1, "field": "file", "message": "The register has no marks in it"}])
+        on = on or max(lasts)
+        for link in links:
+            link.send(on)
+        rows = [row for link in links for row in link.recv()[1]]
+        return _result(rows, sum(count for _, _, count in replies), on, thresholds)
+    finally:
+        for link in links:
+            link.close()
+        for process in processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+
+
+CSV_COLUMNS = ["upn", "flags", "attendance_pct", "absence_pct", "possible", "unauthorised_10wk", "weeks_counted",
+               "late_marks_10wk", "sickness_days"]
+
+
+def to_csv(result: Screen) -> str:
+    """The list as CSV; a UPN from the school's file that would start a formula is kept as text."""
+    rows = []
+    for row in result.rows:
+        values = row.to_dict()
+        values["flags"] = "; ".join(FLAGS[f] for f in row.flags)
+        rows.append([values[c] for c in CSV_COLUMNS])
+    return write_csv(CSV_COLUMNS, rows)
+
+
+def summary(result: Screen) -> str:
+    counts = {flag: sum(flag in r.flags for r in result.rows) for flag in FLAGS}
+    lines = [f"{result.pupils} pupils screened as of {format_date(result.on)} ({result.thresholds['profile']} "
+             f"profile); {len(result.rows)} need attention."]
+    lines += [f"  {FLAGS[f]}: {n}" for f, n in counts.items() if n or f != "lateness"]
+    return "\n".join(lines)
+
+
+def table(result: Screen, limit: int | None = None) -> str:
+    """The list as aligned text for a terminal, most serious first."""
+    head = ("UPN", "Attendance", "Unauth. 10 wk", "Late 10 wk", "Sick days", "Why")
+    lines = [head]
+    for row in result.rows[:limit]:
+        lines.append((row.upn, "" if row.attendance_pct is None else f"{row.attendance_pct:g}%",
+                      str(row.unauthorised_10wk), str(row.late_marks_10wk), str(row.sickness_days),
+                      "; ".join(SHORT[f] for f in row.flags)))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head) - 1)]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)) + "  " + line[-1] for line in lines)
+
+
+SHORT = {"penalty_notice": "penalty-notice threshold", "severe": "severe absence", "persistent": "persistent absence",
+         "attendance_return": "attendance return", "sickness_return": "sickness return", "lateness": "lateness"}
