@@ -15,7 +15,6 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from common import ROOT, print_table, ratio, row, timed
 from docxtpl import DocxTemplate
 from weasyprint import CSS, HTML
 
@@ -24,7 +23,8 @@ from forms_service.formdefs import get_form
 from forms_service.referrals.documents import rendering
 from forms_service.referrals.pack import assemble
 
-from sample_data import LA, REFERENCE, SCHOOL, SIGNATURE
+from common import ROOT, print_table, ratio, row, timed
+from support.sample_data import LA, REFERENCE, SCHOOL, SIGNATURE
 
 LETTER_FORM = "final-warning"  # the Penalty Notice Warning Letter: one A4 page to one parent
 

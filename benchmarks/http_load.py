@@ -28,15 +28,15 @@ import urllib.parse
 import uuid
 from pathlib import Path
 
-from common import ROOT, print_table
 from sqlalchemy import create_engine, text
 
 from forms_service import create_app
 from forms_service.access.accounts import create_demo_data
 from forms_service.database import upgrade
 
-from helpers import json_data, make_pdf, register_json_for
-from records import Pupil, for_pupil
+from common import ROOT, print_table
+from support.helpers import json_data, make_pdf, register_json_for
+from support.records import Pupil, for_pupil
 
 BIN = Path(sys.executable).parent
 PASSWORD = "benchmark-password-2026"

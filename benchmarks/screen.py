@@ -14,15 +14,14 @@ import os
 import tempfile
 from pathlib import Path
 
-from common import ROOT, print_table, ratio, row, timed  # noqa: E402 (also puts tests/ on the path)
-
 from forms_service.formdefs import get_form  # noqa: E402
 from forms_service.policies import load_profile  # noqa: E402
 from forms_service.register import screening, synthetic as synthetic_register  # noqa: E402
 from forms_service.register.marks import parse_register_csv  # noqa: E402
 from forms_service.rules import evaluate  # noqa: E402
 
-from registers import typical_pupil  # noqa: E402
+from common import ROOT, print_table, ratio, row, timed  # noqa: E402 (also puts tests/ on the path)
+from support.registers import typical_pupil  # noqa: E402
 
 # 2025/26 from 3 September to 23 June: 380 rows a pupil (half-term weeks are rows coded #).
 UNTIL = "2026-06-23"

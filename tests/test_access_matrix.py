@@ -15,7 +15,7 @@ Each cell expects exactly what README "Roles" and the code allow:
   change nothing in the database or storage.
 Every HTML answer (the pages each role sees, and the refusals) is also checked against its own
 Content-Security-Policy: no script but from /assets/ or with the response's nonce, no inline handler
-or style (tests/access_world.py `csp_problems`).
+or style (tests/support/access_world.py `csp_problems`).
 Lists (the school's referrals, the head's sign-off list, the LA inbox, GET /api/v1/referrals, the
 admin's schools and users) are a cell per record: a record the role may not see is not in it.
 
@@ -42,10 +42,10 @@ from forms_service.access.accounts import create_demo_data
 from forms_service.formdefs import get_form
 from forms_service.models import Base, db
 
-from access_world import (FOREIGN, OWN, ROLE_USERS, SCHOOL_NAMES, SIBLING, STATES, Record, World, build, csp_problems,
-                          fingerprint, job_marker)
 from conftest import LA_INBOX, PASSWORD
-from helpers import api_token, bearer, csrf, date_parts, login, make_pdf, text as body_text
+from support.access_world import (FOREIGN, OWN, ROLE_USERS, SCHOOL_NAMES, SIBLING, STATES, Record, World, build,
+                                  csp_problems, fingerprint, job_marker)
+from support.helpers import api_token, bearer, csrf, date_parts, login, make_pdf, text as body_text
 
 ANON = "anonymous"
 ROLES = ("office", "headteacher", "la_officer", "admin", ANON)

@@ -19,8 +19,8 @@ from forms_service.models import ApiToken, AuditEvent, LocalAuthority, OutboxMes
 from forms_service.policies import list_profiles
 
 from conftest import LA_INBOX, PASSWORD
-from helpers import api_token, bearer, csrf, login, logout, set_own_password, text
-from records import AMELIA, TOBIAS, create_referral, office, sign
+from support.helpers import api_token, bearer, csrf, login, logout, set_own_password, text
+from support.records import AMELIA, TOBIAS, create_referral, office, sign
 
 ADMIN = "admin@demo.la"
 NEW_PASSWORD = "a brand new password 2026"

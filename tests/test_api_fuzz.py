@@ -52,10 +52,10 @@ from forms_service.delivery.outbox import deliver_due
 from forms_service.formdefs import load_forms
 from forms_service.models import User, db
 
-import records
 from conftest import PASSWORD
-from helpers import api_token, bearer, json_data, make_pdf, register_json_for
-from smtp_server import running_sink
+from support import records
+from support.helpers import api_token, bearer, json_data, make_pdf, register_json_for
+from support.smtp_server import running_sink
 
 API = "/api/v1"
 OPENAPI = f"{API}/openapi.json"

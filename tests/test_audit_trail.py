@@ -23,9 +23,9 @@ from forms_service.audit import AuditTrailError, record, retention_purge
 from forms_service.delivery.outbox import deliver_due
 from forms_service.models import AuditEvent, Referral, db
 
-from helpers import (EVIDENCE_KINDS, FORM_ID, api_token, bearer, csrf, json_data, login, make_pdf, register_csv_for,
-                     register_json_for, signed_request, text)
-from smtp_server import smtp_sink  # noqa: F401  (fixture)
+from support.helpers import (EVIDENCE_KINDS, FORM_ID, api_token, bearer, csrf, json_data, login, make_pdf,
+                             register_csv_for, register_json_for, signed_request, text)
+from support.smtp_server import smtp_sink  # noqa: F401  (fixture)
 
 API = "/api/v1"
 OFFICE_IP, HEAD_IP, OFFICER_IP = "192.0.2.10", "192.0.2.20", "198.51.100.7"

@@ -2,7 +2,7 @@
 bulk-letters`): from a whole-school register export and a pupils file, the Stage 2 letter or a model
 letter for every pupil a filter selects, one per parent as DOCX and PDF, zipped with a manifest.
 
-The school is ten pupils on the 2025/26 calendar of tests/registers.py, who all joined on Monday
+The school is ten pupils on the 2025/26 calendar of tests/support/registers.py, who all joined on Monday
 8 September 2025, letters dated Friday 13 March 2026. From 8 September to 13 March the school was
 open for 230 sessions (115 days; the October half-term is closed), in 23 school weeks (14 in the
 autumn from the week of 8 September, 9 in the spring without the February half-term). So 23 sessions
@@ -29,9 +29,9 @@ from forms_service.policies import load_profile
 from forms_service.records import retention
 from forms_service.register.marks import Register, to_csv
 
-from doctext import docx_text, pdf_text, squash
-from helpers import csrf, date_parts, login, text
-from registers import PupilRegister
+from support.doctext import docx_text, pdf_text, squash
+from support.helpers import csrf, date_parts, login, text
+from support.registers import PupilRegister
 
 D = dt.date
 ON = D(2026, 3, 13)

@@ -11,7 +11,8 @@ import urllib.request
 from click.testing import CliRunner
 
 from forms_service.cli import main
-from smtp_server import free_port
+
+from support.smtp_server import free_port
 
 
 def test_serve_starts_on_the_embedded_default(tmp_path):

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from forms_service.formatting import format_date, format_date_short
 from forms_service.models import Outcome, Referral, db
 
-from helpers import api_token, bearer, json_data, login, logout, register_json_for, signed_request, text, today
+from support.helpers import api_token, bearer, json_data, login, logout, register_json_for, signed_request, text, today
 
 API = "/api/v1"
 FORM = "penalty-notice-leave"

@@ -21,8 +21,8 @@ from forms_service.policies import load_profile
 from forms_service.register import screening
 from forms_service.register.marks import Register, Session, to_csv
 
-from helpers import login
-from registers import PupilRegister
+from support.helpers import login
+from support.registers import PupilRegister
 
 # As a school's own export could carry them (UPNs are read as typed, trimmed): each would run as a
 # formula, the first sending the row's other cells to another site when the list is opened.

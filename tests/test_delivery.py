@@ -27,8 +27,8 @@ from forms_service.referrals.evidence import DOCX, PDF, PNG
 from forms_service.referrals.pack import assemble
 
 from conftest import LA_INBOX
-from helpers import api_token, bearer, csrf, login, text
-from smtp_server import attachments, free_port, running_sink, smtp_sink  # noqa: F401  (fixture)
+from support.helpers import api_token, bearer, csrf, login, text
+from support.smtp_server import attachments, free_port, running_sink, smtp_sink  # noqa: F401  (fixture)
 
 MAIL_FROM = "forms-service@demo.test"
 

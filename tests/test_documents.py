@@ -20,7 +20,7 @@ from forms_service.formdefs import load_forms
 from forms_service.policies import load_profile
 from forms_service.rules import evaluate
 
-from doctext import docx_text, pdf_text, squash
+from support.doctext import docx_text, pdf_text, squash
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 SCHOOL = {"name": "Westcliff Park Academy"}

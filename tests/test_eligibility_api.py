@@ -11,7 +11,8 @@ import pytest
 
 from forms_service.formdefs import load_forms
 from forms_service.models import Referral, db
-from helpers import api_token, bearer
+
+from support.helpers import api_token, bearer
 
 API = "/api/v1"
 SAMPLES = Path(__file__).resolve().parent / "samples"
@@ -59,11 +60,13 @@ def test_typed_figures_come_back_under_the_data_dictionary_names(client, token, 
     assert verdict["figures"][figure] == data["figures"][figure]
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b'"text"', b"null", b""])
-def test_a_body_that_is_not_a_json_object_is_refused_clearly(client, token, body):
+@pytest.mark.parametrize("body, status", [(b"{not json", 400), (b"[1, 2]", 422), (b'"text"', 422), (b"null", 422),
+                                          (b"", 422)])
+def test_a_body_that_is_not_a_json_object_is_refused_clearly(client, token, body, status):
+    """Not JSON at all: 400. JSON, but not an object: 422."""
     response = client.post(f"{API}/eligibility/ppm-request", headers={**token, "Content-Type": "application/json"},
                            data=body)
-    assert response.status_code in (400, 422), response.status_code
+    assert response.status_code == status
     assert response.is_json and response.get_json().get("message")
 
 

@@ -12,7 +12,7 @@ from forms_service.policies import Policy, load_profile
 from forms_service.referrals.timeline import DONE, DUE, NOT_NEEDED, OVERDUE, UPCOMING, timeline
 from forms_service.register.schooldays import SchoolCalendar
 
-from registers import PupilRegister
+from support.registers import PupilRegister
 
 D = dt.date
 SOUTHEND = load_profile("southend")

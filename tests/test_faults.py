@@ -19,18 +19,19 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
+from faults.proxy import TcpProxy
+from faults.service import Process, service_env, start_service, wait_until
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-import records
-from conftest import PASSWORD
-from faults.proxy import TcpProxy
-from faults.service import Process, service_env, start_service, wait_until
 from forms_service import storage
 from forms_service.config import Config
 from forms_service.models import AuditEvent, Evidence, OutboxMessage, Pack, PackFile, Referral, db, utcnow
-from helpers import login, make_pdf, post_page, text
-from smtp_server import StallingSink, attachments, free_port, running_sink
+
+from conftest import PASSWORD
+from support import records
+from support.helpers import login, make_pdf, post_page, text
+from support.smtp_server import StallingSink, attachments, free_port, running_sink
 from test_delivery import pack_specs, queue_pack  # noqa: F401  (pack_specs is a fixture)
 
 BACKOFF = 0.5  # DELIVERY_BACKOFF_SECONDS in these tests: the first retry after half a second

@@ -1,6 +1,6 @@
 """The Stage 3 school attendance enforcement referral (000, Stage 3) and the Stockport profile.
 
-Rules at their boundaries from realistic registers (tests/registers.py), the DOCX and PDF read back
+Rules at their boundaries from realistic registers (tests/support/registers.py), the DOCX and PDF read back
 as a reader would, and the referral through the API and the question pages on SQLite and PostgreSQL.
 The sample (tests/samples/enforcement-referral.json) is a Year 10 pupil in 2025/26, referred on
 Friday 20 March 2026; the 10 school weeks before it run from 5 January to 20 March 2026 (the
@@ -26,9 +26,9 @@ from forms_service.policies import load_profile
 from forms_service.register.marks import Register, academic_year
 from forms_service.rules import evaluate
 
-from doctext import docx_text, pdf_text, squash
-from helpers import api_token, bearer, csrf, date_parts, login, make_pdf, text
-from registers import D, typical_pupil
+from support.doctext import docx_text, pdf_text, squash
+from support.helpers import api_token, bearer, csrf, date_parts, login, make_pdf, text
+from support.registers import D, typical_pupil
 
 FORM_ID = "enforcement-referral"
 FORM = get_form(FORM_ID)

@@ -5,7 +5,7 @@ of a form filled in over eight weeks (saved at week 1, finished later, submitted
 
 The sample (tests/samples/fast-track-referral.json) is Riley Hammond, Year 9 at a Southend secondary
 school in autumn 2026. Both parents were invited. The calendar of his register (below) is
-tests/registers.py's 2025/26 year carried on into the autumn term 2026: INSET on Tuesday 1 and
+tests/support/registers.py's 2025/26 year carried on into the autumn term 2026: INSET on Tuesday 1 and
 Wednesday 2 September, October half-term Monday 26 to Friday 30 October (closed, `#`).
 
 - Week 1: Attendance Support Meeting on Tuesday 8 September; mum came, a contract was agreed.
@@ -51,9 +51,9 @@ from forms_service.register.marks import (Register, Session, attendance_pct, cou
                                           previous_school_weeks, to_csv)
 from forms_service.rules import evaluate
 
-from doctext import render_docx_and_pdf, squash
-from helpers import api_token, bearer, csrf, date_parts, login, logout, make_pdf, text, with_changes
-from registers import SESSIONS, D, PupilRegister, present_code, typical_pupil
+from support.doctext import render_docx_and_pdf, squash
+from support.helpers import api_token, bearer, csrf, date_parts, login, logout, make_pdf, text, with_changes
+from support.registers import SESSIONS, D, PupilRegister, present_code, typical_pupil
 
 FORM_ID = "fast-track-referral"
 FORM = get_form(FORM_ID)
@@ -70,7 +70,7 @@ REFERRAL_DATE = D(2026, 11, 5)
 WINDOW = (D(2026, 6, 29), FINAL_WARNING)  # the 10 school weeks before the Final Warning
 EVIDENCE_KINDS = ("registration_certificate", "parent_contract", "letters", "warning_letter")
 
-# The autumn term 2026, which tests/registers.py's calendar (to the summer of 2026) does not reach.
+# The autumn term 2026, which tests/support/registers.py's calendar (to the summer of 2026) does not reach.
 AUTUMN_2026 = (D(2026, 9, 1), D(2026, 12, 18))
 INSET_2026 = {D(2026, 9, 1), D(2026, 9, 2)}
 HALF_TERM_2026 = (D(2026, 10, 26), D(2026, 10, 30))
@@ -80,7 +80,7 @@ HALF_TERM_2026 = (D(2026, 10, 26), D(2026, 10, 30))
 
 def into_autumn_2026(pupil: PupilRegister) -> PupilRegister:
     """The pupil's register carried on over the autumn term 2026, present on every open day; the INSET
-    days and the half-term week are planned closures (`#`), as tests/registers.py marks them."""
+    days and the half-term week are planned closures (`#`), as tests/support/registers.py marks them."""
     day = AUTUMN_2026[0]
     while day <= AUTUMN_2026[1]:
         if day.weekday() < 5:
@@ -933,7 +933,7 @@ def test_the_api_lists_the_form_checks_it_and_renders_its_document(client):
 
 
 def render_text(fmt: str, data: bytes) -> str:
-    from doctext import docx_text, pdf_text
+    from support.doctext import docx_text, pdf_text
     return pdf_text(data) if fmt == "pdf" else docx_text(data)
 
 

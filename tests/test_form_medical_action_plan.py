@@ -28,8 +28,8 @@ from forms_service.formdefs import get_form
 from forms_service.policies import load_profile
 from forms_service.rules import evaluate
 
-from doctext import docx_text, pdf_text, render_docx_and_pdf, squash
-from helpers import api_token, bearer, csrf, date_parts, login, post_page, text
+from support.doctext import docx_text, pdf_text, render_docx_and_pdf, squash
+from support.helpers import api_token, bearer, date_parts, login, post_page, text
 
 FORM_ID = "medical-action-plan"
 FORM = get_form(FORM_ID)

@@ -29,8 +29,8 @@ from forms_service.formdefs import get_form
 from forms_service.policies import load_profile
 from forms_service.rules import evaluate
 
-from doctext import docx_text, pdf_text, render_docx_and_pdf, squash
-from helpers import api_token, bearer, csrf, date_parts, login, text
+from support.doctext import docx_text, pdf_text, render_docx_and_pdf, squash
+from support.helpers import api_token, bearer, csrf, date_parts, login, text
 
 FORM_ID = "parent-contract"
 FORM = get_form(FORM_ID)

@@ -7,7 +7,7 @@ to 6 March 2026: 10 full school weeks, 100 possible sessions, the February half-
 a school week), so attendance 88%; the Final Warning handed to both parents at the panel; two more
 sessions of unauthorised absence on Monday 16 March; the request made on Thursday 19 March 2026.
 
-Registers come from tests/registers.py (the English school calendar of 2025/26); rules run through
+Registers come from tests/support/registers.py (the English school calendar of 2025/26); rules run through
 forms_service.rules.evaluate with the form's declaration and the southend profile (003).
 """
 from __future__ import annotations
@@ -30,9 +30,9 @@ from forms_service.policies import load_profile
 from forms_service.register.marks import Register
 from forms_service.rules import evaluate
 
-from doctext import docx_text, pdf_text, squash
-from helpers import api_token, bearer, csrf, login, make_pdf, text
-from registers import PupilRegister, typical_pupil
+from support.doctext import docx_text, pdf_text, squash
+from support.helpers import api_token, bearer, csrf, login, make_pdf, text
+from support.registers import PupilRegister, typical_pupil
 
 D = dt.date
 FORM_ID = "penalty-notice-panel"

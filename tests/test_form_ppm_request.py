@@ -27,9 +27,9 @@ from forms_service.formdefs import get_form
 from forms_service.policies import load_profile
 from forms_service.rules import evaluate
 
-from doctext import docx_text, pdf_text, squash
-from helpers import api_token, bearer, csrf, login, make_pdf, text, with_changes
-from registers import D, typical_pupil
+from support.doctext import docx_text, pdf_text, squash
+from support.helpers import api_token, bearer, csrf, login, make_pdf, text, with_changes
+from support.registers import D, typical_pupil
 
 FORM_ID = "ppm-request"
 FORM = get_form(FORM_ID)

@@ -25,7 +25,7 @@ from forms_service.formdefs import get_form
 from forms_service.policies import load_profile
 from forms_service.rules import evaluate
 
-from doctext import render_docx_and_pdf, squash
+from support.doctext import render_docx_and_pdf, squash
 
 FORM_ID = "stage2-letter"
 FORM = get_form(FORM_ID)

@@ -1,4 +1,4 @@
-"""Hostile text in every free-text answer of every form (tests/payloads.py), through every output:
+"""Hostile text in every free-text answer of every form (tests/support/payloads.py), through every output:
 the documents' print HTML, the Word documents, the PDFs, the web pages (question pages, check your
 answers, the document preview) and the email of a sent pack. Each shows the text literally: a
 template tag is not evaluated (7*7 stays 7*7), markup is shown as text and never becomes an element,
@@ -39,11 +39,11 @@ from forms_service.policies import load_profile
 from forms_service.referrals.evidence import safe_display_name
 from forms_service.rules import evaluate
 
-from doctext import docx_text
-from helpers import api_token, bearer, json_data, login, make_pdf, register_json_for, text
-from payloads import REFUSED, Deal, Payload, fill, fit, squash_ws, text_fields, visible, with_canary
-from sample_data import LA, SCHOOL, SIGNATURE
-from smtp_server import free_port, running_sink
+from support.doctext import docx_text
+from support.helpers import api_token, bearer, json_data, login, make_pdf, register_json_for, text
+from support.payloads import REFUSED, Deal, Payload, fill, fit, squash_ws, text_fields, visible, with_canary
+from support.sample_data import LA, SCHOOL, SIGNATURE
+from support.smtp_server import free_port, running_sink
 
 FORMS = list(load_forms().values())
 FORM_IDS = [f.id for f in FORMS]
@@ -201,7 +201,7 @@ def test_text_fields_come_from_the_declarations():
 
 def dealt(form, doc, to, payloads, shown: set[str], render, *, long: bool = True):
     """Renders of `doc` until every short payload has been given whole to an answer it shows (each
-    answer as many as it holds: tests/payloads.Deal), then one with the long payloads, which fill
+    answer as many as it holds: tests/support/payloads.Deal), then one with the long payloads, which fill
     every answer to its limit in turn. Yields (what, given answers, the payloads each holds, output)."""
     deal = Deal(payloads, shown)
     for _ in range(len(deal.payloads)):

@@ -13,8 +13,8 @@ from pypdf import PdfReader
 from forms_service.delivery.outbox import deliver_due
 
 from conftest import LA_INBOX
-from helpers import api_token, bearer, json_data, make_pdf, register_json_for
-from smtp_server import attachments, smtp_sink  # noqa: F401  (fixture)
+from support.helpers import api_token, bearer, json_data, make_pdf, register_json_for
+from support.smtp_server import attachments, smtp_sink  # noqa: F401  (fixture)
 
 FORM = "penalty-notice-leave"
 
@@ -130,7 +130,7 @@ def test_signed_request_reaches_the_la_inbox_with_the_whole_pack(app, client, sm
 
 
 def test_mail_server_down_then_back_delivers_once(app, client, tmp_path):
-    from smtp_server import free_port, running_sink
+    from support.smtp_server import free_port, running_sink
 
     port = free_port()
     app.config["SMTP_URL"] = f"smtp://127.0.0.1:{port}"

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from forms_service.jsonlimits import MAX_DEPTH, MESSAGE, depth_exceeds
-from helpers import api_token, bearer, json_data
+
+from support.helpers import api_token, bearer, json_data
 
 API = "/api/v1"
 FORM = "penalty-notice-leave"
@@ -101,7 +102,8 @@ def test_a_deep_json_hidden_field_on_a_question_page_is_refused_against_its_fiel
     import re
 
     from forms_service.formdefs import get_form
-    from helpers import csrf, login, text
+
+    from support.helpers import csrf, login, text
     caplog.set_level(logging.INFO)
     office = bearer(api_token(client, "office@demo.school"))
     created = client.post(f"{API}/referrals", headers=office, json={"form": FORM, "data": {}})

@@ -16,9 +16,9 @@ from forms_service.delivery.outbox import deliver_due
 from forms_service.models import Decision, OutboxMessage, Pack, PackCheck, Referral, School, db
 
 from conftest import LA_INBOX, PASSWORD
-from helpers import (api_token, bearer, csrf, json_data, login, logout, make_pdf, signed_request, submit_and_sign, text,
-                     today)
-from smtp_server import attachments, smtp_sink  # noqa: F401  (fixture)
+from support.helpers import (api_token, bearer, csrf, json_data, login, logout, make_pdf, signed_request,
+                             submit_and_sign, text, today)
+from support.smtp_server import attachments, smtp_sink  # noqa: F401  (fixture)
 
 FORM = "penalty-notice-leave"
 API = "/api/v1"

@@ -13,7 +13,7 @@ from forms_service.access.accounts import create_user, get_or_create_la, get_or_
 from forms_service.models import School, db
 
 from conftest import PASSWORD
-from helpers import api_token, bearer, json_data, login, text
+from support.helpers import api_token, bearer, json_data, login, text
 
 API = "/api/v1"
 

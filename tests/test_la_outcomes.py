@@ -16,7 +16,7 @@ from forms_service.access.accounts import create_user, get_or_create_la
 from forms_service.models import AuditEvent, Outcome, Referral, db
 
 from conftest import PASSWORD
-from helpers import api_token, bearer, csrf, json_data, login, logout, signed_request, text
+from support.helpers import api_token, bearer, csrf, json_data, login, logout, signed_request, text
 
 API = "/api/v1"
 FORM = "penalty-notice-leave"

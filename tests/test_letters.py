@@ -4,13 +4,12 @@ the API (one file per parent in a zip)."""
 from __future__ import annotations
 
 import io
-import re
 import json
 import zipfile
 from pathlib import Path
 
-from doctext import docx_text, pdf_text, squash
-from helpers import api_token, bearer, csrf, date_parts, login, post_page, text
+from support.doctext import docx_text, pdf_text, squash
+from support.helpers import api_token, bearer, date_parts, login, post_page, text
 
 SAMPLE = json.loads((Path(__file__).resolve().parent / "samples" / "final-warning.json").read_text())
 

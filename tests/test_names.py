@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import update
-from test_admin import admin, events, field_error, school_id, submit  # noqa: F401  (fixture)
 
 from forms_service.access.accounts import create_user, get_or_create_la, get_or_create_school
 from forms_service.cli import main
@@ -16,8 +15,9 @@ from forms_service.delivery.outbox import deliver_due
 from forms_service.models import OutboxMessage, School, db
 from forms_service.text import MAX_NAME, BadName, clean_name
 
-from helpers import signed_request
-from smtp_server import smtp_sink  # noqa: F401  (fixture)
+from support.helpers import signed_request
+from support.smtp_server import smtp_sink  # noqa: F401  (fixture)
+from test_admin import admin, events, field_error, school_id, submit  # noqa: F401  (fixture)
 
 # Each is a control character a one-line name must not carry: C0 (tab, LF, CR, NUL), DEL, C1 (NEL and
 # the last one), the Unicode line and paragraph separators, a right-to-left override and an isolate.

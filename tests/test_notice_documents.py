@@ -21,8 +21,8 @@ from pypdf import PdfReader
 
 from forms_service.documents.rendering import DOCX_TEMPLATES_DIR, docx_env, print_env, render_docx, render_pdf
 
-from doctext import docx_text, pdf_text, squash
 from samples.notice_contexts import sample_context
+from support.doctext import docx_text, pdf_text, squash
 
 KINDS = ["notice-to-improve", "penalty-notice"]
 TITLES = {"notice-to-improve": "Notice to Improve", "penalty-notice": "Penalty Notice"}

@@ -17,8 +17,8 @@ from forms_service.models import Pack, Referral, db
 from forms_service.referrals.actions import verdict
 from forms_service.referrals.history import recorded_penalty_notices, sessions_used_elsewhere
 
-from helpers import api_token, bearer, json_data, register_json_for, signed_request
-from records import AMELIA, FREYA, KIAN, TOBIAS, for_pupil
+from support.helpers import api_token, bearer, json_data, register_json_for, signed_request
+from support.records import AMELIA, FREYA, KIAN, TOBIAS, for_pupil
 
 API = "/api/v1"
 

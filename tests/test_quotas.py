@@ -20,7 +20,8 @@ from forms_service.config import Config, parse_size
 from forms_service.models import RateCount, User, db
 from forms_service.records import retention
 
-from helpers import api_token, bearer, csrf, json_data, login, make_pdf, register_csv_for, register_json_for, text
+from support.helpers import (api_token, bearer, csrf, json_data, login, make_pdf, register_csv_for, register_json_for,
+                             text)
 
 API = "/api/v1"
 FORM = "penalty-notice-leave"

@@ -12,7 +12,7 @@ from forms_service.register.marks import (CLASSES, Register, RegisterError, Sess
                                           parse_register_csv, parse_register_json, possible_sessions,
                                           previous_school_weeks, school_days_after, school_weeks, split_by_upn, to_csv)
 
-from registers import D, PupilRegister, generated_school, typical_pupil
+from support.registers import D, PupilRegister, generated_school, typical_pupil
 
 # ------------------------------------------------------------------ code sets (DESIGN.md section 4)
 

@@ -21,9 +21,9 @@ from forms_service.formdefs import FieldDef, get_form, load_forms
 from forms_service.register.figures import FIGURES, apply, check_declarations, fill
 from forms_service.register.marks import to_csv
 
-from doctext import pdf_text, squash
-from helpers import api_token, bearer, csrf, login, text
-from registers import PupilRegister
+from support.doctext import pdf_text, squash
+from support.helpers import api_token, bearer, csrf, login, text
+from support.registers import PupilRegister
 
 D = dt.date
 LETTER_DATE = D(2025, 11, 14)

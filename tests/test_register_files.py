@@ -22,8 +22,8 @@ from forms_service.register import screening
 from forms_service.register.marks import (MAX_ERRORS, RegisterError, parse_register_csv, parse_register_json,
                                           parse_school_csv)
 
-from helpers import api_token, bearer, csrf, json_data, login, register_csv_for, text
-from registers import D, PupilRegister, generated_school
+from support.helpers import api_token, bearer, csrf, json_data, login, register_csv_for, text
+from support.registers import D, PupilRegister, generated_school
 
 NATIONAL = load_profile("national-2024")
 MESSAGE_LIMIT = 300  # characters: a sentence, whatever the file holds

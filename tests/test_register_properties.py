@@ -21,7 +21,7 @@ from forms_service.register.marks import (ABSENT, CLASSES, CLOSED, CODE_SETS, RE
                                           school_days_after, school_weeks, sickness_days, sickness_return_due,
                                           sickness_run, to_csv, week_of)
 
-from registers import D, PupilRegister
+from support.registers import D, PupilRegister
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ONE_DAY = dt.timedelta(days=1)

@@ -1,6 +1,6 @@
 """Worked cases for the register's runs, returns, late marks and bands, from the seeds' own words.
 
-Every case uses the realistic 2025/26 calendar of tests/registers.py (half terms 27-31 Oct, 16-20 Feb
+Every case uses the realistic 2025/26 calendar of tests/support/registers.py (half terms 27-31 Oct, 16-20 Feb
 and 25-29 May marked `#`, INSET on 1-2 Sep, no sessions over Christmas), so that each expected figure
 can be counted by hand from a diary:
 
@@ -21,7 +21,7 @@ from forms_service.register.marks import (ATTENDANCE_RETURN_DAYS, LATE_MARKS_THR
                                           previous_school_weeks, school_days_after, sickness_days, sickness_return_due,
                                           sickness_run, to_csv)
 
-from registers import D, PupilRegister
+from support.registers import D, PupilRegister
 
 
 def s(day, session, code):

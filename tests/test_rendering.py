@@ -22,8 +22,8 @@ from forms_service.documents.context import build_context
 from forms_service.documents.rendering import (RefusingURLFetcher, RenderError, html_to_pdf, render_docx, render_html,
                                                render_pdf)
 
-from doctext import docx_text, pdf_text, squash
-from sample_data import EVIDENCE, LA, REFERENCE, SCHOOL, SIGNATURE, VERDICT, load_form, referral_data
+from support.doctext import docx_text, pdf_text, squash
+from support.sample_data import EVIDENCE, LA, REFERENCE, SCHOOL, SIGNATURE, VERDICT, load_form, referral_data
 
 FORM = load_form()
 DOCX_TEMPLATE = "penalty-notice-leave.docx"

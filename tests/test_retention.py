@@ -17,8 +17,8 @@ from forms_service.delivery.outbox import deliver_due
 from forms_service.models import AuditEvent, Base, Evidence, OutboxMessage, PackFile, Referral, db
 from forms_service.records import retention
 
-from records import AMELIA, FREYA, KIAN, TOBIAS, create_letter, create_referral, decide, office, sign
-from smtp_server import smtp_sink  # noqa: F401  (fixture)
+from support.records import AMELIA, FREYA, KIAN, TOBIAS, create_letter, create_referral, decide, office, sign
+from support.smtp_server import smtp_sink  # noqa: F401  (fixture)
 
 DAY = dt.timedelta(days=1)
 

@@ -1,7 +1,7 @@
 """late_marks_threshold: Knowsley's lateness threshold for a penalty notice (004, Toolkit, Level 3:
 "14 unauthorised late marks within a period of no more than 10 weeks"), advisory wherever it runs.
 
-Registers come from tests/registers.py (the English school calendar of 2025/26). The panel below is
+Registers come from tests/support/registers.py (the English school calendar of 2025/26). The panel below is
 on Friday 21 November 2025: the 10 school weeks before it run from Monday 8 September, skipping the
 October half-term (27-31 October, all `#`), so the window spans the half-term; Wednesday 3 to
 Friday 5 September is the 11th school week back.
@@ -18,9 +18,9 @@ import pytest
 from forms_service.formdefs import get_form
 from forms_service.policies import list_profiles, load_profile
 from forms_service.rules import ADVISORY, evaluate
-from registers import D, PupilRegister, typical_pupil
-from test_form_penalty_notice_panel import case_register, sample_data
-from test_form_penalty_notice_panel import TODAY as PANEL_CASE_TODAY
+
+from support.registers import D, PupilRegister, typical_pupil
+from test_form_penalty_notice_panel import TODAY as PANEL_CASE_TODAY, case_register, sample_data
 
 ROOT = Path(__file__).resolve().parents[1]
 KNOWSLEY = load_profile("knowsley")

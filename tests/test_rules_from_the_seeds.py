@@ -11,7 +11,7 @@ Every case runs a real form declaration (forms_service.formdefs.get_form) throug
 forms_service.rules.evaluate with a shipped profile (forms_service.policies.load_profile). The base
 cases are the shipped samples (tests/samples/<form>.json) loaded through the form's own schema (so
 every field is one the form has); the Fast Track case is moved into 2025/26 so that its register fits
-tests/registers.py. That calendar: autumn term 3 Sep (INSET 1-2 Sep) to 19 Dec 2025, half-term 27-31
+tests/support/registers.py. That calendar: autumn term 3 Sep (INSET 1-2 Sep) to 19 Dec 2025, half-term 27-31
 Oct; spring term 5 Jan to 27 Mar 2026, half-term 16-20 Feb; summer term 13 Apr to 22 Jul 2026,
 half-term 25-29 May, May Day 4 May. Half-terms are `#` (planned closure); Christmas and Easter have
 no sessions at all. The previous 10 school weeks of a Friday in term hold 100 possible sessions.
@@ -34,8 +34,8 @@ from forms_service.policies import load_profile
 from forms_service.register.marks import Register, RegisterError, parse_register_csv
 from forms_service.rules import evaluate
 
-from helpers import with_changes
-from registers import D, PupilRegister, present_code
+from support.helpers import with_changes
+from support.registers import D, PupilRegister, present_code
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 PROFILES = ("national-2024", "southend", "stockport")
@@ -66,7 +66,7 @@ def raw_sample(form_id: str) -> dict:
 
 
 # The Fast Track sample (Riley Hammond) is set in autumn 2026; the same case one year earlier, so that
-# the register of tests/registers.py covers it. Riley (born 23 November 2012) is in Year 8 in 2025/26.
+# the register of tests/support/registers.py covers it. Riley (born 23 November 2012) is in Year 8 in 2025/26.
 FAST_TRACK_2025 = {
     "pupil": {"year_group": "Year 8"},
     "other_agencies": "School nurse (drop-in sessions since June 2025). No other agency is involved.",

@@ -2,7 +2,7 @@
 who meets the penalty-notice threshold, is persistently or severely absent, or is due an attendance
 or sickness return, with the figures; on the web, as a CSV and with `forms-service screen`.
 
-The school below is six pupils on the 2025/26 calendar of tests/registers.py, screened as of Friday
+The school below is six pupils on the 2025/26 calendar of tests/support/registers.py, screened as of Friday
 13 March 2026. The 10 school weeks before it run from 5 January (the February half-term is closed,
 so it is skipped) to 13 March.
 """
@@ -21,8 +21,8 @@ from forms_service.policies import load_profile
 from forms_service.register import screening
 from forms_service.register.marks import Register, RegisterError, to_csv
 
-from helpers import csrf, login, text
-from registers import PupilRegister
+from support.helpers import csrf, login, text
+from support.registers import PupilRegister
 
 D = dt.date
 ON = D(2026, 3, 13)

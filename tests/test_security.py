@@ -44,11 +44,11 @@ from forms_service.config import PROJECT_ROOT, Config
 from forms_service.delivery.outbox import deliver_due
 from forms_service.models import ApiToken, AuditEvent, Base, User, db
 
-from access_world import HANDLER, OWN, SCRIPT, STYLE_ATTR, build, csp_problems, fingerprint
 from conftest import PASSWORD
-from helpers import (api_token, bearer, csrf, date_parts, json_data, login, logout, make_pdf, post_page,
-                     register_json_for, set_own_password, text)
-from smtp_server import smtp_sink  # noqa: F401  (fixture)
+from support.access_world import HANDLER, OWN, SCRIPT, STYLE_ATTR, build, csp_problems, fingerprint
+from support.helpers import (api_token, bearer, csrf, date_parts, json_data, login, logout, make_pdf, post_page,
+                             register_json_for, set_own_password, text)
+from support.smtp_server import smtp_sink  # noqa: F401  (fixture)
 
 CSRF_MESSAGE = "the form was not sent from this service"
 ROLE_ORDER = ("office", "headteacher", "la_officer", "admin")
@@ -418,7 +418,9 @@ def test_no_template_has_inline_script_handlers_or_styles():
     """The page templates themselves (the print templates make PDFs, not pages): the only inline
     script is GOV.UK Frontend's, in its own template, which carries the nonce."""
     root = PROJECT_ROOT / "templates" / "html"
-    for path in root.rglob("*.html"):
+    pages = sorted(root.rglob("*.html"))
+    assert len(pages) > 20, "the glob found the page templates"
+    for path in pages:
         if "print" in path.relative_to(root).parts:
             continue
         source = path.read_text(encoding="utf-8")
@@ -641,8 +643,9 @@ def test_no_real_addresses_or_secrets_ship():
     assert config.SECRET_KEY != Config({}).SECRET_KEY and len(config.SECRET_KEY) >= 64  # random at each start
     for value in (config.LA_INBOX, config.MAIL_FROM):
         assert RESERVED.search(value.rpartition("@")[2]), value
-    found = []
+    found, read = [], 0
     for path, content in _shipped_files():
+        read += 1
         for match in EMAIL.finditer(content):
             address, domain = match.group(0), match.group(1)
             if not (RESERVED.search(domain) or address.lower() in DEMO):
@@ -658,6 +661,7 @@ def test_no_real_addresses_or_secrets_ship():
         for m in re.finditer(r"\w+://([^:/\s@\"'<>]+):([^@\s/\"'<>]+)@", content):
             if (m.group(1), m.group(2)) != ("user", "pass"):
                 found.append(f"{path.relative_to(PROJECT_ROOT)}: {m.group(0)}")
+    assert read > 100, "the glob found what ships"
     assert not found, "real addresses or secrets in what ships:\n" + "\n".join(found)
 
 

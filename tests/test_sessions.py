@@ -30,8 +30,8 @@ from forms_service.database import alembic_config
 from forms_service.models import AuditEvent, User, db
 
 from conftest import PASSWORD
-from helpers import api_token, bearer, csrf, login, set_own_password, text
-from records import AMELIA, create_referral, office
+from support.helpers import api_token, bearer, csrf, login, set_own_password, text
+from support.records import AMELIA, create_referral, office
 
 HOUR, MINUTE = 3600, 60
 ADMIN = "admin@demo.la"

@@ -1,6 +1,6 @@
 """Stored files behind one interface (forms_service/storage.py), on both backends: a directory
 (STORAGE_DIR) and S3-compatible object storage (STORAGE_URL=s3://…), the latter a real SeaweedFS
-server on loopback (tests/s3_server.py) that boto3 talks signed HTTP to.
+server on loopback (tests/support/s3_server.py) that boto3 talks signed HTTP to.
 
 The same behaviour is asked of both; then one whole journey runs with its files on S3 (a referral
 signed, its pack downloaded by the LA, verified, mailed, tampered with, and purged), and every page
@@ -30,10 +30,10 @@ from forms_service.models import AuditEvent, BulkLetterJob, Evidence, Pack, Refe
 from forms_service.records import retention
 from forms_service.referrals.verify import CHANGED, MISSING, verify
 
-import records
-from helpers import api_token, bearer, login, make_pdf, post_page, text
-from s3_server import s3_server  # noqa: F401  (fixture)
-from smtp_server import attachments, free_port, smtp_sink  # noqa: F401  (fixture)
+from support import records
+from support.helpers import api_token, bearer, login, make_pdf, post_page, text
+from support.s3_server import s3_server  # noqa: F401  (fixture)
+from support.smtp_server import attachments, free_port, smtp_sink  # noqa: F401  (fixture)
 
 API = "/api/v1"
 

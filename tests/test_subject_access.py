@@ -19,8 +19,8 @@ from forms_service.models import AuditEvent, LocalAuthority, Referral, User, db
 from forms_service.records import subject_access
 
 from conftest import PASSWORD
-from helpers import csrf, login, logout, text
-from records import AMELIA, FREYA, create_letter, create_referral, decide, office, sign
+from support.helpers import csrf, login, logout, text
+from support.records import AMELIA, FREYA, create_letter, create_referral, decide, office, sign
 
 URL = "/admin/subject-access/"
 

@@ -21,8 +21,8 @@ from forms_service.models import AuditEvent, SignInThrottle, User, db
 from forms_service.records import retention
 
 from conftest import PASSWORD
-from helpers import csrf, logout, text
-from smtp_server import free_port
+from support.helpers import csrf, logout, text
+from support.smtp_server import free_port
 
 OFFICE = "office@demo.school"
 HEAD = "head@demo.school"

@@ -5,8 +5,8 @@ Two sources of sessions already used: the penalty notice requests signed in this
 same pupil at the same school (their stored verdict lists the sessions they relied on), and the
 sessions a form lists under `previous_penalty_notices[].sessions` for a notice issued elsewhere.
 
-The rule-level tests use the English school calendar of 2025/26 (tests/registers.py). The
-journeys go through the API with dates relative to today (tests/helpers.py), because signing
+The rule-level tests use the English school calendar of 2025/26 (tests/support/registers.py). The
+journeys go through the API with dates relative to today (tests/support/helpers.py), because signing
 checks the 28-day deadline against the day the head signs.
 """
 from __future__ import annotations
@@ -30,9 +30,9 @@ from forms_service.referrals.actions import ActionError, verdict
 from forms_service.referrals.history import PENALTY_NOTICE_FORMS
 from forms_service.rules import evaluate, sessions_relied_on
 
-from helpers import EVIDENCE_KINDS, FORM_ID, api_token, bearer, json_data, make_pdf, register_json_for
-from registers import D, typical_pupil
-from smtp_server import smtp_sink  # noqa: F401  (fixture)
+from support.helpers import EVIDENCE_KINDS, FORM_ID, api_token, bearer, json_data, make_pdf, register_json_for
+from support.registers import D, typical_pupil
+from support.smtp_server import smtp_sink  # noqa: F401  (fixture)
 
 API = "/api/v1"
 LEAVE_FORM = get_form("penalty-notice-leave")
@@ -468,7 +468,7 @@ def test_the_web_page_keeps_a_notices_sessions_given_through_the_api(client, app
     them along unchanged (also when another notice is added), and check your answers lists them."""
     import re
 
-    from helpers import api_token, bearer, csrf, login, text
+    from support.helpers import api_token, bearer, csrf, login, text
     token = bearer(api_token(client, "office@demo.school"))
     notice = {"issued_on": "2025-12-01", "parent_name": "Zofia Nowak",
               "sessions": [{"date": "2025-11-03", "session": "AM"}, {"date": "2025-11-03", "session": "PM"}]}

@@ -20,7 +20,7 @@ from forms_service.cli import main
 from forms_service.models import AuditEvent, Referral, db
 from forms_service.referrals.verify import CHANGED, MISSING, OK, UnknownReference, verify
 
-from helpers import EVIDENCE_KINDS, FORM_ID, api_token, bearer, json_data, make_pdf, register_json_for
+from support.helpers import EVIDENCE_KINDS, FORM_ID, api_token, bearer, json_data, make_pdf, register_json_for
 
 API = "/api/v1"
 

@@ -22,11 +22,11 @@ import pytest
 from faults.service import COMMAND, Process, service_env, start_service, wait_until
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from test_delivery import pack_specs, queue_pack  # noqa: F401  (pack_specs is a fixture)
 
 from forms_service.models import OutboxMessage, db
 
-from smtp_server import StallingSink, free_port, running_sink
+from support.smtp_server import StallingSink, free_port, running_sink
+from test_delivery import pack_specs, queue_pack  # noqa: F401  (pack_specs is a fixture)
 
 # What `forms-service worker` says once at start, so that a "Timeout" traceback is understood.
 EXPLANATION = "a 'Timeout' traceback of every thread follows here and the worker exits with status 1"

@@ -4,7 +4,7 @@ parent's answers inside "Parent or carer 2"), with the labels read from the form
 (schemas/forms/), so a page and the test cannot drift apart. Two ways to answer: `Pointer` fills
 and clicks; `Keyboard` reaches each box with Tab and types into the focused one.
 
-Also here: the realistic data the journeys type (tests/helpers.py and the samples) and the
+Also here: the realistic data the journeys type (tests/support/helpers.py and the samples) and the
 requests a journey starts from when an earlier role's part is not what it tests.
 """
 from __future__ import annotations
@@ -16,7 +16,8 @@ import re
 from playwright.sync_api import expect
 
 from forms_service.formdefs import FieldDef, get_form, get_path
-from helpers import api_token, bearer, json_data, make_pdf, register_json_for
+
+from support.helpers import api_token, bearer, json_data, make_pdf, register_json_for
 
 LEAVE_FORM = "penalty-notice-leave"
 LEAVE_TITLE = "Request to issue a Penalty Notice for leave of absence taken in term time"

@@ -23,7 +23,7 @@ from forms_service.models import db
 
 from .pages import CHROMIUM, CHROMIUM_ARGS, Browse, Report
 from conftest import LA_INBOX, PASSWORD
-from smtp_server import RunningSink, running_sink
+from support.smtp_server import RunningSink, running_sink
 
 
 def pytest_collection_modifyitems(items):

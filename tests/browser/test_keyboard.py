@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from conftest import PASSWORD
-from helpers import json_data, register_csv_for
-
 from .answers import (DECLARATION, LEAVE_EVIDENCE, LEAVE_FORM, LEAVE_TITLE, REFERENCE, Keyboard, box, group, h1,
                       leave_evidence_files, success)
+from conftest import PASSWORD
+from support.helpers import json_data, register_csv_for
 
 
 def sign_in(browse, keys: Keyboard, email: str) -> None:

@@ -14,7 +14,7 @@ from forms_service.register.marks import to_csv
 from .answers import (LEAVE_EVIDENCE, LEAVE_FORM, LEAVE_TITLE, REFERENCE, Pointer, box, group, h1, leave_evidence_files,
                       success)
 from conftest import PASSWORD
-from helpers import json_data, make_pdf, register_csv_for, today
+from support.helpers import json_data, make_pdf, register_csv_for, today
 
 FAST_TRACK = get_form("fast-track-referral")
 

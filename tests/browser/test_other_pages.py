@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import expect
-
-from conftest import PASSWORD
-from forms_service.models import OutboxMessage, Referral, db
-from helpers import signed_request
 from test_screening import school_csv
 
+from forms_service.models import OutboxMessage, Referral, db
+
 from .answers import Pointer, h1, success
+from conftest import PASSWORD
+from support.helpers import signed_request
 
 
 def test_school_pages_beyond_the_referral_journeys(browse):

@@ -8,12 +8,12 @@ import re
 
 from playwright.sync_api import expect
 
-from conftest import PASSWORD
 from forms_service.formdefs import get_form
-from helpers import make_pdf
 
-from .answers import (DECLARATION, LEAVE_EVIDENCE, LEAVE_FORM, LEAVE_TITLE, Pointer, box, group, h1, success,
-                      submitted_leave_request)
+from .answers import (DECLARATION, LEAVE_EVIDENCE, LEAVE_FORM, LEAVE_TITLE, Pointer, box, group, h1,
+                      submitted_leave_request, success)
+from conftest import PASSWORD
+from support.helpers import make_pdf
 
 FORM = get_form(LEAVE_FORM)
 HEAD = "Mrs Amara Okafor"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conftest import LA_INBOX
-from helpers import csrf
+from support.helpers import csrf
 
 _SCRIPT = Path(sys.executable).with_name("forms-service")
 COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "forms_service.cli"]

@@ -16,7 +16,7 @@ import re
 from weasyprint import HTML
 
 from conftest import PASSWORD
-from sample_data import referral_data
+from support.sample_data import referral_data
 
 FORM_ID = "penalty-notice-leave"
 EVIDENCE_KINDS = ("leave_request", "warning_letter", "registration_certificate")

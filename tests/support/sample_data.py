@@ -14,11 +14,11 @@ from pathlib import Path
 
 from forms_service.formdefs import get_form
 
-FORM_PATH = Path(__file__).resolve().parent.parent / "schemas" / "forms" / "penalty-notice-leave.json"
+FORM_PATH = Path(__file__).resolve().parents[2] / "schemas" / "forms" / "penalty-notice-leave.json"
 
 # The data itself is tests/samples/penalty-notice-leave.json (one copy, also read by the generic
 # document tests); here it is loaded through the form's own schema, so dates are date objects.
-SAMPLE_PATH = Path(__file__).resolve().parent / "samples" / "penalty-notice-leave.json"
+SAMPLE_PATH = Path(__file__).resolve().parent.parent / "samples" / "penalty-notice-leave.json"
 REFERRAL_DATA = get_form("penalty-notice-leave").schema(complete=True).load(
     json.loads(SAMPLE_PATH.read_text(encoding="utf-8")))
 

@@ -1,6 +1,6 @@
 """A real SMTP server on loopback for tests (aiosmtpd, via forms_service.delivery.smtp_sink).
 
-    from smtp_server import running_sink, smtp_sink, free_port   # smtp_sink is a fixture
+    from support.smtp_server import running_sink, smtp_sink, free_port   # smtp_sink is a fixture
 
 `running_sink(..., handler=StallingSink(...))` is a server that never answers DATA, so that a test
 can kill a sender in the middle of sending (tests/test_faults.py).
