@@ -217,3 +217,33 @@ def letter_head(title: str):
     paragraph(doc, "Our reference: {{ reference }}").paragraph_format.space_after = Pt(2)
     paragraph(doc, "Date: {{ letter.date }}").paragraph_format.space_after = Pt(12)
     return doc
+
+
+TICK_WIDTHS = [76, 74, 24]
+
+
+def tick_table(doc, details_heading: str = "Details", widths=TICK_WIDTHS):
+    """The seed forms' table with a column the LA officer ticks: a shaded header repeated on every page."""
+    table_ = table(doc, widths)
+    header = row(table_, widths, ["To be completed by head teacher", details_heading, "Tick when checked"], bold=True)
+    repeat_header(header)
+    for cell in header.cells:
+        shade(cell, "E8E8E8")
+    return table_
+
+
+def child_and_parents_rows(table_, parent_label: str, *, looked_after: bool = False, widths=TICK_WIDTHS):
+    """The child's rows, then three rows per parent named as `parent_label` (003 Appendices 5, 7 and 8;
+    000 Stage 3): the same rows as templates/html/print/_referral.html child_and_parents_table."""
+    rows = [("Name of child", "{{ pupil.name }}"), ("Date of birth", "{{ pupil.date_of_birth }}"),
+            ("Year group", "{{ pupil.year_group }}"), ("Unique pupil number (UPN)", "{{ pupil.upn }}"),
+            ("Address", "{{ pupil.address }}")]
+    if looked_after:
+        rows.append(("Looked after by the local authority", "{{ pupil.looked_after }}"))
+    for label, value in rows:
+        row(table_, widths, [label, value, ""], split=False)
+    tag_row(table_, widths, "{%tr for parent in parents %}")
+    for label, value in ((parent_label, "{{ parent.display_name }}"), ("Date of birth", "{{ parent.date_of_birth }}"),
+                         ("Address of parent if different", "{{ parent.address }}")):
+        row(table_, widths, [label, value, ""], split=False)
+    tag_row(table_, widths, "{%tr endfor %}")

@@ -9,18 +9,11 @@ from . import common as dx
 
 NAME = "enforcement-referral.docx"
 
-TICK_HEADER = ["To be completed by head teacher", "Details", "Tick when checked"]
 ACTIONS_HEADER = ["Date", "Action taken", "Outcome"]
 
 
 def _tick_table(doc):
-    widths = [76, 74, 24]
-    table = dx.table(doc, widths)
-    header = dx.row(table, widths, TICK_HEADER, bold=True)
-    dx.repeat_header(header)
-    for cell in header.cells:
-        dx.shade(cell, "E8E8E8")
-    return table, widths
+    return dx.tick_table(doc), dx.TICK_WIDTHS
 
 
 def _actions_table(doc, loop_var: str):
@@ -53,24 +46,8 @@ def build(path: Path):
 
     doc.add_paragraph("The child and family", style="Heading 2")
     table, widths = _tick_table(doc)
-    for label, value in (
-        ("Name of child", "{{ pupil.name }}"),
-        ("Date of birth", "{{ pupil.date_of_birth }}"),
-        ("Year group", "{{ pupil.year_group }}"),
-        ("Unique pupil number (UPN)", "{{ pupil.upn }}"),
-        ("Address", "{{ pupil.address }}"),
-        ("Looked after by the local authority", "{{ pupil.looked_after }}"),
-    ):
-        dx.row(table, widths, [label, value, ""], split=False)
-    # One row set per parent or carer.
-    dx.tag_row(table, widths, "{%tr for parent in parents %}")
-    for label, value in (
-        ("Parent or carer with parental responsibility or day-to-day care", "{{ parent.display_name }}"),
-        ("Date of birth", "{{ parent.date_of_birth }}"),
-        ("Address of parent if different", "{{ parent.address }}"),
-    ):
-        dx.row(table, widths, [label, value, ""], split=False)
-    dx.tag_row(table, widths, "{%tr endfor %}")
+    dx.child_and_parents_rows(table, "Parent or carer with parental responsibility or day-to-day care",
+                              looked_after=True)
 
     doc.add_paragraph("Actions taken at Stage 1", style="Heading 2")
     _actions_table(doc, "stage1_actions")

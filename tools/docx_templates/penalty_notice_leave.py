@@ -28,30 +28,9 @@ def build(path: Path):
     dx.paragraph(doc)
 
     # The seed's table: what the head teacher completes, and a column the LA officer ticks.
-    widths = [76, 74, 24]
-    table = dx.table(doc, widths)
-    header = dx.row(table, widths, ["To be completed by head teacher", "Details", "Tick when checked"], bold=True)
-    dx.repeat_header(header)
-    for cell in header.cells:
-        dx.shade(cell, "E8E8E8")
-    rows = [
-        ("Name of child", "{{ pupil.name }}"),
-        ("Date of birth", "{{ pupil.date_of_birth }}"),
-        ("Year group", "{{ pupil.year_group }}"),
-        ("Unique pupil number (UPN)", "{{ pupil.upn }}"),
-        ("Address", "{{ pupil.address }}"),
-    ]
-    for label, value in rows:
-        dx.row(table, widths, [label, value, ""], split=False)
-    # One row set per parent or carer named on the Notice.
-    dx.tag_row(table, widths, "{%tr for parent in parents %}")
-    for label, value in (
-        ("Name of parent/s to be named on the Notice", "{{ parent.display_name }}"),
-        ("Date of birth", "{{ parent.date_of_birth }}"),
-        ("Address of parent if different", "{{ parent.address }}"),
-    ):
-        dx.row(table, widths, [label, value, ""], split=False)
-    dx.tag_row(table, widths, "{%tr endfor %}")
+    widths = dx.TICK_WIDTHS
+    table = dx.tick_table(doc)
+    dx.child_and_parents_rows(table, "Name of parent/s to be named on the Notice")
     for label, value in (
         # 003's "(6 sessions (3 consecutive days) or more ...)" was the rule before 19 August 2024; since
         # then the national threshold decides (its own row).

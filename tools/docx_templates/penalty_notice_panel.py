@@ -25,12 +25,7 @@ def _second_line(row, text: str):
 
 
 def _form_table(doc, widths, details_heading):
-    table = dx.table(doc, widths)
-    header = dx.row(table, widths, ["To be completed by head teacher", details_heading, "Tick when checked"], bold=True)
-    dx.repeat_header(header)
-    for cell in header.cells:
-        dx.shade(cell, "E8E8E8")
-    return table
+    return dx.tick_table(doc, details_heading, widths)
 
 
 def build(path: Path):
@@ -53,23 +48,7 @@ def build(path: Path):
     # The seed's first table: the child and the parent/s, and a column the LA officer ticks.
     widths = [76, 74, 24]
     table = _form_table(doc, widths, "Details")
-    for label, value in (
-        ("Name of child", "{{ pupil.name }}"),
-        ("Date of birth", "{{ pupil.date_of_birth }}"),
-        ("Year group", "{{ pupil.year_group }}"),
-        ("Unique pupil number (UPN)", "{{ pupil.upn }}"),
-        ("Address", "{{ pupil.address }}"),
-    ):
-        dx.row(table, widths, [label, value, ""], split=False)
-    # One row set per parent or carer named on the Notice.
-    dx.tag_row(table, widths, "{%tr for parent in parents %}")
-    for label, value in (
-        ("Name of parent/s to be named on the Notice", "{{ parent.display_name }}"),
-        ("Date of birth", "{{ parent.date_of_birth }}"),
-        ("Address of parent if different", "{{ parent.address }}"),
-    ):
-        dx.row(table, widths, [label, value, ""], split=False)
-    dx.tag_row(table, widths, "{%tr endfor %}")
+    dx.child_and_parents_rows(table, "Name of parent/s to be named on the Notice")
     dx.row(table, widths, ["Other agencies working with the Child/Family: Social Care, Supporting Families, "
                            "CAMHS etc", "{{ other_agencies }}", ""], split=False)
     dx.paragraph(doc)

@@ -12,13 +12,7 @@ NAME = "ppm-request.docx"
 
 def _form_table(doc, value_heading: str):
     """The seed's three-column table: what the head teacher completes, and a column the LA ticks."""
-    widths = [76, 74, 24]
-    table = dx.table(doc, widths)
-    header = dx.row(table, widths, ["To be completed by head teacher", value_heading, "Tick when checked"], bold=True)
-    dx.repeat_header(header)
-    for cell in header.cells:
-        dx.shade(cell, "E8E8E8")
-    return table, widths
+    return dx.tick_table(doc, value_heading), dx.TICK_WIDTHS
 
 
 def build(path: Path):
@@ -37,23 +31,7 @@ def build(path: Path):
 
     # The seed's first table: the child, the parents to be invited, other agencies.
     table, widths = _form_table(doc, "Details")
-    for label, value in (
-        ("Name of child", "{{ pupil.name }}"),
-        ("Date of birth", "{{ pupil.date_of_birth }}"),
-        ("Year group", "{{ pupil.year_group }}"),
-        ("Unique pupil number (UPN)", "{{ pupil.upn }}"),
-        ("Address", "{{ pupil.address }}"),
-    ):
-        dx.row(table, widths, [label, value, ""], split=False)
-    # One row set per parent or carer to be invited.
-    dx.tag_row(table, widths, "{%tr for parent in parents %}")
-    for label, value in (
-        ("Name of parent/s to be invited to PPM", "{{ parent.display_name }}"),
-        ("Date of birth", "{{ parent.date_of_birth }}"),
-        ("Address of parent if different", "{{ parent.address }}"),
-    ):
-        dx.row(table, widths, [label, value, ""], split=False)
-    dx.tag_row(table, widths, "{%tr endfor %}")
+    dx.child_and_parents_rows(table, "Name of parent/s to be invited to PPM")
     for label, value in (
         ("Other agencies working with the Child / Family: Social Care, Supporting Families, CAMHS etc",
          "{{ other_agencies }}"),
