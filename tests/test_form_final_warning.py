@@ -24,7 +24,8 @@ from forms_service.formdefs import get_form
 from forms_service.policies import load_profile
 from forms_service.rules import evaluate
 
-from support.doctext import render_docx_and_pdf, squash
+from support.doctext import squash
+from support.form_case import FormCase
 
 FORM_ID = "final-warning"
 FORM = get_form(FORM_ID)
@@ -54,21 +55,12 @@ SEED_PHRASES = [
 ]
 
 
-def sample(**changes) -> dict:
-    data = FORM.schema(complete=True).load(copy.deepcopy(SAMPLE_JSON))
-    data.update(changes)
-    return data
-
-
-def context(data=None, recipient=None, **kwargs):
-    data = sample() if data is None else data
-    verdict = evaluate(FORM, data, profile=load_profile("national-2024"), today=dt.date(2026, 3, 6))
-    return build_context(FORM.raw, data, school=SCHOOL, la=LA, reference="FWL-2026-000007",
-                         signature=None, verdict=verdict.to_dict(), recipient=recipient, **kwargs)
+CASE = FormCase(FORM_ID, school=SCHOOL, la=LA, reference="FWL-2026-000007", today=dt.date(2026, 3, 6), profile="national-2024")
+sample, context = CASE.sample, CASE.context
 
 
 def render_both(ctx) -> dict:
-    return render_docx_and_pdf(DOC, ctx)
+    return CASE.render(DOC, ctx)
 
 
 @pytest.fixture(scope="module")

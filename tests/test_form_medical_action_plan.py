@@ -29,6 +29,7 @@ from forms_service.policies import load_profile
 from forms_service.rules import evaluate
 
 from support.doctext import docx_text, pdf_text, render_docx_and_pdf, squash
+from support.form_case import FormCase
 from support.helpers import api_token, bearer, date_parts, login, post_page, text
 
 FORM_ID = "medical-action-plan"
@@ -80,17 +81,8 @@ PLAN_PHRASES = [
 ]
 
 
-def sample(**changes) -> dict:
-    data = FORM.schema(complete=True).load(copy.deepcopy(SAMPLE_JSON))
-    data.update(changes)
-    return data
-
-
-def context(data=None, recipient=None):
-    data = sample() if data is None else data
-    verdict = evaluate(FORM, data, profile=load_profile("stockport"), today=dt.date(2026, 1, 21))
-    return build_context(FORM.raw, data, school=SCHOOL, la=LA, reference="MAP-2026-000042",
-                         signature=None, verdict=verdict.to_dict(), recipient=recipient)
+CASE = FormCase(FORM_ID, school=SCHOOL, la=LA, reference="MAP-2026-000042", today=dt.date(2026, 1, 21), profile="stockport")
+sample, context = CASE.sample, CASE.context
 
 
 def refused(**changes) -> dict:

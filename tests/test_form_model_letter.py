@@ -24,7 +24,8 @@ from forms_service.formdefs import get_form
 from forms_service.policies import load_profile
 from forms_service.rules import evaluate
 
-from support.doctext import render_docx_and_pdf, squash
+from support.doctext import squash
+from support.form_case import FormCase
 
 FORM_ID = "model-letter"
 FORM = get_form(FORM_ID)
@@ -69,21 +70,12 @@ COMMON = ["Westcliff Park Academy", "Our reference: MDL-2026-000011", "Date: 6 M
           "Deputy Head Teacher and Attendance Lead"]
 
 
-def sample(**changes) -> dict:
-    data = FORM.schema(complete=True).load(copy.deepcopy(SAMPLE_JSON))
-    data.update(changes)
-    return data
-
-
-def context(data=None, recipient=None):
-    data = sample() if data is None else data
-    verdict = evaluate(FORM, data, profile=load_profile("national-2024"), today=dt.date(2026, 3, 6))
-    return build_context(FORM.raw, data, school=SCHOOL, la=LA, reference="MDL-2026-000011",
-                         signature=None, verdict=verdict.to_dict(), recipient=recipient)
+CASE = FormCase(FORM_ID, school=SCHOOL, la=LA, reference="MDL-2026-000011", today=dt.date(2026, 3, 6), profile="national-2024")
+sample, context = CASE.sample, CASE.context
 
 
 def render_both(ctx) -> dict:
-    return render_docx_and_pdf(DOC, ctx)
+    return CASE.render(DOC, ctx)
 
 
 @pytest.fixture(scope="module")

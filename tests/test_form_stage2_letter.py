@@ -25,7 +25,8 @@ from forms_service.formdefs import get_form
 from forms_service.policies import load_profile
 from forms_service.rules import evaluate
 
-from support.doctext import render_docx_and_pdf, squash
+from support.doctext import squash
+from support.form_case import FormCase
 
 FORM_ID = "stage2-letter"
 FORM = get_form(FORM_ID)
@@ -64,21 +65,12 @@ SEED_PHRASES = [
 PLACEHOLDERS = re.compile(r"\{\{|\{%|\[[A-Za-z][A-Za-z /]*\]|\bXX\b")
 
 
-def sample(**changes) -> dict:
-    data = FORM.schema(complete=True).load(copy.deepcopy(SAMPLE_JSON))
-    data.update(changes)
-    return data
-
-
-def context(data=None, recipient=None, **kwargs):
-    data = sample() if data is None else data
-    verdict = evaluate(FORM, data, profile=load_profile("national-2024"), today=dt.date(2026, 3, 6))
-    return build_context(FORM.raw, data, school=SCHOOL, la=LA, reference="S2L-2026-000004",
-                         signature=None, verdict=verdict.to_dict(), recipient=recipient, **kwargs)
+CASE = FormCase(FORM_ID, school=SCHOOL, la=LA, reference="S2L-2026-000004", today=dt.date(2026, 3, 6), profile="national-2024")
+sample, context = CASE.sample, CASE.context
 
 
 def render_both(ctx) -> dict:
-    return render_docx_and_pdf(DOC, ctx)
+    return CASE.render(DOC, ctx)
 
 
 @pytest.fixture(scope="module")
