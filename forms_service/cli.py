@@ -13,7 +13,7 @@ from . import create_app
 from .access.accounts import create_demo_data, create_user, get_or_create_la, get_or_create_school
 from .database import upgrade
 from .models import LocalAuthority, School, db
-from .register import synthetic as synthetic_register
+from .register import synthetic
 from .register.marks import CODE_SETS, DEFAULT_CODE_SET
 from .storage import StorageError
 from .text import BadName, clean_name
@@ -396,7 +396,7 @@ def screen(file: Path, code_set: str, profile: str, on_date, csv_out: Path | Non
               help="Also write upn,first_name,last_name,date_of_birth,year_group,parent_name")
 def make_register(pupils: int, until, seed: int, out: Path, pupil_details: Path | None) -> None:
     """Write a synthetic whole-school register (nobody in it is real), for demonstrations and screening."""
-    synthetic_register.write(out, pupils, until.date(), seed, details_out=pupil_details)
+    synthetic.write(out, pupils, until.date(), seed, details_out=pupil_details)
     click.echo(f"Wrote {pupils} pupils' marks to {out}" + (f" and their details to {pupil_details}" if pupil_details else ""))
 
 

@@ -449,6 +449,6 @@ def test_a_whole_school_file_is_read_and_selected_in_shares_across_processes(mon
     shared = bulk.plan_from_export(export, *args, school=SCHOOL, la=LA, batch="T1", workers=2)
     assert shared.to_json() == alone.to_json() and len(alone.letters) == 4 and alone.pupils_screened == 10
     bad = export.replace(b"2026-03-13,AM,/", b"2026-03-13,AM,H", 1)
-    with pytest.raises(bulk.reg.RegisterError) as caught:
+    with pytest.raises(bulk.marks.RegisterError) as caught:
         bulk.plan_from_export(bad, *args, school=SCHOOL, la=LA, workers=2)
     assert caught.value.messages[0].endswith("code 'H' is not in the 2024 code set")

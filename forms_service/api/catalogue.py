@@ -15,7 +15,7 @@ from ..formdefs import get_form, load_forms
 from ..policies import list_profiles, load_profile
 from ..referrals.actions import ActionError, parse_register
 from ..referrals.documents import DOCX, PDF, recipients
-from ..register import figures as register_figures
+from ..register import figures
 from ..register.marks import parse_register_json
 from ..rules import evaluate
 from .docs import fails_with, files
@@ -86,7 +86,7 @@ def document(body, document_id: str):
         register = _register(body)
     except ActionError as exc:
         return unprocessable(exc.message, exc.errors)
-    data = register_figures.apply(data, register_figures.fill(form, data, register))
+    data = figures.apply(data, figures.fill(form, data, register))
     doc = next(d for d in form.documents if d["id"] == document_id)
     if doc not in form.documents_for(data):
         # A document declared `"when": <answer>` (a contract's Review) exists once that answer is given.

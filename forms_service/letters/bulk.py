@@ -9,7 +9,7 @@ and a filter. Nothing here is a second version of a rule:
 - the filter uses the whole-school screen's figures and the LA's policy profile
   (screening.screen_pupil) and the register's own attendance figure;
 - each letter's figures are counted from that pupil's marks as a single letter's are
-  (register_figures, up to the letter's date), and the letter is checked by its form's schema and
+  (figures, up to the letter's date), and the letter is checked by its form's schema and
   rules exactly as the single-letter download is: a pupil it cannot be made for is listed as
   skipped with the reason, never silently dropped;
 - each letter is rendered by the same context and renderers as the single-letter download.
@@ -47,7 +47,7 @@ from ..formatting import format_date
 from ..formdefs import FieldDef, FormDef, check_required_when, dump_data, get_form, nested_schema, set_path
 from ..policies import Policy, load_profile
 from ..referrals.documents import recipients
-from ..register import figures as register_figures, marks as reg, screening
+from ..register import figures, marks, screening
 from ..rules import evaluate
 from ..rules.engine import BLOCKING
 from ..text import has_bad_characters
@@ -285,15 +285,15 @@ def parse_details(data: bytes | str) -> dict[str, PupilDetails]:
     """The pupils file, keyed by UPN (upper case). Raises BulkError naming each bad row and column
     (row 1 is the header, as a spreadsheet numbers them)."""
     try:
-        text = reg.decode_csv(data)
-    except reg.RegisterError as exc:
+        text = marks.decode_csv(data)
+    except marks.RegisterError as exc:
         raise BulkError([{"row": 1, "column": "file", "message": f"The pupils file: {m}"} for m in exc.messages]) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     errors: list[dict] = []
 
     def error(row: int, column: str, message: str) -> None:
         errors.append({"row": row, "column": column, "message": f"Pupils file, row {row}, column {column}: {message}"})
-        if len(errors) >= reg.MAX_ERRORS:
+        if len(errors) >= marks.MAX_ERRORS:
             raise BulkError(errors)
 
     columns = {c.name: c for c in detail_columns()}
@@ -486,19 +486,19 @@ def answers_from_pairs(form: FormDef, pairs: Iterable[str], base: Mapping | None
 # --- the plan: who gets which letter -------------------------------------------------------------
 
 # The figures each manifest row carries, counted as the letters count theirs: this school year up to
-# the letter's date (register_figures: `to` the letter's date, from 1 September).
+# the letter's date (figures: `to` the letter's date, from 1 September).
 MANIFEST_FIGURES = ("attendance_pct", "days_missed", "broken_weeks", "school_weeks")
 
 
-def _year_sessions(register: reg.Register, on: dt.date) -> tuple[reg.Session, ...]:
-    start = reg.academic_year(on)[0]
+def _year_sessions(register: marks.Register, on: dt.date) -> tuple[marks.Session, ...]:
+    start = marks.academic_year(on)[0]
     return tuple(s for s in register.sessions if start <= s.date <= on)
 
 
 def _figures(sessions, code_set: str) -> dict:
     out = {}
     for name in MANIFEST_FIGURES:
-        value = register_figures.FIGURES[name](sessions, code_set)
+        value = figures.FIGURES[name](sessions, code_set)
         out[name] = None if value is None else round(value, 1) if isinstance(value, float) else value
     return out
 
@@ -539,10 +539,10 @@ class Plan:
                 "on": self.on}
 
 
-def read_register(data: bytes | str, code_set: str = reg.DEFAULT_CODE_SET) -> dict[str, reg.Register]:
+def read_register(data: bytes | str, code_set: str = marks.DEFAULT_CODE_SET) -> dict[str, marks.Register]:
     """The school's register export, one register per pupil keyed by UPN (upper case), as the screen
     reads it; RegisterError naming the rows otherwise."""
-    pupils = screening.require_upns(reg.parse_school_csv(data, code_set, max_rows=screening.MAX_SCHOOL_ROWS))
+    pupils = screening.require_upns(marks.parse_school_csv(data, code_set, max_rows=screening.MAX_SCHOOL_ROWS))
     return {upn.upper(): register for upn, register in pupils.items()}
 
 
@@ -558,7 +558,7 @@ def _skip(upn: str, reason: str, *, details: PupilDetails | None = None, parent:
             "reason": text or SKIP_REASONS[reason], "figures": figures or {}, "selected_because": list(met)}
 
 
-def make_plan(pupils: Mapping[str, reg.Register], details: Mapping[str, PupilDetails], form: FormDef, answers: Mapping,
+def make_plan(pupils: Mapping[str, marks.Register], details: Mapping[str, PupilDetails], form: FormDef, answers: Mapping,
               criteria: Criteria, profile: Policy, *, school: Mapping, la: Mapping, batch: str = "1") -> Plan:
     """Who gets which letter. `answers` are check_answers' output; `batch` names this batch in each
     letter's reference (Plan.reference)."""
@@ -570,13 +570,13 @@ def make_plan(pupils: Mapping[str, reg.Register], details: Mapping[str, PupilDet
 
 def plan_from_export(data: bytes | str, details: Mapping[str, PupilDetails], form: FormDef, answers: Mapping,
                      criteria: Criteria, profile: Policy, *, school: Mapping, la: Mapping, batch: str = "1",
-                     code_set: str = reg.DEFAULT_CODE_SET, workers: int | None = None) -> Plan:
+                     code_set: str = marks.DEFAULT_CODE_SET, workers: int | None = None) -> Plan:
     """make_plan from the register export itself. A whole school's file is read and its pupils
     selected in shares across the cores, as the screen reads it (screening.PARALLEL_FROM_BYTES):
     each process reads the file and takes its own share of the pupils. RegisterError naming the rows."""
     if form.id not in LETTERS:
         raise BulkError([{"field": "letter", "message": f"Choose one of the letters: {', '.join(LETTERS)}"}])
-    text = reg.decode_csv(data)
+    text = marks.decode_csv(data)
     workers = workers or min(os.cpu_count() or 1, MAX_WORKERS)
     if workers < 2 or len(text) < screening.PARALLEL_FROM_BYTES:
         return make_plan(read_register(text, code_set), details, form, answers, criteria, profile, school=school,
@@ -586,11 +586,11 @@ def plan_from_export(data: bytes | str, details: Mapping[str, PupilDetails], for
                                                profile.id) for k in range(workers)])
     errors = [e for share in shares if share[0] == "error" for e in share[1]]
     if errors:
-        raise reg.RegisterError(sorted(errors, key=lambda e: e["row"])[:reg.MAX_ERRORS])
+        raise marks.RegisterError(sorted(errors, key=lambda e: e["row"])[:marks.MAX_ERRORS])
     picked = [share[1] for share in shares]
     seen = set().union(*(p["upns"] for p in picked))
     if not seen:
-        raise reg.RegisterError([{"row": 1, "field": "file", "message": "The register has no marks in it"}])
+        raise marks.RegisterError([{"row": 1, "field": "file", "message": "The register has no marks in it"}])
     return _assemble(picked, seen, details, form, answers, criteria, profile, school, la, batch)
 
 
@@ -598,15 +598,15 @@ def _select_share(text: str, code_set: str, share: tuple[int, int], details, for
                   profile_id: str):
     """One process's share of the register export: its pupils read and selected (in a worker)."""
     try:
-        pupils = screening.require_upns(reg.parse_school_csv(text, code_set, max_rows=screening.MAX_SCHOOL_ROWS,
+        pupils = screening.require_upns(marks.parse_school_csv(text, code_set, max_rows=screening.MAX_SCHOOL_ROWS,
                                                          shard=share))
-    except reg.RegisterError as exc:
+    except marks.RegisterError as exc:
         return "error", exc.errors
     pupils = {upn.upper(): register for upn, register in pupils.items()}
     return "ok", _select(pupils, details, form_id, answers, criteria, profile_id)
 
 
-def _select(pupils: Mapping[str, reg.Register], details: Mapping[str, PupilDetails], form_id: str, answers: Mapping,
+def _select(pupils: Mapping[str, marks.Register], details: Mapping[str, PupilDetails], form_id: str, answers: Mapping,
             criteria: Criteria, profile_id: str) -> dict:
     """The pupils the filter selects from these registers, each with their letter's data (counted
     from their marks and checked) or the reason they have none. Plain data, so a worker can return it."""
@@ -616,13 +616,13 @@ def _select(pupils: Mapping[str, reg.Register], details: Mapping[str, PupilDetai
     out = {"upns": set(pupils), "selected": 0, "pupils": [], "skipped": []}
     for upn, register in pupils.items():
         year = _year_sessions(register, on)
-        possible = reg.possible_sessions(year, register.code_set) if year else 0
+        possible = marks.possible_sessions(year, register.code_set) if year else 0
         if not possible:
             if upn in details:
                 out["skipped"].append(_skip(upn, "no_marks", details=details[upn]))
             continue
         row = screening.screen_pupil(upn, register, on, thresholds)
-        met = criteria.met(row, reg.attendance_pct(year, register.code_set))
+        met = criteria.met(row, marks.attendance_pct(year, register.code_set))
         if not met:
             continue
         out["selected"] += 1
@@ -702,7 +702,7 @@ def _said(form: FormDef, errors) -> str:
                      for path, message in _messages_at(errors))
 
 
-def _letter_data(form: FormDef, raw: dict, register: reg.Register, profile: Policy) -> tuple[dict, tuple | None]:
+def _letter_data(form: FormDef, raw: dict, register: marks.Register, profile: Policy) -> tuple[dict, tuple | None]:
     """The letter's data with the figures counted from the marks, checked as a single letter is
     before it can be downloaded (every answer it needs, every rule passing): (data, None), or
     (data, (reason code, reason)) when it cannot be made."""
@@ -710,7 +710,7 @@ def _letter_data(form: FormDef, raw: dict, register: reg.Register, profile: Poli
         loaded = form.schema(complete=False).load(raw)
     except ValidationError as exc:
         return raw, ("incomplete", _said(form, exc.messages))
-    loaded = register_figures.apply(loaded, register_figures.fill(form, loaded, register))
+    loaded = figures.apply(loaded, figures.fill(form, loaded, register))
     data = dump_data(loaded)
     errors = form.schema(complete=True).validate(data)
     # The child's own address only matters as the parents' fallback, checked per parent (no_address).

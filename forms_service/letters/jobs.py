@@ -3,7 +3,7 @@ plan of letters to make, its progress and, when done, where the zip is stored, s
 of the service can show how far it has got.
 
 A job runs in a thread of the web service (one at a time in each process, started when a job is
-submitted), which renders the letters in a pool of processes (bulk_letters.write_zip). The thread
+submitted), which renders the letters in a pool of processes (bulk.write_zip). The thread
 claims the job before starting it, as the delivery worker claims mail: a conditional UPDATE that
 one process wins, renewed as letters are made. A process that dies leaves its claim to expire;
 the job is then taken over, from the start, by the next process that shows the job's page.
@@ -30,7 +30,7 @@ from ..config import retention_period
 from ..dates import add_period
 from ..documents.rendering import RenderError
 from ..models import BulkLetterJob, User, db, utcnow
-from . import bulk as bulk_letters
+from . import bulk
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def expires_at(made: dt.datetime) -> dt.datetime:
     return add_period(made, *retention_period(current_app.config, SETTING))
 
 
-def submit(user: User, plan: bulk_letters.Plan) -> BulkLetterJob:
+def submit(user: User, plan: bulk.Plan) -> BulkLetterJob:
     """Queue a plan as a job of the user's school and start this process's runner. The batch in the
     letters' references is the job's number."""
     now = utcnow()
@@ -145,7 +145,7 @@ def run(job_id: int, token: str) -> None:
     """Make the job's letters, store the zip, record the result. Holds no database transaction while
     rendering (progress is written in short ones)."""
     job = db.session.get(BulkLetterJob, job_id)
-    plan = bulk_letters.Plan.from_json(job.plan)
+    plan = bulk.Plan.from_json(job.plan)
     school_id = job.school_id
     db.session.commit()
     last = 0.0
@@ -160,7 +160,7 @@ def run(job_id: int, token: str) -> None:
     key = None
     try:
         with tempfile.TemporaryFile() as out:
-            bulk_letters.write_zip(plan, out, progress=progress)
+            bulk.write_zip(plan, out, progress=progress)
             size = out.tell()
             out.seek(0)
             data = out.read()
@@ -171,7 +171,7 @@ def run(job_id: int, token: str) -> None:
     except LostClaim:
         db.session.rollback()
         _discard(key)
-    except (bulk_letters.BulkError, RenderError, storage.StorageError) as exc:
+    except (bulk.BulkError, RenderError, storage.StorageError) as exc:
         db.session.rollback()
         _discard(key)
         _fail(job_id, token, f"The letters could not be made: {exc}")

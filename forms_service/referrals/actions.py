@@ -16,7 +16,7 @@ from ..audit import record
 from ..formdefs import DOCUMENT_NOUNS, FormDef, deep_merge, dump_data, get_form
 from ..models import Evidence, Referral, User, db, utcnow
 from ..policies import load_profile
-from ..register import figures as register_figures
+from ..register import figures
 from ..register.marks import DEFAULT_CODE_SET, Register, RegisterError, parse_register_csv, parse_register_json
 from ..rules import Verdict, evaluate
 from ..text import check_text
@@ -175,18 +175,18 @@ def working_data(referral: Referral) -> dict:
     register marks in place of typed ones; evidence from uploads)."""
     form = form_of(referral)
     loaded = form.schema(complete=False).load(referral.data or {})
-    if referral.register and register_figures.register_fields(form):
-        loaded = register_figures.apply(loaded, figures_from_register(referral))
+    if referral.register and figures.register_fields(form):
+        loaded = figures.apply(loaded, figures_from_register(referral))
     loaded["evidence"] = sorted({e.kind for e in referral.evidence})
     loaded["school"] = {"name": referral.school.name}
     return loaded
 
 
-def figures_from_register(referral: Referral) -> tuple[register_figures.Filled, ...]:
+def figures_from_register(referral: Referral) -> tuple[figures.Filled, ...]:
     """The figures the uploaded marks fill in, with what was typed, for the check pages."""
     def fill():
         form = form_of(referral)
-        return tuple(register_figures.fill(form, form.schema(complete=False).load(referral.data or {}),
+        return tuple(figures.fill(form, form.schema(complete=False).load(referral.data or {}),
                                            register_of(referral)))
     return _once_per_stored_value(referral, "figures", fill)
 
@@ -246,7 +246,7 @@ def missing_answers(referral: Referral) -> dict:
     """Per-field messages for answers still needed before submitting (empty when complete)."""
     form = form_of(referral)
     # A figure the register gives need not be typed.
-    data = register_figures.apply(referral.data or {}, figures_from_register(referral))
+    data = figures.apply(referral.data or {}, figures_from_register(referral))
     try:
         form.schema(complete=True).load(data)
     except ValidationError as exc:

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from ..csvfiles import write_csv
 from ..formatting import format_date
 from ..policies import Policy
-from . import marks as reg
+from . import marks
 
 # Whole-school files are large: a 1,500-pupil school's year is about 570,000 rows.
 MAX_SCHOOL_ROWS = 1_500_000
@@ -66,29 +66,29 @@ def _pct(part: int, whole: int) -> float | None:
     return round(part * 100 / whole, 1) if whole else None
 
 
-def screen_pupil(upn: str, register: reg.Register, on: dt.date, thresholds: dict) -> PupilScreen:
-    year_start = reg.academic_year(on)[0]
-    counts = reg.count_by_class([s for s in register.sessions if year_start <= s.date <= on], register.code_set)
+def screen_pupil(upn: str, register: marks.Register, on: dt.date, thresholds: dict) -> PupilScreen:
+    year_start = marks.academic_year(on)[0]
+    counts = marks.count_by_class([s for s in register.sessions if year_start <= s.date <= on], register.code_set)
     possible = sum(counts.values()) - counts["not_counted"]
     attended = counts["present"] + counts["approved_activity"]
     missed = counts["authorised"] + counts["unauthorised"]
-    window = reg.previous_school_weeks(register, on, thresholds["weeks"])
-    unauthorised = reg.count_by_class(window)["unauthorised"]
+    window = marks.previous_school_weeks(register, on, thresholds["weeks"])
+    unauthorised = marks.count_by_class(window)["unauthorised"]
     late_weeks = thresholds["late_weeks"] or thresholds["weeks"]
-    late = (reg.late_marks(window) if late_weeks == thresholds["weeks"]
-            else reg.late_marks_in_window(register, on, late_weeks)[0])
-    consecutive, total_sick = reg.sickness_days(register, on)
+    late = (marks.late_marks(window) if late_weeks == thresholds["weeks"]
+            else marks.late_marks_in_window(register, on, late_weeks)[0])
+    consecutive, total_sick = marks.sickness_days(register, on)
     row = PupilScreen(upn, possible, _pct(attended, possible), _pct(missed, possible), unauthorised,
                       len(window.weeks), late, total_sick)
     needed = thresholds["sessions"]
     if unauthorised > needed or (thresholds["inclusive"] and unauthorised == needed):
         row.flags.append("penalty_notice")
-    band = reg.band_of(missed, possible)
+    band = marks.band_of(missed, possible)
     if band:
         row.flags.append(band)
-    if reg.attendance_return(register, on) is not None:
+    if marks.attendance_return(register, on) is not None:
         row.flags.append("attendance_return")
-    if max(consecutive, total_sick) >= reg.SICKNESS_RETURN_DAYS:  # as reg.sickness_return_due, counted once
+    if max(consecutive, total_sick) >= marks.SICKNESS_RETURN_DAYS:  # as marks.sickness_return_due, counted once
         row.flags.append("sickness_return")
     if thresholds["late_marks"] is not None and late >= thresholds["late_marks"]:
         row.flags.append("lateness")
@@ -121,7 +121,7 @@ def _screen_all(pupils: dict, on: dt.date, thresholds: dict) -> list[PupilScreen
 def require_upns(pupils: dict) -> dict:
     """The pupils of a whole-school file, refused if a row has no UPN (a pupil could not be told apart)."""
     if None in pupils:
-        raise reg.RegisterError([{"row": 1, "field": "upn", "message": "A whole-school file needs a upn column "
+        raise marks.RegisterError([{"row": 1, "field": "upn", "message": "A whole-school file needs a upn column "
                                                                        "with every pupil's UPN"}])
     return pupils
 
@@ -130,13 +130,13 @@ def _result(rows: list[PupilScreen], pupils: int, on: dt.date, thresholds: dict)
     return Screen(on, pupils, sorted((r for r in rows if r.flags), key=_seriousness), thresholds)
 
 
-def screen(register: reg.Register, profile: Policy, on: dt.date | None = None) -> Screen:
+def screen(register: marks.Register, profile: Policy, on: dt.date | None = None) -> Screen:
     """Screen every pupil of a whole-school register as of `on` (default: the last date in it)."""
     if not register.sessions:
-        raise reg.RegisterError([{"row": 1, "field": "file", "message": "The register has no marks in it"}])
+        raise marks.RegisterError([{"row": 1, "field": "file", "message": "The register has no marks in it"}])
     on = on or register.sessions[-1].date
     thresholds = thresholds_of(profile)
-    pupils = require_upns(reg.split_by_upn(register))
+    pupils = require_upns(marks.split_by_upn(register))
     return _result(_screen_all(pupils, on, thresholds), len(pupils), on, thresholds)
 
 
@@ -144,13 +144,13 @@ def _shard(conn, text: str, code_set: str, shard: tuple[int, int], on: dt.date |
     """One process's share of the pupils: read them, say how far the marks go, screen them as of
     the date the parent settles (the last date in the whole file unless one was given)."""
     try:
-        pupils = require_upns(reg.parse_school_csv(text, code_set, max_rows=MAX_SCHOOL_ROWS, shard=shard))
+        pupils = require_upns(marks.parse_school_csv(text, code_set, max_rows=MAX_SCHOOL_ROWS, shard=shard))
         last = max((p.sessions[-1].date for p in pupils.values()), default=None)
         conn.send(("parsed", last, len(pupils)))
         on = conn.recv()
         if on is not None:
             conn.send(("rows", _screen_all(pupils, on, thresholds)))
-    except reg.RegisterError as exc:
+    except marks.RegisterError as exc:
         conn.send(("error", exc.errors))
     finally:
         conn.close()
@@ -167,15 +167,15 @@ def process_context():
     return context
 
 
-def screen_file(data: bytes | str, profile: Policy, *, code_set: str = reg.DEFAULT_CODE_SET,
+def screen_file(data: bytes | str, profile: Policy, *, code_set: str = marks.DEFAULT_CODE_SET,
                 on: dt.date | None = None, workers: int | None = None) -> Screen:
     """Read and screen a whole-school CSV. With several workers each process reads the file and
     takes its own share of the pupils (by UPN), so parsing, the slow part, is shared between cores;
     a small file is done in this process."""
-    text = reg.decode_csv(data)
+    text = marks.decode_csv(data)
     workers = workers or min(os.cpu_count() or 1, MAX_WORKERS)
     if workers < 2 or len(text) < PARALLEL_FROM_BYTES:
-        pupils = require_upns(reg.parse_school_csv(text, code_set, max_rows=MAX_SCHOOL_ROWS))
+        pupils = require_upns(marks.parse_school_csv(text, code_set, max_rows=MAX_SCHOOL_ROWS))
         on = on or max(p.sessions[-1].date for p in pupils.values())
         thresholds = thresholds_of(profile)
         return _result(_screen_all(pupils, on, thresholds), len(pupils), on, thresholds)
@@ -194,10 +194,10 @@ def screen_file(data: bytes | str, profile: Policy, *, code_set: str = reg.DEFAU
         replies = [link.recv() for link in links]
         errors = [e for kind, *rest in replies if kind == "error" for e in rest[0]]
         if errors:
-            raise reg.RegisterError(sorted(errors, key=lambda e: e["row"])[:reg.MAX_ERRORS])
+            raise marks.RegisterError(sorted(errors, key=lambda e: e["row"])[:marks.MAX_ERRORS])
         lasts = [last for _, last, _ in replies if last is not None]
         if not lasts:
-            raise reg.RegisterError([{"row": 1, "field": "file", "message": "The register has no marks in it"}])
+            raise marks.RegisterError([{"row": 1, "field": "file", "message": "The register has no marks in it"}])
         on = on or max(lasts)
         for link in links:
             link.send(on)
