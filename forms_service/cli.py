@@ -257,7 +257,8 @@ def verify(reference: str, all_versions: bool) -> None:
         report = checks.verify(referral, all_versions=all_versions)
         for pack in report.packs:
             click.echo(f"{report.reference} version {pack.version}, signed by {pack.signed_name} "
-                       f"at {pack.signed_at:%Y-%m-%d %H:%M} UTC")
+                       + (f"with the account {pack.signed_by} " if pack.signed_by else "")
+                       + f"at {pack.signed_at:%Y-%m-%d %H:%M} UTC")
             width = max(len(f.name) for f in pack.files) if pack.files else 0
             for item in pack.files:
                 line = f"  {item.status:<10} {item.name:<{width}}  sha256 {item.expected_sha256}"

@@ -1101,7 +1101,7 @@ def test_filled_in_over_eight_weeks_then_submitted_and_signed(client, app):
     page = text(fetch(client, f"{base}/sign"))
     declaration = re.search(r'<div class="govuk-inset-text" id="declaration-text">(.*?)</div>', page, re.S)
     assert declaration and html_lib.unescape(declaration.group(1)).strip() == FORM.declaration
-    response = send(client, f"{base}/sign", {"name": "Joanne Pryce", "declaration": "y"}, page=page)
+    response = send(client, f"{base}/sign", {"name": "Harriet Head", "declaration": "y"}, page=page)
     assert response.location.endswith(f"{base}/signed")
     links = dict((name, url) for url, name in
                  re.findall(r'href="(/referrals/\d+/packs/1/([^"]+))"', text(fetch(client, response.location))))
@@ -1113,7 +1113,7 @@ def test_filled_in_over_eight_weeks_then_submitted_and_signed(client, app):
         sent = format_datetime(db.session.get(Referral, rid).packs[-1].signed_at)
     for fmt, words in documents.items():
         assert "Riley Hammond" in words and "Kerry Hammond (mother)" in words, fmt
-        assert "Signed electronically by Joanne Pryce" in words and "DRAFT" not in words, fmt
+        assert "Signed electronically by Harriet Head" in words and "DRAFT" not in words, fmt
         assert "14 sessions, counted from the register marks" in words, fmt
         assert "Actions and expected attendance not met: Final Warning issued" in words, fmt
         # Not a question on the form: the pack goes to the LA's inbox when the head teacher signs.

@@ -446,7 +446,7 @@ def test_create_upload_submit_and_sign_through_the_api(client):
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["status"] == "awaiting_signoff"
 
-    response = client.post(f"{API}/referrals/{rid}/sign", json={"name": "Tobias Reid", "declaration": True},
+    response = client.post(f"{API}/referrals/{rid}/sign", json={"name": "harriet  HEAD", "declaration": True},
                            headers=head)
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["status"] == "signed"
@@ -458,9 +458,9 @@ def test_create_upload_submit_and_sign_through_the_api(client):
     assert sum(1 for f in files if f["role"] == "evidence") == 3
     pdf = client.get(f"{API}/referrals/{rid}/documents/{reference}-{FORM_ID}.pdf", headers=office)
     words = squash(pdf_text(pdf.data))
-    assert "Jayden Clarke" in words and "Signed electronically by Tobias Reid" in words
+    assert "Jayden Clarke" in words and "Signed electronically by Harriet Head" in words
     word = client.get(f"{API}/referrals/{rid}/documents/{reference}-{FORM_ID}.docx", headers=office)
-    assert "Jayden Clarke" in docx_text(word.data) and "Signed electronically by Tobias Reid" in docx_text(word.data)
+    assert "Jayden Clarke" in docx_text(word.data) and "Signed electronically by Harriet Head" in docx_text(word.data)
 
 
 # --- the web pages ------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from forms_service.delivery import outbox as delivery
 from forms_service.documents.context import build_context
 from forms_service.documents.rendering import RenderError, html_to_pdf, render_docx, render_html, render_pdf
 from forms_service.formdefs import load_forms
+from forms_service.models import User, db
 from forms_service.policies import load_profile
 from forms_service.referrals.evidence import safe_display_name
 from forms_service.rules import evaluate
@@ -558,6 +559,11 @@ def test_a_sent_pack_keeps_hostile_text_literally(app, client, tmp_path, canary)
         assert upload.status_code == 201, upload.get_json()
     assert client.post(f"{API}/referrals/{rid}/submit", headers=office).status_code == 200
     head = bearer(api_token(client, "head@demo.school"))
+    # The signature is the account's name (issue 17): a hostile one, as if stored before names were checked.
+    with app.app_context():
+        account = db.session.scalar(db.select(User).filter_by(email="head@demo.school"))
+        account.name = names["signed"]
+        db.session.commit()
     signed = client.post(f"{API}/referrals/{rid}/sign", headers=head, json={"name": names["signed"], "declaration": True})
     assert signed.status_code == 200, signed.get_json()
 

@@ -114,6 +114,8 @@ def test_a_signed_pack_verifies_unchanged(app, client):
         assert f"OK         {name}" in result.output
     assert "MANIFEST   OK" in result.output
     assert f"{referral['reference']}: unchanged" in result.output
+    # The signer is the account (issue 17).
+    assert "signed by Harriet Head with the account head@demo.school (headteacher, account" in result.output
     # Running the check is itself on the referral's trail.
     with app.app_context():
         event = db.session.scalars(db.select(AuditEvent).filter_by(referral_id=referral["id"], action="pack_verified")).one()

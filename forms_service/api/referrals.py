@@ -183,7 +183,8 @@ def submit(referral_id: int):
 def sign(body, referral_id: int):
     referral = get_visible_referral(api_user(), referral_id)
     try:
-        sign_referral(api_user(), referral, name=body["name"], declaration=body["declaration"])
+        sign_referral(api_user(), referral, name=body["name"], declaration=body["declaration"],
+                      on_behalf_of=body.get("on_behalf_of"), client_address=request.remote_addr)
     except actions.ActionError as exc:
         db.session.rollback()
         return _failure(exc)

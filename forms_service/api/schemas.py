@@ -85,6 +85,8 @@ class SignRequest(Schema):
     name = CleanString(required=True, validate=validate.Length(min=1, max=200,
                                                              error="Enter your full name (up to 200 characters)"))
     declaration = fields.Boolean(required=True)
+    on_behalf_of = CleanString(load_default=None, validate=validate.Length(max=200), metadata={
+        "description": "An acting head: on whose behalf they sign (printed after their name and role)"})
 
 
 class DocumentRequest(Schema):

@@ -140,13 +140,15 @@ def _signature(signature: Mapping | None, school_name: str) -> dict:
             "date": NOT_SIGNED, "statement": NOT_SIGNED,
         }
     when = format_datetime(signed_at)
+    behalf = clean_text(as_mapping(signature).get("on_behalf_of"))
+    role_text = f"{role}, on behalf of {behalf}" if behalf else role
     return {
         "signed": True,
         "name": name,
         "role": role,
         "school": school_name,
         "date": when,
-        "statement": f"Signed electronically by {name}, {role}, on {when}",
+        "statement": f"Signed electronically by {name}, {role_text}, on {when}",
     }
 
 

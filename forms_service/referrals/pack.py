@@ -210,7 +210,10 @@ def assemble(*, reference: str, form_id: str, form_title: str, version: int, sig
         "form": {"id": form_id, "title": form_title},
         "version": version,
         "signed": {"name": signed["name"], "role": signed.get("role"), "school": signed.get("school"),
-                   "at": signed_iso},
+                   "at": signed_iso,
+                   # Who signed, as the service knows them (issue 17): the account, and where from.
+                   **{key: signed[key] for key in ("account", "on_behalf_of", "client_address")
+                      if signed.get(key) is not None}},
         "files": [{"name": s.name, "role": s.role, "content_type": s.content_type, "size": len(s.data),
                    "sha256": s.sha256, **extra[s.name]} for s in specs],
     }

@@ -35,7 +35,16 @@ def _evidence_bytes(form, evidence) -> bytes:
                           errors={"evidence": [message]}, status=409) from None
 
 
-def sign(user: User, referral: Referral, *, name: str, declaration: bool) -> Pack:
+def same_name(typed: str, account: str) -> bool:
+    """A typed signature is the account's name, case and spacing aside ("harriet  HEAD" is Harriet Head)."""
+    return " ".join(typed.split()).casefold() == " ".join(account.split()).casefold()
+
+
+def sign(user: User, referral: Referral, *, name: str, declaration: bool, on_behalf_of: str | None = None,
+         client_address: str | None = None) -> Pack:
+    """The signed-in headteacher signs as themselves (issue 17): the typed name must be their account's,
+    and the documents, the manifest, the audit event and the email name the account. An acting head
+    states on whose behalf (`on_behalf_of`, e.g. "the headteacher, Mrs A Okafor")."""
     if user.role != "headteacher" or referral.school_id != user.school_id:
         raise ActionError("Only the school's headteacher can sign this request", status=403)
     if referral.status != "awaiting_signoff":
@@ -44,8 +53,15 @@ def sign(user: User, referral: Referral, *, name: str, declaration: bool) -> Pac
     signature = "Enter your full name as your signature (up to 200 characters)"
     name, problem = check_text(name, label="your name", max_length=200, multiline=False, required=signature,
                                too_long=signature)
+    if not problem and not same_name(name, user.name):
+        problem = (f"Type your own name as it is on your account ({user.name}): you sign as yourself. If you sign "
+                   "for someone else, say on whose behalf")
     if problem:
         errors["name"] = [problem]
+    on_behalf_of, problem = check_text(on_behalf_of, label="on whose behalf you sign", max_length=200,
+                                       multiline=False)
+    if problem:
+        errors["on_behalf_of"] = [problem]
     if declaration is not True:
         errors["declaration"] = ["Confirm the declaration to sign the request"]
     if errors:
@@ -66,7 +82,10 @@ def sign(user: User, referral: Referral, *, name: str, declaration: bool) -> Pac
     form = form_of(referral)
     la = referral.school.la
     version = len(referral.packs) + 1
-    signature = {"name": name, "role": "Head Teacher", "signed_at": signed_at, "school": referral.school.name}
+    # The account signs: its name is printed, whatever the case and spacing typed.
+    signature = {"name": user.name, "role": "Head Teacher", "signed_at": signed_at, "school": referral.school.name,
+                 "on_behalf_of": on_behalf_of or None, "client_address": client_address,
+                 "account": {"id": user.id, "email": user.email, "name": user.name, "role": user.role}}
     # The uploads first: a file gone from storage is found before seconds are spent rendering.
     evidence = [{"kind": e.kind, "label": form.evidence_label(e.kind), "filename": e.filename,
                  "content_type": e.content_type, "data": _evidence_bytes(form, e)}
@@ -89,7 +108,7 @@ def sign(user: User, referral: Referral, *, name: str, declaration: bool) -> Pac
             key = f"{prefix}/{spec.name}"
             storage.put(key, spec.data)
             stored.append((spec, key))
-        pack = _record(user, referral, form, la, result, version, name, signed_at, files, stored)
+        pack = _record(user, referral, form, la, result, version, signature, files, stored)
     except BaseException:
         db.session.rollback()
         storage.delete_tree(prefix)  # no partial pack is left behind
@@ -100,10 +119,11 @@ def sign(user: User, referral: Referral, *, name: str, declaration: bool) -> Pac
     return pack
 
 
-def _record(user, referral, form, la, result, version, name, signed_at, files, stored) -> Pack:
+def _record(user, referral, form, la, result, version, signature, files, stored) -> Pack:
     """The pack, its files, the outbox message and the events, added to the session (not committed)."""
     manifest = next(spec for spec in files if spec.role == "manifest")
-    pack = Pack(referral=referral, version=version, signed_by_id=user.id, signed_name=name, signed_at=signed_at,
+    pack = Pack(referral=referral, version=version, signed_by_id=user.id, signed_name=signature["name"],
+                signed_at=signature["signed_at"],
                 data=referral.data, verdict=result.to_dict(), manifest_sha256=manifest.sha256)
     db.session.add(pack)
     for position, (spec, key) in enumerate(stored):
@@ -117,12 +137,13 @@ def _record(user, referral, form, la, result, version, name, signed_at, files, s
     db.session.add(OutboxMessage(
         kind="la_pack", referral_id=referral.id, pack=pack, recipient=la.inbox_email,
         subject=f"[{referral.reference}] {form.title} - {referral.school.name}",
-        body=email_body(referral, pack, files), message_id=new_message_id(_mail_domain()),
+        body=email_body(referral, pack, files, signature), message_id=new_message_id(_mail_domain()),
     ))
     # The verdict stored on the pack (and the referral) lists the sessions its rules relied on: no
     # later penalty notice request for this child counts them again (issue 4).
     record("signed", user=user, referral=referral,
-           detail={"version": version, "signed_name": name, "manifest_sha256": manifest.sha256,
+           detail={"version": version, "signed_name": signature["name"], "account": signature["account"],
+                   "on_behalf_of": signature["on_behalf_of"], "manifest_sha256": manifest.sha256,
                    "sessions_relied_on": len(sessions_relied_on(pack.verdict))})
     record("delivery_queued", user=user, referral=referral, detail={"recipient": la.inbox_email})
     return pack
@@ -145,7 +166,7 @@ def _mail_domain() -> str:
     return current_app.config["MAIL_FROM"].rpartition("@")[2] or "localhost"
 
 
-def email_body(referral: Referral, pack: Pack, files) -> str:
+def email_body(referral: Referral, pack: Pack, files, signature: dict | None = None) -> str:
     """Plain text, with no more personal data than the LA needs to file it: initials only."""
     data = working_data(referral)
     pupil = data.get("pupil", {})
@@ -156,7 +177,11 @@ def email_body(referral: Referral, pack: Pack, files) -> str:
         f"Form: {form.title} ({form.source})",
         f"School: {referral.school.name}",
         f"Pupil: {initials}",
-        f"Signed by: {pack.signed_name}, Head Teacher, on {format_date(pack.signed_at.date())}",
+        f"Signed by: {pack.signed_name}, Head Teacher"
+        + (f", on behalf of {signature['on_behalf_of']}" if signature and signature.get("on_behalf_of") else "")
+        + f", on {format_date(pack.signed_at.date())}",
+        *([f"Signing account: {signature['account']['email']} ({signature['account']['role']}, account "
+           f"{signature['account']['id']})"] if signature else []),
         "",
         "Attached:",
         *[f"- {spec.name}" for spec in files],

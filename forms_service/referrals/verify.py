@@ -50,6 +50,7 @@ class PackCheck:
     version: int
     signed_name: str
     signed_at: object
+    signed_by: str = ""  # the signing account: "head@demo.school (headteacher, account 3)"
     files: list[FileCheck] = field(default_factory=list)
     manifest_problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -139,7 +140,9 @@ def _read_stored(key: str) -> tuple[str, bytes | None, str]:
 
 
 def _check_pack(referral: Referral, pack: Pack, signed_events: dict[int, str]) -> PackCheck:
-    check = PackCheck(version=pack.version, signed_name=pack.signed_name, signed_at=pack.signed_at)
+    account = pack.signed_by
+    check = PackCheck(version=pack.version, signed_name=pack.signed_name, signed_at=pack.signed_at,
+                      signed_by=f"{account.email} ({account.role}, account {account.id})" if account else "")
     files: list[PackFile] = list(pack.files)
     if not files:
         check.manifest_problems.append("the pack has no files recorded")

@@ -1,7 +1,7 @@
 """Headteacher pages: what awaits sign-off, the review with the seed's declaration, and signing."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSubmitInput, GovTextArea, GovTextInput
@@ -23,9 +23,15 @@ bp = Blueprint("signoff", __name__)
 class SignForm(FlaskForm):
     declaration = BooleanField("I confirm the declaration above", widget=GovCheckboxInput())
     name = StringField("Your full name", widget=GovTextInput(),
-                       description="Typing your name here is your signature on the request.",
+                       description="Typing your name here is your signature on the request. It must be your own "
+                                   "name, as it is on your account.",
                        validators=[Regexp(r"^[^\x00-\x1f\x7f]*$",
                                           message="Remove the control characters from your name")])
+    on_behalf_of = StringField("If you sign as acting headteacher, on whose behalf (optional)", widget=GovTextInput(),
+                               description="For example, the headteacher, Mrs A Okafor. Leave it empty if you are "
+                                           "the headteacher.",
+                               validators=[Regexp(r"^[^\x00-\x1f\x7f]*$",
+                                                  message="Remove the control characters or line breaks")])
     submit = SubmitField("Sign and send to the local authority", widget=GovSubmitInput())
 
 
@@ -71,12 +77,14 @@ def sign(referral_id: int):
     if not form.validate_on_submit():
         return _render_review(referral, form, SendBackForm(), 400 if "csrf_token" in form.errors else 422)
     try:
-        sign_referral(current_user.user, referral, name=form.name.data or "", declaration=bool(form.declaration.data))
+        sign_referral(current_user.user, referral, name=form.name.data or "", declaration=bool(form.declaration.data),
+                      on_behalf_of=form.on_behalf_of.data or None, client_address=request.remote_addr)
     except actions.ActionError as exc:
         db.session.rollback()
         if exc.status == 422:
             form.name.errors = exc.errors.get("name", [])
             form.declaration.errors = exc.errors.get("declaration", [])
+            form.on_behalf_of.errors = exc.errors.get("on_behalf_of", [])
             if exc.rules:
                 flash(exc.message, "info")
             return _render_review(referral, form, SendBackForm(), 422)

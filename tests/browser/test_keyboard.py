@@ -80,7 +80,7 @@ def test_request_and_sign_off_by_keyboard_alone(browse):
     keys.follow(f"Review and sign {reference}")
     expect(h1(page)).to_have_text(LEAVE_TITLE)
     keys.tick(DECLARATION)
-    keys.type(box(page, "Your full name"), "Mrs Amara Okafor")
+    keys.type(box(page, "Your full name"), "Harriet Head")
     keys.press_button("Sign and send to the local authority")
     expect(h1(page)).to_have_text("Request signed")
     expect(page.locator("#reference")).to_have_text(reference)

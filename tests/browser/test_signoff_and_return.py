@@ -16,14 +16,15 @@ from conftest import PASSWORD
 from support.helpers import make_pdf
 
 FORM = get_form(LEAVE_FORM)
-HEAD = "Mrs Amara Okafor"
+HEAD = "Harriet Head"  # the signed-in account: the signature is its name (issue 17)
 REASONS = ("The warning letter enclosed is not signed by the head teacher.\n"
            "Enclose the signed copy and send the request again.")
 
 
 def sign(browse, answering, reference: str, *, version: int) -> None:
-    """The headteacher signs from the review page: a refusal first when nothing is given, then the
-    declaration ticked and the name typed."""
+    """The headteacher signs from the review page: a refusal first when nothing is given, then (version
+    1) a refusal of someone else's name (issue 17: the signature is the account), then the declaration
+    ticked and her own name typed."""
     page = browse.page
     answering.press_button("Sign and send to the local authority", status=422)
     summary = page.locator(".govuk-error-summary")
@@ -31,6 +32,14 @@ def sign(browse, answering, reference: str, *, version: int) -> None:
     summary.get_by_role("link", name=re.compile("declaration", re.I)).click()
     expect(box(page, DECLARATION)).to_be_focused()
     box(page, DECLARATION).check()
+    if version == 1:
+        box(page, "Your full name").fill("Mickey Mouse")
+        answering.press_button("Sign and send to the local authority", status=422, screenshot="sign-refused-name")
+        summary = page.locator(".govuk-error-summary")
+        expect(summary).to_contain_text("Type your own name as it is on your account (Harriet Head)")
+        summary.get_by_role("link").first.click()
+        expect(box(page, "Your full name")).to_be_focused()
+        box(page, DECLARATION).check()
     box(page, "Your full name").fill(HEAD)
     answering.press_button("Sign and send to the local authority",
                            screenshot="signed-confirmation" if version == 1 else None)
