@@ -271,15 +271,19 @@ def signed_request(client, data: dict | None = None, school: str = "demo") -> tu
                          data={"kind": kind, "file": (io.BytesIO(make_pdf(f"Evidence: {kind}")), f"{kind}.pdf")},
                          content_type="multipart/form-data")
         assert up.status_code == 201, up.get_json()
-    submit_and_sign(client, rid, office, head)
+    submit_and_sign(client, rid, office, head, HEAD_NAMES[school])
     return rid, office, head
 
 
-def submit_and_sign(client, rid: int, office: dict, head: dict) -> dict:
+# The demo heads' account names: a head signs as their account (issue 17).
+HEAD_NAMES = {"demo": "Harriet Head", "other": "Hugo Head"}
+
+
+def submit_and_sign(client, rid: int, office: dict, head: dict, name: str = HEAD_NAMES["demo"]) -> dict:
     """Submit as the office and sign as the head; the signed referral's JSON."""
     submitted = client.post(f"/api/v1/referrals/{rid}/submit", headers=office)
     assert submitted.status_code == 200, submitted.get_json()
-    signed = client.post(f"/api/v1/referrals/{rid}/sign", headers=head, json={"name": "Harriet Head", "declaration": True})
+    signed = client.post(f"/api/v1/referrals/{rid}/sign", headers=head, json={"name": name, "declaration": True})
     assert signed.status_code == 200, signed.get_json()
     assert signed.get_json()["status"] == "signed"
     return signed.get_json()

@@ -72,7 +72,8 @@ def sign(client, rid: int, headers: dict, head_email: str = "head@demo.school") 
     submitted = client.post(f"{API}/referrals/{rid}/submit", headers=headers)
     assert submitted.status_code == 200, submitted.get_json()
     head = bearer(api_token(client, head_email))
-    signed = client.post(f"{API}/referrals/{rid}/sign", headers=head, json={"name": "Harriet Head", "declaration": True})
+    name = {"head@demo.school": "Harriet Head", "head@other.school": "Hugo Head", "head@far.test": "Fergus Head"}[head_email]
+    signed = client.post(f"{API}/referrals/{rid}/sign", headers=head, json={"name": name, "declaration": True})
     assert signed.status_code == 200, signed.get_json()
 
 
