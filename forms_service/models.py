@@ -80,7 +80,8 @@ class UTCDateTime(TypeDecorator):
 ROLES = ("office", "headteacher", "la_officer", "admin")
 
 # A referral's life (DESIGN.md §6). "returned"/"accepted" are the LA's decisions (issue 5).
-STATUSES = ("draft", "awaiting_signoff", "signed", "returned", "accepted")
+# sent_back: the headteacher sent it back to the office before signing (issue 17), with a reason.
+STATUSES = ("draft", "awaiting_signoff", "sent_back", "signed", "returned", "accepted")
 
 
 class LocalAuthority(db.Model):

@@ -275,6 +275,7 @@ ROUTES: dict[str, Route | str] = {
     "api_referrals.documents": Route(referral_targets, SIGNED_IN),
     "api_referrals.document": Route(api_document_targets, SIGNED_IN),
     "api_referrals.audit": Route(referral_targets, SIGNED_IN),
+    "api_referrals.send_back": Route(referral_targets, HEAD, body={"reason": ""}),
     "api_notices.issue": Route(referral_targets, OFFICER, body={}),
     "api_notices.show": Route(notice_targets, SIGNED_IN),
     "api_notices.document": Route(notice_targets, SIGNED_IN),

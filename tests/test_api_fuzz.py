@@ -88,6 +88,9 @@ def _records(client) -> dict:
     draft = records.create_referral(client, office, records.AMELIA, replace_one=False)
     awaiting = records.create_referral(client, office, records.TOBIAS, replace_one=False)
     assert client.post(f"{API}/referrals/{awaiting}/submit", headers=office).status_code == 200
+    to_send_back = records.create_referral(client, office, records.Pupil("Nadia", "Okonkwo", "N801200451152",
+                                                                         "2013-06-02"), replace_one=False)
+    assert client.post(f"{API}/referrals/{to_send_back}/submit", headers=office).status_code == 200
     signed = records.create_referral(client, office, records.FREYA, replace_one=False)
     records.sign(client, signed, office)
     accepted = records.create_referral(client, office, records.KIAN, replace_one=False)
@@ -114,7 +117,7 @@ def _records(client) -> dict:
         deliver_due()
         app.config["SMTP_URL"] = usual
     return {"draft": draft, "awaiting": awaiting, "signed": signed, "accepted": accepted, "letter": letter,
-            "other_school": other, "undelivered": undelivered, "notice": notice}
+            "other_school": other, "undelivered": undelivered, "notice": notice, "to_send_back": to_send_back}
 
 
 def _real_values(client, ids: dict, tokens: dict) -> dict:
@@ -141,6 +144,7 @@ def _real_values(client, ids: dict, tokens: dict) -> dict:
             {"decision": "accept"}, {"decision": "return", "reasons": "The leave request is not dated."}],
         "POST /api/v1/referrals/{referral_id}/outcomes": [
             {"kind": "notice_to_improve", "date": dt.date.today().isoformat()}],
+        "POST /api/v1/referrals/{referral_id}/send-back": [{"reason": "Add the father's address"}],
         "POST /api/v1/referrals/{referral_id}/notices": [
             {"kind": "penalty_notice", "parent": parents[1]["name"], "issued_on": dt.date.today().isoformat()}],
     }
@@ -169,6 +173,7 @@ def _real_values(client, ids: dict, tokens: dict) -> dict:
         "GET /api/v1/referrals/{referral_id}/audit": [("office", draft)],
         "POST /api/v1/referrals/{referral_id}/delivery": [("la_officer", {"referral_id": ids["undelivered"]})],
         "POST /api/v1/referrals/{referral_id}/notices": [("la_officer", {"referral_id": ids["accepted"]})],
+        "POST /api/v1/referrals/{referral_id}/send-back": [("headteacher", {"referral_id": ids["to_send_back"]})],
         "GET /api/v1/notices/{notice_id}": [("office", {"notice_id": ids["notice"]}),
                                             ("la_officer", {"notice_id": ids["notice"]})],
         "GET /api/v1/notices/{notice_id}/document": [("la_officer", {"notice_id": ids["notice"]})],

@@ -165,7 +165,7 @@ def test_each_action_of_a_journey_leaves_exactly_its_event(app, smtp_sink):  # n
     t = _now()
     _post_form(head, f"{base}/sign", f"{base}/send-back", {"reason": "Add the father's address"})
     [event] = trail.step(t, ("sent_back_by_head", *H))
-    assert event.detail == {"reason": "Add the father's address"}
+    assert event.detail == {"reason": "Add the father's address", "notified": ["office@demo.school"]}
     t = _now()
     assert office.post(f"{API}/referrals/{rid}/submit", headers=office_api).status_code == 200
     trail.step(t, ("submitted", *O))
@@ -176,11 +176,12 @@ def test_each_action_of_a_journey_leaves_exactly_its_event(app, smtp_sink):  # n
     assert len(signed.detail["manifest_sha256"]) == 64
     assert queued.detail == {"recipient": "legal-interventions@la.test"}
 
-    # The worker sends the pack: no person, no address.
+    # The worker sends the office's "sent back" email, then the pack: no person, no address.
     t = _now()
     with app.app_context():
-        assert deliver_due() == 1
-    [event] = trail.step(t, ("delivery_sent", "worker", None, None))
+        assert deliver_due() == 2
+    notice, event = trail.step(t, ("delivery_sent", "worker", None, None), ("delivery_sent", "worker", None, None))
+    assert notice.detail["recipient"] == "office@demo.school"
     assert event.detail["recipient"] == "legal-interventions@la.test" and event.detail["attempts"] == 1
 
     # The LA officer views the pack and downloads files (web and API); the head downloads one too.

@@ -619,7 +619,7 @@ def test_the_head_can_send_a_request_back(client, app):
     login(client, "office@demo.school")
     page = text(fetch(client, f"/referrals/{rid}"))
     assert "Add the &lt;b&gt;father&#39;s&lt;/b&gt; address" in page
-    assert "Draft" in page
+    assert "Sent back by the headteacher" in page
 
 
 def test_pages_need_sign_in_and_the_right_role(client, app):

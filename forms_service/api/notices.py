@@ -82,6 +82,9 @@ def show(notice_id: int):
 def document(notice_id: int):
     """The notice's document as issued, checked against its SHA-256 (409 if it no longer matches)."""
     row = _visible(notice_id)
+    unknown = {key: ["Unknown parameter: use format"] for key in request.args if key != "format"}
+    if unknown:
+        return unprocessable("Unknown parameter", unknown)
     fmt = request.args.get("format", "pdf")
     if fmt not in ("pdf", "docx"):
         return unprocessable("Unknown format", {"format": ["Choose pdf or docx"]})

@@ -24,7 +24,8 @@ from .catalogue import unprocessable
 from .docs import BINARY, fails_with, files
 from .guard import authenticate
 from .schemas import (AuditEvent as AuditSchema, Check, DecisionRequest, Delivery, DocumentFile, EvidenceItem,
-                      OutcomeRequest, Referral, ReferralCreate, ReferralList, ReferralPatch, SignRequest)
+                      OutcomeRequest, Referral, ReferralCreate, ReferralList, ReferralPatch, SendBackRequest,
+                      SignRequest)
 
 blp = Blueprint("api_referrals", __name__, description="Referrals")
 blp.before_request(authenticate)
@@ -191,6 +192,24 @@ def sign(body, referral_id: int):
     except StorageError:
         db.session.rollback()
         abort(503, "The pack could not be stored, so the request has not been signed. Nothing was sent.")
+    return _reply(_out(referral))
+
+
+@blp.route("/referrals/<id:referral_id>/send-back", methods=["POST"])
+@blp.arguments(SendBackRequest)
+@blp.response(200, Referral)
+@fails_with(blp, 400, 403, 404, 409, 413)
+def send_back(body, referral_id: int):
+    """The school's headteacher, on a request awaiting their sign-off: send it back to the office with
+    what needs changing. Its status becomes `sent_back` (the office can change it and submit it again),
+    the referral carries `sent_back: {reason, by, at}`, and the office user who submitted it is emailed
+    (the reference and the pupil's initials, never the child's name)."""
+    referral = get_visible_referral(api_user(), referral_id)
+    try:
+        actions.return_to_office(api_user(), referral, body["reason"])
+    except actions.ActionError as exc:
+        db.session.rollback()
+        return _failure(exc)
     return _reply(_out(referral))
 
 

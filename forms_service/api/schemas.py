@@ -9,6 +9,7 @@ from ..audit import SCHOOL_ROLES
 from ..formdefs import CleanString
 from ..la.decisions import checks_view, decisions_view, versions_view
 from ..la.outcomes import outcomes_view
+from ..referrals.actions import sent_back
 from ..register.marks import CODE_SETS, DEFAULT_CODE_SET
 
 
@@ -79,6 +80,11 @@ class ReferralPatch(Schema):
                              metadata={"description": "The version you read; a stale one gets 409 instead of a lost update"})
 
 
+class SendBackRequest(Schema):
+    reason = CleanString(required=True, multiline=True, metadata={"description": "What needs changing (up to 2000 "
+                                                                                 "characters)"})
+
+
 class SignRequest(Schema):
     # As the form's own text: stripped, no control characters or line breaks (they would corrupt the
     # DOCX and cannot be stored in PostgreSQL).
@@ -143,6 +149,9 @@ class Referral(Schema):
     updated_at = fields.DateTime()
     submitted_at = fields.DateTime(allow_none=True)
     eligibility = fields.Dict(allow_none=True)
+    sent_back = fields.Function(lambda r: _sent_back(r), metadata={
+        "type": "object", "nullable": True, "properties": {"reason": _STR, "by": _STR, "at": _STR},
+        "description": "While the status is sent_back: the headteacher's reason, their name and when"})
     delivery = fields.Nested(Delivery, allow_none=True)
     checks = fields.Function(lambda r: _checks(r), metadata={
         **_array_of({"id": _STR, "label": _STR, "checked": {"type": "boolean"}, "by": _NSTR, "by_name": _NSTR,
@@ -205,6 +214,11 @@ def _as_seen(rows: list[dict]) -> list[dict]:
     if viewer is not None and viewer.role in SCHOOL_ROLES:
         return [{**row, "by": row.get("by_name")} for row in rows]
     return rows
+
+
+def _sent_back(referral) -> dict | None:
+    found = sent_back(referral)
+    return {**found, "at": _iso(found["at"])} if found else None
 
 
 def _checks(referral) -> list[dict]:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
+from flask import current_app
+
 from ..text import NOT_IN_A_NAME
 
 SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
@@ -57,6 +59,11 @@ def parse_smtp_url(url: str) -> SmtpTarget:
     return SmtpTarget(scheme, parts.hostname, port,
                       unquote(parts.username) if parts.username else None,
                       unquote(parts.password) if parts.password is not None else None)
+
+
+def service_message_id() -> str:
+    """A new Message-ID in the domain the service sends from (MAIL_FROM)."""
+    return new_message_id(current_app.config["MAIL_FROM"].rpartition("@")[2] or "localhost")
 
 
 def new_message_id(domain: str) -> str:

@@ -12,12 +12,11 @@ changes the records, adds the audit events and the outbox rows, and commits.
 """
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import record
-from ..delivery.mail import new_message_id
+from ..delivery.mail import service_message_id
 from ..formatting import format_date, initials as pupil_initials
 from ..models import DECISIONS, Decision, OutboxMessage, PackCheck, Referral, School, User, db, utcnow
 from ..referrals.actions import ActionError, form_of
@@ -160,7 +159,7 @@ def decide(user: User, referral: Referral, decision, reasons=None, rule_ids=None
         for recipient in recipients:
             db.session.add(OutboxMessage(kind="school_notice", referral_id=referral.id, pack_id=None,
                                          recipient=recipient, subject=subject, body=body,
-                                         message_id=new_message_id(_mail_domain())))
+                                         message_id=service_message_id()))
         if recipients:
             record("school_notice_queued", user=user, referral=referral, detail={"recipients": recipients})
     db.session.commit()
@@ -174,9 +173,6 @@ def school_recipients(school: School) -> list[str]:
     return list(db.session.scalars(select(User.email).where(User.school_id == school.id, User.role == "headteacher",
                                                             User.active.is_(True)).order_by(User.id)))
 
-
-def _mail_domain() -> str:
-    return current_app.config["MAIL_FROM"].rpartition("@")[2] or "localhost"
 
 
 def return_notice(referral: Referral, decision: Decision, officer: User) -> tuple[str, str]:
@@ -234,7 +230,7 @@ def versions_view(referral: Referral) -> list[dict]:
 
 def latest_return(referral: Referral) -> Decision | None:
     """The decision that sent the referral back, while it is with the school (for its pages)."""
-    if referral.status not in ("returned", "draft", "awaiting_signoff"):
+    if referral.status not in ("returned", "draft", "awaiting_signoff", "sent_back"):
         return None
     returns = [d for d in referral.decisions if d.decision == "return"]
     if not returns or returns[-1].pack is not referral.latest_pack:

@@ -17,7 +17,8 @@ from ..formdefs import get_form, load_forms
 from ..models import STATUSES, Decision, Pack, Referral, School, User, db
 
 DATE_FIELDS = {"signed": "Signed", "decided": "Decided by the LA"}
-STATUS_LABELS = {"draft": "Draft", "awaiting_signoff": "Awaiting sign-off", "signed": "Signed (waiting for the LA)",
+STATUS_LABELS = {"draft": "Draft", "awaiting_signoff": "Awaiting sign-off", "sent_back": "Sent back by the headteacher",
+                 "signed": "Signed (waiting for the LA)",
                  "returned": "Returned to the school", "accepted": "Accepted"}
 # Query-string names (the API and the page use the same ones; the page sends dates as three boxes).
 PARAMS = ("school", "form", "status", "date_field", "from", "to")

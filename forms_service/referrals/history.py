@@ -78,7 +78,7 @@ def with_recorded_notices(referral: Referral, data: dict) -> dict:
 # school days after it (000, Stage 3A), not for the sessions of the referral.
 PENALTY_NOTICE_FORMS = ("penalty-notice-leave", "penalty-notice-panel", "fast-track-referral")
 # Still with the school (or sent back by the LA): not acted on, so its sessions are not used.
-NOT_WITH_THE_LA = ("draft", "awaiting_signoff", "returned")
+NOT_WITH_THE_LA = ("draft", "awaiting_signoff", "sent_back", "returned")
 
 
 def sessions_used_elsewhere(referral: Referral) -> dict[str, list[dict]]:

@@ -5,12 +5,11 @@ and the status. If storage fails (disk full), the signature is not recorded and 
 """
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select
 
 from .. import storage
 from ..audit import record
-from ..delivery.mail import new_message_id
+from ..delivery.mail import service_message_id
 from ..formatting import format_date, initials as pupil_initials, local_today
 from ..models import OutboxMessage, Pack, PackFile, Referral, School, User, db, utcnow
 from ..rules import sessions_relied_on
@@ -137,7 +136,7 @@ def _record(user, referral, form, la, result, version, signature, files, stored)
     db.session.add(OutboxMessage(
         kind="la_pack", referral_id=referral.id, pack=pack, recipient=la.inbox_email,
         subject=f"[{referral.reference}] {form.title} - {referral.school.name}",
-        body=email_body(referral, pack, files, signature), message_id=new_message_id(_mail_domain()),
+        body=email_body(referral, pack, files, signature), message_id=service_message_id(),
     ))
     # The verdict stored on the pack (and the referral) lists the sessions its rules relied on: no
     # later penalty notice request for this child counts them again (issue 4).
@@ -161,9 +160,6 @@ def _check_no_session_used_twice(referral: Referral, stored: dict) -> None:
         raise ActionError("Another request for this pupil was signed at the same moment and counted some of the same "
                           "sessions. Nothing was signed: sign again to check the rules afresh.", status=409)
 
-
-def _mail_domain() -> str:
-    return current_app.config["MAIL_FROM"].rpartition("@")[2] or "localhost"
 
 
 def email_body(referral: Referral, pack: Pack, files, signature: dict | None = None) -> str:

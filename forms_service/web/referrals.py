@@ -307,7 +307,8 @@ def _check_page(referral: Referral, status: int = 200):
                            form_def=form_def, verdict=result.to_dict(), missing=missing,
                            rows=answer_rows(referral), form=SubmitForm(),
                            filled=actions.figures_from_register(referral),
-                           editable=referral.status in actions.EDITABLE_STATUSES), status
+                           editable=referral.status in actions.EDITABLE_STATUSES,
+                           sent_back=actions.sent_back(referral)), status
 
 
 @bp.post("/<id:referral_id>/submit")
@@ -387,7 +388,7 @@ def show(referral_id: int):
     return render_template("referrals/show.html", title=f"Referral {referral.reference}", referral=referral,
                            form_def=actions.form_of(referral), delivery=delivery_status(referral), events=events,
                            rows=answer_rows(referral), timeline=actions.timeline(referral, local_today()),
-                           la_return=la_decisions.latest_return(referral),
+                           la_return=la_decisions.latest_return(referral), sent_back=actions.sent_back(referral),
                            decisions=la_decisions.decisions_view(referral),
                            outcomes=la_outcomes.outcomes_view(referral),
                            notices=[la_notices.as_json(n) for n in la_notices.issued(referral)],

@@ -11,6 +11,7 @@ from ..formatting import format_date, format_datetime
 STATUS_LABELS = {
     "draft": ("Draft", "govuk-tag--grey"),
     "awaiting_signoff": ("Awaiting sign-off", "govuk-tag--yellow"),
+    "sent_back": ("Sent back by the headteacher", "govuk-tag--orange"),
     "signed": ("Signed and sent", "govuk-tag--green"),
     "returned": ("Returned by the LA", "govuk-tag--red"),
     "accepted": ("Accepted by the LA", "govuk-tag--blue"),
