@@ -174,7 +174,14 @@ def test_notices_to_improve_then_penalty_notices_paid_and_withdrawn(app, client)
                          squash(f"by {(received + dt.timedelta(days=20)).strftime('%-d %B %Y')}"),
                          "ought not to have been issued", "material errors", "1 Civic Square"):
             assert squash(expected) in words, expected
+    # Reg. 3(d): the period of the offence, from the first to the last unauthorised session relied on.
+    relied = sorted(s["date"] for r in client.get(f"{API}/referrals/{rid}", headers=office).get_json()["eligibility"]["rules"]
+                    if r["id"] == "unauthorised_sessions_threshold" for s in r["details"]["relied_on"])
+    period = (f"The period the offence covers: {D.fromisoformat(relied[0]).strftime('%-d %B %Y')} to "
+              f"{D.fromisoformat(relied[-1]).strftime('%-d %B %Y')}.")
+    assert squash(period) in squash(pdf_text(pdf.data)) and squash(period) in squash(docx_text(word.data))
     assert client.get(f"{API}/notices/{notice['id']}/document?format=odt", headers=office).status_code == 422
+    assert client.get(f"{API}/notices/{notice['id']}/document?format=pdf&x=1", headers=office).status_code == 422
 
     # Withdrawn: grounds are required for a notice the service issued, and recorded (reg. 20).
     no_grounds = _status(client, rid, "penalty_notice_withdrawn", notice["reference"], TODAY)

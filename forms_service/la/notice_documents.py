@@ -107,14 +107,15 @@ def _attendance(referral: Referral, row: Outcome) -> dict:
     return out
 
 
-def _offence_period(referral: Referral, attendance_rows: list[dict], data: Mapping) -> str:
+def _offence_period(referral: Referral, row: Outcome, data: Mapping) -> str:
+    """Reg. 3(d): the period of the offence. Leave: the stated leave. Otherwise: the first to the last
+    of the unauthorised sessions the notice relies on."""
     if referral.form_id in LEAVE_FORMS:
         leave = data.get("leave") if isinstance(data.get("leave"), Mapping) else {}
         start, end = as_date(leave.get("start_date")), as_date(leave.get("end_date"))
         if start and end:
             return f"{format_date(start)} to {format_date(end)}"
-    days = [as_date(s["date"].split(" ", 1)[1]) for s in attendance_rows]
-    days = [d for d in days if d]
+    days = [d for d in (as_date(s["date"]) for s in _sessions(referral, row)) if d]
     if days:
         return f"{format_date(min(days))} to {format_date(max(days))}"
     return "the period set out in the referral"
@@ -209,7 +210,7 @@ def context(referral: Referral, row: Outcome, officer: User, *, earlier: int, pe
                              f"{a['within_days']} days of receiving this notice)")
         regime = regime_on(row.occurred_on)
         ctx["pn"] = {
-            "offence_period": _offence_period(referral, attendance["sessions"], data),
+            "offence_period": _offence_period(referral, row, data),
             "sequence": f"This is the {ORDINAL.get(earlier, 'further')} penalty notice issued to you for "
                         f"{child or 'your child'} in the last three years.",
             "amounts": [{"amount": format_money(a["pence"]), "pay_by": format_date(dt.date.fromisoformat(a["pay_by"])),

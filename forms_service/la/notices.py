@@ -285,13 +285,12 @@ def issue(user: User, referral: Referral, body, *, date_error: str | None = None
     row = Outcome(referral=referral, la_id=referral.la_id, pack=referral.latest_pack, kind=KINDS[kind],
                   occurred_on=day, parent_name=parent, notice_reference=_reference(referral, kind),
                   received_on=received, notes="", recorded_by_id=user.id, recorded_at=utcnow())
+    period_text = None
     if kind == "penalty_notice":
         row.amounts = amounts_due(day, received, len(earlier))
     else:
-        row.period_start, row.period_end, _ = improvement_period(referral, received)
-    context = notice_documents.context(referral, row, user, earlier=len(earlier),
-                                       period_text=None if kind == "penalty_notice"
-                                       else improvement_period(referral, received)[2])
+        row.period_start, row.period_end, period_text = improvement_period(referral, received)
+    context = notice_documents.context(referral, row, user, earlier=len(earlier), period_text=period_text)
     rendered = notice_documents.render(kind, context)
     keys = []
     try:
