@@ -408,3 +408,25 @@ def test_retention_takes_the_notices_with_their_referral(app, client):
         for key in keys:
             with pytest.raises(storage.MissingFile):
                 storage.get(key)
+
+
+def test_a_subject_access_export_holds_the_notices_as_sent(app, client):
+    import json
+    import zipfile
+
+    from forms_service.records import subject_access
+
+    rid, data = accepted_panel(client)
+    notice = _issue(client, rid, "penalty_notice", data["parents"][0]["name"]).get_json()
+    with app.app_context():
+        referral = db.session.get(Referral, rid)
+        la = referral.school.la
+        exported = subject_access.export(la, upn=data["pupil"]["upn"], actor="test")
+        db.session.commit()
+        archive = zipfile.ZipFile(io.BytesIO(exported.data))
+        folder = referral.reference
+        for item in db.session.scalars(select(NoticeFile)):
+            assert archive.read(f"{folder}/la-notices/{item.name}") == storage.get(item.storage_key)
+        [row] = [o for o in json.loads(archive.read(f"{folder}/la-outcomes.json")) if o["notice_reference"]]
+        assert row["notice_reference"] == notice["reference"] and row["received_on"] == notice["received_on"]
+        assert [a["pence"] for a in row["amounts"]] == [8000, 16000] and len(row["documents"]) == 2

@@ -194,8 +194,16 @@ def _zip(found: list[Referral], wanted: dict, la, now: dt.datetime, who: str | N
             if referral.outcomes:
                 zf.writestr(f"{folder}/la-outcomes.json", _json([
                     {"kind": o.kind, "on": o.occurred_on, "parent": o.parent_name, "notice_reference": o.notice_reference,
-                     "ppm_outcome": o.ppm_outcome, "notes": o.notes, "by": o.recorded_by.email, "at": o.recorded_at}
+                     "ppm_outcome": o.ppm_outcome, "notes": o.notes, "by": o.recorded_by.email, "at": o.recorded_at,
+                     # A notice the LA issued from the service (issue 15): its dates, amounts and documents.
+                     "received_on": o.received_on, "improvement_period": [o.period_start, o.period_end]
+                     if o.period_start else None, "amounts": o.amounts, "grounds": o.grounds,
+                     "amount_paid_pence": o.amount_paid,
+                     "documents": [{"name": f.name, "sha256": f.sha256, "size": f.size} for f in o.files]}
                     for o in referral.outcomes]))
+                for outcome in referral.outcomes:
+                    for item in outcome.files:
+                        put_file(f"{folder}/la-notices/{_safe(item.name)}", item.storage_key)
             messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.referral_id == referral.id)
                                           .order_by(OutboxMessage.id)).all()
             if messages:
@@ -244,6 +252,8 @@ def _readme(found: list[Referral], la, now: dt.datetime, missing: list[str]) -> 
         "    la-decisions.json             the local authority's decisions (accepted or returned, and why)",
         "    la-outcomes.json              what the local authority recorded after accepting: penalty notices",
         "                                  (one per parent, paid, unpaid or withdrawn), PPM, Notice to Improve",
+        "    la-notices/                   the notices the local authority issued from the service, as sent",
+        "                                  (Notice to Improve, penalty notice: PDF and Word)",
         "    emails.json                   the emails the service sent about the record",
         "    audit.json                    the audit trail: every action and view, who, when and from where",
     ]
