@@ -73,7 +73,7 @@ def show(referral_id: int):
     referral = get_visible_referral(current_user.user, referral_id)
     record("pack_viewed", user=current_user.user, referral=referral)
     db.session.commit()
-    return _show(referral)
+    return referral_page(referral)
 
 
 # Field names of the decision form in the order the error summary lists them.
@@ -90,7 +90,7 @@ def _breakable(rule_id: str) -> Markup:
 NOTICE_FIELDS = (("kind", "issue-kind"), ("parent", "issue-parent"), ("issued_on", "issue-date-day"))
 
 
-def _show(referral, *, errors: dict | None = None, values: dict | None = None, status: int = 200,
+def referral_page(referral, *, errors: dict | None = None, values: dict | None = None, status: int = 200,
           outcome_errors: dict | None = None, outcome_values: dict | None = None,
           notice_errors: dict | None = None, notice_rules: list | None = None, notice_values: dict | None = None):
     errors = errors or {}
@@ -170,7 +170,7 @@ def _outcome_anchor(kind: str | None, name: str) -> str:
 @bp.post("/la/referrals/<id:referral_id>/outcomes")
 @require_roles("la_officer")
 def outcomes(referral_id: int):
-    referral = _posted(referral_id)
+    referral = posted_referral(referral_id)
     form = request.form
     kind = form.get("kind") or None
     prefix = {"penalty_notice_issued": "pn", "ppm_held": "ppm", "notice_to_improve": "nti"}.get(kind, "status")
@@ -200,14 +200,14 @@ def outcomes(referral_id: int):
         la_outcomes.record_outcome(current_user.user, referral, body, date_error=date_error)
     except la_decisions.ActionError as exc:
         if exc.status != 422:
-            return _refused(exc, referral)
+            return refused(exc, referral)
         db.session.rollback()
-        return _show(referral, outcome_errors=exc.errors, outcome_values=values, status=422)
+        return referral_page(referral, outcome_errors=exc.errors, outcome_values=values, status=422)
     flash(f"{la_outcomes.KIND_LABELS.get(kind, 'The outcome')} has been recorded.", "success")
     return redirect(url_for("la.show", referral_id=referral.id, _anchor="outcomes"))
 
 
-def _posted(referral_id: int):
+def posted_referral(referral_id: int):
     """The referral for an officer's POST, once the form's CSRF token is checked (400 if not)."""
     referral = get_visible_referral(current_user.user, referral_id)
     if not CsrfOnlyForm().validate_on_submit():
@@ -215,7 +215,8 @@ def _posted(referral_id: int):
     return referral
 
 
-def _refused(exc, referral):
+def refused(exc, referral):
+    """A refused LA action as the page answers it: 403/404 as errors, anything else as a message."""
     db.session.rollback()
     if exc.status in (403, 404):
         abort(exc.status)
@@ -226,14 +227,14 @@ def _refused(exc, referral):
 @bp.post("/la/referrals/<id:referral_id>/checks")
 @require_roles("la_officer")
 def checks(referral_id: int):
-    referral = _posted(referral_id)
+    referral = posted_referral(referral_id)
     ticked = set(request.form.getlist("checks"))
     # A checkbox left empty is not sent: every row of the checklist is set, ticked or not.
     ticks = {item["id"]: item["id"] in ticked for item in la_decisions.checklist(referral)}
     try:
         la_decisions.record_checks(current_user.user, referral, ticks)
     except la_decisions.ActionError as exc:
-        return _refused(exc, referral)
+        return refused(exc, referral)
     flash("Your checks have been saved.", "success")
     return redirect(url_for("la.show", referral_id=referral.id, _anchor="checklist"))
 
@@ -242,7 +243,7 @@ def checks(referral_id: int):
 @require_roles("la_officer", "admin")
 def resend(referral_id: int):
     """Send a pack whose email failed (refused by the mail server, or out of retries) again."""
-    referral = _posted(referral_id)
+    referral = posted_referral(referral_id)
     try:
         outbox = resend_latest_pack(referral, current_user.user)
     except DeliveryStateError as exc:
@@ -256,7 +257,7 @@ def resend(referral_id: int):
 @bp.post("/la/referrals/<id:referral_id>/decision")
 @require_roles("la_officer")
 def decision(referral_id: int):
-    referral = _posted(referral_id)
+    referral = posted_referral(referral_id)
     choice = request.form.get("decision") or None
     returning = choice == "return"
     values = {"decision": choice, "reasons": request.form.get("reasons", "") if returning else "",
@@ -267,9 +268,9 @@ def decision(referral_id: int):
                             values["check_ids"])
     except la_decisions.ActionError as exc:
         if exc.status != 422:
-            return _refused(exc, referral)
+            return refused(exc, referral)
         db.session.rollback()
-        return _show(referral, errors=exc.errors, values=values, status=422)
+        return referral_page(referral, errors=exc.errors, values=values, status=422)
     if returning:
         flash(f"{referral.reference} has been returned to {referral.school.name}, who have been emailed your reasons.",
               "success")

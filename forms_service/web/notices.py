@@ -14,7 +14,7 @@ from ..la.inbox import date_from_parts
 from ..models import db
 from ..referrals.actions import ActionError
 from ..referrals.evidence import DOCX, PDF
-from .la import UNREADABLE, _posted, _refused, _show
+from .la import UNREADABLE, posted_referral, referral_page, refused
 
 bp = Blueprint("notices", __name__)
 
@@ -22,7 +22,7 @@ bp = Blueprint("notices", __name__)
 @bp.post("/la/referrals/<id:referral_id>/notices")
 @require_roles("la_officer")
 def issue(referral_id: int):
-    referral = _posted(referral_id)
+    referral = posted_referral(referral_id)
     form = request.form
     parts = {p: form.get(f"issue-date-{p}", "") for p in ("day", "month", "year")}
     day = date_from_parts("The date of issue", parts["day"], parts["month"], parts["year"])
@@ -34,9 +34,9 @@ def issue(referral_id: int):
         row = notices.issue(current_user.user, referral, body, date_error=date_error)
     except ActionError as exc:
         if exc.status != 422:
-            return _refused(exc, referral)
+            return refused(exc, referral)
         db.session.rollback()
-        return _show(referral, notice_errors=exc.errors, notice_rules=exc.rules or [], notice_values=values,
+        return referral_page(referral, notice_errors=exc.errors, notice_rules=exc.rules or [], notice_values=values,
                      status=422)
     flash(f"{notices.KIND_TITLES[notices.kind_of(row)]} {row.notice_reference} has been issued to {row.parent_name}.",
           "success")
