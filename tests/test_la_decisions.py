@@ -412,3 +412,32 @@ def test_the_school_sees_la_people_by_name_and_the_la_by_email_address(client):
         assert school and set(school) == {"Lena Officer"}, (key, school)
         assert la and set(la) == {"officer@demo.la"}, (key, la)
     assert "officer@demo.la" not in str(seen["school"])
+
+
+def test_ticks_not_yet_saved_are_saved_with_the_decision(app, client):
+    """Issue 17, point 3: the checklist and the decision are one form; recording the decision without
+    pressing "Save checks" first keeps the ticks (and an unchanged row makes no audit event)."""
+    rid, office, head = _sign_new(client)
+    la_page = f"/la/referrals/{rid}"
+    login(client, "officer@demo.la")
+    page = text(client.get(la_page))
+    assert 'id="checks-and-decision"' in page and 'formaction="/la/referrals/' in page
+    _post(client, f"{la_page}/decision", la_page, {"checklist_shown": "1", "checks": ["child_details", "policies"],
+                                                   "decision": "accept"})
+    with app.app_context():
+        ticks = {c.check_id: c.checked for c in db.session.scalars(select(PackCheck))}
+        assert db.session.get(Referral, rid).status == "accepted"
+    assert ticks == {"child_details": True, "policies": True}
+    actions = _audit_actions(client, rid, _officer(client))
+    assert actions[-2:] == ["checks_recorded", "accepted_by_la"]
+
+
+def test_a_refused_decision_still_keeps_the_ticks(app, client):
+    rid, office, head = _sign_new(client)
+    la_page = f"/la/referrals/{rid}"
+    login(client, "officer@demo.la")
+    failed = _post(client, f"{la_page}/decision", la_page, {"checklist_shown": "1", "checks": ["leave_dates"],
+                                                            "decision": "return", "reasons": ""}, status=422)
+    assert re.search(r'value="leave_dates" checked', text(failed))
+    with app.app_context():
+        assert {c.check_id: c.checked for c in db.session.scalars(select(PackCheck))} == {"leave_dates": True}

@@ -264,6 +264,15 @@ def decision(referral_id: int):
               "rule_ids": request.form.getlist("rule_ids") if returning else [],
               "check_ids": request.form.getlist("check_ids") if returning else []}
     try:
+        # The checklist is in the same form (issue 17, point 3): ticks changed and not yet saved are saved
+        # with the decision, never lost. Rows left as they are make no audit event.
+        if request.form.get("checklist_shown"):
+            ticked = set(request.form.getlist("checks"))
+            current = {c["id"]: c["checked"] for c in la_decisions.checks_view(referral)}
+            changed = {check_id: check_id in ticked for check_id, checked in current.items()
+                       if checked != (check_id in ticked)}
+            if changed:
+                la_decisions.record_checks(current_user.user, referral, changed)
         la_decisions.decide(current_user.user, referral, choice, values["reasons"], values["rule_ids"],
                             values["check_ids"])
     except la_decisions.ActionError as exc:
