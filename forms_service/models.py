@@ -201,6 +201,12 @@ class Referral(PupilKeyed, db.Model):
         return or_(pupils.same_pupil_clause(cls, data), cls.id.in_(in_a_pack))
 
 
+def data_as_signed(referral: "Referral") -> dict:
+    """The answers of the latest signed version (what the LA received), else the answers as they are."""
+    pack = referral.latest_pack
+    return (pack.data if pack is not None else referral.data) or {}
+
+
 class Evidence(db.Model):
     __tablename__ = "evidence"
     id: Mapped[int] = mapped_column(primary_key=True)

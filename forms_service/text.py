@@ -53,6 +53,12 @@ def check_text(value, *, label: str, max_length: int, multiline: bool = True, re
     return text, None
 
 
+def same_name(a: str, b: str) -> bool:
+    """Two names for one person, case and spacing aside ("jane  SMITH" is "Jane Smith"): a parent as a
+    notice or a form names them, a typed signature and the account's name."""
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
 class BadName(ValueError):
     """A name that cannot be stored; str() is a sentence naming the field, fit to show."""
 

@@ -5,32 +5,18 @@ email to the office user who submitted it (reference and initials, never the chi
 PostgreSQL."""
 from __future__ import annotations
 
-import io
-
 from sqlalchemy import select
 
 from forms_service.models import AuditEvent, OutboxMessage, db
-from support.helpers import (EVIDENCE_KINDS, FORM_ID, api_token, bearer, json_data, login, make_pdf,
-                             register_json_for, text)
+
+from support.helpers import api_token, bearer, login, submitted_request, text
 
 API = "/api/v1"
 REASON = "Add the father's <b>address</b>: he has parental responsibility."
 
 
-def _submitted(client) -> int:
-    office = bearer(api_token(client, "office@demo.school"))
-    data = json_data()
-    rid = client.post(f"{API}/referrals", headers=office,
-                      json={"form": FORM_ID, "data": data, "register": register_json_for(data)}).get_json()["id"]
-    for kind in EVIDENCE_KINDS:
-        client.post(f"{API}/referrals/{rid}/evidence", headers=office, content_type="multipart/form-data",
-                    data={"kind": kind, "file": (io.BytesIO(make_pdf(kind)), f"{kind}.pdf")})
-    assert client.post(f"{API}/referrals/{rid}/submit", headers=office).status_code == 200
-    return rid
-
-
 def test_sent_back_has_its_own_status_reason_and_email_then_goes_again(app, client):
-    rid = _submitted(client)
+    rid = submitted_request(client)[0]
     head = bearer(api_token(client, "head@demo.school"))
     office = bearer(api_token(client, "office@demo.school"))
     sent = client.post(f"{API}/referrals/{rid}/send-back", headers=head, json={"reason": REASON})
@@ -62,7 +48,7 @@ def test_sent_back_has_its_own_status_reason_and_email_then_goes_again(app, clie
 
 
 def test_who_may_send_back_and_when(app, client):
-    rid = _submitted(client)
+    rid = submitted_request(client)[0]
     for email, status in (("office@demo.school", 403), ("head@other.school", 404), ("officer@demo.la", 404)):
         response = client.post(f"{API}/referrals/{rid}/send-back", headers=bearer(api_token(client, email)),
                                json={"reason": REASON})
@@ -77,7 +63,7 @@ def test_who_may_send_back_and_when(app, client):
 
 
 def test_the_office_sees_it_in_the_list_and_a_banner_on_its_pages(app, client):
-    rid = _submitted(client)
+    rid = submitted_request(client)[0]
     head = bearer(api_token(client, "head@demo.school"))
     assert client.post(f"{API}/referrals/{rid}/send-back", headers=head, json={"reason": REASON}).status_code == 200
     login(client, "office@demo.school")

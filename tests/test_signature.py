@@ -5,31 +5,17 @@ account and where it signed from; `forms-service verify` shows it (tests/test_ve
 PostgreSQL."""
 from __future__ import annotations
 
-import io
 import json
 
 from sqlalchemy import select
 
 from forms_service.delivery import outbox as delivery
 from forms_service.models import AuditEvent, OutboxMessage, User, db
+
 from support.doctext import docx_text, pdf_text, squash
-from support.helpers import (EVIDENCE_KINDS, FORM_ID, api_token, bearer, csrf, json_data, login, make_pdf,
-                             register_json_for, text)
+from support.helpers import api_token, bearer, csrf, login, submitted_request, text
 
 API = "/api/v1"
-
-
-def _submitted(client) -> int:
-    office = bearer(api_token(client, "office@demo.school"))
-    data = json_data()
-    created = client.post(f"{API}/referrals", headers=office,
-                          json={"form": FORM_ID, "data": data, "register": register_json_for(data)})
-    rid = created.get_json()["id"]
-    for kind in EVIDENCE_KINDS:
-        client.post(f"{API}/referrals/{rid}/evidence", headers=office, content_type="multipart/form-data",
-                    data={"kind": kind, "file": (io.BytesIO(make_pdf(kind)), f"{kind}.pdf")})
-    assert client.post(f"{API}/referrals/{rid}/submit", headers=office).status_code == 200
-    return rid
 
 
 def _file(client, rid: int, role: str, headers) -> bytes:
@@ -39,7 +25,7 @@ def _file(client, rid: int, role: str, headers) -> bytes:
 
 
 def test_a_head_cannot_sign_as_someone_else(app, client):
-    rid = _submitted(client)
+    rid = submitted_request(client)[0]
     head = bearer(api_token(client, "head@demo.school"))
     refused = client.post(f"{API}/referrals/{rid}/sign", headers=head, json={"name": "Mickey Mouse", "declaration": True})
     assert refused.status_code == 422
@@ -52,7 +38,7 @@ def test_a_head_cannot_sign_as_someone_else(app, client):
 
 
 def test_the_account_signs_and_every_record_names_it(app, client):
-    rid = _submitted(client)
+    rid = submitted_request(client)[0]
     head = bearer(api_token(client, "head@demo.school"))
     # Case and spacing aside, it is her name; the documents print it as her account has it.
     signed = client.post(f"{API}/referrals/{rid}/sign", headers=head, json={"name": "  harriet   HEAD ", "declaration": True})
@@ -76,7 +62,7 @@ def test_the_account_signs_and_every_record_names_it(app, client):
 
 
 def test_an_acting_head_signs_as_themselves_on_behalf_of_the_head(app, client):
-    rid = _submitted(client)
+    rid = submitted_request(client)[0]
     head = bearer(api_token(client, "head@demo.school"))
     signed = client.post(f"{API}/referrals/{rid}/sign", headers=head, json={
         "name": "Harriet Head", "declaration": True, "on_behalf_of": "the headteacher, Mrs A Okafor"})
@@ -91,7 +77,7 @@ def test_an_acting_head_signs_as_themselves_on_behalf_of_the_head(app, client):
 
 
 def test_the_sign_page_names_the_field_when_the_name_is_not_the_account(app, client):
-    rid = _submitted(client)
+    rid = submitted_request(client)[0]
     login(client, "head@demo.school")
     page = text(client.get(f"/referrals/{rid}/sign"))
     assert "on whose behalf" in page

@@ -16,29 +16,31 @@ from ..dates import as_date
 from ..documents.rendering import render_docx, render_pdf
 from ..documents.values import clean_text, date_text, shown
 from ..formatting import format_date, format_money
-from ..models import Outcome, Referral, User
+from ..models import Outcome, Referral, User, data_as_signed
 from ..policies import load_profile
 from ..referrals.actions import profile_name, register_of
 from ..register.marks import DEFAULT_CODE_SET, attendance_pct, attended_sessions, load_code_set, possible_sessions
 from ..rules.attendance import MIX_LABELS
 from ..rules.engine import sessions_relied_on
 from ..rules.leave import LEAVE_FORMS
-from ..rules.penalties import regime_on, same_person
+from ..rules.penalties import regime_on
+from ..text import same_name
 
-TEMPLATES = {"notice_to_improve": "notice-to-improve", "penalty_notice": "penalty-notice"}
+# The catalogue's document ids (DESIGN.md §2), which name their print and Word templates too.
+DOCUMENTS = {"notice_to_improve": "notice-to-improve", "penalty_notice": "penalty-notice"}
 TITLES = {"notice_to_improve": "Notice to Improve", "penalty_notice": "Penalty Notice"}
+
+
+def kind_of(row: Outcome) -> str:
+    """The API's kind of a notice's outcome row."""
+    return "penalty_notice" if row.kind == "penalty_notice_issued" else "notice_to_improve"
 ORDINAL = {0: "first", 1: "second"}
 WEEKDAY = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def _signed(referral: Referral) -> dict:
-    pack = referral.latest_pack
-    return (pack.data if pack is not None else referral.data) or {}
-
-
 def _parent(data: Mapping, name: str) -> Mapping:
     for parent in data.get("parents") or ():
-        if isinstance(parent, Mapping) and same_person(str(parent.get("name") or ""), name):
+        if isinstance(parent, Mapping) and same_name(str(parent.get("name") or ""), name):
             return parent
     return {}
 
@@ -62,7 +64,7 @@ def _sessions(referral: Referral, row: Outcome) -> list[dict]:
     found = {(s["date"], s["session"]): s for s in sessions_relied_on(pack.verdict if pack else referral.eligibility)}
     if row.kind == "penalty_notice_issued":
         for nti in referral.outcomes:
-            if nti.kind == "notice_to_improve" and nti.period_start and same_person(nti.parent_name or "",
+            if nti.kind == "notice_to_improve" and nti.period_start and same_name(nti.parent_name or "",
                                                                                    row.parent_name or ""):
                 for s in unauthorised_in_period(referral, nti.period_start, nti.period_end) or ():
                     found.setdefault((s["date"], s["session"]), s)
@@ -100,7 +102,7 @@ def _attendance(referral: Referral, row: Outcome) -> dict:
                    attended=str(attended_sessions(register.sessions, register.code_set)),
                    pct=f"{pct:.1f}%" if pct is not None else "Not given")
     else:
-        figures = _signed(referral).get("figures") or {}
+        figures = data_as_signed(referral).get("figures") or {}
         pct = figures.get("attendance_pct_10wk") if isinstance(figures, Mapping) else None
         out.update(period="the 10 school weeks before the referral", possible="Not given", attended="Not given",
                    pct=f"{pct}% (as the school entered it)" if isinstance(pct, (int, float)) else "Not given")
@@ -156,8 +158,8 @@ def _la(referral: Referral) -> dict:
 
 def context(referral: Referral, row: Outcome, officer: User, *, earlier: int, period_text: str | None) -> dict:
     """The context for `row` (a notice being issued, not yet saved)."""
-    kind = "penalty_notice" if row.kind == "penalty_notice_issued" else "notice_to_improve"
-    data = _signed(referral)
+    kind = kind_of(row)
+    data = data_as_signed(referral)
     pupil = data.get("pupil") if isinstance(data.get("pupil"), Mapping) else {}
     la = _la(referral)
     parent = row.parent_name or ""
@@ -225,6 +227,6 @@ def context(referral: Referral, row: Outcome, officer: User, *, earlier: int, pe
 
 def render(kind: str, ctx: dict) -> dict[str, bytes]:
     """{"pdf": ..., "docx": ...} from the one context."""
-    name = TEMPLATES[kind]
+    name = DOCUMENTS[kind]
     return {"pdf": render_pdf(f"print/{name}.html", ctx, title=ctx["document_title"]),
             "docx": render_docx(f"{name}.docx", ctx)}

@@ -30,20 +30,18 @@ from sqlalchemy import func, select
 from .. import storage
 from ..audit import record
 from ..formatting import format_date, format_money, local_today
-from ..models import NoticeFile, Outcome, Referral, User, db, utcnow
+from ..models import NoticeFile, Outcome, Referral, User, data_as_signed, db, utcnow
 from ..policies import load_profile
 from ..pupils import same_pupil
 from ..referrals.actions import ActionError, profile_name, register_of
 from ..register.schooldays import SchoolCalendar, bank_holidays, listed_closures
 from ..rules.leave import LEAVE_FORMS
-from ..rules.penalties import REGIME_2024, penalty_amounts, regime_on, same_person, window_start
+from ..rules.penalties import REGIME_2024, penalty_amounts, regime_on, window_start
+from ..text import same_name
 from . import notice_documents
-from .outcomes import NOTICE_STATUSES, WITHDRAWAL_GROUNDS, notice_status, parent_names, require_officer
+from .outcomes import WITHDRAWAL_GROUNDS, notice_status, parent_names, require_officer
 
 KINDS = {"notice_to_improve": "notice_to_improve", "penalty_notice": "penalty_notice_issued"}
-KIND_TITLES = {"notice_to_improve": "Notice to Improve", "penalty_notice": "Penalty Notice"}
-# The catalogue's document ids (DESIGN.md §2).
-DOCUMENT_IDS = {"notice_to_improve": "notice-to-improve", "penalty_notice": "penalty-notice"}
 REFERENCE_SUFFIX = {"notice_to_improve": "NTI", "penalty_notice": "EPN"}
 FIELDS = ("kind", "parent", "issued_on")
 ISSUABLE = "accepted"
@@ -90,18 +88,13 @@ def improvement_period(referral: Referral, received: dt.date) -> tuple[dt.date, 
     unit = profile.param("notice_to_improve_served", "period_unit")
     length = int(profile.param("notice_to_improve_served", "period_length"))
     if unit == "school_days":
-        calendar = SchoolCalendar(register_of(referral), listed_closures(_signed_data(referral).get("school_closures")))
+        calendar = SchoolCalendar(register_of(referral), listed_closures(data_as_signed(referral).get("school_closures")))
         return calendar.add(received, 1), calendar.add(received, length), f"{length} school days"
     start = received + dt.timedelta(days=1)
     return start, start + dt.timedelta(weeks=length, days=-1), f"{length} weeks"
 
 
 # --- what a notice may be issued on ----------------------------------------------------------------
-
-def _signed_data(referral: Referral) -> dict:
-    pack = referral.latest_pack
-    return (pack.data if pack is not None else referral.data) or {}
-
 
 def _rule(rule_id: str, reason: str, source: str) -> dict:
     return {"id": rule_id, "status": "fail", "reason": reason, "source": source}
@@ -118,11 +111,11 @@ def earlier_penalty_notices(referral: Referral, parent: str, on: dt.date) -> lis
                     Outcome.occurred_on >= start, Outcome.occurred_on <= on,
                     (Outcome.referral_id == referral.id) | Referral.may_be_about(referral.data))
              .order_by(Outcome.occurred_on, Outcome.id))
-    data = _signed_data(referral)
+    data = data_as_signed(referral)
     for notice in db.session.scalars(query):
-        if not same_person(notice.parent_name or "", parent):
+        if not same_name(notice.parent_name or "", parent):
             continue
-        if notice.referral_id != referral.id and not same_pupil(data, _signed_data(notice.referral)):
+        if notice.referral_id != referral.id and not same_pupil(data, data_as_signed(notice.referral)):
             continue
         status = notice_status(notice, list(notice.referral.outcomes))
         if status is not None and status.kind == "penalty_notice_withdrawn":
@@ -131,7 +124,7 @@ def earlier_penalty_notices(referral: Referral, parent: str, on: dt.date) -> lis
                       "recorded_on": notice.referral.reference})
     references = {(n["issued_on"], n["reference"]) for n in found}
     for typed in data.get("previous_penalty_notices") or ():
-        if not isinstance(typed, dict) or not same_person(str(typed.get("parent_name") or ""), parent):
+        if not isinstance(typed, dict) or not same_name(str(typed.get("parent_name") or ""), parent):
             continue
         try:
             day = dt.date.fromisoformat(str(typed.get("issued_on")))
@@ -164,7 +157,7 @@ def _nti_rule(referral: Referral, parent: str, on: dt.date) -> dict | None:
     profile = load_profile(profile_name(referral))
     source = profile.source("notice_to_improve_served")
     served = [o for o in referral.outcomes if o.kind == "notice_to_improve" and o.period_end is not None
-              and same_person(o.parent_name or "", parent) and o.occurred_on <= on]
+              and same_name(o.parent_name or "", parent) and o.occurred_on <= on]
     running = [o for o in served if o.period_end >= on]
     if running and not profile.param("notice_to_improve_served", "early_issue"):
         nti = running[-1]
@@ -191,7 +184,7 @@ def issue_rules(referral: Referral, kind: str, parent: str, on: dt.date) -> tupl
                              "follows the leave itself.", "000, para 5 and Stage 3A; national framework 2024"))
     else:
         running = [o for o in referral.outcomes if o.kind == "notice_to_improve" and o.period_end is not None
-                   and same_person(o.parent_name or "", parent) and o.period_end >= on]
+                   and same_name(o.parent_name or "", parent) and o.period_end >= on]
         if running:
             failing.append(_rule("notice_to_improve_served",
                                  f"A Notice to Improve ({running[-1].notice_reference}) to {parent} already runs until "
@@ -213,7 +206,7 @@ def _validate(referral: Referral, body, date_error: str | None = None) -> tuple[
                           "(penalty_notice)"]
     parents = parent_names(referral)
     name = body.get("parent")
-    parent = next((p for p in parents if isinstance(name, str) and same_person(p, name)), None)
+    parent = next((p for p in parents if isinstance(name, str) and same_name(p, name)), None)
     if parent is None:
         errors["parent"] = [("Choose a parent named on this referral: " + ", ".join(parents)) if parents
                             else "No parent is named on this referral"]
@@ -248,12 +241,12 @@ def _validate(referral: Referral, body, date_error: str | None = None) -> tuple[
             "(forms-service update-la)")
     if parent is not None and kind == "penalty_notice":
         # One penalty notice per parent for the same absence: a second would punish it twice.
-        same = [o for o in referral.outcomes if o.kind == "penalty_notice_issued" and same_person(o.parent_name or "", parent)
+        same = [o for o in referral.outcomes if o.kind == "penalty_notice_issued" and same_name(o.parent_name or "", parent)
                 and ((s := notice_status(o, list(referral.outcomes))) is None or s.kind != "penalty_notice_withdrawn")]
         if same:
             errors["parent"] = [f"A penalty notice to {parent} is already issued on this referral ({same[0].notice_reference}): "
                                 "one notice per parent for the same absence"]
-    if parent is not None and not notice_documents.recipient_address(_signed_data(referral), parent):
+    if parent is not None and not notice_documents.recipient_address(data_as_signed(referral), parent):
         errors["parent"] = [f"The referral gives no address for {parent} or the child: a notice states the "
                             "recipient's address"]
     if errors:
@@ -298,7 +291,7 @@ def issue(user: User, referral: Referral, body, *, date_error: str | None = None
             key = storage.new_key("notices")
             storage.put(key, data)
             keys.append(key)
-            row.files.append(NoticeFile(format=fmt, name=f"{DOCUMENT_IDS[kind]}-{row.notice_reference.replace('/', '-')}"
+            row.files.append(NoticeFile(format=fmt, name=f"{notice_documents.DOCUMENTS[kind]}-{row.notice_reference.replace('/', '-')}"
                                         f".{fmt}", storage_key=key, sha256=storage.sha256(data), size=len(data)))
         db.session.add(row)
         db.session.flush()
@@ -324,10 +317,6 @@ def issue(user: User, referral: Referral, body, *, date_error: str | None = None
 def issued(referral: Referral) -> list[Outcome]:
     """Notices issued from the service on this referral (those with documents), oldest first."""
     return [o for o in referral.outcomes if o.kind in KINDS.values() and o.files]
-
-
-def kind_of(row: Outcome) -> str:
-    return "penalty_notice" if row.kind == "penalty_notice_issued" else "notice_to_improve"
 
 
 def status_of(row: Outcome) -> dict:
@@ -358,7 +347,7 @@ def unauthorised_since(row: Outcome) -> list[dict] | None:
 
 
 def as_json(row: Outcome) -> dict:
-    kind = kind_of(row)
+    kind = notice_documents.kind_of(row)
     out = {"id": row.id, "kind": kind, "reference": row.notice_reference, "parent": row.parent_name,
            "issued_on": row.occurred_on.isoformat(),
            "received_on": row.received_on.isoformat() if row.received_on else None,
@@ -392,5 +381,3 @@ def document(row: Outcome, fmt: str) -> tuple[NoticeFile, bytes]:
     return item, data
 
 
-WITHDRAWAL_CHOICES = tuple(WITHDRAWAL_GROUNDS)
-STATUS_KINDS = NOTICE_STATUSES

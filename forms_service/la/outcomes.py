@@ -31,9 +31,9 @@ from sqlalchemy import select
 
 from ..audit import record
 from ..formatting import format_date, format_money, local_today
-from ..models import NOTICE_STATUSES, OUTCOME_KINDS, PPM_OUTCOMES, Outcome, Referral, User, db, utcnow
+from ..models import NOTICE_STATUSES, OUTCOME_KINDS, PPM_OUTCOMES, Outcome, Referral, User, data_as_signed, db, utcnow
 from ..referrals.actions import ActionError
-from ..text import check_text
+from ..text import check_text, same_name
 
 KIND_LABELS = {
     "penalty_notice_issued": "Penalty notice issued",
@@ -78,18 +78,13 @@ def require_officer(user: User, referral: Referral) -> None:
 
 def parent_names(referral: Referral) -> list[str]:
     """The parents named on the accepted version (its data as signed), spaces tidied."""
-    pack = referral.latest_pack
-    data = (pack.data if pack is not None else referral.data) or {}
+    data = data_as_signed(referral)
     names = []
     for parent in data.get("parents") or ():
         name = parent.get("name") if isinstance(parent, dict) else None
         if isinstance(name, str) and name.strip():
             names.append(" ".join(name.split()))
     return names
-
-
-def _same(a: str, b: str) -> bool:
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
 def parse_date(value, field: str, errors: dict) -> dt.date | None:
@@ -214,7 +209,7 @@ def _validate_notices(referral: Referral, notices, errors: dict) -> list[tuple[s
             problems.append(f"Notice {i}: give parent_name and reference")
             continue
         name, reference = item.get("parent_name"), item.get("reference")
-        parent = next((p for p in parents if isinstance(name, str) and _same(p, name)), None)
+        parent = next((p for p in parents if isinstance(name, str) and same_name(p, name)), None)
         if parent is None:
             problems.append(f"Notice {i}: {name!r} is not a parent named on this referral"
                             + (f" ({', '.join(parents)})" if parents else ""))

@@ -8,10 +8,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..formdefs import get_form
-from ..models import NOTICE_STATUSES, Outcome, Referral, db
+from ..models import NOTICE_STATUSES, Outcome, Referral, data_as_signed, db
 from ..pupils import same_pupil, same_pupil_clause
 from ..rules import sessions_relied_on
-from ..rules.penalties import same_person
+from ..text import same_name
 
 
 def with_recorded_notices(referral: Referral, data: dict) -> dict:
@@ -38,7 +38,7 @@ def with_recorded_notices(referral: Referral, data: dict) -> dict:
              if isinstance(p, dict) and isinstance(p.get("name"), str) and p["name"].strip()]
     recorded = []
     for notice in recorded_penalty_notices(referral):
-        parent = next((name for name in named if same_person(name, notice["parent_name"])), None)
+        parent = next((name for name in named if same_name(name, notice["parent_name"])), None)
         if parent is None:
             continue
         ours = notice["school_id"] == referral.school_id
@@ -53,7 +53,7 @@ def with_recorded_notices(referral: Referral, data: dict) -> dict:
         # day are two notices).
         twin = next((i for i, t in enumerate(typed) if i not in matched and isinstance(t, dict)
                      and t.get("issued_on") == notice["issued_on"] and isinstance(t.get("parent_name"), str)
-                     and same_person(t["parent_name"], notice["parent_name"])), None)
+                     and same_name(t["parent_name"], notice["parent_name"])), None)
         if twin is not None:
             matched.add(twin)
             merged[twin] = {**typed[twin], "recorded_by_la": True, "recorded_on": notice["recorded_on"],
@@ -128,7 +128,7 @@ def recorded_penalty_notices(referral: Referral) -> list[dict]:
     for notice in db.session.scalars(query):
         other = notice.referral
         if other.id not in by_referral:
-            signed = other.latest_pack.data if other.latest_pack is not None else other.data
+            signed = data_as_signed(other)
             by_referral[other.id] = same_pupil(referral.data, signed)
         if not by_referral[other.id]:
             continue

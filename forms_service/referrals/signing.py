@@ -13,7 +13,7 @@ from ..delivery.mail import service_message_id
 from ..formatting import format_date, initials as pupil_initials, local_today
 from ..models import OutboxMessage, Pack, PackFile, Referral, School, User, db, utcnow
 from ..rules import sessions_relied_on
-from ..text import check_text
+from ..text import check_text, same_name
 from . import documents
 from .actions import ActionError, form_of, verdict, working_data
 from .evidence import EvidenceError
@@ -32,11 +32,6 @@ def _evidence_bytes(form, evidence) -> bytes:
         # 409: the request as it stands cannot be signed (the pages then show the message itself).
         raise ActionError(f"{message}. Send the request back so that the office can upload it again.",
                           errors={"evidence": [message]}, status=409) from None
-
-
-def same_name(typed: str, account: str) -> bool:
-    """A typed signature is the account's name, case and spacing aside ("harriet  HEAD" is Harriet Head)."""
-    return " ".join(typed.split()).casefold() == " ".join(account.split()).casefold()
 
 
 def sign(user: User, referral: Referral, *, name: str, declaration: bool, on_behalf_of: str | None = None,

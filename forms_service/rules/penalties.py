@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..formatting import format_date, format_date_short, format_money
+from ..text import same_name
 from .engine import FAIL, MISSING, PASS, Facts, Outcome, rule
 
 
@@ -80,11 +81,6 @@ def describe_amounts(payments: tuple[Payment, ...]) -> str:
     return ", ".join(parts)
 
 
-def same_person(a: str, b: str) -> bool:
-    """Names match ignoring case and spacing ("jane  SMITH" is "Jane Smith")."""
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
-
-
 _ORDINAL = {1: "first", 2: "second", 3: "third"}
 
 
@@ -126,7 +122,7 @@ def penalty_notice_limit(f: Facts) -> Outcome:
                  and (COUNT_NOTICES_BEFORE_2024 or n["issued_on"] >= REGIME_2024.in_force_from)]
     parts, rows, amounts, blocked, counted_old = [], [], [], False, False
     for name in names:
-        mine = sorted((n for n in in_window if same_person(n["parent_name"], name)), key=lambda n: n["issued_on"])
+        mine = sorted((n for n in in_window if same_name(n["parent_name"], name)), key=lambda n: n["issued_on"])
         dates = [n["issued_on"] for n in mine]
         counted_old |= any(d < REGIME_2024.in_force_from for d in dates)
         payments = penalty_amounts(on, len(dates))
@@ -145,7 +141,7 @@ def penalty_notice_limit(f: Facts) -> Outcome:
                      "parent": name, "within_days": p.within_days} for p in payments]
 
     unmatched = sorted({" ".join(n["parent_name"].split()) for n in notices
-                        if not any(same_person(n["parent_name"], name) for name in names)})
+                        if not any(same_name(n["parent_name"], name) for name in names)})
     reason = ". ".join(parts) + "."
     if counted_old and regime is REGIME_2024:
         reason += " Notices issued before 19 August 2024 are counted."

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from .. import storage
 from ..access.auth import get_visible_referral, require_roles
 from ..audit import record
-from ..la import notices
+from ..la import notice_documents, notices
 from ..la.inbox import date_from_parts
 from ..models import db
 from ..referrals.actions import ActionError
@@ -38,7 +38,7 @@ def issue(referral_id: int):
         db.session.rollback()
         return referral_page(referral, notice_errors=exc.errors, notice_rules=exc.rules or [], notice_values=values,
                      status=422)
-    flash(f"{notices.KIND_TITLES[notices.kind_of(row)]} {row.notice_reference} has been issued to {row.parent_name}.",
+    flash(f"{notice_documents.TITLES[notice_documents.kind_of(row)]} {row.notice_reference} has been issued to {row.parent_name}.",
           "success")
     return redirect(url_for("la.show", referral_id=referral.id, _anchor="notices"))
 

@@ -255,9 +255,9 @@ def register_json_for(data: dict | None = None, **kwargs) -> dict:
 EVIDENCE_KINDS = ("leave_request", "warning_letter", "registration_certificate")
 
 
-def signed_request(client, data: dict | None = None, school: str = "demo") -> tuple[int, dict, dict]:
+def submitted_request(client, data: dict | None = None, school: str = "demo") -> tuple[int, dict, dict]:
     """A complete leave-of-absence request made through the API as a school makes it: the office
-    creates it with its register and all three kinds of evidence and submits; the head signs (v1).
+    creates it with its register and all three kinds of evidence and submits it, for the head to sign.
     Returns (id, the office's headers, the head's headers)."""
     office = bearer(api_token(client, f"office@{school}.school"))
     head = bearer(api_token(client, f"head@{school}.school"))
@@ -271,7 +271,15 @@ def signed_request(client, data: dict | None = None, school: str = "demo") -> tu
                          data={"kind": kind, "file": (io.BytesIO(make_pdf(f"Evidence: {kind}")), f"{kind}.pdf")},
                          content_type="multipart/form-data")
         assert up.status_code == 201, up.get_json()
-    submit_and_sign(client, rid, office, head, HEAD_NAMES[school])
+    submitted = client.post(f"/api/v1/referrals/{rid}/submit", headers=office)
+    assert submitted.status_code == 200, submitted.get_json()
+    return rid, office, head
+
+
+def signed_request(client, data: dict | None = None, school: str = "demo") -> tuple[int, dict, dict]:
+    """The same request, signed by the school's head (v1)."""
+    rid, office, head = submitted_request(client, data, school)
+    sign_as_head(client, rid, head, HEAD_NAMES[school])
     return rid, office, head
 
 
@@ -283,6 +291,11 @@ def submit_and_sign(client, rid: int, office: dict, head: dict, name: str = HEAD
     """Submit as the office and sign as the head; the signed referral's JSON."""
     submitted = client.post(f"/api/v1/referrals/{rid}/submit", headers=office)
     assert submitted.status_code == 200, submitted.get_json()
+    return sign_as_head(client, rid, head, name)
+
+
+def sign_as_head(client, rid: int, head: dict, name: str = HEAD_NAMES["demo"]) -> dict:
+    """The head signs a submitted request as their own account; the signed referral's JSON."""
     signed = client.post(f"/api/v1/referrals/{rid}/sign", headers=head, json={"name": name, "declaration": True})
     assert signed.status_code == 200, signed.get_json()
     assert signed.get_json()["status"] == "signed"
