@@ -9,11 +9,14 @@ import io
 import re
 
 import pytest
+from flask_login import login_user
 from sqlalchemy import select
 
 from forms_service.access.accounts import create_user, get_or_create_la, get_or_create_school
+from forms_service.access.auth import WebUser
 from forms_service.delivery.outbox import deliver_due
-from forms_service.models import Decision, OutboxMessage, Pack, PackCheck, Referral, School, db
+from forms_service.models import Decision, OutboxMessage, Pack, PackCheck, Referral, School, User, db
+from forms_service.web.la import referral_page
 
 from conftest import LA_INBOX, PASSWORD
 from support.helpers import (api_token, bearer, csrf, json_data, login, logout, make_pdf, signed_request,
@@ -441,3 +444,85 @@ def test_a_refused_decision_still_keeps_the_ticks(app, client):
     assert re.search(r'value="leave_dates" checked', text(failed))
     with app.app_context():
         assert {c.check_id: c.checked for c in db.session.scalars(select(PackCheck))} == {"leave_dates": True}
+
+# --- the page itself (issue 17, point 3) ------------------------------------------------------
+
+def _reveal_classes(page: str) -> set[str]:
+    """The classes of the container of the questions "Return it to the school" reveals."""
+    found = re.search(r'<div class="([^"]*)" id="return-fields">', page)
+    assert found, "the return questions are not in their container"
+    return set(found.group(1).split())
+
+
+def _decision_form(page: str) -> str:
+    start = page.index('id="checks-and-decision"')
+    return page[start:page.index("</form>", start)]
+
+
+def _officer_page(app, rid: int, values: dict) -> str:
+    """The officer's page as the view renders it with `values` posted (a choice no 422 comes back with)."""
+    with app.test_request_context():
+        login_user(WebUser(db.session.scalar(select(User).filter_by(email="officer@demo.la"))))
+        body, _ = referral_page(db.session.get(Referral, rid), values=values)
+        return body
+
+
+def test_the_return_questions_are_revealed_by_return_alone_without_aria_expanded(app, client):
+    """GOV.UK's look of a conditional reveal (govuk-radios__conditional, hidden by GOV.UK's CSS only
+    once its script runs), shown when the page comes back with "return" chosen; the radio says what it
+    reveals to app.js (data-app-reveals), never with GOV.UK's data-aria-controls or aria-expanded."""
+    rid, office, head = _sign_new(client)
+    la_page = f"/la/referrals/{rid}"
+    login(client, "officer@demo.la")
+    page = text(client.get(la_page))
+    assert _reveal_classes(page) == {"govuk-radios__conditional", "govuk-radios__conditional--hidden", "app-reveal"}
+    form = _decision_form(page)
+    assert re.search(r'value="return"[^>]*data-app-reveals="return-fields"', form)
+    assert "aria-expanded" not in form and "aria-controls" not in form  # app.js sets aria-controls, on one radio
+    # The reasons box, the rules and the checklist rows concerned are all inside the container.
+    reveal = form[form.index('id="return-fields"'):form.index("Record the decision")]
+    for name in ('name="reasons"', 'name="rule_ids"', 'name="check_ids"'):
+        assert name in reveal, name
+
+    # Nothing chosen: back with an error on the decision, the questions still folded away.
+    failed = text(_post(client, f"{la_page}/decision", la_page, {"decision": ""}, status=422))
+    assert "govuk-radios__conditional--hidden" in _reveal_classes(failed)
+    # "Return" without reasons: back with the reasons in error, and shown.
+    failed = text(_post(client, f"{la_page}/decision", la_page, {"decision": "return", "reasons": ""}, status=422))
+    assert 'href="#reasons"' in failed and 'value="return" checked' in failed
+    assert _reveal_classes(failed) == {"govuk-radios__conditional", "app-reveal"}
+    assert "aria-expanded" not in _decision_form(failed)
+    # "Accept" chosen (no refusal comes back with it today, but the page would keep them folded).
+    accepted = _officer_page(app, rid, {"decision": "accept", "reasons": "", "rule_ids": [], "check_ids": []})
+    assert "govuk-radios__conditional--hidden" in _reveal_classes(accepted)
+
+
+def test_the_page_leads_with_the_decision_and_folds_the_answers_and_history(app, client):
+    """What the officer decides on comes first; the answers and the history come after the decision,
+    each in a GOV.UK Details, collapsed."""
+    rid, office, head = _sign_new(client)
+    la_page = f"/la/referrals/{rid}"
+    login(client, "officer@demo.la")
+    page = text(client.get(la_page))
+    order = [page.index(marker) for marker in (
+        'id="referral-summary"', 'id="delivery-state"', "Signed pack, version 1", 'id="eligibility"',
+        'id="checklist"', 'id="decide"', 'id="answers"')]
+    assert order == sorted(order), order
+    assert page.index('id="answers"') > page.index("</form>", page.index('id="checks-and-decision"'))
+    details = re.search(r'<details id="answers" class="govuk-details"(\s+open)?>', page)
+    assert details and not details.group(1)  # collapsed
+    assert "The answers as signed" in page
+    # The answers are inside the details: the pupil's name is there, not at the top (initials only).
+    summary = page[page.index('id="referral-summary"'):page.index('id="checklist"')]
+    assert "O.B." in summary and "Oliver" not in summary
+    folded = page[details.start():page.index("</details>", details.start())]
+    assert "Oliver" in folded
+
+    # Once decided (a return), the decisions sit folded below, after the answers.
+    _post(client, f"{la_page}/decision", la_page, {"decision": "return", "reasons": REASONS})
+    page = text(client.get(la_page))
+    assert 'id="checks-and-decision"' not in page and 'id="checks-recorded"' in page
+    history = re.search(r'<details id="decisions-so-far" class="govuk-details">', page)
+    assert history and history.start() > page.index('id="answers"')
+    assert page.index('id="decisions"') > history.start() and "Decisions so far" in page
+    assert "The answers as they are now" in page  # returned: the school may be correcting them

@@ -12,6 +12,26 @@ for (const link of document.querySelectorAll('.govuk-error-summary__list a[href^
   if (box && box.id) link.setAttribute('href', `#${box.id}`)
 }
 
+// A radio that reveals more questions (data-app-reveals: the id of their container), looking like
+// GOV.UK Frontend's conditional reveal but without the aria-expanded that its Radios puts on the
+// radio, which ARIA does not allow there (axe: aria-allowed-attr, critical). Its group is taken from
+// GOV.UK's Radios before initAll(): that one's click handler would mark any radio with aria-controls.
+// Without JavaScript the questions stay shown (GOV.UK hides --hidden under .govuk-frontend-supported).
+for (const radio of document.querySelectorAll('input[type="radio"][data-app-reveals]')) {
+  const target = document.getElementById(radio.dataset.appReveals)
+  if (!target) continue
+  radio.closest('[data-module="govuk-radios"]')?.removeAttribute('data-module')
+  radio.setAttribute('aria-controls', target.id)
+  const sync = () => target.classList.toggle('govuk-radios__conditional--hidden', !radio.checked)
+  // A radio unchecked by its neighbour fires no event of its own: listen to the whole form.
+  const form = radio.form ?? document
+  form.addEventListener('change', (event) => {
+    if (event.target.name === radio.name) sync()
+  })
+  window.addEventListener('pageshow', sync) // a page restored by Back keeps its choice
+  sync()
+}
+
 initAll()
 
 // "Add another": the page comes back with the block just added marked; focus its first box, so
