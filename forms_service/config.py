@@ -5,11 +5,26 @@ import os
 import re
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .storage import parse_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
+
+
+def _service_url(value: str) -> str:
+    """SERVICE_URL: http(s)://host[:port][/path], without a query or fragment; no trailing slash."""
+    parts = urlsplit(value.strip())
+    try:
+        parts.port
+    except ValueError:
+        raise ValueError("SERVICE_URL has an invalid port") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment \
+            or parts.username or parts.password:
+        raise ValueError("SERVICE_URL must be the service's address, such as https://forms.example.gov.uk "
+                         "(http or https, a host, no query)")
+    return value.strip().rstrip("/")
 
 
 def _bool(value: str | None, default: bool = False) -> bool:
@@ -59,6 +74,9 @@ class Config:
         # Unset: `forms-service serve` starts a local sink that keeps what it receives (demo).
         self.SMTP_URL = env.get("SMTP_URL") or None
         self.MAIL_FROM = env.get("MAIL_FROM", "forms-service@localhost")
+        # The address people reach the service at, for the links in its emails (issue 17: "it is your
+        # turn"). From configuration, never from a request's Host header, which a client chooses.
+        self.SERVICE_URL = _service_url(env.get("SERVICE_URL") or f"http://localhost:{env.get('PORT') or 5000}")
         self.DEMO_MODE = _bool(env.get("DEMO_MODE"))
         # Session cookies (forms_service/security.py): never readable by scripts, not sent on
         # cross-site posts, and Secure when SESSION_COOKIE_SECURE=1 or the request came over HTTPS.

@@ -17,6 +17,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, valida
 
 from .config import PROJECT_ROOT
 from .dates import add_months
+from .formatting import format_date
 from .text import has_bad_characters
 
 FORMS_DIR = PROJECT_ROOT / "schemas" / "forms"
@@ -41,6 +42,26 @@ class FieldDef:
     @property
     def html_name(self) -> str:
         return self.name.replace(".", "__")
+
+    def display(self, value) -> str:
+        """The answer as a reader sees it (check your answers, what changed between versions): plain
+        text, escaped where it is shown."""
+        if value is None or value == "" or value == []:
+            return "Not given"
+        if self.type == "date":
+            try:
+                return format_date(dt.date.fromisoformat(value))
+            except (TypeError, ValueError):
+                return str(value)
+        if self.type == "boolean":
+            return "Yes" if value else "No"
+        if self.type == "choice":
+            return next((c["label"] for c in self.options["choices"] if c["value"] == value), str(value))
+        if self.type == "list" and isinstance(value, list):  # a list inside a list item: one line of items
+            return ", ".join(" ".join(i.display((item or {}).get(i.name)) for i in self.item_fields) for item in value)
+        if self.type == "number" and isinstance(value, (int, float)):
+            return f"{value:g}{self.options.get('suffix', '')}"
+        return str(value)
 
     def required_message(self) -> str:
         if "required_message" in self.options:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, false, or_, select
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, false, or_, select, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -108,6 +108,10 @@ class School(db.Model):
     # Where the LA's notices to the school go (a return with its reasons); unset: the school's
     # headteachers' addresses.
     attendance_email: Mapped[str | None] = mapped_column(String(320))
+    # "It is your turn" emails (issue 17, point 4; referrals/notify.py), each switched off per school.
+    email_head_awaiting_signoff: Mapped[bool] = mapped_column(default=True, server_default=true())
+    email_office_sent_back: Mapped[bool] = mapped_column(default=True, server_default=true())
+    email_office_la_decision: Mapped[bool] = mapped_column(default=True, server_default=true())
     # Joined: nearly every page about a referral names the school and reads its LA's profile.
     la: Mapped[LocalAuthority] = relationship(back_populates="schools", lazy="joined")
     __table_args__ = (UniqueConstraint("la_id", "name"),)
@@ -233,6 +237,9 @@ class Pack(PupilKeyed, db.Model):
     signed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     data: Mapped[dict] = mapped_column(JSON)  # the referral data exactly as signed
     verdict: Mapped[dict] = mapped_column(JSON)  # the eligibility verdict as it stood at signing
+    # The register marks as signed: the referral's own are changed after a return, and the next
+    # version says what changed (issue 17, point 5). None: signed without marks (or before 0013).
+    register: Mapped[dict | None] = mapped_column(JSON)
     manifest_sha256: Mapped[str] = mapped_column(String(64))
     referral: Mapped[Referral] = relationship(back_populates="packs")
     signed_by: Mapped[User] = relationship()

@@ -17,6 +17,7 @@ from forms_service.cli import main
 from forms_service.database import upgrade
 from forms_service.models import ApiToken, AuditEvent, LocalAuthority, OutboxMessage, School, User, db
 from forms_service.policies import list_profiles
+from forms_service.referrals.notify import SWITCHES
 
 from conftest import LA_INBOX, PASSWORD
 from support.helpers import api_token, bearer, csrf, login, logout, set_own_password, text
@@ -268,15 +269,21 @@ def test_adding_a_school_checks_each_field(app, admin):
 
 
 def test_adding_renaming_and_setting_the_attendance_contact(app, admin):
-    response = submit(admin, "/admin/schools/new", {"name": "St Mary's C of E Primary", "attendance_email": ""})
+    # The "it is your turn" emails (issue 17) are all ticked on a new school, and posted as a browser would.
+    assert text(admin.get("/admin/schools/new")).count('name="turn_emails" type="checkbox" value="email_') == 3
+    on = list(SWITCHES)
+    response = submit(admin, "/admin/schools/new", {"name": "St Mary's C of E Primary", "attendance_email": "",
+                                                    "turn_emails": on})
     assert response.status_code == 302 and response.headers["Location"].endswith("/admin/schools")
     listing = text(admin.get("/admin/schools"))
     assert "St Mary&#39;s C of E Primary" in listing and "Not set: the headteachers' addresses" in listing
     new_id = school_id(app, "St Mary's C of E Primary")
     [created] = events(app, "admin_school_created")
-    assert created.detail == {"school_id": new_id, "name": "St Mary's C of E Primary", "attendance_email": None}
+    assert created.detail == {"school_id": new_id, "name": "St Mary's C of E Primary", "attendance_email": None,
+                              **{name: True for name in SWITCHES}}
     response = submit(admin, f"/admin/schools/{new_id}",
-                      {"name": "St Mary's Church of England Primary", "attendance_email": "attendance@stmarys.sch.test"})
+                      {"name": "St Mary's Church of England Primary", "attendance_email": "attendance@stmarys.sch.test",
+                       "turn_emails": on})
     assert response.status_code == 302
     with app.app_context():
         school = db.session.get(School, new_id)
@@ -288,11 +295,12 @@ def test_adding_renaming_and_setting_the_attendance_contact(app, admin):
         "name": {"from": "St Mary's C of E Primary", "to": "St Mary's Church of England Primary"},
         "attendance_email": {"from": None, "to": "attendance@stmarys.sch.test"}}
     # Renaming onto another school's name is refused; keeping its own name (other case) is fine.
-    response = submit(admin, f"/admin/schools/{new_id}", {"name": "Other School", "attendance_email": ""})
+    response = submit(admin, f"/admin/schools/{new_id}", {"name": "Other School", "attendance_email": "",
+                                                          "turn_emails": on})
     assert response.status_code == 422
     assert field_error(response, "name") == "Demo Local Authority already has a school called Other School"
     response = submit(admin, f"/admin/schools/{new_id}", {"name": "St Mary's Church of England Primary",
-                                                          "attendance_email": ""})
+                                                          "attendance_email": "", "turn_emails": on})
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(School, new_id).attendance_email is None

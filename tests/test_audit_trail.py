@@ -176,12 +176,13 @@ def test_each_action_of_a_journey_leaves_exactly_its_event(app, smtp_sink):  # n
     assert len(signed.detail["manifest_sha256"]) == 64
     assert queued.detail == {"recipient": "legal-interventions@la.test"}
 
-    # The worker sends the office's "sent back" email, then the pack: no person, no address.
+    # The worker sends the head's two "waiting for your sign-off" emails and the office's "sent back" one,
+    # then the pack: no person, no address.
     t = _now()
     with app.app_context():
-        assert deliver_due() == 2
-    notice, event = trail.step(t, ("delivery_sent", "worker", None, None), ("delivery_sent", "worker", None, None))
-    assert notice.detail["recipient"] == "office@demo.school"
+        assert deliver_due() == 4
+    *notices, event = trail.step(t, *[("delivery_sent", "worker", None, None)] * 4)
+    assert [n.detail["recipient"] for n in notices] == ["head@demo.school", "office@demo.school", "head@demo.school"]
     assert event.detail["recipient"] == "legal-interventions@la.test" and event.detail["attempts"] == 1
 
     # The LA officer views the pack and downloads files (web and API); the head downloads one too.

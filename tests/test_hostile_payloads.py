@@ -570,8 +570,9 @@ def test_a_sent_pack_keeps_hostile_text_literally(app, client, tmp_path, canary)
     with running_sink(tmp_path / "mail") as sink:
         app.config["SMTP_URL"] = sink.url
         with app.app_context():
-            assert delivery.deliver_due() == 1
-        [message] = sink.messages()
+            assert delivery.deliver_due() == 2  # the head's "waiting for your sign-off" (issue 17), the pack
+        waiting, message = sorted(sink.messages(), key=lambda m: "Waiting for your sign-off" not in m["Subject"])
+    assert "Pupil: S.Ż." in waiting.get_body(("plain",)).get_content()
     body = message.get_body(("plain",)).get_content()
     assert f"Signed by: {names['signed']}, Head Teacher" in body
     # Initials only (no more personal data than the LA needs): each name's first letter, so "{{" or

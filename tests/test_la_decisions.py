@@ -52,6 +52,13 @@ def _set_attendance_email(app, email: str | None) -> None:
         db.session.commit()
 
 
+def _la_notices() -> list[OutboxMessage]:
+    """The LA's messages to the school (a return or an acceptance), not the heads' "waiting for sign-off"."""
+    return db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "school_notice",
+                                                          OutboxMessage.subject.contains("by the local authority"))
+                              .order_by(OutboxMessage.id)).all()
+
+
 def _officer(client) -> dict:
     return bearer(api_token(client, "officer@demo.la"))
 
@@ -69,7 +76,7 @@ def test_return_and_resubmit_through_the_api(app, client, smtp_sink):
     _set_attendance_email(app, ATTENDANCE)
     rid, office, head = _sign_new(client)
     with app.app_context():
-        assert deliver_due() == 1  # the v1 pack to the LA
+        assert deliver_due() == 2  # the head's "waiting for your sign-off" (issue 17), then the v1 pack to the LA
     officer = _officer(client)
 
     before = client.get(f"{API}/referrals/{rid}", headers=officer).get_json()
@@ -103,9 +110,10 @@ def test_return_and_resubmit_through_the_api(app, client, smtp_sink):
     assert decision["rule_ids"] == ["leave_request_within_deadline"] and decision["check_ids"] == ["leave_request"]
     assert decision["by"] == "officer@demo.la"
 
-    # The school is emailed the reasons (text only: the pack is not sent back), through the outbox.
+    # The school is emailed the reasons (text only: the pack is not sent back), through the outbox; so is the
+    # office user who submitted it (issue 17).
     with app.app_context():
-        assert deliver_due() == 1
+        assert deliver_due() == 2
     notice = next(m for m in smtp_sink.messages() if m["To"] == ATTENDANCE)
     assert body["reference"] in notice["Subject"] and "Returned by the local authority" in notice["Subject"]
     content = notice.get_body(preferencelist=("plain",)).get_content()
@@ -163,7 +171,7 @@ def test_return_and_resubmit_through_the_api(app, client, smtp_sink):
     assert client.post(f"{API}/referrals/{rid}/checks", headers=officer, json={"policies": True}).status_code == 409
 
     with app.app_context():
-        assert deliver_due() == 1  # the v2 pack to the LA, with its files
+        assert deliver_due() == 3  # the head's "waiting", the v2 pack to the LA with its files, the office's "accepted"
     v2 = [m for m in smtp_sink.messages() if m["To"] == LA_INBOX][-1]
     assert "(version 2)" in v2.get_body(preferencelist=("plain",)).get_content()
     assert any(name.endswith("-pack-v2.pdf") for name, _, _ in attachments(v2))
@@ -171,7 +179,8 @@ def test_return_and_resubmit_through_the_api(app, client, smtp_sink):
     actions = _audit_actions(client, rid, officer)
     for action in ("checks_recorded", "returned_by_la", "school_notice_queued", "accepted_by_la"):
         assert action in actions, action
-    assert actions.count("signed") == 2 and actions.count("delivery_sent") == 3
+    # Two packs, the LA's return to the school and to the office, two "waiting for sign-off" and "accepted".
+    assert actions.count("signed") == 2 and actions.count("delivery_sent") == 7
 
 
 def test_without_an_attendance_address_the_headteachers_are_emailed(app, client):
@@ -184,21 +193,23 @@ def test_without_an_attendance_address_the_headteachers_are_emailed(app, client)
                            json={"decision": "return", "reasons": REASONS})
     assert response.status_code == 200
     with app.app_context():
-        notices = db.session.scalars(select(OutboxMessage).filter_by(referral_id=rid, kind="school_notice")
-                                     .order_by(OutboxMessage.id)).all()
-        assert [n.recipient for n in notices] == ["head@demo.school", "deputy.head@demo.school"]
+        notices = _la_notices()
+        # The school's heads, then the office user who submitted it (issue 17).
+        assert [n.recipient for n in notices] == ["head@demo.school", "deputy.head@demo.school", "office@demo.school"]
         assert all(n.pack_id is None and REASONS in n.body for n in notices)
-        assert len({n.message_id for n in notices}) == 2
+        assert len({n.message_id for n in notices}) == 3
     # The LA pack's delivery status is not confused by the notices.
     assert client.get(f"{API}/referrals/{rid}", headers=office).get_json()["delivery"]["state"] == "queued"
 
 
-def test_accepting_needs_no_reasons_and_sends_nothing_to_the_school(app, client):
+def test_accepting_needs_no_reasons_and_tells_only_whoever_submitted_it(app, client):
+    _set_attendance_email(app, ATTENDANCE)
     rid, office, head = _sign_new(client)
     response = client.post(f"{API}/referrals/{rid}/decision", headers=_officer(client), json={"decision": "accept"})
     assert response.status_code == 200 and response.get_json()["status"] == "accepted"
     with app.app_context():
-        assert db.session.scalar(select(OutboxMessage).filter_by(kind="school_notice")) is None
+        [accepted] = _la_notices()
+        assert accepted.recipient == "office@demo.school" and "Accepted by the local authority" in accepted.subject
     # An accepted referral is not editable by the school.
     assert client.patch(f"{API}/referrals/{rid}", headers=office, json={"data": {}}).status_code == 409
 
@@ -249,7 +260,7 @@ def test_a_bad_decision_is_refused_naming_the_field(app, client, body, field, wo
     with app.app_context():
         assert db.session.get(Referral, rid).status == "signed"
         assert db.session.scalar(select(Decision)) is None
-        assert db.session.scalar(select(OutboxMessage).filter_by(kind="school_notice")) is None
+        assert _la_notices() == []
 
 
 # --- scope: who may act -----------------------------------------------------------------------
@@ -338,8 +349,9 @@ def test_return_and_resubmit_through_the_web(app, client):
     assert "Returned by the LA" in page and 'name="decision"' not in page
     assert "The leave request from the parent is not signed or dated." in page
     with app.app_context():
-        [notice] = db.session.scalars(select(OutboxMessage).filter_by(kind="school_notice")).all()
+        notice, office_copy = _la_notices()
         assert notice.recipient == ATTENDANCE and "Copy of leave request from parent (attached)" in notice.body
+        assert office_copy.recipient == "office@demo.school" and office_copy.body == notice.body
     logout(client)
 
     # The school sees the reasons on the referral page and corrects, submits and signs again.
@@ -432,7 +444,7 @@ def test_ticks_not_yet_saved_are_saved_with_the_decision(app, client):
         assert db.session.get(Referral, rid).status == "accepted"
     assert ticks == {"child_details": True, "policies": True}
     actions = _audit_actions(client, rid, _officer(client))
-    assert actions[-2:] == ["checks_recorded", "accepted_by_la"]
+    assert actions[-3:] == ["checks_recorded", "accepted_by_la", "school_notice_queued"]  # the office is told
 
 
 def test_a_refused_decision_still_keeps_the_ticks(app, client):
@@ -444,6 +456,7 @@ def test_a_refused_decision_still_keeps_the_ticks(app, client):
     assert re.search(r'value="leave_dates" checked', text(failed))
     with app.app_context():
         assert {c.check_id: c.checked for c in db.session.scalars(select(PackCheck))} == {"leave_dates": True}
+
 
 # --- the page itself (issue 17, point 3) ------------------------------------------------------
 
@@ -525,4 +538,5 @@ def test_the_page_leads_with_the_decision_and_folds_the_answers_and_history(app,
     history = re.search(r'<details id="decisions-so-far" class="govuk-details">', page)
     assert history and history.start() > page.index('id="answers"')
     assert page.index('id="decisions"') > history.start() and "Decisions so far" in page
-    assert "The answers as they are now" in page  # returned: the school may be correcting them
+    # Returned: the school may be correcting it, but the LA reads what was signed.
+    assert "The answers as signed in version 1" in page

@@ -187,14 +187,15 @@ def test_delivered_email_text_cleared_after_90_days(app, client, smtp_sink):
     rid = create_referral(client, headers, FREYA, replace_one=False)
     sign(client, rid, headers)
     with app.app_context():
-        assert deliver_due() == 1
-        sent_at = db.session.scalar(select(OutboxMessage.sent_at).where(OutboxMessage.referral_id == rid))
+        assert deliver_due() == 2  # the pack, and the head's "waiting for your sign-off" before it
+        pack_message = (OutboxMessage.referral_id == rid, OutboxMessage.kind == "la_pack")
+        sent_at = db.session.scalar(select(OutboxMessage.sent_at).where(*pack_message))
         assert retention.purge(sent_at + dt.timedelta(days=89)).outbox_bodies_cleared == 0
-        body = db.session.scalar(select(OutboxMessage.body).where(OutboxMessage.referral_id == rid))
+        body = db.session.scalar(select(OutboxMessage.body).where(*pack_message))
         assert "Pupil: F.L." in body
         report = retention.purge(sent_at + dt.timedelta(days=91))
-        assert report.outbox_bodies_cleared == 1 and report.referral_ids == []
-        message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.referral_id == rid))
+        assert report.outbox_bodies_cleared == 2 and report.referral_ids == []
+        message = db.session.scalar(select(OutboxMessage).where(*pack_message))
         assert message.body == retention.CLEARED_BODY and message.status == "sent"
         assert db.session.get(Referral, rid) is not None  # the referral and its pack stay
         assert db.session.scalar(select(PackFile).limit(1)) is not None

@@ -30,7 +30,9 @@ def test_sent_back_has_its_own_status_reason_and_email_then_goes_again(app, clie
 
     # The office user who submitted it is told, with the reference and the pupil's initials only.
     with app.app_context():
-        [message] = db.session.scalars(select(OutboxMessage).filter_by(referral_id=rid, kind="school_notice")).all()
+        sent = db.session.scalars(select(OutboxMessage).filter_by(referral_id=rid, kind="school_notice")).all()
+        # The first is the headteacher's "waiting for your sign-off" (tests/test_turn_emails.py).
+        [message] = [m for m in sent if "Sent back" in m.subject]
         assert message.recipient == "office@demo.school"
         assert message.subject == f"[{body['reference']}] Sent back by the headteacher"
         assert REASON in message.body and "Pupil: O.B." in message.body

@@ -34,7 +34,7 @@ def test_a_head_cannot_sign_as_someone_else(app, client):
     # Nothing was signed, nothing queued for the LA.
     assert client.get(f"{API}/referrals/{rid}", headers=head).get_json()["status"] == "awaiting_signoff"
     with app.app_context():
-        assert db.session.scalar(select(OutboxMessage.id)) is None
+        assert db.session.scalar(select(OutboxMessage.id).filter_by(kind="la_pack")) is None
 
 
 def test_the_account_signs_and_every_record_names_it(app, client):
@@ -56,7 +56,7 @@ def test_the_account_signs_and_every_record_names_it(app, client):
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).filter_by(referral_id=rid, action="signed"))
         assert event.detail["account"] == expected and event.ip == "127.0.0.1"
-        body = db.session.scalar(select(OutboxMessage.body).filter_by(referral_id=rid))
+        body = db.session.scalar(select(OutboxMessage.body).filter_by(referral_id=rid, kind="la_pack"))
     assert "Signed by: Harriet Head, Head Teacher, on" in body
     assert f"Signing account: head@demo.school (headteacher, account {expected['id']})" in body
 
@@ -72,7 +72,7 @@ def test_an_acting_head_signs_as_themselves_on_behalf_of_the_head(app, client):
     assert statement in squash(docx_text(_file(client, rid, "form_docx", head)))
     assert json.loads(_file(client, rid, "manifest", head))["signed"]["on_behalf_of"] == "the headteacher, Mrs A Okafor"
     with app.app_context():
-        body = db.session.scalar(select(OutboxMessage.body).filter_by(referral_id=rid))
+        body = db.session.scalar(select(OutboxMessage.body).filter_by(referral_id=rid, kind="la_pack"))
     assert "Signed by: Harriet Head, Head Teacher, on behalf of the headteacher, Mrs A Okafor, on" in body
 
 

@@ -90,6 +90,7 @@ def test_admin_exports_everything_about_the_pupil_and_nothing_else(app, client):
                 assert zf.read(name) == (Path(app.config["STORAGE_DIR"]) / item.storage_key).read_bytes()
             signed = json.loads(zf.read(f"{folder}/signed-v{pack.version}/signed.json"))
             assert signed["answers_as_signed"]["pupil"]["last_name"] == FREYA.last
+            assert signed["register_as_signed"] == pack.register  # the marks as signed (issue 17)
         for evidence in freya.evidence:
             assert zf.read(f"{folder}/evidence/{evidence.kind}-{evidence.filename}") == \
                 (Path(app.config["STORAGE_DIR"]) / evidence.storage_key).read_bytes()
@@ -101,7 +102,9 @@ def test_admin_exports_everything_about_the_pupil_and_nothing_else(app, client):
         assert record["retention"]["record_type"] == "signed"
         decisions = json.loads(zf.read(f"{folder}/la-decisions.json"))
         assert [d["decision"] for d in decisions] == ["return"] and "not dated" in decisions[0]["reasons"]
-        assert len(json.loads(zf.read(f"{folder}/emails.json"))) == 3  # two packs to the LA, the return notice
+        # Two packs to the LA, the return notice, and (issue 17) the head's two "waiting for your sign-off"
+        # and the office's copy of the return.
+        assert len(json.loads(zf.read(f"{folder}/emails.json"))) == 6
         actions = [e["action"] for e in json.loads(zf.read(f"{folder}/audit.json"))]
         for expected in ("created", "evidence_uploaded", "submitted", "signed", "returned_by_la"):
             assert expected in actions

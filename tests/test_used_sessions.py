@@ -287,7 +287,7 @@ def test_a_second_request_for_the_same_leave_fails_and_one_for_new_leave_passes(
     signed = submit_and_sign(client, office, head, first)
     assert signed["status"] == "signed"
     with app.app_context():
-        assert deliver_due() == 1
+        assert deliver_due() == 2  # the head's "waiting for your sign-off" (issue 17), then the pack
     assert client.get(f"{API}/referrals/{first['id']}", headers=office).get_json()["delivery"]["state"] == "sent"
     with app.app_context():
         stored = db.session.get(Referral, first["id"])

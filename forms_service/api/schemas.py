@@ -10,6 +10,7 @@ from ..formdefs import CleanString
 from ..la.decisions import checks_view, decisions_view, versions_view
 from ..la.outcomes import outcomes_view
 from ..referrals.actions import sent_back
+from ..referrals.changes import since_last_signed
 from ..register.marks import CODE_SETS, DEFAULT_CODE_SET
 
 
@@ -130,6 +131,20 @@ _STR, _INT, _NSTR, _NINT = ({"type": "string"}, {"type": "integer"}, {"type": "s
 _STRS = {"type": "array", "items": _STR}
 
 
+_CHANGES = {
+    "type": "object", "nullable": True,
+    "properties": {
+        "since_version": _INT,
+        "answers": _array_of({"page": _STR, "field": _STR, "label": _STR, "before": _STR, "after": _STR}),
+        "evidence": _array_of({"kind": _STR, "label": _STR,
+                               "change": {"type": "string", "enum": ["added", "replaced", "removed"]}}),
+        "register": {"type": "object", "nullable": True, "properties": {
+            "summary": _STR, "added": _INT, "removed": _INT, "changed": _INT, "more": _INT,
+            "marks": _array_of({"date": _STR, "session": _STR, "before": _STR, "after": _STR})}}},
+    "description": "What changed (issue 17): answers as a reader sees them (before, after), evidence files added, "
+                   "replaced or removed, and the register marks (the first 20 listed, `more` counts the rest)"}
+
+
 class Referral(Schema):
     id = fields.Integer()
     reference = fields.String()
@@ -168,8 +183,13 @@ class Referral(Schema):
                        "check_ids, by, by_name, at}"})
     versions = fields.Function(lambda r: _versions(r), metadata={
         **_array_of({"version": _INT, "signed_name": _STR, "signed_at": _STR, "manifest_sha256": _STR,
-                     "decision": _NSTR, "files": _STRS}),
-        "description": "Every signed version (pack), oldest first, with its files and the LA's decision on it"})
+                     "decision": _NSTR, "files": _STRS, "changes": _CHANGES}),
+        "description": "Every signed version (pack), oldest first, with its files, the LA's decision on it and "
+                       "what it changed from the version before (null for version 1)"})
+    changes_since_signed = fields.Function(lambda r: _changes_since_signed(r), metadata={
+        **_CHANGES,
+        "description": "Once a version has been signed: what the request as it stands changes from it (what the "
+                       "headteacher's next signature would send as the next version); null before"})
     outcomes = fields.Function(lambda r: _outcomes(r), metadata={
         **_array_of({"id": _INT, "kind": _STR, "label": _STR, "date": _STR, "version": _INT,
                      "parent_name": _NSTR, "notes": _NSTR, "by": _STR, "by_name": _STR, "at": _STR,
@@ -231,6 +251,11 @@ def _decisions(referral) -> list[dict]:
 
 def _versions(referral) -> list[dict]:
     return [{**v, "signed_at": _iso(v["signed_at"])} for v in versions_view(referral)]
+
+
+def _changes_since_signed(referral) -> dict | None:
+    changed = since_last_signed(referral)
+    return changed.to_dict() if changed is not None else None
 
 
 def _outcomes(referral) -> list[dict]:

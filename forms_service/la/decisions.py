@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import record
-from ..delivery.mail import service_message_id
 from ..formatting import format_date, initials as pupil_initials
-from ..models import DECISIONS, Decision, OutboxMessage, PackCheck, Referral, School, User, db, utcnow
+from ..models import DECISIONS, Decision, PackCheck, Referral, School, User, db, utcnow
+from ..referrals import changes, notify
 from ..referrals.actions import ActionError, form_of
 from ..text import check_text
 
@@ -150,18 +150,18 @@ def decide(user: User, referral: Referral, decision, reasons=None, rule_ids=None
     detail = {"version": pack.version, "reasons": reasons, "rule_ids": rules, "check_ids": checks}
     if decision == "accept":
         referral.status = "accepted"
-        record("accepted_by_la", user=user, referral=referral, detail=detail)
+        # Whoever submitted it hears that it was accepted (issue 17, point 4).
+        recipients = notify.queue(referral, notify.la_decision_recipients(referral), *accept_notice(referral, row, user))
+        record("accepted_by_la", user=user, referral=referral, detail={**detail, "notified": recipients})
     else:
         referral.status = "returned"
-        recipients = school_recipients(referral.school)
+        # The school's attendance contact (or its headteachers) always, as the LA's formal notice; and
+        # whoever submitted it, whose turn it now is, unless the school switched that off.
+        recipients = notify.queue(referral, school_recipients(referral.school) + notify.la_decision_recipients(referral),
+                                  *return_notice(referral, row, user))
         record("returned_by_la", user=user, referral=referral, detail={**detail, "notified": recipients})
-        subject, body = return_notice(referral, row, user)
-        for recipient in recipients:
-            db.session.add(OutboxMessage(kind="school_notice", referral_id=referral.id, pack_id=None,
-                                         recipient=recipient, subject=subject, body=body,
-                                         message_id=service_message_id()))
-        if recipients:
-            record("school_notice_queued", user=user, referral=referral, detail={"recipients": recipients})
+    if recipients:
+        record("school_notice_queued", user=user, referral=referral, detail={"recipients": recipients})
     db.session.commit()
     return row
 
@@ -204,13 +204,33 @@ def return_notice(referral: Referral, decision: Decision, officer: User) -> tupl
         lines += ["", "Checklist rows concerned:", *[f"- {labels.get(c, c)}" for c in decision.check_ids]]
     lines += [
         "",
-        "What to do next: sign in to the forms service, open the referral, correct it and submit it again.",
+        f"What to do next: correct it and submit it again: {notify.link('referrals.show', referral_id=referral.id)}",
         f"Once the headteacher signs it, the corrected request is sent to the local authority as version "
         f"{pack.version + 1}. Version {pack.version} stays on record, unchanged.",
-        "This message was sent by the attendance legal-intervention forms service.",
+        notify.FOOTER,
     ]
     subject = f"[{referral.reference}] Returned by the local authority - {form.title}"
     return subject, "\n".join(lines) + "\n"
+
+
+def accept_notice(referral: Referral, decision: Decision, officer: User) -> tuple[str, str]:
+    """(subject, plain-text body) of the email telling the school the LA accepted its request."""
+    form = form_of(referral)
+    la = referral.school.la
+    pack = decision.pack
+    lines = [
+        f"{la.name} has accepted this request from {referral.school.name}.",
+        "",
+        *notify.summary_lines(referral, pack.data),
+        f"Version: {pack.version}, signed by {pack.signed_name}, Head Teacher, on {format_date(pack.signed_at.date())}",
+        f"Accepted by: {officer.name}, {la.name}, on {format_date(decision.decided_at.date())}",
+        *(["", "Notes:", decision.reasons] if decision.reasons else []),
+        "",
+        "What happens next: the local authority decides what follows and records it on the request, where the "
+        f"school can see it: {notify.link('referrals.show', referral_id=referral.id)}",
+        notify.FOOTER,
+    ]
+    return f"[{referral.reference}] Accepted by the local authority - {form.title}", "\n".join(lines) + "\n"
 
 
 def decisions_view(referral: Referral) -> list[dict]:
@@ -221,11 +241,16 @@ def decisions_view(referral: Referral) -> list[dict]:
 
 
 def versions_view(referral: Referral) -> list[dict]:
-    """Every signed version with its files: older ones stay unchanged and downloadable."""
+    """Every signed version with its files (older ones stay unchanged and downloadable) and what it changed
+    from the one before."""
     decided = {d.pack_id: d.decision for d in referral.decisions}
-    return [{"version": p.version, "signed_name": p.signed_name, "signed_at": p.signed_at,
-             "manifest_sha256": p.manifest_sha256, "decision": decided.get(p.id),
-             "files": [f.name for f in p.files]} for p in referral.packs]
+    out = []
+    for p in referral.packs:
+        changed = changes.from_previous_version(referral, p)
+        out.append({"version": p.version, "signed_name": p.signed_name, "signed_at": p.signed_at,
+                    "manifest_sha256": p.manifest_sha256, "decision": decided.get(p.id),
+                    "files": [f.name for f in p.files], "changes": changed.to_dict() if changed is not None else None})
+    return out
 
 
 def latest_return(referral: Referral) -> Decision | None:

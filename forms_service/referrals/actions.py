@@ -14,16 +14,14 @@ from sqlalchemy import select
 from .. import storage
 from ..access import quotas
 from ..audit import record
-from ..delivery.mail import service_message_id
-from ..formatting import initials
 from ..formdefs import DOCUMENT_NOUNS, FormDef, deep_merge, dump_data, get_form
-from ..models import AuditEvent, Evidence, OutboxMessage, Referral, User, db, utcnow
+from ..models import AuditEvent, Evidence, Referral, User, db, utcnow
 from ..policies import load_profile
 from ..register import figures
 from ..register.marks import DEFAULT_CODE_SET, Register, RegisterError, parse_register_csv, parse_register_json
 from ..rules import Verdict, evaluate
 from ..text import check_text
-from . import timeline as fast_track
+from . import changes, notify, timeline as fast_track
 from .evidence import EvidenceError, validate_evidence
 from .history import sessions_used_elsewhere, with_recorded_notices
 
@@ -272,7 +270,8 @@ def submit(user: User, referral: Referral) -> Referral:
     referral.status = "awaiting_signoff"
     referral.submitted_at = utcnow()
     referral.eligibility = result.to_dict()
-    record("submitted", user=user, referral=referral, detail={"eligible": True})
+    notified = notify.awaiting_signoff(referral, user, changes.since_last_signed(referral))
+    record("submitted", user=user, referral=referral, detail={"eligible": True, "notified": notified})
     db.session.commit()
     return referral
 
@@ -294,42 +293,10 @@ def return_to_office(user: User, referral: Referral, reason: str) -> Referral:
     if problem:
         raise ActionError("Say what needs changing", errors={"reason": [problem]})
     referral.status = "sent_back"
-    submitter = _submitter(referral)
-    notified = [submitter.email] if submitter is not None else []
+    notified = notify.sent_back(referral, user, reason)
     record("sent_back_by_head", user=user, referral=referral, detail={"reason": reason, "notified": notified})
-    for recipient in notified:
-        db.session.add(OutboxMessage(kind="school_notice", referral_id=referral.id, pack_id=None, recipient=recipient,
-                                     subject=f"[{referral.reference}] Sent back by the headteacher",
-                                     body=_sent_back_body(referral, user, reason),
-                                     message_id=service_message_id()))
     db.session.commit()
     return referral
-
-
-def _submitter(referral: Referral) -> User | None:
-    """The school user who last submitted the referral, while their account is active."""
-    event = db.session.scalar(select(AuditEvent).where(AuditEvent.referral_id == referral.id,
-                                                       AuditEvent.action == "submitted")
-                              .order_by(AuditEvent.id.desc()).limit(1))
-    user = db.session.get(User, event.user_id) if event is not None and event.user_id else None
-    return user if user is not None and user.active and user.school_id == referral.school_id else None
-
-
-def _sent_back_body(referral: Referral, head: User, reason: str) -> str:
-    """The office's email: the reference and the pupil's initials, never the child's full name."""
-    pupil = (referral.data or {}).get("pupil") or {}
-    return "\n".join([
-        f"{head.name}, Head Teacher, has sent this request back to the office before signing it.",
-        "",
-        f"Reference: {referral.reference}",
-        f"Form: {form_of(referral).title}",
-        f"Pupil: {initials(pupil)}",
-        "",
-        "What needs changing:",
-        reason,
-        "",
-        "What to do next: sign in to the forms service, open the request, make the changes and submit it again.",
-    ]) + "\n"
 
 
 def sent_back(referral: Referral) -> dict | None:

@@ -45,6 +45,12 @@ def _slug(text: str) -> str:
     return slug[:40] or "file"
 
 
+def evidence_kind(name: str, kinds) -> str | None:
+    """Which of the form's evidence `kinds` a pack file named `evidence-NN-<kind>.<ext>` holds."""
+    match = re.fullmatch(r"evidence-\d{2,}-([a-z0-9_]+)\.[a-z]+", name or "")
+    return next((kind for kind in kinds if match and _slug(kind) == match.group(1)), None)
+
+
 def _check_document_name(name: str) -> None:
     # Document names are the service's own (reference + document id); refuse anything path-like.
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,150}", name) or ".." in name:

@@ -14,7 +14,7 @@ from ..formatting import format_date, initials as pupil_initials, local_today
 from ..models import OutboxMessage, Pack, PackFile, Referral, School, User, db, utcnow
 from ..rules import sessions_relied_on
 from ..text import check_text, same_name
-from . import documents
+from . import changes, documents, notify
 from .actions import ActionError, form_of, verdict, working_data
 from .evidence import EvidenceError
 from .history import sessions_used_elsewhere
@@ -76,6 +76,7 @@ def sign(user: User, referral: Referral, *, name: str, declaration: bool, on_beh
     form = form_of(referral)
     la = referral.school.la
     version = len(referral.packs) + 1
+    changed = changes.since_last_signed(referral)  # for the LA's email: what version 2 changes
     # The account signs: its name is printed, whatever the case and spacing typed.
     signature = {"name": user.name, "role": "Head Teacher", "signed_at": signed_at, "school": referral.school.name,
                  "on_behalf_of": on_behalf_of or None, "client_address": client_address,
@@ -102,7 +103,7 @@ def sign(user: User, referral: Referral, *, name: str, declaration: bool, on_beh
             key = f"{prefix}/{spec.name}"
             storage.put(key, spec.data)
             stored.append((spec, key))
-        pack = _record(user, referral, form, la, result, version, signature, files, stored)
+        pack = _record(user, referral, form, la, result, version, signature, files, stored, changed)
     except BaseException:
         db.session.rollback()
         storage.delete_tree(prefix)  # no partial pack is left behind
@@ -113,12 +114,13 @@ def sign(user: User, referral: Referral, *, name: str, declaration: bool, on_beh
     return pack
 
 
-def _record(user, referral, form, la, result, version, signature, files, stored) -> Pack:
+def _record(user, referral, form, la, result, version, signature, files, stored, changed) -> Pack:
     """The pack, its files, the outbox message and the events, added to the session (not committed)."""
     manifest = next(spec for spec in files if spec.role == "manifest")
     pack = Pack(referral=referral, version=version, signed_by_id=user.id, signed_name=signature["name"],
                 signed_at=signature["signed_at"],
-                data=referral.data, verdict=result.to_dict(), manifest_sha256=manifest.sha256)
+                data=referral.data, verdict=result.to_dict(), register=referral.register,
+                manifest_sha256=manifest.sha256)
     db.session.add(pack)
     for position, (spec, key) in enumerate(stored):
         db.session.add(PackFile(pack=pack, position=position, name=spec.name, role=spec.role,
@@ -131,7 +133,7 @@ def _record(user, referral, form, la, result, version, signature, files, stored)
     db.session.add(OutboxMessage(
         kind="la_pack", referral_id=referral.id, pack=pack, recipient=la.inbox_email,
         subject=f"[{referral.reference}] {form.title} - {referral.school.name}",
-        body=email_body(referral, pack, files, signature), message_id=service_message_id(),
+        body=email_body(referral, pack, files, signature, changed), message_id=service_message_id(),
     ))
     # The verdict stored on the pack (and the referral) lists the sessions its rules relied on: no
     # later penalty notice request for this child counts them again (issue 4).
@@ -157,7 +159,8 @@ def _check_no_session_used_twice(referral: Referral, stored: dict) -> None:
 
 
 
-def email_body(referral: Referral, pack: Pack, files, signature: dict | None = None) -> str:
+def email_body(referral: Referral, pack: Pack, files, signature: dict | None = None,
+               changed: changes.Changes | None = None) -> str:
     """Plain text, with no more personal data than the LA needs to file it: initials only."""
     data = working_data(referral)
     pupil = data.get("pupil", {})
@@ -173,11 +176,13 @@ def email_body(referral: Referral, pack: Pack, files, signature: dict | None = N
         + f", on {format_date(pack.signed_at.date())}",
         *([f"Signing account: {signature['account']['email']} ({signature['account']['role']}, account "
            f"{signature['account']['id']})"] if signature else []),
+        *notify.change_lines(changed),
         "",
         "Attached:",
         *[f"- {spec.name}" for spec in files],
         "",
         "The manifest lists the SHA-256 of every file, so you can check that nothing has changed.",
+        f"Check it and accept or return it: {notify.link('la.show', referral_id=referral.id)}",
         "This message was sent by the attendance legal-intervention forms service.",
     ]
     return "\n".join(lines) + "\n"

@@ -15,10 +15,11 @@ import secrets
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxesInput, GovPasswordInput, GovRadioInput, GovSelect,
+                                                GovSubmitInput, GovTextInput)
 from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
-from wtforms import PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms import PasswordField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..access import throttle
@@ -27,6 +28,7 @@ from ..access.auth import end_sessions, replace_password, require_roles, revoke_
 from ..audit import record
 from ..models import AuditEvent, LocalAuthority, School, User, db
 from ..policies import list_profiles, load_profile
+from ..referrals import notify
 from ..text import NameCheck
 from .fields import CsrfOnlyForm, email_field
 
@@ -97,7 +99,18 @@ class SchoolForm(FlaskForm):
         "Attendance contact email (optional)", required=None,
         description="Where the local authority's notices to the school go, such as a returned request and its "
                     "reasons. Leave it blank to write to the school's headteachers.")
+    turn_emails = SelectMultipleField(
+        "Emails when it is someone's turn", widget=GovCheckboxesInput(), choices=list(notify.SWITCHES.items()),
+        default=list(notify.SWITCHES),
+        description="Each email gives the request's reference and the pupil's initials, never a child's name, "
+                    "and a link to the request. Untick one to stop it for this school.")
     submit = SubmitField("Save school", widget=GovSubmitInput())
+
+
+def _switches(form: SchoolForm) -> dict[str, bool]:
+    """{School column: on} for each "it is your turn" email, from the ticked boxes."""
+    ticked = set(form.turn_emails.data or ())
+    return {name: name in ticked for name in notify.SWITCHES}
 
 
 def _role_field():
@@ -305,7 +318,8 @@ def new_school():
         if _school_name_taken(name):
             form.name.errors = list(form.name.errors) + [f"{_la().name} already has a school called {name}"]
         else:
-            school = School(name=name, la=_la(), attendance_email=(form.attendance_email.data or "").strip() or None)
+            school = School(name=name, la=_la(), attendance_email=(form.attendance_email.data or "").strip() or None,
+                            **_switches(form))
             db.session.add(school)
             try:
                 db.session.flush()
@@ -314,7 +328,8 @@ def new_school():
                 form.name.errors = list(form.name.errors) + [f"{_la().name} already has a school called {name}"]
             else:
                 record("admin_school_created", user=_admin(),
-                       detail={"school_id": school.id, "name": school.name, "attendance_email": school.attendance_email})
+                       detail={"school_id": school.id, "name": school.name, "attendance_email": school.attendance_email,
+                               **_switches(form)})
                 db.session.commit()
                 flash(f"{school.name} is added.", "success")
                 return redirect(url_for("admin.schools"))
@@ -326,7 +341,8 @@ def new_school():
 @require_roles("admin")
 def edit_school(school_id: int):
     school = _school_or_404(school_id)
-    form = SchoolForm(data={"name": school.name, "attendance_email": school.attendance_email or ""}
+    form = SchoolForm(data={"name": school.name, "attendance_email": school.attendance_email or "",
+                            "turn_emails": [name for name in notify.SWITCHES if getattr(school, name)]}
                       if request.method == "GET" else None)
     if request.method == "POST" and form.validate_on_submit():
         name = form.name.data.strip()
@@ -334,10 +350,12 @@ def edit_school(school_id: int):
         if _school_name_taken(name, except_id=school.id):
             form.name.errors = list(form.name.errors) + [f"{_la().name} already has a school called {name}"]
         else:
+            wanted = {"name": name, "attendance_email": email, **_switches(form)}
             changes = {key: {"from": getattr(school, key), "to": value}
-                       for key, value in (("name", name), ("attendance_email", email)) if getattr(school, key) != value}
+                       for key, value in wanted.items() if getattr(school, key) != value}
             if changes:
-                school.name, school.attendance_email = name, email
+                for key, value in wanted.items():
+                    setattr(school, key, value)
                 record("admin_school_updated", user=_admin(), detail={"school_id": school.id, "changes": changes})
                 try:
                     db.session.commit()

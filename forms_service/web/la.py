@@ -14,6 +14,7 @@ from ..formatting import format_date, initials
 from ..formdefs import get_form
 from ..la import decisions as la_decisions, inbox, notices as la_notices, outcomes as la_outcomes
 from ..models import Referral, data_as_signed, db
+from ..referrals import changes
 from .answers import answer_rows
 from .fields import CsrfOnlyForm
 
@@ -115,9 +116,10 @@ def referral_page(referral, *, errors: dict | None = None, values: dict | None =
     return render_template(
         "la/show.html", title=f"Referral {referral.reference}", referral=referral,
         form_def=get_form(referral.form_id), pack=referral.latest_pack, delivery=delivery_status(referral),
+        changes=changes.from_previous_version(referral, referral.latest_pack) if referral.latest_pack else None,
         # The child by initials at the top of the page, as the pack's email names them; the name is in the answers.
         pupil=initials(data_as_signed(referral).get("pupil") or {}),
-        rows=answer_rows(referral), checks=checks, can_decide=can_decide,
+        rows=answer_rows(referral, data_as_signed(referral)), checks=checks, can_decide=can_decide,
         decisions=la_decisions.decisions_view(referral), errors=errors, error_list=error_list, values=values,
         check_items=[{"value": c["id"], "text": c["label"], "checked": c["checked"],
                       "hint": {"text": f"Ticked by {c['by']}"} if c["checked"] else None} for c in checks],

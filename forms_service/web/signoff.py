@@ -12,7 +12,7 @@ from ..access.auth import get_visible_referral, require_roles
 from ..formatting import local_today
 from ..la import decisions as la_decisions
 from ..models import Referral, db
-from ..referrals import actions
+from ..referrals import actions, changes
 from ..referrals.signing import sign as sign_referral
 from ..storage import StorageError
 from .answers import answer_rows
@@ -57,7 +57,8 @@ def _render_review(referral, form, send_back, status=200):
     verdict = actions.verdict(referral, request_date=local_today()).to_dict()
     return render_template("signoff/review.html", title=f"Sign off {referral.reference}", referral=referral,
                            form_def=actions.form_of(referral), verdict=verdict, rows=answer_rows(referral),
-                           form=form, send_back=send_back, la_return=la_decisions.latest_return(referral)), status
+                           form=form, send_back=send_back, la_return=la_decisions.latest_return(referral),
+                           changes=changes.since_last_signed(referral)), status
 
 
 @bp.get("/referrals/<id:referral_id>/sign")

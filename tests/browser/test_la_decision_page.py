@@ -98,7 +98,7 @@ def test_the_answers_and_the_history_are_folded_below_the_decision(browse, servi
     expect(answers).not_to_have_attribute("open", ANY)
     child = answers.get_by_text("Oliver", exact=True).first
     expect(child).to_be_hidden()
-    answers.get_by_text("The answers as signed").click()
+    answers.get_by_text("The answers as signed in version 1").click()
     expect(child).to_be_visible()
     browse.check(screenshot="la-decision-answers-open")
 

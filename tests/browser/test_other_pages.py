@@ -9,8 +9,9 @@ from playwright.sync_api import expect
 from test_screening import school_csv
 
 from forms_service.models import OutboxMessage, Referral, db
+from forms_service.referrals.notify import SWITCHES
 
-from .answers import Pointer, h1, success
+from .answers import Pointer, box, group, h1, success
 from conftest import PASSWORD
 from support.helpers import signed_request
 
@@ -56,7 +57,17 @@ def test_administration_pages(browse):
     answering.follow("Change the legal-interventions inbox")
     answering.follow(navigation.get_by_role("link", name="Administration"))
     answering.follow("Schools")
+    # Which "it is your turn" emails the school sends (issue 17, point 4): all ticked until switched off.
+    answering.follow("Change Demo School", screenshot="change-school")
+    emails = group(page, "Emails when it is someone's turn")
+    head_email = box(emails, SWITCHES["email_head_awaiting_signoff"])
+    expect(head_email).to_be_checked()
+    head_email.uncheck()
+    answering.press_button("Save school")
+    expect(success(page)).to_contain_text("Demo School is saved.")
     answering.follow("Change Demo School")
+    expect(box(group(page, "Emails when it is someone's turn"), SWITCHES["email_head_awaiting_signoff"])).not_to_be_checked()
+    expect(box(group(page, "Emails when it is someone's turn"), SWITCHES["email_office_sent_back"])).to_be_checked()
     answering.follow("Add a user")
     answering.press_button("Add user", status=422, screenshot="add-user-errors")
     answering.follow(navigation.get_by_role("link", name="Administration"))
@@ -79,7 +90,8 @@ def test_la_officer_sends_a_pack_the_mail_server_refused_again(browse, service):
 
     def state() -> str | None:
         with service.app.app_context():
-            row = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.referral_id == rid))
+            row = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.referral_id == rid,
+                                                                    OutboxMessage.kind == "la_pack"))
             return row.status if row else None
 
     browse.wait_for(lambda: state() == "failed", "the LA's mail server to refuse the pack")

@@ -12,13 +12,17 @@ from forms_service.formdefs import get_form
 
 from .answers import (DECLARATION, LEAVE_EVIDENCE, LEAVE_FORM, LEAVE_TITLE, Pointer, box, group, h1,
                       submitted_leave_request, success)
-from conftest import PASSWORD
+from conftest import LA_INBOX, PASSWORD
 from support.helpers import make_pdf
 
 FORM = get_form(LEAVE_FORM)
 HEAD = "Harriet Head"  # the signed-in account: the signature is its name (issue 17)
 REASONS = ("The warning letter enclosed is not signed by the head teacher.\n"
            "Enclose the signed copy and send the request again.")
+
+
+def mail_to(service, address: str) -> list:
+    return [m for m in service.mail.messages() if m["To"] == address]
 
 
 def sign(browse, answering, reference: str, *, version: int) -> None:
@@ -77,7 +81,7 @@ def test_head_signs_la_returns_school_corrects_head_signs_again(browse, service)
     assert pdf.body().startswith(b"%PDF")
 
     sign(browse, answering, reference, version=1)
-    browse.wait_for(lambda: service.mail.count == 1, "the pack to reach the LA's mail server")
+    browse.wait_for(lambda: len(mail_to(service, LA_INBOX)) == 1, "the pack to reach the LA's mail server")
     answering.follow("referral's page")
     expect(page.locator("#delivery-state")).to_have_text("Sent")
     browse.sign_out()
@@ -116,8 +120,10 @@ def test_head_signs_la_returns_school_corrects_head_signs_again(browse, service)
     box(group(page, "Checklist rows concerned (optional)"), unsigned).check()
     answering.press_button("Record the decision")
     expect(success(page)).to_contain_text(f"{reference} has been returned to Demo School")
-    browse.wait_for(lambda: service.mail.count == 2, "the school to be emailed the reasons")
-    assert "Enclose the signed copy" in service.mail.messages()[-1].get_body(preferencelist=("plain",)).get_content()
+    # The school (its headteacher: Demo School has no attendance contact) and the office user who submitted it.
+    browse.wait_for(lambda: len(mail_to(service, "office@demo.school")) == 1, "the school to be emailed the reasons")
+    [returned] = mail_to(service, "office@demo.school")
+    assert "Enclose the signed copy" in returned.get_body(preferencelist=("plain",)).get_content()
     browse.sign_out()
 
     # --- the school: the return banner, the correction, submitted again.
@@ -140,14 +146,23 @@ def test_head_signs_la_returns_school_corrects_head_signs_again(browse, service)
     browse.sign_in("head@demo.school", PASSWORD)
     answering.follow(f"Review and sign {reference}")
     expect(page.locator("#la-return")).to_contain_text("Your signature sends the corrected request as version 2")
+    # What the correction changed, before she signs it (issue 17, point 5).
+    changed = page.get_by_role("region", name="What changed since version 1")
+    expect(changed).to_contain_text(f"{warning}: replaced with a new file")
+    browse.screenshot("sign-off-what-changed")
     sign(browse, answering, reference, version=2)
-    browse.wait_for(lambda: service.mail.count == 3, "version 2 to reach the LA's mail server")
+    browse.wait_for(lambda: len(mail_to(service, LA_INBOX)) == 2, "version 2 to reach the LA's mail server")
+    assert f"- Evidence replaced: {warning}" in mail_to(service, LA_INBOX)[-1].get_body(
+        preferencelist=("plain",)).get_content()
     browse.sign_out()
 
     # --- and the LA sees version 2, with version 1 kept as it was.
     browse.sign_in("officer@demo.la", PASSWORD)
     answering.follow(reference)
     expect(page.get_by_text("version 2 (resubmitted after a return)")).to_be_visible()
+    expect(page.get_by_role("region", name="What changed since version 1")).to_contain_text(
+        f"{warning}: replaced with a new file")
+    browse.screenshot("la-referral-what-changed")
     page.get_by_text("Earlier versions").click()  # folded below the decision (issue 17, point 3)
     expect(page.get_by_role("table", name="Signed pack, version 1")).to_be_visible()
     browse.assert_clean()
