@@ -234,6 +234,8 @@ def test_the_new_inbox_is_where_the_next_signed_pack_goes(app, admin):
     assert response.status_code == 302 and response.headers["Location"].endswith("/admin/")
     overview = text(admin.get("/admin/"))
     assert "Legal.Team@demo-la.test" in overview and other in overview
+    # Markup, not its text (issue 18: the page printed '<span id="la-inbox">').
+    assert '<span id="la-inbox">Legal.Team@demo-la.test</span>' in overview and "&lt;span" not in overview
     [event] = events(app, "admin_la_updated")
     assert event.actor == ADMIN and event.role == "admin"
     assert event.detail["changes"] == {"inbox_email": {"from": LA_INBOX, "to": "Legal.Team@demo-la.test"},

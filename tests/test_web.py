@@ -548,6 +548,15 @@ def test_sign_in_with_a_wrong_password_shows_the_error_summary(client):
     assert "Enter an email address in the correct format" in error_summary(text(response))
 
 
+def test_an_email_address_with_spaces_round_it_still_signs_in(client):
+    # Pasted from an email or a spreadsheet, with a trailing space and in capitals (issue 18).
+    page = text(fetch(client, "/sign-in"))
+    response = client.post("/sign-in", data={"csrf_token": csrf(page), "email": " Office@Demo.School  ",
+                                             "password": PASSWORD})
+    assert response.status_code == 302, error_summary(text(response))
+    assert fetch(client, "/referrals/").status_code == 200
+
+
 def test_sign_in_does_not_redirect_off_site(client):
     page = text(fetch(client, "/sign-in?next=https://evil.example/"))
     response = client.post("/sign-in?next=https://evil.example/",

@@ -11,25 +11,23 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
-from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput
+from wtforms import PasswordField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..access import throttle
 from ..access.accounts import MAX_PASSWORD, MIN_PASSWORD, check_password
 from ..access.auth import end_session, replace_password, start_session
 from ..audit import record
 from ..models import User, db
-from .fields import EMAIL_PATTERN
+from .fields import email_field
 
 bp = Blueprint("auth", __name__)
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email address", widget=GovTextInput(),
-                       validators=[DataRequired("Enter your email address"),
-                                   Regexp(EMAIL_PATTERN, message="Enter an email address in the correct format, like name@example.com"),
-                                   Length(max=320)])
+    # Trimmed before it is checked: an address pasted with a trailing space still signs in (issue 18).
+    email = email_field("Email address", required="Enter your email address", example="name@example.com")
     password = PasswordField("Password", widget=GovPasswordInput(),
                              validators=[DataRequired("Enter your password"), Length(max=MAX_PASSWORD)])
     submit = SubmitField("Sign in", widget=GovSubmitInput())
