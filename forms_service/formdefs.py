@@ -17,7 +17,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, valida
 
 from .config import PROJECT_ROOT
 from .dates import add_months
-from .formatting import format_date
+from .formatting import format_date, format_time, parse_time
 from .text import has_bad_characters
 
 FORMS_DIR = PROJECT_ROOT / "schemas" / "forms"
@@ -29,7 +29,7 @@ EARLIEST_DATE = dt.date(1900, 1, 1)
 class FieldDef:
     name: str  # dotted path in the data, e.g. "pupil.first_name", or the key inside a list item
     label: str
-    type: str  # text, textarea, date, boolean, integer, number (decimal), choice, list
+    type: str  # text, textarea, date, time (of day, "HH:MM"), boolean, integer, number (decimal), choice, list
     required: bool = False
     hint: str | None = None
     options: dict = field(default_factory=dict, hash=False, compare=False)
@@ -55,6 +55,8 @@ class FieldDef:
                 return str(value)
         if self.type == "boolean":
             return "Yes" if value else "No"
+        if self.type == "time":
+            return format_time(value)
         if self.type == "choice":
             return next((c["label"] for c in self.options["choices"] if c["value"] == value), str(value))
         if self.type == "list" and isinstance(value, list):  # a list inside a list item: one line of items
@@ -209,6 +211,16 @@ class CleanString(fields.String):
         return text
 
 
+class TimeOfDay(CleanString):
+    """A time of day as offices type it (9:30, 15.30, 3pm, 3.30pm), stored as "HH:MM" (24-hour)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        parsed = parse_time(super()._deserialize(value, attr, data, **kwargs))
+        if parsed is None:
+            raise self.make_error("invalid")
+        return parsed
+
+
 class LenientBoolean(fields.Boolean):
     truthy = {True, "true", "True", "yes", "Yes", "1", 1}
     falsy = {False, "false", "False", "no", "No", "0", 0}
@@ -252,6 +264,10 @@ def _ma_field(f: FieldDef, complete: bool) -> fields.Field:
         return CleanString(multiline=f.type == "textarea", required=required, allow_none=not required,
                            validate=validate.And(*checks) if len(checks) > 1 else checks[0],
                            error_messages={**msgs, "invalid": f"{f.label} must be text"})
+    if f.type == "time":
+        return TimeOfDay(required=required, allow_none=not required,
+                         error_messages={**msgs, "invalid": f"Enter the {f.label[0].lower()}{f.label[1:]} like 9:30am, "
+                                                            "2pm or 14:30"})
     if f.type == "choice":
         values = [c["value"] for c in o["choices"]]
         return fields.String(required=required, allow_none=not required,

@@ -265,8 +265,11 @@ def test_the_letters_own_answers_are_checked_by_its_declaration():
 
     assert problems({**STAGE2_ANSWERS, "meeting": {"date": "2026-03-12", "time": "09:30"}}) == {
         "meeting.date": "Date of the School Attendance Meeting must be after date of the letter"}
-    assert problems({**STAGE2_ANSWERS, "meeting": {"date": "2026-03-24", "time": "9:30"}}) == {
-        "meeting.time": "Enter the time of the meeting as HH:MM on the 24-hour clock, for example 14:30"}
+    assert problems({**STAGE2_ANSWERS, "meeting": {"date": "2026-03-24", "time": "half nine"}}) == {
+        "meeting.time": "Enter the time of the School Attendance Meeting like 9:30am, 2pm or 14:30"}
+    # Times as offices write them (issue 18), kept as HH:MM.
+    assert bulk.check_answers(STAGE2, {**STAGE2_ANSWERS, "meeting": {"date": "2026-03-24", "time": "3.30pm"}})[
+        "meeting"]["time"] == "15:30"
     assert problems({**STAGE2_ANSWERS, "meeting": {}}) == {
         "meeting.date": "Enter date of the School Attendance Meeting",
         "meeting.time": "Enter time of the School Attendance Meeting"}

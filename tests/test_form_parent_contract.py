@@ -227,7 +227,8 @@ def test_the_review_date_cannot_be_before_the_meeting_but_may_be_the_same_day():
 
 
 @pytest.mark.parametrize("typed, printed", [("9:30am", "9:30am"), ("9.30 AM", "9:30am"), ("14:30", "2:30pm"),
-                                            ("2pm", "2:00pm"), ("09:05", "9:05am"), ("12:00", "12:00pm")])
+                                            ("2pm", "2:00pm"), ("09:05", "9:05am"), ("12:00", "12 noon"),
+                                            ("3.30 p.m.", "3:30pm"), ("15.30", "3:30pm")])
 def test_the_review_time_is_taken_as_9_30am_or_14_30_and_printed_the_same_way(typed, printed):
     data = loaded(raw(review_time=typed))
     assert time_text(data["review_time"]) == printed

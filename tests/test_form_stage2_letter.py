@@ -114,7 +114,8 @@ def test_the_sample_is_valid_and_the_child_is_of_compulsory_school_age():
     ({"figures": {"attendance_pct": 84.55, "days_missed": 17, "broken_weeks": 11, "weeks": 21}}, "figures"),
     ({"engagement": "something_else"}, "engagement"),
     ({"next_step": "panel"}, "next_step"),
-    ({"meeting": {"date": "2026-03-17", "time": "10.30am"}}, "meeting"),
+    ({"meeting": {"date": "2026-03-17", "time": "10.30 in the morning"}}, "meeting"),
+    ({"meeting": {"date": "2026-03-17", "time": "13pm"}}, "meeting"),
     ({"meeting": {"date": "2026-03-17", "time": "24:00"}}, "meeting"),
     ({"meeting": {"date": "2026-03-06", "time": "10:30"}}, "meeting"),  # must be after the letter
 ])

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..dates import as_date
-from ..formatting import format_date
+from ..formatting import format_date, format_time
 
 NOT_GIVEN = "Not given"
 SAME_AS_CHILD = "Same as child"
@@ -58,6 +58,11 @@ def date_text(value: Any) -> str:
     if parsed is not None:
         return format_date(parsed)
     return shown(value)
+
+
+def time_text(value: Any) -> str:
+    """A time of day as a letter prints it: "2:30pm", "12 noon"; text that is not a time, as typed."""
+    return format_time(value) or NOT_GIVEN
 
 
 def yes_no(value: Any) -> str:

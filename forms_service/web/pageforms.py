@@ -55,6 +55,8 @@ def _wt_field(f: FieldDef) -> Field:
     kwargs = {"description": f.hint or ""}
     if f.type == "text":
         return StringField(f.label, widget=GovTextInput(), **kwargs)
+    if f.type == "time":  # typed as the office writes it; the schema reads it (formdefs.TimeOfDay)
+        return StringField(f.label, widget=GovTextInput(), **kwargs)
     if f.type == "textarea":
         return TextAreaField(f.label, widget=GovCharacterCount(), **kwargs)
     if f.type in ("integer", "number"):

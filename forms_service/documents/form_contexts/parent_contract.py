@@ -20,12 +20,11 @@ Every value is a printable string: both templates only place them, so the DOCX a
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from ...dates import as_date
-from ..values import NOT_GIVEN, as_mapping, clean_text, date_text, extra, figure_text, shown, yes_no
+from ..values import NOT_GIVEN, as_mapping, clean_text, date_text, extra, figure_text, shown, time_text, yes_no
 
 # 003, Appendix 3: the four action tables, in the seed's order, with the seed's headings.
 ACTION_TABLES = (
@@ -77,24 +76,6 @@ NEW_ACTIONS_HEADING = "Any new or outstanding actions to be completed"
 # A box per option, as on the seed's paper form: the chosen one crossed.
 CHOSEN, NOT_CHOSEN = "\u2612", "\u2610"  # ☒ ☐
 NONE_AGREED = "None"
-
-_TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s?([AaPp][Mm])?$")
-
-
-def time_text(value: Any) -> str:
-    """"9:30am", "9.30 AM", "9am" and "09:30" as "9:30am"; "14:30" as "2:30pm"; anything else as typed."""
-    text = clean_text(value)
-    match = _TIME.match(text)
-    if not match:
-        return text or NOT_GIVEN
-    hour, minute, half = int(match.group(1)), match.group(2) or "00", match.group(3)
-    if half:
-        if not 1 <= hour <= 12:
-            return text
-        return f"{hour}:{minute}{half.lower()}"
-    if match.group(2) is None or hour > 23:
-        return text
-    return f"{hour % 12 or 12}:{minute}{'am' if hour < 12 else 'pm'}"
 
 
 def _get(data: Mapping, path: str) -> Any:

@@ -15,11 +15,10 @@ form. The common context never marks a letter as a DRAFT (only referrals are sig
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from ...dates import as_date
-from ..values import NOT_GIVEN, as_mapping, clean_text, date_text, extra, figure_text, shown
+from ..values import NOT_GIVEN, as_mapping, clean_text, date_text, extra, figure_text, shown, time_text
 
 PROCESSES = {
     "team_around_the_child": "Team Around the Child",
@@ -28,20 +27,6 @@ PROCESSES = {
 }
 # What a preview shows before the question is answered: the seed's own wording.
 PROCESS_UNANSWERED = "Team Around the Child / Team Around the Family / Core Group process"
-_TIME = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
-
-
-def time_text(value) -> str:
-    """"14:30" (24-hour, as the form takes it) as "2:30pm"; anything else as typed."""
-    text = clean_text(value)
-    match = _TIME.match(text)
-    if not match:
-        return text or NOT_GIVEN
-    hour, minute = int(match.group(1)), match.group(2)
-    suffix = "am" if hour < 12 else "pm"
-    if hour == 12 and minute == "00":
-        return "12 noon"
-    return f"{hour % 12 or 12}:{minute}{suffix}"
 
 
 def _when(meeting: Mapping) -> str:
