@@ -49,6 +49,8 @@ def test_a_final_warning_is_written_on_the_web_and_downloaded_for_each_parent(cl
 
     page = text(client.get(response.location))
     assert "Some answers are still needed" not in page
+    # A letter is the school's own: its page never says it can go to the LA (issue 18).
+    assert "can go to the local authority" not in page and "Every check passes: the letter can be issued" in page
     for parent in SAMPLE["parents"]:
         assert parent["name"] in page
 
