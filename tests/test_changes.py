@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+import re
 
 from sqlalchemy import select
 
@@ -145,6 +146,8 @@ def test_the_head_and_the_la_see_what_version_2_changes(app, client):
     assert "14 Marsh Lane, Westcliff-on-Sea, &lt;SS0 7PQ&gt;" in page and "<SS0" not in page
     assert "Copy of leave request from parent: replaced with a new file" in page
     assert "1 mark changed" in page
+    # The summary keeps its months' capitals ("now 380 sessions, 1 September 2026 to ...").
+    assert re.search(r'id="changed-register">1 mark changed; now \d+ sessions, \d+ [A-Z][a-z]+ \d{4} to \d+ [A-Z][a-z]+ \d{4}\.', page)
     head_signed = client.post(f"{API}/referrals/{rid}/sign", headers=head,
                               json={"name": "Harriet Head", "declaration": True})
     assert head_signed.status_code == 200, head_signed.get_json()
