@@ -65,6 +65,10 @@ class FieldDef:
             return f"{value:g}{self.options.get('suffix', '')}"
         return str(value)
 
+    def item_lines(self, item) -> list[str]:
+        """One item of a list question, a line for each question in it ("Full name: Sarah Bennett")."""
+        return [f"{i.label}: {i.display((item or {}).get(i.name))}" for i in self.item_fields]
+
     def required_message(self) -> str:
         if "required_message" in self.options:
             return self.options["required_message"]

@@ -63,6 +63,15 @@ def test_an_answer_stored_differently_but_reading_the_same_is_not_a_change():
     before["pupil"]["upn"] = ""
     after["pupil"].pop("upn", None)
     assert not between(FORM, snapshot(1, before), snapshot(None, after)).answers
+    # A parent's blank address as saved through the API ("") and from the page (left out) reads
+    # "Not given" both times: not a change. A real address is one.
+    typed = json_data()
+    paged = copy.deepcopy(typed)
+    typed["parents"][0]["address"] = ""
+    paged["parents"][0].pop("address", None)
+    assert typed != paged and not between(FORM, snapshot(1, typed), snapshot(None, paged)).answers
+    paged["parents"][0]["address"] = "2 Station Road, Leigh-on-Sea, SS9 1AA"
+    assert [a["label"] for a in between(FORM, snapshot(1, typed), snapshot(None, paged)).answers] == ["Parent or carer"]
 
 
 def test_evidence_added_replaced_and_removed():

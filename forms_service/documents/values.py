@@ -62,7 +62,7 @@ def date_text(value: Any) -> str:
 
 def time_text(value: Any) -> str:
     """A time of day as a letter prints it: "2:30pm", "12 noon"; text that is not a time, as typed."""
-    return format_time(value) or NOT_GIVEN
+    return format_time(clean_text(value)) or NOT_GIVEN
 
 
 def yes_no(value: Any) -> str:

@@ -244,13 +244,12 @@ def versions_view(referral: Referral) -> list[dict]:
     """Every signed version with its files (older ones stay unchanged and downloadable) and what it changed
     from the one before."""
     decided = {d.pack_id: d.decision for d in referral.decisions}
-    out = []
-    for p in referral.packs:
-        changed = changes.from_previous_version(referral, p)
-        out.append({"version": p.version, "signed_name": p.signed_name, "signed_at": p.signed_at,
-                    "manifest_sha256": p.manifest_sha256, "decision": decided.get(p.id),
-                    "files": [f.name for f in p.files], "changes": changed.to_dict() if changed is not None else None})
-    return out
+    changed = changes.by_version(referral)
+    return [{"version": p.version, "signed_name": p.signed_name, "signed_at": p.signed_at,
+             "manifest_sha256": p.manifest_sha256, "decision": decided.get(p.id),
+             "files": [f.name for f in p.files],
+             "changes": changed[p.version].to_dict() if changed[p.version] is not None else None}
+            for p in referral.packs]
 
 
 def latest_return(referral: Referral) -> Decision | None:

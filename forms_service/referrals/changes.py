@@ -3,8 +3,8 @@ added, replaced or removed, and the register marks.
 
 When the school corrects a returned request, the headteacher who signs version 2 and the LA officer
 who reads it should not have to compare it with version 1 line by line. A version is a Snapshot: the
-signed pack's data, evidence and marks, or the referral as it stands before the next signing.
-Pure: nothing here reads the database or storage.
+signed pack's data, evidence and marks, or the referral as it stands before the next signing. Only
+the records themselves are read (a pack's files, a referral's uploads), never storage.
 """
 from __future__ import annotations
 
@@ -83,6 +83,18 @@ def since_last_signed(referral: Referral) -> Changes | None:
     return between(form, of_pack(pack, form), of_referral(referral))
 
 
+def by_version(referral: Referral) -> dict[int, Changes | None]:
+    """{version: what it changed from the one before} for every signed version (None for version 1),
+    each version read once."""
+    form = get_form(referral.form_id)
+    out, before = {}, None
+    for pack in referral.packs:
+        after = of_pack(pack, form)
+        out[pack.version] = between(form, before, after) if before is not None else None
+        before = after
+    return out
+
+
 def from_previous_version(referral: Referral, pack: Pack) -> Changes | None:
     """A signed version against the one before it; None for version 1."""
     earlier = [p for p in referral.packs if p.version < pack.version]
@@ -101,7 +113,7 @@ def _answer_changes(form: FormDef, before: dict, after: dict) -> list[dict]:
                 continue
             old_text, new_text = _shown(f, old), _shown(f, new)
             if old_text == new_text:
-                continue  # stored differently, reads the same (e.g. 5 and 5.0)
+                continue  # stored differently, reads the same (a blank answer saved as "" or left out)
             out.append({"page": page.title, "field": f.name, "label": f.label, "before": old_text, "after": new_text})
     return out
 
@@ -109,9 +121,8 @@ def _answer_changes(form: FormDef, before: dict, after: dict) -> list[dict]:
 def _shown(f, value) -> str:
     if f.type != "list":
         return f.display(value)
-    # Each item on one line, as check your answers lists it.
-    return "; ".join(", ".join(f"{i.label}: {i.display((item or {}).get(i.name))}" for i in f.item_fields)
-                     for item in value or []) or "None"
+    # Each item on one line, with the lines check your answers gives it.
+    return "; ".join(", ".join(f.item_lines(item)) for item in value or []) or "None"
 
 
 def _blank(value) -> bool:
@@ -130,12 +141,10 @@ def _evidence_changes(form: FormDef, before: dict[str, str], after: dict[str, st
 
 
 def _register_changes(before: dict | None, after: dict | None) -> dict | None:
-    """{summary, added, removed, changed, marks: [{date, session, before, after}], more, code_set_*}, or
-    None when the marks are the same. A mark is one session's code; a session is its date and AM/PM."""
-    old = _marks(before)
-    new = _marks(after)
-    old_set = (before or {}).get("code_set") if before else None
-    new_set = (after or {}).get("code_set") if after else None
+    """{summary, added, removed, changed, marks: [{date, session, before, after}], more}, or None when the
+    marks and their code set are the same. A mark is one session's code; a session is its date and AM/PM."""
+    old, new = _marks(before), _marks(after)
+    old_set, new_set = (before or {}).get("code_set"), (after or {}).get("code_set")
     if old == new and old_set == new_set:
         return None
     added = sorted(k for k in new if k not in old)
@@ -156,9 +165,10 @@ def _register_changes(before: dict | None, after: dict | None) -> dict | None:
         if old_set != new_set:
             parts.append(f"code set {old_set} to {new_set}")
         parts.append(f"now {len(new)} sessions, {_span(new)}")
+    # Mark by mark only when both versions have marks: a register added or removed whole is its summary.
     listed = [{"date": format_date(day), "session": SESSION_NAMES.get(session, session),
                "before": old.get((day, session)) or "none", "after": new.get((day, session)) or "none"}
-              for day, session in sorted(changed + (removed if old and new else []) + (added if old and new else []))]
+              for day, session in (sorted(changed + removed + added) if old and new else [])]
     return {"summary": "; ".join(parts), "added": len(added), "removed": len(removed), "changed": len(changed),
             "marks": listed[:MARKS_LISTED], "more": max(len(listed) - MARKS_LISTED, 0)}
 

@@ -183,6 +183,6 @@ def email_body(referral: Referral, pack: Pack, files, signature: dict | None = N
         "",
         "The manifest lists the SHA-256 of every file, so you can check that nothing has changed.",
         f"Check it and accept or return it: {notify.link('la.show', referral_id=referral.id)}",
-        "This message was sent by the attendance legal-intervention forms service.",
+        notify.FOOTER,
     ]
     return "\n".join(lines) + "\n"

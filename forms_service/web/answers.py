@@ -22,8 +22,7 @@ def answer_rows(referral: Referral, data: dict | None = None) -> list[dict]:
                 if not items:
                     rows.append({"label": f.label, "value": "None"})
                 for n, item in enumerate(items, 1):
-                    lines = [f"{i.label}: {i.display(item.get(i.name))}" for i in f.item_fields]
-                    rows.append({"label": f"{f.label} {n}", "lines": lines})
+                    rows.append({"label": f"{f.label} {n}", "lines": f.item_lines(item)})
             else:
                 rows.append({"label": f.label, "value": f.display(value)})
         out.append({"page": page.id, "title": page.title, "rows": rows,

@@ -113,13 +113,14 @@ def referral_page(referral, *, errors: dict | None = None, values: dict | None =
     error_list += [{"text": rule["reason"], "href": "#issue-kind"} for rule in notice_rules]
     can_record = current_user.role == "la_officer" and referral.status == la_outcomes.RECORDABLE
     parents = la_outcomes.parent_names(referral)
+    signed = data_as_signed(referral)
     return render_template(
         "la/show.html", title=f"Referral {referral.reference}", referral=referral,
         form_def=get_form(referral.form_id), pack=referral.latest_pack, delivery=delivery_status(referral),
         changes=changes.from_previous_version(referral, referral.latest_pack) if referral.latest_pack else None,
         # The child by initials at the top of the page, as the pack's email names them; the name is in the answers.
-        pupil=initials(data_as_signed(referral).get("pupil") or {}),
-        rows=answer_rows(referral, data_as_signed(referral)), checks=checks, can_decide=can_decide,
+        pupil=initials(signed.get("pupil") or {}),
+        rows=answer_rows(referral, signed), checks=checks, can_decide=can_decide,
         decisions=la_decisions.decisions_view(referral), errors=errors, error_list=error_list, values=values,
         check_items=[{"value": c["id"], "text": c["label"], "checked": c["checked"],
                       "hint": {"text": f"Ticked by {c['by']}"} if c["checked"] else None} for c in checks],

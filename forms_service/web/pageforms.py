@@ -53,9 +53,7 @@ YES_NO = [("yes", "Yes"), ("no", "No")]
 
 def _wt_field(f: FieldDef) -> Field:
     kwargs = {"description": f.hint or ""}
-    if f.type == "text":
-        return StringField(f.label, widget=GovTextInput(), **kwargs)
-    if f.type == "time":  # typed as the office writes it; the schema reads it (formdefs.TimeOfDay)
+    if f.type in ("text", "time"):  # a time is typed as the office writes it; formdefs.TimeOfDay reads it
         return StringField(f.label, widget=GovTextInput(), **kwargs)
     if f.type == "textarea":
         return TextAreaField(f.label, widget=GovCharacterCount(), **kwargs)
