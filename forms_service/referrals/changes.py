@@ -143,6 +143,8 @@ def _evidence_changes(form: FormDef, before: dict[str, str], after: dict[str, st
 def _register_changes(before: dict | None, after: dict | None) -> dict | None:
     """{summary, added, removed, changed, marks: [{date, session, before, after}], more}, or None when the
     marks and their code set are the same. A mark is one session's code; a session is its date and AM/PM."""
+    if (before or None) == (after or None):
+        return None  # the same stored marks (a signed request against its pack): nothing to read
     old, new = _marks(before), _marks(after)
     old_set, new_set = (before or {}).get("code_set"), (after or {}).get("code_set")
     if old == new and old_set == new_set:
