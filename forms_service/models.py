@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, false, or_, select, true
+from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, false, or_, select, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -112,6 +112,14 @@ class School(db.Model):
     email_head_awaiting_signoff: Mapped[bool] = mapped_column(default=True, server_default=true())
     email_office_sent_back: Mapped[bool] = mapped_column(default=True, server_default=true())
     email_office_la_decision: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # The letterhead every letter and form prints (issue 18): parts left unset are left out. The logo
+    # is bytes checked on upload (PNG, JPEG or SVG: forms_service/logos.py), never a URL.
+    address: Mapped[str | None] = mapped_column(Text)
+    telephone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(320))
+    headteacher_name: Mapped[str | None] = mapped_column(String(200))
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    logo_type: Mapped[str | None] = mapped_column(String(40))
     # Joined: nearly every page about a referral names the school and reads its LA's profile.
     la: Mapped[LocalAuthority] = relationship(back_populates="schools", lazy="joined")
     __table_args__ = (UniqueConstraint("la_id", "name"),)
