@@ -136,12 +136,12 @@ def smtp_sink(port: int, directory: str) -> None:
         controller.stop()
 
 
-def _name_option(value: str, what: str) -> str:
+def _name_option(value: str, what: str, hint: str = "--name") -> str:
     """--name checked as the admin pages check a name (forms_service/text.py), before anything is opened."""
     try:
         return clean_name(value, what)
     except BadName as exc:
-        raise click.BadParameter(str(exc), param_hint="--name") from None
+        raise click.BadParameter(str(exc), param_hint=hint) from None
 
 
 @main.command("create-la")
@@ -192,17 +192,56 @@ def update_la(name: str, address, telephone, contact_email, payment_methods) -> 
 @main.command("create-school")
 @click.option("--name", required=True)
 @click.option("--la", "la_name", required=True, help="The local authority's name")
-def create_school(name: str, la_name: str) -> None:
-    """Add a school to a local authority."""
+@click.option("--address", help="The letterhead's postal address; '\\n' or new lines between lines")
+@click.option("--telephone", help="The letterhead's telephone number")
+@click.option("--email", help="The letterhead's email address for parents")
+@click.option("--headteacher", "headteacher_name", help="The headteacher's name, as the letterhead prints it")
+@click.option("--logo", type=click.Path(dir_okay=False, exists=True), help="A PNG, JPEG or SVG file of the school's logo")
+def create_school(name: str, la_name: str, address, telephone, email, headteacher_name, logo) -> None:
+    """Add a school to a local authority, or set the letterhead of one already added: what is given
+    replaces what it had, what is not given stays."""
+    import re
+
+    from . import logos
+    from .access.accounts import ADDRESS_MAX_CHARS, ADDRESS_MAX_LINES, TELEPHONE_PATTERN, address_lines
+    from .web.fields import EMAIL_PATTERN
+
     name = _name_option(name, "the school's name")
+    letterhead = {}
+    if address is not None:
+        letterhead["address"] = address_lines(address) or None
+        if letterhead["address"] and (len(letterhead["address"]) > ADDRESS_MAX_CHARS
+                                      or letterhead["address"].count("\n") >= ADDRESS_MAX_LINES):
+            raise click.BadParameter(f"at most {ADDRESS_MAX_LINES} lines and {ADDRESS_MAX_CHARS} characters",
+                                     param_hint="--address")
+    if telephone is not None:
+        letterhead["telephone"] = telephone.strip() or None
+        if letterhead["telephone"] and not re.match(TELEPHONE_PATTERN, letterhead["telephone"]):
+            raise click.BadParameter("enter a telephone number, like 01632 960 001", param_hint="--telephone")
+    if email is not None:
+        letterhead["email"] = email.strip() or None
+        if letterhead["email"] and (len(letterhead["email"]) > 320 or not re.match(EMAIL_PATTERN, letterhead["email"])):
+            raise click.BadParameter("enter an email address, like office@school.example.org", param_hint="--email")
+    if headteacher_name is not None:
+        letterhead["headteacher_name"] = (_name_option(headteacher_name, "the headteacher's name", "--headteacher")
+                                          if headteacher_name.strip() else None)
+    if logo is not None:
+        try:
+            with open(logo, "rb") as handle:
+                letterhead["logo"], letterhead["logo_type"] = logos.check(handle.read(logos.MAX_BYTES + 1))
+        except logos.LogoError as exc:
+            raise click.BadParameter(str(exc), param_hint="--logo") from None
     app = _app()
     with app.app_context():
         la = db.session.scalar(db.select(LocalAuthority).filter_by(name=la_name))
         if la is None:
             raise click.BadParameter(f"no local authority called {la_name!r}", param_hint="--la")
         school = get_or_create_school(name, la)
+        for key, value in letterhead.items():
+            setattr(school, key, value)
         db.session.commit()
-        click.echo(f"School {school.name} (id {school.id}) in {la.name}")
+        click.echo(f"School {school.name} (id {school.id}) in {la.name}"
+                   + (f": letterhead set ({', '.join(k for k in letterhead if k != 'logo_type')})" if letterhead else ""))
 
 
 @main.command("create-user")

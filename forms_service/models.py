@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, Text,
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.types import DateTime, TypeDecorator
 
-from . import pupils
+from . import logos, pupils
 
 
 class Base(DeclarativeBase):
@@ -123,6 +123,13 @@ class School(db.Model):
     # Joined: nearly every page about a referral names the school and reads its LA's profile.
     la: Mapped[LocalAuthority] = relationship(back_populates="schools", lazy="joined")
     __table_args__ = (UniqueConstraint("la_id", "name"),)
+
+    def letterhead(self) -> dict:
+        """What a document's context takes as `school` (forms_service/documents/letterhead.py): plain
+        JSON, as a bulk letters' plan keeps it, so the logo as a data: URI."""
+        return {"name": self.name, "address": self.address, "telephone": self.telephone, "email": self.email,
+                "headteacher_name": self.headteacher_name,
+                "logo_uri": logos.data_uri(self.logo, self.logo_type) if self.logo and self.logo_type else ""}
 
 
 class User(db.Model):

@@ -49,8 +49,9 @@ def page_policy(nonce: str) -> str:
 
 
 # A document shown as HTML (the previews of a request or letter): its print CSS inline, nothing else
-# may load or run. Set by the views that serve one; stricter than a page's.
-DOCUMENT_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
+# may load or run, but the school's logo, which the page carries as a data: URI. Set by the views that
+# serve one; stricter than a page's.
+DOCUMENT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 # Not a page: JSON, files, redirects. Nothing in them may load anything.
 OTHER_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 # A PDF shown in the browser's viewer: a fetch policy there can stop the viewer itself, so framing only.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the service needs: WeasyPrint's Pango and HarfBuzz (libharfbuzz-subset0 keeps
-# PDF rendering 3-5x faster, DESIGN.md §8), fonts for the documents, Node/npm for GOV.UK Frontend.
+# PDF rendering 3-5x faster, DESIGN.md §8), Cairo for drawing an SVG logo (CairoSVG), fonts for the
+# documents, Node/npm for GOV.UK Frontend.
 # With --test, instead the test suite's own: Debian's Chromium, which Playwright drives by path
 # (Playwright's own browser download does not work here, DESIGN.md §8; Playwright's driver comes
 # with its Python package, and the pages' fonts are GOV.UK Frontend's, served by the service), and
@@ -16,7 +17,7 @@ elif [ "${1:-}" = "--bench" ]; then
   packages=(wrk libreoffice-writer-nogui)
   optional=1
 else
-  packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-liberation2 fonts-dejavu-core)
+  packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libcairo2 fonts-liberation2 fonts-dejavu-core)
   command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
 missing=()

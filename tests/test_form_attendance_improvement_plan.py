@@ -232,7 +232,8 @@ def test_the_record_has_the_seeds_rows_and_the_samples_answers_in_order(plan, fm
     assert positions == sorted(positions), fmt
     for row in ACTION_ROWS:
         assert squash(row) in words, (fmt, row)
-    assert words.startswith("Attendance Improvement Plan Reference: AIP-2026-000012")
+    # Under the school's letterhead (issue 18), the seed's title and the reference.
+    assert words.startswith("Offerton Brook High School Attendance Improvement Plan Reference: AIP-2026-000012")
     assert "Date of birth: 19 January 2012 Year group: Year 9" in words
     # Every parent is named: the mother as an attendee, the father among the apologies.
     assert "Lisa Bradshaw" in words and "Craig Bradshaw – Father" in words
@@ -323,7 +324,7 @@ def test_outcomes_are_blank_until_reviewed_and_every_action_row_is_printed_in_or
         assert words.find("Actions Responsibility When Outcomes") < positions[0]
         assert positions[-1] < words.find("Date of next meeting: 24 March 2026")
         assert "Not given" not in words
-    table = docx.Document(io.BytesIO(both["docx_bytes"])).tables[1]
+    table = docx.Document(io.BytesIO(both["docx_bytes"])).tables[2]  # after the letterhead and the first
     assert len(table.rows) == 13 and all(row.cells[3].text == "" for row in table.rows[1:])
 
 
@@ -362,7 +363,8 @@ def test_both_are_a4_and_the_pdf_names_itself(plan):
 
 def test_the_word_document_keeps_the_seeds_table_layout(plan):
     document = docx.Document(io.BytesIO(plan["docx_bytes"]))
-    first, actions, following = document.tables
+    letterhead, first, actions, following = document.tables
+    assert letterhead.rows[0].cells[1].text.strip() == "Offerton Brook High School"
     assert [c.text for c in first.rows[0].cells] == ["School name:", "Offerton Brook High School", "Date:",
                                                      "24 February 2026"]
     assert [c.text for c in first.rows[1].cells] == ["Name of Pupil:", "Mason Bradshaw", "Meeting Number:", "2"]

@@ -55,6 +55,18 @@ def get_or_create_school(name: str, la: LocalAuthority) -> School:
     return school
 
 
+# The letterhead's checks (issue 18), shared by the admin's school page and `forms-service create-school`.
+TELEPHONE_PATTERN = r"^\+?[0-9][0-9 ()\-]{5,30}(?: ?(?:ext\.?|extension|x) ?[0-9]{1,6})?$"
+ADDRESS_MAX_LINES, ADDRESS_MAX_CHARS = 7, 400
+
+
+def address_lines(value: str | None) -> str:
+    """An address as typed, each line trimmed and blank lines dropped ("\\n" typed on a command line is
+    a new line)."""
+    text = (value or "").replace("\\n", "\n").replace("\r\n", "\n")
+    return "\n".join(line.strip() for line in text.split("\n") if line.strip())
+
+
 def create_user(email: str, password: str, role: str, name: str, *, school: School | None = None,
                 la: LocalAuthority | None = None) -> User:
     if role not in ROLES:
@@ -84,6 +96,14 @@ DEMO_USERS = [
 
 
 # Demo LA's details for its notices (reg. 3(f) and (g)); example values, reserved names only.
+# Demo School's letterhead (issue 18): an example address and telephone, none of them real.
+DEMO_SCHOOL_LETTERHEAD = {
+    "address": "12 School Lane\nDemotown\nDE1 2BB",
+    "telephone": "01632 960123",  # Ofcom's range for drama: never a real number
+    "email": "office@demo-school.example",
+    "headteacher_name": "Harriet Head",
+}
+
 DEMO_LA_DETAILS = {
     "address": "Education Welfare Service\nDemo Town Hall\n1 Civic Square\nDemotown DE1 1AA",
     "telephone": "01632 960000",  # Ofcom's range for drama: never a real number
@@ -117,4 +137,8 @@ def create_demo_data(password: str, la_inbox: str, policy_profile: str = "nation
             continue
         school = get_or_create_school(school_name, la) if school_name else None
         create_user(email, password, role, name, school=school, la=None if school else la)
+    demo = db.session.scalar(db.select(School).filter_by(name="Demo School", la_id=la.id))
+    if demo is not None and not demo.address:
+        for key, value in DEMO_SCHOOL_LETTERHEAD.items():
+            setattr(demo, key, value)
     db.session.commit()

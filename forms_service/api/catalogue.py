@@ -18,6 +18,7 @@ from ..referrals.documents import DOCX, PDF, recipients
 from ..register import figures
 from ..register.marks import parse_register_json
 from ..rules import evaluate
+from ..security import DOCUMENT_POLICY
 from .docs import fails_with, files
 from .guard import authenticate
 from .schemas import DocumentRequest, EligibilityRequest, FormList, Verdict
@@ -93,7 +94,7 @@ def document(body, document_id: str):
         return unprocessable(f"The {doc['title']} needs its answers first",
                              {"data": {doc["when"]: [f"Give {doc['when']} to produce the {doc['title']}"]}})
     user = api_user()
-    school = {"name": user.school.name if user.school else ""}
+    school = user.school.letterhead() if user.school else {"name": ""}
     la = user.la or (user.school.la if user.school else None)
     verdict = evaluate(form, data, register=register, profile=load_profile(la.policy_profile if la else current_app.config["POLICY_PROFILE"]))
 
@@ -107,7 +108,7 @@ def document(body, document_id: str):
     targets = recipients(doc, data)
     if fmt == "html":
         return Response(render_preview(doc["html"], context(targets[0]), title=doc["title"]), mimetype="text/html",
-                        headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+                        headers={"Content-Security-Policy": DOCUMENT_POLICY})
     files = []
     for index in targets:
         suffix = f"-{index + 1}" if index is not None and len(targets) > 1 else ""

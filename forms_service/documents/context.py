@@ -16,6 +16,7 @@ from typing import Any
 
 from ..formatting import format_datetime, format_money
 from . import form_contexts  # noqa: F401  (each module registers its form's extras)
+from .letterhead import letterhead
 from .values import (ATTACHED, DRAFT_NOTICE, DRAFT_STATUS, EXTRAS, NOT_ATTACHED, NOT_GIVEN, NOT_SIGNED, SAME_AS_CHILD,
                      SIGNED_STATUS, as_count, as_mapping, clean_text, date_text, shown, yes_no)
 
@@ -185,6 +186,7 @@ def build_context(
         "intro": [clean_text(line) for line in form.get("intro", [])],
         "reference": shown(reference, default="Not assigned yet"),
         "school_name": school_name,
+        "letterhead": letterhead(school),
         "la_name": shown(as_mapping(la).get("name")),
         "return_to": shown(as_mapping(la).get("inbox")),
         "referral_date": referral_date,

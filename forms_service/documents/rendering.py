@@ -1,7 +1,9 @@
 """Render a document as HTML, PDF (WeasyPrint) or DOCX (docxtpl) from one context.
 
 User text is data (DESIGN.md §5): both renderers autoescape, neither ever compiles user text as a
-template, and the PDF renderer fetches nothing at all — no network, no file system.
+template, and the PDF renderer fetches nothing at all — no network, no file system. The one resource
+it serves is a data: URI of an image type a school's logo may be (forms_service/logos.py), decoded
+here: the letterhead's logo, placed by the template, never by user text (which is escaped).
 """
 from __future__ import annotations
 
@@ -9,12 +11,14 @@ import functools
 import io
 from pathlib import PurePosixPath
 
-from docxtpl import DocxTemplate
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 from weasyprint import CSS, HTML
-from weasyprint.urls import FatalURLFetchingError, URLFetcher
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from .. import logos
 from ..config import PROJECT_ROOT
 
 # Templates live beside the package in the repository (templates/ at the project root).
@@ -34,7 +38,7 @@ class FetchRefused(FatalURLFetchingError):
 
 
 class RefusingURLFetcher(URLFetcher):
-    """A WeasyPrint URL fetcher that fetches nothing.
+    """A WeasyPrint URL fetcher that fetches nothing (but decodes a logo's data: URI).
 
     WeasyPrint needs a URLFetcher instance (a plain function fails, DESIGN.md §8). An ordinary
     exception from a fetcher is only logged and rendering carries on; FatalURLFetchingError stops
@@ -46,6 +50,9 @@ class RefusingURLFetcher(URLFetcher):
         self.refused: list[str] = []
 
     def fetch(self, url, headers=None):
+        image = logos.from_data_uri(url)
+        if image is not None:
+            return URLFetcherResponse(url, image[0], {"Content-Type": image[1]}, 200)
         self.refused.append(url)
         raise FetchRefused(f"Print rendering fetches no resources; refused {url[:200]!r}")
 
@@ -132,6 +139,21 @@ def render_pdf(template_name: str, context: dict, *, title: str, lang: str = "en
                        font_config=font_config)
 
 
+def _docx_logo(template: DocxTemplate, context: dict):
+    """The letterhead's logo as a picture in the DOCX ("" without one): the same image as the PDF's, an
+    SVG drawn as PNG (Word shows no SVG)."""
+    image = logos.from_data_uri((context.get("letterhead") or {}).get("logo_uri", ""))
+    if image is None:
+        return ""
+    png = logos.as_png(*image)
+    width, height = logos.size(png)
+    # The PDF's box (print.css .letterhead-logo): at most 16 mm high and 60 mm wide, whichever a wide
+    # logo reaches first.
+    if width * 16 > height * 60:
+        return InlineImage(template, io.BytesIO(png), width=Mm(60))
+    return InlineImage(template, io.BytesIO(png), height=Mm(16))
+
+
 def render_docx(template_name: str, context: dict, *, jinja_env: Environment | None = None) -> bytes:
     """DOCX bytes of a docxtpl template under templates/docx, e.g. "penalty-notice-leave.docx".
     `jinja_env`: docx_env or an overlay of it (one that keeps compiled templates, for a batch)."""
@@ -140,6 +162,8 @@ def render_docx(template_name: str, context: dict, *, jinja_env: Environment | N
         raise RenderError(f"No DOCX template {template_name!r}")
     # A DocxTemplate is consumed by rendering, so each render loads its own copy.
     template = DocxTemplate(path)
+    if "letterhead" in context:
+        context = {**context, "letterhead": {**context["letterhead"], "logo": _docx_logo(template, context)}}
     template.render(context, jinja_env=jinja_env or docx_env, autoescape=True)
     out = io.BytesIO()
     template.save(out)

@@ -15,7 +15,7 @@ def referral_context(referral: Referral, *, signature: dict | None, verdict: dic
     form = form_of(referral)
     la = referral.school.la
     uploads = [{"kind": e.kind, "filename": e.filename} for e in referral.evidence]
-    return build_context(form.raw, working_data(referral), school={"name": referral.school.name},
+    return build_context(form.raw, working_data(referral), school=referral.school.letterhead(),
                          la={"name": la.name, "inbox": la.inbox_email}, reference=referral.reference,
                          signature=signature, verdict=verdict, evidence=uploads, recipient=recipient)
 

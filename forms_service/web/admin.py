@@ -10,20 +10,25 @@ session or a flash message), with `Cache-Control: no-store`.
 """
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxesInput, GovPasswordInput, GovRadioInput, GovSelect,
-                                                GovSubmitInput, GovTextInput)
+from flask_wtf.file import FileField
+from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxesInput, GovCheckboxInput, GovFileInput, GovPasswordInput,
+                                                GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput)
 from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
-from wtforms import PasswordField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import (BooleanField, PasswordField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from .. import logos
 from ..access import throttle
-from ..access.accounts import MAX_PASSWORD, MIN_PASSWORD, create_user
+from ..access.accounts import (ADDRESS_MAX_CHARS, ADDRESS_MAX_LINES, MAX_PASSWORD, MIN_PASSWORD, TELEPHONE_PATTERN,
+                               address_lines, create_user)
 from ..access.auth import end_sessions, replace_password, require_roles, revoke_tokens
 from ..audit import record
 from ..models import AuditEvent, LocalAuthority, School, User, db
@@ -92,6 +97,19 @@ class LaForm(FlaskForm):
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _lines(value):
+    return address_lines(value) if isinstance(value, str) else value
+
+
+def _address_lines(form, field):
+    if field.data and len(field.data.split("\n")) > ADDRESS_MAX_LINES:
+        raise ValidationError(f"The address must be {ADDRESS_MAX_LINES} lines or fewer")
+
+
 class SchoolForm(FlaskForm):
     name = StringField("School name", widget=GovTextInput(),
                        validators=[DataRequired("Enter the school's name"), NameCheck("the school's name")])
@@ -104,7 +122,45 @@ class SchoolForm(FlaskForm):
         default=list(notify.SWITCHES),
         description="Each email gives the request's reference and the pupil's initials, never a child's name, "
                     "and a link to the request. Untick one to stop it for this school.")
+    # The letterhead (issue 18): printed at the head of every letter and form the school sends.
+    address = TextAreaField("Postal address (optional)", widget=GovTextArea(), filters=[_lines],
+                            validators=[Optional(), Length(max=ADDRESS_MAX_CHARS, message=f"The address must be "
+                                                                  f"{ADDRESS_MAX_CHARS} characters or fewer"),
+                                        _address_lines],
+                            description="As letters print it, one line each: the street, the town and the postcode.")
+    telephone = StringField("Telephone (optional)", widget=GovTextInput(), filters=[_strip],
+                            validators=[Optional(), Regexp(TELEPHONE_PATTERN, message="Enter a telephone number, like "
+                                                                              "01632 960 001")])
+    email = email_field("Email for parents (optional)", required=None, example="office@school.example.org",
+                        description="The school office's address that letters give parents.")
+    headteacher_name = StringField("Headteacher's name (optional)", widget=GovTextInput(), filters=[_strip],
+                                   validators=[Optional(), NameCheck("the headteacher's name")])
+    logo = FileField("Logo (optional)", widget=GovFileInput(),
+                     description=f"A PNG, JPEG or SVG image of {logos.MAX_BYTES // 1024} KB or less. It is printed "
+                                 "at the top left of letters, about 2 cm high.")
+    remove_logo = BooleanField("Remove the logo", widget=GovCheckboxInput())
     submit = SubmitField("Save school", widget=GovSubmitInput())
+
+
+LETTERHEAD = ("address", "telephone", "email", "headteacher_name")
+
+
+def _letterhead(form: SchoolForm) -> dict[str, str | None]:
+    """{School column: value or None} for the letterhead's text from the form."""
+    return {name: (getattr(form, name).data or "").strip() or None for name in LETTERHEAD}
+
+
+def _logo(form: SchoolForm) -> tuple[bytes, str] | None:
+    """The uploaded logo, checked (forms_service/logos.py); its refusal is put on the field. None: no
+    file chosen, or the file refused."""
+    upload = form.logo.data
+    if not upload or not getattr(upload, "filename", ""):
+        return None
+    try:
+        return logos.check(upload.read(logos.MAX_BYTES + 1))
+    except logos.LogoError as exc:
+        form.logo.errors = list(form.logo.errors) + [str(exc)]
+        return None
 
 
 def _switches(form: SchoolForm) -> dict[str, bool]:
@@ -315,11 +371,14 @@ def new_school():
     form.submit.label.text = "Add school"
     if request.method == "POST" and form.validate_on_submit():
         name = form.name.data.strip()
+        logo = _logo(form)
         if _school_name_taken(name):
             form.name.errors = list(form.name.errors) + [f"{_la().name} already has a school called {name}"]
-        else:
+        elif not form.logo.errors:
             school = School(name=name, la=_la(), attendance_email=(form.attendance_email.data or "").strip() or None,
-                            **_switches(form))
+                            **_switches(form), **_letterhead(form))
+            if logo:
+                school.logo, school.logo_type = logo
             db.session.add(school)
             try:
                 db.session.flush()
@@ -329,12 +388,17 @@ def new_school():
             else:
                 record("admin_school_created", user=_admin(),
                        detail={"school_id": school.id, "name": school.name, "attendance_email": school.attendance_email,
-                               **_switches(form)})
+                               **_switches(form), **_letterhead(form), "logo": _logo_digest(school.logo)})
                 db.session.commit()
                 flash(f"{school.name} is added.", "success")
                 return redirect(url_for("admin.schools"))
-    return render_template("admin/school.html", title="Add a school", form=form, school=None), \
+    return render_template("admin/school.html", title="Add a school", form=form, school=None, **_logo_words()), \
         422 if request.method == "POST" else 200
+
+
+def _logo_digest(data: bytes | None) -> str | None:
+    """What the audit trail keeps of a logo: its SHA-256, not the image."""
+    return hashlib.sha256(data).hexdigest() if data else None
 
 
 @bp.route("/schools/<id:school_id>", methods=["GET", "POST"])
@@ -342,20 +406,26 @@ def new_school():
 def edit_school(school_id: int):
     school = _school_or_404(school_id)
     form = SchoolForm(data={"name": school.name, "attendance_email": school.attendance_email or "",
-                            "turn_emails": [name for name in notify.SWITCHES if getattr(school, name)]}
+                            "turn_emails": [name for name in notify.SWITCHES if getattr(school, name)],
+                            **{name: getattr(school, name) or "" for name in LETTERHEAD}}
                       if request.method == "GET" else None)
     if request.method == "POST" and form.validate_on_submit():
         name = form.name.data.strip()
         email = (form.attendance_email.data or "").strip() or None
+        logo = _logo(form)
         if _school_name_taken(name, except_id=school.id):
             form.name.errors = list(form.name.errors) + [f"{_la().name} already has a school called {name}"]
-        else:
-            wanted = {"name": name, "attendance_email": email, **_switches(form)}
+        elif not form.logo.errors:
+            wanted = {"name": name, "attendance_email": email, **_switches(form), **_letterhead(form)}
             changes = {key: {"from": getattr(school, key), "to": value}
                        for key, value in wanted.items() if getattr(school, key) != value}
+            new_logo = logo or ((None, None) if form.remove_logo.data else (school.logo, school.logo_type))
+            if new_logo[0] != school.logo:
+                changes["logo"] = {"from": _logo_digest(school.logo), "to": _logo_digest(new_logo[0])}
             if changes:
                 for key, value in wanted.items():
                     setattr(school, key, value)
+                school.logo, school.logo_type = new_logo
                 record("admin_school_updated", user=_admin(), detail={"school_id": school.id, "changes": changes})
                 try:
                     db.session.commit()
@@ -369,7 +439,11 @@ def edit_school(school_id: int):
     users = db.session.scalars(db.select(User).where(User.school_id == school.id)
                                .order_by(User.active.desc(), func.lower(User.name))).all()
     return render_template("admin/school.html", title=f"Change {school.name}", form=form, school=school,
-                           users=users, role_labels=ROLE_LABELS), 422 if request.method == "POST" else 200
+                           users=users, role_labels=ROLE_LABELS, **_logo_words()), 422 if request.method == "POST" else 200
+
+
+def _logo_words() -> dict:
+    return {"logo_accept": logos.ACCEPT, "logo_kinds": {"image/png": "PNG", "image/jpeg": "JPEG", "image/svg+xml": "SVG"}}
 
 
 # --- users --------------------------------------------------------------------------------------

@@ -121,7 +121,7 @@ def new(form_id: str):
     profile = load_profile(school.la.policy_profile or current_app.config["POLICY_PROFILE"])
     try:
         plan = bulk_letters.plan_from_export(register_data, details, form_def, answers, criteria, profile,
-                                             school={"name": school.name}, code_set=code_set,
+                                             school=school.letterhead(), code_set=code_set,
                                              la={"name": school.la.name, "inbox": school.la.inbox_email})
     except RegisterError as exc:
         return _show(form_def, form, {"register": exc.messages[:10]}, 422)

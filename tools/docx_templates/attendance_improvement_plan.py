@@ -55,7 +55,7 @@ def _pair_row(table, label1: str, value1: str, label2: str, value2: str):
 
 
 def build(path: Path):
-    doc = dx.new_document("Attendance Improvement Plan")
+    doc = dx.school_document("Attendance Improvement Plan")
     dx.footer(doc)  # "Reference: ..." and page numbers; its status run is empty for a plan
 
     doc.add_paragraph("{{ title }}", style="Heading 1")

@@ -203,15 +203,44 @@ def closing(doc):
     return_to.alignment = WD_ALIGN_PARAGRAPH.LEFT
 
 
+def letterhead(doc):
+    """The school's letterhead (issue 18), as templates/html/print/_letterhead.html: the logo on the
+    left ("" without one: forms_service/documents/rendering.py places it), the school's name and its
+    address, telephone, email and headteacher on the right. A table without borders holds the two."""
+    widths = [70, 104]
+    band = doc.add_table(rows=1, cols=2)
+    band.alignment = WD_TABLE_ALIGNMENT.CENTER
+    band.autofit = False
+    for column, cell, width in zip(band.columns, band.rows[0].cells, widths):
+        column.width = cell.width = Mm(width)
+    band.rows[0].cells[0].paragraphs[0].add_run("{{ letterhead.logo }}")
+    right = band.rows[0].cells[1]
+    name = right.paragraphs[0]
+    name.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    name.paragraph_format.space_after = Pt(2)
+    run = name.add_run("{{ letterhead.name }}")
+    run.bold, run.font.size = True, Pt(12)
+    details = right.add_paragraph()
+    details.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    details.paragraph_format.space_after = Pt(0)
+    details.add_run("{{ letterhead.details }}").font.size = Pt(9)
+    paragraph(doc).paragraph_format.space_after = Pt(6)
+
+
+def school_document(title: str):
+    """A new document the school sends (a form, contract, plan or record), under its letterhead."""
+    doc = new_document(title)
+    letterhead(doc)
+    return doc
+
+
 def letter_head(title: str):
     """A new letter to a parent (000 Appendices 6-7, 003 Appendix 4), as templates/html/print/
-    _letter.html: the school on the right, the parent's name and address, our reference and the date.
+    _letter.html: the school's letterhead, the parent's name and address, our reference and the date.
     A letter is never marked DRAFT, so the footer's status run stays empty."""
     doc = new_document(title)
     footer(doc)
-    school = paragraph(doc, "{{ school_name }}", bold=True, size=12)
-    school.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    school.paragraph_format.space_after = Pt(14)
+    letterhead(doc)
     # Name and address: the address's line breaks become Word line breaks.
     paragraph(doc, "{{ recipient.name }}\n{{ recipient.address }}").paragraph_format.space_after = Pt(14)
     paragraph(doc, "Our reference: {{ reference }}").paragraph_format.space_after = Pt(2)

@@ -30,7 +30,7 @@ def _actions_table(doc, loop_var: str):
 
 def build(path: Path):
     """000, Stage 3 – Stage 3 school attendance enforcement referral."""
-    doc = dx.new_document("Stage 3 school attendance enforcement referral")
+    doc = dx.school_document("Stage 3 school attendance enforcement referral")
     dx.footer(doc)
 
     # Draft marking: only while unsigned.

@@ -47,7 +47,7 @@ def _stage(table, widths, text):
 
 def build(path: Path):
     """003, Appendix 6 – Fast Track to Attendance Legal Intervention Referral Form."""
-    doc = dx.new_document("Fast Track to Attendance Legal Intervention Referral Form")
+    doc = dx.school_document("Fast Track to Attendance Legal Intervention Referral Form")
     dx.footer(doc)
 
     # Draft marking: only while unsigned.

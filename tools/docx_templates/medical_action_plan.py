@@ -58,7 +58,7 @@ def _heading_row(table, widths, texts):
 
 
 def build(path: Path):
-    doc = dx.new_document("Medical Action Plan")
+    doc = dx.school_document("Medical Action Plan")
     dx.footer(doc)  # "Reference: ..." and page numbers; its status run is empty for a plan
 
     letterhead(doc)

@@ -22,7 +22,7 @@ WIDTHS = [70, 104]
 
 
 def build(path: Path):
-    doc = dx.new_document("Medical Consent Form")
+    doc = dx.school_document("Medical Consent Form")
     dx.footer(doc)  # "Reference: ..." and page numbers; its status run is empty for a plan
 
     letterhead(doc)

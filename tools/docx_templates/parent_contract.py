@@ -63,7 +63,7 @@ def ending(doc, rows: str):
 
 
 def build(path: Path):
-    doc = dx.new_document("School Attendance Parent Contract")
+    doc = dx.school_document("School Attendance Parent Contract")
     dx.footer(doc)
     title(doc, "School Attendance Parent Contract")
 

@@ -13,7 +13,7 @@ NAME = "parent-contract-review.docx"
 
 
 def build(path: Path):
-    doc = dx.new_document("School Attendance Parent Contract - Review")
+    doc = dx.school_document("School Attendance Parent Contract - Review")
     dx.footer(doc)
     title(doc, "School Attendance Parent Contract - Review")
 

@@ -12,7 +12,7 @@ NAME = "penalty-notice-leave.docx"
 
 def build(path: Path):
     """003, Appendix 8 – Request to issue a Penalty Notice for leave of absence taken in term time."""
-    doc = dx.new_document("Request to issue a Penalty Notice for leave of absence taken in term time")
+    doc = dx.school_document("Request to issue a Penalty Notice for leave of absence taken in term time")
     dx.footer(doc)
 
     # Draft marking: only while unsigned.

@@ -30,7 +30,7 @@ def _form_table(doc, widths, details_heading):
 
 def build(path: Path):
     """003, Appendix 7 – Request to issue a Penalty Notice following the school's Attendance Panel."""
-    doc = dx.new_document("Request to issue a Penalty Notice following the school's Attendance Panel")
+    doc = dx.school_document("Request to issue a Penalty Notice following the school's Attendance Panel")
     dx.footer(doc)
 
     # Draft marking: only while unsigned.

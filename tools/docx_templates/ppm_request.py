@@ -17,7 +17,7 @@ def _form_table(doc, value_heading: str):
 
 def build(path: Path):
     """003, Appendix 5 – Request the Local Authority hold a Pupil Planning Meeting (PPM)."""
-    doc = dx.new_document("Request the Local Authority hold a Pupil Planning Meeting (PPM)")
+    doc = dx.school_document("Request the Local Authority hold a Pupil Planning Meeting (PPM)")
     dx.footer(doc)
 
     # Draft marking: only while unsigned.
