@@ -55,6 +55,8 @@ def _check_raster(data: bytes) -> str:
 
     try:
         with Image.open(io.BytesIO(data)) as image:
+            image.verify()  # the file's structure and checksums: a truncated PNG fails here
+        with Image.open(io.BytesIO(data)) as image:
             kind = image.format
             width, height = image.size
             if kind not in TYPES:
