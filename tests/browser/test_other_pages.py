@@ -48,6 +48,11 @@ def test_school_pages_beyond_the_referral_journeys(browse):
     browse.assert_clean()
 
 
+# A 4 by 2 pixel PNG: enough for Pillow to check, as an administrator's crest would be.
+LOGO_PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000004000000020802000000f0caea340000001249444154"
+                         "789c63942dd8c100034c0c4800001e2b0149982692310000000049454e44ae426082")
+
+
 def test_administration_pages(browse):
     page = browse.page
     answering = Pointer(browse)
@@ -68,6 +73,18 @@ def test_administration_pages(browse):
     answering.follow("Change Demo School")
     expect(box(group(page, "Emails when it is someone's turn"), SWITCHES["email_head_awaiting_signoff"])).not_to_be_checked()
     expect(box(group(page, "Emails when it is someone's turn"), SWITCHES["email_office_sent_back"])).to_be_checked()
+    # The letterhead (issue 18): Demo School's example details, a telephone refused in words, a logo added.
+    expect(page.get_by_label("Telephone (optional)")).to_have_value("01632 960123")
+    page.get_by_label("Telephone (optional)").fill("call the office")
+    answering.press_button("Save school", status=422, screenshot="change-school-letterhead-error")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a telephone number")
+    page.get_by_label("Telephone (optional)").fill("01632 960 555")
+    page.get_by_label("Logo (optional)").set_input_files(files=[{"name": "crest.png", "mimeType": "image/png",
+                                                                  "buffer": LOGO_PNG}])
+    answering.press_button("Save school")
+    expect(success(page)).to_contain_text("Demo School is saved.")
+    answering.follow("Change Demo School", screenshot="change-school-with-logo")
+    expect(page.locator("#current-logo")).to_contain_text("The school has a logo (PNG)")
     answering.follow("Add a user")
     answering.press_button("Add user", status=422, screenshot="add-user-errors")
     answering.follow(navigation.get_by_role("link", name="Administration"))
