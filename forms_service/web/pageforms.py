@@ -160,7 +160,9 @@ def _from_form_value(f: FieldDef, field: Field):
             return "-".join(reversed(field.raw_data))
         return field.data.isoformat() if field.data else None
     if f.type == "boolean":
-        return {"yes": True, "no": False}.get(field.data)
+        # Anything but yes, no or nothing (a crafted post) goes to the schema, which says so at the
+        # field, rather than clearing the saved answer without a word.
+        return {"yes": True, "no": False, None: None, "": None}.get(field.data, field.data)
     if f.type == "integer":
         text = (field.data or "").strip().replace(",", "")
         if not text:
