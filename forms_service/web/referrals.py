@@ -219,8 +219,12 @@ def _render_page(referral, form_def, page_def, form, focus: str | None = None, c
         back = url_for("referrals.page", referral_id=referral.id, page_id=ids[index - 1])
     else:
         back = url_for("referrals.show", referral_id=referral.id)
+    # Posted to the page's own address without the Change link's #field: a browser would carry that
+    # fragment to the answer (taking focus from the error summary) and on through the redirect.
+    action = url_for("referrals.page", referral_id=referral.id, page_id=page_def.id,
+                     **({"return": back_to} if back_to else {}))
     return render_template("referrals/page.html", title=page_def.title, referral=referral, form_def=form_def,
-                           page=page_def, form=form, back=back, focus=focus, conflict=conflict,
+                           page=page_def, form=form, back=back, focus=focus, conflict=conflict, action=action,
                            errors=error_list(page_def, form), not_saved=not_saved, saved_some=saved_some,
                            step=index + 1, steps=len(ids) + 3)
 
