@@ -70,15 +70,23 @@ class FieldDef:
         return [f"{i.label}: {i.display((item or {}).get(i.name))}" for i in self.item_fields]
 
     def required_message(self) -> str:
+        """What a person is told when the answer is missing, in GOV.UK's words ("Enter ...", "Select
+        yes if ..."), naming the question once, as a person would: never the question repeated.
+        A question a rule cannot turn into a sentence (every yes/no question, and a choice asked as
+        a question) declares its own `required_message`."""
         if "required_message" in self.options:
             return self.options["required_message"]
+        label = f"{self.label[0].lower()}{self.label[1:]}"
         if self.type == "boolean":
-            return f"Select yes or no: {self.label}"
-        if self.type == "choice":
-            return f"Select an option: {self.label}"
+            return "Select yes or no"
+        if self.type == "choice":  # "Select which letter", "Select the review period"
+            wh = label.split(" ", 1)[0] in ("which", "what", "when", "how", "who", "where", "whether")
+            return f"Select {label.rstrip('?')}" if wh else f"Select the {label}"
         if self.type == "list":
             return f"Add at least one {self.label.lower()}"
-        return f"Enter {self.label[0].lower()}{self.label[1:]}"
+        if self.options.get("about_child") and not label.startswith("child's "):
+            return f"Enter the child's {label}"
+        return f"Enter the {label}" if label.startswith("child's ") else f"Enter {label}"
 
 
 @dataclass(frozen=True)
@@ -157,9 +165,14 @@ class FormDef:
 
 def _field(raw: dict) -> FieldDef:
     known = {"name", "label", "type", "required", "hint", "item_fields"}
+    options = {k: v for k, v in raw.items() if k not in known}
+    if raw["name"].startswith("pupil."):
+        # "Enter the child's date of birth", not "Enter date of birth": the page is about the child,
+        # but the message is read alone too (the error summary, check your answers).
+        options.setdefault("about_child", True)
     return FieldDef(
         name=raw["name"], label=raw["label"], type=raw["type"], required=raw.get("required", False),
-        hint=raw.get("hint"), options={k: v for k, v in raw.items() if k not in known},
+        hint=raw.get("hint"), options=options,
         item_fields=tuple(_field(f) for f in raw.get("item_fields", ())),
     )
 
@@ -257,6 +270,9 @@ class _Places(validate.Validator):
 def _ma_field(f: FieldDef, complete: bool) -> fields.Field:
     o = f.options
     required = f.required and complete
+    # Every message is written for a person, never marshmallow's own ("Missing data for required
+    # field.", "Not a valid date."), and names the question once at most: it is shown at the field
+    # and in the error summary as it is (issue 18).
     msgs = {"required": f.required_message(), "null": f.required_message()}
     if f.type in ("text", "textarea"):
         checks = [validate.Length(max=o.get("max_length", 1000),
@@ -275,14 +291,14 @@ def _ma_field(f: FieldDef, complete: bool) -> fields.Field:
     if f.type == "choice":
         values = [c["value"] for c in o["choices"]]
         return fields.String(required=required, allow_none=not required,
-                             validate=validate.OneOf(values, error=f"{f.label}: choose one of the options"),
-                             error_messages={**msgs, "invalid": f"{f.label}: choose one of the options"})
+                             validate=validate.OneOf(values, error=f.required_message()),
+                             error_messages={**msgs, "invalid": f.required_message()})
     if f.type == "date":
         return fields.Date(required=required, allow_none=not required,
                            error_messages={**msgs, "invalid": f"{f.label} must be a real date, written as YYYY-MM-DD"})
     if f.type == "boolean":
         return LenientBoolean(required=required, allow_none=not required,
-                              error_messages={**msgs, "invalid": f"{f.label}: answer yes or no"})
+                              error_messages={**msgs, "invalid": f.required_message()})
     if f.type == "integer":
         return fields.Integer(strict=True, required=required, allow_none=not required,
                               validate=validate.Range(min=o.get("min"), max=o.get("max"),
@@ -304,11 +320,13 @@ def _ma_field(f: FieldDef, complete: bool) -> fields.Field:
         item = nested_schema(f"{f.name}Item", f.item_fields, complete)
         low = o.get("min_items", 0) if complete else 0
         high = o.get("max_items", 50)
-        return fields.List(fields.Nested(item), required=required, allow_none=False,
-                           validate=validate.Length(min=low, max=high,
-                                                    error=f"Give between {low} and {high}: {f.label.lower()}"
-                                                    if low else f"Give no more than {high}: {f.label.lower()}"),
-                           error_messages={**msgs, "invalid": f"{f.label}: expected a list"})
+        checks = [validate.Length(max=high, error=f"You can add no more than {high}: remove the rest")]
+        if low:
+            checks.insert(0, validate.Length(min=low, error=f.required_message() if low == 1 else f"Add at least {low}"))
+        item_type = f"Each {f.label[0].lower()}{f.label[1:]} must be a set of answers"
+        return fields.List(fields.Nested(item, error_messages={"type": item_type, "null": item_type}),
+                           required=required, allow_none=False, validate=validate.And(*checks),
+                           error_messages={**msgs, "invalid": f"Give the answers for {f.label[0].lower()}{f.label[1:]} as a list"})
     raise ValueError(f"unknown field type {f.type!r} for {f.name}")
 
 
@@ -383,7 +401,9 @@ def nested_schema(name: str, defs: tuple[FieldDef, ...] | list[FieldDef], comple
         else:
             attrs[head] = _ma_field(f, complete)
     for head, sub in groups.items():
-        attrs[head] = fields.Nested(nested_schema(f"{name}_{head}", sub, complete), required=False)
+        attrs[head] = fields.Nested(nested_schema(f"{name}_{head}", sub, complete), required=False,
+                                    error_messages={"type": f"Give the answers in {head} as a set of answers",
+                                                    "null": f"Give the answers in {head} as a set of answers"})
     flat = list(defs)
 
     @validates_schema

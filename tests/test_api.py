@@ -324,9 +324,9 @@ def test_wrong_types_are_named_field_by_field(client, office):
     data["referral_date"] = 20260101
     errors = eligibility(client, office, {"data": data}, expect=422)["errors"]["data"]
     assert errors["pupil"]["first_name"] == ["First name must be text"]
-    assert "answer yes or no" in errors["pupil"]["looked_after"][0]
+    assert errors["pupil"]["looked_after"] == ["Select yes if the child is looked after by the local authority"]
     assert "whole number" in errors["figures"]["leave_sessions"][0]
-    assert "expected a list" in errors["previous_penalty_notices"][0]
+    assert errors["previous_penalty_notices"] == ["Give the answers for previous penalty notice as a list"]
     assert "real date" in errors["referral_date"][0]
 
 
@@ -613,7 +613,7 @@ def test_submit_an_incomplete_draft_names_the_missing_answers(client, office):
     response = client.post(f"{API}/referrals/{referral['id']}/submit", headers=office)
     assert response.status_code == 422
     body = response.get_json()
-    assert body["errors"]["pupil"]["last_name"] == ["Enter last name"]
+    assert body["errors"]["pupil"]["last_name"] == ["Enter the child's last name"]
     assert "parents" in body["errors"] and "policies_confirmed" in body["errors"]
     assert {"compulsory_school_age", "evidence_attached"} <= {r["id"] for r in body["rules"]}
 

@@ -183,7 +183,7 @@ def test_the_meeting_number_is_a_whole_number_from_1(number, accepted):
 
 
 def test_at_least_one_action_is_needed_and_each_needs_who_and_when():
-    assert refused(sample_json(actions=[])) == {"actions": ["Give between 1 and 20: action"]}
+    assert refused(sample_json(actions=[])) == {"actions": ["Add at least one action"]}
     assert refused({k: v for k, v in sample_json().items() if k != "actions"}) == {"actions": ["Add at least one action"]}
     one = [{"action": "Morning check-in", "responsibility": "Mr Fletcher", "when": "Daily"}]
     assert load(sample_json(actions=one))["actions"] == one

@@ -570,14 +570,13 @@ def test_each_stage_may_be_on_the_day_of_the_one_before():
     ({"week4__possible_sessions": -1}, ("week4", "possible_sessions"),
      "Possible sessions during the review period must be between 0 and 100"),
     ({"before__phone_calls": 2.5}, ("before", "phone_calls"), "Number of phone calls made must be a whole number"),
-    ({"week4__actions_met": "mostly"}, ("week4", "actions_met"), "Attendance actions: choose one of the options"),
-    ({"week4__outcome": None}, ("week4", "outcome"), "Select an option: Outcome of the review"),
+    ({"week4__actions_met": "mostly"}, ("week4", "actions_met"), "Select whether the attendance actions were met"),
+    ({"week4__outcome": None}, ("week4", "outcome"), "Select the outcome of the review"),
     ({"barriers_identified": None}, ("barriers_identified",),
-     "Select yes or no: Did the parent or pupil identify any barriers to attending school, such as bullying, SEND, "
-     "parenting or other additional needs requiring support?"),
+     "Select yes if the parent or pupil identified any barriers to attending school"),
     ({"final_warning_date": None}, ("final_warning_date",),
      "Enter date the Final Warning was sent to all parents and carers"),
-    ({"parents": []}, ("parents",), "Give between 1 and 6: parent or carer"),
+    ({"parents": []}, ("parents",), "Add at least one parent or carer"),
 ])
 def test_answers_out_of_bounds_are_refused_naming_the_field(changes, path, message):
     node = errors_for(with_answers(**changes))
@@ -602,8 +601,8 @@ def test_a_week6_referral_needs_the_week6_answers_and_not_the_week8_ones():
     messages = errors_for(with_answers(referred_at="week6", week8=None, week6={"new_reasons": "None."}))
     assert messages == {"week6": {
         "attendance_pct_6wk": ["Enter attendance % over the past 6 weeks"],
-        "no_engagement": ["Select yes or no: Since the Final Warning, has the parent failed to engage with the "
-                          "school?"]}}
+        "no_engagement": ["Select yes if the parent has failed to engage with the school since the Final "
+                          "Warning"]}}
 
 
 def test_a_week8_referral_needs_the_week8_answers_and_not_the_week6_ones():
@@ -611,14 +610,14 @@ def test_a_week8_referral_needs_the_week8_answers_and_not_the_week6_ones():
     assert week8["referred_at"] == "week8" and week8["week6"] == {"new_reasons": "None."}
     assert errors_for(with_answers(week8=None)) == {"week8": {
         "review_date": ["Enter date of the review"],
-        "improved": ["Select yes or no: Has attendance improved following the agreed actions?"],
+        "improved": ["Select yes if attendance has improved following the agreed actions"],
         "attendance_pct": ["Enter overall attendance"],
         "unauthorised_pct": ["Enter overall unauthorised absence"]}}
 
 
 @pytest.mark.parametrize("value, message", [
-    (None, "Select an option: When is the case being referred?"),
-    ("week7", "When is the case being referred?: choose one of the options"),
+    (None, "Select when the case is being referred"),
+    ("week7", "Select when the case is being referred"),
 ])
 def test_the_route_is_one_of_the_two(value, message):
     assert errors_for(with_answers(referred_at=value))["referred_at"] == [message]

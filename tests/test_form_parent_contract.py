@@ -211,13 +211,13 @@ def test_a_review_period_of_2_to_6_weeks_is_accepted(period):
 def test_any_other_review_period_is_refused_naming_the_field(period):
     """Only the seed's five boxes: not 1 or 7 weeks, not half weeks, and (as for every choice) the
     option's text value, so the number 4 is refused too."""
-    assert messages(raw(review_period=period)) == {"review_period": ["Review period: choose one of the options"]}
+    assert messages(raw(review_period=period)) == {"review_period": ["Select the review period"]}
 
 
 def test_a_review_period_is_required():
     data = raw()
     data.pop("review_period")
-    assert messages(data) == {"review_period": ["Select an option: Review period"]}
+    assert messages(data) == {"review_period": ["Select the review period"]}
 
 
 def test_the_review_date_cannot_be_before_the_meeting_but_may_be_the_same_day():
@@ -269,7 +269,7 @@ def test_once_the_review_is_held_its_answers_are_required():
     errors = messages({**unanswered, "review": {"held": True}})
     assert set(errors) == {"review", "actions"}
     # Each contract action's "Have Actions been met by the Review date" answer (003, Appendix 3).
-    met = ["Select yes or no: Has this action been met by the review date?"]
+    met = ["Select yes if this action has been met by the review date"]
     assert errors["actions"] == {name: {i: {"met_at_review": met} for i in range(len(rows))}
                                  for name, rows in unanswered["actions"].items() if rows}
     assert errors["review"] == {
@@ -280,7 +280,7 @@ def test_once_the_review_is_held_its_answers_are_required():
         "progress_evidence": ["Enter is there evidence of progress against previously agreed actions for all parties?"],
         "barriers_reduced": ["Enter have these reduced the challenges and barriers to attending school?"],
         "new_barriers": ["Enter are there any new challenges or barriers that have arisen?"],
-        "next_step": ["Select an option: What is the appropriate next step?"],
+        "next_step": ["Select the appropriate next step"],
     }
     # A draft may wait.
     FORM.schema(complete=False).load({**without_review(SAMPLE_JSON), "review": {"held": True}})
@@ -558,7 +558,7 @@ def test_the_api_names_a_bad_review_period(client):
     response = client.post(f"{API}/documents/parent-contract", headers=token,
                            json={"data": raw(review_period="7"), "format": "pdf"})
     assert response.status_code == 422
-    assert response.get_json()["errors"]["data"] == {"review_period": ["Review period: choose one of the options"]}
+    assert response.get_json()["errors"]["data"] == {"review_period": ["Select the review period"]}
 
 
 # --- the web journey ---------------------------------------------------------------------------------------
@@ -624,7 +624,7 @@ def test_the_contract_is_written_on_the_web_downloaded_and_reviewed_later(client
 
     # A review period outside the seed's five boxes is refused on the page, naming the field.
     response = _post(client, f"{base}/pages/review-period", {**contract_pages["review-period"], "review_period": "7"})
-    assert response.status_code == 422 and "Review period: choose one of the options" in text(response)
+    assert response.status_code == 422 and "Select the review period" in text(response)
 
     page = text(client.get(f"{base}/letter"))
     assert "Some answers are still needed" not in page

@@ -19,10 +19,10 @@ def test_a_choice_accepts_only_its_options_and_names_the_field():
     assert schema.load({"variant": "attempts"}) == {"variant": "attempts"}
     with pytest.raises(ValidationError) as bad:
         schema.load({"variant": "other"})
-    assert bad.value.messages == {"variant": ["Which letter: choose one of the options"]}
+    assert bad.value.messages == {"variant": ["Select which letter"]}
     with pytest.raises(ValidationError) as missing:
         schema.load({})
-    assert missing.value.messages == {"variant": ["Select an option: Which letter"]}
+    assert missing.value.messages == {"variant": ["Select which letter"]}
 
 
 def test_required_when_makes_an_answer_required_only_for_the_variant_that_prints_it():

@@ -89,6 +89,19 @@ def page_form_class(form_id: str, page: PageDef) -> type[FlaskForm]:
     return type(f"{form_id}-{page.id}", (FlaskForm,), attrs)
 
 
+def field_anchor(f: FieldDef, item: int | None = None) -> str:
+    """The id of the first input a question shows on its page, for links that open the page at it
+    (Change, error summaries): a date's day box and a yes/no's first radio, as GOV.UK links them.
+    A list: its item `item`'s first question, or with no item its "Add" button (page.html)."""
+    if f.type == "list":
+        if item is None or not f.item_fields:
+            return f"{f.html_name}-add"
+        return f"{f.html_name}-{item}-{field_anchor(f.item_fields[0])}"
+    if f.type == "date":
+        return f"{f.html_name}-day"
+    return f.html_name  # a text box's id; govuk-frontend-wtf gives the first radio the field's own id
+
+
 # --- between the page and the stored data -----------------------------------------------------
 
 def _to_form_value(f: FieldDef, value):
@@ -147,7 +160,9 @@ def _from_form_value(f: FieldDef, field: Field):
             return "-".join(reversed(field.raw_data))
         return field.data.isoformat() if field.data else None
     if f.type == "boolean":
-        return {"yes": True, "no": False}.get(field.data)
+        # Anything but yes, no or nothing (a crafted post) goes to the schema, which says so at the
+        # field, rather than clearing the saved answer without a word.
+        return {"yes": True, "no": False, None: None, "": None}.get(field.data, field.data)
     if f.type == "integer":
         text = (field.data or "").strip().replace(",", "")
         if not text:
@@ -230,3 +245,40 @@ def apply_schema_errors(page: PageDef, form: FlaskForm, errors: dict) -> bool:
 
 def set_in(data: dict, name: str, value) -> None:
     set_path(data, name, value)
+
+
+def error_list(page: PageDef, form: FlaskForm) -> list[dict]:
+    """The page's error summary: each field's first message (the one shown at the field), linking
+    to the input it is about (`field_anchor`), in the page's order."""
+    out = []
+    for f in page.fields:
+        field = form[f.html_name]
+        if not field.errors:
+            continue
+        if f.type != "list":
+            out.append({"text": field.errors[0], "href": f"#{field_anchor(f)}"})
+            continue
+        if isinstance(field.errors[0], str):  # about the list as a whole ("Add at least one ...")
+            out.append({"text": field.errors[0], "href": f"#{field_anchor(f)}"})
+        for index, entry in enumerate(field.entries):
+            for i in f.item_fields:
+                sub = entry.form[i.html_name]
+                if sub.errors and isinstance(sub.errors[0], str):
+                    out.append({"text": sub.errors[0], "href": f"#{f.html_name}-{index}-{field_anchor(i)}"})
+    return out
+
+
+def without_answers(patch: dict, names: set[str]) -> dict:
+    """`patch` less the answers at these dotted names (their saved values then stay as they are),
+    with any group left empty dropped."""
+    out: dict = {}
+    for key, value in patch.items():
+        inner = {n.split(".", 1)[1] for n in names if "." in n and n.split(".", 1)[0] == key}
+        if key in names:
+            continue
+        if isinstance(value, dict) and inner:
+            value = without_answers(value, inner)
+            if not value:
+                continue
+        out[key] = value
+    return out

@@ -21,9 +21,9 @@ from ..referrals import actions, documents
 from ..referrals.evidence import safe_display_name
 from ..security import DOCUMENT_POLICY
 from ..storage import StorageError
-from .answers import answer_rows
+from .answers import RETURN_TO_CHECK, answer_rows, check_url, missing_list, return_place
 from .fields import CsrfOnlyForm, code_set_field
-from .pageforms import apply_schema_errors, form_initial, page_form_class, page_patch
+from .pageforms import apply_schema_errors, error_list, form_initial, page_form_class, page_patch, without_answers
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 SCHOOL = ("office", "headteacher")
@@ -97,6 +97,8 @@ def page(referral_id: int, page_id: str):
     if page_def is None:
         abort(404)
     form_class = page_form_class(form_def.id, page_def)
+    # From a Change link on check your answers: a valid save goes back there (GOV.UK's pattern).
+    back_to = return_place(request.args.get("return"))
     if request.method == "GET":
         initial = form_initial(page_def, referral.data or {})
         for f in page_def.fields:  # "default": "today" in the declaration
@@ -106,7 +108,7 @@ def page(referral_id: int, page_id: str):
         for f in page_def.fields:  # an empty list page starts with one blank block to fill in
             if f.type == "list" and f.options.get("min_items", 0) > 0 and not form[f.html_name].entries:
                 form[f.html_name].append_entry()
-        return _render_page(referral, form_def, page_def, form)
+        return _render_page(referral, form_def, page_def, form, back_to=back_to)
 
     form = form_class()
     form.validate()  # CSRF and date parsing; the declaration's schema judges the answers
@@ -121,37 +123,82 @@ def page(referral_id: int, page_id: str):
             if len(entries.entries) < f.options.get("max_items", 50):
                 entries.append_entry()
             _save_quietly(referral, page_def, form)
-            return _render_page(referral, form_def, page_def, form, focus=f"{f.html_name}-{len(entries.entries) - 1}")
+            return _render_page(referral, form_def, page_def, form, focus=f"{f.html_name}-{len(entries.entries) - 1}",
+                                back_to=back_to)
         for i in range(len(entries.entries)):
             if f"remove-{f.html_name}-{i}" in request.form:
                 del entries.entries[i]
                 entries.last_index = len(entries.entries) - 1
                 _save_quietly(referral, page_def, form)
-                return _render_page(referral, form_def, page_def, form)
+                return _render_page(referral, form_def, page_def, form, back_to=back_to)
 
     patch = page_patch(page_def, form)
     date_errors = {name: errs for name, errs in form.errors.items() if name != "csrf_token"}
+    later = request.form.get("then") == "later"
+    expected_version = request.form.get("version", type=int)
     try:
         if date_errors:
             # A date the page could not read: save nothing, but still report every other answer.
             actions.validate_draft(form_def, deep_merge(referral.data or {}, patch))
         else:
-            actions.update(current_user.user, referral, patch,
-                           expected_version=request.form.get("version", type=int))
+            actions.update(current_user.user, referral, patch, expected_version=expected_version)
     except actions.ActionError as exc:
         if exc.status == 409:
-            # Keep what this user typed: show it again with the warning, against the latest
-            # version, so saving once more is a deliberate choice and nothing is lost.
-            db.session.refresh(referral)
-            return _render_page(referral, form_def, page_def, form, conflict=exc.message), 409
+            return _conflict(referral, form_def, page_def, form, exc, back_to)
+        db.session.rollback()
         apply_schema_errors(page_def, form, exc.errors)
-        return _render_page(referral, form_def, page_def, form), 422
+        if later:
+            return _save_what_is_valid(referral, form_def, page_def, form, patch, expected_version, back_to)
+        return _render_page(referral, form_def, page_def, form, back_to=back_to), 422
     if date_errors:
-        return _render_page(referral, form_def, page_def, form), 422
-    if request.form.get("then") == "later":
+        if later:
+            return _save_what_is_valid(referral, form_def, page_def, form, patch, expected_version, back_to)
+        return _render_page(referral, form_def, page_def, form, back_to=back_to), 422
+    if later:
         flash("Your answers have been saved. You can come back to this request at any time.", "success")
         return redirect(url_for("referrals.show", referral_id=referral.id))
+    if back_to == RETURN_TO_CHECK:
+        return redirect(check_url(referral))
     return redirect(_next_url(referral, page_id))
+
+
+def _conflict(referral: Referral, form_def, page_def, form, exc: actions.ActionError, back_to: str | None):
+    """Keep what this user typed: show it again with the warning, against the latest version, so
+    saving once more is a deliberate choice and nothing is lost."""
+    db.session.rollback()
+    db.session.refresh(referral)
+    return _render_page(referral, form_def, page_def, form, conflict=exc.message, back_to=back_to), 409
+
+
+def _save_what_is_valid(referral: Referral, form_def, page_def, form, patch: dict, expected_version: int | None,
+                        back_to: str | None):
+    """Save and come back later with some answers wrong: the valid ones are saved, the wrong ones
+    are not (their saved answers stay as they were), and the page comes back saying which were not
+    saved and why, with everything typed still in it. A wrong list is left out whole: a list saved
+    without one of its items would lose that item from the saved answers without a word."""
+    bad = {f.name for f in page_def.fields if form[f.html_name].errors}
+    saved = False
+    # Leaving an answer out can make another fail (a date checked against one kept as saved): each
+    # round leaves out the newly failing ones too, so at most one round per question on the page.
+    for _ in range(len(page_def.fields) + 1):
+        kept = without_answers(patch, bad)
+        if not kept:
+            break
+        try:
+            actions.update(current_user.user, referral, kept, expected_version=expected_version)
+        except actions.ActionError as exc:
+            if exc.status == 409:
+                return _conflict(referral, form_def, page_def, form, exc, back_to)
+            db.session.rollback()
+            apply_schema_errors(page_def, form, exc.errors)
+            failing = {f.name for f in page_def.fields if form[f.html_name].errors} - bad
+            if not failing:  # an error this page cannot show: save nothing rather than guess
+                break
+            bad |= failing
+        else:
+            saved = True
+            break
+    return _render_page(referral, form_def, page_def, form, back_to=back_to, not_saved=True, saved_some=saved), 422
 
 
 def _save_quietly(referral: Referral, page_def, form) -> None:
@@ -162,13 +209,23 @@ def _save_quietly(referral: Referral, page_def, form) -> None:
         db.session.rollback()
 
 
-def _render_page(referral, form_def, page_def, form, focus: str | None = None, conflict: str | None = None):
+def _render_page(referral, form_def, page_def, form, focus: str | None = None, conflict: str | None = None,
+                 back_to: str | None = None, not_saved: bool = False, saved_some: bool = False):
     ids = [p.id for p in form_def.pages]
     index = ids.index(page_def.id)
-    back = (url_for("referrals.page", referral_id=referral.id, page_id=ids[index - 1]) if index
-            else url_for("referrals.show", referral_id=referral.id))
+    if back_to == RETURN_TO_CHECK:
+        back = check_url(referral)
+    elif index:
+        back = url_for("referrals.page", referral_id=referral.id, page_id=ids[index - 1])
+    else:
+        back = url_for("referrals.show", referral_id=referral.id)
+    # Posted to the page's own address without the Change link's #field: a browser would carry that
+    # fragment to the answer (taking focus from the error summary) and on through the redirect.
+    action = url_for("referrals.page", referral_id=referral.id, page_id=page_def.id,
+                     **({"return": back_to} if back_to else {}))
     return render_template("referrals/page.html", title=page_def.title, referral=referral, form_def=form_def,
-                           page=page_def, form=form, back=back, focus=focus, conflict=conflict,
+                           page=page_def, form=form, back=back, focus=focus, conflict=conflict, action=action,
+                           errors=error_list(page_def, form), not_saved=not_saved, saved_some=saved_some,
                            step=index + 1, steps=len(ids) + 3)
 
 
@@ -305,7 +362,8 @@ def _check_page(referral: Referral, status: int = 200):
     missing = actions.missing_answers(referral)
     return render_template("referrals/check.html", title="Check your answers", referral=referral,
                            form_def=form_def, verdict=result.to_dict(), missing=missing,
-                           rows=answer_rows(referral), form=SubmitForm(),
+                           rows=answer_rows(referral, return_to=RETURN_TO_CHECK), form=SubmitForm(),
+                           missing_items=missing_list(referral, missing, RETURN_TO_CHECK),
                            filled=actions.figures_from_register(referral),
                            editable=referral.status in actions.EDITABLE_STATUSES,
                            sent_back=actions.sent_back(referral)), status
@@ -343,7 +401,8 @@ def letter(referral_id: int):
     downloads = [{"doc": doc, "to": [(index, _recipient_name(data, index)) for index in documents.recipients(doc, data)]}
                  for doc in form_def.documents_for(data)]
     return render_template("referrals/letter.html", title=form_def.title, referral=referral, form_def=form_def,
-                           verdict=result.to_dict(), missing=missing, rows=answer_rows(referral),
+                           verdict=result.to_dict(), missing=missing, rows=answer_rows(referral, return_to=RETURN_TO_CHECK),
+                           missing_items=missing_list(referral, missing, RETURN_TO_CHECK),
                            ready=not missing and result.eligible, downloads=downloads,
                            filled=actions.figures_from_register(referral))
 

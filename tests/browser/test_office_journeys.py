@@ -148,7 +148,7 @@ def test_fast_track_referral_over_its_stages(browse):
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_be_focused()
     expect(summary).to_contain_text("Some answers are still needed")
-    expect(summary.get_by_role("link", name=re.compile("Date of the review meeting"))).to_be_visible()
+    expect(summary.get_by_role("link", name=re.compile("Enter date of the review meeting"))).to_be_visible()
     expect(page.get_by_role("button", name="Submit for headteacher sign-off")).to_have_count(0)
     browse.navigate(page.go_back)
 
