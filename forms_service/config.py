@@ -210,6 +210,10 @@ RETENTION_DEFAULTS = {
     # counts as known to the account for this long after its last use there, so that failures sprayed from
     # elsewhere do not slow it there: a term. (Counts of failures go LOGIN_FORGET_HOURS after the last one.)
     "RETENTION_SIGN_IN": "90d",
+    # The school's pupils as its MIS exported them (forms_service/roll/): a copy for choosing a pupil when
+    # starting a letter, refreshed by each import. A school year and a term after the last import it is
+    # out of date (pupils left, families moved) and held for nothing: it goes.
+    "RETENTION_ROLL": "1y",
 }
 # Audit events have no period of their own: they are kept as long as the referral they belong to and
 # are deleted with it (forms_service/records/retention.py).

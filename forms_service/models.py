@@ -181,6 +181,18 @@ class PupilKeyed:
         return value
 
 
+class RollPupil(PupilKeyed, db.Model):
+    """A pupil of the school as its MIS exported them (issue 18: pupils entered once): the child and
+    the parents in the answers' own shape, {"pupil": {...}, "parents": [...]}. An import replaces the
+    school's whole list; RETENTION_ROLL after it the list is removed (records/retention.py)."""
+    __tablename__ = "roll_pupils"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
 class Referral(PupilKeyed, db.Model):
     __tablename__ = "referrals"
     id: Mapped[int] = mapped_column(primary_key=True)

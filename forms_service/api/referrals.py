@@ -13,11 +13,13 @@ from ..access.auth import api_user, get_visible_referral
 from ..audit import record, trail as audit_trail
 from ..delivery.outbox import DeliveryStateError, delivery_status, resend_latest_pack
 from ..formatting import local_today
+from ..formdefs import deep_merge, get_form
 from ..la import decisions as la_decisions, inbox, outcomes as la_outcomes
 from ..models import STATUSES, Referral as ReferralRow, db
 from ..referrals import actions, documents as docs
 from ..referrals.evidence import DOCX, JPEG, JSON_TYPE, PDF, PNG
 from ..referrals.signing import sign as sign_referral
+from ..roll import answers as roll_answers, search as roll_search
 from ..security import DOCUMENT_POLICY
 from ..storage import StorageError
 from .catalogue import unprocessable
@@ -98,9 +100,19 @@ def list_referrals():
 @blp.response(201, Referral)
 @fails_with(blp, 400, 403, 413, 429)
 def create(body):
+    """School staff: a new draft of `form` with `data`, or from one of the school's pupils (`pupil`,
+    GET /api/v1/pupils: their details and parents, with `data` laid over them)."""
+    user, data = api_user(), body["data"]
+    if body.get("pupil") is not None and user.school_id is not None:
+        pupil = roll_search.get(user.school_id, body["pupil"])
+        if pupil is None:
+            return unprocessable("Unknown pupil", {"pupil": ["No pupil of your school has this id: find it with "
+                                                             "GET /api/v1/pupils"]})
+        form = get_form(body["form"])
+        data = deep_merge(roll_answers.answers_for(form, pupil), data) if form is not None else data
     try:
         register = _register_or_error(body.get("register"))
-        referral = actions.create(api_user(), body["form"], body["data"], register)
+        referral = actions.create(user, body["form"], data, register)
     except actions.ActionError as exc:
         return _failure(exc)
     out = _out(referral)

@@ -72,6 +72,10 @@ class ReferralCreate(Schema):
     form = fields.String(required=True)
     data = fields.Dict(load_default=dict)
     register = fields.Dict(load_default=None, allow_none=True)
+    pupil = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20),
+                          metadata={"description": "Start from one of the school's pupils (GET /api/v1/pupils): "
+                                                   "the child's details and the parents fill the answers the form "
+                                                   "asks for; `data` given here is laid over them"})
 
 
 class ReferralPatch(Schema):
@@ -202,6 +206,35 @@ class Referral(Schema):
     timeline = fields.Dict(metadata={"description": "Fast Track referrals only: the steps of the eight weeks "
                                                     "(id, title, status, date, note), the next one, and whether the "
                                                     "case closed to Fast Track."})
+
+
+class PupilParent(Schema):
+    name = fields.String()
+    relationship = fields.String()
+    address = fields.String()
+    date_of_birth = fields.String(metadata={"format": "date"})
+
+
+class Pupil(Schema):
+    id = fields.String(metadata={"description": "P<n>: from the pupils file the school imported; R<n>: from the "
+                                                "school's record n, the newest about this child"})
+    first_name = fields.String()
+    last_name = fields.String()
+    date_of_birth = fields.String(allow_none=True, metadata={"format": "date"})
+    upn = fields.String(allow_none=True)
+    year_group = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    parents = fields.List(fields.Nested(PupilParent))
+    source = fields.String(metadata={"enum": ["import", "records"]})
+
+
+class PupilQuery(Schema):
+    q = fields.String(load_default="", metadata={"description": "Words of the pupil's name, or the UPN (each word "
+                                                                "the start of a name or the UPN); empty: every pupil"})
+
+
+class PupilList(Schema):
+    pupils = fields.List(fields.Nested(Pupil), metadata={"description": "By last name, then first name; at most 50"})
 
 
 class ReferralList(Schema):

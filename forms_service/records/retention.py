@@ -18,6 +18,8 @@ it is found by the SHA-256 its `evidence_uploaded` event recorded and removed wi
 Files in storage that no row and no upload event account for (a crash between writing the file and
 committing) are removed once they are older than the draft period.
 
+The pupils a school imported from its MIS (forms_service/roll/) go RETENTION_ROLL after the import.
+
 Separately, the text of a delivered email is cleared RETENTION_OUTBOX_BODY after it was sent, and
 sign-in throttle rows (emails and network addresses: forms_service/access/throttle.py) go LOGIN_FORGET_HOURS
 after their last attempt, or RETENTION_SIGN_IN after it for the record that an account signed in from
@@ -44,12 +46,13 @@ from ..audit import record, retention_purge
 from ..config import retention_period
 from ..formdefs import get_form
 from ..letters import jobs
+from ..roll import imports
 from ..models import (AuditEvent, Decision, Evidence, NoticeFile, OutboxMessage, Outcome, Pack, PackCheck, PackFile,
                       Referral, db, utcnow)
 
 SETTING = {"draft": "RETENTION_DRAFT", "document": "RETENTION_DOCUMENT", "signed": "RETENTION_SIGNED",
            "returned": "RETENTION_RETURNED", "outbox_body": "RETENTION_OUTBOX_BODY",
-           "bulk_letters": "RETENTION_BULK_LETTERS"}
+           "bulk_letters": "RETENTION_BULK_LETTERS", "roll": "RETENTION_ROLL"}
 CLEARED_BODY = "[The text of this message was removed after its retention period.]"
 ACTION = "retention_purged"
 
@@ -249,6 +252,7 @@ def purge(now: dt.datetime | None = None, dry_run: bool = False, *, actor: str =
     jobs.purge_expired(now, report, dry_run)  # letters made in bulk, past RETENTION_BULK_LETTERS
     quotas.purge_expired(now, report, dry_run)  # rate counts of hours that are over
     throttle.purge_expired(now, report, dry_run)  # sign-in throttle rows (emails, network addresses)
+    imports.purge_expired(add_period, now, report, dry_run)  # the pupils a school imported, past RETENTION_ROLL
     if dry_run:
         db.session.rollback()
         return report

@@ -9,7 +9,7 @@ csrf = CSRFProtect()
 def init_app(app) -> None:
     from govuk_frontend_wtf.main import WTFormsHelpers
 
-    from . import admin, admin_export, auth_views, bulk, home, la, notices, referrals, screening, signoff
+    from . import admin, admin_export, auth_views, bulk, home, la, notices, pupils, referrals, screening, signoff
 
     csrf.init_app(app)
     WTFormsHelpers(app)
@@ -23,3 +23,4 @@ def init_app(app) -> None:
     app.register_blueprint(admin_export.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(bulk.bp)
+    app.register_blueprint(pupils.bp)

@@ -19,9 +19,11 @@ from ..la import decisions as la_decisions, notices as la_notices, outcomes as l
 from ..models import Referral, db
 from ..referrals import actions, documents
 from ..referrals.evidence import safe_display_name
+from ..roll import answers as roll_answers, search as roll_search
 from ..security import DOCUMENT_POLICY
 from ..storage import StorageError
 from .answers import RETURN_TO_CHECK, answer_rows, check_url, missing_list, return_place
+from . import pupils as pupils_view
 from .fields import CsrfOnlyForm, code_set_field
 from .pageforms import apply_schema_errors, error_list, form_initial, page_form_class, page_patch, without_answers
 
@@ -45,14 +47,23 @@ def _editable_or_redirect(referral: Referral):
 def index():
     rows = db.session.scalars(visible_referrals(current_user.user).order_by(Referral.updated_at.desc())).all()
     forms = load_forms().values()
-    return render_template("referrals/index.html", title="Referrals", referrals=rows,
+    # From a pupil list or a screen's row: every "start" link carries the pupil (issue 18).
+    pupil = roll_search.get(current_user.user.school_id, request.args.get("pupil"))
+    return render_template("referrals/index.html", title="Referrals", referrals=rows, pupil=pupil,
                            forms=[f for f in forms if f.sends_to_la],
                            letters=[f for f in forms if f.kind == "letter"],
                            others=[f for f in forms if not f.sends_to_la and f.kind != "letter"])
 
 
 class StartForm(FlaskForm):
+    # Whom it is about (issue 18: pupils entered once): one of the school's pupils, whose details and
+    # parents fill the first answers, or "" for a blank form. Choices are set per request.
+    pupil = RadioField("Who is it about?", widget=GovRadioInput(), choices=[("", "")], default="",
+                       validate_choice=False)
     submit = SubmitField("Start now", widget=GovSubmitInput())
+
+
+BLANK = "Someone not listed: type the child's details"
 
 
 @bp.route("/new/<form_id>", methods=["GET", "POST"])
@@ -61,11 +72,25 @@ def new(form_id: str):
     form_def = load_forms().get(form_id)
     if form_def is None or form_def.kind not in actions.KINDS:
         abort(404)
-    start = StartForm()
+    school_id = current_user.user.school_id
+    chosen = roll_search.get(school_id, request.values.get("pupil"))
+    query, found, query_error = pupils_view.found(request.args.get("q")) if request.args.get("q") else ("", [], None)
+    listed = ([chosen] if chosen else []) + [p for p in found if not chosen or p.id != chosen.id]
+    start = StartForm(data={"pupil": chosen.id if chosen else ""} if request.method == "GET" else None)
+    start.pupil.choices = [(p.id, p.name) for p in listed] + [("", BLANK)]
     if start.validate_on_submit():
-        referral = actions.create(current_user.user, form_id)
-        return redirect(url_for("referrals.page", referral_id=referral.id, page_id=form_def.pages[0].id))
-    return render_template("referrals/start.html", title=form_def.title, form_def=form_def, form=start)
+        wanted = start.pupil.data or ""
+        pupil = roll_search.get(school_id, wanted) if wanted else None
+        if wanted and pupil is None:
+            start.pupil.errors = ["Select a pupil from the list, or choose to type the child's details"]
+        else:
+            referral = (roll_answers.start(current_user.user, form_id, pupil) if pupil
+                        else actions.create(current_user.user, form_id))
+            return redirect(url_for("referrals.page", referral_id=referral.id, page_id=form_def.pages[0].id))
+    status = 422 if request.method == "POST" or query_error else 200
+    return render_template("referrals/start.html", title=form_def.title, form_def=form_def, form=start, listed=listed,
+                           blank=BLANK, query=query, query_error=query_error, searched=bool(request.args.get("q"))), \
+        status
 
 
 def _next_url(referral: Referral, page_id: str) -> str:
