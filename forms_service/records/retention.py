@@ -18,10 +18,15 @@ it is found by the SHA-256 its `evidence_uploaded` event recorded and removed wi
 Files in storage that no row and no upload event account for (a crash between writing the file and
 committing) are removed once they are older than the draft period.
 
-Separately, the text of a delivered email is cleared RETENTION_OUTBOX_BODY after it was sent, and
-sign-in throttle rows (emails and network addresses: forms_service/access/throttle.py) go LOGIN_FORGET_HOURS
-after their last attempt, or RETENTION_SIGN_IN after it for the record that an account signed in from
-an address.
+Separately, rows that belong to no record:
+
+| what                                                   | removed                                         |
+|--------------------------------------------------------|-------------------------------------------------|
+| the text of a delivered email                          | RETENTION_OUTBOX_BODY after it was sent (cleared) |
+| sign-in throttle rows (emails, network addresses: forms_service/access/throttle.py) | LOGIN_FORGET_HOURS after their last attempt, or RETENTION_SIGN_IN after it for the record that an account signed in from an address |
+| password-reset links and their emails (forms_service/access/resets.py) | RETENTION_PASSWORD_RESET after the link expired (a reset email's text goes once it is sent) |
+| letters made in bulk (forms_service/letters/jobs.py)  | RETENTION_BULK_LETTERS after they were made     |
+| hourly rate counts (forms_service/access/quotas.py)   | once their hour is over                         |
 
 What is removed is counted — by form, status, record type and the year the record was made —
 and the counts (no names, references or ids) are kept as one audit event with no referral,
@@ -39,9 +44,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
 from .. import dates, storage
-from ..access import quotas, throttle
+from ..access import quotas, resets, throttle
 from ..audit import record, retention_purge
 from ..config import retention_period
+from ..delivery.outbox import PASSWORD_RESET
 from ..formdefs import get_form
 from ..letters import jobs
 from ..models import (AuditEvent, Decision, Evidence, NoticeFile, OutboxMessage, Outcome, Pack, PackCheck, PackFile,
@@ -49,7 +55,7 @@ from ..models import (AuditEvent, Decision, Evidence, NoticeFile, OutboxMessage,
 
 SETTING = {"draft": "RETENTION_DRAFT", "document": "RETENTION_DOCUMENT", "signed": "RETENTION_SIGNED",
            "returned": "RETENTION_RETURNED", "outbox_body": "RETENTION_OUTBOX_BODY",
-           "bulk_letters": "RETENTION_BULK_LETTERS"}
+           "bulk_letters": "RETENTION_BULK_LETTERS", "password_reset": "RETENTION_PASSWORD_RESET"}
 CLEARED_BODY = "[The text of this message was removed after its retention period.]"
 ACTION = "retention_purged"
 
@@ -240,7 +246,8 @@ def purge(now: dt.datetime | None = None, dry_run: bool = False, *, actor: str =
 
     bodies = [m for m in db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.status == "sent", OutboxMessage.sent_at.is_not(None),
-                                    OutboxMessage.body != CLEARED_BODY))
+                                    OutboxMessage.body != CLEARED_BODY,
+                                    OutboxMessage.kind != PASSWORD_RESET))  # cleared when sent; resets.purge_expired deletes them
         if m.referral_id not in set(ids) and add_period(m.sent_at, "outbox_body") < now]
     report.outbox_bodies_cleared = len(bodies)
 
@@ -249,6 +256,7 @@ def purge(now: dt.datetime | None = None, dry_run: bool = False, *, actor: str =
     jobs.purge_expired(now, report, dry_run)  # letters made in bulk, past RETENTION_BULK_LETTERS
     quotas.purge_expired(now, report, dry_run)  # rate counts of hours that are over
     throttle.purge_expired(now, report, dry_run)  # sign-in throttle rows (emails, network addresses)
+    resets.purge_expired(now, report, dry_run)  # password-reset links and their emails, a day after they expired
     if dry_run:
         db.session.rollback()
         return report
