@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from forms_service.access.accounts import MAX_PASSWORD
 from forms_service.config import Config
 from forms_service.delivery.mail import FOOTER
-from forms_service.delivery.outbox import PASSWORD_RESET, RESET_BODY_CLEARED, deliver_due
+from forms_service.delivery.outbox import RESET_BODY_CLEARED, RESET_LINK_KIND, deliver_due
 from forms_service.models import AuditEvent, OutboxMessage, PasswordResetToken, User, db, utcnow
 from forms_service.records import retention
 
@@ -195,7 +195,7 @@ def test_the_link_arrives_works_once_and_ends_everything_the_old_password_opened
     with app.app_context():
         row = db.session.scalar(select(PasswordResetToken))
         assert row.token_sha256 == hashlib.sha256(secret.encode()).hexdigest()
-        outbox = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == PASSWORD_RESET))
+        outbox = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == RESET_LINK_KIND))
         assert outbox.status == "sent" and outbox.body == RESET_BODY_CLEARED
     assert secret not in _all_rows(app)
 

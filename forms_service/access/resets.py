@@ -29,7 +29,7 @@ from ..audit import record
 from ..config import retention_period
 from ..dates import add_period
 from ..delivery.mail import FOOTER, link, service_message_id
-from ..delivery.outbox import PASSWORD_RESET
+from ..delivery.outbox import RESET_LINK_KIND
 from ..models import OutboxMessage, PasswordResetToken, User, db, utcnow
 from . import throttle
 from .auth import replace_password
@@ -68,7 +68,7 @@ def request_link(email: str) -> None:
                            execution_options={"synchronize_session": False})
         db.session.add(T(user_id=user.id, token_sha256=digest, created_at=now,
                          expires_at=now + dt.timedelta(minutes=minutes())))
-        db.session.add(OutboxMessage(kind=PASSWORD_RESET, referral_id=None, pack_id=None, recipient=user.email,
+        db.session.add(OutboxMessage(kind=RESET_LINK_KIND, referral_id=None, pack_id=None, recipient=user.email,
                                      subject=SUBJECT, body=_body(token), message_id=service_message_id()))
     # The account's trail says a link was asked for (and whether one went); an unknown address leaves no
     # email behind, only that the form was used, and from where.
@@ -134,7 +134,7 @@ def purge_expired(now: dt.datetime, report, dry_run: bool) -> None:
     before = add_period(now, *retention_period(current_app.config, "RETENTION_PASSWORD_RESET"), -1)
     links = T.expires_at < before
     # An email's link expired PASSWORD_RESET_MINUTES after it was queued.
-    emails = (OutboxMessage.kind == PASSWORD_RESET) & (
+    emails = (OutboxMessage.kind == RESET_LINK_KIND) & (
         OutboxMessage.created_at < before - dt.timedelta(minutes=minutes()))
     for name, model, old in (("password_reset_tokens", T, links), ("password_reset_emails", OutboxMessage, emails)):
         if count := db.session.scalar(select(func.count()).select_from(model).where(old)):

@@ -47,7 +47,7 @@ from .. import dates, storage
 from ..access import quotas, resets, throttle
 from ..audit import record, retention_purge
 from ..config import retention_period
-from ..delivery.outbox import PASSWORD_RESET
+from ..delivery.outbox import RESET_LINK_KIND
 from ..formdefs import get_form
 from ..letters import jobs
 from ..models import (AuditEvent, Decision, Evidence, NoticeFile, OutboxMessage, Outcome, Pack, PackCheck, PackFile,
@@ -247,7 +247,7 @@ def purge(now: dt.datetime | None = None, dry_run: bool = False, *, actor: str =
     bodies = [m for m in db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.status == "sent", OutboxMessage.sent_at.is_not(None),
                                     OutboxMessage.body != CLEARED_BODY,
-                                    OutboxMessage.kind != PASSWORD_RESET))  # cleared when sent; resets.purge_expired deletes them
+                                    OutboxMessage.kind != RESET_LINK_KIND))  # cleared when sent; resets.purge_expired deletes them
         if m.referral_id not in set(ids) and add_period(m.sent_at, "outbox_body") < now]
     report.outbox_bodies_cleared = len(bodies)
 
