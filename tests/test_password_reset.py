@@ -212,6 +212,10 @@ def test_the_link_arrives_works_once_and_ends_everything_the_old_password_opened
     assert app.test_client().get("/api/v1/referrals", headers=bearer(token)).status_code == 401
     [reset] = events(app, "password_reset_by_email")
     assert reset.actor == OFFICE and reset.detail == {"api_tokens_revoked": 1}
+    admin = app.test_client()  # the account's history on its admin page says so
+    login(admin, "admin@demo.la")
+    history = text(admin.get(f"/admin/users/{user(app, OFFICE).id}"))
+    assert "Chose a new password from an emailed link" in history and "must set their own password" not in history
 
     # Once only: the link, and the form it led to, no longer work.
     expired_page(browser.get(path))
