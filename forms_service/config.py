@@ -128,6 +128,19 @@ class Config:
         self.LOGIN_FORGET_HOURS = _number(env, "LOGIN_FORGET_HOURS", 24, WHOLE, whole=True)
         if self.LOGIN_FORGET_HOURS * 60 < self.LOGIN_LOCK_MINUTES:  # a wait would be forgotten before it ended
             raise ValueError("LOGIN_FORGET_HOURS must be at least as long as LOGIN_LOCK_MINUTES")
+        # "Forgot your password?" (forms_service/access/resets.py): the emailed link works once and for this many
+        # minutes. Half an hour: time to reach the mailbox and use it, short enough that a link left in a mailbox
+        # (or read by whoever can see that mailbox later) is of no use. At most a day.
+        self.PASSWORD_RESET_MINUTES = _number(env, "PASSWORD_RESET_MINUTES", 30, "a whole number of minutes, 1 to 1440",
+                                              whole=True)
+        if self.PASSWORD_RESET_MINUTES > 24 * 60:
+            raise ValueError(f"PASSWORD_RESET_MINUTES must be a whole number of minutes, 1 to 1440: "
+                             f"{self.PASSWORD_RESET_MINUTES!r} is not")
+        # Links asked for in an hour (forms_service/access/throttle.py): per email address, so that the form cannot
+        # fill someone's inbox; per network address, so that it cannot be run down a list of addresses (a
+        # school's staff share one address: far above what they ask for).
+        self.PASSWORD_RESETS_PER_EMAIL = _number(env, "PASSWORD_RESETS_PER_EMAIL", 3, WHOLE, whole=True)
+        self.PASSWORD_RESETS_PER_IP = _number(env, "PASSWORD_RESETS_PER_IP", 20, WHOLE, whole=True)
         self.WORKER_POLL_SECONDS = float(env.get("WORKER_POLL_SECONDS", 2))
         self.DELIVERY_MAX_ATTEMPTS = int(env.get("DELIVERY_MAX_ATTEMPTS", 12))
         # The wait before the first retry of a message the mail server did not take; it doubles with
@@ -214,6 +227,10 @@ RETENTION_DEFAULTS = {
     # starting a letter, refreshed by each import. A school year and a term after the last import it is
     # out of date (pupils left, families moved) and held for nothing: it goes.
     "RETENTION_ROLL": "1y",
+    # A password-reset link (forms_service/access/resets.py: the SHA-256 of its token, whose account, when it was
+    # sent, used or expired) and the email that carried it: kept a day after the link expired, to answer "the
+    # link did not work" while it is fresh; the link itself is of no use once expired.
+    "RETENTION_PASSWORD_RESET": "1d",
 }
 # Audit events have no period of their own: they are kept as long as the referral they belong to and
 # are deleted with it (forms_service/records/retention.py).

@@ -169,6 +169,21 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
 
+class PasswordResetToken(db.Model):
+    """A "Forgot your password?" link (forms_service/access/resets.py): only the SHA-256 of its token is
+    kept, so the database holds nothing that opens the link. It works once (`used_at`) and until
+    `expires_at`; a newer link for the account, or a new password however set, removes the unused ones.
+    Removed by `forms-service purge` RETENTION_PASSWORD_RESET after it expired."""
+    __tablename__ = "password_reset_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    user: Mapped[User] = relationship()
+
+
 class PupilKeyed:
     """Digests of who the row's `data` is about (forms_service.pupils.keys), set whenever `data` is,
     so a child's other records are found by index instead of by reading every record."""

@@ -6,7 +6,8 @@ cookies marked Secure over HTTPS, and the client's real address and scheme behin
   its `cspNonce` variable), no inline style, and no framing. A response that sets its own policy
   (the document previews: `default-src 'none'`) keeps it, with the navigation directives it lacks.
 - Every response: nosniff, DENY framing, a same-origin Referrer-Policy (Flask-WTF's HTTPS check
-  compares the Referer with the host, so same-origin requests must keep sending it).
+  compares the Referer with the host, so same-origin requests must keep sending it), unless the
+  response set its own (`no-referrer` where a secret is in the address: a password-reset link).
 - Everything but the static assets is `Cache-Control: no-store`: pages and API answers carry
   children's data and must not stay in a shared or back-button cache.
 - `TRUSTED_PROXIES=n`: the service runs behind n reverse proxies, whose X-Forwarded-For/-Proto/-Host
@@ -80,7 +81,7 @@ def set_headers(response):
         headers["Content-Security-Policy"] = OTHER_POLICY
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
-    headers["Referrer-Policy"] = "same-origin"
+    headers.setdefault("Referrer-Policy", "same-origin")
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     headers["Cross-Origin-Resource-Policy"] = "same-origin"
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"

@@ -203,6 +203,9 @@ SESSION = "session"  # signing in and out, tokens: tests/test_security.py
 ROUTES: dict[str, Route | str] = {
     # signing in and out: tested in tests/test_security.py (a matrix cell would end its own session)
     "auth.login": SESSION, "auth.logout": SESSION, "api_tokens.token": SESSION, "api_tokens.revoke": SESSION,
+    # "Forgot your password?": anyone's, signed in or not (tests/test_password_reset.py; CSRF in test_security.py)
+    "auth.forgot_password": SESSION, "auth.reset_link_sent": SESSION, "auth.reset_link": SESSION,
+    "auth.reset_password": SESSION,
     "static": PUBLIC, "healthz": PUBLIC, "api-docs.openapi_json": PUBLIC,
     "home.index": Route(no_target, SIGNED_IN, scoped=False),
     "auth.change_password": Route(no_target, SIGNED_IN, scoped=False, body={}),  # one's own: nothing to scope

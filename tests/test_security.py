@@ -31,6 +31,7 @@ import subprocess
 import threading
 import urllib.request
 import zipfile
+from urllib.parse import urlsplit
 
 import pytest
 from argon2 import PasswordHasher, Type
@@ -39,10 +40,10 @@ from sqlalchemy import select
 from test_access_matrix import ROUTES, Player, Route, cells, rules
 
 from forms_service import create_app
-from forms_service.access import accounts
+from forms_service.access import accounts, resets
 from forms_service.config import PROJECT_ROOT, Config
-from forms_service.delivery.outbox import deliver_due
-from forms_service.models import ApiToken, AuditEvent, Base, User, db
+from forms_service.delivery.outbox import RESET_LINK_KIND, deliver_due
+from forms_service.models import ApiToken, AuditEvent, Base, OutboxMessage, User, db
 
 from conftest import PASSWORD
 from support.access_world import HANDLER, OWN, SCRIPT, STYLE_ATTR, build, csp_problems, fingerprint
@@ -77,6 +78,8 @@ def _cookie(response, name: str = "session") -> str:
 # would be refused anyway): sign, send back, decide, change the LA, add a school, deactivate.
 EFFECTIVE = {
     "auth.login": {"email": "office@demo.school", "password": PASSWORD},
+    "auth.forgot_password": {"email": "office@demo.school"},
+    "auth.reset_password": {"new": "a forged new password", "confirm": "a forged new password"},
     "signoff.sign": {"name": "Harriet Head", "declaration": "y"},
     "signoff.send_back": {"reason": "Please add the father's address"},
     "la.checks": {"checks": ["child_details"]},
@@ -98,6 +101,10 @@ def _forgery(app, world, endpoint: str):
     """(role, url, body) for a forged POST to the route, as the role that may use it."""
     if endpoint == "auth.login":
         return "anonymous", "/sign-in", EFFECTIVE[endpoint]
+    if endpoint == "auth.forgot_password":
+        return "anonymous", "/forgot-password", EFFECTIVE[endpoint]
+    if endpoint == "auth.reset_password":  # with a link that works open in the browser (_open_reset_link)
+        return "anonymous", "/reset-password", EFFECTIVE[endpoint]
     if endpoint == "auth.logout":
         return "office", "/sign-out", {}
     route = ROUTES[endpoint]
@@ -111,6 +118,15 @@ def _forgery(app, world, endpoint: str):
     raise AssertionError(f"no target in the world for a POST to {endpoint}")
 
 
+def _open_reset_link(app, client) -> None:
+    """A "Forgot your password?" link for office@demo.school, opened in `client` (its form is then theirs)."""
+    with app.app_context():
+        resets.request_link("office@demo.school")
+        body = db.session.scalar(select(OutboxMessage.body).where(OutboxMessage.kind == RESET_LINK_KIND))
+    path = urlsplit(re.search(r"https?://\S+/reset-password/\S+", body).group(0)).path
+    assert client.get(path).status_code == 303 and client.get("/reset-password").status_code == 200
+
+
 def test_every_web_form_refuses_a_post_without_a_valid_csrf_token(app, client):
     world = build(client, app, states=("draft", "awaiting_signoff", "signed", "accepted", "letter"), schools=(OWN,))
     posts = sorted({endpoint for endpoint, rule, methods in rules(app)
@@ -120,6 +136,8 @@ def test_every_web_form_refuses_a_post_without_a_valid_csrf_token(app, client):
     for endpoint in posts:
         role, url, body = _forgery(app, world, endpoint)
         player = players[role] = players.get(role) or Player(app, role)
+        if endpoint == "auth.reset_password":
+            _open_reset_link(app, player.client)
         before = fingerprint(app)
         for token in (None, other_token):
             sent = {**body, **({"csrf_token": token} if token else {})}

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 from flask import abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, login_url, login_user, logout_user
 
-from ..models import ApiToken, Referral, User, db, utcnow
+from ..models import ApiToken, PasswordResetToken, Referral, User, db, utcnow
 from .accounts import hash_password
 
 login_manager = LoginManager()
@@ -158,7 +158,9 @@ def end_session() -> None:
 
 # What a user whose password an administrator set may still reach: everything else on the web sends
 # them to "Set your password"; the API issues them no token (api/tokens.py).
-PASSWORD_FIRST_ENDPOINTS = {"auth.change_password", "auth.logout", "auth.login", "static", "healthz"}
+PASSWORD_FIRST_ENDPOINTS = {"auth.change_password", "auth.logout", "auth.login", "static", "healthz",
+                            # "Forgot your password?": pages for anyone, signed in or not
+                            "auth.forgot_password", "auth.reset_link_sent", "auth.reset_link", "auth.reset_password"}
 
 
 def _password_first():
@@ -187,10 +189,14 @@ def replace_password(user: User, password: str) -> int:
 
 
 def revoke_tokens(user: User) -> int:
-    """Delete every API token of `user` (the caller commits); how many there were."""
+    """Delete every API token of `user`, and any password-reset link not yet used (a new password or a
+    deactivation: an emailed link must not undo it). The caller commits; how many API tokens there were."""
     tokens = db.session.scalars(db.select(ApiToken).where(ApiToken.user_id == user.id)).all()
     for token in tokens:
         db.session.delete(token)
+    db.session.execute(db.delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id,
+                                                           PasswordResetToken.used_at.is_(None)),
+                       execution_options={"synchronize_session": False})
     return len(tokens)
 
 

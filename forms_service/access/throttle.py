@@ -27,6 +27,13 @@ counted elsewhere; an admin's password reset or reactivation clears the account'
 
 Whether an address belongs to an account is never revealed: an unknown address is throttled the same
 way. Every wrong password is still an audit event (`sign_in_failed`), for the trail only.
+
+"Forgot your password?" requests (access/resets.py) are counted in the same table, in two more scopes,
+each a fixed hour from its first request: `reset_email`, PASSWORD_RESETS_PER_EMAIL (3) links asked for
+one email address, so that the form cannot fill someone's inbox; `reset_source`,
+PASSWORD_RESETS_PER_IP (20) from one network address, so that it cannot be run down a list of
+addresses. Known and unknown addresses alike, so a refusal says nothing about an account either.
+Their rows go with the sign-in failures' (purge_expired), LOGIN_FORGET_HOURS after the last request.
 """
 from __future__ import annotations
 
@@ -204,6 +211,44 @@ def purge_expired(now: dt.datetime, report, dry_run: bool) -> None:
         report.rows["sign_in_throttles"] += count
         if not dry_run:
             db.session.execute(delete(T).where(old), execution_options={"synchronize_session": False})
+
+
+# --- "Forgot your password?" requests ----------------------------------------------------------
+
+RESET_EMAIL, RESET_SOURCE = "reset_email", "reset_source"
+RESET_WINDOW = dt.timedelta(hours=1)
+
+
+def reserve_reset(email: str, now: dt.datetime | None = None) -> int:
+    """Count a request for a password-reset link for `email` from the request's address: 0 when it may
+    go ahead, else the seconds until one may (the network address's count stands, the email's is not
+    taken). Each count is one conditional UPDATE (`attempts < limit`, or the hour is over), so requests
+    at once cannot all take the last place. Commits on its own connection."""
+    now = now or utcnow()
+    c = current_app.config
+    scopes = ((RESET_SOURCE, _ip(), c["PASSWORD_RESETS_PER_IP"]), (RESET_EMAIL, email, c["PASSWORD_RESETS_PER_EMAIL"]))
+    with db.engine.begin() as conn:
+        conn.execute(insert_ignoring(T.__table__, conn.dialect.name,
+                                     [{"scope": scope, "key": key, "email": email if scope == RESET_EMAIL else None,
+                                       "attempts": 0, "last_at": now, "version": 0} for scope, key, _ in scopes],
+                                     conflict=["scope", "key"]))
+        for scope, key, limit in scopes:
+            row = and_(T.scope == scope, T.key == key)
+            over = or_(T.next_at.is_(None), T.next_at <= now)  # its hour is over: a new one starts now
+            taken = conn.execute(update(T).where(row, or_(over, T.attempts < limit)).values(
+                attempts=case((over, 1), else_=T.attempts + 1),
+                next_at=case((over, now + RESET_WINDOW), else_=T.next_at),
+                last_at=now, version=T.version + 1)).rowcount
+            if taken != 1:
+                until = conn.scalar(select(T.next_at).where(row))
+                return max(1, math.ceil((until - now).total_seconds())) if until else 1
+    return 0
+
+
+def reset_message(seconds: int) -> str:
+    minutes = max(1, -(-seconds // 60))
+    return (f"Too many links have been asked for. Wait {minutes} minute{'s' if minutes != 1 else ''} and try "
+            "again, or ask your administrator to reset your password.")
 
 
 def message(seconds: int) -> str:

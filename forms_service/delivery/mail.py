@@ -21,6 +21,8 @@ from flask import current_app
 from ..text import NOT_IN_A_NAME
 
 SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
+# The last line of every message the service writes to a person (the turn emails, the pack, a reset link).
+FOOTER = "This message was sent by the attendance legal-intervention forms service."
 
 
 class DeliveryError(Exception):
@@ -59,6 +61,13 @@ def parse_smtp_url(url: str) -> SmtpTarget:
     return SmtpTarget(scheme, parts.hostname, port,
                       unquote(parts.username) if parts.username else None,
                       unquote(parts.password) if parts.password is not None else None)
+
+
+def link(endpoint: str, **values) -> str:
+    """The full address of a page of the service, for an email: SERVICE_URL and the page's path (never
+    the address a request came in on: a client chooses its Host header)."""
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["SERVICE_URL"] + path
 
 
 def service_message_id() -> str:

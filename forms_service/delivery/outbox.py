@@ -48,6 +48,11 @@ MAX_ERROR_CHARS = 500
 # clear, and a poison message still fails after 5 deaths, about 25 minutes after its first try; an admin
 # can send it again.
 MAX_UNFINISHED_SENDS = 5
+# A "Forgot your password?" email (forms_service/access/resets.py): its body holds a link that sets the account's
+# password, so the text is kept only until the message has gone (or failed for good), not for
+# RETENTION_OUTBOX_BODY: nobody who can read the database afterwards can use it.
+RESET_LINK_KIND = "password_reset"
+RESET_BODY_CLEARED = "[The text of this message held a password-reset link: removed once sent.]"
 
 
 class DeliveryStateError(ValueError):
@@ -182,6 +187,8 @@ def _fail_unfinished(outbox_id: int, claim: dt.datetime) -> bool:
         db.session.rollback()
         return False
     outbox = db.session.get(OutboxMessage, outbox_id, populate_existing=True)
+    if outbox.kind == RESET_LINK_KIND:
+        outbox.body = RESET_BODY_CLEARED
     record("delivery_failed", referral=_referral(outbox), actor="worker",
            detail={"message_id": outbox.message_id, "recipient": outbox.recipient, "attempts": outbox.attempts,
                    "sends_started": outbox.sends_started, "reason": reason, "permanent": False})
@@ -242,6 +249,8 @@ def _attempt(outbox_id: int, claim: dt.datetime, now: dt.datetime) -> bool | Non
     outbox.locked_until = None
     if error is None:
         outbox.status, outbox.sent_at, outbox.last_error = "sent", now, None
+        if outbox.kind == RESET_LINK_KIND:
+            outbox.body = RESET_BODY_CLEARED
         record("delivery_sent", referral=referral, actor="worker",
                detail={"message_id": message_id, "recipient": recipient, "attempts": outbox.attempts})
         db.session.commit()
@@ -253,6 +262,8 @@ def _attempt(outbox_id: int, claim: dt.datetime, now: dt.datetime) -> bool | Non
     permanent = isinstance(error, PermanentDeliveryError)
     if permanent or outbox.attempts >= config["DELIVERY_MAX_ATTEMPTS"]:
         outbox.status = "failed"
+        if outbox.kind == RESET_LINK_KIND:
+            outbox.body = RESET_BODY_CLEARED  # sending it again later would send a dead link
         record("delivery_failed", referral=referral, actor="worker",
                detail={"message_id": message_id, "recipient": recipient, "attempts": outbox.attempts,
                        "reason": reason, "permanent": permanent})

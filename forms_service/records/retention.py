@@ -18,12 +18,16 @@ it is found by the SHA-256 its `evidence_uploaded` event recorded and removed wi
 Files in storage that no row and no upload event account for (a crash between writing the file and
 committing) are removed once they are older than the draft period.
 
-The pupils a school imported from its MIS (forms_service/roll/) go RETENTION_ROLL after the import.
+Separately, rows that belong to no record:
 
-Separately, the text of a delivered email is cleared RETENTION_OUTBOX_BODY after it was sent, and
-sign-in throttle rows (emails and network addresses: forms_service/access/throttle.py) go LOGIN_FORGET_HOURS
-after their last attempt, or RETENTION_SIGN_IN after it for the record that an account signed in from
-an address.
+| what                                                   | removed                                         |
+|--------------------------------------------------------|-------------------------------------------------|
+| the text of a delivered email                          | RETENTION_OUTBOX_BODY after it was sent (cleared) |
+| sign-in throttle rows (emails, network addresses: forms_service/access/throttle.py) | LOGIN_FORGET_HOURS after their last attempt, or RETENTION_SIGN_IN after it for the record that an account signed in from an address |
+| password-reset links and their emails (forms_service/access/resets.py) | RETENTION_PASSWORD_RESET after the link expired (a reset email's text goes once it is sent) |
+| letters made in bulk (forms_service/letters/jobs.py)  | RETENTION_BULK_LETTERS after they were made     |
+| the pupils a school imported from its MIS (forms_service/roll/) | RETENTION_ROLL after the import |
+| hourly rate counts (forms_service/access/quotas.py)   | once their hour is over                         |
 
 What is removed is counted — by form, status, record type and the year the record was made —
 and the counts (no names, references or ids) are kept as one audit event with no referral,
@@ -41,18 +45,20 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
 from .. import dates, storage
-from ..access import quotas, throttle
+from ..access import quotas, resets, throttle
 from ..audit import record, retention_purge
 from ..config import retention_period
+from ..delivery.outbox import RESET_LINK_KIND
 from ..formdefs import get_form
 from ..letters import jobs
-from ..roll import imports
 from ..models import (AuditEvent, Decision, Evidence, NoticeFile, OutboxMessage, Outcome, Pack, PackCheck, PackFile,
                       Referral, db, utcnow)
+from ..roll import imports
 
 SETTING = {"draft": "RETENTION_DRAFT", "document": "RETENTION_DOCUMENT", "signed": "RETENTION_SIGNED",
            "returned": "RETENTION_RETURNED", "outbox_body": "RETENTION_OUTBOX_BODY",
-           "bulk_letters": "RETENTION_BULK_LETTERS", "roll": "RETENTION_ROLL"}
+           "bulk_letters": "RETENTION_BULK_LETTERS", "password_reset": "RETENTION_PASSWORD_RESET",
+           "roll": "RETENTION_ROLL"}
 CLEARED_BODY = "[The text of this message was removed after its retention period.]"
 ACTION = "retention_purged"
 
@@ -243,7 +249,8 @@ def purge(now: dt.datetime | None = None, dry_run: bool = False, *, actor: str =
 
     bodies = [m for m in db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.status == "sent", OutboxMessage.sent_at.is_not(None),
-                                    OutboxMessage.body != CLEARED_BODY))
+                                    OutboxMessage.body != CLEARED_BODY,
+                                    OutboxMessage.kind != RESET_LINK_KIND))  # cleared when sent; resets.purge_expired deletes them
         if m.referral_id not in set(ids) and add_period(m.sent_at, "outbox_body") < now]
     report.outbox_bodies_cleared = len(bodies)
 
@@ -253,6 +260,7 @@ def purge(now: dt.datetime | None = None, dry_run: bool = False, *, actor: str =
     quotas.purge_expired(now, report, dry_run)  # rate counts of hours that are over
     throttle.purge_expired(now, report, dry_run)  # sign-in throttle rows (emails, network addresses)
     imports.purge_expired(add_period, now, report, dry_run)  # the pupils a school imported, past RETENTION_ROLL
+    resets.purge_expired(now, report, dry_run)  # password-reset links and their emails, a day after they expired
     if dry_run:
         db.session.rollback()
         return report

@@ -8,10 +8,11 @@ header). A school's admin can switch each kind off (School.email_*, SWITCHES).
 """
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select
 
-from ..delivery.mail import service_message_id
+# FOOTER and link are shared with every email the service writes (delivery/mail.py); named here too for
+# the pack's and the LA's messages (referrals/signing.py, la/decisions.py).
+from ..delivery.mail import FOOTER, link, service_message_id
 from ..formatting import initials
 from ..formdefs import get_form
 from ..models import AuditEvent, OutboxMessage, Referral, School, User, db
@@ -23,13 +24,6 @@ SWITCHES = {
     "email_office_sent_back": "Whoever submitted a request, when the headteacher sends it back",
     "email_office_la_decision": "Whoever submitted a request, when the local authority returns or accepts it",
 }
-FOOTER = "This message was sent by the attendance legal-intervention forms service."
-
-
-def link(endpoint: str, **values) -> str:
-    """The full address of a page of the service, for an email: SERVICE_URL and the page's path."""
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return current_app.config["SERVICE_URL"] + path
 
 
 def queue(referral: Referral, recipients, subject: str, body: str) -> list[str]:

@@ -527,17 +527,20 @@ def _user_page(user: User, *, role_form: RoleForm | None = None, password_form: 
 # administrator set is shown prominently: they could have signed in as the user until it was changed.
 ACCOUNT_EVENTS = {"admin_user_created": "Account added", "admin_user_password_reset": "Password reset by an administrator",
                   "password_changed": "Set their own password", "admin_user_role_changed": "Role or school changed",
-                  "admin_user_deactivated": "Deactivated", "admin_user_reactivated": "Reactivated"}
+                  "admin_user_deactivated": "Deactivated", "admin_user_reactivated": "Reactivated",
+                  "password_reset_by_email": "Chose a new password from an emailed link"}
+# The user's own events in it (the admins' name the user in their detail instead).
+OWN_EVENTS = ("password_changed", "password_reset_by_email")
 PASSWORD_SET_BY_ADMIN = ("admin_user_created", "admin_user_password_reset")
 HISTORY_ROWS = 20
 
 
 def account_history(user: User) -> list[AuditEvent]:
     """The account's events, newest first: the admins' (which name the user in their detail) and the
-    user's own password changes."""
+    user's own password changes (on the website, or through a "Forgot your password?" link)."""
     about = or_(db.and_(AuditEvent.action.in_([a for a in ACCOUNT_EVENTS if a.startswith("admin_")]),
                         AuditEvent.detail["user_id"].as_integer() == user.id),
-                db.and_(AuditEvent.action == "password_changed", AuditEvent.user_id == user.id))
+                db.and_(AuditEvent.action.in_(OWN_EVENTS), AuditEvent.user_id == user.id))
     return db.session.scalars(db.select(AuditEvent).where(about)
                               .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(HISTORY_ROWS)).all()
 

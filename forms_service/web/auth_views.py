@@ -1,4 +1,4 @@
-"""Sign in, sign out, and set one's own password.
+"""Sign in, sign out, set one's own password, and "Forgot your password?" (access/resets.py).
 
 Signing out ends the account's browser sessions everywhere (a copied cookie too); it leaves API tokens
 alone: a script's token ends when it is revoked (DELETE /api/v1/auth/token), expires, or the password
@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput
 from wtforms import PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ..access import throttle
+from ..access import resets, throttle
 from ..access.accounts import MAX_PASSWORD, MIN_PASSWORD, check_password
 from ..access.auth import end_session, replace_password, start_session
 from ..audit import record
@@ -72,18 +72,29 @@ def logout():
 LENGTH = f"Your new password must be between {MIN_PASSWORD} and {MAX_PASSWORD} characters"
 
 
-class PasswordForm(FlaskForm):
-    current = PasswordField("Current password", widget=GovPasswordInput(),
-                            validators=[DataRequired("Enter your current password"),
-                                        Length(max=MAX_PASSWORD, message="Your current password is not correct")])
-    new = PasswordField("New password", widget=GovPasswordInput(),
-                        description=f"Between {MIN_PASSWORD} and {MAX_PASSWORD} characters. Only you should know it.",
-                        validators=[DataRequired("Enter a new password"),
-                                    Length(min=MIN_PASSWORD, max=MAX_PASSWORD, message=LENGTH)])
-    confirm = PasswordField("Confirm new password", widget=GovPasswordInput(),
-                            validators=[DataRequired("Enter your new password again"),
-                                        EqualTo("new", "Enter the same new password in both boxes")])
+# The fields are made in page order once and shared by both forms below: WTForms orders a form's fields
+# (and so its error summary) by when each field was made, not by class.
+_CURRENT = PasswordField("Current password", widget=GovPasswordInput(),
+                         validators=[DataRequired("Enter your current password"),
+                                     Length(max=MAX_PASSWORD, message="Your current password is not correct")])
+_NEW = PasswordField("New password", widget=GovPasswordInput(),
+                     description=f"Between {MIN_PASSWORD} and {MAX_PASSWORD} characters. Only you should know it.",
+                     validators=[DataRequired("Enter a new password"),
+                                 Length(min=MIN_PASSWORD, max=MAX_PASSWORD, message=LENGTH)])
+_CONFIRM = PasswordField("Confirm new password", widget=GovPasswordInput(),
+                         validators=[DataRequired("Enter your new password again"),
+                                     EqualTo("new", "Enter the same new password in both boxes")])
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password, twice: the rules wherever one chooses one's own (here, and from an emailed link)."""
+    new = _NEW
+    confirm = _CONFIRM
     submit = SubmitField("Save password", widget=GovSubmitInput())
+
+
+class PasswordForm(NewPasswordForm):
+    current = _CURRENT
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -124,3 +135,75 @@ def change_password():
 def _password_page(form: PasswordForm, pending: bool):
     return render_template("auth/password.html", title="Set your password" if pending else "Change your password",
                            form=form, pending=pending)
+
+
+# --- "Forgot your password?" -----------------------------------------------------------------------
+
+class ForgotPasswordForm(FlaskForm):
+    email = email_field("Email address", required="Enter your email address", example="name@example.com")
+    submit = SubmitField("Send the link", widget=GovSubmitInput())
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a link by email. Whether or not the address has an active account, the answer is the
+    same redirect to the same page (access/resets.py)."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        wait = throttle.reserve_reset(email)
+        if wait:
+            form.email.errors.append(throttle.reset_message(wait))
+            return render_template("auth/forgot_password.html", form=form), 429, {"Retry-After": str(wait)}
+        resets.request_link(email)
+        return redirect(url_for("auth.reset_link_sent"), 303)
+    return render_template("auth/forgot_password.html", form=form), 422 if request.method == "POST" else 200
+
+
+@bp.get("/forgot-password/sent")
+def reset_link_sent():
+    return render_template("auth/reset_link_sent.html", lasts=resets.lasts())
+
+
+# The link's page takes the token out of the address at once: its SHA-256 goes into this browser's
+# (signed) session and the browser is sent on to /reset-password, so the token is in no later address,
+# history entry or Referer (and the form's POST keeps the Referer that Flask-WTF checks over HTTPS).
+RESET_SESSION_KEY = "password_reset"
+
+
+@bp.get("/reset-password/<token>")
+def reset_link(token: str):
+    digest = resets.find_token(token)
+    if digest is None:
+        response = _link_expired()
+    else:
+        session[RESET_SESSION_KEY] = digest
+        response = make_response(redirect(url_for("auth.reset_password"), 303))
+    response.headers["Referrer-Policy"] = "no-referrer"  # kept by security.set_headers: the token is in this address
+    return response
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+def reset_password():
+    """Choose a new password through the link (the rules of "Change your password"). Afterwards this
+    browser is signed out and sent to sign in: every session of the account has ended."""
+    digest = session.get(RESET_SESSION_KEY)
+    if resets.find(digest) is None:
+        session.pop(RESET_SESSION_KEY, None)
+        return _link_expired()
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        user = resets.redeem(digest, form.new.data)
+        session.pop(RESET_SESSION_KEY, None)
+        if user is None:  # used or expired between showing the form and sending it
+            return _link_expired()
+        logout_user()
+        session.clear()  # whoever was signed in here (another account, too) is signed out
+        flash("Your password has been changed. Sign in with your new password.", "success")
+        return redirect(url_for("auth.login"), 303)
+    return render_template("auth/reset_password.html", form=form), 422 if request.method == "POST" else 200
+
+
+def _link_expired():
+    """The same page for any link that does not work (used, expired, replaced, made up): never which."""
+    return make_response(render_template("auth/reset_link_expired.html", lasts=resets.lasts()), 404)
