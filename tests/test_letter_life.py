@@ -363,3 +363,10 @@ def test_sendings_go_with_their_letter_and_are_in_a_subject_access_export(app, c
         report = retention.purge(now=retention.expires_at(db.session.get(Referral, rid)) + dt.timedelta(days=1))
         assert report.rows["letter_sendings"] == 1
         assert _count(LetterSending) == 0 and db.session.get(Referral, rid) is None
+
+
+def test_the_openapi_document_describes_a_referrals_sendings(client):
+    schemas = client.get(f"{API}/openapi.json").get_json()["components"]["schemas"]
+    sent = schemas["Referral"]["properties"]["sendings"]
+    assert sent["type"] == "array" and sent["items"]["properties"]["method"]["enum"] == ["posted", "handed", "emailed"]
+    assert {"id", "reference", "status", "data", "outcomes", "versions"} <= set(schemas["Referral"]["properties"])
