@@ -360,6 +360,10 @@ def test_sendings_go_with_their_letter_and_are_in_a_subject_access_export(app, c
         assert "sent.json" in archive.read("README.txt").decode()
 
         from forms_service.records import retention
+        letter = db.session.get(Referral, rid)
+        # Its period runs from its sending, the last change to it (README "Data protection": document).
+        assert letter.sendings[0].recorded_at > letter.updated_at
+        assert retention.expires_at(letter) == retention.add_period(letter.sendings[0].recorded_at, "document")
         report = retention.purge(now=retention.expires_at(db.session.get(Referral, rid)) + dt.timedelta(days=1))
         assert report.rows["letter_sendings"] == 1
         assert _count(LetterSending) == 0 and db.session.get(Referral, rid) is None

@@ -6,7 +6,7 @@ Every referral (and letter, contract, plan: the same table) has one record type,
 | type       | which records                                               | from                          |
 |------------|-------------------------------------------------------------|-------------------------------|
 | `draft`    | a referral never signed (draft, awaiting sign-off)          | its last change               |
-| `document` | a letter, agreement, plan or record (never sent to the LA)  | its last change               |
+| `document` | a letter, agreement, plan or record (never sent to the LA)  | its last change or sending    |
 | `signed`   | signed and sent to the LA, or accepted by it                | the last signing or decision  |
 | `returned` | signed once, returned by the LA and not signed again        | the last change or decision   |
 
@@ -78,11 +78,13 @@ def record_type(referral: Referral) -> str:
 
 
 def last_change(referral: Referral) -> dt.datetime:
-    """When the record last changed: the latest of its own change, its signings and the LA's decisions
-    (views and downloads do not count: reading a record does not extend its life)."""
+    """When the record last changed: the latest of its own change, its signings, the LA's decisions and
+    a letter's sendings (views and downloads do not count: reading a record does not extend its life)."""
     times = [referral.updated_at, referral.created_at]
     times += [p.signed_at for p in referral.packs]
     times += [d.decided_at for d in referral.decisions]
+    # A letter recorded as sent changed then: its period runs from its latest sending (issue 18).
+    times += [s.recorded_at for s in referral.sendings]
     return max(t for t in times if t is not None)
 
 
@@ -205,7 +207,8 @@ def _remove_file(key: str, report: Report) -> None:
 
 def due(now: dt.datetime) -> list[Referral]:
     """Referrals whose retention period has passed by `now` (oldest first)."""
-    query = select(Referral).options(selectinload(Referral.packs), selectinload(Referral.decisions))
+    query = select(Referral).options(selectinload(Referral.packs), selectinload(Referral.decisions),
+                                     selectinload(Referral.sendings))
     return [r for r in db.session.scalars(query.order_by(Referral.id)) if expires_at(r) < now]
 
 

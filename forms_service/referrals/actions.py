@@ -72,11 +72,6 @@ def sent_lock(referral: Referral) -> str | None:
             f"start a new {noun}.")
 
 
-def editable(referral: Referral) -> bool:
-    """Whether the school can still change its answers (the pages offer the question pages only then)."""
-    return referral.status in EDITABLE_STATUSES and not referral.sendings
-
-
 def validate_draft(form: FormDef, data: dict) -> dict:
     """Types, formats and cross-field dates; required answers wait until submit."""
     try:
