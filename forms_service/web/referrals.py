@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy.orm import selectinload
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovSubmitInput
+from sqlalchemy.orm import selectinload
 from wtforms import FileField, RadioField, SubmitField
 
 from .. import storage
