@@ -231,6 +231,7 @@ class Referral(PupilKeyed, db.Model):
     packs: Mapped[list["Pack"]] = relationship(back_populates="referral", order_by="Pack.version")
     decisions: Mapped[list["Decision"]] = relationship(back_populates="referral", order_by="Decision.id")
     outcomes: Mapped[list["Outcome"]] = relationship(back_populates="referral", order_by="Outcome.id")
+    sendings: Mapped[list["LetterSending"]] = relationship(back_populates="referral", order_by="LetterSending.id")
 
     # Optimistic locking: a stale write raises StaleDataError instead of silently winning.
     __mapper_args__ = {"version_id_col": version}
@@ -251,6 +252,29 @@ def data_as_signed(referral: "Referral") -> dict:
     """The answers of the latest signed version (what the LA received), else the answers as they are."""
     pack = referral.latest_pack
     return (pack.data if pack is not None else referral.data) or {}
+
+
+# How a letter left the school (issue 18): posted, handed over, emailed.
+SENDING_METHODS = ("posted", "handed", "emailed")
+
+
+class LetterSending(db.Model):
+    """A document the school issues itself (a letter, agreement, plan or record), recorded as sent: how,
+    on which day and to whom. Several per letter (posted to one parent, handed to the other). Once one
+    exists the letter is locked (referrals/actions.py) and cannot be deleted; it goes with its letter
+    (records/retention.py)."""
+    __tablename__ = "letter_sendings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    method: Mapped[str] = mapped_column(String(20))
+    sent_on: Mapped[dt.date] = mapped_column(Date)
+    # [{"parent": index in the letter's parents, or None for someone else, "name": as named then}]:
+    # the names are kept as sent, so the record reads the same whatever happens to the answers.
+    recipients: Mapped[list] = mapped_column(JSON)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    referral: Mapped[Referral] = relationship(back_populates="sendings")
+    recorded_by: Mapped[User] = relationship()
 
 
 class Evidence(db.Model):

@@ -224,6 +224,10 @@ ROUTES: dict[str, Route | str] = {
     "referrals.register": Route(referral_targets, SCHOOL, body={}),
     "referrals.submit": Route(referral_targets, SCHOOL, body={}),
     "screening.index": Route(no_target, SCHOOL, scoped=False, body={}),
+    # a record's life (issue 18): mark a letter sent, delete a draft. The bodies answer nothing (no method,
+    # date or recipient; no "yes"), so an allowed POST is refused by the page and changes nothing.
+    "letter_life.mark_sent": Route(referral_targets, SCHOOL, body={}),
+    "letter_life.delete": Route(referral_targets, SCHOOL, body={}),
     # letters to many families
     "bulk.index": Route(job_targets, SCHOOL, lists=True),
     "bulk.new": Route(no_target, SCHOOL, scoped=False, body={}),

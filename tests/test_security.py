@@ -90,11 +90,14 @@ EFFECTIVE = {
     "admin.set_active": {"active": "0"},
     "admin.reset_password": {"password": "a forged new password"},
     "admin.change_role": {"role": "admin", "school": ""},
+    "letter_life.mark_sent": {"method": "posted", "recipients": "0", "sent-on-day": str(dt.date.today().day),
+                              "sent-on-month": str(dt.date.today().month), "sent-on-year": str(dt.date.today().year)},
+    "letter_life.delete": {"confirm": "yes"},
 }
 # Which of the world's records a route's forged POST aims at (the state it would act on).
 PREFERRED_STATE = {"signoff.sign": "awaiting_signoff", "signoff.send_back": "awaiting_signoff",
                    "la.checks": "signed", "la.decision": "signed", "la.outcomes": "accepted",
-                   "referrals.submit": "draft"}
+                   "referrals.submit": "draft", "letter_life.mark_sent": "letter", "letter_life.delete": "draft"}
 
 
 def _forgery(app, world, endpoint: str):

@@ -11,6 +11,7 @@ from ..la.decisions import checks_view, decisions_view, versions_view
 from ..la.outcomes import outcomes_view
 from ..referrals.actions import sent_back
 from ..referrals.changes import since_last_signed
+from ..referrals.sendings import sendings_view
 from ..register.marks import CODE_SETS, DEFAULT_CODE_SET
 
 
@@ -203,6 +204,15 @@ class Referral(Schema):
                        "parent_name, notes, by, by_name, at}; a penalty notice adds reference and status (issued, "
                        "paid, unpaid, withdrawn) with status_date; a PPM adds ppm_outcome; paid/unpaid/withdrawn "
                        "add notice (the notice's reference)"})
+    sendings = fields.Function(lambda r: _sendings(r), metadata={
+        **_array_of({"id": _INT, "method": {"type": "string", "enum": ["posted", "handed", "emailed"]},
+                     "sent_on": {"type": "string", "format": "date"},
+                     "recipients": _array_of({"parent": _NINT, "name": _STR}),
+                     "summary": _STR, "by": _STR, "by_name": _STR, "at": _STR}),
+        "description": "A letter, agreement, plan or record (never a request): each time the school recorded it "
+                       "as sent, oldest first (issue 18): {id, method: posted|handed|emailed, sent_on, recipients: "
+                       "[{parent: the position in data.parents, or null for someone else, name}], summary, by, "
+                       "by_name, at}. Empty until it is sent; once it is, it can no longer be changed or deleted"})
     timeline = fields.Dict(metadata={"description": "Fast Track referrals only: the steps of the eight weeks "
                                                     "(id, title, status, date, note), the next one, and whether the "
                                                     "case closed to Fast Track."})
@@ -289,6 +299,12 @@ def _versions(referral) -> list[dict]:
 def _changes_since_signed(referral) -> dict | None:
     changed = since_last_signed(referral)
     return changed.to_dict() if changed is not None else None
+
+
+def _sendings(referral) -> list[dict]:
+    return _as_seen([{"id": s["id"], "method": s["method"], "sent_on": _iso(s["sent_on"]), "recipients": s["recipients"],
+                      "summary": s["summary"], "by": s["recorded_by_email"], "by_name": s["recorded_by"],
+                      "at": _iso(s["recorded_at"])} for s in sendings_view(referral)])
 
 
 def _outcomes(referral) -> list[dict]:

@@ -6,12 +6,13 @@ Every referral (and letter, contract, plan: the same table) has one record type,
 | type       | which records                                               | from                          |
 |------------|-------------------------------------------------------------|-------------------------------|
 | `draft`    | a referral never signed (draft, awaiting sign-off)          | its last change               |
-| `document` | a letter, agreement, plan or record (never sent to the LA)  | its last change               |
+| `document` | a letter, agreement, plan or record (never sent to the LA)  | its last change or sending    |
 | `signed`   | signed and sent to the LA, or accepted by it                | the last signing or decision  |
 | `returned` | signed once, returned by the LA and not signed again        | the last change or decision   |
 
 A purged referral goes whole: its evidence and every signed version's files (in storage and as rows),
-the LA's ticks and decisions, its outbox rows and its audit events (deleted inside
+the LA's ticks and decisions, its outbox rows, a letter's record of being sent (letter_sendings) and its
+audit events (deleted inside
 `audit.retention_purge`, the only place the trail may lose events), then the referral. Evidence
 replaced by a later upload is no longer a row but its file was kept in storage (referrals.attach_evidence);
 it is found by the SHA-256 its `evidence_uploaded` event recorded and removed with the referral.
@@ -32,12 +33,14 @@ Separately, rows that belong to no record:
 What is removed is counted — by form, status, record type and the year the record was made —
 and the counts (no names, references or ids) are kept as one audit event with no referral,
 action `retention_purged`. Rows are deleted in one transaction; files are deleted only once it has
-committed, so a failure never leaves a row pointing at a missing file.
+committed, so a failure never leaves a row pointing at a missing file. The school deleting a draft it
+does not need (records/deletion.py) removes that one record by the same path (`remove_record`).
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -51,8 +54,8 @@ from ..config import retention_period
 from ..delivery.outbox import RESET_LINK_KIND
 from ..formdefs import get_form
 from ..letters import jobs
-from ..models import (AuditEvent, Decision, Evidence, NoticeFile, OutboxMessage, Outcome, Pack, PackCheck, PackFile,
-                      Referral, db, utcnow)
+from ..models import (AuditEvent, Decision, Evidence, LetterSending, NoticeFile, OutboxMessage, Outcome, Pack,
+                      PackCheck, PackFile, Referral, db, utcnow)
 from ..roll import imports
 
 SETTING = {"draft": "RETENTION_DRAFT", "document": "RETENTION_DOCUMENT", "signed": "RETENTION_SIGNED",
@@ -84,11 +87,13 @@ def record_type(referral: Referral) -> str:
 
 
 def last_change(referral: Referral) -> dt.datetime:
-    """When the record last changed: the latest of its own change, its signings and the LA's decisions
-    (views and downloads do not count: reading a record does not extend its life)."""
+    """When the record last changed: the latest of its own change, its signings, the LA's decisions and
+    a letter's sendings (views and downloads do not count: reading a record does not extend its life)."""
     times = [referral.updated_at, referral.created_at]
     times += [p.signed_at for p in referral.packs]
     times += [d.decided_at for d in referral.decisions]
+    # A letter recorded as sent changed then: its period runs from its latest sending (issue 18).
+    times += [s.recorded_at for s in referral.sendings]
     return max(t for t in times if t is not None)
 
 
@@ -211,7 +216,8 @@ def _remove_file(key: str, report: Report) -> None:
 
 def due(now: dt.datetime) -> list[Referral]:
     """Referrals whose retention period has passed by `now` (oldest first)."""
-    query = select(Referral).options(selectinload(Referral.packs), selectinload(Referral.decisions))
+    query = select(Referral).options(selectinload(Referral.packs), selectinload(Referral.decisions),
+                                     selectinload(Referral.sendings))
     return [r for r in db.session.scalars(query.order_by(Referral.id)) if expires_at(r) < now]
 
 
@@ -223,29 +229,15 @@ def purge(now: dt.datetime | None = None, dry_run: bool = False, *, actor: str =
     report = Report(now=now, dry_run=dry_run)
     victims = due(now)
     ids = [r.id for r in victims]
-    report.referral_ids = ids
 
     orphans = _unreferenced()
     uploads = uploads_by_referral()
-    purged_shas = {u["sha256"] for rid in ids for u in uploads.get(rid, [])}
-    kept_shas = {u["sha256"] for rid, items in uploads.items() if rid not in set(ids) for u in items}
+    pack_ids = _take_stock(victims, report, orphans, uploads)
+    purged_shas, kept_shas = _upload_shas(ids, uploads)
     for key, (digest, written) in sorted(orphans.items()):
-        if digest in purged_shas and digest not in kept_shas:
-            report.files.append(key)
-            report.superseded_files += 1
-        elif digest not in kept_shas and digest not in purged_shas and add_period(written, "draft") < now:
+        if digest not in kept_shas and digest not in purged_shas and add_period(written, "draft") < now:
             report.files.append(key)
             report.unreferenced_files += 1
-
-    for referral in victims:
-        report.by_type[record_type(referral)] += 1
-        report.by_form[referral.form_id] += 1
-        report.by_status[referral.status] += 1
-        report.by_year[referral.created_at.year] += 1
-        report.files.extend(e.storage_key for e in referral.evidence)
-        report.files.extend(f.storage_key for p in referral.packs for f in p.files)
-        # The LA's notices on it (reg. 20 copies) go with the referral: the same record, the same period.
-        report.files.extend(f.storage_key for o in referral.outcomes for f in o.files)
 
     bodies = [m for m in db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.status == "sent", OutboxMessage.sent_at.is_not(None),
@@ -254,8 +246,6 @@ def purge(now: dt.datetime | None = None, dry_run: bool = False, *, actor: str =
         if m.referral_id not in set(ids) and add_period(m.sent_at, "outbox_body") < now]
     report.outbox_bodies_cleared = len(bodies)
 
-    pack_ids = [p.id for r in victims for p in r.packs]
-    report.rows.update(_row_counts(ids, pack_ids))
     jobs.purge_expired(now, report, dry_run)  # letters made in bulk, past RETENTION_BULK_LETTERS
     quotas.purge_expired(now, report, dry_run)  # rate counts of hours that are over
     throttle.purge_expired(now, report, dry_run)  # sign-in throttle rows (emails, network addresses)
@@ -268,15 +258,72 @@ def purge(now: dt.datetime | None = None, dry_run: bool = False, *, actor: str =
     for message in bodies:
         message.body = CLEARED_BODY
     db.session.flush()
+    _remove(report, pack_ids, lambda: record(ACTION, actor=actor, detail=report.counts()))
+    return report
+
+
+def remove_record(referral: Referral, event: Callable[[], object]) -> Report:
+    """One record removed now, by the purge's own path: the school deleting a draft it does not need
+    (records/deletion.py). Its rows, its audit events and its files (replaced evidence included) go as a
+    purged record's do; `event()` records, in the same transaction, what outlives it (an event with no
+    referral: the record's own events go with it)."""
+    report = Report(now=utcnow(), dry_run=False)
+    uploads = uploads_by_referral([referral.id])
+    held = {e.sha256 for e in referral.evidence}
+    orphans = {}
+    # Replaced or removed uploads stay in storage, found only by reading every unreferenced file:
+    # done only when this record has any (most drafts have none), so a deletion stays quick.
+    if any(u["sha256"] not in held for u in uploads.get(referral.id, [])):
+        orphans, uploads = _unreferenced(), uploads_by_referral()
+    pack_ids = _take_stock([referral], report, orphans, uploads)
+    _remove(report, pack_ids, event)
+    return report
+
+
+def _upload_shas(ids: list[int], uploads: dict[int, list[dict]]) -> tuple[set[str], set[str]]:
+    """(SHA-256 of files uploaded to the records going, of files uploaded to any record staying)."""
+    going = set(ids)
+    purged = {u["sha256"] for rid in ids for u in uploads.get(rid, [])}
+    kept = {u["sha256"] for rid, items in uploads.items() if rid not in going for u in items}
+    return purged, kept
+
+
+def _take_stock(victims: list[Referral], report: Report, orphans: dict[str, tuple[str, dt.datetime]],
+                uploads: dict[int, list[dict]]) -> list[int]:
+    """Fill `report` with what removing `victims` removes (counts, rows, files: their own, and replaced
+    evidence no staying record also uploaded); the ids of their packs."""
+    ids = [r.id for r in victims]
+    report.referral_ids = ids
+    purged_shas, kept_shas = _upload_shas(ids, uploads)
+    for key, (digest, _written) in sorted(orphans.items()):
+        if digest in purged_shas and digest not in kept_shas:
+            report.files.append(key)
+            report.superseded_files += 1
+    for referral in victims:
+        report.by_type[record_type(referral)] += 1
+        report.by_form[referral.form_id] += 1
+        report.by_status[referral.status] += 1
+        report.by_year[referral.created_at.year] += 1
+        report.files.extend(e.storage_key for e in referral.evidence)
+        report.files.extend(f.storage_key for p in referral.packs for f in p.files)
+        # The LA's notices on it (reg. 20 copies) go with the referral: the same record, the same period.
+        report.files.extend(f.storage_key for o in referral.outcomes for f in o.files)
+    pack_ids = [p.id for r in victims for p in r.packs]
+    report.rows.update(_row_counts(ids, pack_ids))
+    return pack_ids
+
+
+def _remove(report: Report, pack_ids: list[int], event: Callable[[], object]) -> None:
+    """Delete the rows `report` counted and record `event()`, in one transaction; then the files, only
+    once it has committed (a failure never leaves a row pointing at a missing file)."""
     with retention_purge(db.session):
-        if ids:
-            _delete_rows(ids, pack_ids)
+        if report.referral_ids:
+            _delete_rows(report.referral_ids, pack_ids)
         db.session.expunge_all()
-        record(ACTION, actor=actor, detail=report.counts())
+        event()
         db.session.commit()
     for key in report.files:
         _remove_file(key, report)
-    return report
 
 
 def _row_counts(ids: list[int], pack_ids: list[int]) -> Counter:
@@ -293,6 +340,7 @@ def _row_counts(ids: list[int], pack_ids: list[int]) -> Counter:
     counts["pack_checks"] = count(PackCheck, PackCheck.pack_id, pack_ids)
     counts["la_decisions"] = count(Decision, Decision.referral_id, ids)
     counts["outbox"] = count(OutboxMessage, OutboxMessage.referral_id, ids)
+    counts["letter_sendings"] = count(LetterSending, LetterSending.referral_id, ids)
     counts["audit_events"] = count(AuditEvent, AuditEvent.referral_id, ids)
     outcome_ids = list(db.session.scalars(select(Outcome.id).where(Outcome.referral_id.in_(ids))))
     counts["notice_files"] = count(NoticeFile, NoticeFile.outcome_id, outcome_ids)

@@ -8,7 +8,7 @@ earlier version). Only records of the admin's own LA are searched (auth.visible_
 
 The zip holds, for each record: its answers, register, eligibility verdict, evidence (and evidence
 replaced since but still held), every signed version's files with what was signed, the LA's checks and
-decisions, the emails, and the audit trail; README.txt says what each file is. Each record found
+decisions, when and how a letter was sent, the emails, and the audit trail; README.txt says what each file is. Each record found
 gets a `subject_access_export` event (who, the criteria); one event with no referral says who
 exported, by which kind of criteria and how many records — without the pupil's details, so it
 outlives the records without keeping the child's name.
@@ -205,6 +205,10 @@ def _zip(found: list[Referral], wanted: dict, la, now: dt.datetime, who: str | N
                 for outcome in referral.outcomes:
                     for item in outcome.files:
                         put_file(f"{folder}/la-notices/{_safe(item.name)}", item.storage_key)
+            if referral.sendings:  # a letter recorded as sent (issue 18): how, when and to whom
+                zf.writestr(f"{folder}/sent.json", _json([
+                    {"method": s.method, "sent_on": s.sent_on, "to": s.recipients, "recorded_by": s.recorded_by.email,
+                     "recorded_at": s.recorded_at} for s in referral.sendings]))
             messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.referral_id == referral.id)
                                           .order_by(OutboxMessage.id)).all()
             if messages:
@@ -255,6 +259,8 @@ def _readme(found: list[Referral], la, now: dt.datetime, missing: list[str]) -> 
         "                                  (one per parent, paid, unpaid or withdrawn), PPM, Notice to Improve",
         "    la-notices/                   the notices the local authority issued from the service, as sent",
         "                                  (Notice to Improve, penalty notice: PDF and Word)",
+        "    sent.json                     a letter, agreement or plan the school recorded as sent: how (posted,",
+        "                                  handed over, emailed), on which day and to whom",
         "    emails.json                   the emails the service sent about the record",
         "    audit.json                    the audit trail: every action and view, who, when and from where",
     ]

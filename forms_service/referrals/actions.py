@@ -57,6 +57,19 @@ def _require_editable(referral: Referral) -> None:
     if referral.status not in EDITABLE_STATUSES:
         raise ActionError(f"This referral is {referral.status.replace('_', ' ')} and can no longer be changed",
                           status=409)
+    if (locked := sent_lock(referral)) is not None:
+        raise ActionError(locked, status=409)
+
+
+def sent_lock(referral: Referral) -> str | None:
+    """Why a letter can no longer be changed: once recorded as sent (issue 18), what the family received
+    is what the record says, so its answers, marks and files stay as they were sent. None otherwise."""
+    if not referral.sendings:
+        return None
+    form = form_of(referral)
+    noun = form.noun if form is not None else "letter"
+    return (f"This {noun} has been sent, so it can no longer be changed. If something in it was wrong, "
+            f"start a new {noun}.")
 
 
 def validate_draft(form: FormDef, data: dict) -> dict:

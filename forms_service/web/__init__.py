@@ -9,13 +9,15 @@ csrf = CSRFProtect()
 def init_app(app) -> None:
     from govuk_frontend_wtf.main import WTFormsHelpers
 
-    from . import admin, admin_export, auth_views, bulk, home, la, notices, pupils, referrals, screening, signoff
+    from . import (admin, admin_export, auth_views, bulk, home, la, letter_life, notices, pupils, referrals, screening,
+                   signoff)
 
     csrf.init_app(app)
     WTFormsHelpers(app)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(referrals.bp)
+    app.register_blueprint(letter_life.bp)
     app.register_blueprint(signoff.bp)
     app.register_blueprint(la.bp)
     app.register_blueprint(notices.bp)

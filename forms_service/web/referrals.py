@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovSubmitInput
+from sqlalchemy.orm import selectinload
 from wtforms import FileField, RadioField, SubmitField
 
 from .. import storage
@@ -39,13 +40,17 @@ def _editable_or_redirect(referral: Referral):
     if referral.status not in actions.EDITABLE_STATUSES:
         flash("This referral has been submitted and can no longer be changed.", "info")
         return redirect(url_for("referrals.show", referral_id=referral.id))
+    if (locked := actions.sent_lock(referral)) is not None:  # a letter recorded as sent (issue 18)
+        flash(locked, "info")
+        return redirect(url_for("referrals.show", referral_id=referral.id))
     return None
 
 
 @bp.get("/")
 @require_roles(*SCHOOL)
 def index():
-    rows = db.session.scalars(visible_referrals(current_user.user).order_by(Referral.updated_at.desc())).all()
+    rows = db.session.scalars(visible_referrals(current_user.user).order_by(Referral.updated_at.desc())
+                              .options(selectinload(Referral.sendings))).all()  # "Sent" tags: one query
     forms = load_forms().values()
     # From a pupil list or a screen's row: every "start" link carries the pupil (issue 18).
     pupil = roll_search.get(current_user.user.school_id, request.args.get("pupil"))
