@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0016'
-down_revision = '0015'  # re-chained after 0015 when the branches merge
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
