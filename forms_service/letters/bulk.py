@@ -823,6 +823,16 @@ def _threshold_words(thresholds: dict) -> str:
     return f"{need} unauthorised sessions in the last {weeks} school weeks"
 
 
+def _how_many(name: str, n: int, criteria: Criteria) -> str:
+    """"6 have attendance below 90%", "1 meets the penalty-notice threshold"."""
+    one = n == 1
+    if name == "below":
+        return f"{n} {'has' if one else 'have'} attendance below {criteria.below:g}%"
+    if name == "penalty_threshold":
+        return f"{n} {'meets' if one else 'meet'} the penalty-notice threshold"
+    return f"{n} {'is' if one else 'are'} {criteria.label(name)}"
+
+
 def nobody_reason(stats: Mapping, criteria: Criteria, on: dt.date, thresholds: dict) -> str:
     """Why a filter selected no pupil, in the school's words: the letter's date past the export's
     marks, a school year with no marks, or each criterion with the figure that came nearest."""
@@ -855,8 +865,7 @@ def nobody_reason(stats: Mapping, criteria: Criteria, on: dt.date, thresholds: d
             said.append(f"No pupil is {band[0]} absent, {band[1]}% or more of sessions missed this school year (the "
                         f"most any pupil has missed is {stats['most_missed']:g}%)")
     if not said:  # each criterion finds someone, but nobody meets them all
-        found = [f"{each[name]} {'is' if each[name] == 1 else 'are'} {criteria.label(name)}"
-                 for name in criteria.chosen()]
+        found = [_how_many(name, each[name], criteria) for name in criteria.chosen()]
         said.append(f"No pupil meets all the filters together: of the {stats['counted']} pupils with marks this "
                     f"school year, {', '.join(found[:-1])} and {found[-1]}")
     if last < on:
