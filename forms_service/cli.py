@@ -440,6 +440,9 @@ def make_register(pupils: int, until, seed: int, out: Path, pupil_details: Path 
     click.echo(f"Wrote {pupils} pupils' marks to {out}" + (f" and their details to {pupil_details}" if pupil_details else ""))
 
 
+OPTION_OF = {"slot_minutes": "--slot-minutes", "filter": "--below/--meets-penalty-threshold/--persistent/--severe"}
+
+
 @main.command("bulk-letters")
 @click.option("--register", "register_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The school's register export (CSV: upn,date,session,code), as `screen` reads it")
@@ -462,14 +465,18 @@ def make_register(pupils: int, until, seed: int, out: Path, pupil_details: Path 
               help="The letter's own answers as JSON, e.g. {\"signatory\": {\"name\": ...}}")
 @click.option("--set", "pairs", multiple=True, metavar="NAME=VALUE",
               help="One of the letter's answers, e.g. --set signatory.name='Mrs J Patel' --set letter_date=2026-03-13 "
-                   "(repeat it; wins over --answers). The letter's date is today unless given.")
+                   "(repeat it; wins over --answers). The letter's date is today unless given. For a meeting, "
+                   "meeting.time is the first family's; leave it out to write each time in by hand.")
+@click.option("--slot-minutes", help="Minutes for each family's meeting (5 to 120): the first at meeting.time, "
+              "each next family's that much later")
 @click.option("--workers", type=int, help="Processes that render the letters (default: one per core, up to 4)")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The zip to write")
 def bulk_letters_command(register_file, pupils_file, letter, below, meets_penalty_threshold, persistent, severe, match,
-                         school, la_name, profile, code_set, answers_file, pairs, workers, out) -> None:
+                         school, la_name, profile, code_set, answers_file, pairs, slot_minutes, workers, out) -> None:
     """Letters to many families: the Stage 2 letter or a model letter for every pupil the filter selects
-    from the register export, one for each parent as DOCX and PDF, zipped with manifest.csv (every
-    letter with its figures and SHA-256, and every pupil or parent left out with the reason).
+    from the register export, one for each parent as DOCX and PDF, and all of them in one PDF for
+    printing, zipped with manifest.csv (every letter with its figures, meeting time and SHA-256, and
+    every pupil or parent left out with the reason).
 
     Exit status: 0 written, 2 the input needs correcting (each problem is named)."""
     import json
@@ -486,14 +493,17 @@ def bulk_letters_command(register_file, pupils_file, letter, below, meets_penalt
     form = get_form(letter)
     problems: list[str] = []
     answers = None
+    slots = bulk.Slots()
     try:
         base = json.loads(answers_file.read_text(encoding="utf-8")) if answers_file else {}
         if not isinstance(base, dict):
             raise bulk.BulkError([{"field": "answers", "message": "--answers: the file must hold one JSON object"}])
         answers = bulk.answers_from_pairs(form, pairs, {"letter_date": local_today().isoformat(), **base})
         answers = bulk.check_answers(form, answers)
+        slots = bulk.slots_of(answers, slot_minutes)
     except ValueError as exc:  # BulkError, or JSON that cannot be read
-        problems += ([f"{e['field']}: {e['message']}" for e in exc.errors] if isinstance(exc, bulk.BulkError)
+        problems += ([f"{OPTION_OF.get(e['field'], e['field'])}: {e['message']}" for e in exc.errors]
+                     if isinstance(exc, bulk.BulkError)
                      else [f"--answers: not JSON ({exc})"])
     criteria = None
     try:
@@ -515,18 +525,17 @@ def bulk_letters_command(register_file, pupils_file, letter, below, meets_penalt
             plan = bulk.plan_from_export(register_file.read_bytes(), details, form, answers, criteria,
                                          load_profile(profile), school={"name": school},
                                          la={"name": la_name, "inbox": ""}, code_set=code_set, workers=workers,
-                                         batch=answers["letter_date"].replace("-", ""))
+                                         batch=answers["letter_date"].replace("-", ""), slots=slots)
     except RegisterError as exc:
         problems += [f"--register: {m}" for m in exc.messages[:20]]
-    except bulk.BulkError as exc:  # too many letters at once
-        problems += exc.messages
+    except bulk.BulkError as exc:  # too many letters at once, or meetings past the end of the day
+        problems += [f"{OPTION_OF.get(e['field'], e['field'])}: {e['message']}" for e in exc.errors]
     if problems:
         for message in problems:
             click.echo(message, err=True)
         raise SystemExit(2)
     if not plan.selected:
-        click.echo(f"No pupil in the register export is {criteria.describe()} as of {plan.on} "
-                   f"({plan.pupils_screened} pupils): nothing written.", err=True)
+        click.echo(f"{plan.why_nobody()}. Nothing written.", err=True)
         raise SystemExit(2)
     started = time.perf_counter()
     partial = out.with_name(out.name + ".part")

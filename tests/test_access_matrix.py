@@ -234,6 +234,10 @@ ROUTES: dict[str, Route | str] = {
     "bulk.job": Route(job_targets, SCHOOL),
     "bulk.progress": Route(job_targets, SCHOOL),
     "bulk.download": Route(job_targets, SCHOOL),
+    "bulk.print_pdf": Route(job_targets, SCHOOL),
+    # The list checked before the letters are made: a finished job's shows the job (GET), and a
+    # confirmation of it is refused (409): nothing is made twice.
+    "bulk.check": Route(job_targets, SCHOOL, body={"plan": "0" * 64}),
     # the headteacher's
     "signoff.index": Route(referral_targets, HEAD, lists=True),
     "signoff.review": Route(referral_targets, HEAD),
@@ -482,7 +486,7 @@ def check_allowed(player: Player, cell: Cell, response) -> list[str]:
     if cell.route.shows and cell.method == "GET" and status == 200 and cell.target.record is not None:
         if cell.target.record.pupil.last not in response.get_data(as_text=True):
             return ["the page does not show the record's child"]
-    if cell.endpoint == "bulk.download" and job_marker(OWN) not in response.get_data(as_text=True):
+    if cell.endpoint in ("bulk.download", "bulk.print_pdf") and job_marker(OWN).encode() not in response.get_data():
         return ["the download is not the school's letters"]
     return []
 

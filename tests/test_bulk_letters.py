@@ -109,10 +109,11 @@ STAGE2_ANSWERS = {"engagement": "previous_meeting", "next_step": "meeting",
                   "letter_date": ON.isoformat(), "signatory": {"name": "Mrs Joanne Kelly", "role": "Attendance Lead"}}
 
 
-def plan_for(criteria: bulk.Criteria, *, form=STAGE2, answers=None, profile=NATIONAL, rows=None) -> bulk.Plan:
+def plan_for(criteria: bulk.Criteria, *, form=STAGE2, answers=None, profile=NATIONAL, rows=None,
+             slots: bulk.Slots | None = None) -> bulk.Plan:
     return bulk.make_plan(bulk.read_register(to_csv(school_register()).encode()),
                           bulk.parse_details(details_csv(rows)), form, bulk.check_answers(form, answers or STAGE2_ANSWERS),
-                          criteria, profile, school=SCHOOL, la=LA, batch="T1")
+                          criteria, profile, school=SCHOOL, la=LA, batch="T1", slots=slots)
 
 
 def letters_by_upn(plan: bulk.Plan) -> dict[str, list[dict]]:
@@ -184,7 +185,7 @@ def test_a_model_letter_needs_the_lessons_missed_the_register_cannot_give():
 
 def test_the_zip_has_every_parents_letter_in_both_formats_with_its_figures_and_the_manifest(monkeypatch):
     monkeypatch.setattr(bulk, "PARALLEL_FROM", 0)  # three letters, still rendered by worker processes
-    plan = plan_for(bulk.Criteria(below=90))
+    plan = plan_for(bulk.Criteria(below=90), slots=bulk.Slots.read("3.30pm", 20))
     seen = []
     out = io.BytesIO()
     result = bulk.write_zip(plan, out, progress=lambda done, total: seen.append((done, total)), workers=2)
@@ -192,19 +193,20 @@ def test_the_zip_has_every_parents_letter_in_both_formats_with_its_figures_and_t
     assert seen[0] == (0, 3) and seen[-1] == (3, 3)
     archive = zipfile.ZipFile(out)
     names = archive.namelist()
-    assert names[-2:] == ["manifest.csv", "README.txt"]
+    assert names[-3:] == [bulk.PRINT_PDF, "manifest.csv", "README.txt"]
     manifest = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"))))
     letters = [row for row in manifest if row["status"] == "letter"]
-    assert [(r["pupil"], r["parent"]) for r in letters] == [
-        ("Harvey Holmes", "'=HYPERLINK(\"http://x.invalid\")"),  # kept as text: never a formula in a spreadsheet
-        ("Amber Whitfield", "Leanne Whitfield"), ("Amber Whitfield", "Darren Whitfield")]
+    # By year group, then surname (issue 18): Amber is in Year 7, Harvey in Year 9.
+    assert [(r["pupil"], r["parent"], r["meeting_time"]) for r in letters] == [
+        ("Amber Whitfield", "Leanne Whitfield", "15:30"), ("Amber Whitfield", "Darren Whitfield", "15:30"),
+        ("Harvey Holmes", "'=HYPERLINK(\"http://x.invalid\")", "15:50")]  # kept as text: never a formula
     for row in letters:
         for fmt in ("docx", "pdf"):
             assert row[fmt] in names
             assert hashlib.sha256(archive.read(row[fmt])).hexdigest() == row[f"{fmt}_sha256"]
-    leanne, darren = letters[1], letters[2]
-    assert leanne["reference"] == darren["reference"] == "S2L-T1-0002"
-    assert leanne["docx"] == "S2L-T1-0002-Whitfield-Amber-parent1.docx"
+    leanne, darren = letters[0], letters[1]
+    assert leanne["reference"] == darren["reference"] == "S2L-T1-0001"
+    assert leanne["docx"] == "S2L-T1-0001-Whitfield-Amber-parent1.docx"
     assert (leanne["attendance_pct"], leanne["days_missed"], leanne["broken_weeks"], leanne["school_weeks"]) == \
         ("89.6", "12", "3", "23")
     figures = ("You will see that Amber's attendance remains concerning and now stands at 89.6% and they have missed "
@@ -213,7 +215,7 @@ def test_the_zip_has_every_parents_letter_in_both_formats_with_its_figures_and_t
         for fmt, read in (("docx", docx_text), ("pdf", pdf_text)):
             said = squash(read(archive.read(row[fmt])))
             assert name in said and squash(address) in said and figures in said, fmt
-            assert "Our reference: S2L-T1-0002" in said and "Brindley Park High School" in said
+            assert "Our reference: S2L-T1-0001" in said and "Brindley Park High School" in said
             assert "3:30pm on Tuesday 24 March 2026" in said
     skipped_rows = {(r["upn"], r["parent_number"]): r for r in manifest if r["status"] == "skipped"}
     assert skipped_rows[(UPN["no_details"], "")]["reason"] == "No row for this pupil in the pupils file"
@@ -266,13 +268,13 @@ def test_the_letters_own_answers_are_checked_by_its_declaration():
     assert problems({**STAGE2_ANSWERS, "meeting": {"date": "2026-03-12", "time": "09:30"}}) == {
         "meeting.date": "Date of the School Attendance Meeting must be after date of the letter"}
     assert problems({**STAGE2_ANSWERS, "meeting": {"date": "2026-03-24", "time": "half nine"}}) == {
-        "meeting.time": "Enter the time of the School Attendance Meeting like 9:30am, 2pm or 14:30"}
+        "meeting.time": "Enter the time of the first meeting like 9:30am, 2pm or 14:30"}
     # Times as offices write them (issue 18), kept as HH:MM.
     assert bulk.check_answers(STAGE2, {**STAGE2_ANSWERS, "meeting": {"date": "2026-03-24", "time": "3.30pm"}})[
         "meeting"]["time"] == "15:30"
+    # The time may be left empty: the school writes each family's in by hand (issue 18).
     assert problems({**STAGE2_ANSWERS, "meeting": {}}) == {
-        "meeting.date": "Enter date of the School Attendance Meeting",
-        "meeting.time": "Enter time of the School Attendance Meeting"}
+        "meeting.date": "Enter date of the School Attendance Meeting"}
     assert "signatory.nmae" in problems({**STAGE2_ANSWERS, "signatory": {"nmae": "x"}})
     assert bulk.check_answers(STAGE2, {**STAGE2_ANSWERS, "next_step": "core_group", "meeting": {}})["next_step"] == \
         "core_group"
@@ -329,10 +331,20 @@ def start(client, fields: dict, register: bytes | None = None, pupils: bytes | N
     return client.post("/bulk-letters/new/stage2-letter", data=body, content_type="multipart/form-data")
 
 
+def confirm(client, check_url: str, digest: str | None = None):
+    """Press "Make N letters" on the list (with the digest the page gave, unless another is given)."""
+    page = text(client.get(check_url))
+    shown = re.search(r'name="plan" type="hidden" value="([0-9a-f]+)"', page) or re.search(
+        r'id="plan" name="plan" type="hidden" value="([0-9a-f]+)"', page)
+    return client.post(check_url, data={"csrf_token": csrf(page), "plan": digest or shown.group(1)})
+
+
 def test_the_school_makes_the_letters_in_the_background_and_downloads_them(client, app, monkeypatch):
     monkeypatch.setattr(bulk, "PARALLEL_FROM", 0)  # rendered by worker processes of the web service
     login(client, "office@demo.school")
-    started = start(client, web_fields())
+    listed = start(client, web_fields())
+    assert listed.status_code == 302 and listed.headers["Location"].endswith("/check")
+    started = confirm(client, listed.headers["Location"])
     assert started.status_code == 302
     job_url = started.headers["Location"]
     assert jobs.wait_idle(app, timeout=120)
@@ -407,7 +419,7 @@ def test_the_form_names_every_problem_in_its_error_summary(client):
                           ("#pupils", "Pupils file, row 2, column upn: the UPN is empty")):
         assert f'href="{href}"' in page and message in page, (href, message)
     nobody = start(client, web_fields(below="50"))
-    assert nobody.status_code == 422 and "No pupil in the register export is attendance below 50%" in text(nobody)
+    assert nobody.status_code == 422 and "No pupil&#39;s attendance is below 50% (the lowest is 87%)" in text(nobody)
 
 
 def test_jobs_go_when_their_retention_ends_and_a_dead_runners_job_is_taken_over(app):

@@ -39,11 +39,12 @@ from functools import cache
 from typing import Any, BinaryIO
 
 from marshmallow import ValidationError
+from pypdf import PdfReader, PdfWriter
 
 from ..csvfiles import write_csv
 from ..documents import rendering
 from ..documents.context import build_context
-from ..formatting import format_date
+from ..formatting import format_date, format_time, parse_time
 from ..formdefs import FieldDef, FormDef, check_required_when, dump_data, get_form, nested_schema, set_path
 from ..policies import Policy, load_profile
 from ..referrals.documents import recipients
@@ -120,18 +121,108 @@ class Criteria:
     def describe(self) -> str:
         return f" {'and' if self.match == 'all' else 'or'} ".join(self.label(n) for n in self.chosen())
 
-    def met(self, row: screening.PupilScreen, attendance: float | None) -> list[str]:
+    def each(self, row: screening.PupilScreen) -> list[str]:
+        """The chosen criteria this pupil meets, each on its own: the screen's own test of its row
+        (screening.meets), so the screen and the letters never disagree about a pupil."""
+        return [name for name in self.chosen() if screening.meets(row, SCREEN_CRITERION[name], self.below)]
+
+    def met(self, row: screening.PupilScreen) -> list[str]:
         """The criteria this pupil meets, if they are selected; [] if not."""
-        tests = {"below": attendance is not None and self.below is not None and attendance < self.below,
-                 "penalty_threshold": "penalty_notice" in row.flags,
-                 "persistent": "persistent" in row.flags or "severe" in row.flags,
-                 "severe": "severe" in row.flags}
-        met = [name for name in self.chosen() if tests[name]]
+        met = self.each(row)
         selected = len(met) == len(self.chosen()) if self.match == "all" else bool(met)
         return met if selected else []
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+
+SCREEN_CRITERION = {"below": "below", "penalty_threshold": "penalty_notice", "persistent": "persistent",
+                    "severe": "severe"}
+
+
+# --- meeting slots -------------------------------------------------------------------------------
+
+SLOT_MINUTES = (5, 120)  # shorter is no meeting; longer is more than a school can give each family
+LAST_SLOT_ENDS = "18:00"  # after school, but not into the evening: later slots are refused, not printed
+
+
+def _minutes(hhmm: str) -> int:
+    return int(hhmm[:2]) * 60 + int(hhmm[3:])
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@dataclass(frozen=True)
+class Slots:
+    """Each family's School Attendance Meeting: the first family (in the letters' order) at `first`,
+    each next one `minutes` later, all on the meeting's date. `first` None: every letter leaves a line
+    for the school to write the time in by hand."""
+    first: str | None = None  # "HH:MM"
+    minutes: int | None = None
+
+    @classmethod
+    def read(cls, first, minutes) -> "Slots":
+        """From the time of the first meeting as typed (9:30, 15.30, 3pm, 3.30pm, or empty: written in
+        by hand) and the minutes for each. BulkError naming the field (meeting.time, slot_minutes)."""
+        first_text = " ".join(str(first or "").split())
+        if not first_text:
+            return cls()
+        errors = []
+        parsed = parse_time(first_text)
+        if parsed is None:
+            errors.append({"field": "meeting.time", "message": "Enter the time of the first meeting like 9:30am, 2pm "
+                                                               "or 14:30, or leave it empty to write the times in by hand"})
+        low, high = SLOT_MINUTES
+        text = re.sub(r"\s*(minutes?|mins?)$", "", str(minutes if minutes is not None else "").strip(), flags=re.I)
+        number = None
+        if not text:
+            errors.append({"field": "slot_minutes", "message": f"Enter the minutes for each meeting, from {low} to {high}"})
+        elif not re.fullmatch(r"\d{1,6}", text):
+            errors.append({"field": "slot_minutes", "message": "Minutes for each meeting must be a whole number, like 15"})
+        elif not low <= int(text) <= high:
+            errors.append({"field": "slot_minutes",
+                           "message": f"Minutes for each meeting must be between {low} and {high}"})
+        else:
+            number = int(text)
+        if errors:
+            raise BulkError(errors)
+        return cls(parsed, number)
+
+    def at(self, n: int) -> str | None:
+        """The n-th family's time (from 0), "HH:MM"; None when the times are written in by hand."""
+        return None if self.first is None else _hhmm(_minutes(self.first) + n * self.minutes)
+
+    def check(self, families: int) -> None:
+        """Refuse slots running past LAST_SLOT_ENDS (or midnight) rather than print them."""
+        if self.first is None or not families:
+            return
+        ends = _minutes(self.first) + families * self.minutes
+        if ends > _minutes(LAST_SLOT_ENDS):
+            last = _minutes(self.first) + (families - 1) * self.minutes
+            at = format_time(_hhmm(last)) if last < 24 * 60 else "the next day"
+            raise BulkError([{"field": "meeting.time", "message":
+                              f"{families} families need {self.minutes}-minute meetings from "
+                              f"{format_time(self.first)}: the last would start at {at}, and every meeting must end "
+                              f"by {format_time(LAST_SLOT_ENDS)}. Choose an earlier first meeting or shorter "
+                              "meetings, or leave the time empty to write each family's time in by hand"}])
+
+    def describe(self) -> str:
+        if self.first is None:
+            return "Written in by hand on each letter"
+        return f"{self.minutes} minutes each, the first at {format_time(self.first)}"
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def slots_of(answers: Mapping, minutes=None) -> Slots:
+    """The slots of a batch whose letters arrange a meeting (the first at the answers' meeting.time);
+    none for any other letter. BulkError naming the field."""
+    if answers.get("next_step") != "meeting":
+        return Slots()
+    return Slots.read((answers.get("meeting") or {}).get("time"), minutes)
 
 
 # --- the pupils file -----------------------------------------------------------------------------
@@ -406,8 +497,18 @@ def _column_of(path: tuple, parent_numbers: list[int]) -> str:
 # --- the letter's own answers --------------------------------------------------------------------
 
 def letter_fields(form: FormDef) -> list[FieldDef]:
-    """The answers given once for every letter of a batch: the date, the signatory, the variant."""
-    return [f for f in form.fields if not _is_detail(f) and not f.options.get("from_register")]
+    """The answers given once for every letter of a batch: the date, the signatory, the variant. The
+    meeting's time is the first family's (Slots): optional, as empty means each is written in by hand."""
+    return [_first_meeting(f) if f.name == "meeting.time" else f
+            for f in form.fields if not _is_detail(f) and not f.options.get("from_register")]
+
+
+def _first_meeting(f: FieldDef) -> FieldDef:
+    options = {k: v for k, v in f.options.items() if k != "required_when"}
+    return dataclasses.replace(f, label="Time of the first meeting", required=False, options=options,
+                               hint="For example, 9:30am, 2pm or 14:30. Each family has the next meeting: with "
+                                    "15-minute meetings from 9am, the first family's is at 9:00am, the next at "
+                                    "9:15am. Leave it empty to write each family's time on the letter by hand.")
 
 
 @cache
@@ -518,6 +619,28 @@ class Plan:
     selected: int = 0  # pupils the filter selected (with a letter or skipped for a reason)
     letters: list[dict] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)
+    slots: dict = field(default_factory=dict)  # Slots.to_dict(); {} for a letter with no meeting
+    answers: dict = field(default_factory=dict)  # the letter's own answers, to ask them again on "Change"
+    stats: dict = field(default_factory=dict)  # figures (never names) that say why a filter found nobody
+    code_set: str = marks.DEFAULT_CODE_SET  # the register export's, to ask again on "Change"
+
+    def families(self) -> list[dict]:
+        """The pupils with letters, in the letters' order, each with the parents written to and the
+        meeting slot: the list the school checks before the letters are made."""
+        out: dict[int, dict] = {}
+        for letter in self.letters:
+            row, pupil = letter["row"], letter["data"]["pupil"]
+            family = out.setdefault(letter["number"], {
+                "reference": self.reference(letter["number"]), "upn": row["upn"], "pupil": row["pupil"],
+                "year_group": pupil.get("year_group", ""), "attendance_pct": row["figures"].get("attendance_pct"),
+                "meeting_time": row.get("meeting_time", ""), "parents": [], "selected_because": row["selected_because"]})
+            family["parents"].append(row["parent"])
+        return list(out.values())
+
+    def why_nobody(self) -> str:
+        """Why the filter selected no pupil, in plain words (nobody_reason)."""
+        return nobody_reason(self.stats, Criteria(**self.criteria), dt.date.fromisoformat(self.on),
+                             screening.thresholds_of(load_profile(self.profile)))
 
     def reference(self, number: int) -> str:
         """One reference a pupil, shared by their parents' letters: "S2L-B42-0007"."""
@@ -532,7 +655,7 @@ class Plan:
 
     def summary(self) -> dict:
         """Counts only, no names: what a job keeps after its letters are deleted, and the audit trail."""
-        return {"form_id": self.form_id, "letters": len(self.letters),
+        return {"form_id": self.form_id, "letters": len(self.letters), "slots": self.slots,
                 "pupils": len({letter["row"]["upn"] for letter in self.letters}), "selected": self.selected,
                 "skipped": dict(sorted(Counter(row["reason_code"] for row in self.skipped).items())),
                 "pupils_screened": self.pupils_screened, "filter": self.criteria, "profile": self.profile,
@@ -559,18 +682,23 @@ def _skip(upn: str, reason: str, *, details: PupilDetails | None = None, parent:
 
 
 def make_plan(pupils: Mapping[str, marks.Register], details: Mapping[str, PupilDetails], form: FormDef, answers: Mapping,
-              criteria: Criteria, profile: Policy, *, school: Mapping, la: Mapping, batch: str = "1") -> Plan:
+              criteria: Criteria, profile: Policy, *, school: Mapping, la: Mapping, batch: str = "1",
+              slots: Slots | None = None) -> Plan:
     """Who gets which letter. `answers` are check_answers' output; `batch` names this batch in each
-    letter's reference (Plan.reference)."""
+    letter's reference (Plan.reference); `slots` each family's meeting (default: written in by hand)."""
     if form.id not in LETTERS:
         raise BulkError([{"field": "letter", "message": f"Choose one of the letters: {', '.join(LETTERS)}"}])
     picked = _select(pupils, details, form.id, answers, criteria, profile.id)
-    return _assemble([picked], set(pupils), details, form, answers, criteria, profile, school, la, batch)
+    plan = _assemble([picked], set(pupils), details, form, answers, criteria, profile, school, la, batch,
+                     slots or Slots())
+    plan.code_set = next((r.code_set for r in pupils.values()), marks.DEFAULT_CODE_SET)
+    return plan
 
 
 def plan_from_export(data: bytes | str, details: Mapping[str, PupilDetails], form: FormDef, answers: Mapping,
                      criteria: Criteria, profile: Policy, *, school: Mapping, la: Mapping, batch: str = "1",
-                     code_set: str = marks.DEFAULT_CODE_SET, workers: int | None = None) -> Plan:
+                     code_set: str = marks.DEFAULT_CODE_SET, workers: int | None = None,
+                     slots: Slots | None = None) -> Plan:
     """make_plan from the register export itself. A whole school's file is read and its pupils
     selected in shares across the cores, as the screen reads it (screening.PARALLEL_FROM_BYTES):
     each process reads the file and takes its own share of the pupils. RegisterError naming the rows."""
@@ -580,7 +708,7 @@ def plan_from_export(data: bytes | str, details: Mapping[str, PupilDetails], for
     workers = workers or min(os.cpu_count() or 1, MAX_WORKERS)
     if workers < 2 or len(text) < screening.PARALLEL_FROM_BYTES:
         return make_plan(read_register(text, code_set), details, form, answers, criteria, profile, school=school,
-                         la=la, batch=batch)
+                         la=la, batch=batch, slots=slots)
     with _process_context().Pool(workers) as pool:
         shares = pool.starmap(_select_share, [(text, code_set, (k, workers), details, form.id, answers, criteria,
                                                profile.id) for k in range(workers)])
@@ -591,7 +719,9 @@ def plan_from_export(data: bytes | str, details: Mapping[str, PupilDetails], for
     seen = set().union(*(p["upns"] for p in picked))
     if not seen:
         raise marks.RegisterError([{"row": 1, "field": "file", "message": "The register has no marks in it"}])
-    return _assemble(picked, seen, details, form, answers, criteria, profile, school, la, batch)
+    plan = _assemble(picked, seen, details, form, answers, criteria, profile, school, la, batch, slots or Slots())
+    plan.code_set = code_set
+    return plan
 
 
 def _select_share(text: str, code_set: str, share: tuple[int, int], details, form_id: str, answers, criteria,
@@ -613,19 +743,24 @@ def _select(pupils: Mapping[str, marks.Register], details: Mapping[str, PupilDet
     form, profile = get_form(form_id), load_profile(profile_id)
     on = dt.date.fromisoformat(answers["letter_date"])
     thresholds = screening.thresholds_of(profile)
-    out = {"upns": set(pupils), "selected": 0, "pupils": [], "skipped": []}
+    out = {"upns": set(pupils), "selected": 0, "pupils": [], "skipped": [], "stats": _no_stats()}
     for upn, register in pupils.items():
-        year = _year_sessions(register, on)
-        possible = marks.possible_sessions(year, register.code_set) if year else 0
-        if not possible:
-            if upn in details:
-                out["skipped"].append(_skip(upn, "no_marks", details=details[upn]))
-            continue
+        # Every pupil is screened exactly as the screen does (screening.screen_pupil, as of the
+        # letter's date) and chosen by the screen's own test of its row (Criteria.met), so the two
+        # select the same pupils; a pupil without marks this school year is still screened (the
+        # penalty-notice window may reach back into the last school year).
         row = screening.screen_pupil(upn, register, on, thresholds)
-        met = criteria.met(row, marks.attendance_pct(year, register.code_set))
+        _count(out["stats"], register, row, criteria.each(row))
+        met = criteria.met(row)
+        if not row.possible:
+            if upn in details or met:
+                out["selected"] += bool(met)
+                out["skipped"].append(_skip(upn, "no_marks", details=details.get(upn), met=met))
+            continue
         if not met:
             continue
         out["selected"] += 1
+        year = _year_sessions(register, on)
         figures = {**_figures(year, register.code_set), "unauthorised_sessions_10wk": row.unauthorised_10wk}
         d = details.get(upn)
         if d is None:
@@ -642,18 +777,135 @@ def _select(pupils: Mapping[str, marks.Register], details: Mapping[str, PupilDet
     return out
 
 
+# --- why a filter found nobody ------------------------------------------------------------------
+
+def _no_stats() -> dict:
+    return {"first": None, "last": None, "counted": 0, "lowest": None, "most_missed": None, "most_unauthorised": None,
+            "each": {}}
+
+
+def _count(stats: dict, register: marks.Register, row: screening.PupilScreen, each: list[str]) -> None:
+    """Add one pupil to the figures that explain an empty selection (no names: counts and extremes)."""
+    if register.sessions:
+        first, last = register.sessions[0].date.isoformat(), register.sessions[-1].date.isoformat()
+        stats["first"] = min(filter(None, (stats["first"], first)))
+        stats["last"] = max(filter(None, (stats["last"], last)))
+    stats["most_unauthorised"] = max(stats["most_unauthorised"] or 0, row.unauthorised_10wk)
+    if row.possible:
+        stats["counted"] += 1
+        stats["lowest"] = min(x for x in (stats["lowest"], row.attendance_pct) if x is not None)
+        stats["most_missed"] = max(x for x in (stats["most_missed"], row.absence_pct) if x is not None)
+    for name in each:
+        stats["each"][name] = stats["each"].get(name, 0) + 1
+
+
+def _merge_stats(shares: Iterable[dict]) -> dict:
+    out = _no_stats()
+    for s in shares:
+        for key, pick in (("first", min), ("last", max), ("lowest", min), ("most_missed", max),
+                          ("most_unauthorised", max)):
+            values = [v for v in (out[key], s[key]) if v is not None]
+            out[key] = pick(values) if values else None
+        out["counted"] += s["counted"]
+        for name, n in s["each"].items():
+            out["each"][name] = out["each"].get(name, 0) + n
+    return out
+
+
+def _school_year(on: dt.date) -> str:
+    start = marks.academic_year(on)[0].year
+    return f"the school year {start} to {start + 1}"
+
+
+def _threshold_words(thresholds: dict) -> str:
+    sessions, weeks = thresholds["sessions"], thresholds["weeks"]
+    need = f"{sessions} or more" if thresholds["inclusive"] else f"more than {sessions}"
+    return f"{need} unauthorised sessions in the last {weeks} school weeks"
+
+
+def _how_many(name: str, n: int, criteria: Criteria) -> str:
+    """"6 have attendance below 90%", "1 meets the penalty-notice threshold"."""
+    one = n == 1
+    if name == "below":
+        return f"{n} {'has' if one else 'have'} attendance below {criteria.below:g}%"
+    if name == "penalty_threshold":
+        return f"{n} {'meets' if one else 'meet'} the penalty-notice threshold"
+    return f"{n} {'is' if one else 'are'} {criteria.label(name)}"
+
+
+def nobody_reason(stats: Mapping, criteria: Criteria, on: dt.date, thresholds: dict) -> str:
+    """Why a filter selected no pupil, in the school's words: the letter's date past the export's
+    marks, a school year with no marks, or each criterion with the figure that came nearest."""
+    date = format_date(on)
+    first = dt.date.fromisoformat(stats["first"]) if stats.get("first") else None
+    last = dt.date.fromisoformat(stats["last"]) if stats.get("last") else None
+    if last is None:
+        return "The register export has no marks in it"
+    if not stats.get("counted"):
+        if last < on and last < marks.academic_year(on)[0]:
+            return (f"The register export has no marks after {format_date(last)}, and none in {_school_year(on)}, "
+                    f"which the letter's date ({date}) is in. Letters count this school year's marks up to their "
+                    "date: choose a date in the school year the export covers, or export this year's marks")
+        if first is not None and first > on:
+            return (f"The register export has no marks on or before the letter's date, {date} (its first marks are "
+                    f"on {format_date(first)}): letters count the marks up to their date")
+        return f"The register export has no marks in {_school_year(on)} up to the letter's date, {date}"
+    each = stats.get("each") or {}
+    said = []
+    for name in criteria.chosen():
+        if each.get(name):
+            continue
+        if name == "below":
+            said.append(f"No pupil's attendance is below {criteria.below:g}% (the lowest is {stats['lowest']:g}%)")
+        elif name == "penalty_threshold":
+            said.append(f"No pupil meets the penalty-notice threshold of {_threshold_words(thresholds)} (the most "
+                        f"any pupil has is {stats['most_unauthorised']})")
+        else:
+            band = {"persistent": ("persistently", 10), "severe": ("severely", 50)}[name]
+            said.append(f"No pupil is {band[0]} absent, {band[1]}% or more of sessions missed this school year (the "
+                        f"most any pupil has missed is {stats['most_missed']:g}%)")
+    if not said:  # each criterion finds someone, but nobody meets them all
+        found = [_how_many(name, each[name], criteria) for name in criteria.chosen()]
+        said.append(f"No pupil meets all the filters together: of the {stats['counted']} pupils with marks this "
+                    f"school year, {', '.join(found[:-1])} and {found[-1]}")
+    if last < on:
+        said.insert(0, f"The register export has no marks after {format_date(last)} (the letter is dated {date}), "
+                       "so the figures are counted to then")
+    return ". ".join(said)
+
+
+def _order(pupil: Mapping) -> tuple:
+    """Year group, then surname and first name: the order a school files and posts its letters in.
+    A year group is read for its number ("Year 7", "Y7", "7"; Reception before Year 1); any other
+    text comes after the numbered years."""
+    text = str(pupil.get("year_group") or "").strip()
+    number = re.search(r"\d+", text)
+    if number:
+        year = (0, int(number.group()), "")
+    elif re.match(r"(?i)n(ursery)?$", text):
+        year = (0, -2, "")
+    elif re.match(r"(?i)r(eception)?$", text):
+        year = (0, -1, "")
+    else:
+        year = (1, 0, text.casefold())
+    return (*year, str(pupil.get("last_name", "")).casefold(), str(pupil.get("first_name", "")).casefold())
+
+
 def _assemble(picked: list[dict], seen: set[str], details: Mapping[str, PupilDetails], form: FormDef, answers: Mapping,
-              criteria: Criteria, profile: Policy, school: Mapping, la: Mapping, batch: str) -> Plan:
-    """The plan from the selected pupils: in name order, one reference each, a letter for each parent
-    with an address to write to."""
+              criteria: Criteria, profile: Policy, school: Mapping, la: Mapping, batch: str, slots: Slots) -> Plan:
+    """The plan from the selected pupils: by year group and name, one reference each, a letter for
+    each parent with an address to write to, and each family's meeting slot."""
     plan = Plan(form.id, dict(school), dict(la), answers["letter_date"], criteria.to_dict(), profile.id, len(seen),
                 batch)
+    plan.answers = copy.deepcopy(dict(answers))
+    plan.stats = _merge_stats(p["stats"] for p in picked)
     plan.selected = sum(p["selected"] for p in picked)
     plan.skipped = [row for p in picked for row in p["skipped"]]
     plan.skipped += [_skip(upn, "no_marks", details=d) for upn, d in details.items() if upn not in seen]
-    chosen = sorted((c for p in picked for c in p["pupils"]),
-                    key=lambda c: (c["data"]["pupil"].get("last_name", "").casefold(),
-                                   c["data"]["pupil"].get("first_name", "").casefold(), c["upn"]))
+    chosen = sorted((c for p in picked for c in p["pupils"]), key=lambda c: (*_order(c["data"]["pupil"]), c["upn"]))
+    meeting = answers.get("next_step") == "meeting"
+    if meeting:
+        plan.slots = slots.to_dict()
     doc = form.documents[0]
     number = 0
     for c in chosen:
@@ -662,6 +914,11 @@ def _assemble(picked: list[dict], seen: set[str], details: Mapping[str, PupilDet
         writable = [i for i in recipients(doc, data) if data["parents"][i].get("address") or pupil.get("address")]
         if writable:
             number += 1
+        slot = slots.at(number - 1) if meeting and writable else None
+        if meeting:  # the family's own slot, or no time: the letter leaves a line to write it in
+            data.setdefault("meeting", {}).pop("time", None)
+            if slot:
+                data["meeting"]["time"] = slot
         for index in recipients(doc, data):
             parent = data["parents"][index]
             parent_number = d.parent_columns[index]
@@ -674,13 +931,15 @@ def _assemble(picked: list[dict], seen: set[str], details: Mapping[str, PupilDet
                 "number": number, "name": name, "recipient": index, "data": data,
                 "row": {"status": "letter", "upn": upn, "pupil": d.name,
                         "parent_number": parent_number, "parent": parent.get("name", ""), "reason_code": "",
-                        "reason": "", "figures": figures, "selected_because": met},
+                        "reason": "", "figures": figures, "selected_because": met, "meeting_time": slot or ""},
             })
     plan.skipped.sort(key=lambda r: (r["pupil"] == "", r["pupil"].casefold(), r["upn"], str(r["parent_number"])))
     if len(plan.letters) > MAX_LETTERS:
         raise BulkError([{"field": "filter", "message": f"The filter selects {plan.selected:,} pupils, "
                                                         f"{len(plan.letters):,} letters: more than {MAX_LETTERS:,} at "
                                                         "once. Choose a narrower filter, or split the pupils file"}])
+    if meeting:
+        slots.check(number)
     return plan
 
 
@@ -714,10 +973,12 @@ def _letter_data(form: FormDef, raw: dict, register: marks.Register, profile: Po
     data = dump_data(loaded)
     errors = form.schema(complete=True).validate(data)
     # The child's own address only matters as the parents' fallback, checked per parent (no_address).
-    if isinstance(errors.get("pupil"), dict):
-        errors["pupil"].pop("address", None)
-        if not errors["pupil"]:
-            errors.pop("pupil")
+    # A meeting with no time is one the school writes in by hand (Slots); a slot is given later.
+    for group, name in (("pupil", "address"), ("meeting", "time")):
+        if isinstance(errors.get(group), dict):
+            errors[group].pop(name, None)
+            if not errors[group]:
+                errors.pop(group)
     if errors:
         return data, ("incomplete", _said(form, errors))
     verdict = evaluate(form, loaded, register=register, profile=profile)
@@ -777,8 +1038,36 @@ def _rendered(tasks: list[dict], workers: int) -> Iterator[tuple[int, bytes, byt
         yield from pool.imap(_render_one, tasks, chunksize=CHUNK)
 
 
-MANIFEST_COLUMNS = ["status", "reference", "upn", "pupil", "parent_number", "parent", "docx", "docx_sha256", "pdf",
-                    "pdf_sha256", *MANIFEST_FIGURES, "unauthorised_sessions_10wk", "selected_because", "reason"]
+MANIFEST_COLUMNS = ["status", "reference", "upn", "pupil", "parent_number", "parent", "meeting_time", "docx",
+                    "docx_sha256", "pdf", "pdf_sha256", *MANIFEST_FIGURES, "unauthorised_sessions_10wk",
+                    "selected_because", "reason"]
+PRINT_PDF = "all-letters-for-printing.pdf"  # in the zip, and downloaded on its own from the job's page
+
+
+def _add_to_print(writer: PdfWriter, pdf: bytes) -> None:
+    """One letter's pages onto the end of the file for printing. Page by page (pypdf's add_page,
+    not append): a printer needs only the pages, and copying each letter's tag tree and outline as
+    well took half as long again. Each letter keeps its tags in its own PDF."""
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        writer.add_page(page)
+
+
+def _finish_print(writer: PdfWriter, title: str) -> bytes:
+    # Identical objects (fonts and images every letter repeats) kept once: a quarter of the size.
+    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
+    writer.add_metadata({"/Title": title, "/Producer": "attendance legal-intervention forms service"})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def combine_pdfs(pdfs: Iterable[bytes], title: str) -> bytes:
+    """Every letter in one PDF for printing, each from a new page, in the order given. pypdf copies
+    the pages as they are (WeasyPrint's layout is not redone)."""
+    writer = PdfWriter()
+    for pdf in pdfs:
+        _add_to_print(writer, pdf)
+    return _finish_print(writer, title)
 
 
 def _figure(value):
@@ -799,6 +1088,8 @@ def manifest_csv(rows: list[dict], criteria: Criteria | None = None) -> str:
 README = """Letters made by the attendance legal-intervention forms service.
 
 {letter}, dated {on}, for {school}: one letter for each parent or carer, as Word (.docx) and PDF.
+all-letters-for-printing.pdf holds every letter in one file, each starting on a new page, in the
+order of the references (by year group, then surname).
 Pupils selected: {filter} ({profile} thresholds), counted from the register export up to the
 letter's date.
 
@@ -836,8 +1127,10 @@ def write_zip(plan: Plan, out: BinaryIO, *, progress: Callable[[int, int], None]
     total = len(tasks)
     if progress:
         progress(0, total)
+    printing = PdfWriter()  # filled as the letters come, in order (imap keeps it), while workers render
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for done, (index, docx, pdf) in enumerate(_rendered(tasks, workers), start=1):
+            _add_to_print(printing, pdf)
             stem = f"{tasks[index]['reference']}-{plan.letters[index]['name']}"
             for suffix, content in (("docx", docx), ("pdf", pdf)):
                 # Both are compressed already (a DOCX is a zip, WeasyPrint compresses its streams):
@@ -847,6 +1140,9 @@ def write_zip(plan: Plan, out: BinaryIO, *, progress: Callable[[int, int], None]
                 rows[index][f"{suffix}_sha256"] = hashlib.sha256(content).hexdigest()
             if progress:
                 progress(done, total)
+        if total:
+            title = f"{form.title}: {total} letters, {format_date(dt.date.fromisoformat(plan.on))}"
+            archive.writestr(PRINT_PDF, _finish_print(printing, title), compress_type=zipfile.ZIP_STORED)
         every = rows + plan.skipped
         archive.writestr("manifest.csv", "\ufeff" + manifest_csv(every, criteria))  # BOM: Excel reads it as UTF-8
         archive.writestr("README.txt", README.format(letter=form.title, on=format_date(dt.date.fromisoformat(plan.on)),

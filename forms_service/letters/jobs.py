@@ -8,6 +8,11 @@ claims the job before starting it, as the delivery worker claims mail: a conditi
 one process wins, renewed as letters are made. A process that dies leaves its claim to expire;
 the job is then taken over, from the start, by the next process that shows the job's page.
 
+Nothing is made until the school has checked the list: `prepare` keeps the plan as a `pending`
+job (never claimed by a runner), the page lists who will get a letter, and `confirm` queues it, once,
+only for the list the page showed (its digest) and only for CONFIRM_WITHIN after it was made. A
+pending job nobody confirms is purged after CONFIRM_WITHIN, well inside the retention period.
+
 The plan holds personal data and is cleared once the letters are made (or have failed); the zip
 and the row are removed when the retention period (RETENTION_BULK_LETTERS, 7 days) ends, by
 `forms-service purge` (forms_service/records/retention.py). The audit trail keeps counts only.
@@ -15,6 +20,9 @@ and the row are removed when the retention period (RETENTION_BULK_LETTERS, 7 day
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import json
 import logging
 import secrets
 import tempfile
@@ -37,12 +45,18 @@ log = logging.getLogger(__name__)
 SETTING = "RETENTION_BULK_LETTERS"
 LEASE = dt.timedelta(minutes=2)  # outlasts any pause between two progress updates (one letter takes < 1 s)
 PROGRESS_EVERY = 0.5  # seconds between progress writes: enough for a progress bar, little for the database
+CONFIRM_WITHIN = dt.timedelta(hours=2)  # a list older than this may no longer be what the school meant to send
 FAILED = ("The letters could not be made because of a fault in the service. Nothing was sent to anyone; "
           "start again, and if it happens again tell the service's administrators.")
 
 
 class LostClaim(Exception):
     """Another process has taken the job over (this one's claim expired): stop quietly."""
+
+
+class NotConfirmed(Exception):
+    """A confirmation refused (already started, too old, or not the list the page showed); the
+    message says which, for the page."""
 
 
 def expires_at(made: dt.datetime) -> dt.datetime:
@@ -65,6 +79,63 @@ def submit(user: User, plan: bulk.Plan) -> BulkLetterJob:
     db.session.commit()
     start_runner(current_app._get_current_object())
     return job
+
+
+def prepare(user: User, plan: bulk.Plan) -> BulkLetterJob:
+    """Keep a plan for the school to check before anything is made (a pending job; no runner takes
+    it). The user's earlier unconfirmed lists go: this one replaces them."""
+    now = utcnow()
+    db.session.execute(delete(BulkLetterJob).where(BulkLetterJob.created_by_id == user.id,
+                                                   BulkLetterJob.status == "pending"),
+                       execution_options={"synchronize_session": False})
+    job = BulkLetterJob(school_id=user.school_id, created_by_id=user.id, form_id=plan.form_id, status="pending",
+                        total=len(plan.letters), created_at=now, expires_at=expires_at(now))
+    db.session.add(job)
+    db.session.flush()
+    plan.batch = f"B{job.id}"
+    job.plan = plan.to_json()
+    job.summary = plan.summary()
+    db.session.commit()
+    return job
+
+
+def stale(job: BulkLetterJob, now: dt.datetime | None = None) -> bool:
+    """A pending list too old to confirm."""
+    return job.status == "pending" and job.created_at < (now or utcnow()) - CONFIRM_WITHIN
+
+
+def digest(job: BulkLetterJob) -> str:
+    """The list a confirmation is for: the plan as stored, so a confirmation of any other (an edited
+    form, a list replaced since) does not match."""
+    canonical = json.dumps(job.plan, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(f"{job.id}:{canonical}".encode()).hexdigest()
+
+
+def confirm(user: User, job: BulkLetterJob, seen: str, now: dt.datetime | None = None) -> None:
+    """Queue a pending job the school has checked, and start this process's runner. NotConfirmed if
+    it was started already, is older than CONFIRM_WITHIN, makes no letters, or `seen` is not the
+    digest of its list."""
+    now = now or utcnow()
+    if job.status != "pending":
+        raise NotConfirmed("These letters have already been started: their progress is on this page.")
+    if stale(job, now):
+        raise NotConfirmed(f"This list was made more than {CONFIRM_WITHIN.seconds // 3600} hours ago, so it may no "
+                           "longer be right. Upload the files again to make a new list.")
+    if not job.total:
+        raise NotConfirmed("There are no letters to make from this list.")
+    if not hmac.compare_digest(str(seen or ""), digest(job)):
+        raise NotConfirmed("The list you confirmed is not the one the service made. Check the list below again, "
+                           "then make the letters.")
+    # One confirmation wins (a double click, two tabs): the row stops being pending on the first.
+    changed = db.session.execute(
+        update(BulkLetterJob).where(BulkLetterJob.id == job.id, BulkLetterJob.status == "pending")
+        .values(status="queued").execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        db.session.rollback()
+        raise NotConfirmed("These letters have already been started: their progress is on this page.")
+    record("bulk_letters_started", user=user, detail={"job": job.id, **(job.summary or {})})
+    db.session.commit()
+    start_runner(current_app._get_current_object())
 
 
 # --- the runner thread ---------------------------------------------------------------------------
@@ -229,7 +300,9 @@ def progress(job: BulkLetterJob) -> dict:
 def purge_expired(now: dt.datetime, report, dry_run: bool) -> None:
     """Remove jobs past their retention (forms_service/retention.purge calls this in its transaction):
     counted in the report's rows, their zips added to the files it deletes once committed."""
-    expired = list(db.session.scalars(select(BulkLetterJob).where(BulkLetterJob.expires_at < now)))
+    expired = list(db.session.scalars(select(BulkLetterJob).where(
+        or_(BulkLetterJob.expires_at < now,
+            (BulkLetterJob.status == "pending") & (BulkLetterJob.created_at < now - CONFIRM_WITHIN)))))
     if not expired:
         return
     report.rows["bulk_letter_jobs"] += len(expired)

@@ -62,8 +62,25 @@ class Screen:
                 "rows": [r.to_dict() for r in self.rows]}
 
 
-def _pct(part: int, whole: int) -> float | None:
+def percent(part: int, whole: int) -> float | None:
+    """A percentage as the screen shows it and a letter prints it (one decimal place, as
+    register.figures rounds a letter's figure): the one rounding every filter compares, so a pupil
+    shown at 90.0% is never "below 90" in one place and not in another."""
     return round(part * 100 / whole, 1) if whole else None
+
+
+# What a pupil can be selected by (bulk letters' filter), each judged from the screen's own row.
+CRITERIA = ("below", "penalty_notice", "persistent", "severe")
+
+
+def meets(row: "PupilScreen", criterion: str, below: float | None = None) -> bool:
+    """Whether the screen's row meets one criterion: attendance (as shown, one decimal place) below
+    `below`, or a flag. Persistent absence includes severe (50% missed is also 10% missed)."""
+    if criterion == "below":
+        return below is not None and row.attendance_pct is not None and row.attendance_pct < below
+    if criterion == "persistent":
+        return "persistent" in row.flags or "severe" in row.flags
+    return criterion in row.flags
 
 
 def screen_pupil(upn: str, register: marks.Register, on: dt.date, thresholds: dict) -> PupilScreen:
@@ -78,7 +95,7 @@ def screen_pupil(upn: str, register: marks.Register, on: dt.date, thresholds: di
     late = (marks.late_marks(window) if late_weeks == thresholds["weeks"]
             else marks.late_marks_in_window(register, on, late_weeks)[0])
     consecutive, total_sick = marks.sickness_days(register, on)
-    row = PupilScreen(upn, possible, _pct(attended, possible), _pct(missed, possible), unauthorised,
+    row = PupilScreen(upn, possible, percent(attended, possible), percent(missed, possible), unauthorised,
                       len(window.weeks), late, total_sick)
     needed = thresholds["sessions"]
     if unauthorised > needed or (thresholds["inclusive"] and unauthorised == needed):

@@ -33,7 +33,7 @@ def test_school_pages_beyond_the_referral_journeys(browse):
 
     answering.follow("Letters to many families")
     answering.follow("Stage 2 Letter (Getting Help)")
-    answering.press_button("Make the letters", status=422, screenshot="bulk-letters-errors")
+    answering.press_button("Continue", status=422, screenshot="bulk-letters-errors")
 
     # A letter to parents: started, left, then its check-and-download page lists what is missing.
     answering.follow("Referrals")

@@ -10,7 +10,9 @@ tests/test_security.py (CSRF on every web form)."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -181,7 +183,13 @@ def _bulk_job(app, school: str) -> int:
     with app.app_context():
         user = db.session.scalar(select(User).filter_by(email=STAFF[school][0]))
         key = storage.new_key("bulk")
-        data = job_marker(school).encode()
+        # A zip as the runner stores it, stored uncompressed so the marker can be read in the
+        # download; all the letters for printing (issue 18) hold it too.
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+            archive.writestr("README.txt", job_marker(school))
+            archive.writestr("all-letters-for-printing.pdf", job_marker(school))
+        data = out.getvalue()
         now = utcnow()
         job = BulkLetterJob(school_id=user.school_id, created_by_id=user.id, form_id="model-letter", status="done",
                             done=1, total=1, summary={"letters": 1, "pupils": 1}, storage_key=key, size=len(data),

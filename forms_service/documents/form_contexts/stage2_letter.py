@@ -29,13 +29,20 @@ PROCESSES = {
 PROCESS_UNANSWERED = "Team Around the Child / Team Around the Family / Core Group process"
 
 
+# Where the school writes the time in by hand (letters to many families with no slots given):
+# long enough for "10:45am" in ink.
+WRITE_IN = "__________"
+
+
 def _when(meeting: Mapping) -> str:
-    """"10:30am on Tuesday 17 March 2026"."""
+    """"10:30am on Tuesday 17 March 2026"; with a date but no time, "Tuesday 17 March 2026 at
+    __________", a line for the time to be written in (a single letter cannot be made without its
+    time; letters to many families may leave it to the school)."""
     day = as_date(meeting.get("date"))
     day_text = f"{day.strftime('%A')} {date_text(day)}" if day else NOT_GIVEN
     time = clean_text(meeting.get("time"))
     if not time:
-        return day_text
+        return f"{day_text} at {WRITE_IN}" if day else day_text
     return f"{time_text(time)} on {day_text}"
 
 
