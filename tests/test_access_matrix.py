@@ -224,6 +224,10 @@ ROUTES: dict[str, Route | str] = {
     "referrals.register": Route(referral_targets, SCHOOL, body={}),
     "referrals.submit": Route(referral_targets, SCHOOL, body={}),
     "screening.index": Route(no_target, SCHOOL, scoped=False, body={}),
+    # the school's pupils (issue 18): its own records' children listed, never another school's; an
+    # import with no file is refused and changes nothing
+    "pupils.index": Route(referral_targets, SCHOOL, lists=True),
+    "pupils.import_file": Route(no_target, SCHOOL, scoped=False, body={}),
     # a record's life (issue 18): mark a letter sent, delete a draft. The bodies answer nothing (no method,
     # date or recipient; no "yes"), so an allowed POST is refused by the page and changes nothing.
     "letter_life.mark_sent": Route(referral_targets, SCHOOL, body={}),
@@ -274,6 +278,7 @@ ROUTES: dict[str, Route | str] = {
     "api_catalogue.document": Route(no_target, SIGNED_IN, scoped=False, body={"data": {}, "format": "html"}),
     "api_referrals.list_referrals": Route(referral_targets, SIGNED_IN, lists=True),
     "api_referrals.create": Route(no_target, SCHOOL, scoped=False, body={"form": "no-such-form", "data": {}}),
+    "api_pupils.pupils": Route(referral_targets, SCHOOL, lists=True),  # the school's own records' children only
     "api_referrals.read": Route(referral_targets, SIGNED_IN, shows=True),
     "api_referrals.patch": Route(referral_targets, SCHOOL, body={"data": {}, "version": 0}),
     "api_referrals.upload_evidence": Route(referral_targets, SCHOOL, body="evidence"),

@@ -156,6 +156,7 @@ def _real_values(client, ids: dict, tokens: dict) -> dict:
         "POST /api/v1/eligibility/{form_id}": [("office", {"form_id": records.FORM})],
         "POST /api/v1/documents/{document_id}": [("office", {"document_id": forms[records.LETTER].documents[0]["id"]})],
         "GET /api/v1/referrals": [(role, {}) for role in ROLES],
+        "GET /api/v1/pupils": [("office", {}), ("headteacher", {})],
         "POST /api/v1/referrals": [("office", {})],
         "GET /api/v1/referrals/{referral_id}": [("office", draft), ("la_officer", signed)],
         "PATCH /api/v1/referrals/{referral_id}": [("office", draft)],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from ..access.auth import api_user
 from ..roll import search
@@ -17,7 +18,7 @@ blp.before_request(authenticate)
 
 
 @blp.route("/pupils", methods=["GET"])
-@blp.arguments(PupilQuery, location="query")
+@blp.arguments(PupilQuery, location="query", unknown=RAISE)  # a misspelt ?query= must not list every pupil
 @blp.response(200, PupilList)
 @fails_with(blp, 403, 422)
 def pupils(args):

@@ -353,6 +353,10 @@ def document(referral_id: int, name: str):
     """A file of the latest signed pack (or `?version=N`). Before signing: `draft.pdf` and `draft.html`."""
     user = api_user()
     referral = get_visible_referral(user, referral_id)
+    # A misspelt parameter (?versoin=2) must not quietly give the latest version either.
+    unknown = {key: ["Unknown parameter: use version"] for key in request.args if key != "version"}
+    if unknown:
+        return unprocessable("Unknown parameter", unknown)
     version = request.args.get("version")
     if version is not None and not re.fullmatch(r"[1-9][0-9]{0,8}", version):
         # A typo must not quietly give the latest version (nor, before signing, the draft).

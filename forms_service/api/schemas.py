@@ -73,7 +73,9 @@ class ReferralCreate(Schema):
     form = fields.String(required=True)
     data = fields.Dict(load_default=dict)
     register = fields.Dict(load_default=None, allow_none=True)
-    pupil = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20),
+    pupil = fields.String(load_default=None, allow_none=True,
+                          validate=validate.Length(max=20, error="A pupil's id is at most 20 characters: find it with "
+                                                                 "GET /api/v1/pupils"),
                           metadata={"description": "Start from one of the school's pupils (GET /api/v1/pupils): "
                                                    "the child's details and the parents fill the answers the form "
                                                    "asks for; `data` given here is laid over them"})
