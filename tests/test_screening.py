@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -178,3 +179,25 @@ def test_the_web_page_names_what_is_wrong_with_a_file(client):
 def test_only_school_staff_screen(client):
     login(client, "officer@demo.la")
     assert client.get("/screening/").status_code == 403
+
+
+def test_the_results_name_the_schools_own_pupils_and_link_to_starting_a_letter(client):
+    """Issue 18: a row whose UPN is on the school's pupils list shows the name (to this school's staff)
+    and leads to starting a letter or request for them; another school's list names nobody here."""
+    from test_pupils import pupils_csv, upload
+
+    listed = ["A100000000011", "Penny", "Threshold", "2013-01-01", "Year 7", "1 Lane\nTown\nAB1 2CD", "Jo Threshold",
+              "mother", "", "", "", ""]
+    login(client, "office@other.school")
+    assert upload(client, pupils_csv([listed])).status_code == 302  # the same UPN, at another school
+    other = text(_upload(client, "page", school_csv()))
+    assert "Penny Threshold" in other
+    client.get("/sign-out")
+    login(client, "office@demo.school")
+    body = text(_upload(client, "page", school_csv()))
+    assert "Penny Threshold" not in body and "UPN A100000000011" in body  # not this school's pupil
+    assert upload(client, pupils_csv([listed])).status_code == 302
+    body = text(_upload(client, "page", school_csv()))
+    link = re.search(r'<a class="govuk-link" href="(/referrals/\?pupil=P\d+)">Penny Threshold', body)
+    assert link, body[:3000]
+    assert "Choose what to start for Penny Threshold" in text(client.get(link.group(1).replace("&amp;", "&")))

@@ -16,6 +16,7 @@ from ..models import db
 from ..policies import load_profile
 from ..register import screening
 from ..register.marks import RegisterError
+from ..roll import search
 from .fields import code_set_field
 
 bp = Blueprint("screening", __name__, url_prefix="/screening")
@@ -68,8 +69,11 @@ def index():
         return Response(screening.to_csv(result), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
     counts = {flag: sum(flag in r.flags for r in result.rows) for flag in screening.FLAGS}
+    # Names from the school's own pupils (issue 18): the export has only UPNs; staff of this school see
+    # whom each row is and can start a letter or request for them from it.
+    names = search.by_upn(current_user.user.school_id)
     return render_template("screening/results.html", title="Screening results", result=result,
-                           flags=screening.FLAGS, short=screening.SHORT, counts=counts)
+                           flags=screening.FLAGS, short=screening.SHORT, counts=counts, names=names)
 
 
 def _page(form, status: int = 200):
