@@ -150,7 +150,22 @@ class FormDef:
         return next((p for p in self.pages if p.id == page_id), None)
 
     def evidence_label(self, kind: str) -> str:
-        return next((e["label"] for e in self.evidence if e["kind"] == kind), kind)
+        return next((e["label"] for e in self.evidence if e["kind"] == kind), str(kind).replace("_", " ").capitalize())
+
+    # Words for people (issue 18): what a page calls a part of the answers or a document, never its key.
+    def answer_label(self, key: str) -> str:
+        """The answers under a top-level key of the data (as the history lists what changed): the
+        question's label, or the title of the page that asks them."""
+        for page in self.pages:
+            for f in page.fields:
+                if f.name == key:
+                    return f.label
+                if f.name.startswith(f"{key}."):
+                    return page.title
+        return str(key).replace("_", " ").capitalize()
+
+    def document_title(self, document_id: str) -> str:
+        return next((d["title"] for d in self.documents if d["id"] == document_id), "The document")
 
     def schema(self, *, complete: bool) -> Schema:
         return _schema(self.id, complete)

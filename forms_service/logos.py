@@ -81,9 +81,10 @@ def _refers_outside(value: str) -> bool:
 
 
 def _check_svg(data: bytes) -> None:
+    from xml.etree.ElementTree import ParseError
+
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import fromstring
-    from xml.etree.ElementTree import ParseError
 
     try:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)

@@ -54,9 +54,10 @@ class Policy:
         return self._entry(rule_id, key, form_id)["source"]
 
     def source(self, rule_id: str) -> str:
-        """The citation for a rule's parameters, e.g. "003, Appendix 8; profile southend"."""
+        """The citation for a rule's parameters, e.g. "003, Appendix 8; Southend-on-Sea": the profile by its
+        name, as a reader knows it (issue 18), never its id."""
         rule = self.rules.get(rule_id, {})
-        return f"{rule['source']}; profile {self.id}" if rule.get("source") else f"profile {self.id}"
+        return f"{rule['source']}; {self.name}" if rule.get("source") else self.name
 
 
 def _freeze(value: Any) -> Any:
@@ -73,6 +74,14 @@ def list_profiles() -> list[str]:
 
 
 @lru_cache(maxsize=None)
+def profile_name(profile_id: str | None) -> str:
+    """What pages call a profile (its name, never its id: issue 18); an unknown one, in words."""
+    try:
+        return load_profile(profile_id).name
+    except ValueError:
+        return "An unknown policy profile"
+
+
 def load_profile(name: str = DEFAULT_PROFILE) -> Policy:
     known = list_profiles()
     if not isinstance(name, str) or not _NAME.match(name) or name not in known:

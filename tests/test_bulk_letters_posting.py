@@ -12,6 +12,8 @@ import zipfile
 
 import pytest
 from pypdf import PdfReader
+from test_bulk_letters import (LA, NATIONAL, ON, SCHOOL, STAGE2, STAGE2_ANSWERS, confirm, details_csv, plan_for, start,
+                               web_fields)
 
 from forms_service.csvfiles import write_csv
 from forms_service.formatting import format_time, parse_time
@@ -22,8 +24,6 @@ from forms_service.register import screening, synthetic
 
 from support.doctext import pdf_text, squash
 from support.helpers import csrf, login, text
-from test_bulk_letters import (LA, NATIONAL, ON, SCHOOL, STAGE2, STAGE2_ANSWERS, confirm, details_csv, plan_for, start,
-                               web_fields)
 
 D = dt.date
 

@@ -10,14 +10,14 @@ import html as html_lib
 import re
 
 import pytest
+from test_web import (HOSTILE, HOSTILE_ESCAPED, date_parts, date_values, error_summary, fetch, field_errors,
+                      input_value, make_referral, pupil_page_data, send, start_request)
 
 from forms_service.formatting import format_date
 from forms_service.models import Referral, User, db
 from forms_service.referrals import actions
 
 from support.helpers import FORM_ID, data_dates, json_data, login, text
-from test_web import (HOSTILE, HOSTILE_ESCAPED, date_parts, date_values, error_summary, fetch, field_errors,
-                      input_value, make_referral, pupil_page_data, send, start_request)
 
 CHANGE = re.compile(r'<a class="govuk-link" href="(/referrals/\d+/pages/([^"?#]+)\?return=check#([^"]+))">'
                     r'Change<span class="govuk-visually-hidden"> ([^<]+)</span></a>')

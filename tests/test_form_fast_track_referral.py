@@ -390,7 +390,7 @@ def test_a_week6_referral_of_the_sample_is_eligible():
         "63% over the past 6 weeks, and the register's count is the one used; there has been no engagement from "
         "the parent since the Final Warning.")
     assert stage.source == ("003, Fast Track to Attendance (In summary: weeks 4, 6 and 8); Appendix 6; "
-                            "profile southend")
+                            "Southend-on-Sea")
     assert verdict.figures["attendance_pct_since_warning"] == 50.0
 
 

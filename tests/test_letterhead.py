@@ -192,9 +192,9 @@ def test_an_svg_logo_is_drawn_in_the_pdf_and_as_a_picture_in_word():
 
 
 def test_the_las_notices_carry_no_school_letterhead():
-    from forms_service.documents.rendering import render_html
-
     from test_notice_documents import KINDS, sample_context
+
+    from forms_service.documents.rendering import render_html
 
     for kind in KINDS:
         context = sample_context(kind)

@@ -6,8 +6,8 @@ The imported list goes RETENTION_ROLL after the import."""
 from __future__ import annotations
 
 import csv
-import html
 import datetime as dt
+import html
 import io
 import json
 import re

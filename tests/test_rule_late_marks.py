@@ -82,7 +82,7 @@ def test_the_threshold_over_10_school_weeks_across_the_half_term(n, met):
         ("2025-09-08", "2025-11-21", 10)
     assert [s["code"] for s in result.details["sessions"]] == ["U"] * n
     assert all(s["session"] == "AM" and "2025-09-08" <= s["date"] <= "2025-11-21" for s in result.details["sessions"])
-    assert result.source.startswith("004, Toolkit, Level 3") and result.source.endswith("profile knowsley")
+    assert result.source.startswith("004, Toolkit, Level 3") and result.source.endswith("; Knowsley")
     assert verdict.eligible
 
 
@@ -109,8 +109,10 @@ def test_late_before_the_register_closed_is_not_a_late_mark():
 def test_a_profile_without_a_lateness_threshold_says_so(name):
     result, verdict = run(late_pupil(15).build(), profile=load_profile(name))
     assert result.status == ADVISORY
-    assert result.reason == (f"This profile ({name}) sets no lateness threshold, so late marks are not checked for a "
-                             "penalty notice for lateness.")
+    # The profile by its name, never its id (issue 18).
+    assert result.reason == (f"The local authority's thresholds ({load_profile(name).name}) set none for lateness, so "
+                             "late marks are not checked for a penalty notice for lateness.")
+    assert name not in result.reason and name not in result.source
     assert "late_marks_10wk" not in verdict.figures
 
 

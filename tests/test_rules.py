@@ -430,7 +430,7 @@ def test_leave_request_deadline_comes_from_the_profile():
     raw["rules"]["leave_request_within_deadline"]["params"]["days"]["value"] = 14
     strict = Policy.from_dict(raw)
     result, _ = run("leave_request_within_deadline", leave_case(referral_date=D(2026, 2, 3)), profile=strict)
-    assert result.status == "fail" and result.source.endswith("profile strict")
+    assert result.status == "fail" and result.source.endswith("; " + strict.name)
 
 
 # ------------------------------------------------------------------ penalty_notice_limit
@@ -865,7 +865,7 @@ def test_profiles_hold_the_seed_numbers_with_citations():
         assert p.param("support_recency", "months", "penalty-notice-panel") == 6
         assert [p.param("final_warning", k) for k in ("valid_weeks", "gap_school_days")] == [10, 5]
         assert "Appendix 7" in p.param_source("support_recency", "months", "penalty-notice-panel")
-        assert p.source("leave_request_within_deadline") == f"003, Appendix 8; profile {name}"
+        assert p.source("leave_request_within_deadline") == f"003, Appendix 8; {p.name}"
 
 
 def test_loaded_profiles_are_read_only():

@@ -286,7 +286,7 @@ def test_unauthorised_sessions_threshold_worked_case():
                              "unauthorised absence), counted from the register; at least 10 are needed.")
     assert result.details["window_start"] == "2025-12-08" and result.details["school_weeks"] == 10
     assert result.source == ("003, Attendance Panels; Appendix 7; national threshold from 2024 (000, para 5); "
-                             "profile southend")
+                             "Southend-on-Sea")
 
 
 def test_attendance_in_window_worked_case():
@@ -497,7 +497,7 @@ def test_lead_professional_worked_case():
                                                        "Amara Osei, Stockport Children's Social Care)",
                 lead_professional_consulted=False)
     result = outcome("lead_professional", "enforcement-referral", data, enforcement_register())
-    assert result.status == "fail" and result.source == "000, Stage 3; profile stockport"
+    assert result.status == "fail" and result.source == "000, Stage 3; Stockport"
     assert outcome("lead_professional", "enforcement-referral", data, enforcement_register(),
                    profile="national-2024").status == "advisory"
     data["lead_professional_consulted"] = True

@@ -291,7 +291,9 @@ def _checks(referral) -> list[dict]:
 
 
 def _decisions(referral) -> list[dict]:
-    return _as_seen([{**d, "at": _iso(d["at"])} for d in decisions_view(referral)])
+    # check_labels are the page's words for check_ids; the API keeps to the ids.
+    return _as_seen([{**{k: v for k, v in d.items() if k != "check_labels"}, "at": _iso(d["at"])}
+                     for d in decisions_view(referral)])
 
 
 def _versions(referral) -> list[dict]:

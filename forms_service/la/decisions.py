@@ -20,6 +20,7 @@ from ..formatting import format_date, initials as pupil_initials
 from ..models import DECISIONS, Decision, PackCheck, Referral, School, User, db, utcnow
 from ..referrals import changes, notify
 from ..referrals.actions import ActionError, form_of
+from ..rules.titles import title as rule_title
 from ..text import check_text
 
 MAX_REASONS = 5000
@@ -199,7 +200,7 @@ def return_notice(referral: Referral, decision: Decision, officer: User) -> tupl
     ]
     if decision.rule_ids:
         lines += ["", "Rules concerned:",
-                  *[f"- {r}" + (f": {rules[r]}" if rules.get(r) else "") for r in decision.rule_ids]]
+                  *[f"- {rule_title(r)}" + (f": {rules[r]}" if rules.get(r) else "") for r in decision.rule_ids]]
     if decision.check_ids:
         lines += ["", "Checklist rows concerned:", *[f"- {labels.get(c, c)}" for c in decision.check_ids]]
     lines += [
@@ -234,10 +235,12 @@ def accept_notice(referral: Referral, decision: Decision, officer: User) -> tupl
 
 
 def decisions_view(referral: Referral) -> list[dict]:
-    """The LA's decisions on this referral, oldest first, each with the version it was about."""
+    """The LA's decisions on this referral, oldest first, each with the version it was about (and the
+    checklist rows it names by their labels, for pages)."""
+    labels = {item["id"]: item["label"] for item in checklist(referral)}
     return [{"version": d.pack.version, "decision": d.decision, "reasons": d.reasons, "rule_ids": list(d.rule_ids),
-             "check_ids": list(d.check_ids), "by": d.decided_by.email, "by_name": d.decided_by.name,
-             "at": d.decided_at} for d in referral.decisions]
+             "check_ids": list(d.check_ids), "check_labels": [labels.get(c, c) for c in d.check_ids],
+             "by": d.decided_by.email, "by_name": d.decided_by.name, "at": d.decided_at} for d in referral.decisions]
 
 
 def versions_view(referral: Referral) -> list[dict]:

@@ -197,7 +197,7 @@ def _validate_notices(referral: Referral, notices, errors: dict) -> list[tuple[s
     """[(parent as named on the referral, reference)]: one notice per parent, each with its own
     reference, unique within the LA."""
     if not isinstance(notices, list) or not notices:
-        errors["notices"] = ["Give each parent's notice: a list of {parent_name, reference}"]
+        errors["notices"] = ["Give each parent's notice: the parent's name and the notice's reference"]
         return []
     parents = parent_names(referral)
     already = {o.parent_name.casefold() for o in _notices(referral)

@@ -9,7 +9,6 @@ from ..letters.bulk import parse_details
 from ..models import RollPupil, User, db, utcnow
 
 
-
 def import_pupils(user: User, data: bytes) -> int:
     """Replace the school's imported pupils with the file's; the number imported. letters.bulk.BulkError
     if the file has a fault (its `errors` name the row and column; nothing changes)."""

@@ -63,7 +63,7 @@ def unauthorised_sessions_threshold(f: Facts) -> Outcome:
     if f.form_id in LEAVE_FORMS:
         # On the leave path the threshold is the law's (from 19 August 2024), not a panel's.
         if national_threshold_for_leave(f.referral_date):
-            source = f"{LEAVE_THRESHOLD_SOURCE}; profile {f.profile.id}"
+            source = f"{LEAVE_THRESHOLD_SOURCE}; {f.profile.name}"
         else:
             return Outcome(PASS, f"Not applied: this request is dated {format_date(f.referral_date)}, before "
                                  f"{format_date(LEAVE_THRESHOLD_FROM)}, when the national threshold came into force "

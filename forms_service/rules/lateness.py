@@ -30,8 +30,8 @@ def late_marks_threshold(f: Facts) -> Outcome:
     """Advisory: [14] or more late marks after the register closed (U) in the previous [10] school
     weeks, measured from the form's date (004, Level 3; Knowsley's penalty notice code of conduct)."""
     if RULE_ID not in f.profile.rules:
-        return Outcome(ADVISORY, f"This profile ({f.profile.id}) sets no lateness threshold, so late marks are not "
-                                 "checked for a penalty notice for lateness.", f"profile {f.profile.id}")
+        return Outcome(ADVISORY, f"The local authority's thresholds ({f.profile.name}) set none for lateness, so late "
+                                 "marks are not checked for a penalty notice for lateness.", f.profile.name)
     needed, weeks = f.param(RULE_ID, "marks"), f.param(RULE_ID, "weeks")
     source = f.profile.source(RULE_ID)
     threshold = f"the profile's lateness threshold of {needed} late marks in {weeks} school weeks"

@@ -82,7 +82,7 @@ def leave_sessions_minimum(f: Facts) -> Outcome:
 
 
 def _leave_in_the_threshold_window(f: Facts) -> Outcome:
-    source = f"{LEAVE_THRESHOLD_SOURCE}; profile {f.profile.id}"
+    source = f"{LEAVE_THRESHOLD_SOURCE}; {f.profile.name}"
     weeks = f.param("unauthorised_sessions_threshold", "weeks")
     start, end = _leave_dates(f)
     if start is None:

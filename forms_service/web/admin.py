@@ -21,8 +21,8 @@ from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxesInput, GovCheckboxI
                                                 GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput)
 from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
-from wtforms import (BooleanField, PasswordField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField,
-                     TextAreaField)
+from wtforms import (BooleanField, PasswordField, RadioField, SelectField, SelectMultipleField, StringField,
+                     SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from .. import logos
@@ -32,7 +32,7 @@ from ..access.accounts import (ADDRESS_MAX_CHARS, ADDRESS_MAX_LINES, MAX_PASSWOR
 from ..access.auth import end_sessions, replace_password, require_roles, revoke_tokens
 from ..audit import record
 from ..models import AuditEvent, LocalAuthority, School, User, db
-from ..policies import list_profiles, load_profile
+from ..policies import list_profiles, profile_name
 from ..referrals import notify
 from ..text import NameCheck
 from .fields import CsrfOnlyForm, email_field
@@ -314,17 +314,9 @@ def _where(user: User) -> str:
 def index():
     la = _la()
     users = db.session.scalars(_users_query()).all()
-    return render_template("admin/index.html", title="Administration", la=la, profile=_profile_name(la.policy_profile),
+    return render_template("admin/index.html", title="Administration", la=la, profile=profile_name(la.policy_profile),
                            school_count=len(_schools()), user_count=len(users),
                            active_count=sum(1 for u in users if u.active))
-
-
-def _profile_name(profile_id: str) -> str:
-    try:
-        profile = load_profile(profile_id)
-    except ValueError:
-        return f"{profile_id} (unknown profile)"
-    return f"{profile.name} ({profile.id})"
 
 
 @bp.route("/la", methods=["GET", "POST"])
@@ -333,7 +325,7 @@ def edit_la():
     la = _la()
     form = LaForm(data={"inbox_email": la.inbox_email, "policy_profile": la.policy_profile}
                   if request.method == "GET" else None)
-    form.policy_profile.choices = [(p, _profile_name(p)) for p in list_profiles()]
+    form.policy_profile.choices = [(p, profile_name(p)) for p in list_profiles()]
     if request.method == "POST" and form.validate_on_submit():
         new = {"inbox_email": form.inbox_email.data.strip(), "policy_profile": form.policy_profile.data}
         changes = {key: {"from": getattr(la, key), "to": value} for key, value in new.items()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from markupsafe import Markup, escape
 
 from .. import storage
 from ..access.auth import get_visible_referral, require_roles
@@ -15,6 +14,7 @@ from ..formdefs import get_form
 from ..la import decisions as la_decisions, inbox, notices as la_notices, outcomes as la_outcomes
 from ..models import Referral, data_as_signed, db
 from ..referrals import changes
+from ..rules.titles import title as rule_title
 from .answers import answer_rows
 from .fields import CsrfOnlyForm
 
@@ -81,12 +81,6 @@ def show(referral_id: int):
 DECISION_FIELDS = ("decision", "reasons", "rule_ids", "check_ids")
 
 
-def _breakable(rule_id: str) -> Markup:
-    """A rule id that may wrap after its underscores ("unauthorised_sessions_threshold" is wider than a
-    phone's screen), as the rules table shows it (_macros.html)."""
-    return Markup("_<wbr>").join(escape(part) for part in rule_id.split("_"))
-
-
 # The issue-a-notice form's fields in the order the error summary lists them (ids they link to).
 NOTICE_FIELDS = (("kind", "issue-kind"), ("parent", "issue-parent"), ("issued_on", "issue-date-day"))
 
@@ -124,7 +118,7 @@ def referral_page(referral, *, errors: dict | None = None, values: dict | None =
         decisions=la_decisions.decisions_view(referral), errors=errors, error_list=error_list, values=values,
         check_items=[{"value": c["id"], "text": c["label"], "checked": c["checked"],
                       "hint": {"text": f"Ticked by {c['by']}"} if c["checked"] else None} for c in checks],
-        rule_items=[{"value": rule_id, "html": _breakable(rule_id), "hint": {"text": reason} if reason else None,
+        rule_items=[{"value": rule_id, "text": rule_title(rule_id), "hint": {"text": reason} if reason else None,
                      "checked": rule_id in values["rule_ids"]} for rule_id, reason in rules.items()],
         concern_items=[{"value": c["id"], "text": c["label"], "checked": c["id"] in values["check_ids"]}
                        for c in checks],

@@ -11,8 +11,7 @@ import json
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (GovCharacterCount, GovDateInput, GovRadioInput, GovSubmitInput,
                                                 GovTextInput)
-from wtforms import (Field, FieldList, Form, FormField, HiddenField, RadioField, StringField, SubmitField,
-                     TextAreaField)
+from wtforms import Field, FieldList, Form, FormField, HiddenField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields import DateField
 
 from .. import jsonlimits

@@ -23,8 +23,8 @@ from ..referrals.evidence import safe_display_name
 from ..roll import answers as roll_answers, search as roll_search
 from ..security import DOCUMENT_POLICY
 from ..storage import StorageError
-from .answers import RETURN_TO_CHECK, answer_rows, check_url, missing_list, return_place
 from . import pupils as pupils_view
+from .answers import RETURN_TO_CHECK, answer_rows, check_url, missing_list, return_place
 from .fields import CsrfOnlyForm, code_set_field
 from .pageforms import apply_schema_errors, error_list, form_initial, page_form_class, page_patch, without_answers
 

@@ -7,6 +7,8 @@ from collections import ChainMap
 from flask.templating import Environment as FlaskEnvironment
 
 from ..formatting import format_date, format_datetime
+from ..policies import profile_name
+from ..rules.titles import title as rule_title
 
 STATUS_LABELS = {
     "draft": ("Draft", "govuk-tag--grey"),
@@ -77,5 +79,9 @@ def init_app(app) -> None:
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_global(STATUS_LABELS, "STATUS_LABELS")
     app.add_template_global(RULE_TAGS, "RULE_TAGS")
+    # Words for people (issue 18): a rule's title and a policy profile's name, never their ids.
+    app.add_template_filter(rule_title, "rule_title")
+    app.add_template_filter(profile_name, "profile_name")
+    app.add_template_filter(lambda key, form_def: form_def.answer_label(key), "answer_label")
     app.add_template_global(DELIVERY_TAGS, "DELIVERY_TAGS")
     app.add_template_global("Attendance legal-intervention forms", "service_name")

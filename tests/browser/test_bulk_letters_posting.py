@@ -10,6 +10,7 @@ import zipfile
 
 from playwright.sync_api import expect
 from pypdf import PdfReader
+from test_bulk_letters import details_csv, school_register
 
 from forms_service.letters import bulk
 from forms_service.models import BulkLetterJob, db
@@ -18,7 +19,6 @@ from forms_service.register.marks import to_csv
 from .answers import Pointer, box, group, h1
 from .pages import DESKTOP, MOBILE
 from conftest import PASSWORD
-from test_bulk_letters import details_csv, school_register
 
 
 def _date(page, legend: str, day: int, month: int, year: int) -> None:

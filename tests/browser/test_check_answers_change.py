@@ -13,10 +13,9 @@ from playwright.sync_api import expect
 from forms_service.formatting import format_date
 from forms_service.models import Referral, db
 
+from .answers import LEAVE_FORM, Pointer, box, group, h1, leave_evidence_files
 from conftest import PASSWORD
 from support.helpers import api_token, bearer, data_dates, json_data, register_json_for
-
-from .answers import LEAVE_FORM, Pointer, box, group, h1, leave_evidence_files
 
 
 def draft_leave_request(app) -> int:

@@ -8,10 +8,9 @@ import datetime as dt
 
 from playwright.sync_api import expect
 
+from .answers import Pointer, box, group, h1, success
 from conftest import PASSWORD
 from test_la_notices import accepted_panel
-
-from .answers import Pointer, box, group, h1, success
 
 
 def fill_date(scope, legend: str, day: dt.date) -> None:

@@ -6,12 +6,12 @@ where screenshotted."""
 from __future__ import annotations
 
 from playwright.sync_api import expect
+from test_pupils import ROWS, pupils_csv
 
 from forms_service.formdefs import get_form
 
 from .answers import Pointer, group, h1, success
 from conftest import PASSWORD
-from test_pupils import ROWS, pupils_csv
 
 STAGE2, WARNING = get_form("stage2-letter").title, get_form("final-warning").title
 

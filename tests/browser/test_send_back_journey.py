@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from conftest import PASSWORD
-
 from .answers import Pointer, box, h1, submitted_leave_request
+from conftest import PASSWORD
 
 REASON = "Add the father's address: he has parental responsibility."
 

@@ -62,7 +62,7 @@ def create_referral(client, headers: dict, pupil: Pupil, *, replace_one: bool = 
     for n, kind in enumerate(uploads):
         body = make_pdf(f"{kind} for {pupil.name} ({n})")
         up = client.post(f"{API}/referrals/{rid}/evidence", headers=headers,
-                         data={"kind": kind, "file": (io.BytesIO(body), f"{pupil.last} {kind}.pdf")},
+                         data={"kind": kind, "file": (io.BytesIO(body), f"{pupil.last} {kind.replace('_', ' ')}.pdf")},
                          content_type="multipart/form-data")
         assert up.status_code == 201, up.get_json()
     return rid

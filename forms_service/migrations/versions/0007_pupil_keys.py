@@ -6,8 +6,8 @@ Revises: 0006
 """
 import hashlib
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0007'
 down_revision = '0006'

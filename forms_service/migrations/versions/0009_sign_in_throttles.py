@@ -4,9 +4,8 @@ is checked, so that simultaneous attempts cannot pass one check together (forms_
 Revision ID: 0009
 Revises: 0008
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0009'
 down_revision = '0008'

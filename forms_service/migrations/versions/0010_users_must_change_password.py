@@ -5,8 +5,8 @@ Existing users are not affected (false).
 Revision ID: 0010
 Revises: 0008
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0010'
 down_revision = '0009'

@@ -4,9 +4,8 @@ as signed on each pack, so the next version can say what changed (issue 17, poin
 Revision ID: 0013
 Revises: 0012
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0013'
 down_revision = '0012'

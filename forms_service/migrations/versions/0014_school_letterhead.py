@@ -4,9 +4,8 @@ name and an optional logo, printed at the head of every letter and form it sends
 Revision ID: 0014
 Revises: 0013
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0014'
 down_revision = '0013'

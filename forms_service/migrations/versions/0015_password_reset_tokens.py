@@ -4,9 +4,8 @@ account, when it expires and when it was used (forms_service/access/resets.py)
 Revision ID: 0015
 Revises: 0014
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0015'
 down_revision = '0014'

@@ -4,9 +4,8 @@ record the school issued itself was sent (letter_sendings)
 Revision ID: 0016
 Revises: 0015
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0016'
 down_revision = '0015'

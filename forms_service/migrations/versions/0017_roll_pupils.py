@@ -4,9 +4,8 @@ a letter or request; kept RETENTION_ROLL after the import
 Revision ID: 0017
 Revises: 0016
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0017'
 down_revision = '0016'

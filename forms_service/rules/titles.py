@@ -1,0 +1,33 @@
+"""Each rule's plain title (issue 18, "words for people"): what pages, letters and emails call a rule.
+A rule's id (`penalty_notice_limit`) is the API's and the audit trail's name for it, never a reader's;
+an LA officer can still see it, in a reveal beside the title."""
+from __future__ import annotations
+
+TITLES = {
+    "penalty_notice_limit": "No more than two penalty notices to a parent for the child in three years",
+    "leave_sessions_minimum": "Enough sessions of leave taken in term time",
+    "leave_dates_match_register": "The leave dates agree with the register",
+    "leave_request_within_deadline": "The request is made in time after the child's return",
+    "unauthorised_sessions_threshold": "Enough unauthorised absence in the recent school weeks",
+    "attendance_in_window": "Attendance in the recent school weeks at or below the threshold",
+    "absence_band": "Persistent or severe absence this school year",
+    "fast_track_stage": "The Fast Track has reached the week for a referral",
+    "final_warning_issued": "A Final Warning was sent to every parent",
+    "final_warning_valid": "The Final Warning is still in force, with absence after it",
+    "final_warning_gap": "Enough school days since the Final Warning",
+    "late_marks_threshold": "Late after the register closed",
+    "policies_confirmed": "The school's attendance policies are confirmed",
+    "evidence_attached": "Every document the form asks for is attached",
+    "compulsory_school_age": "The child is of compulsory school age",
+    "not_looked_after": "The child is not looked after by the local authority",
+    "year11_timing": "Time left in Year 11",
+    "lead_professional": "The lead professional has been consulted",
+    "support_recency": "Support was offered recently",
+    "no_identified_barriers": "Barriers to attendance have been looked at",
+    "barriers_described": "Barriers to attendance are described",
+}
+
+
+def title(rule_id: str) -> str:
+    """The rule's title; for an id this list does not know (a rule added later), its words."""
+    return TITLES.get(rule_id) or str(rule_id).replace("_", " ").capitalize()
