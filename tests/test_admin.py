@@ -16,7 +16,7 @@ from forms_service.access.accounts import create_user, get_or_create_la, get_or_
 from forms_service.cli import main
 from forms_service.database import upgrade
 from forms_service.models import ApiToken, AuditEvent, LocalAuthority, OutboxMessage, School, User, db
-from forms_service.policies import list_profiles
+from forms_service.policies import list_profiles, profile_name
 from forms_service.referrals.notify import SWITCHES
 
 from conftest import LA_INBOX, PASSWORD
@@ -117,7 +117,8 @@ def test_every_page_works_for_the_admin(app, admin):
         assert "csrf_token" in text(response) or url in ("/admin/", "/admin/schools", "/admin/users"), url
     overview = text(pages["/admin/"])
     assert "Demo Local Authority" in overview and LA_INBOX in overview
-    assert "(national-2024)" in overview
+    # The profile by its name, never its id (issue 18).
+    assert "National framework (England, from 19 August 2024)" in overview and "national-2024" not in overview
     schools = text(pages["/admin/schools"])
     assert "Demo School" in schools and "Other School" in schools
     users = text(pages["/admin/users"])
@@ -233,7 +234,7 @@ def test_the_new_inbox_is_where_the_next_signed_pack_goes(app, admin):
     response = submit(admin, "/admin/la", {"inbox_email": " Legal.Team@demo-la.test ", "policy_profile": other})
     assert response.status_code == 302 and response.headers["Location"].endswith("/admin/")
     overview = text(admin.get("/admin/"))
-    assert "Legal.Team@demo-la.test" in overview and other in overview
+    assert "Legal.Team@demo-la.test" in overview and profile_name(other) in overview and other not in overview
     # Markup, not its text (issue 18: the page printed '<span id="la-inbox">').
     assert '<span id="la-inbox">Legal.Team@demo-la.test</span>' in overview and "&lt;span" not in overview
     [event] = events(app, "admin_la_updated")
@@ -282,7 +283,8 @@ def test_adding_renaming_and_setting_the_attendance_contact(app, admin):
     new_id = school_id(app, "St Mary's C of E Primary")
     [created] = events(app, "admin_school_created")
     assert created.detail == {"school_id": new_id, "name": "St Mary's C of E Primary", "attendance_email": None,
-                              **{name: True for name in SWITCHES}}
+                              **{name: True for name in SWITCHES}, "address": None, "telephone": None, "email": None,
+                              "headteacher_name": None, "logo": None}  # no letterhead given
     response = submit(admin, f"/admin/schools/{new_id}",
                       {"name": "St Mary's Church of England Primary", "attendance_email": "attendance@stmarys.sch.test",
                        "turn_emails": on})

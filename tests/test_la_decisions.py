@@ -119,7 +119,8 @@ def test_return_and_resubmit_through_the_api(app, client, smtp_sink):
     content = notice.get_body(preferencelist=("plain",)).get_content()
     assert "The leave request from the parent is not signed or dated." in content
     assert "Attach the signed request and confirm the date the school received it." in content
-    assert "leave_request_within_deadline" in content
+    assert "The request is made in time after the child's return" in content  # the rule's title, not its id
+    assert "leave_request_within_deadline" not in content
     assert "Copy of leave request from parent (attached)" in content
     assert "(version 1)" in content and "as version 2" in content
     pupil = json_data()["pupil"]
@@ -358,7 +359,8 @@ def test_return_and_resubmit_through_the_web(app, client):
     login(client, "office@demo.school")
     page = text(client.get(f"/referrals/{rid}"))
     assert "Returned by the local authority" in page and "The leave request from the parent is not signed or dated." in page
-    assert "Copy of leave request from parent (attached)" in page and "leave_request_within_deadline" in page
+    assert "Copy of leave request from parent (attached)" in page
+    assert "The request is made in time after the child&#39;s return" in page and "leave_request_within_deadline" not in page
     assert "Continue the request" in page
     # The correction the LA asked for: the signed leave request replaces the unsigned one.
     upload_page = text(client.get(f"/referrals/{rid}/evidence"))

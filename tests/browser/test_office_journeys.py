@@ -10,6 +10,7 @@ from test_form_fast_track_referral import EVIDENCE_KINDS as FAST_TRACK_EVIDENCE,
 
 from forms_service.formdefs import get_form
 from forms_service.register.marks import to_csv
+from forms_service.rules.titles import TITLES
 
 from .answers import (LEAVE_EVIDENCE, LEAVE_FORM, LEAVE_TITLE, REFERENCE, Pointer, box, group, h1, leave_evidence_files,
                       success)
@@ -96,7 +97,10 @@ def test_leave_of_absence_request_from_start_to_submission(browse):
     assert results.count() == len(get_form(LEAVE_FORM).rules)
     expect(results).to_have_text(["Pass"] * results.count())
     expect(page.get_by_text("Every rule passes")).to_be_visible()
-    expect(eligibility.get_by_role("row", name=re.compile("leave_sessions_minimum"))).to_contain_text("10 sessions")
+    # Each rule by its title (issue 18), never its id.
+    expect(eligibility.get_by_role("row", name=re.compile(re.escape(TITLES["leave_sessions_minimum"])))).to_contain_text(
+        "10 sessions")
+    expect(eligibility).not_to_contain_text("leave_sessions_minimum")
     expect(page.get_by_role("link", name=re.compile("Change.*last name", re.I))).to_be_visible()
 
     # The request as HTML, readable without opening a PDF.
@@ -174,7 +178,8 @@ def test_fast_track_referral_over_its_stages(browse):
     assert results.count() == len(FAST_TRACK.rules)
     assert {r.strip() for r in results.all_inner_texts()} <= {"Pass", "Advisory"}, results.all_inner_texts()
     expect(page.get_by_text("Every rule passes")).to_be_visible()
-    expect(page.get_by_role("row", name=re.compile("unauthorised_sessions"))).to_contain_text("14")
+    expect(page.get_by_role("row", name=re.compile(re.escape(TITLES["unauthorised_sessions_threshold"])))).to_contain_text(
+        "14")
 
     answering.press_button("Submit for headteacher sign-off")
     expect(success(page)).to_contain_text("sent to the headteacher for sign-off")
