@@ -106,9 +106,8 @@ def test_an_imported_list_is_searched_first_and_replaces_the_one_before(app, cli
     assert done.status_code == 302, text(done)[:3000]
     assert "3 pupils imported" in text(client.get(done.location))
     demo = office(client)
-    zoe = api_pupils(client, demo, "zoe")  # no: "zoë" is its own letter
-    assert zoe == []
-    zoe = api_pupils(client, demo, "zoë brennan")[0]
+    assert [p["first_name"] for p in api_pupils(client, demo, "zoe")] == ["Zoë"]  # accents aside
+    zoe = api_pupils(client, demo, "ZOË brennan")[0]
     assert zoe["id"].startswith("P") and zoe["source"] == "import" and zoe["upn"] == "K801200451141"
     assert zoe["parents"] == [{"name": "Niamh Brennan", "relationship": "grandmother"}]
     assert api_pupils(client, demo, "jones")  == [] and api_pupils(client, demo, "smith")[0]["first_name"] == "Jayden"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -64,7 +65,9 @@ class QueryError(ValueError):
 
 
 def _words(text: str) -> list[str]:
-    return [w for w in " ".join(text.split()).casefold().split(" ") if w]
+    """Words as compared: case and accents aside ("zoe" finds Zoë, "ZOË" finds zoe)."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return [w for w in " ".join(plain.split()).casefold().split(" ") if w]
 
 
 def matches(pupil: Pupil, query: str) -> bool:
