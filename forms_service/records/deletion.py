@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from ..audit import record
 from ..models import Referral, User, db
-from ..referrals.actions import ActionError, form_of
+from ..referrals.actions import ActionError, form_of, require_school_staff
 from .retention import remove_record
 
 ACTION = "draft_deleted"
@@ -36,10 +36,7 @@ def refusal(referral: Referral) -> str | None:
 def delete_draft(user: User, referral: Referral) -> dict:
     """Delete the draft; {"reference", "form", "noun"} of what was deleted. ActionError: 403 for anyone
     but school staff, 404 for another school's record, 409 for a record that is not a deletable draft."""
-    if user.role not in ("office", "headteacher"):
-        raise ActionError("Only school staff can do this", status=403)
-    if referral.school_id != user.school_id:
-        raise ActionError("Not found", status=404)
+    require_school_staff(user, referral)
     # On PostgreSQL, hold the row while deciding, so a submission at the same moment waits and then
     # finds it gone, rather than the deletion removing a request just sent for signing.
     # (The row alone: PostgreSQL locks no outer-joined table, and the school and its LA are joined to it.)

@@ -46,7 +46,7 @@ def form_of(referral: Referral) -> FormDef:
     return get_form(referral.form_id)
 
 
-def _require_school_staff(user: User, referral: Referral | None = None) -> None:
+def require_school_staff(user: User, referral: Referral | None = None) -> None:
     if user.role not in ("office", "headteacher"):
         raise ActionError("Only school staff can do this", status=403)
     if referral is not None and referral.school_id != user.school_id:
@@ -101,7 +101,7 @@ def parse_register(upload: dict | bytes | str | None, *, code_set: str | None = 
 
 
 def create(user: User, form_id: str, data: dict | None = None, register: dict | None = None) -> Referral:
-    _require_school_staff(user)
+    require_school_staff(user)
     form = get_form(form_id)
     if form is None or form.kind not in KINDS:
         raise ActionError("Unknown form", errors={"form": [f"No form called {form_id!r}"]})
@@ -120,7 +120,7 @@ def create(user: User, form_id: str, data: dict | None = None, register: dict | 
 def update(user: User, referral: Referral, patch: dict, *, register: dict | None | bool = False,
            expected_version: int | None = None) -> Referral:
     """Merge `patch` into the draft. `register=False` leaves the register alone; None removes it."""
-    _require_school_staff(user, referral)
+    require_school_staff(user, referral)
     _require_editable(referral)
     if expected_version is not None and expected_version != referral.version:
         raise ActionError("Someone else changed this referral since you opened it. Reload it and make your change again.",
@@ -144,7 +144,7 @@ def update(user: User, referral: Referral, patch: dict, *, register: dict | None
 
 
 def attach_evidence(user: User, referral: Referral, kind: str, filename: str, data: bytes) -> Evidence:
-    _require_school_staff(user, referral)
+    require_school_staff(user, referral)
     _require_editable(referral)
     form = form_of(referral)
     if kind not in {e["kind"] for e in form.evidence}:
@@ -174,7 +174,7 @@ def attach_evidence(user: User, referral: Referral, kind: str, filename: str, da
 
 
 def remove_evidence(user: User, referral: Referral, evidence_id: int) -> None:
-    _require_school_staff(user, referral)
+    require_school_staff(user, referral)
     _require_editable(referral)
     evidence = next((e for e in referral.evidence if e.id == evidence_id), None)
     if evidence is None:
@@ -269,7 +269,7 @@ def missing_answers(referral: Referral) -> dict:
 
 
 def submit(user: User, referral: Referral) -> Referral:
-    _require_school_staff(user, referral)
+    require_school_staff(user, referral)
     _require_editable(referral)
     form = form_of(referral)
     if not form.sends_to_la:

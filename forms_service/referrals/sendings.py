@@ -19,7 +19,7 @@ from ..formatting import format_date, local_today
 from ..formdefs import get_path
 from ..models import SENDING_METHODS, LetterSending, Referral, User, db
 from ..text import check_text
-from .actions import ActionError, _require_school_staff, form_of, ready_to_issue, working_data
+from .actions import ActionError, form_of, ready_to_issue, require_school_staff, working_data
 
 METHOD_LABELS = {"posted": "Posted", "handed": "Handed over", "emailed": "Emailed"}
 METHOD_VERBS = {"posted": "posted to", "handed": "handed to", "emailed": "emailed to"}
@@ -53,7 +53,7 @@ def record_sending(user: User, referral: Referral, *, method, sent_on: dt.date |
     """Record one sending. `chosen`: the recipients ticked, each a parent's position as text ("0", "1")
     or SOMEONE_ELSE with `other_name`. `date_error`: the date's boxes could not be read (the message).
     ActionError 422 naming each field at fault (FIELDS); 409 when the document cannot be sent."""
-    _require_school_staff(user, referral)
+    require_school_staff(user, referral)
     form = form_of(referral)
     if not sendable(referral):
         raise ActionError("A request goes to the local authority when the headteacher signs it: it is not "
