@@ -207,6 +207,7 @@ class RollPupil(PupilKeyed, db.Model):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    school: Mapped[School] = relationship()
 
 
 class Referral(PupilKeyed, db.Model):

@@ -210,3 +210,29 @@ def test_export_pupil_command(app, client, tmp_path):
                                                            AuditEvent.referral_id.is_(None)))
         assert event.actor.startswith("forms-service export-pupil") and event.detail["records"] == 2
         assert re.fullmatch(r"\w+", event.detail["by"][0])
+
+
+def test_the_export_holds_the_pupil_as_the_schools_imported_them(app, client):
+    """Issue 18: a school's imported pupils list holds the child and their parents, so the export has
+    them (`pupil-lists.json`): this LA's schools only, this child only."""
+    from test_pupils import HEADER, pupils_csv, upload
+
+    freya = [FREYA.upn, FREYA.first, FREYA.last, FREYA.dob, "Year 8", "3 Heath Row\nMarple\nSK6 7AB",
+             "Ingrid Lindqvist", "mother", "", "", "", ""]
+    amelia = [AMELIA.upn, AMELIA.first, AMELIA.last, AMELIA.dob, "Year 8", "4 Orchard Way\nReddish\nSK5 7AA",
+              "Claire Hartwright", "mother", "", "", "", ""]
+    login(client, "office@other.school")
+    assert upload(client, pupils_csv([freya, amelia], HEADER)).status_code == 302
+    _northshire(app)
+    client.get("/sign-out")
+    login(client, "office@northshire.test")
+    assert upload(client, pupils_csv([freya], HEADER)).status_code == 302  # another LA's school
+    client.get("/sign-out")
+    login(client, "admin@demo.la")
+    response = _download(client, {"upn": FREYA.upn})
+    assert response.status_code == 200, text(response)[:2000]
+    with zipfile.ZipFile(io.BytesIO(response.data)) as zf:
+        listed = json.loads(zf.read("pupil-lists.json"))
+        assert "pupil-lists.json" in zf.read("README.txt").decode()
+    assert [(entry["school"], entry["pupil"]["last_name"]) for entry in listed] == [("Other School", "Lindqvist")]
+    assert listed[0]["parents"] == [{"name": "Ingrid Lindqvist", "relationship": "mother"}]

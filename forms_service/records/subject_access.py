@@ -28,8 +28,8 @@ from .. import storage
 from ..access.auth import visible_referrals
 from ..audit import record
 from ..formdefs import get_form
-from ..models import AuditEvent, LocalAuthority, OutboxMessage, Referral, User, db, utcnow
-from ..pupils import same_pupil
+from ..models import AuditEvent, LocalAuthority, OutboxMessage, Referral, RollPupil, School, User, db, utcnow
+from ..pupils import same_pupil, same_pupil_clause
 from .retention import expires_at, record_type, superseded_evidence, unreferenced_files
 
 ACTION = "subject_access_export"
@@ -92,6 +92,17 @@ def matching(query, wanted: dict) -> list[Referral]:
     return found
 
 
+def _on_pupil_lists(la, wanted: dict) -> list[dict]:
+    """The pupil as the LA's schools imported them from their MIS (issue 18: roll_pupils)."""
+    if la is None:
+        return []
+    rows = db.session.scalars(select(RollPupil).join(School, RollPupil.school_id == School.id)
+                              .where(School.la_id == la.id, same_pupil_clause(RollPupil, wanted))
+                              .order_by(RollPupil.id)).all()
+    return [{"school": row.school.name, "imported_at": row.imported_at, "pupil": row.data.get("pupil"),
+             "parents": row.data.get("parents")} for row in rows if same_pupil(wanted, row.data)]
+
+
 def _scope_query(scope: User | LocalAuthority):
     if isinstance(scope, User):
         if scope.role != "admin":
@@ -110,7 +121,7 @@ def export(scope: User | LocalAuthority, *, upn=None, first_name=None, last_name
     found = matching(_scope_query(scope), wanted)
     user = scope if isinstance(scope, User) else None
     now = utcnow()
-    data = _zip(found, wanted, la, now, user.email if user else actor)
+    data = _zip(found, wanted, la, now, user.email if user else actor, _on_pupil_lists(la, wanted))
     references = [r.reference or f"record-{r.id}" for r in found]
     by = (["upn"] if "upn" in wanted["pupil"] else []) + \
         (["name_and_date_of_birth"] if "first_name" in wanted["pupil"] else [])
@@ -143,7 +154,7 @@ def _folder(referral: Referral) -> str:
     return _safe(referral.reference or f"record-{referral.id}")
 
 
-def _zip(found: list[Referral], wanted: dict, la, now: dt.datetime, who: str | None) -> bytes:
+def _zip(found: list[Referral], wanted: dict, la, now: dt.datetime, who: str | None, listed: list[dict]) -> bytes:
     buffer = io.BytesIO()
     orphans = unreferenced_files()
     missing = []
@@ -222,6 +233,8 @@ def _zip(found: list[Referral], wanted: dict, la, now: dt.datetime, who: str | N
                 for e in events]))
             summary.append({"folder": folder, "reference": referral.reference, "form": referral.form_id,
                             "status": referral.status, "school": referral.school.name})
+        if listed:
+            zf.writestr("pupil-lists.json", _json(listed))
         zf.writestr("search.json", _json({
             "exported_at": now, "exported_by": who, "local_authority": la.name if la else None,
             "criteria": wanted["pupil"], "records": summary, "files_not_found": missing,
@@ -242,6 +255,8 @@ def _readme(found: list[Referral], la, now: dt.datetime, missing: list[str]) -> 
         "Files",
         "  README.txt                      this file",
         "  search.json                     when and by whom the export was made, the search, the records found",
+        "  pupil-lists.json                the pupil and their parents as a school imported them from its MIS",
+        "                                  to choose pupils from (if any school did), and when",
         "  <reference>/                    one folder per referral, letter, contract or plan:",
         "    record.json                   the record: form, status, school, dates, who made it, the answers as",
         "                                  they are now, the eligibility verdict, and how long it is kept",
