@@ -67,13 +67,15 @@ def test_a_change_saved_goes_back_to_check_your_answers(client, app):
     assert back_link(page) == f"/referrals/{rid}/check"
     new_birthday = data_dates()["pupil.date_of_birth"] + dt.timedelta(days=3)
     response = send(client, url, pupil_page_data(pupil__date_of_birth=date_parts(new_birthday)), page=page)
-    assert response.location == f"/referrals/{rid}/check"
-    assert format_date(new_birthday) in text(fetch(client, response.location))
+    # Back at the page's answers on the check page, where the Change link was.
+    assert response.location == f"/referrals/{rid}/check#answers-pupil"
+    checked = text(fetch(client, response.location.split("#")[0]))
+    assert format_date(new_birthday) in checked and 'id="answers-pupil"' in checked
     # A wrong answer keeps the way back: the page posts to itself, return=check included.
     response = send(client, url, pupil_page_data(pupil__date_of_birth=["31", "2", "2013"]), status=422)
     assert back_link(text(response)) == f"/referrals/{rid}/check"
     response = send(client, url, pupil_page_data(), page=text(response))
-    assert response.location == f"/referrals/{rid}/check"
+    assert response.location == f"/referrals/{rid}/check#answers-pupil"
 
 
 def test_without_return_the_pages_flow_on_as_before(client, app):
@@ -112,7 +114,7 @@ def test_a_letter_comes_back_to_its_own_check_page(client, app):
     response = send(client, f"/referrals/{rid}/pages/pupil?return=check",
                     {k: v for k, v in pupil_page_data().items() if k in ("pupil__first_name", "pupil__last_name",
                                                                           "pupil__date_of_birth")})
-    assert response.location == f"/referrals/{rid}/letter"
+    assert response.location == f"/referrals/{rid}/letter#answers-pupil"
 
 
 # --- 3: messages written for a person -----------------------------------------------------------

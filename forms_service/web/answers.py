@@ -19,10 +19,11 @@ def return_place(value: str | None) -> str | None:
     return value if value in RETURN_PLACES else None
 
 
-def check_url(referral: Referral) -> str:
-    """The document's check-your-answers page: a request's check page, or a letter's (plan's) page."""
+def check_url(referral: Referral, anchor: str | None = None) -> str:
+    """The document's check-your-answers page: a request's check page, or a letter's (plan's) page;
+    `anchor`: a page's answers on it (`answers-<page id>`)."""
     endpoint = "referrals.check" if form_of(referral).sends_to_la else "referrals.letter"
-    return url_for(endpoint, referral_id=referral.id)
+    return url_for(endpoint, referral_id=referral.id, _anchor=anchor)
 
 
 def change_url(referral: Referral, page_id: str, anchor: str | None = None, return_to: str | None = None) -> str:

@@ -187,8 +187,8 @@ def page(referral_id: int, page_id: str):
     if later:
         flash("Your answers have been saved. You can come back to this request at any time.", "success")
         return redirect(url_for("referrals.show", referral_id=referral.id))
-    if back_to == RETURN_TO_CHECK:
-        return redirect(check_url(referral))
+    if back_to == RETURN_TO_CHECK:  # back where the Change link was: the page's answers on the check page
+        return redirect(check_url(referral, anchor=f"answers-{page_id}"))
     return redirect(_next_url(referral, page_id))
 
 

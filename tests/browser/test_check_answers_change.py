@@ -58,7 +58,9 @@ def test_change_the_date_of_birth_from_check_your_answers(browse, service):
     box(dob, "Month").fill(str(new_birthday.month))
     box(dob, "Year").fill(str(new_birthday.year))
     answering.press_button("Save and continue")
-    assert page.url.endswith(f"/referrals/{rid}/check")
+    # Back at the page's answers, where the Change link was (issue 18).
+    assert page.url.endswith(f"/referrals/{rid}/check#answers-pupil")
+    expect(page.locator("#answers-pupil")).to_be_in_viewport()
     row = page.locator(".govuk-summary-list__row").filter(has=page.get_by_text("Date of birth", exact=True)).first
     expect(row).to_contain_text(format_date(new_birthday))
 
