@@ -190,7 +190,7 @@ def test_json_object_and_bare_list():
 
 
 @pytest.mark.parametrize("obj, message", [
-    ({"code_set": "2013", "sessions": []}, "Unknown code set '2013': use one of 2024, 2006"),
+    ({"code_set": "2013", "sessions": []}, "Unknown code set '2013': use one of 2024, 2006, wales-2010"),
     ({"code_set": "2024"}, "The register has no 'sessions' list"),
     ({"sessions": "all present"}, "The register's sessions must be a list"),
     ([], "The register has no marks in it"),

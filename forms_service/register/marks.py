@@ -22,16 +22,18 @@ from ..config import PROJECT_ROOT
 from ..csvfiles import write_csv
 
 CODESETS_DIR = PROJECT_ROOT / "schemas" / "codesets"
-# The code sets a register may use, with how a person choosing one knows it (the Education (Pupil
-# Registration) (England) Regulations 2024 codes from 19 August 2024, and the 2006 codes before).
-CODE_SET_CHOICES = (("2024", "The codes in use since 19 August 2024"), ("2006", "The older codes (before August 2024)"))
+# The code sets a register may use, with how a person choosing one knows it (England's 2024 codes from
+# 19 August 2024 and its 2006 codes before; the Welsh Government's codes under the Education (Pupil
+# Registration) (Wales) Regulations 2010). Each is data in schemas/codesets/<name>.json.
+CODE_SET_CHOICES = (("2024", "The codes in use since 19 August 2024"), ("2006", "The older codes (before August 2024)"),
+                    ("wales-2010", "The codes used in Wales"))
 CODE_SETS = tuple(name for name, _ in CODE_SET_CHOICES)
 DEFAULT_CODE_SET = "2024"
 CLASSES = ("present", "approved_activity", "authorised", "unauthorised", "not_counted")
 ABSENT = ("authorised", "unauthorised")
 SESSIONS = ("AM", "PM")
-CLOSED = "#"  # planned whole or partial school closure, in both code sets
-LEAVE = "G"  # holiday not granted by the school, in both code sets
+CLOSED = "#"  # planned whole or partial school closure, in every code set
+LEAVE = "G"  # holiday not granted by the school, in every code set
 
 MAX_ROWS = 200_000  # a 1,500-pupil school's year is about 570,000 rows: split larger files
 MAX_ERRORS = 50  # enough to see a pattern; more would bury the first one
@@ -63,7 +65,7 @@ class CodeSet:
 
 @lru_cache(maxsize=None)
 def load_code_set(name: str) -> CodeSet:
-    """The code set `name` ("2024" or "2006") from schemas/codesets/<name>.json."""
+    """The code set `name` (one of CODE_SETS) from schemas/codesets/<name>.json."""
     if name not in CODE_SETS:
         raise ValueError(f"Unknown code set {name!r}: use one of {', '.join(CODE_SETS)}")
     raw = json.loads((CODESETS_DIR / f"{name}.json").read_text(encoding="utf-8"))
@@ -566,12 +568,12 @@ def leave_sessions(register: Register, on: dt.date, until: dt.date | None = None
 # These are one pupil's figures: split a whole-school register with split_by_upn first.
 
 PERSISTENT_PCT, SEVERE_PCT = 10, 50  # 001, 6.4: "miss 10% or more"; "missing 50% or more"
-LATE_CODE = "U"  # arrived after the register closed: an unauthorised absence, in both code sets
+LATE_CODE = "U"  # arrived after the register closed: an unauthorised absence, in every code set
 LATE_MARKS_THRESHOLD, LATE_MARKS_WEEKS = 14, 10  # 004 (Knowsley), Level 3: "14 unauthorised late marks
                                                  # within a period of no more than 10 weeks"
 RETURN_CODES = ("G", "N", "O", "U")  # 000 para 6 (i)-(iv); regulation 10 of the 2024 regulations
 ATTENDANCE_RETURN_DAYS = 10  # 000 para 6: "a continuous period of at least ten school days"
-SICKNESS_CODE = "I"  # illness, in both code sets
+SICKNESS_CODE = "I"  # illness, in every code set
 SICKNESS_RETURN_DAYS = 15  # 000 para 7: "at least 15 consecutive school days" / "a total of at least 15"
 
 
