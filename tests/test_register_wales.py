@@ -13,12 +13,15 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from forms_service.letters import bulk
 from forms_service.policies import load_profile
 from forms_service.register import screening
 from forms_service.register.figures import FIGURES
-from forms_service.register.marks import (CODE_SET_CHOICES, CODE_SETS, CODESETS_DIR, Register, RegisterError, broken_weeks,
+from forms_service.register.marks import (CODE_SET_CHOICES, CODE_SETS, CODESETS_DIR, Register, RegisterError, Session,
+                                          attendance_pct, broken_weeks, count_by_class, possible_sessions,
                                           load_code_set, parse_register_csv, parse_register_json, parse_school_csv,
                                           previous_school_weeks, to_csv)
 
@@ -58,6 +61,14 @@ def test_wales_has_none_of_englands_2024_sub_codes_nor_an_unconfirmed_f():
     codes = load_code_set(WALES).codes
     assert not set(ENGLAND_2024_ONLY) & set(codes)
     assert "F" not in codes  # not confirmed in a Welsh source: the data's notes say so
+
+
+def test_where_the_welsh_codes_follow_englands_2006_codes_they_keep_their_classes():
+    """The Welsh data follows the 2006 English codes where no Welsh source differs (each code's
+    "source" says so): the same class for every shared code, and only the unconfirmed F left out."""
+    wales, older = load_code_set(WALES).codes, load_code_set("2006").codes
+    assert set(older) - set(wales) == {"F"} and set(wales) <= set(older)
+    assert all(wales[code][0] == older[code][0] for code in wales)
 
 
 def test_it_is_one_of_the_choices():
@@ -197,3 +208,35 @@ def test_the_api_accepts_a_welsh_register(client):
     assert refused.status_code == 422
     assert "Item 1" in json.dumps(refused.get_json()) and "C1" in json.dumps(refused.get_json())
 
+
+
+# ------------------------------------------------------------------ properties
+
+@st.composite
+def welsh_registers(draw):
+    codes = sorted(EXPECTED)
+    keys = draw(st.sets(st.tuples(st.dates(D(2025, 9, 1), D(2026, 7, 31)), st.sampled_from(["AM", "PM"])),
+                        max_size=80))
+    return Register(WALES, tuple(Session(d, s, draw(st.sampled_from(codes))) for d, s in keys))
+
+
+@settings(max_examples=60, deadline=None)
+@given(welsh_registers())
+def test_any_welsh_register_counts_possible_and_attendance_consistently(register):
+    counts = count_by_class(register)
+    assert sum(counts.values()) == len(register)
+    assert possible_sessions(register) == len(register) - counts["not_counted"]
+    pct = attendance_pct(register)
+    assert (pct is None) == (possible_sessions(register) == 0) and (pct is None or 0 <= pct <= 100)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.fixed_dictionaries({"date": st.sampled_from(["2026-01-05", "2026-02-30", "", None, 5]),
+                                       "session": st.sampled_from(["AM", "PM", "XX", None]),
+                                       "code": st.sampled_from(["/", "H", "K", "C1", "f", "", None, ["G"]])}),
+                max_size=8))
+def test_any_json_register_in_welsh_codes_is_read_or_names_its_items(items):
+    try:
+        parse_register_json({"code_set": WALES, "sessions": items})
+    except RegisterError as exc:
+        assert exc.errors and all(e["message"].startswith(("Item ", "The register")) for e in exc.errors)
