@@ -25,7 +25,7 @@ from forms_service.register.marks import (CODE_SET_CHOICES, CODE_SETS, CODESETS_
                                           load_code_set, parse_register_csv, parse_register_json, parse_school_csv,
                                           previous_school_weeks, to_csv)
 
-from support.helpers import api_token, bearer, csrf, login, text
+from support.helpers import api_token, bearer, csrf, json_data, login, text
 from support.registers import PupilRegister
 
 D = dt.date
@@ -240,3 +240,26 @@ def test_any_json_register_in_welsh_codes_is_read_or_names_its_items(items):
         parse_register_json({"code_set": WALES, "sessions": items})
     except RegisterError as exc:
         assert exc.errors and all(e["message"].startswith(("Item ", "The register")) for e in exc.errors)
+
+
+# ------------------------------------------------------------------ a referral's register page
+
+@pytest.mark.db
+def test_a_referrals_register_page_takes_welsh_marks_and_refuses_an_england_only_code(client):
+    office = bearer(api_token(client, "office@demo.school"))
+    login(client, "office@demo.school")
+    rid = client.post("/api/v1/referrals", headers=office,
+                      json={"form": "penalty-notice-leave", "data": json_data()}).get_json()["id"]
+    url = f"/referrals/{rid}/register"
+
+    def post(data: bytes):
+        page = text(client.get(url))
+        assert "The codes used in Wales" in page
+        return client.post(url, content_type="multipart/form-data",
+                           data={"csrf_token": csrf(page), "code_set": WALES, "file": (io.BytesIO(data), "marks.csv")})
+
+    refused = post(b"date,session,code\n2026-01-05,AM,/\n2026-01-05,PM,K\n")
+    assert refused.status_code == 422 and "Row 3: code &#39;K&#39; is not in the wales-2010 code set" in refused.text
+    assert post(welsh_pupil().csv().encode()).status_code == 302
+    stored = client.get(f"/api/v1/referrals/{rid}", headers=office).get_json()
+    assert stored["register"]["code_set"] == WALES
