@@ -20,6 +20,10 @@ The law applied:
   (`notice_to_improve_served`: 000 Stage 3A for Stockport, 15 school days; the national framework's
   3 to 6 weeks elsewhere). Not for leave of absence (000, para 5 and Stage 3A; the framework).
 - Records: reg. 20 (a copy of each notice, payments with dates, withdrawal and its grounds).
+- In Wales (a profile whose jurisdiction is "wales", issue 19): The Education (Penalty Notices) (Wales)
+  Regulations 2013: £60 within 28 days of receipt, £120 within 42, every notice alike; no national
+  limit (reg. 14(d) leaves the most in any twelve months to the LA's code, a profile value); no Notice
+  to Improve, which is England's 2024 framework's. All of it from forms_service/rules/law.py.
 """
 from __future__ import annotations
 
