@@ -9,6 +9,7 @@ import copy
 import datetime as dt
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from forms_service.rules.law import LAWS, REGIME_WALES_2013, regime_for
 
 from support.doctext import docx_text, pdf_text, squash
 from support.form_case import FormCase
-from support.helpers import api_token, bearer, json_data
+from support.helpers import api_token, bearer, json_data, login
 from test_la_notices import _issue, _rules, _set_profile, accepted_panel
 from test_rules import LEAVE_FORM, leave_case, notices, run
 
@@ -215,3 +216,14 @@ def test_no_notice_to_improve_in_wales_and_the_penalty_notice_is_60_and_120(app,
     assert "£60" in words and "£120" in words and "£80" not in words and "£160" not in words
     assert squash("The Education (Penalty Notices) (Wales) Regulations 2013") in words
     assert squash("in the last twelve months") in words
+
+
+def test_the_la_page_offers_a_notice_to_improve_in_england_only(app, client):
+    rid, _ = accepted_panel(client)
+    login(client, "officer@demo.la")
+    radio = re.compile(r'name="issue-kind"[^>]*value="notice_to_improve"')
+    assert radio.search(client.get(f"/la/referrals/{rid}").get_data(as_text=True))
+    _set_profile(app, "cardiff")
+    page = client.get(f"/la/referrals/{rid}")
+    assert page.status_code == 200 and not radio.search(page.get_data(as_text=True))
+    assert re.search(r'name="issue-kind"[^>]*value="penalty_notice"', page.get_data(as_text=True))

@@ -80,6 +80,11 @@ def amounts_due(issued_on: dt.date, received: dt.date, earlier: int, regime: Reg
             for p in penalty_amounts(issued_on, earlier, regime)]
 
 
+def notice_to_improve_in_law(referral: Referral) -> bool:
+    """Whether the law of the referral's LA has a Notice to Improve (England's does; Wales's has none)."""
+    return law_of(load_profile(profile_name(referral)).jurisdiction).notice_to_improve is not None
+
+
 def regime_of(referral: Referral, on: dt.date) -> Regime:
     """The penalty notice law for this referral's LA on `on` (its profile's jurisdiction)."""
     return regime_for(load_profile(profile_name(referral)), on)
