@@ -14,6 +14,9 @@ from .config import PROJECT_ROOT
 POLICIES_DIR = PROJECT_ROOT / "schemas" / "policies"
 DEFAULT_PROFILE = "national-2024"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # profile names are file names: nothing path-like
+# Whose law applies to an LA (issue 19): the rules take amounts, limits and notices from
+# forms_service/rules/law.py by this name, never from the LA's own name.
+JURISDICTIONS = ("england", "wales")
 
 
 @dataclass(frozen=True)
@@ -23,16 +26,19 @@ class Policy:
     name: str
     description: str
     rules: Mapping[str, Mapping[str, Any]]
+    jurisdiction: str = "england"
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> "Policy":
+        if raw.get("jurisdiction") not in JURISDICTIONS:
+            raise ValueError(f"Profile {raw.get('id')!r} must say its jurisdiction: one of {', '.join(JURISDICTIONS)}")
         for rule_id, entry in raw.get("rules", {}).items():
             for key, param in {**entry.get("params", {}),
                                **{k: v for f in entry.get("forms", {}).values() for k, v in f.items()}}.items():
                 if not isinstance(param, Mapping) or "value" not in param or not param.get("source"):
                     raise ValueError(f"Profile {raw.get('id')!r}: {rule_id}.{key} needs a value and a source")
         return cls(id=raw["id"], name=raw["name"], description=raw.get("description", ""),
-                   rules=_freeze(raw.get("rules", {})))
+                   rules=_freeze(raw.get("rules", {})), jurisdiction=raw["jurisdiction"])
 
     def _entry(self, rule_id: str, key: str, form_id: str | None) -> Mapping[str, Any]:
         rule = self.rules.get(rule_id)

@@ -96,11 +96,16 @@ def document(body, document_id: str):
     user = api_user()
     school = user.school.letterhead() if user.school else {"name": ""}
     la = user.la or (user.school.la if user.school else None)
-    verdict = evaluate(form, data, register=register, profile=load_profile(la.policy_profile if la else current_app.config["POLICY_PROFILE"]))
+    chosen = body.get("profile") or (la.policy_profile if la else None) or current_app.config["POLICY_PROFILE"]
+    if chosen not in list_profiles():
+        return unprocessable("Unknown policy profile", {"profile": [f"Choose one of: {', '.join(list_profiles())}"]})
+    profile = load_profile(chosen)
+    verdict = evaluate(form, data, register=register, profile=profile)
 
     def context(recipient):
         return build_context(form.raw, data, school=school,
-                             la={"name": la.name if la else "", "inbox": la.inbox_email if la else ""},
+                             la={"name": la.name if la else "", "inbox": la.inbox_email if la else "",
+                                 "jurisdiction": profile.jurisdiction},
                              reference=None, signature=None, verdict=verdict.to_dict(), evidence=[],
                              recipient=recipient)
 

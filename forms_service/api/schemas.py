@@ -110,6 +110,10 @@ class DocumentRequest(Schema):
                                                     "document states (attendance %, days missed, broken weeks) are "
                                                     "then counted from them, in place of typed ones."})
     format = fields.String(load_default="pdf", validate=validate.OneOf(["pdf", "docx", "html"]))
+    profile = fields.String(load_default=None, allow_none=True,
+                            metadata={"description": "The policy profile whose rules and law (penalty notice "
+                                                     "amounts) the document follows, as for eligibility; the "
+                                                     "user's LA's profile when not given."})
 
 
 class Delivery(Schema):

@@ -17,7 +17,7 @@ from typing import Any
 from ..formatting import format_datetime, format_money
 from . import form_contexts  # noqa: F401  (each module registers its form's extras)
 from .letterhead import letterhead
-from .values import (ATTACHED, DRAFT_NOTICE, DRAFT_STATUS, EXTRAS, NOT_ATTACHED, NOT_GIVEN, NOT_SIGNED, SAME_AS_CHILD,
+from .values import (ATTACHED, BY_LAW, DRAFT_NOTICE, DRAFT_STATUS, EXTRAS, NOT_ATTACHED, NOT_GIVEN, NOT_SIGNED, SAME_AS_CHILD,
                      SIGNED_STATUS, as_count, as_mapping, clean_text, date_text, shown, yes_no)
 
 
@@ -207,5 +207,8 @@ def build_context(
         context["recipient"] = _recipient(data, recipient)
     add = EXTRAS.get(context["form_id"])
     if add is not None:
-        context.update(add(form, data, verdict))
+        # The LA's jurisdiction (its profile's) decides the law a letter states; England unless said.
+        jurisdiction = clean_text(as_mapping(la).get("jurisdiction")) or "england"
+        context.update(add(form, data, verdict, jurisdiction) if context["form_id"] in BY_LAW
+                       else add(form, data, verdict))
     return context

@@ -125,13 +125,19 @@ def as_count(value: Any) -> int | None:
 # Per-form additions to the common context: a form whose documents need more than the common
 # parts (pupil, parents, evidence, signature, declaration) registers a function here, in a module
 # of forms_service/form_contexts named after the form.
-EXTRAS: dict[str, Callable[[Mapping, Mapping, Mapping], dict]] = {}
+EXTRAS: dict[str, Callable[..., dict]] = {}
+# The forms whose extras state the law (penalty notice amounts): they are also given the
+# jurisdiction whose law applies, as `fn(form, data, verdict, jurisdiction)` (issue 19).
+BY_LAW: set[str] = set()
 
 
-def extra(form_id: str):
-    """Register `fn(form, data, verdict) -> dict` as the extra context of a form's documents."""
+def extra(form_id: str, *, by_law: bool = False):
+    """Register `fn(form, data, verdict) -> dict` as the extra context of a form's documents;
+    `by_law`: `fn(form, data, verdict, jurisdiction)`."""
     def register(fn):
         EXTRAS[form_id] = fn
+        if by_law:
+            BY_LAW.add(form_id)
         return fn
     return register
 

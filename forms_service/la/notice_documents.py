@@ -23,7 +23,7 @@ from ..register.marks import DEFAULT_CODE_SET, attendance_pct, attended_sessions
 from ..rules.attendance import MIX_LABELS
 from ..rules.engine import sessions_relied_on
 from ..rules.leave import LEAVE_FORMS
-from ..rules.penalties import regime_on
+from ..rules.penalties import regime_for
 from ..text import same_name
 
 # The catalogue's document ids (DESIGN.md §2), which name their print and Word templates too.
@@ -210,17 +210,17 @@ def context(referral: Referral, row: Outcome, officer: User, *, earlier: int, pe
                 after = format_date(dt.date.fromisoformat(amounts[i - 1]["pay_by"]))
                 texts.append(f"{format_money(a['pence'])} if paid in full after {after} and by {pay_by} (within "
                              f"{a['within_days']} days of receiving this notice)")
-        regime = regime_on(row.occurred_on)
+        # The law of the LA's jurisdiction on the date of issue (England's or Wales's regulations).
+        regime = regime_for(load_profile(profile_name(referral)), row.occurred_on)
+        span = "twelve months" if regime.years == 1 else f"{regime.years} years"
         ctx["pn"] = {
             "offence_period": _offence_period(referral, row, data),
             "sequence": f"This is the {ORDINAL.get(earlier, 'further')} penalty notice issued to you for "
-                        f"{child or 'your child'} in the last three years.",
+                        f"{child or 'your child'} in the last {span}.",
             "amounts": [{"amount": format_money(a["pence"]), "pay_by": format_date(dt.date.fromisoformat(a["pay_by"])),
                          "text": t} for a, t in zip(amounts, texts)],
             "last_day": format_date(max(dt.date.fromisoformat(a["pay_by"]) for a in amounts)) if amounts else "",
-            "regulations": "The Education (Penalty Notices) (England) Regulations 2007, as amended by the Education "
-                           "(Penalty Notices) (England) (Amendment) Regulations 2024"
-                           if regime.name == "2024" else regime.source,
+            "regulations": regime.regulations,
         }
     return ctx
 

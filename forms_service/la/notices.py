@@ -20,6 +20,10 @@ The law applied:
   (`notice_to_improve_served`: 000 Stage 3A for Stockport, 15 school days; the national framework's
   3 to 6 weeks elsewhere). Not for leave of absence (000, para 5 and Stage 3A; the framework).
 - Records: reg. 20 (a copy of each notice, payments with dates, withdrawal and its grounds).
+- In Wales (a profile whose jurisdiction is "wales", issue 19): The Education (Penalty Notices) (Wales)
+  Regulations 2013: £60 within 28 days of receipt, £120 within 42, every notice alike; no national
+  limit (reg. 14(d) leaves the most in any twelve months to the LA's code, a profile value); no Notice
+  to Improve, which is England's 2024 framework's. All of it from forms_service/rules/law.py.
 """
 from __future__ import annotations
 
@@ -36,7 +40,8 @@ from ..pupils import same_pupil
 from ..referrals.actions import ActionError, profile_name, register_of
 from ..register.schooldays import SchoolCalendar, bank_holidays, listed_closures
 from ..rules.leave import LEAVE_FORMS
-from ..rules.penalties import REGIME_2024, penalty_amounts, regime_on, window_start
+from ..rules.law import law_of
+from ..rules.penalties import Regime, penalty_amounts, regime_for, window_start
 from ..text import same_name
 from . import notice_documents
 from .outcomes import WITHDRAWAL_GROUNDS, notice_status, parent_names, require_officer
@@ -67,11 +72,22 @@ def received_on(posted: dt.date) -> dt.date:
     return day
 
 
-def amounts_due(issued_on: dt.date, received: dt.date, earlier: int) -> list[dict]:
-    """[{pence, pay_by, within_days}]: what is payable by when, each period beginning with receipt."""
+def amounts_due(issued_on: dt.date, received: dt.date, earlier: int, regime: Regime | None = None) -> list[dict]:
+    """[{pence, pay_by, within_days}]: what is payable by when, each period beginning with receipt.
+    `regime`: the LA's (its profile's jurisdiction, regime_for); England's when not given."""
     return [{"pence": p.pence, "within_days": p.within_days,
              "pay_by": (received + dt.timedelta(days=p.within_days - 1)).isoformat()}
-            for p in penalty_amounts(issued_on, earlier)]
+            for p in penalty_amounts(issued_on, earlier, regime)]
+
+
+def notice_to_improve_in_law(referral: Referral) -> bool:
+    """Whether the law of the referral's LA has a Notice to Improve (England's does; Wales's has none)."""
+    return law_of(load_profile(profile_name(referral)).jurisdiction).notice_to_improve is not None
+
+
+def regime_of(referral: Referral, on: dt.date) -> Regime:
+    """The penalty notice law for this referral's LA on `on` (its profile's jurisdiction)."""
+    return regime_for(load_profile(profile_name(referral)), on)
 
 
 def last_day_to_pay(notice: Outcome) -> dt.date | None:
@@ -103,8 +119,9 @@ def _rule(rule_id: str, reason: str, source: str) -> dict:
 def earlier_penalty_notices(referral: Referral, parent: str, on: dt.date) -> list[dict]:
     """The penalty notices to `parent` for this child counted on `on`: issued by the LA (on any referral
     of the LA for the same child, not withdrawn) or entered by the school as previous notices, in the
-    three years to `on`. [{issued_on, reference, recorded_on}] oldest first."""
-    start = window_start(on, REGIME_2024.years)
+    period the law counts to `on` (three years in England, the code's twelve months in Wales).
+    [{issued_on, reference, recorded_on}] oldest first."""
+    start = window_start(on, regime_of(referral, on).years)
     found: list[dict] = []
     query = (select(Outcome).join(Referral, Outcome.referral_id == Referral.id)
              .where(Outcome.la_id == referral.la_id, Outcome.kind == "penalty_notice_issued",
@@ -136,15 +153,16 @@ def earlier_penalty_notices(referral: Referral, parent: str, on: dt.date) -> lis
     return sorted(found, key=lambda n: n["issued_on"])
 
 
-def _limit_rule(parent: str, on: dt.date, earlier: list[dict]) -> dict | None:
-    regime = regime_on(on)
+def _limit_rule(referral: Referral, parent: str, on: dt.date, earlier: list[dict]) -> dict | None:
+    regime = regime_of(referral, on)
     if regime.limit is None or len(earlier) < regime.limit:
         return None
+    span = "twelve months" if regime.years == 1 else f"{regime.years} years"
     listed = "; ".join(
         (f"{n['reference']} issued on {format_date(n['issued_on'])}" if n["reference"]
          else f"one issued on {format_date(n['issued_on'])} ({n['recorded_on']})") for n in earlier)
     return _rule("penalty_notice_limit",
-                 f"{parent} has already been issued {len(earlier)} penalty notices for this child in the three years "
+                 f"{parent} has already been issued {len(earlier)} penalty notices for this child in the {span} "
                  f"to {format_date(on)}: {listed}. No further penalty notice may be issued: consider other action, "
                  "such as prosecution.", regime.source)
 
@@ -152,9 +170,9 @@ def _limit_rule(parent: str, on: dt.date, earlier: list[dict]) -> dict | None:
 def _nti_rule(referral: Referral, parent: str, on: dt.date) -> dict | None:
     """notice_to_improve_served (000 Stage 3A; the profile says whether it binds): a penalty notice for
     irregular attendance follows a Notice to Improve to that parent whose period has ended."""
-    if referral.form_id in LEAVE_FORMS:
-        return None
     profile = load_profile(profile_name(referral))
+    if referral.form_id in LEAVE_FORMS or law_of(profile.jurisdiction).notice_to_improve is None:
+        return None  # no Notice to Improve for leave, nor where the law has none (Wales)
     source = profile.source("notice_to_improve_served")
     served = [o for o in referral.outcomes if o.kind == "notice_to_improve" and o.period_end is not None
               and same_name(o.parent_name or "", parent) and o.occurred_on <= on]
@@ -177,7 +195,9 @@ def issue_rules(referral: Referral, kind: str, parent: str, on: dt.date) -> tupl
     earlier: list[dict] = []
     if kind == "penalty_notice":
         earlier = earlier_penalty_notices(referral, parent, on)
-        failing += [r for r in (_limit_rule(parent, on, earlier), _nti_rule(referral, parent, on)) if r]
+        failing += [r for r in (_limit_rule(referral, parent, on, earlier), _nti_rule(referral, parent, on)) if r]
+    elif (law := law_of(load_profile(profile_name(referral)).jurisdiction)).notice_to_improve is None:
+        failing.append(_rule("notice_to_improve_served", law.no_nti, law.regime_on(on).regulations))
     elif referral.form_id in LEAVE_FORMS:
         failing.append(_rule("notice_to_improve_served",
                              "A Notice to Improve is not used for leave of absence in term time: the penalty notice "
@@ -280,7 +300,7 @@ def issue(user: User, referral: Referral, body, *, date_error: str | None = None
                   received_on=received, notes="", recorded_by_id=user.id, recorded_at=utcnow())
     period_text = None
     if kind == "penalty_notice":
-        row.amounts = amounts_due(day, received, len(earlier))
+        row.amounts = amounts_due(day, received, len(earlier), regime_of(referral, day))
     else:
         row.period_start, row.period_end, period_text = improvement_period(referral, received)
     context = notice_documents.context(referral, row, user, earlier=len(earlier), period_text=period_text)

@@ -4,7 +4,8 @@ from __future__ import annotations
 from ..documents.context import build_context
 from ..documents.rendering import render_docx, render_pdf, render_preview
 from ..models import Referral
-from .actions import form_of, working_data
+from ..policies import load_profile
+from .actions import form_of, profile_name, working_data
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -16,7 +17,9 @@ def referral_context(referral: Referral, *, signature: dict | None, verdict: dic
     la = referral.school.la
     uploads = [{"kind": e.kind, "filename": e.filename} for e in referral.evidence]
     return build_context(form.raw, working_data(referral), school=referral.school.letterhead(),
-                         la={"name": la.name, "inbox": la.inbox_email}, reference=referral.reference,
+                         la={"name": la.name, "inbox": la.inbox_email,
+                             "jurisdiction": load_profile(profile_name(referral)).jurisdiction},
+                         reference=referral.reference,
                          signature=signature, verdict=verdict, evidence=uploads, recipient=recipient)
 
 

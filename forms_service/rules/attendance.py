@@ -9,6 +9,7 @@ from ..register.marks import (DEFAULT_CODE_SET, Window, academic_year, band_of, 
 from .coverage import WINDOW_GAP_DAYS, ends_short
 from .earlier import not_counted_again, session_rows, typed_figure_cannot_leave_out, used_rows
 from .engine import ADVISORY, FAIL, MISSING, PASS, Facts, Outcome, rule
+from .law import law_of
 from .leave import LEAVE_FORMS, LEAVE_THRESHOLD_FROM, LEAVE_THRESHOLD_SOURCE, national_threshold_for_leave
 
 
@@ -62,8 +63,14 @@ def unauthorised_sessions_threshold(f: Facts) -> Outcome:
     source = f.profile.source(rule_id)
     if f.form_id in LEAVE_FORMS:
         # On the leave path the threshold is the law's (from 19 August 2024), not a panel's.
-        if national_threshold_for_leave(f.referral_date):
+        law = law_of(f.profile.jurisdiction)
+        if national_threshold_for_leave(f.referral_date, f.profile.jurisdiction):
             source = f"{LEAVE_THRESHOLD_SOURCE}; {f.profile.name}"
+        elif law.national_leave_threshold_from is None:
+            regulations = law.regime_on(f.referral_date).regulations
+            return Outcome(PASS, f"Not applied: {law.name} sets no national threshold for leave of absence "
+                                 f"({regulations}); the local authority's leave minimum applies (checked on its own).",
+                           f"{regulations}; {f.profile.source('leave_sessions_minimum')}", {"in_force": False})
         else:
             return Outcome(PASS, f"Not applied: this request is dated {format_date(f.referral_date)}, before "
                                  f"{format_date(LEAVE_THRESHOLD_FROM)}, when the national threshold came into force "

@@ -18,7 +18,7 @@ from ..formatting import academic_year_label, format_date, format_date_short
 from ..register.marks import ABSENT, CLOSED, LEAVE, Register, academic_year, previous_school_weeks
 from .earlier import not_counted_again, session_rows, typed_figure_cannot_leave_out, used_rows
 from .engine import ADVISORY, FAIL, MISSING, PASS, Facts, Outcome, rule
-from .penalties import REGIME_2024
+from .law import REGIME_2024, law_of
 
 # The forms asking for a penalty notice for leave of absence.
 LEAVE_FORMS = ("penalty-notice-leave",)
@@ -29,9 +29,23 @@ LEAVE_THRESHOLD_SOURCE = (
     "(Amendment) Regulations 2024 (SI 2024/210), in force 19 August 2024")
 
 
-def national_threshold_for_leave(on: dt.date) -> bool:
-    """Whether a leave request dated `on` is judged by the national threshold (from 19 August 2024)."""
-    return on >= LEAVE_THRESHOLD_FROM
+def national_threshold_for_leave(on: dt.date, jurisdiction: str = "england") -> bool:
+    """Whether a leave request dated `on` is judged by a national threshold: in England from 19
+    August 2024; never in Wales, where the LA's code of conduct sets the leave minimum (issue 19)."""
+    since = law_of(jurisdiction).national_leave_threshold_from
+    return since is not None and on >= since
+
+
+def _local_minimum_law(f: Facts) -> tuple[str, str]:
+    """(what the source adds, why this minimum applies) for the profile's own leave minimum."""
+    law = law_of(f.profile.jurisdiction)
+    if law.national_leave_threshold_from is None:
+        regulations = law.regime_on(f.referral_date).regulations
+        return (f" ({regulations}: no national threshold; the local authority's code of conduct sets it)",
+                f"the local authority's minimum; {law.name} sets no national threshold ({regulations})")
+    return (" (the law before 19 August 2024)",
+            "003's minimum, the rule for a request dated before 19 August 2024; from then the national threshold "
+            "governs leave")
 
 
 def _plural(n: int, word: str) -> str:
@@ -53,11 +67,12 @@ def leave_sessions_minimum(f: Facts) -> Outcome:
 
     Sessions already counted for an earlier penalty notice are not counted again (issue 4: the LA
     must not fine twice for the same absence); `details["relied_on"]` lists those this check used."""
-    if national_threshold_for_leave(f.referral_date):
+    if national_threshold_for_leave(f.referral_date, f.profile.jurisdiction):
         return _leave_in_the_threshold_window(f)
     rule_id = "leave_sessions_minimum"
     minimum = f.param(rule_id, "minimum")
-    source = f"{f.profile.source(rule_id)} (the law before 19 August 2024)"
+    law_note, why = _local_minimum_law(f)
+    source = f"{f.profile.source(rule_id)}{law_note}"
     # The academic year is the leave's: a request made in September for leave in July counts July's year.
     anchor = f.date("leave.start_date") or f.referral_date
     year_start, year_end = academic_year(anchor)
@@ -76,8 +91,7 @@ def leave_sessions_minimum(f: Facts) -> Outcome:
     counted, reason = _counted(f, leave, figure.value, reason, details, year_start, last)
     if counted is None:
         return Outcome(MISSING, reason, source, details)
-    reason += (f"at least {minimum} are needed (003's minimum, the rule for a request dated before 19 August 2024; "
-               "from then the national threshold governs leave).")
+    reason += f"at least {minimum} are needed ({why})."
     return Outcome(PASS if counted >= minimum else FAIL, reason, source, details)
 
 

@@ -1,48 +1,19 @@
 """Penalty notice amounts and the limit on repeat notices. These are law, not LA policy, so they live
-here rather than in a profile; which regime applies follows the date of the notice (DESIGN.md
-section 2: documents state the amounts in force on their date)."""
+in forms_service/rules/law.py rather than in a profile; which regime applies follows the profile's
+jurisdiction and the date of the notice (DESIGN.md section 2: documents state the amounts in force
+on their date; issue 19: Wales has its own regulations)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from ..formatting import format_date, format_date_short, format_money
 from ..text import same_name
 from .engine import FAIL, MISSING, PASS, Facts, Outcome, rule
+from .law import REGIME_2024, REGIME_BEFORE_2024, REGIME_WALES_2013, Payment, Regime, law_of, regime_for
 
+__all__ = ["COUNT_NOTICES_BEFORE_2024", "REGIME_2024", "REGIME_BEFORE_2024", "REGIME_WALES_2013", "Payment", "Regime",
+           "describe_amounts", "penalty_amounts", "regime_for", "regime_on", "window_start"]
 
-@dataclass(frozen=True)
-class Payment:
-    within_days: int
-    pence: int
-
-
-@dataclass(frozen=True)
-class Regime:
-    name: str
-    in_force_from: dt.date | None
-    source: str
-    first: tuple[Payment, ...]  # a parent's first notice for this child in the period
-    repeat: tuple[Payment, ...]  # any later one
-    limit: int | None  # most notices to one parent for one child in a rolling `years`; None: no limit
-    years: int = 3
-
-
-# The Education (Penalty Notices) (England) (Amendment) Regulations 2024 (SI 2024/210), in force
-# 19 August 2024; 000, Stage 3A: first notice £80 within 21 days or £160 within 28; a second within
-# 3 years £160 within 28 days; no more than two within a rolling three years.
-REGIME_2024 = Regime(
-    name="2024", in_force_from=dt.date(2024, 8, 19),
-    source="The Education (Penalty Notices) (England) (Amendment) Regulations 2024; 000, Stage 3A",
-    first=(Payment(21, 8000), Payment(28, 16000)), repeat=(Payment(28, 16000),), limit=2)
-
-# Before 19 August 2024 (003, Following Penalty Notice issue: "£60 if paid up to the 21st day and
-# £120 if paid after the 21st day and up to the 28th day"); every notice the same, no national limit.
-REGIME_BEFORE_2024 = Regime(
-    name="before-2024", in_force_from=None,
-    source="003, Following Penalty Notice issue (The Education (Penalty Notices) (England) Regulations 2007, "
-           "as amended in 2013)",
-    first=(Payment(21, 6000), Payment(28, 12000)), repeat=(Payment(21, 6000), Payment(28, 12000)), limit=None)
 
 # Whether notices issued before 19 August 2024 count towards the two-in-three-years limit. The
 # amended regulation 4 bars a notice where two "have been issued to the parent in the previous three
@@ -52,8 +23,9 @@ REGIME_BEFORE_2024 = Regime(
 COUNT_NOTICES_BEFORE_2024 = True
 
 
-def regime_on(day: dt.date) -> Regime:
-    return REGIME_2024 if day >= REGIME_2024.in_force_from else REGIME_BEFORE_2024
+def regime_on(day: dt.date, jurisdiction: str = "england") -> Regime:
+    """The regime in force on `day` by the law alone (without an LA code's limit: regime_for)."""
+    return law_of(jurisdiction).regime_on(day)
 
 
 def window_start(on: dt.date, years: int = 3) -> dt.date:
@@ -65,10 +37,11 @@ def window_start(on: dt.date, years: int = 3) -> dt.date:
     return earlier + dt.timedelta(days=1)
 
 
-def penalty_amounts(on: dt.date, earlier: int) -> tuple[Payment, ...]:
+def penalty_amounts(on: dt.date, earlier: int, regime: Regime | None = None) -> tuple[Payment, ...]:
     """What a notice issued on `on` costs, given the parent's earlier notices for this child in the
-    rolling period; empty when no further notice may be issued."""
-    regime = regime_on(on)
+    rolling period; empty when no further notice may be issued. `regime`: the profile's
+    (regime_for), else England's in force on `on`."""
+    regime = regime or regime_on(on)
     if regime.limit is not None and earlier >= regime.limit:
         return ()
     return regime.first if earlier == 0 else regime.repeat
@@ -87,7 +60,7 @@ _ORDINAL = {1: "first", 2: "second", 3: "third"}
 @rule("penalty_notice_limit")
 def penalty_notice_limit(f: Facts) -> Outcome:
     on = f.referral_date
-    regime = regime_on(on)
+    regime = regime_for(f.profile, on)
     parents = f.items("parents")
     if not parents:
         return Outcome(MISSING, "No parent or carer is named for the Notice.", regime.source)
@@ -119,13 +92,14 @@ def penalty_notice_limit(f: Facts) -> Outcome:
 
     start = window_start(on, regime.years)
     in_window = [n for n in notices if start <= n["issued_on"] <= on
-                 and (COUNT_NOTICES_BEFORE_2024 or n["issued_on"] >= REGIME_2024.in_force_from)]
+                 and (regime is not REGIME_2024 or COUNT_NOTICES_BEFORE_2024
+                      or n["issued_on"] >= REGIME_2024.in_force_from)]
     parts, rows, amounts, blocked, counted_old = [], [], [], False, False
     for name in names:
         mine = sorted((n for n in in_window if same_name(n["parent_name"], name)), key=lambda n: n["issued_on"])
         dates = [n["issued_on"] for n in mine]
-        counted_old |= any(d < REGIME_2024.in_force_from for d in dates)
-        payments = penalty_amounts(on, len(dates))
+        counted_old |= regime is REGIME_2024 and any(d < REGIME_2024.in_force_from for d in dates)
+        payments = penalty_amounts(on, len(dates), regime)
         allowed = bool(payments)
         blocked |= not allowed
         rows.append({"name": name, "earlier_notices": len(dates), "earlier_dates": [d.isoformat() for d in dates],
@@ -143,7 +117,9 @@ def penalty_notice_limit(f: Facts) -> Outcome:
     unmatched = sorted({" ".join(n["parent_name"].split()) for n in notices
                         if not any(same_name(n["parent_name"], name) for name in names)})
     reason = ". ".join(parts) + "."
-    if counted_old and regime is REGIME_2024:
+    if f.profile.jurisdiction != "england":  # England's reasons name their law by the amounts; others say it
+        reason += f" The law applied: {regime.regulations}."
+    if counted_old:
         reason += " Notices issued before 19 August 2024 are counted."
     if unmatched:
         reason += f" Not matched to a parent named on this referral: {', '.join(unmatched)}."
@@ -168,10 +144,11 @@ def _parent_sentence(name: str, dates: list[dt.date], payments: tuple[Payment, .
     joiner = "; " if any(recorded) else ", "
     listed = f" ({joiner.join(format_date_short(d) + note for d, note in zip(dates, recorded))})" if dates else ""
     count = "no earlier notice" if earlier == 0 else f"{earlier} earlier notice{'s' if earlier > 1 else ''}"
-    head = f"{name}: {count} in the {regime.years} years to {format_date(on)}{listed}"
+    span = "twelve months" if regime.years == 1 else f"{regime.years} years"
+    head = f"{name}: {count} in the {span} to {format_date(on)}{listed}"
     if not payments:
-        return (f"{head}; no more than {regime.limit} may be issued within a rolling {regime.years} years, so no "
+        return (f"{head}; no more than {regime.limit} may be issued within a rolling {span}, so no "
                 "further notice can be issued: consider other action, such as prosecution")
     if regime.limit is None:
-        return f"{head}; this notice would be {describe_amounts(payments)} (no national limit before 19 August 2024)"
+        return f"{head}; this notice would be {describe_amounts(payments)} ({regime.no_limit})"
     return f"{head}, so this would be a {_ORDINAL[earlier + 1]} notice: {describe_amounts(payments)}"

@@ -130,7 +130,9 @@ def referral_page(referral, *, errors: dict | None = None, values: dict | None =
                             "hint": {"text": hint}} for k, t, hint in (
             ("notice_to_improve", "Notice to Improve", "A final opportunity to improve attendance, with an "
                                                        "improvement period (not for leave of absence)"),
-            ("penalty_notice", "Penalty notice", "The amounts follow the parent's earlier notices for this child"))],
+            ("penalty_notice", "Penalty notice", "The amounts follow the parent's earlier notices for this child"))
+            # Where the LA's law has no Notice to Improve (Wales) it is not offered.
+            if k != "notice_to_improve" or la_notices.notice_to_improve_in_law(referral)],
         notice_parent_items=[{"value": p, "text": p, "checked": notice_values.get("parent") == p} for p in parents],
         notice_date_items=[{"name": part, "classes": f"govuk-input--width-{w}"
                             + (" govuk-input--error" if notice_errors.get("issued_on") else ""),

@@ -19,20 +19,22 @@ from ..values import NOT_GIVEN, as_mapping, clean_text, date_text, extra, shown
 MEETINGS = {True: "the Fast Track Attendance Support meeting", False: "the Attendance Panel"}
 
 
-def _amounts(letter_date: dt.date | None) -> dict:
+def _amounts(letter_date: dt.date | None, jurisdiction: str = "england") -> dict:
     """The figures of the seed's amounts paragraph, as in force on the letter's date.
 
     The seed (003, Appendix 4) says "£60 ... within 21 days ... increase to £120": that predates The
     Education (Penalty Notices) (England) (Amendment) Regulations 2024 (in force 19 August 2024:
     £80 within 21 days, £160 within 28; a second notice to the same parent for the same child within
     3 years £160). The amounts therefore come from forms_service.rules.penalties, never from the
-    template (DESIGN.md §2). A letter not yet dated is worded for today, the date it would get.
+    template (DESIGN.md §2). A letter not yet dated is worded for today, the date it would get. In
+    Wales the Education (Penalty Notices) (Wales) Regulations 2013 apply (£60 within 28 days, £120
+    within 42: forms_service/rules/law.py), whatever the seed says.
     """
     on = letter_date or dt.date.today()
-    regime = regime_on(on)
-    first = penalty_amounts(on, 0)  # a first notice to a parent for this child
+    regime = regime_on(on, jurisdiction)
+    first = penalty_amounts(on, 0, regime)  # a first notice to a parent for this child
     lower, higher = first[0], first[-1]
-    repeat = penalty_amounts(on, 1)
+    repeat = penalty_amounts(on, 1, regime)
     second = ""
     if regime.limit is not None and repeat and repeat != first:
         cost = (f"{format_money(repeat[0].pence)}, to be paid within {repeat[0].within_days} days"
@@ -47,8 +49,8 @@ def _amounts(letter_date: dt.date | None) -> dict:
     }
 
 
-@extra("final-warning")
-def final_warning_context(form: Mapping, data: Mapping, verdict: Mapping) -> dict:
+@extra("final-warning", by_law=True)
+def final_warning_context(form: Mapping, data: Mapping, verdict: Mapping, jurisdiction: str = "england") -> dict:
     meeting = as_mapping(data.get("meeting"))
     fast_track = meeting.get("fast_track")
     meeting_name = MEETINGS.get(fast_track) if isinstance(fast_track, bool) else None
@@ -68,7 +70,7 @@ def final_warning_context(form: Mapping, data: Mapping, verdict: Mapping) -> dic
             "date": date_text(data.get("final_warning_date")),
             "plan_heading": plan_heading,
             "plan": plan or [NOT_GIVEN],
-            "amounts": _amounts(as_date(data.get("final_warning_date"))),
+            "amounts": _amounts(as_date(data.get("final_warning_date")), jurisdiction),
             "contact_by": date_text(data.get("contact_by")),
             "head_teacher_name": shown(data.get("head_teacher_name")),
         },
