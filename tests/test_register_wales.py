@@ -13,16 +13,15 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from forms_service.letters import bulk
 from forms_service.policies import load_profile
 from forms_service.register import screening
 from forms_service.register.figures import FIGURES
 from forms_service.register.marks import (CODE_SET_CHOICES, CODE_SETS, CODESETS_DIR, Register, RegisterError, Session,
-                                          attendance_pct, broken_weeks, count_by_class, possible_sessions,
-                                          load_code_set, parse_register_csv, parse_register_json, parse_school_csv,
+                                          attendance_pct, broken_weeks, count_by_class, load_code_set,
+                                          parse_register_csv, parse_register_json, parse_school_csv, possible_sessions,
                                           previous_school_weeks, to_csv)
 
 from support.helpers import api_token, bearer, csrf, json_data, login, text

@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from test_rules import LEAVE_FORM, leave_case, notices, run
 
 from forms_service.la.notices import amounts_due
 from forms_service.policies import Policy, list_profiles, load_profile
@@ -24,7 +25,6 @@ from support.doctext import docx_text, pdf_text, squash
 from support.form_case import FormCase
 from support.helpers import api_token, bearer, json_data, login
 from test_la_notices import _issue, _rules, _set_profile, accepted_panel
-from test_rules import LEAVE_FORM, leave_case, notices, run
 
 ROOT = Path(__file__).resolve().parents[1]
 API = "/api/v1"

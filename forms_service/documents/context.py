@@ -17,8 +17,8 @@ from typing import Any
 from ..formatting import format_datetime, format_money
 from . import form_contexts  # noqa: F401  (each module registers its form's extras)
 from .letterhead import letterhead
-from .values import (ATTACHED, BY_LAW, DRAFT_NOTICE, DRAFT_STATUS, EXTRAS, NOT_ATTACHED, NOT_GIVEN, NOT_SIGNED, SAME_AS_CHILD,
-                     SIGNED_STATUS, as_count, as_mapping, clean_text, date_text, shown, yes_no)
+from .values import (ATTACHED, BY_LAW, DRAFT_NOTICE, DRAFT_STATUS, EXTRAS, NOT_ATTACHED, NOT_GIVEN, NOT_SIGNED,
+                     SAME_AS_CHILD, SIGNED_STATUS, as_count, as_mapping, clean_text, date_text, shown, yes_no)
 
 
 def _pupil(pupil: Mapping) -> dict:

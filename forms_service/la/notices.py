@@ -39,8 +39,8 @@ from ..policies import load_profile
 from ..pupils import same_pupil
 from ..referrals.actions import ActionError, profile_name, register_of
 from ..register.schooldays import SchoolCalendar, bank_holidays, listed_closures
-from ..rules.leave import LEAVE_FORMS
 from ..rules.law import law_of
+from ..rules.leave import LEAVE_FORMS
 from ..rules.penalties import Regime, penalty_amounts, regime_for, window_start
 from ..text import same_name
 from . import notice_documents
