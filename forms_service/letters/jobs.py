@@ -3,7 +3,7 @@ plan of letters to make, its progress and, when done, where the zip is stored, s
 of the service can show how far it has got.
 
 A job runs in a thread of the web service (one at a time in each process, started when a job is
-submitted), which renders the letters in a pool of processes (bulk.write_zip). The thread
+confirmed), which renders the letters in a pool of processes (bulk.write_zip). The thread
 claims the job before starting it, as the delivery worker claims mail: a conditional UPDATE that
 one process wins, renewed as letters are made. A process that dies leaves its claim to expire;
 the job is then taken over, from the start, by the next process that shows the job's page.
@@ -62,23 +62,6 @@ class NotConfirmed(Exception):
 def expires_at(made: dt.datetime) -> dt.datetime:
     """When a job made at `made` goes (RETENTION_BULK_LETTERS after it, calendar years as retention counts them)."""
     return add_period(made, *retention_period(current_app.config, SETTING))
-
-
-def submit(user: User, plan: bulk.Plan) -> BulkLetterJob:
-    """Queue a plan as a job of the user's school and start this process's runner. The batch in the
-    letters' references is the job's number."""
-    now = utcnow()
-    job = BulkLetterJob(school_id=user.school_id, created_by_id=user.id, form_id=plan.form_id, status="queued",
-                        total=len(plan.letters), created_at=now, expires_at=expires_at(now))
-    db.session.add(job)
-    db.session.flush()
-    plan.batch = f"B{job.id}"
-    job.plan = plan.to_json()
-    job.summary = plan.summary()
-    record("bulk_letters_started", user=user, detail={"job": job.id, **job.summary})
-    db.session.commit()
-    start_runner(current_app._get_current_object())
-    return job
 
 
 def prepare(user: User, plan: bulk.Plan) -> BulkLetterJob:
