@@ -114,10 +114,8 @@ def _check_svg(data: bytes) -> None:
             from None
 
 
-@functools.lru_cache(maxsize=16)
 def as_png(data: bytes, media_type: str) -> bytes:
-    """The logo as PNG or JPEG bytes Word can show: raster logos as they are, an SVG drawn to PNG.
-    Cached: a bulk run prints the same logo on every letter."""
+    """The logo as PNG or JPEG bytes Word can show: raster logos as they are, an SVG drawn to PNG."""
     if media_type != SVG:
         return data
     import cairosvg
@@ -126,12 +124,15 @@ def as_png(data: bytes, media_type: str) -> bytes:
     return cairosvg.svg2png(bytestring=data, output_width=SVG_RASTER_WIDTH, unsafe=False)
 
 
-def size(data: bytes) -> tuple[int, int]:
-    """(width, height) in pixels of a PNG or JPEG."""
+@functools.lru_cache(maxsize=16)
+def for_word(data: bytes, media_type: str) -> tuple[bytes, int, int]:
+    """(PNG or JPEG bytes, width, height in pixels) of the logo as the DOCX places it. Cached: a bulk
+    run prints the same logo on every letter."""
     from PIL import Image
 
-    with Image.open(io.BytesIO(data)) as image:
-        return image.size
+    picture = as_png(data, media_type)
+    with Image.open(io.BytesIO(picture)) as image:
+        return (picture, *image.size)
 
 
 def data_uri(data: bytes, media_type: str) -> str:

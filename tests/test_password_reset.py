@@ -18,32 +18,18 @@ from sqlalchemy import select, update
 from forms_service.access.accounts import MAX_PASSWORD
 from forms_service.config import Config
 from forms_service.delivery.mail import FOOTER
-from forms_service.delivery.outbox import RESET_BODY_CLEARED, RESET_LINK_KIND, deliver_due
+from forms_service.delivery.outbox import RESET_BODY_CLEARED, RESET_LINK_KIND
 from forms_service.models import AuditEvent, OutboxMessage, PasswordResetToken, User, db, utcnow
 from forms_service.records import retention
 
 from conftest import PASSWORD
 from support.helpers import api_token, bearer, csrf, login, text
-from support.smtp_server import smtp_sink  # noqa: F401  (fixture)
+from support.smtp_server import Mailbox, smtp_sink  # noqa: F401  (fixture)
 
 SERVICE_URL = "https://attendance-forms.demo-borough.gov.uk"
 LINK = re.compile(r"https?://\S+")
 NEW_PASSWORD = "a brand new passphrase 2026"
 OFFICE = "office@demo.school"
-
-
-class Mailbox:
-    """What the sink received since the last look, after the worker's round."""
-
-    def __init__(self, app, sink):
-        self.app, self.sink, self.seen = app, sink, 0
-
-    def new(self) -> list:
-        with self.app.app_context():
-            deliver_due()
-        messages = self.sink.messages()
-        fresh, self.seen = messages[self.seen:], len(messages)
-        return fresh
 
 
 @pytest.fixture

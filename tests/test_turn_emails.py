@@ -13,13 +13,12 @@ from sqlalchemy import select
 
 from forms_service.access.accounts import create_user
 from forms_service.config import Config
-from forms_service.delivery.outbox import deliver_due
 from forms_service.models import AuditEvent, OutboxMessage, School, db
 
 from conftest import LA_INBOX, PASSWORD
 from support.helpers import (EVIDENCE_KINDS, FORM_ID, api_token, bearer, csrf, json_data, login, logout, make_pdf,
                              register_json_for, sign_as_head, submitted_request, text)
-from support.smtp_server import smtp_sink  # noqa: F401  (fixture)
+from support.smtp_server import Mailbox, smtp_sink  # noqa: F401  (fixture)
 
 API = "/api/v1"
 SERVICE_URL = "https://attendance-forms.demo-borough.gov.uk"
@@ -27,20 +26,6 @@ TITLE = "Request to issue a Penalty Notice for leave of absence taken in term ti
 LINK = re.compile(r"https?://\S+")
 PUPIL = json_data()["pupil"]
 CORRECTED_ADDRESS = "14 Marsh Lane, Westcliff-on-Sea, SS0 7PQ"
-
-
-class Mailbox:
-    """What the sink received since the last look, after the worker's round."""
-
-    def __init__(self, app, sink):
-        self.app, self.sink, self.seen = app, sink, 0
-
-    def new(self) -> list:
-        with self.app.app_context():
-            deliver_due()
-        messages = self.sink.messages()
-        fresh, self.seen = messages[self.seen:], len(messages)
-        return fresh
 
 
 def body(message) -> str:

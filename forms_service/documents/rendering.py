@@ -145,8 +145,7 @@ def _docx_logo(template: DocxTemplate, context: dict):
     image = logos.from_data_uri((context.get("letterhead") or {}).get("logo_uri", ""))
     if image is None:
         return ""
-    png = logos.as_png(*image)
-    width, height = logos.size(png)
+    png, width, height = logos.for_word(*image)
     # The PDF's box (print.css .letterhead-logo): at most 16 mm high and 60 mm wide, whichever a wide
     # logo reaches first.
     if width * 16 > height * 60:

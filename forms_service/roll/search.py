@@ -98,15 +98,20 @@ def _imported(school_id: int) -> list[Pupil]:
     return [Pupil(f"P{row.id}", row.data or {}, "import", row.imported_at) for row in rows]
 
 
+def _of_record(record_id: int, data, updated_at) -> Pupil | None:
+    """The child a record is about, if it names them (first and last name)."""
+    data = data if isinstance(data, dict) else {}
+    child = data.get("pupil") if isinstance(data.get("pupil"), dict) else {}
+    if not (child.get("first_name") and child.get("last_name")):
+        return None
+    return Pupil(f"R{record_id}", {"pupil": child, "parents": data.get("parents") or []}, "records", updated_at)
+
+
 def _from_records(school_id: int) -> Iterable[Pupil]:
     rows = db.session.execute(
         db.select(Referral.id, Referral.data, Referral.updated_at).where(Referral.school_id == school_id)
         .order_by(Referral.updated_at.desc(), Referral.id.desc()).limit(MAX_RECORDS)).all()
-    for rid, data, updated_at in rows:
-        data = data if isinstance(data, dict) else {}
-        child = data.get("pupil") if isinstance(data.get("pupil"), dict) else {}
-        if child.get("first_name") and child.get("last_name"):
-            yield Pupil(f"R{rid}", {"pupil": child, "parents": data.get("parents") or []}, "records", updated_at)
+    return [p for p in (_of_record(*row) for row in rows) if p is not None]
 
 
 def everyone(school_id: int) -> list[Pupil]:
@@ -136,14 +141,9 @@ def get(school_id: int, pupil_id: str | None) -> Pupil | None:
     if kind == "P":
         row = db.session.scalar(db.select(RollPupil).where(RollPupil.id == number, RollPupil.school_id == school_id))
         return Pupil(f"P{row.id}", row.data or {}, "import", row.imported_at) if row else None
-    record = db.session.scalar(db.select(Referral).where(Referral.id == number, Referral.school_id == school_id))
-    if record is None:
-        return None
-    data = record.data if isinstance(record.data, dict) else {}
-    child = data.get("pupil") if isinstance(data.get("pupil"), dict) else {}
-    if not (child.get("first_name") and child.get("last_name")):
-        return None
-    return Pupil(f"R{record.id}", {"pupil": child, "parents": data.get("parents") or []}, "records", record.updated_at)
+    row = db.session.execute(db.select(Referral.id, Referral.data, Referral.updated_at)
+                             .where(Referral.id == number, Referral.school_id == school_id)).first()
+    return _of_record(*row) if row else None
 
 
 def by_upn(school_id: int) -> dict[str, Pupil]:

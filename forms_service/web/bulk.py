@@ -345,17 +345,23 @@ def progress(job_id: int):
     return body, 200, {"Cache-Control": "no-store"}
 
 
-@bp.get("/<id:job_id>/letters.zip")
-@require_roles(*SCHOOL)
-def download(job_id: int):
+def _finished_zip(job_id: int):
+    """(the school's finished job, its zip's bytes); 404 before it is done, 503 if storage cannot
+    give the zip (gone, or the storage down: said, never a 500)."""
     job = _job_or_404(job_id)
     if job.status != "done" or not job.storage_key:
         abort(404)
     try:
-        data = storage.get(job.storage_key)
-    except storage.StorageError:  # the zip gone, or the storage down: say so (503), never a 500
+        return job, storage.get(job.storage_key)
+    except storage.StorageError:
         abort(503, "The letters could not be read from storage. Try again in a few minutes; if it keeps "
                    "happening, make them again or contact the service administrator.")
+
+
+@bp.get("/<id:job_id>/letters.zip")
+@require_roles(*SCHOOL)
+def download(job_id: int):
+    job, data = _finished_zip(job_id)
     record("bulk_letters_downloaded", user=current_user.user,
            detail={"job": job.id, "form_id": job.form_id, "letters": job.total, "sha256": job.sha256})
     db.session.commit()
@@ -369,14 +375,7 @@ def download(job_id: int):
 def print_pdf(job_id: int):
     """All the letters in one PDF for printing, taken from the job's zip (one stored file, one
     retention); a job made before the zip held it has none (404)."""
-    job = _job_or_404(job_id)
-    if job.status != "done" or not job.storage_key:
-        abort(404)
-    try:
-        data = storage.get(job.storage_key)
-    except storage.StorageError:
-        abort(503, "The letters could not be read from storage. Try again in a few minutes; if it keeps "
-                   "happening, make them again or contact the service administrator.")
+    job, data = _finished_zip(job_id)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             pdf = archive.read(bulk_letters.PRINT_PDF)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from forms_service.delivery.outbox import deliver_due
 from forms_service.delivery.smtp_sink import (DATA_SIZE_LIMIT, MailSink, SinkController, message_files, read_messages,
                                               start_sink, stop)
 
@@ -177,6 +178,21 @@ def running_sink(directory: Path, port: int = 0, *, rcpt_reply: str | None = Non
 def smtp_sink(tmp_path):
     with running_sink(tmp_path / "mail") as sink:
         yield sink
+
+
+class Mailbox:
+    """What the sink received since the last look, after the outbox worker's round (the journeys
+    that read each email as it is sent: tests/test_turn_emails.py, test_password_reset.py)."""
+
+    def __init__(self, app, sink):
+        self.app, self.sink, self.seen = app, sink, 0
+
+    def new(self) -> list:
+        with self.app.app_context():
+            deliver_due()
+        messages = self.sink.messages()
+        fresh, self.seen = messages[self.seen:], len(messages)
+        return fresh
 
 
 def attachments(message: EmailMessage) -> list[tuple[str, str, bytes]]:
