@@ -20,6 +20,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 from .. import logos
 from ..config import PROJECT_ROOT
+from . import language
 
 # Templates live beside the package in the repository (templates/ at the project root).
 HTML_TEMPLATES_DIR = PROJECT_ROOT / "templates" / "html"
@@ -64,6 +65,7 @@ print_env = Environment(
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    extensions=["jinja2.ext.i18n"],  # a letter's fixed words, in the parent's language (documents/language.py)
 )
 
 
@@ -84,7 +86,13 @@ docx_env = Environment(
     autoescape=True,
     undefined=StrictUndefined,
     finalize=_docx_finalize,
+    extensions=["jinja2.ext.i18n"],
 )
+# English unless a render binds its language's gettext (language.bound); a multi-line {% trans %}
+# block is one message with its white space collapsed, the same in the print and the Word templates.
+for _env in (print_env, docx_env):
+    _env.install_null_translations()
+    _env.policies["ext.i18n.trimmed"] = True
 
 
 def _checked_name(template_name: str, suffix: str) -> str:
@@ -95,11 +103,13 @@ def _checked_name(template_name: str, suffix: str) -> str:
     return template_name
 
 
-def render_html(template_name: str, context: dict, *, title: str | None = None, lang: str = "en-GB") -> str:
-    """The print HTML of `template_name` (under templates/html), e.g. "print/penalty-notice-leave.html"."""
+def render_html(template_name: str, context: dict, *, title: str | None = None, lang: str | None = None) -> str:
+    """The print HTML of `template_name` (under templates/html), e.g. "print/penalty-notice-leave.html",
+    in the context's `language` (English when it names none)."""
     template = print_env.get_template(_checked_name(template_name, ".html"))
     document_title = title if title is not None else context.get("title", "")
-    return template.render({**context, "document_title": document_title, "document_lang": lang})
+    lang = lang or language.tag(language.language_of(context.get("language")))
+    return template.render({**language.bound(context), "document_title": document_title, "document_lang": lang})
 
 
 def render_preview(template_name: str, context: dict, *, title: str | None = None) -> str:
@@ -133,8 +143,9 @@ def html_to_pdf(html: str, *, title: str, lang: str = "en-GB", font_config=None)
         raise RenderError(str(exc)) from None
 
 
-def render_pdf(template_name: str, context: dict, *, title: str, lang: str = "en-GB", font_config=None) -> bytes:
-    """A4 PDF of a print template, with `title` and `lang` in the PDF's metadata."""
+def render_pdf(template_name: str, context: dict, *, title: str, lang: str | None = None, font_config=None) -> bytes:
+    """A4 PDF of a print template, with `title` and `lang` (else the context's language) in its metadata."""
+    lang = lang or language.tag(language.language_of(context.get("language")))
     return html_to_pdf(render_html(template_name, context, title=title, lang=lang), title=title, lang=lang,
                        font_config=font_config)
 
@@ -163,7 +174,7 @@ def render_docx(template_name: str, context: dict, *, jinja_env: Environment | N
     template = DocxTemplate(path)
     if "letterhead" in context:
         context = {**context, "letterhead": {**context["letterhead"], "logo": _docx_logo(template, context)}}
-    template.render(context, jinja_env=jinja_env or docx_env, autoescape=True)
+    template.render(language.bound(context), jinja_env=jinja_env or docx_env, autoescape=True)
     out = io.BytesIO()
     template.save(out)
     return out.getvalue()

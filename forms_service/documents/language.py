@@ -1,0 +1,66 @@
+"""The language a parent's letter is written in (issue 19, Welsh Language Standards): one message
+catalogue per language under forms_service/translations/<code>/LC_MESSAGES/messages.po, read with
+Babel (the Python Babel project, which also extracts the messages: `make messages`).
+
+A letter's fixed words sit in its templates inside `{% trans %}` blocks (Jinja's i18n extension, in
+both the print and the Word environments); the context says the language (`language`, a code from
+LANGUAGES) and the renderers bind that language's gettext for the one render, so two letters in two
+languages can be made at once in two threads. A message with no translation, and a language with no
+catalogue, fall back to English: the service ships English, and the catalogues are for the LA's
+translator (we write no Welsh we cannot stand behind).
+"""
+from __future__ import annotations
+
+import functools
+import gettext as _gettext
+import io
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+
+# The languages a parent may have their letters in: code -> what the form shows (in that language too,
+# as GOV.UK's language switchers do).
+LANGUAGES = {"en": "English", "cy": "Welsh (Cymraeg)"}
+DEFAULT = "en"
+# BCP 47 tags for the PDF's and the page's language.
+TAGS = {"en": "en-GB", "cy": "cy"}
+
+
+def language_of(value) -> str:
+    """A known language code for `value` (a form's answer), else English."""
+    return value if isinstance(value, str) and value in LANGUAGES else DEFAULT
+
+
+def tag(code: str) -> str:
+    return TAGS.get(code, TAGS[DEFAULT])
+
+
+def catalogue_from(path: Path) -> _gettext.NullTranslations:
+    """The translations in the .po file at `path` (compiled in memory: no .mo files in the repository)."""
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return _gettext.GNUTranslations(buffer)
+
+
+@functools.lru_cache(maxsize=8)
+def translations(code: str, directory: Path = TRANSLATIONS_DIR) -> _gettext.NullTranslations:
+    """The catalogue for `code`; English (no translation) when there is none."""
+    if code == DEFAULT or code not in LANGUAGES:
+        return _gettext.NullTranslations()
+    path = directory / code / "LC_MESSAGES" / "messages.po"
+    if not path.is_file():
+        return _gettext.NullTranslations()
+    return catalogue_from(path)
+
+
+def bound(context: dict, catalogue: _gettext.NullTranslations | None = None) -> dict:
+    """`context` with the gettext of its `language` bound for the i18n extension's `{% trans %}`
+    (a name in the render's context wins over the environment's global, which is English)."""
+    chosen = catalogue if catalogue is not None else translations(language_of(context.get("language")))
+    return {**context, "gettext": chosen.gettext, "ngettext": chosen.ngettext}
