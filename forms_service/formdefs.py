@@ -18,6 +18,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, valida
 from .config import PROJECT_ROOT
 from .dates import add_months
 from .formatting import format_date, format_time, parse_time
+from .policies import JURISDICTIONS
 from .text import has_bad_characters
 
 FORMS_DIR = PROJECT_ROOT / "schemas" / "forms"
@@ -164,6 +165,12 @@ class FormDef:
                     return page.title
         return str(key).replace("_", " ").capitalize()
 
+    @property
+    def jurisdictions(self) -> tuple[str, ...]:
+        """Where the form is used (issue 19): the law its words and process stand on. A school is offered
+        a form only when its LA's profile is of one of these (referrals/actions.offered)."""
+        return tuple(self.raw["jurisdictions"])
+
     def document_title(self, document_id: str) -> str:
         return next((d["title"] for d in self.documents if d["id"] == document_id), "The document")
 
@@ -173,7 +180,7 @@ class FormDef:
     def catalogue_entry(self) -> dict:
         return {
             "id": self.id, "title": self.title, "kind": self.kind, "source": self.source,
-            "fields": [_describe(f) for f in self.fields],
+            "jurisdictions": list(self.jurisdictions), "fields": [_describe(f) for f in self.fields],
             "evidence": list(self.evidence), "rules": list(self.rules),
         }
 
@@ -210,6 +217,9 @@ def load_forms() -> dict[str, FormDef]:
     forms = {}
     for path in sorted(FORMS_DIR.glob("*.json")):
         raw = json.loads(path.read_text(encoding="utf-8"))
+        places = raw.get("jurisdictions")
+        if not places or not isinstance(places, list) or any(p not in JURISDICTIONS for p in places):
+            raise ValueError(f"{path.name} must say where it is used: \"jurisdictions\", some of {', '.join(JURISDICTIONS)}")
         forms[raw["id"]] = FormDef(
             id=raw["id"], title=raw["title"], short_title=raw.get("short_title", raw["title"]),
             kind=raw["kind"], source=raw["source"], reference_prefix=raw["reference_prefix"],

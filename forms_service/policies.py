@@ -17,6 +17,7 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # profile names are file names: not
 # Whose law applies to an LA (issue 19): the rules take amounts, limits and notices from
 # forms_service/rules/law.py by this name, never from the LA's own name.
 JURISDICTIONS = ("england", "wales")
+PLACES = {"england": "England", "wales": "Wales"}  # what a reader calls each
 
 
 @dataclass(frozen=True)

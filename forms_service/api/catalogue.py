@@ -12,7 +12,7 @@ from ..access.auth import api_user
 from ..documents.context import build_context
 from ..documents.rendering import render_docx, render_pdf, render_preview
 from ..formdefs import get_form, load_forms
-from ..policies import list_profiles, load_profile
+from ..policies import PLACES, list_profiles, load_profile
 from ..referrals.actions import ActionError, parse_register
 from ..referrals.documents import DOCX, PDF, recipients
 from ..register import figures
@@ -48,6 +48,8 @@ def eligibility(body, form_id: str):
     profile_name = body.get("profile") or current_app.config["POLICY_PROFILE"]
     if profile_name not in list_profiles():
         return unprocessable("Unknown policy profile", {"profile": [f"Choose one of: {', '.join(list_profiles())}"]})
+    if (wrong := _not_used_under(form, load_profile(profile_name))) is not None:
+        return wrong
     try:
         data = form.schema(complete=False).load(body["data"])
     except ValidationError as exc:
@@ -57,6 +59,15 @@ def eligibility(body, form_id: str):
     except ActionError as exc:
         return unprocessable(exc.message, exc.errors)
     return evaluate(form, data, register=register, profile=load_profile(profile_name)).to_dict()
+
+
+def _not_used_under(form, profile):
+    """422 when the form is not used where the profile's LA is (a Welsh form under England's law, say)."""
+    if profile.jurisdiction in form.jurisdictions:
+        return None
+    where = " and ".join(PLACES[p] for p in form.jurisdictions)
+    return unprocessable("This form is not used under this profile's law", {"profile": [
+        f"The {form.title} is used in {where}; the {profile.id} profile is the law of {PLACES[profile.jurisdiction]}"]})
 
 
 def _register(body: dict):
@@ -100,6 +111,8 @@ def document(body, document_id: str):
     if chosen not in list_profiles():
         return unprocessable("Unknown policy profile", {"profile": [f"Choose one of: {', '.join(list_profiles())}"]})
     profile = load_profile(chosen)
+    if (wrong := _not_used_under(form, profile)) is not None:
+        return wrong
     verdict = evaluate(form, data, register=register, profile=profile)
 
     def context(recipient):

@@ -262,6 +262,8 @@ class FormEntry(Schema):
     title = fields.String()
     kind = fields.String()
     source = fields.String()
+    jurisdictions = fields.List(fields.String(), metadata={
+        "description": "Where the form is used (england, wales): a school is offered it only under its LA's law"})
     fields_ = fields.List(fields.Dict(), attribute="fields", data_key="fields", metadata={
         "description": "Each question: name, label, type, required, and its limits (max_length, choices, ...)"})
     evidence = fields.List(fields.Dict(), metadata={"description": "The kinds of evidence it takes: kind, label, ..."})

@@ -26,6 +26,7 @@ from ..formdefs import PageDef, get_form
 from ..letters import bulk as bulk_letters, jobs
 from ..models import db
 from ..policies import load_profile
+from ..referrals import actions
 from ..register.marks import CODE_SETS, DEFAULT_CODE_SET, RegisterError
 from .fields import code_set_field
 from .pageforms import form_initial, page_form_class, page_patch
@@ -84,7 +85,8 @@ class ConfirmForm(FlaskForm):
 
 def _form_or_404(form_id: str):
     form_def = get_form(form_id)
-    if form_def is None or form_id not in bulk_letters.LETTERS:
+    if (form_def is None or form_id not in bulk_letters.LETTERS
+            or not actions.offered(form_def, current_user.user.school.la)):
         abort(404)
     return form_def
 
@@ -92,7 +94,7 @@ def _form_or_404(form_id: str):
 @bp.get("/")
 @require_roles(*SCHOOL)
 def index():
-    letters = [get_form(f) for f in bulk_letters.LETTERS]
+    letters = [f for f in (get_form(i) for i in bulk_letters.LETTERS) if actions.offered(f, current_user.user.school.la)]
     return render_template("bulk/index.html", title="Letters to many families", letters=letters,
                            titles={f.id: f.short_title for f in letters},
                            jobs=jobs.recent(current_user.user.school_id), columns=bulk_letters.columns_help())

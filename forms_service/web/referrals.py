@@ -51,7 +51,8 @@ def _editable_or_redirect(referral: Referral):
 def index():
     rows = db.session.scalars(visible_referrals(current_user.user).order_by(Referral.updated_at.desc())
                               .options(selectinload(Referral.sendings))).all()  # "Sent" tags: one query
-    forms = load_forms().values()
+    la = current_user.user.school.la
+    forms = [f for f in load_forms().values() if actions.offered(f, la)]
     # From a pupil list or a screen's row: every "start" link carries the pupil (issue 18).
     pupil = roll_search.get(current_user.user.school_id, request.args.get("pupil"))
     return render_template("referrals/index.html", title="Referrals", referrals=rows, pupil=pupil,
@@ -75,7 +76,7 @@ BLANK = "Someone not listed: type the child's details"
 @require_roles(*SCHOOL)
 def new(form_id: str):
     form_def = load_forms().get(form_id)
-    if form_def is None or form_def.kind not in actions.KINDS:
+    if form_def is None or form_def.kind not in actions.KINDS or not actions.offered(form_def, current_user.user.school.la):
         abort(404)
     school_id = current_user.user.school_id
     chosen = roll_search.get(school_id, request.values.get("pupil"))
