@@ -134,6 +134,20 @@ def test_the_leave_path_in_wales_uses_the_las_minimum_not_englands_threshold():
     assert "Working together" in england.rule("leave_sessions_minimum").source
 
 
+@pytest.mark.parametrize("profile, jurisdiction", [("cardiff", "wales"), ("national-2024", "england")])
+def test_the_leave_request_states_the_threshold_of_its_law_in_pdf_and_docx(profile, jurisdiction):
+    case = FormCase("penalty-notice-leave", school={"name": "Ysgol Demo"}, la={**LA, "jurisdiction": jurisdiction},
+                    reference="PNL-2026-000009", today=D(2026, 3, 24), profile=profile)
+    rendered = case.render(case.form.documents[0], case.context())
+    for words in (rendered["docx"], rendered["pdf"]):
+        if jurisdiction == "wales":
+            assert squash("National threshold for leave of absence (the law of Wales sets none)") in words
+            assert squash("Not applied: the local authority's code of conduct decides") in words
+            assert "19 August 2024" not in words and "national threshold from" not in words
+        else:
+            assert squash("(the national threshold from 19 August 2024: 10 sessions of codes G, N, O and U)") in words
+
+
 # --- the Final Warning letter -----------------------------------------------------------------------
 
 def _both(case: FormCase) -> dict:

@@ -33,11 +33,10 @@ def build(path: Path):
     dx.child_and_parents_rows(table, "Name of parent/s to be named on the Notice")
     for label, value in (
         # 003's "(6 sessions (3 consecutive days) or more ...)" was the rule before 19 August 2024; since
-        # then the national threshold decides (its own row).
+        # then the national threshold decides in England (its own row; in Wales the row says there is none).
         ("Dates of leave", "{{ leave.dates }}"),
         ("Number of sessions of unauthorised leave (code G)", "{{ leave.sessions }}"),
-        ("Unauthorised absence in the 10 school weeks to this request (the national threshold from 19 "
-         "August 2024: 10 sessions of codes G, N, O and U)", "{{ leave.threshold }}"),
+        ("{{ leave.threshold_label }}", "{{ leave.threshold }}"),
         ("Date child returned to school", "{{ leave.return_date }}"),
     ):
         dx.row(table, widths, [label, value, ""], split=False)
