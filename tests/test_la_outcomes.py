@@ -109,6 +109,22 @@ def test_penalty_notices_per_parent_then_paid_unpaid_withdrawn(app, client):
     assert events[1]["detail"]["notes"] == "Paid at the lower rate"
 
 
+def test_no_notice_to_improve_is_recorded_under_welsh_law(app, client):
+    """Issue 19: Wales has no Notice to Improve, so an LA under the cardiff profile cannot record one issued
+    outside the service either; a penalty notice is recorded as anywhere."""
+    rid = _accepted(client)
+    with app.app_context():
+        referral = db.session.get(Referral, rid)
+        referral.school.la.policy_profile = "cardiff"
+        db.session.commit()
+    officer = _officer(client)
+    refused = client.post(f"{API}/referrals/{rid}/outcomes", headers=officer,
+                          json={"kind": "notice_to_improve", "date": _today()})
+    assert refused.status_code == 422
+    assert "Wales) Regulations 2013 have none" in refused.get_json()["errors"]["kind"][0]
+    assert _notice(client, rid, [{"parent_name": MOTHER, "reference": "EPN-78"}]).status_code == 201
+
+
 def test_notice_to_improve_and_unpaid_after_28_days(app, client):
     rid = _accepted(client)
     officer = _officer(client)

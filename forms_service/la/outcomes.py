@@ -32,7 +32,9 @@ from sqlalchemy import select
 from ..audit import record
 from ..formatting import format_date, format_money, local_today
 from ..models import NOTICE_STATUSES, OUTCOME_KINDS, PPM_OUTCOMES, Outcome, Referral, User, data_as_signed, db, utcnow
-from ..referrals.actions import ActionError
+from ..policies import load_profile
+from ..referrals.actions import ActionError, profile_name
+from ..rules.law import law_of
 from ..text import check_text, same_name
 
 KIND_LABELS = {
@@ -164,6 +166,9 @@ def record_outcome(user: User, referral: Referral, body, *, date_error: str | No
         rows.append(Outcome(**base, ppm_outcome=choice))
         detail["ppm_outcome"] = choice
     elif kind == "notice_to_improve":
+        law = law_of(load_profile(profile_name(referral)).jurisdiction)
+        if law.notice_to_improve is None:  # Wales (issue 19): the law has none to record
+            errors["kind"] = [law.no_nti]
         rows.append(Outcome(**base))
     elif kind in NOTICE_STATUSES:
         notice = _validate_status(referral, kind, body.get("notice"), day, errors)

@@ -4,7 +4,7 @@ an LA officer can still see it, in a reveal beside the title."""
 from __future__ import annotations
 
 TITLES = {
-    "penalty_notice_limit": "No more than two penalty notices to a parent for the child in three years",
+    "penalty_notice_limit": "Within the limit on penalty notices to a parent for the child",
     "leave_sessions_minimum": "Enough sessions of leave taken in term time",
     "leave_dates_match_register": "The leave dates agree with the register",
     "leave_request_within_deadline": "The request is made in time after the child's return",
