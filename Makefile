@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 ASSETS := forms_service/static/govuk-frontend.min.css
 NODE := node_modules/.package-lock.json
 
-.PHONY: run test test-browser setup system-deps test-deps bench clean
+.PHONY: run test test-browser setup system-deps test-deps bench messages clean
 
 run: setup
 	DEMO_MODE=$${DEMO_MODE:-1} $(BIN)/forms-service serve
@@ -51,6 +51,10 @@ $(ASSETS): $(NODE)
 bench: setup
 	@scripts/install-system-deps.sh --bench
 	$(BIN)/python benchmarks/run.py
+
+# The letters' fixed words into the message catalogues (forms_service/translations/), after a template changes.
+messages: setup
+	$(BIN)/python tools/extract_messages.py
 
 clean:
 	rm -rf $(VENV) node_modules forms_service/static/fonts forms_service/static/images \

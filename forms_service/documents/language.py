@@ -48,15 +48,16 @@ def catalogue_from(path: Path) -> _gettext.NullTranslations:
     return _gettext.GNUTranslations(buffer)
 
 
-@functools.lru_cache(maxsize=8)
-def translations(code: str, directory: Path = TRANSLATIONS_DIR) -> _gettext.NullTranslations:
-    """The catalogue for `code`; English (no translation) when there is none."""
+def translations(code: str) -> _gettext.NullTranslations:
+    """The catalogue for `code` (from TRANSLATIONS_DIR); English (no translation) when there is none."""
     if code == DEFAULT or code not in LANGUAGES:
         return _gettext.NullTranslations()
-    path = directory / code / "LC_MESSAGES" / "messages.po"
-    if not path.is_file():
-        return _gettext.NullTranslations()
-    return catalogue_from(path)
+    return _catalogue(TRANSLATIONS_DIR / code / "LC_MESSAGES" / "messages.po")
+
+
+@functools.lru_cache(maxsize=8)
+def _catalogue(path: Path) -> _gettext.NullTranslations:
+    return catalogue_from(path) if path.is_file() else _gettext.NullTranslations()
 
 
 def bound(context: dict, catalogue: _gettext.NullTranslations | None = None) -> dict:
