@@ -368,7 +368,8 @@ class Decision(db.Model):
 # What the LA records on an accepted referral (issue 5; seeds 003 "Request to hold a Pupil Planning
 # Meeting (PPM)" and "Following Penalty Notice issue"; 000 Stage 3A "Notice to Improve").
 OUTCOME_KINDS = ("penalty_notice_issued", "ppm_held", "notice_to_improve", "penalty_notice_paid",
-                 "penalty_notice_unpaid", "penalty_notice_withdrawn")
+                 "penalty_notice_unpaid", "penalty_notice_withdrawn",
+                 "year_end_review")  # 002: a referral still open at the end of a school year is reviewed
 # What can follow a penalty notice (003, Following Penalty Notice issue; reg. 8 and 9: withdrawn).
 NOTICE_STATUSES = ("penalty_notice_paid", "penalty_notice_unpaid", "penalty_notice_withdrawn")
 # 003, Request to hold a PPM: "one of four outcomes will be identified".

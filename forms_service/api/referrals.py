@@ -293,8 +293,9 @@ def outcomes(referral_id: int):
     (date, notices: [{parent_name, reference}] - one notice per parent, each with its own reference),
     ppm_held (date, ppm_outcome: revised_contract|penalty_notice|prosecution|dismissed; ppm-request only),
     notice_to_improve (date), penalty_notice_paid / penalty_notice_unpaid / penalty_notice_withdrawn (date,
-    notice: the notice's reference). Answers the referral with its `outcomes`. A withdrawn notice no longer
-    counts towards the limit of two penalty notices in three years."""
+    notice: the notice's reference), year_end_review (date, notes: what the review decided; where the LA's
+    profile holds one, as Cardiff's 002 does). Answers the referral with its `outcomes`. A withdrawn notice no
+    longer counts towards the limit on penalty notices; Wales has no Notice to Improve to record."""
     try:
         referral = _officer_referral(referral_id)
         la_outcomes.record_outcome(api_user(), referral, request.get_json(silent=True))

@@ -373,7 +373,7 @@ class Notice(Schema):
 class OutcomeRequest(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(
         ["penalty_notice_issued", "ppm_held", "notice_to_improve", "penalty_notice_paid", "penalty_notice_unpaid",
-         "penalty_notice_withdrawn"]))
+         "penalty_notice_withdrawn", "year_end_review"]))
     date = fields.Date(required=True, metadata={"description": "When it happened (not in the future, not before "
                                                               "the request was signed)"})
     notices = fields.List(fields.Nested(NoticeIssued), metadata={"description": "penalty_notice_issued only"})

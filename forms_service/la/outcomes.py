@@ -36,6 +36,7 @@ from ..policies import load_profile
 from ..referrals.actions import ActionError, profile_name
 from ..rules.law import law_of
 from ..text import check_text, same_name
+from . import reviews
 
 KIND_LABELS = {
     "penalty_notice_issued": "Penalty notice issued",
@@ -44,6 +45,7 @@ KIND_LABELS = {
     "penalty_notice_paid": "Penalty notice paid",
     "penalty_notice_unpaid": "Penalty notice not paid",
     "penalty_notice_withdrawn": "Penalty notice withdrawn",
+    "year_end_review": "Year-end review held",
 }
 PPM_OUTCOME_LABELS = {
     "revised_contract": "Parents agree to engage with a revised/new School Attendance Parent Contract",
@@ -169,6 +171,12 @@ def record_outcome(user: User, referral: Referral, body, *, date_error: str | No
         law = law_of(load_profile(profile_name(referral)).jurisdiction)
         if law.notice_to_improve is None:  # Wales (issue 19): the law has none to record
             errors["kind"] = [law.no_nti]
+        rows.append(Outcome(**base))
+    elif kind == reviews.RULE:
+        if not reviews.required(referral):
+            errors["kind"] = ["This local authority's process has no year-end review of open referrals"]
+        elif not notes:
+            errors["notes"] = ["Say what the review decided: whether the referral stays open into the next school year"]
         rows.append(Outcome(**base))
     elif kind in NOTICE_STATUSES:
         notice = _validate_status(referral, kind, body.get("notice"), day, errors)

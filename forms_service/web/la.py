@@ -9,9 +9,9 @@ from .. import storage
 from ..access.auth import get_visible_referral, require_roles
 from ..audit import record
 from ..delivery.outbox import DeliveryStateError, delivery_status, resend_latest_pack
-from ..formatting import format_date, initials
+from ..formatting import format_date, initials, local_today
 from ..formdefs import get_form
-from ..la import decisions as la_decisions, inbox, notices as la_notices, outcomes as la_outcomes
+from ..la import decisions as la_decisions, inbox, notices as la_notices, outcomes as la_outcomes, reviews
 from ..models import Referral, data_as_signed, db
 from ..referrals import changes
 from ..rules.titles import title as rule_title
@@ -122,6 +122,8 @@ def referral_page(referral, *, errors: dict | None = None, values: dict | None =
                      "checked": rule_id in values["rule_ids"]} for rule_id, reason in rules.items()],
         concern_items=[{"value": c["id"], "text": c["label"], "checked": c["id"] in values["check_ids"]}
                        for c in checks],
+        year_end_review=reviews.review_due(referral, local_today()), reviews_required=reviews.required(referral),
+        nti_in_law=la_notices.notice_to_improve_in_law(referral),
         outcomes=la_outcomes.outcomes_view(referral), can_record=can_record, outcome_errors=outcome_errors,
         outcome_values=outcome_values, posted_kind=posted_kind, parents=parents,
         notices=[la_notices.as_json(n) for n in la_notices.issued(referral)], notice_errors=notice_errors,
@@ -154,9 +156,14 @@ def referral_page(referral, *, errors: dict | None = None, values: dict | None =
                            for k in la_outcomes.NOTICE_STATUSES]), status
 
 
+# Each outcome's own form on the page names its inputs with a prefix; the rest is the notice-status form.
+OUTCOME_PREFIXES = {"penalty_notice_issued": "pn", "ppm_held": "ppm", "notice_to_improve": "nti",
+                    "year_end_review": "yer"}
+
+
 def _outcome_anchor(kind: str | None, name: str) -> str:
     """The id of the input an outcome error links to (each outcome has its own form on the page)."""
-    prefix = {"penalty_notice_issued": "pn", "ppm_held": "ppm", "notice_to_improve": "nti"}.get(kind, "status")
+    prefix = OUTCOME_PREFIXES.get(kind, "status")
     if name == "date":
         return f"{prefix}-date-day"
     if name == "notices":
@@ -174,7 +181,7 @@ def outcomes(referral_id: int):
     referral = posted_referral(referral_id)
     form = request.form
     kind = form.get("kind") or None
-    prefix = {"penalty_notice_issued": "pn", "ppm_held": "ppm", "notice_to_improve": "nti"}.get(kind, "status")
+    prefix = OUTCOME_PREFIXES.get(kind, "status")
     parts = {p: form.get(f"{prefix}-date-{p}", "") for p in ("day", "month", "year")}
     day = inbox.date_from_parts("The date", parts["day"], parts["month"], parts["year"])
     body = {"kind": kind, "notes": form.get(f"{prefix}-notes", "")}
@@ -189,7 +196,7 @@ def outcomes(referral_id: int):
     elif kind == "ppm_held":
         body["ppm_outcome"] = form.get("ppm-outcome") or None
         values["ppm_outcome"] = body["ppm_outcome"]
-    elif kind != "notice_to_improve":
+    elif kind not in OUTCOME_PREFIXES:
         body["kind"] = kind = form.get("status-kind") or None
         values["kind"] = "status"
         values["status_kind"] = kind

@@ -1,7 +1,6 @@
 """Shared python-docx helpers for scaffolding docxtpl templates (see tools/make_docx_templates.py)."""
 from __future__ import annotations
 
-
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import common as dx
-from . import notice_parts as parts
+from . import common as dx, notice_parts as parts
 
 NAME = "notice-to-improve.docx"
 

@@ -12,8 +12,7 @@ from pathlib import Path
 
 from docx.shared import Pt
 
-from . import common as dx
-from . import notice_parts as parts
+from . import common as dx, notice_parts as parts
 
 NAME = "penalty-notice.docx"
 
