@@ -204,5 +204,5 @@ def ews_registration_certificate(f: Facts) -> Outcome:
                              f"{CERTIFICATE_SCHOOL_DAYS} school days before the referral.", source, details)
     if not attached:
         return Outcome(MISSING, f"The registration certificate printed {age} is not attached.", source, details)
-    return Outcome(PASS, f"The registration certificate was printed {age} and is attached (up to date: no more than "
-                         f"{CERTIFICATE_SCHOOL_DAYS} school days before).", source, details)
+    return Outcome(PASS, f"The registration certificate was printed {age}, and is attached (up to date: no more "
+                         f"than {CERTIFICATE_SCHOOL_DAYS} school days before).", source, details)
