@@ -239,7 +239,6 @@ def test_the_figures_printed_are_counted_from_welsh_marks(client):
     response = client.post(f"/api/v1/documents/{FORM_ID}", headers=office,
                            json={"data": CASE.json, "register": register, "format": "pdf", "profile": "cardiff"})
     assert response.status_code == 200, response.get_json()
-    from support.doctext import pdf_text
     flat = squash(pdf_text(response.data))
     assert "Unauthorised sessions 21 sessions" in flat
     assert "Attendance 87.8%" in flat and "Authorised absence 3.7%" in flat and "Unauthorised absence 8.5%" in flat
