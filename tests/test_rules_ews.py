@@ -218,7 +218,7 @@ def test_a_certificate_not_attached_or_not_dated_is_missing():
     unattached = outcome("ews_registration_certificate", sample(evidence=["letters"]))
     assert unattached.status == "missing"
     assert unattached.reason == ("The registration certificate printed on 18 March 2026, 2 school days before the "
-                                 "referral is not attached.")
+                                 "referral, is not attached.")
     undated = outcome("ews_registration_certificate", sample(registration_certificate_printed=None))
     assert undated.status == "missing" and "printed is not given" in undated.reason
 

@@ -203,6 +203,6 @@ def ews_registration_certificate(f: Facts) -> Outcome:
         return Outcome(FAIL, f"The registration certificate was printed {age}: print it again, no more than "
                              f"{CERTIFICATE_SCHOOL_DAYS} school days before the referral.", source, details)
     if not attached:
-        return Outcome(MISSING, f"The registration certificate printed {age} is not attached.", source, details)
+        return Outcome(MISSING, f"The registration certificate printed {age}, is not attached.", source, details)
     return Outcome(PASS, f"The registration certificate was printed {age}, and is attached (up to date: no more "
                          f"than {CERTIFICATE_SCHOOL_DAYS} school days before).", source, details)
