@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import html as html_lib
 import io
 import json
 import re
@@ -21,14 +22,16 @@ from click.testing import CliRunner
 
 from forms_service.cli import main
 from forms_service.delivery.outbox import deliver_due
+from forms_service.formdefs import get_form
 from forms_service.register.marks import academic_year, count_by_class, parse_register_csv
 
 from conftest import PASSWORD
 from support.doctext import docx_text, pdf_text, squash
-from support.helpers import api_token, bearer, csrf, login, logout, make_pdf, text
+from support.helpers import api_token, bearer, csrf, date_parts, login, logout, make_pdf, post_page, text
 from support.smtp_server import attachments, smtp_sink  # noqa: F401  (fixture)
 
 FORM_ID = "ews-referral"
+FORM = get_form(FORM_ID)
 API = "/api/v1"
 SAMPLE_JSON = json.loads((Path(__file__).resolve().parent / "samples" / f"{FORM_ID}.json").read_text("utf-8"))
 SAMPLE_DATE = dt.date(2026, 3, 20)
@@ -210,3 +213,58 @@ def test_eligibility_names_the_field_of_a_bad_answer(client):
     response = client.post(f"{API}/eligibility/{FORM_ID}", headers=office, json={"data": data, "profile": "cardiff"})
     assert response.status_code == 422
     assert "kind" in json.dumps(response.get_json()["errors"]) and "sao_visits" in json.dumps(response.get_json())
+
+
+def test_the_question_pages_as_a_cardiff_school_answers_them(app, client, database_url, tmp_path):
+    """The office answers every page of the form; a visit that is neither a home visit nor a meeting is
+    named in the error summary; the check page shows the rules in words and Siân's letters in Welsh."""
+    cardiff(database_url, tmp_path)
+    login(client, OFFICE)
+    response = post_page(client, f"/referrals/new/{FORM_ID}", {})
+    assert response.status_code == 302 and response.location.endswith("/pages/pupil")
+    base = re.search(r"(/referrals/\d+)/", response.location).group(1)
+    data = todays_referral()
+    pupil, mother = data["pupil"], data["parents"][0]
+    letters, visit = data["letters_of_concern"], data["sao_visits"][0]
+    answers = {
+        "pupil": {"pupil__first_name": pupil["first_name"], "pupil__last_name": pupil["last_name"],
+                  "pupil__date_of_birth": date_parts(pupil["date_of_birth"]), "pupil__upn": pupil["upn"],
+                  "pupil__year_group": pupil["year_group"], "pupil__address": pupil["address"]},
+        "parents": {"parents-0-name": mother["name"], "parents-0-date_of_birth": date_parts(mother["date_of_birth"]),
+                    "parents-0-relationship": "mother", "parents-0-address": "", "parents-0-language": "cy"},
+        "attendance": {"figures__attendance_pct": "78.4", "figures__unauthorised_sessions": "36",
+                       "referral_date": date_parts(data["referral_date"])},
+        "concerns": {"concerns": data["concerns"], "other_agencies": "School nurse",
+                     "younger_siblings_concerns": "no"},
+        "school_action": {"class_teacher_action": data["class_teacher_action"],
+                          "class_teacher_action_date": date_parts(data["class_teacher_action_date"]),
+                          "head_of_year_action": data["head_of_year_action"],
+                          "head_of_year_action_date": date_parts(data["head_of_year_action_date"])},
+        "contact": {"letters_of_concern-0-date": date_parts(letters[1]["date"]),
+                    "letters_of_concern-0-description": letters[1]["description"],
+                    "letters_of_concern-1-date": date_parts(letters[2]["date"]),
+                    "letters_of_concern-1-description": letters[2]["description"],
+                    "meeting_invitation_date": date_parts(data["meeting_invitation_date"]), "meeting_outcome": ""},
+        "sao": {"sao_visits-0-date": date_parts(visit["date"]), "sao_visits-0-kind": "home_visit",
+                "sao_visits-0-outcome": visit["outcome"]},
+        "medical": {"medical_confirmation": "not_applicable"},
+        "certificate": {"registration_certificate_printed": date_parts(data["registration_certificate_printed"])},
+    }
+    assert list(answers) == [page.id for page in FORM.pages]
+
+    unsaid = post_page(client, f"{base}/pages/sao", {**answers["sao"], "sao_visits-0-kind": "phone_call"})
+    assert unsaid.status_code == 422
+    summary = re.search(r'<div class="govuk-error-summary".*?</ul>', text(unsaid), re.S)
+    assert summary and "Select whether it was a meeting in school or a home visit" in summary.group(0)
+
+    for page_id, answer in answers.items():
+        response = post_page(client, f"{base}/pages/{page_id}", answer)
+        assert response.status_code == 302, (page_id, text(response)[:3000])
+    stored = client.get(f"{API}/referrals/{base.rsplit('/', 1)[1]}", headers=bearer(api_token(client, OFFICE)))
+    assert stored.get_json()["data"]["parents"][0]["language"] == "cy"
+    check = html_lib.unescape(text(client.get(f"{base}/check")))
+    for words in ("Welsh (Cymraeg)", "The School Attendance Officer visited the home",
+                  "The school sent a sequence of letters of concern", "An up to date registration certificate is attached",
+                  "is not attached"):
+        assert words in check, words
+
