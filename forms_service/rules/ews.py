@@ -10,6 +10,12 @@ step must come before the date of the referral (the steps are what the school di
 The two numbers 002 does not give are the service's own choice, stated here and in the reasons:
 a "sequence" of letters is at least two, and an "up to date" registration certificate is printed
 on the referral date or in the 5 school days before it.
+
+The referral form (schemas/forms/ews-referral.json) does not use `unauthorised_sessions_threshold`:
+the Cardiff profile's 10 sessions are its code of conduct's threshold for a penalty notice, not a
+condition of an EWS referral, which 002 accepts for any attendance and welfare concern, illness
+covered by notes among them (the medical confirmation step). The figures are printed instead, and
+`absence_band` (advisory) says how much school was missed.
 """
 from __future__ import annotations
 
