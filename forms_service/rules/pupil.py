@@ -72,9 +72,21 @@ def year11_timing(f: Facts) -> Outcome:
     if end - on < ONE_AND_A_HALF_TERMS:
         return Outcome(ADVISORY, f"In the final year of compulsory school age with {weeks} weeks left before it ends "
                                  f"on {format_date(end)}, less than one and a half terms: a prosecution is unlikely "
-                                 "unless younger siblings have attendance concerns.", source, {"weeks_left": weeks})
+                                 f"unless younger siblings have attendance concerns{_siblings(f)}.", source,
+                       {"weeks_left": weeks})
     return Outcome(PASS, f"In the final year of compulsory school age with {weeks} weeks left before it ends on "
                          f"{format_date(end)}, more than one and a half terms.", source, {"weeks_left": weeks})
+
+
+def _siblings(f: Facts) -> str:
+    """What the form says about younger siblings (`younger_siblings_concerns`, where a form asks it:
+    002, Step 5's exception), for the advisory's reason."""
+    answer = f.flag("younger_siblings_concerns")
+    if answer is None:
+        return ""
+    if answer:
+        return " (the form says younger siblings do have attendance concerns, so the EWS may still act)"
+    return " (the form says no younger siblings have attendance concerns)"
 
 
 # Words in the "other agencies" answer that mean a social worker or a multi-agency plan is involved.

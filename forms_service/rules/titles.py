@@ -25,6 +25,13 @@ TITLES = {
     "support_recency": "Support was offered recently",
     "no_identified_barriers": "Barriers to attendance have been looked at",
     "barriers_described": "Barriers to attendance are described",
+    "ews_class_teacher_action": "The class or form teacher took action",
+    "ews_head_of_year_action": "The head of year, or the head or deputy head, took action",
+    "ews_letters_of_concern": "The school sent a sequence of letters of concern",
+    "ews_meeting_invitation": "The parents were invited to a meeting in school",
+    "ews_sao_home_visit": "The School Attendance Officer visited the home",
+    "ews_medical_confirmation": "Medical confirmation was asked for where illness notes continue",
+    "ews_registration_certificate": "An up to date registration certificate is attached",
 }
 
 
