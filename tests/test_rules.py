@@ -134,7 +134,10 @@ def test_every_rule_in_the_design_is_implemented():
               "final_warning_gap", "fast_track_stage", "support_recency", "no_identified_barriers", "barriers_described",
               "evidence_attached", "penalty_notice_limit", "policies_confirmed", "year11_timing", "absence_band",
               "lead_professional", "late_marks_threshold",  # issue 4, Knowsley's lateness threshold (004)
-              "leave_dates_match_register"}  # issue 15: the stated leave checked against the marks
+              "leave_dates_match_register",  # issue 15: the stated leave checked against the marks
+              # issue 19: what the EWS expects before it accepts a referral (002, Step 3)
+              "ews_class_teacher_action", "ews_head_of_year_action", "ews_letters_of_concern", "ews_meeting_invitation",
+              "ews_sao_home_visit", "ews_medical_confirmation", "ews_registration_certificate"}
     assert set(REGISTRY) == design
 
 
