@@ -403,7 +403,8 @@ def unauthorised_since(row: Outcome) -> list[dict] | None:
 
 def as_json(row: Outcome) -> dict:
     kind = notice_documents.kind_of(row)
-    out = {"id": row.id, "kind": kind, "reference": row.notice_reference, "parent": row.parent_name,
+    out = {"id": row.id, "kind": kind, "title": notice_documents.TITLES[kind], "reference": row.notice_reference,
+           "parent": row.parent_name,
            "issued_on": row.occurred_on.isoformat(),
            "received_on": row.received_on.isoformat() if row.received_on else None,
            "referral": {"id": row.referral_id, "reference": row.referral.reference},
