@@ -221,6 +221,7 @@ def test_bad_letter_details_name_their_field(client, cardiff_case):
     cases = [
         ({"review_on": None}, "review_on"),
         ({"review_on": "13/03/2026"}, "review_on"),
+        ({"review_on": 20260313}, "review_on"),
         ({"review_on": start + DAY}, "review_on"),  # on the date of issue
         ({"review_on": start + 2 * DAY, "attendance_pct": 100.1, "attendance_period": "Autumn"}, "attendance_pct"),
         ({"review_on": start + 2 * DAY, "attendance_pct": -0.1, "attendance_period": "Autumn"}, "attendance_pct"),

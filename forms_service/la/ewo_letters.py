@@ -49,10 +49,11 @@ def _date(value, field: str, errors: dict, what: str) -> dt.date | None:
     if value in (None, ""):
         errors[field] = [f"Enter {what}"]
         return None
-    try:
-        return dt.date.fromisoformat(value.strip()) if isinstance(value, str) else None
-    except ValueError:
-        pass
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
     errors[field] = [f"Enter {what} as a real date, YYYY-MM-DD"]
     return None
 
