@@ -170,7 +170,8 @@ def test_the_initial_warning_states_the_welsh_penalty_notice_never_england_s(cli
     notice = _issue(client, rid, "initial_warning", mother, TODAY - 3 * DAY).get_json()
     for fmt in ("pdf", "docx"):
         words = _document(client, notice, fmt)
-        assert "A penalty notice is £60 if paid within 28 days of receiving it, rising to £120 if paid within 42 days." in words
+        assert ("A penalty notice is £60 if paid within 28 days of receiving it, rising to £120 if paid within 42 "
+                "days.") in words
         assert "The Education (Penalty Notices) (Wales) Regulations 2013" in words
         assert "£80" not in words and "£160" not in words
         assert "Initial Warning" in words and "Jayden Clarke" in words and f"Dear {mother}" in words
@@ -274,7 +275,8 @@ def test_only_an_la_whose_profile_lists_them_issues_them(app, client):
         assert words in page, words
     issue_form = page[page.index('id="issue-notice"'):]
     issue_form = issue_form[:issue_form.index("</form>")]
-    assert 'value="notice_to_improve"' not in issue_form and 'value="initial_warning"' in issue_form  # Welsh law: no NTI
+    # Welsh law has no Notice to Improve.
+    assert 'value="notice_to_improve"' not in issue_form and 'value="initial_warning"' in issue_form
 
 
 def test_who_may_issue_them(app, client, cardiff_case):
@@ -413,5 +415,26 @@ def test_the_officer_issues_the_letters_from_the_referral_page(app, client, card
     school = text(client.get(f"/referrals/{rid}"))
     assert "Initial Warning" in school and mother in school
     with app.app_context():
-        letter_id = db.session.scalar(select(NoticeFile.outcome_id).join(Outcome).where(Outcome.kind == "initial_warning"))
+        letter_id = db.session.scalar(select(NoticeFile.outcome_id).join(Outcome)
+                                      .where(Outcome.kind == "initial_warning"))
     assert client.get(f"/notices/{letter_id}/document.docx").status_code == 200
+
+
+def test_the_amounts_are_the_law_of_the_la_s_jurisdiction_never_written_in(monkeypatch, app, client):
+    """Chosen by data: an LA in England whose profile listed the letters would state England's penalty
+    notice on the letter's date (£80 within 21 days, £160 within 28, SI 2024/210), from rules/law.py."""
+    import dataclasses
+
+    from forms_service.la import ewo_letters, notice_documents
+
+    english = dataclasses.replace(load_profile("national-2024"), la_letters=("initial-warning",),
+                                  la_letters_source="a test profile")
+    for module in (ewo_letters, notice_documents):
+        monkeypatch.setattr(module, "load_profile", lambda name=None: english)
+    rid, data = accepted_panel(client)
+    letter = _issue(client, rid, "initial_warning", data["parents"][0]["name"])
+    assert letter.status_code == 201, letter.get_json()
+    words = _document(client, letter.get_json(), "pdf")
+    assert ("A penalty notice is £80 if paid within 21 days of receiving it, rising to £160 if paid within 28 "
+            "days.") in words
+    assert "£60" not in words and "Wales" not in words

@@ -1,8 +1,9 @@
 """The two notices an LA officer issues to a parent — a Notice to Improve and a Penalty Notice — and the
 Education Welfare Officer's three letters (issue 19: the Initial Warning, the Final Warning and the
-invitation to a Pre-Court Meeting, 002 Step 3 and Step 4), rendered as DOCX and PDF from one context (tests/samples/notice_contexts.py): both formats carry every
-value of the context and the words a reader looks for, say the same words, use only what the context
-gives, print user text literally, and the PDF is a tagged A4 document.
+invitation to a Pre-Court Meeting, 002 Step 3 and Step 4), rendered as DOCX and PDF from one context
+(tests/samples/notice_contexts.py): both formats carry every value of the context and the words a reader
+looks for, say the same words, use only what the context gives, print user text literally, and the PDF is
+a tagged A4 document.
 
 Each document is rendered a handful of times only (module-scoped fixtures): a PDF costs about half a
 second."""

@@ -94,8 +94,8 @@ def check_details(kind: str, body: Mapping, issued: dt.date | None, errors: dict
                 errors["review_on"] = [f"The review date must be after the date of issue ({format_date(issued)})"]
             details["review_on"] = review
         stated = body.get("attendance_pct") not in (None, "")
-        period, problem = check_text(body.get("attendance_period"), label="the attendance period", max_length=MAX_PERIOD,
-                                     multiline=False)
+        period, problem = check_text(body.get("attendance_period"), label="the attendance period",
+                                     max_length=MAX_PERIOD, multiline=False)
         if problem:
             errors["attendance_period"] = [problem]
         if stated:
@@ -153,14 +153,14 @@ def order_rules(referral: Referral, kind: str, parent: str, on: dt.date) -> list
 
     if kind == "ews_final_warning" and not _sent(referral, "initial_warning", parent, on):
         return fail("initial_warning_sent",
-                    f"No Initial Warning was sent to {parent} before {format_date(on)}: the Initial Warning comes at the "
-                    "outset of casework, and a Final Warning only where attendance then fails to improve.")
+                    f"No Initial Warning was sent to {parent} before {format_date(on)}: the Initial Warning comes at "
+                    "the outset of casework, and a Final Warning only where attendance then fails to improve.")
     if kind == "pre_court_invitation":
         warnings = _sent(referral, "ews_final_warning", parent, on)
         if not warnings:
             return fail("final_warning_sent",
-                        f"No Final Warning was sent to {parent} before {format_date(on)}: a Pre-Court Meeting follows a "
-                        "Final Warning whose timescale has passed without improvement.")
+                        f"No Final Warning was sent to {parent} before {format_date(on)}: a Pre-Court Meeting follows "
+                        "a Final Warning whose timescale has passed without improvement.")
         latest = max(warnings, key=lambda o: (o.occurred_on, o.id or 0))
         if latest.period_end is not None and latest.period_end > on:
             return fail("final_warning_review_reached",

@@ -143,7 +143,8 @@ def referral_page(referral, *, errors: dict | None = None, values: dict | None =
         notice_rules=notice_rules, notice_values=notice_values,
         # Where the LA's law has no Notice to Improve (Wales) it is not offered; the letters, where the LA's
         # profile lists them (`la_letters`).
-        notice_kind_items=[{"value": k, "text": notice_documents.TITLES[k] if k != "penalty_notice" else "Penalty notice",
+        notice_kind_items=[{"value": k,
+                            "text": notice_documents.TITLES[k] if k != "penalty_notice" else "Penalty notice",
                             "checked": notice_values.get("kind") == k, "hint": {"text": NOTICE_KIND_HINTS[k]}}
                            for k in la_notices.kinds_offered(referral)],
         letters_offered=ewo_letters.offered(referral),

@@ -49,7 +49,8 @@ LETTER_DATES = {"ews_final_warning": (("review_on", "issue-review", "The review 
                 "pre_court_invitation": (("meeting_on", "issue-meeting", "The date of the meeting"),)}
 LETTER_BOXES = {"ews_final_warning": (("attendance_pct", "issue-attendance-pct"),
                                       ("attendance_period", "issue-attendance-period")),
-                "pre_court_invitation": (("meeting_time", "issue-meeting-time"), ("meeting_place", "issue-meeting-place"))}
+                "pre_court_invitation": (("meeting_time", "issue-meeting-time"),
+                                         ("meeting_place", "issue-meeting-place"))}
 
 
 def _letter_fields(form, kind: str | None, body: dict, values: dict) -> dict:
