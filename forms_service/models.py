@@ -370,6 +370,11 @@ class Decision(db.Model):
 OUTCOME_KINDS = ("penalty_notice_issued", "ppm_held", "notice_to_improve", "penalty_notice_paid",
                  "penalty_notice_unpaid", "penalty_notice_withdrawn",
                  "year_end_review")  # 002: a referral still open at the end of a school year is reviewed
+# The letters an LA's Education Welfare Officer sends a parent from the service (issue 19; 002, Step 3:
+# the Initial Warning; 002, Step 4: the Final Warning and the invitation to a Pre-Court Meeting): outcomes
+# too, each with its documents, but only ever issued (forms_service/la/notices.py), never recorded by hand,
+# so not among OUTCOME_KINDS, which la/outcomes.py accepts from the officer's forms.
+LETTER_KINDS = ("initial_warning", "ews_final_warning", "pre_court_invitation")
 # What can follow a penalty notice (003, Following Penalty Notice issue; reg. 8 and 9: withdrawn).
 NOTICE_STATUSES = ("penalty_notice_paid", "penalty_notice_unpaid", "penalty_notice_withdrawn")
 # 003, Request to hold a PPM: "one of four outcomes will be identified".

@@ -28,6 +28,10 @@ class Policy:
     description: str
     rules: Mapping[str, Mapping[str, Any]]
     jurisdiction: str = "england"
+    # The letters the LA's officers send parents from the service (issue 19), by document id (DESIGN.md
+    # §2), with where the LA's process says so: e.g. Cardiff's EWO letters (002, Step 3 and Step 4).
+    la_letters: tuple[str, ...] = ()
+    la_letters_source: str = ""
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> "Policy":
@@ -38,8 +42,14 @@ class Policy:
                                **{k: v for f in entry.get("forms", {}).values() for k, v in f.items()}}.items():
                 if not isinstance(param, Mapping) or "value" not in param or not param.get("source"):
                     raise ValueError(f"Profile {raw.get('id')!r}: {rule_id}.{key} needs a value and a source")
+        letters, letters_source = _la_letters(raw)
         return cls(id=raw["id"], name=raw["name"], description=raw.get("description", ""),
-                   rules=_freeze(raw.get("rules", {})), jurisdiction=raw["jurisdiction"])
+                   rules=_freeze(raw.get("rules", {})), jurisdiction=raw["jurisdiction"],
+                   la_letters=letters, la_letters_source=letters_source)
+
+    def issues_letter(self, document_id: str) -> bool:
+        """Whether the LA's officers send the letter `document_id` from the service (`la_letters`)."""
+        return document_id in self.la_letters
 
     def _entry(self, rule_id: str, key: str, form_id: str | None) -> Mapping[str, Any]:
         rule = self.rules.get(rule_id)
@@ -65,6 +75,18 @@ class Policy:
         name, as a reader knows it (issue 18), never its id."""
         rule = self.rules.get(rule_id, {})
         return f"{rule['source']}; {self.name}" if rule.get("source") else self.name
+
+
+def _la_letters(raw: Mapping[str, Any]) -> tuple[tuple[str, ...], str]:
+    """The profile's `la_letters` ({"letters": [document ids], "source": "..."}), checked; none if absent."""
+    entry = raw.get("la_letters")
+    if entry is None:
+        return (), ""
+    letters = entry.get("letters") if isinstance(entry, Mapping) else None
+    if (not isinstance(letters, list) or not all(isinstance(x, str) and _NAME.match(x) for x in letters)
+            or not entry.get("source")):
+        raise ValueError(f"Profile {raw.get('id')!r}: la_letters needs letters (document ids) and a source")
+    return tuple(letters), entry["source"]
 
 
 def _freeze(value: Any) -> Any:

@@ -1,7 +1,9 @@
-"""The two notices an LA officer issues to a parent — a Notice to Improve and a Penalty Notice —
-rendered as DOCX and PDF from one context (tests/samples/notice_contexts.py): both formats carry every
-value of the context and the words a reader looks for, say the same words, use only what the context
-gives, print user text literally, and the PDF is a tagged A4 document.
+"""The two notices an LA officer issues to a parent — a Notice to Improve and a Penalty Notice — and the
+Education Welfare Officer's three letters (issue 19: the Initial Warning, the Final Warning and the
+invitation to a Pre-Court Meeting, 002 Step 3 and Step 4), rendered as DOCX and PDF from one context
+(tests/samples/notice_contexts.py): both formats carry every value of the context and the words a reader
+looks for, say the same words, use only what the context gives, print user text literally, and the PDF is
+a tagged A4 document.
 
 Each document is rendered a handful of times only (module-scoped fixtures): a PDF costs about half a
 second."""
@@ -24,13 +26,19 @@ from forms_service.documents.rendering import DOCX_TEMPLATES_DIR, docx_env, prin
 from samples.notice_contexts import sample_context
 from support.doctext import docx_text, pdf_text, squash
 
-KINDS = ["notice-to-improve", "penalty-notice"]
-TITLES = {"notice-to-improve": "Notice to Improve", "penalty-notice": "Penalty Notice"}
+NOTICES = ["notice-to-improve", "penalty-notice"]
+LETTERS = ["initial-warning", "ews-final-warning", "pre-court-invitation"]
+KINDS = NOTICES + LETTERS
+TITLES = {"notice-to-improve": "Notice to Improve", "penalty-notice": "Penalty Notice",
+          "initial-warning": "Initial Warning", "ews-final-warning": "Final Warning",
+          "pre-court-invitation": "Invitation to a Pre-Court Meeting"}
 # Values that are not text on the page: the language is the documents' metadata (checked below), and
 # a notice to improve asks for no payment, so it does not print the LA's ways to pay.
 NOT_PRINTED = {
     "notice-to-improve": {("document_lang",), ("la", "payment_methods")},
     "penalty-notice": {("document_lang",)},
+    # A letter's language is the render's (its fixed words), not text on the page.
+    **{kind: {("document_lang",), ("language",)} for kind in LETTERS},
 }
 # Names the renderers add to every print template themselves.
 RENDERER_NAMES = {"document_title", "document_lang", "gettext", "ngettext"}
@@ -84,6 +92,50 @@ READER_WORDS = {
         "Date of issue: 20 January 2026",
         "Basis: The Education (Penalty Notices) (England) Regulations 2007, as amended by the Education "
         "(Penalty Notices) (England) (Amendment) Regulations 2024",
+    ],
+    "initial-warning": [
+        "Initial Warning",
+        "Dear Sian Morgan",
+        "Ysgol Glan Demo has referred your child, Rhys Morgan, to the Education Welfare Service",
+        "Attendance 81.4% Period 1 September 2025 to 9 January 2026",
+        "It reminds you of your responsibilities as a parent and of the legal action that may follow if your "
+        "child's attendance does not improve.",
+        "Under section 7 of the Education Act 1996",
+        "efficient full-time education suitable to their age, ability and aptitude",
+        "Under section 444(1), if a child of compulsory school age who is a registered pupil at a school fails to "
+        "attend regularly at the school, the parent is guilty of an offence.",
+        "up to level 3 on the standard scale",
+        "Under section 444(1A), if the parent knows that the child is failing to attend regularly",
+        "up to level 4 on the standard scale, or sentence them to up to three months' imprisonment, or both",
+        "A penalty notice is £60 if paid within 28 days of receiving it, rising to £120 if paid within 42 days.",
+        "Penalty notices are issued under The Education (Penalty Notices) (Wales) Regulations 2013.",
+        "Our reference: CDF-2026-0003/IW1",
+        "Date: 12 January 2026",
+        "Yours sincerely Gareth Evans Education Welfare Officer, Cardiff Council",
+    ],
+    "ews-final-warning": [
+        "Final Warning",
+        "This is a Final Warning about the attendance at school of your child, Rhys Morgan.",
+        "Attendance 78.6% Period 1 September 2025 to 30 January 2026",
+        "Attendance reviewed on 13 March 2026",
+        "the local authority may start legal action against you",
+        "prosecution in the magistrates' court under section 444 of the Education Act 1996",
+        "Your child's attendance will be reviewed on 13 March 2026.",
+        "may invite you to a Pre-Court Meeting",
+        "Please quote the reference CDF-2026-0003/FW1.",
+    ],
+    "pre-court-invitation": [
+        "Invitation to a Pre-Court Meeting",
+        "invites you and Rhys Morgan to a Pre-Court Meeting",
+        "Date of the meeting Tuesday 24 March 2026",
+        "Time 10:30am",
+        "Place Room 201, County Hall Atlantic Wharf Cardiff CF10 4UW",
+        "A representative of Ysgol Glan Demo and others who work with your family or your child may also be invited.",
+        "You may have a legal representative at this meeting.",
+        "If you do not attend this meeting without an acceptable reason, or if you behave unreasonably or "
+        "aggressively and do not co-operate, court papers will automatically be issued",
+        "your not attending the meeting will be used as evidence of a lack of engagement",
+        "Please quote the reference CDF-2026-0003/PCM1.",
     ],
 }
 
@@ -163,15 +215,27 @@ def test_the_notice_to_improve_states_no_payment_details():
             assert squash(method) not in notice[fmt]
 
 
-def test_no_court_fine_is_stated(notice):
+@pytest.mark.parametrize("kind", NOTICES)
+def test_no_court_fine_is_stated(kind):
+    notice = rendered(kind)
     for fmt in ("docx", "pdf"):
         assert "£2,500" not in notice[fmt] and "level 4" not in notice[fmt].lower()
+
+
+@pytest.mark.parametrize("kind", LETTERS)
+def test_a_letter_asks_for_no_payment(kind):
+    """The Welsh amounts are stated only as what a penalty notice would be, never England's."""
+    letter = rendered(kind)
+    for fmt in ("docx", "pdf"):
+        assert "£80" not in letter[fmt] and "£160" not in letter[fmt]
+        assert "Reference: " + letter["context"]["reference"] in letter[fmt]
 
 
 VARIANTS = {"notice to improve": ("notice-to-improve", {}),
             "notice to improve, no early grounds": ("notice-to-improve", {"early_grounds": False}),
             "penalty notice": ("penalty-notice", {}),
-            "second penalty notice": ("penalty-notice", {"second": True})}
+            "second penalty notice": ("penalty-notice", {"second": True}),
+            **{kind: (kind, {}) for kind in LETTERS}}
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))
@@ -311,7 +375,9 @@ HOSTILE_NAME = "<b>Jane</b> {{ 7*7 }}"
 @pytest.fixture(params=KINDS)
 def hostile(request):
     context = sample_context(request.param)
-    context["recipient"].update(name=HOSTILE_NAME, salutation=f"Dear {HOSTILE_NAME}")
+    context["recipient"]["name"] = HOSTILE_NAME
+    if "salutation" in context["recipient"]:  # a letter writes "Dear ..." in its own (translatable) words
+        context["recipient"]["salutation"] = f"Dear {HOSTILE_NAME}"
     return render(request.param, context)
 
 

@@ -1,5 +1,6 @@
-"""LA notices through the API (DESIGN.md §6): an officer issues a Notice to Improve or a penalty notice
-to a parent named on an accepted referral; the notice and its documents are read by whoever may read
+"""LA notices through the API (DESIGN.md §6): an officer issues a Notice to Improve, a penalty notice or,
+where the LA's profile lists them, an Education Welfare Officer's letter (issue 19) to a parent named on an
+accepted referral; the notice and its documents are read by whoever may read
 the referral (the LA's officers, the school's staff)."""
 from __future__ import annotations
 
@@ -44,7 +45,14 @@ def issue(referral_id: int):
     improvement period. 422 with `rules` when it may not be issued: a third penalty notice to the parent
     for the child in three years (`penalty_notice_limit`), or, where the LA's profile requires it, a
     penalty notice for irregular attendance before a Notice to Improve was served and its period ended
-    (`notice_to_improve_served`)."""
+    (`notice_to_improve_served`).
+
+    Where the referral's LA profile lists them (`la_letters`: Cardiff's 5 Step Approach, 002 Step 3 and
+    Step 4), the Education Welfare Officer's letters to a parent, in the parent's language for letters:
+    `initial_warning`; `ews_final_warning` (with `review_on`, and optionally `attendance_pct` and
+    `attendance_period`), after an Initial Warning to that parent (`initial_warning_sent`);
+    `pre_court_invitation` (with `meeting_on`, `meeting_time`, `meeting_place`), after a Final Warning
+    (`final_warning_sent`) whose review date has come (`final_warning_review_reached`)."""
     user = api_user()
     try:
         la_decisions.require_officer(user)

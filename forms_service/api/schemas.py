@@ -326,12 +326,31 @@ class NoticeIssued(Schema):
     reference = fields.String(required=True, metadata={"description": "The notice's own reference"})
 
 
+# What an LA officer issues to a parent (la/notices.py): the notices, and the Education Welfare Officer's
+# letters where the LA's profile lists them (issue 19; 002, Step 3 and Step 4).
+NOTICE_KINDS = ["notice_to_improve", "penalty_notice", "initial_warning", "ews_final_warning", "pre_court_invitation"]
+
+
 class NoticeRequest(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(["notice_to_improve", "penalty_notice"]))
+    kind = fields.String(required=True, validate=validate.OneOf(NOTICE_KINDS), metadata={
+        "description": "initial_warning, ews_final_warning and pre_court_invitation only where the referral's LA "
+                       "profile lists them (la_letters); notice_to_improve only where the LA's law has one"})
     parent = fields.String(required=True, metadata={"description": "A parent as named on the referral"})
     issued_on = fields.Date(required=True, metadata={"description": "The date of issue: the day it is posted first "
                                                                    "class (not in the future, not before the referral "
                                                                    "was accepted)"})
+    review_on = fields.Date(metadata={"description": "ews_final_warning only, required: the date attendance is "
+                                                     "reviewed, after the date of issue"})
+    attendance_pct = fields.Float(metadata={"description": "ews_final_warning only, optional: the attendance the "
+                                                           "letter states (0 to 100), with attendance_period; "
+                                                           "otherwise the referral's figures"})
+    attendance_period = fields.String(metadata={"description": "ews_final_warning only: the period attendance_pct "
+                                                               "covers"})
+    meeting_on = fields.Date(metadata={"description": "pre_court_invitation only, required: in the future, after "
+                                                      "the date of issue"})
+    meeting_time = fields.String(metadata={"description": "pre_court_invitation only, required: e.g. 10:30am or 14:30"})
+    meeting_place = fields.String(metadata={"description": "pre_court_invitation only, required: up to 300 "
+                                                           "characters"})
 
 
 class NoticeAmount(Schema):
@@ -351,7 +370,8 @@ class NoticeDocument(Schema):
 
 class Notice(Schema):
     id = fields.Integer()
-    kind = fields.String(validate=validate.OneOf(["notice_to_improve", "penalty_notice"]))
+    kind = fields.String(validate=validate.OneOf(NOTICE_KINDS))
+    title = fields.String(metadata={"description": "What the document is called, e.g. Initial Warning"})
     reference = fields.String()
     parent = fields.String()
     issued_on = fields.Date()
@@ -368,6 +388,10 @@ class Notice(Schema):
     amount_paid = fields.Integer(metadata={"description": "Paid: the amount in pence"})
     unauthorised_since = fields.List(fields.Dict(), allow_none=True)
     documents = fields.List(fields.Nested(NoticeDocument))
+    review_on = fields.Date(allow_none=True, metadata={"description": "A Final Warning: the date attendance is "
+                                                                      "reviewed"})
+    meeting_on = fields.Date(allow_none=True, metadata={"description": "An invitation to a Pre-Court Meeting: its date"})
+    meeting = fields.String(metadata={"description": "An invitation to a Pre-Court Meeting: its date, time and place"})
 
 
 class OutcomeRequest(Schema):

@@ -1,10 +1,17 @@
-"""The one context a Notice to Improve's or a penalty notice's PDF and DOCX are rendered from
-(templates/html/print/notice-to-improve.html, penalty-notice.html and their .docx twins), built from
-the referral as the LA accepted it, the notice being issued and the LA's own details.
+"""The one context an LA document to a parent is rendered from, PDF and DOCX alike, built from the
+referral as the LA accepted it, the document being issued and the LA's own details:
 
-Every value is ready to print; the templates hold the fixed words of the law (reg. 3 of the Education
-(Penalty Notices) (England) Regulations 2007 for a penalty notice; the national framework's contents
-of a Notice to Improve, 000 Stage 3A) and only place these values. User text is data: the renderers
+- a Notice to Improve and a penalty notice (templates/html/print/notice-to-improve.html,
+  penalty-notice.html and their .docx twins), whose templates hold the fixed words of the law (reg. 3 of
+  the Education (Penalty Notices) (England) Regulations 2007 for a penalty notice; the national
+  framework's contents of a Notice to Improve, 000 Stage 3A);
+- the Education Welfare Officer's letters (issue 19): the Initial Warning (002, Step 3), the Final
+  Warning and the invitation to a Pre-Court Meeting (002, Step 4), in the recipient parent's language
+  (`language`: their letters' language on the referral). The seed describes these letters but does not
+  reproduce them: their text is the service's own (initial-warning.html, ews-final-warning.html,
+  pre-court-invitation.html), every fixed sentence translatable.
+
+Every value is ready to print; the templates only place these values. User text is data: the renderers
 autoescape it and never compile it.
 """
 from __future__ import annotations
@@ -13,9 +20,10 @@ import datetime as dt
 from collections.abc import Mapping
 
 from ..dates import as_date
+from ..documents.language import language_of, tag
 from ..documents.rendering import render_docx, render_pdf
 from ..documents.values import clean_text, date_text, shown
-from ..formatting import format_date, format_money
+from ..formatting import format_date, format_money, format_time
 from ..models import Outcome, Referral, User, data_as_signed
 from ..policies import load_profile
 from ..referrals.actions import profile_name, register_of
@@ -27,12 +35,21 @@ from ..rules.penalties import regime_for
 from ..text import same_name
 
 # The catalogue's document ids (DESIGN.md §2), which name their print and Word templates too.
-DOCUMENTS = {"notice_to_improve": "notice-to-improve", "penalty_notice": "penalty-notice"}
-TITLES = {"notice_to_improve": "Notice to Improve", "penalty_notice": "Penalty Notice"}
+DOCUMENTS = {"notice_to_improve": "notice-to-improve", "penalty_notice": "penalty-notice",
+             "initial_warning": "initial-warning", "ews_final_warning": "ews-final-warning",
+             "pre_court_invitation": "pre-court-invitation"}
+TITLES = {"notice_to_improve": "Notice to Improve", "penalty_notice": "Penalty Notice",
+          "initial_warning": "Initial Warning", "ews_final_warning": "Final Warning",
+          "pre_court_invitation": "Invitation to a Pre-Court Meeting"}
+# The Education Welfare Officer's letters to a parent (002, Step 3 and Step 4): the API's kind is the
+# outcome's kind (models.LETTER_KINDS).
+LETTERS = ("initial_warning", "ews_final_warning", "pre_court_invitation")
 
 
 def kind_of(row: Outcome) -> str:
-    """The API's kind of a notice's outcome row."""
+    """The API's kind of a notice's or letter's outcome row."""
+    if row.kind in LETTERS:
+        return row.kind
     return "penalty_notice" if row.kind == "penalty_notice_issued" else "notice_to_improve"
 ORDINAL = {0: "first", 1: "second"}
 WEEKDAY = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -222,6 +239,54 @@ def context(referral: Referral, row: Outcome, officer: User, *, earlier: int, pe
             "last_day": format_date(max(dt.date.fromisoformat(a["pay_by"]) for a in amounts)) if amounts else "",
             "regulations": regime.regulations,
         }
+    return ctx
+
+
+def _day_in_full(day: dt.date) -> str:
+    return f"{day:%A} {format_date(day)}"
+
+
+def letter_context(referral: Referral, row: Outcome, officer: User, details: Mapping) -> dict:
+    """The context of an Education Welfare Officer's letter (`row`, being issued, not yet saved) to one
+    parent, in that parent's language. `details`: what the officer entered for this letter (a Final
+    Warning's review date and any attendance figure they state; a Pre-Court Meeting's date, time and
+    place), already checked (la/notices.py)."""
+    kind = kind_of(row)
+    data = data_as_signed(referral)
+    pupil = data.get("pupil") if isinstance(data.get("pupil"), Mapping) else {}
+    parent = row.parent_name or ""
+    language = language_of(_parent(data, parent).get("language"))
+    child = " ".join(x for x in (clean_text(pupil.get("first_name")), clean_text(pupil.get("last_name"))) if x)
+    la = {k: v for k, v in _la(referral).items() if k != "payment_methods"}  # a letter asks for no payment
+    attendance = _attendance(referral, row)
+    ctx = {
+        "document_title": TITLES[kind], "document_lang": tag(language), "language": language,
+        "is_draft": False, "status": "", "draft_notice": "",
+        "reference": row.notice_reference, "issued_on": format_date(row.occurred_on),
+        "la": la, "officer": {"name": clean_text(officer.name)},
+        "recipient": {"name": parent, "address": recipient_address(data, parent) or "Not given"},
+        "pupil": {"name": child or "Not given", "date_of_birth": date_text(pupil.get("date_of_birth"))},
+        "school_name": referral.school.name,
+    }
+    if kind == "initial_warning":
+        # The penalty notice of the LA's law on the letter's date (rules/law.py), never a fixed amount:
+        # in Wales £60 within 28 days of receipt and £120 within 42.
+        regime = regime_for(load_profile(profile_name(referral)), row.occurred_on)
+        lower, higher = regime.first[0], regime.first[-1]
+        ctx["letter"] = {"attendance_pct": attendance["pct"], "attendance_period": attendance["period"],
+                         "lower": format_money(lower.pence), "lower_days": str(lower.within_days),
+                         "higher": format_money(higher.pence), "higher_days": str(higher.within_days),
+                         "regulations": regime.regulations}
+    elif kind == "ews_final_warning":
+        stated = details.get("attendance_pct") is not None
+        ctx["letter"] = {
+            "attendance_pct": f"{details['attendance_pct']:.1f}%" if stated else attendance["pct"],
+            "attendance_period": details["attendance_period"] if stated else attendance["period"],
+            "review_on": format_date(row.period_end)}
+    else:
+        ctx["letter"] = {"meeting_on": _day_in_full(details["meeting_on"]),
+                         "meeting_time": format_time(details["meeting_time"]),
+                         "meeting_place": details["meeting_place"]}
     return ctx
 
 

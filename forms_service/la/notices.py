@@ -24,6 +24,11 @@ The law applied:
   Regulations 2013: £60 within 28 days of receipt, £120 within 42, every notice alike; no national
   limit (reg. 14(d) leaves the most in any twelve months to the LA's code, a profile value); no Notice
   to Improve, which is England's 2024 framework's. All of it from forms_service/rules/law.py.
+
+The Education Welfare Officer's letters to a parent (issue 19: the Initial Warning, 002 Step 3; the Final
+Warning and the invitation to a Pre-Court Meeting, 002 Step 4) are issued the same way, where the LA's
+profile lists them (`la_letters`); what each needs and the order they go in: la/ewo_letters.py. A letter
+is not served as a notice is: it has no date of receipt.
 """
 from __future__ import annotations
 
@@ -43,12 +48,14 @@ from ..rules.law import law_of
 from ..rules.leave import LEAVE_FORMS
 from ..rules.penalties import Regime, penalty_amounts, regime_for, window_start
 from ..text import same_name
-from . import notice_documents
+from . import ewo_letters, notice_documents
 from .outcomes import WITHDRAWAL_GROUNDS, notice_status, parent_names, require_officer
 
-KINDS = {"notice_to_improve": "notice_to_improve", "penalty_notice": "penalty_notice_issued"}
-REFERENCE_SUFFIX = {"notice_to_improve": "NTI", "penalty_notice": "EPN"}
-FIELDS = ("kind", "parent", "issued_on")
+KINDS = {"notice_to_improve": "notice_to_improve", "penalty_notice": "penalty_notice_issued",
+         **{kind: kind for kind in notice_documents.LETTERS}}
+REFERENCE_SUFFIX = {"notice_to_improve": "NTI", "penalty_notice": "EPN", "initial_warning": "IW",
+                    "ews_final_warning": "FW", "pre_court_invitation": "PCM"}
+FIELDS = ("kind", "parent", "issued_on", *ewo_letters.ALL_FIELDS)
 ISSUABLE = "accepted"
 RECEIPT_BUSINESS_DAYS = 2  # CrimPR 2020 r. 4.11(2)(a): first class post, second business day after posting
 
@@ -196,6 +203,8 @@ def issue_rules(referral: Referral, kind: str, parent: str, on: dt.date) -> tupl
     if kind == "penalty_notice":
         earlier = earlier_penalty_notices(referral, parent, on)
         failing += [r for r in (_limit_rule(referral, parent, on, earlier), _nti_rule(referral, parent, on)) if r]
+    elif kind in notice_documents.LETTERS:
+        failing += ewo_letters.order_rules(referral, kind, parent, on)
     elif (law := law_of(load_profile(profile_name(referral)).jurisdiction)).notice_to_improve is None:
         failing.append(_rule("notice_to_improve_served", law.no_nti, law.regime_on(on).regulations))
     elif referral.form_id in LEAVE_FORMS:
@@ -215,15 +224,24 @@ def issue_rules(referral: Referral, kind: str, parent: str, on: dt.date) -> tupl
 
 # --- issuing ---------------------------------------------------------------------------------------
 
-def _validate(referral: Referral, body, date_error: str | None = None) -> tuple[str, str, dt.date]:
+def kinds_offered(referral: Referral) -> list[str]:
+    """What an officer may issue on this referral: the Notice to Improve where the LA's law has one, the
+    penalty notice, and the letters the LA's profile lists (`la_letters`)."""
+    return ([k for k in ("notice_to_improve",) if notice_to_improve_in_law(referral)] + ["penalty_notice"]
+            + ewo_letters.offered(referral))
+
+
+def _validate(referral: Referral, body, date_error: str | None = None,
+              date_errors: dict | None = None) -> tuple[str, str, dt.date, dict]:
     if not isinstance(body, dict):
         raise ActionError("Send the notice as a JSON object", errors={"kind": ["Send a JSON object with kind, parent "
                                                                                "and issued_on"]})
     errors: dict = {key: ["Unknown field"] for key in body if key not in FIELDS}
     kind = body.get("kind")
-    if kind not in KINDS:
-        errors["kind"] = ["Choose the notice: a Notice to Improve (notice_to_improve) or a penalty notice "
-                          "(penalty_notice)"]
+    if kind not in KINDS or (kind in notice_documents.LETTERS and kind not in ewo_letters.offered(referral)):
+        errors["kind"] = ["Choose the notice: " + ", ".join(
+            f"{notice_documents.TITLES[k]} ({k})" for k in ("notice_to_improve", "penalty_notice",
+                                                           *ewo_letters.offered(referral)))]
     parents = parent_names(referral)
     name = body.get("parent")
     parent = next((p for p in parents if isinstance(name, str) and same_name(p, name)), None)
@@ -266,12 +284,15 @@ def _validate(referral: Referral, body, date_error: str | None = None) -> tuple[
         if same:
             errors["parent"] = [f"A penalty notice to {parent} is already issued on this referral ({same[0].notice_reference}): "
                                 "one notice per parent for the same absence"]
+    if parent is not None and (problem := ewo_letters.duplicate(referral, kind, parent)):
+        errors["parent"] = [problem]
+    details = ewo_letters.check_details(kind, body, day if "issued_on" not in errors else None, errors, date_errors)
     if parent is not None and not notice_documents.recipient_address(data_as_signed(referral), parent):
         errors["parent"] = [f"The referral gives no address for {parent} or the child: a notice states the "
                             "recipient's address"]
     if errors:
         raise ActionError("The notice was not issued", errors=errors)
-    return kind, parent, day
+    return kind, parent, day, details
 
 
 def _reference(referral: Referral, kind: str) -> str:
@@ -282,28 +303,38 @@ def _reference(referral: Referral, kind: str) -> str:
     return f"{referral.reference}/{suffix}{count + 1}"
 
 
-def issue(user: User, referral: Referral, body, *, date_error: str | None = None) -> Outcome:
-    """Issue one notice; 422 with `rules` when it may not be issued. Renders and stores the documents,
-    records the outcome and the audit event, and commits. `date_error`: the web page's message about
-    the date's three boxes, shown with any other errors."""
+def issue(user: User, referral: Referral, body, *, date_error: str | None = None,
+          date_errors: dict | None = None) -> Outcome:
+    """Issue one notice or letter; 422 with `rules` when it may not be issued. Renders and stores the
+    documents, records the outcome and the audit event, and commits. `date_error`: the web page's message
+    about the date of issue's three boxes, `date_errors` about a letter's other dates (by field), shown
+    with any other errors."""
     require_officer(user, referral)
     if referral.status != ISSUABLE:
         raise ActionError(f"This referral is {referral.status.replace('_', ' ')}: notices are issued once the local "
                           "authority has accepted it", status=409)
-    kind, parent, day = _validate(referral, body, date_error)
+    kind, parent, day, details = _validate(referral, body, date_error, date_errors)
     failing, earlier = issue_rules(referral, kind, parent, day)
     if failing:
         raise ActionError("The notice may not be issued", rules=failing)
-    received = received_on(day)
+    letter = kind in notice_documents.LETTERS
+    received = None if letter else received_on(day)
     row = Outcome(referral=referral, la_id=referral.la_id, pack=referral.latest_pack, kind=KINDS[kind],
                   occurred_on=day, parent_name=parent, notice_reference=_reference(referral, kind),
                   received_on=received, notes="", recorded_by_id=user.id, recorded_at=utcnow())
     period_text = None
     if kind == "penalty_notice":
         row.amounts = amounts_due(day, received, len(earlier), regime_of(referral, day))
-    else:
+    elif kind == "notice_to_improve":
         row.period_start, row.period_end, period_text = improvement_period(referral, received)
-    context = notice_documents.context(referral, row, user, earlier=len(earlier), period_text=period_text)
+    elif kind == "ews_final_warning":
+        row.period_end = details["review_on"]  # the later rules read it: 002, Step 4's "given timescale"
+    elif kind == "pre_court_invitation":
+        row.period_end, row.notes = details["meeting_on"], ewo_letters.meeting_note(details)
+    if letter:
+        context = notice_documents.letter_context(referral, row, user, details)
+    else:
+        context = notice_documents.context(referral, row, user, earlier=len(earlier), period_text=period_text)
     rendered = notice_documents.render(kind, context)
     keys = []
     try:
@@ -317,8 +348,10 @@ def issue(user: User, referral: Referral, body, *, date_error: str | None = None
         db.session.flush()
         record("notice_issued", user=user, referral=referral, detail={
             "kind": kind, "reference": row.notice_reference, "parent_name": parent, "issued_on": day.isoformat(),
-            "received_on": received.isoformat(), "amounts": row.amounts,
+            "received_on": received.isoformat() if received else None, "amounts": row.amounts,
             "period_end": row.period_end.isoformat() if row.period_end else None,
+            **({"language": context["language"], **{k: v.isoformat() if isinstance(v, dt.date) else v
+                                                    for k, v in details.items()}} if letter else {}),
             "files": {f.format: f.sha256 for f in row.files}})
         db.session.commit()
     except Exception:
@@ -345,6 +378,8 @@ def status_of(row: Outcome) -> dict:
     if row.kind == "notice_to_improve":
         ended = row.period_end is not None and row.period_end < local_today()
         return {"status": "ended" if ended else "running", "date": None}
+    if row.kind in notice_documents.LETTERS:
+        return {"status": "issued", "date": None}
     status = notice_status(row, list(row.referral.outcomes))
     if status is None:
         return {"status": "issued", "date": None}
@@ -368,20 +403,28 @@ def unauthorised_since(row: Outcome) -> list[dict] | None:
 
 def as_json(row: Outcome) -> dict:
     kind = notice_documents.kind_of(row)
-    out = {"id": row.id, "kind": kind, "reference": row.notice_reference, "parent": row.parent_name,
+    out = {"id": row.id, "kind": kind, "title": notice_documents.TITLES[kind], "reference": row.notice_reference,
+           "parent": row.parent_name,
            "issued_on": row.occurred_on.isoformat(),
            "received_on": row.received_on.isoformat() if row.received_on else None,
            "referral": {"id": row.referral_id, "reference": row.referral.reference},
            "amounts": [{"amount": a["pence"] / 100, "pence": a["pence"], "pay_by": a["pay_by"],
                         "within_days": a["within_days"]} for a in row.amounts or ()],
-           "improvement_period_start": row.period_start.isoformat() if row.period_start else None,
-           "improvement_period_end": row.period_end.isoformat() if row.period_end else None,
+           # A letter's period_end is its own date (la/ewo_letters.py): the improvement period is a Notice to Improve's.
+           "improvement_period_start": row.period_start.isoformat() if kind == "notice_to_improve" and row.period_start
+           else None,
+           "improvement_period_end": row.period_end.isoformat() if kind == "notice_to_improve" and row.period_end
+           else None,
            "issued_by": row.recorded_by.name,
            "documents": [{"format": f.format, "name": f.name, "sha256": f.sha256, "size": f.size,
                           "url": f"/api/v1/notices/{row.id}/document?format={f.format}"} for f in row.files],
            **status_of(row)}
     if kind == "notice_to_improve":
         out["unauthorised_since"] = unauthorised_since(row)
+    elif kind == "ews_final_warning":
+        out["review_on"] = row.period_end.isoformat() if row.period_end else None
+    elif kind == "pre_court_invitation":
+        out.update(meeting_on=row.period_end.isoformat() if row.period_end else None, meeting=row.notes)
     return out
 
 

@@ -46,6 +46,10 @@ KIND_LABELS = {
     "penalty_notice_unpaid": "Penalty notice not paid",
     "penalty_notice_withdrawn": "Penalty notice withdrawn",
     "year_end_review": "Year-end review held",
+    # The Education Welfare Officer's letters, issued from the service only (models.LETTER_KINDS; issue 19).
+    "initial_warning": "Initial Warning sent",
+    "ews_final_warning": "Final Warning sent",
+    "pre_court_invitation": "Invitation to a Pre-Court Meeting sent",
 }
 PPM_OUTCOME_LABELS = {
     "revised_contract": "Parents agree to engage with a revised/new School Attendance Parent Contract",

@@ -11,7 +11,8 @@ from ..audit import record
 from ..delivery.outbox import DeliveryStateError, delivery_status, resend_latest_pack
 from ..formatting import format_date, initials, local_today
 from ..formdefs import get_form
-from ..la import decisions as la_decisions, inbox, notices as la_notices, outcomes as la_outcomes, reviews
+from ..la import (decisions as la_decisions, ewo_letters, inbox, notice_documents, notices as la_notices,
+                  outcomes as la_outcomes, reviews)
 from ..models import Referral, data_as_signed, db
 from ..referrals import changes
 from ..rules.titles import title as rule_title
@@ -81,8 +82,22 @@ def show(referral_id: int):
 DECISION_FIELDS = ("decision", "reasons", "rule_ids", "check_ids")
 
 
-# The issue-a-notice form's fields in the order the error summary lists them (ids they link to).
-NOTICE_FIELDS = (("kind", "issue-kind"), ("parent", "issue-parent"), ("issued_on", "issue-date-day"))
+# The issue-a-notice form's fields in the order the error summary lists them (ids they link to); the
+# last six are the Education Welfare Officer's letters' (la/ewo_letters.py).
+NOTICE_FIELDS = (("kind", "issue-kind"), ("parent", "issue-parent"), ("issued_on", "issue-date-day"),
+                 ("review_on", "issue-review-day"), ("attendance_pct", "issue-attendance-pct"),
+                 ("attendance_period", "issue-attendance-period"), ("meeting_on", "issue-meeting-day"),
+                 ("meeting_time", "issue-meeting-time"), ("meeting_place", "issue-meeting-place"))
+# What the officer reads beside each choice of notice or letter.
+NOTICE_KIND_HINTS = {
+    "notice_to_improve": "A final opportunity to improve attendance, with an improvement period (not for leave of "
+                         "absence)",
+    "penalty_notice": "The amounts follow the parent's earlier notices for this child",
+    "initial_warning": "At the outset of casework: the parent's responsibilities and the possible legal consequences",
+    "ews_final_warning": "Where attendance fails to improve: legal action may be started. Give the review date below.",
+    "pre_court_invitation": "After a Final Warning's review date without improvement. Give the meeting's date, time "
+                            "and place below.",
+}
 
 
 def referral_page(referral, *, errors: dict | None = None, values: dict | None = None, status: int = 200,
@@ -128,18 +143,17 @@ def referral_page(referral, *, errors: dict | None = None, values: dict | None =
         outcome_values=outcome_values, posted_kind=posted_kind, parents=parents,
         notices=[la_notices.as_json(n) for n in la_notices.issued(referral)], notice_errors=notice_errors,
         notice_rules=notice_rules, notice_values=notice_values,
-        notice_kind_items=[{"value": k, "text": t, "checked": notice_values.get("kind") == k,
-                            "hint": {"text": hint}} for k, t, hint in (
-            ("notice_to_improve", "Notice to Improve", "A final opportunity to improve attendance, with an "
-                                                       "improvement period (not for leave of absence)"),
-            ("penalty_notice", "Penalty notice", "The amounts follow the parent's earlier notices for this child"))
-            # Where the LA's law has no Notice to Improve (Wales) it is not offered.
-            if k != "notice_to_improve" or la_notices.notice_to_improve_in_law(referral)],
+        # Where the LA's law has no Notice to Improve (Wales) it is not offered; the letters, where the LA's
+        # profile lists them (`la_letters`).
+        notice_kind_items=[{"value": k,
+                            "text": notice_documents.TITLES[k] if k != "penalty_notice" else "Penalty notice",
+                            "checked": notice_values.get("kind") == k, "hint": {"text": NOTICE_KIND_HINTS[k]}}
+                           for k in la_notices.kinds_offered(referral)],
+        letters_offered=ewo_letters.offered(referral),
         notice_parent_items=[{"value": p, "text": p, "checked": notice_values.get("parent") == p} for p in parents],
-        notice_date_items=[{"name": part, "classes": f"govuk-input--width-{w}"
-                            + (" govuk-input--error" if notice_errors.get("issued_on") else ""),
-                            "value": notice_values.get(f"date-{part}", "")}
-                           for part, w in (("day", 2), ("month", 2), ("year", 4))],
+        notice_date_items=_date_items(notice_values, "date", bool(notice_errors.get("issued_on"))),
+        review_date_items=_date_items(notice_values, "review", bool(notice_errors.get("review_on"))),
+        meeting_date_items=_date_items(notice_values, "meeting", bool(notice_errors.get("meeting_on"))),
         grounds_items=[{"value": k, "text": v, "checked": posted_kind == "status"
                         and outcome_values.get("grounds") == k} for k, v in la_outcomes.WITHDRAWAL_GROUNDS.items()],
         open_notices=la_outcomes.open_notices(referral), ppm_outcomes=la_outcomes.PPM_OUTCOME_LABELS,
@@ -159,6 +173,12 @@ def referral_page(referral, *, errors: dict | None = None, values: dict | None =
 # Each outcome's own form on the page names its inputs with a prefix; the rest is the notice-status form.
 OUTCOME_PREFIXES = {"penalty_notice_issued": "pn", "ppm_held": "ppm", "notice_to_improve": "nti",
                     "year_end_review": "yer"}
+
+
+def _date_items(values: dict, prefix: str, error: bool) -> list[dict]:
+    """A date input's three boxes in the issue form, keeping what was typed (`values["<prefix>-day"]` ...)."""
+    return [{"name": part, "classes": f"govuk-input--width-{w}" + (" govuk-input--error" if error else ""),
+             "value": values.get(f"{prefix}-{part}", "")} for part, w in (("day", 2), ("month", 2), ("year", 4))]
 
 
 def _outcome_anchor(kind: str | None, name: str) -> str:

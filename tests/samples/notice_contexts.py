@@ -9,6 +9,13 @@ twelve sessions without authority in November 2025; the LA issued a Notice to Im
 Sam's attendance did not improve, and a Penalty Notice followed on Tuesday 20 January 2026 (taken
 to be received on Thursday 22 January): £80 within 21 days of receipt, £160 within 28 days. A second
 notice within three years has one amount, £160 within 28 days.
+
+The Education Welfare Officer's letters (issue 19; Cardiff's 5 Step Approach, 002 Step 3 and Step 4), in
+Wales: Sian Morgan, mother of Rhys Morgan (born 19 May 2014, Year 6 at Ysgol Glan Demo, Cardiff). Cardiff's
+EWO sent her an Initial Warning on Monday 12 January 2026, with the Welsh penalty notice (£60 within 28
+days, £120 within 42: never England's £80/£160); a Final Warning on Monday 2 February 2026, attendance to
+be reviewed on Friday 13 March 2026; and an invitation to a Pre-Court Meeting on Tuesday 24 March 2026 at
+10:30am at County Hall.
 """
 from __future__ import annotations
 
@@ -151,6 +158,54 @@ def penalty_notice(*, second: bool = False) -> dict:
     return context
 
 
+CARDIFF = {"name": "Cardiff Council",
+           "address": "Education Welfare Service\nCounty Hall\nAtlantic Wharf\nCardiff CF10 4UW",
+           "telephone": "029 2087 0000", "email": "ews@cardiff-demo.example"}
+
+
+def _letter(title: str, reference: str, issued_on: str, language: str = "en") -> dict:
+    return {
+        "document_title": title, "document_lang": "cy" if language == "cy" else "en-GB", "language": language,
+        "is_draft": False, "status": "", "draft_notice": "",
+        "reference": reference, "issued_on": issued_on,
+        "la": dict(CARDIFF),
+        "officer": {"name": "Gareth Evans"},
+        "recipient": {"name": "Sian Morgan", "address": "8 Heol Demo\nCanton\nCardiff CF5 1AA"},
+        "pupil": {"name": "Rhys Morgan", "date_of_birth": "19 May 2014"},
+        "school_name": "Ysgol Glan Demo",
+    }
+
+
+def initial_warning(*, language: str = "en") -> dict:
+    """The Initial Warning (002, Step 3), with the Welsh penalty notice's amounts."""
+    context = _letter("Initial Warning", "CDF-2026-0003/IW1", "12 January 2026", language)
+    context["letter"] = {"attendance_pct": "81.4%", "attendance_period": "1 September 2025 to 9 January 2026",
+                         "lower": "£60", "lower_days": "28", "higher": "£120", "higher_days": "42",
+                         "regulations": "The Education (Penalty Notices) (Wales) Regulations 2013"}
+    return context
+
+
+def ews_final_warning(**_options) -> dict:
+    """The Final Warning (002, Step 4), the officer's attendance figure, the review date."""
+    context = _letter("Final Warning", "CDF-2026-0003/FW1", "2 February 2026")
+    context["letter"] = {"attendance_pct": "78.6%", "attendance_period": "1 September 2025 to 30 January 2026",
+                         "review_on": "13 March 2026"}
+    return context
+
+
+def pre_court_invitation(**_options) -> dict:
+    """The invitation to a Pre-Court Meeting (002, Step 4), its date, time and place."""
+    context = _letter("Invitation to a Pre-Court Meeting", "CDF-2026-0003/PCM1", "16 March 2026")
+    context["letter"] = {"meeting_on": "Tuesday 24 March 2026", "meeting_time": "10:30am",
+                         "meeting_place": "Room 201, County Hall\nAtlantic Wharf\nCardiff CF10 4UW"}
+    return context
+
+
+SAMPLES = {"notice-to-improve": notice_to_improve, "penalty-notice": penalty_notice,
+           "initial-warning": initial_warning, "ews-final-warning": ews_final_warning,
+           "pre-court-invitation": pre_court_invitation}
+
+
 def sample_context(kind: str, **options) -> dict:
-    """The sample context of a notice: kind "notice-to-improve" or "penalty-notice"."""
-    return {"notice-to-improve": notice_to_improve, "penalty-notice": penalty_notice}[kind](**options)
+    """The sample context of a notice or letter: kind is its document id (SAMPLES)."""
+    return SAMPLES[kind](**options)
