@@ -25,6 +25,7 @@ TITLES = {
     "support_recency": "Support was offered recently",
     "no_identified_barriers": "Barriers to attendance have been looked at",
     "barriers_described": "Barriers to attendance are described",
+    "third_day_absence": "Three school days in a row of unexplained absence before the third-day letter",
 }
 
 
