@@ -13,21 +13,17 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import gettext
 import io
 import json
-import re
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract
 from docx import Document
 from marshmallow import ValidationError
 from pypdf import PdfReader
 
 from forms_service.documents import language
 from forms_service.documents.context import build_context
-from forms_service.documents.rendering import DOCX_TEMPLATES_DIR, HTML_TEMPLATES_DIR
 from forms_service.formdefs import get_form
 from forms_service.policies import load_profile
 from forms_service.register.marks import Register
@@ -37,6 +33,7 @@ from forms_service.rules.titles import TITLES
 
 from support.doctext import squash
 from support.form_case import FormCase
+from support.messages import Marked, docx_messages, html_messages, outside_messages
 from support.registers import PupilRegister
 
 D = dt.date
@@ -380,31 +377,9 @@ def test_both_are_a4_one_page_and_the_pdf_names_itself(letters):
 
 # --- translatable (Welsh Language Standards) ------------------------------------------------------
 
-def _html_messages(name: str) -> set[str]:
-    with (HTML_TEMPLATES_DIR / name).open("rb") as handle:
-        return {m[1] for m in extract("jinja2.ext.babel_extract", handle, options={"trimmed": "true"})}
-
-
-def docx_messages(name: str) -> set[str]:
-    """The {% trans %} messages of a Word template, as Babel extracts them from its XML's text."""
-    document = Document(str(DOCX_TEMPLATES_DIR / name))
-    # docxtpl's paragraph and row tags are Jinja's once it has placed them.
-    text = re.sub(r"\{%(p|tr) ", "{% ", "\n".join(p.text for p in document.paragraphs))
-    return {m[1] for m in extract("jinja2.ext.babel_extract", io.BytesIO(text.encode("utf-8")),
-                                  options={"trimmed": "true"})}
-
-
 def test_the_print_and_word_templates_have_the_same_messages():
-    html = _html_messages("print/sao-concern-letter.html") | _html_messages("print/_translated_letter.html")
-    word = docx_messages(DOC["docx"])
-    assert html == word and len(html) > 20
-
-
-class Marked(gettext.NullTranslations):
-    """A stand-in catalogue that brackets every message it translates, as a translator's would change it."""
-
-    def gettext(self, message):
-        return f"[[{message}]]"
+    html = html_messages("print/sao-concern-letter.html", "print/_translated_letter.html")
+    assert html == docx_messages(DOC["docx"]) and len(html) > 20
 
 
 @pytest.fixture
@@ -421,7 +396,7 @@ def test_every_fixed_sentence_goes_through_the_catalogue(marked, kind):
             assert squash(f"[[{phrase}") in text, phrase
         # Outside the messages is only what the school and the parents wrote: names, addresses, dates, the
         # reference (and the page furniture of the footer).
-        outside = re.sub(r"\[\[.*?\]\]", " ", text)
+        outside = outside_messages(text)
         for word in ("absent", "attendance", "please", "Please", "Yours", "Dear", "Our reference", "School Attendance",
                      "Time:", "Place:", "medical", "help"):
             assert word not in outside, (fmt, word, outside)
