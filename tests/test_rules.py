@@ -135,6 +135,7 @@ def test_every_rule_in_the_design_is_implemented():
               "evidence_attached", "penalty_notice_limit", "policies_confirmed", "year11_timing", "absence_band",
               "lead_professional", "late_marks_threshold",  # issue 4, Knowsley's lateness threshold (004)
               "leave_dates_match_register"}  # issue 15: the stated leave checked against the marks
+    design.add("third_day_absence")  # issue 19: Cardiff's letter on the third day (002, Step 1)
     assert set(REGISTRY) == design
 
 
