@@ -15,6 +15,7 @@ import copy
 import datetime as dt
 import io
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -31,8 +32,9 @@ from forms_service.rules import evaluate
 from forms_service.rules.absence_days import absence_run
 from forms_service.rules.titles import TITLES
 
-from support.doctext import squash
+from support.doctext import docx_text, squash
 from support.form_case import FormCase
+from support.helpers import api_token, bearer
 from support.messages import Marked, docx_messages, html_messages, outside_messages
 from support.registers import PupilRegister
 
@@ -243,6 +245,51 @@ def test_the_sample_passes_every_rule():
     result = evaluate(FORM, sample(), profile=CARDIFF, today=LETTER_DAY)
     assert result.eligible and [r.status for r in result.rules] == ["pass", "pass"]
     assert result.figures["consecutive_absence_days"] == 3
+
+
+# --- through the API: the marks a Welsh school's register holds ------------------------------------
+
+API = "/api/v1"
+
+
+def register_json(pupil: PupilRegister, until: dt.date) -> dict:
+    return {"code_set": WALES, "sessions": [{"date": s.date.isoformat(), "session": s.session, "code": s.code}
+                                            for s in pupil.build(until).sessions]}
+
+
+@pytest.fixture
+def token(client):
+    return bearer(api_token(client, "office@demo.school"))
+
+
+@pytest.mark.parametrize("first, days, status", [(D(2025, 12, 1), 2, "fail"), (D(2025, 11, 28), 3, "pass")])
+def test_the_eligibility_check_counts_the_days_from_the_welsh_register(client, token, first, days, status):
+    pupil = welsh_pupil().mark_days(first, LETTER_DAY, "N")
+    response = client.post(f"{API}/eligibility/{FORM_ID}", headers=token,
+                           json={"data": SAMPLE_JSON, "register": register_json(pupil, LETTER_DAY), "profile": "cardiff"})
+    assert response.status_code == 200, response.get_json()
+    verdict = response.get_json()
+    rule = next(r for r in verdict["rules"] if r["id"] == "third_day_absence")
+    assert rule["status"] == status and verdict["figures"]["consecutive_absence_days"] == days
+    assert verdict["eligible"] is (status == "pass")
+
+
+def test_the_letters_come_one_per_parent_with_the_attendance_counted_from_the_register(client, token):
+    pupil = welsh_pupil().mark_days(D(2025, 11, 28), LETTER_DAY, "N")
+    possible = pupil.count(("/", "\\", "N"), D(2025, 9, 1), LETTER_DAY)
+    expected = f"{round(100 * (possible - 6) / possible, 1):g}%"
+    data = {**SAMPLE_JSON, "letter_type": "concern_first"}
+    response = client.post(f"{API}/documents/{FORM_ID}", headers=token,
+                           json={"data": data, "format": "docx", "register": register_json(pupil, LETTER_DAY),
+                                 "profile": "cardiff"})
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        names = sorted(archive.namelist())
+        letters = [squash(docx_text(archive.read(name))) for name in names]
+    assert names == [f"{FORM_ID}-1.docx", f"{FORM_ID}-2.docx"]
+    assert "Dear Siân Price" in letters[0] and "Dear Gareth Price" in letters[1]
+    for text in letters:
+        assert f"Osian Price's attendance this school year is {expected}." in text
 
 
 # --- the letters ---------------------------------------------------------------------------------
