@@ -401,7 +401,8 @@ def test_a_letter_of_concern_states_the_attendance_when_given():
 
 
 def test_hostile_text_is_printed_literally():
-    hostile = "{{ 7*7 }} {% trans %}x{% endtrans %} <script>alert('x')</script> & \"quotes\""
+    # Inside a {% trans %} block too (the SAO's name is bound into one), and docxtpl's own "{_{" escapes.
+    hostile = "{{ 7*7 }} {% trans %}x{% endtrans %} {_{ y }_} <script>alert('x')</script> & \"quotes\""
     data = sample(sao_name=hostile, meeting={"date": D(2025, 12, 5), "place": "Room <b>4</b> & the {{ hall }}"})
     both = render(data)
     for fmt in ("docx", "pdf"):
