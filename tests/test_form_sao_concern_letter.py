@@ -32,9 +32,9 @@ from forms_service.rules import evaluate
 from forms_service.rules.absence_days import absence_run
 from forms_service.rules.titles import TITLES
 
-from support.doctext import docx_text, squash
+from support.doctext import docx_text, pdf_text, squash
 from support.form_case import FormCase
-from support.helpers import api_token, bearer
+from support.helpers import api_token, bearer, date_parts, login, post_page, text
 from support.messages import Marked, docx_messages, html_messages, outside_messages
 from support.registers import PupilRegister
 
@@ -285,11 +285,58 @@ def test_the_letters_come_one_per_parent_with_the_attendance_counted_from_the_re
     assert response.status_code == 200 and response.mimetype == "application/zip"
     with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
         names = sorted(archive.namelist())
-        letters = [squash(docx_text(archive.read(name))) for name in names]
+        written = [squash(docx_text(archive.read(name))) for name in names]
     assert names == [f"{FORM_ID}-1.docx", f"{FORM_ID}-2.docx"]
-    assert "Dear Siân Price" in letters[0] and "Dear Gareth Price" in letters[1]
-    for text in letters:
-        assert f"Osian Price's attendance this school year is {expected}." in text
+    assert "Dear Siân Price" in written[0] and "Dear Gareth Price" in written[1]
+    for words in written:
+        assert f"Osian Price's attendance this school year is {expected}." in words
+
+
+def _web_pages() -> dict:
+    s = SAMPLE_JSON
+    return {
+        "pupil": {"pupil__first_name": s["pupil"]["first_name"], "pupil__last_name": s["pupil"]["last_name"],
+                  "pupil__date_of_birth": date_parts(s["pupil"]["date_of_birth"]),
+                  "pupil__year_group": s["pupil"]["year_group"], "pupil__address": s["pupil"]["address"]},
+        "parents": {f"parents-{i}-{k}": v for i, p in enumerate(s["parents"]) for k, v in p.items()},
+        "absence": {"letter_type": "third_day", "absence__first_day": date_parts(s["absence"]["first_day"]),
+                    "absence__last_day": ["", "", ""]},
+        "letter": {"medical_confirmation": "yes", "meeting__date": date_parts(s["meeting"]["date"]),
+                   "meeting__time": "3:30pm", "meeting__place": s["meeting"]["place"], "sao_name": s["sao_name"],
+                   "contact_details": s["contact_details"], "letter_date": date_parts(s["letter_date"]),
+                   "sender__name": s["sender"]["name"], "sender__role": s["sender"]["role"]},
+    }
+
+
+def test_the_letters_are_written_on_the_web_and_downloaded_for_each_parent(client):
+    login(client, "office@demo.school")
+    start = post_page(client, f"/referrals/new/{FORM_ID}", {})
+    assert start.status_code == 302 and start.location.endswith("/pages/pupil")
+    base = start.location.rsplit("/pages/", 1)[0]
+    pages = _web_pages()
+    assert [p.id for p in FORM.pages] == list(pages)
+    parents_page = text(client.get(f"{base}/pages/parents"))
+    assert "Language for letters" in parents_page and "Welsh (Cymraeg)" in parents_page
+    assert "Welsh councils offer correspondence in Welsh" in parents_page
+    # A letter date before the absence began is refused on the page, naming the field.
+    for page_id in ("pupil", "parents", "absence"):
+        response = post_page(client, f"{base}/pages/{page_id}", pages[page_id])
+        assert response.status_code == 302, (page_id, text(response)[:3000])
+    bad = post_page(client, f"{base}/pages/letter", {**pages["letter"], "letter_date": date_parts("2025-11-27")})
+    assert bad.status_code == 422 and "Date of the letter must be the same as or after" in text(bad)
+    response = post_page(client, f"{base}/pages/letter", pages["letter"])
+    assert response.status_code == 302, text(response)[:3000]
+
+    page = text(client.get(f"{base}/letter"))
+    assert "Some answers are still needed" not in page and "Siân Price" in page and "Gareth Price" in page
+    for to, name, other in ((1, "Siân Price", "Gareth Price"), (2, "Gareth Price", "Siân Price")):
+        for fmt, read in (("pdf", pdf_text), ("docx", docx_text)):
+            response = client.get(f"{base}/letter/{FORM_ID}.{fmt}?to={to}")
+            assert response.status_code == 200, (to, fmt)
+            words = squash(read(response.data))
+            assert f"Dear {name}" in words and other not in words and "Demo School" in words
+            assert "Osian Price has been absent from school since 28 November 2025" in words
+            assert "Time: 3:30pm" in words
 
 
 # --- the letters ---------------------------------------------------------------------------------
