@@ -25,8 +25,9 @@ from forms_service.documents.context import build_context
 from forms_service.formdefs import get_form
 from forms_service.rules import evaluate
 
-from support.doctext import squash
+from support.doctext import docx_text, pdf_text, squash
 from support.form_case import FormCase
+from support.helpers import date_parts, login, post_page, text
 from support.messages import Marked, docx_messages, html_messages, outside_messages
 
 D = dt.date
@@ -183,6 +184,51 @@ def test_both_are_a4_and_the_pdf_names_itself(contract):
     for section in Document(io.BytesIO(contract["docx_bytes"])).sections:
         assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
     assert PdfReader(io.BytesIO(contract["pdf_bytes"])).metadata.title == DOC["title"]
+
+
+def _web_pages() -> dict:
+    s = SAMPLE_JSON
+    commitments = {f"commitments__{who}-{i}-action": item["action"]
+                   for who, items in s["commitments"].items() for i, item in enumerate(items)}
+    return {
+        "meeting": {"contract_date": date_parts(s["contract_date"])},
+        "pupil": {"pupil__first_name": s["pupil"]["first_name"], "pupil__last_name": s["pupil"]["last_name"],
+                  "pupil__date_of_birth": date_parts(s["pupil"]["date_of_birth"]),
+                  "pupil__year_group": s["pupil"]["year_group"], "pupil__address": s["pupil"]["address"]},
+        "parents": {f"parents-{i}-{k}": v for i, p in enumerate(s["parents"]) for k, v in p.items()},
+        "targets": {"figures__attendance_pct": "81.4", "review_date": date_parts(s["review_date"]),
+                    **{f"targets-{i}-target": t["target"] for i, t in enumerate(s["targets"])}},
+        "commitments": commitments,
+        "signatories": {f"signatories__{k}": v for k, v in s["signatories"].items()},
+    }
+
+
+def test_the_contract_is_written_on_the_web_and_downloaded(client):
+    login(client, "office@demo.school")
+    start = post_page(client, f"/referrals/new/{FORM_ID}", {})
+    assert start.status_code == 302 and start.location.endswith("/pages/meeting")
+    base = start.location.rsplit("/pages/", 1)[0]
+    pages = _web_pages()
+    assert [p.id for p in FORM.pages] == list(pages)
+    # The commitments page starts from the usual commitments.
+    assert "Phone home on the first day of any absence that is not explained" in text(
+        client.get(f"{base}/pages/commitments"))
+    for page_id, answers in pages.items():
+        response = post_page(client, f"{base}/pages/{page_id}", answers)
+        assert response.status_code in (302, 303), (page_id, text(response)[:3000])
+    bad = post_page(client, f"{base}/pages/targets", {**pages["targets"], "review_date": date_parts("2026-01-14")})
+    assert bad.status_code == 422 and "Review date must be after date of the contract" in text(bad)
+
+    page = text(client.get(f"{base}/letter"))
+    assert "Some answers are still needed" not in page
+    for fmt, read in (("pdf", pdf_text), ("docx", docx_text)):
+        response = client.get(f"{base}/letter/{FORM_ID}.{fmt}")
+        assert response.status_code == 200, fmt
+        words = squash(read(response.data))
+        for phrase in ("Attendance Contract", "School Demo School", "Pupil Megan Hughes-Ahmed",
+                       "Parent or carer Imran Ahmed", "School Attendance Officer Mrs Carys Pritchard",
+                       "Morning check-in with Miss Evans, the pastoral lead"):
+            assert phrase in words, (fmt, phrase)
 
 
 # --- translatable, in the first parent's language ------------------------------------------------------
