@@ -138,6 +138,7 @@ def test_every_rule_in_the_design_is_implemented():
               # issue 19: what the EWS expects before it accepts a referral (002, Step 3)
               "ews_class_teacher_action", "ews_head_of_year_action", "ews_letters_of_concern", "ews_meeting_invitation",
               "ews_sao_home_visit", "ews_medical_confirmation", "ews_registration_certificate"}
+    design.add("third_day_absence")  # issue 19: Cardiff's letter on the third day (002, Step 1)
     assert set(REGISTRY) == design
 
 

@@ -32,6 +32,7 @@ TITLES = {
     "ews_sao_home_visit": "The School Attendance Officer visited the home",
     "ews_medical_confirmation": "Medical confirmation was asked for where illness notes continue",
     "ews_registration_certificate": "An up to date registration certificate is attached",
+    "third_day_absence": "Three school days in a row of unexplained absence before the third-day letter",
 }
 
 
