@@ -13,7 +13,6 @@ profile is Cardiff's (the EWS referral form is another branch's: the main sessio
 from __future__ import annotations
 
 import datetime as dt
-import gettext
 import hashlib
 import io
 import re
@@ -24,7 +23,6 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from forms_service import storage
-from forms_service.documents import language
 from forms_service.documents.rendering import DOCX_TEMPLATES_DIR, docx_env, print_env, render_docx, render_pdf
 from forms_service.models import AuditEvent, NoticeFile, Outcome, Referral, db
 from forms_service.policies import Policy, load_profile
@@ -32,6 +30,7 @@ from forms_service.policies import Policy, load_profile
 from samples.notice_contexts import sample_context
 from support.doctext import docx_text, pdf_text, squash
 from support.helpers import api_token, bearer, csrf, login, text
+from support.messages import mark_every_message, outside_messages, welsh_catalogue
 from test_la_notices import _back_date, _officer, _set_profile, accepted_panel
 
 API = "/api/v1"
@@ -301,34 +300,39 @@ def test_who_may_issue_them(app, client, cardiff_case):
 
 # --- the parent's language ----------------------------------------------------------------------------
 
-def test_a_letter_is_made_in_the_parent_s_language_for_letters(app, client, cardiff_case):
+def test_a_letter_is_made_in_the_parent_s_language_for_letters(app, client, cardiff_case, tmp_path, monkeypatch):
+    """The mother chose Welsh. As shipped, the Welsh catalogue translates nothing (the LA's translator fills
+    it): her letter is in English and tagged English. Once the catalogue translates its sentences, her next
+    letter is in them and tagged Welsh, in PDF and DOCX, while the father's stays English."""
     rid, mother, father = cardiff_case
     with app.app_context():
         pack = db.session.get(Referral, rid).latest_pack
         parents = [{**p, "language": "cy"} if p["name"] == mother else p for p in pack.data["parents"]]
         pack.data = {**pack.data, "parents": parents}
         db.session.commit()
-    welsh = _issue(client, rid, "initial_warning", mother, TODAY - DAY).get_json()
-    english = _issue(client, rid, "initial_warning", father, TODAY - DAY).get_json()
+    untranslated = _issue(client, rid, "initial_warning", mother, TODAY - 2 * DAY).get_json()
+    pdf = client.get(f"{API}/notices/{untranslated['id']}/document", headers=_officer(client)).data
+    assert PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/Lang"] == "en-GB"
+    assert "Initial Warning" in pdf_text(pdf)
+    heading = "Final Warning"
+    opening = ("This is a Final Warning about the attendance at school of your child, %(child)s. Their attendance has "
+               "not improved enough since the Education Welfare Service began working with you.")
+    welsh_catalogue(tmp_path, monkeypatch, {heading: "[cy] Rhybudd Terfynol", opening: "[cy] Rhybudd am %(child)s."})
+    welsh = _issue(client, rid, "ews_final_warning", mother, TODAY - DAY, review_on=TODAY + 10 * DAY).get_json()
+    _issue(client, rid, "initial_warning", father, TODAY - 2 * DAY)
+    english = _issue(client, rid, "ews_final_warning", father, TODAY - DAY, review_on=TODAY + 10 * DAY).get_json()
     pdf = client.get(f"{API}/notices/{welsh['id']}/document", headers=_officer(client)).data
     assert PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/Lang"] == "cy"
+    for words in (squash(pdf_text(pdf)), _document(client, welsh, "docx")):
+        assert "[cy] Rhybudd Terfynol" in words and "This is a Final Warning about" not in words
+        assert squash("[cy] Rhybudd am") in words
     pdf = client.get(f"{API}/notices/{english['id']}/document", headers=_officer(client)).data
     assert PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/Lang"] == "en-GB"
+    assert "This is a Final Warning about" in squash(pdf_text(pdf)) and "[cy]" not in pdf_text(pdf)
     with app.app_context():
         languages = [e.detail["language"] for e in db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "notice_issued").order_by(AuditEvent.id))]
-    assert languages == ["cy", "en"]
-
-
-class Marked(gettext.NullTranslations):
-    """A stand-in translator: every message comes back between ⟦ and ⟧, so what is left outside is what
-    a translator could not reach."""
-
-    def gettext(self, message):
-        return f"⟦{message}⟧"
-
-    def ngettext(self, singular, plural, n):
-        return f"⟦{singular if n == 1 else plural}⟧"
+    assert languages == ["cy", "cy", "en", "en"]
 
 
 def _values(value) -> list[str]:
@@ -343,11 +347,11 @@ def _values(value) -> list[str]:
 def test_every_fixed_sentence_of_a_letter_is_translatable(monkeypatch, kind):
     """Rendered with a translator that marks every message, a letter has no word outside a message but
     the values it prints and the page furniture (the footer's reference and page numbers)."""
-    monkeypatch.setattr(language, "translations", lambda code, directory=None: Marked())
+    mark_every_message(monkeypatch)
     context = sample_context(kind) | {"language": "cy"}
     for fmt, words in (("docx", docx_text(render_docx(f"{kind}.docx", context))),
                        ("pdf", pdf_text(render_pdf(f"print/{kind}.html", context, title=context["document_title"])))):
-        left = re.sub(r"⟦[^⟧]*⟧", " ", squash(words))
+        left = outside_messages(squash(words))
         left = re.sub(r"Reference: \S+|Page \d+ of \d+|•", " ", left)
         for value in sorted(_values(context), key=len, reverse=True):
             left = left.replace(value, " ")

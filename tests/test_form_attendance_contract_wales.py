@@ -28,7 +28,7 @@ from forms_service.rules import evaluate
 from support.doctext import docx_text, pdf_text, squash
 from support.form_case import FormCase
 from support.helpers import date_parts, login, post_page, text
-from support.messages import Marked, docx_messages, html_messages, outside_messages
+from support.messages import docx_messages, html_messages, mark_every_message, outside_messages
 
 D = dt.date
 FORM_ID = "attendance-contract-wales"
@@ -247,7 +247,7 @@ def test_the_print_and_word_templates_have_the_same_messages():
 
 
 def test_every_fixed_word_goes_through_the_catalogue(monkeypatch):
-    monkeypatch.setattr(language, "translations", lambda code, directory=None: Marked())
+    mark_every_message(monkeypatch)
     both = CASE.render(DOC, context())
     for fmt in ("docx", "pdf"):
         text = both[fmt]

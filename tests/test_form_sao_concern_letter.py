@@ -35,7 +35,7 @@ from forms_service.rules.titles import TITLES
 from support.doctext import docx_text, pdf_text, squash
 from support.form_case import FormCase
 from support.helpers import api_token, bearer, date_parts, login, post_page, text
-from support.messages import Marked, docx_messages, html_messages, outside_messages
+from support.messages import docx_messages, html_messages, mark_every_message, outside_messages
 from support.registers import PupilRegister
 
 D = dt.date
@@ -479,7 +479,7 @@ def test_the_print_and_word_templates_have_the_same_messages():
 
 @pytest.fixture
 def marked(monkeypatch):
-    monkeypatch.setattr(language, "translations", lambda code, directory=None: Marked())
+    mark_every_message(monkeypatch)
 
 
 @pytest.mark.parametrize("kind", list(KEY))
@@ -498,9 +498,6 @@ def test_every_fixed_sentence_goes_through_the_catalogue(marked, kind):
     assert PdfReader(io.BytesIO(both["pdf_bytes"])).trailer["/Root"]["/Lang"] == "cy"
 
 
-@pytest.mark.xfail(strict=True, reason="build_context does not give the recipient parent's `language` yet: the "
-                                       "main session adds it in forms_service/documents/context.py (see issue 19's "
-                                       "report); remove this marker then")
 def test_each_parent_gets_the_letter_in_their_own_language():
     assert context(sample(), recipient=0)["language"] == "cy"
     assert context(sample(), recipient=1)["language"] == "en"

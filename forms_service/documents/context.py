@@ -16,6 +16,7 @@ from typing import Any
 
 from ..formatting import format_datetime, format_money
 from . import form_contexts  # noqa: F401  (each module registers its form's extras)
+from .language import language_of
 from .letterhead import letterhead
 from .values import (ATTACHED, BY_LAW, DRAFT_NOTICE, DRAFT_STATUS, EXTRAS, NOT_ATTACHED, NOT_GIVEN, NOT_SIGNED,
                      SAME_AS_CHILD, SIGNED_STATUS, as_count, as_mapping, clean_text, date_text, shown, yes_no)
@@ -68,6 +69,7 @@ def _recipient(data: Mapping, index: int | None) -> dict:
         "relationship": clean_text(parent.get("relationship")),
         "address": address or NOT_GIVEN,
         "salutation": f"Dear {name}" if name else "Dear Parent/Carer",
+        "language": language_of(parent.get("language")),  # their letters' language (issue 19)
     }
 
 
@@ -205,6 +207,7 @@ def build_context(
     }
     if recipient is not None or any(d.get("per") == "parent" for d in form.get("documents", [])):
         context["recipient"] = _recipient(data, recipient)
+        context["language"] = context["recipient"]["language"]
     add = EXTRAS.get(context["form_id"])
     if add is not None:
         # The LA's jurisdiction (its profile's) decides the law a letter states; England unless said.

@@ -35,29 +35,47 @@ def language_of(value) -> str:
 
 
 def tag(code: str) -> str:
-    return TAGS.get(code, TAGS[DEFAULT])
+    """The language tag of a document in `code`: its own where its catalogue translates something, else
+    English (a Welsh parent's letter printed in English while no translation is shipped is tagged English,
+    so a screen reader does not read English in a Welsh voice)."""
+    return TAGS[code] if code in TAGS and (code == DEFAULT or translated(code)) else TAGS[DEFAULT]
+
 
 
 def catalogue_from(path: Path) -> _gettext.NullTranslations:
     """The translations in the .po file at `path` (compiled in memory: no .mo files in the repository)."""
+    return _compiled(path)[0]
+
+
+def _compiled(path: Path) -> tuple[_gettext.NullTranslations, bool]:
+    """(translations, whether any message is translated) of the .po file at `path`."""
     with path.open("rb") as handle:
         catalog = read_po(handle)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
-    return _gettext.GNUTranslations(buffer)
+    return _gettext.GNUTranslations(buffer), any(m.id and m.string for m in catalog)
 
 
 def translations(code: str) -> _gettext.NullTranslations:
     """The catalogue for `code` (from TRANSLATIONS_DIR); English (no translation) when there is none."""
+    return _catalogue(code)[0]
+
+
+def translated(code: str) -> bool:
+    """Whether the catalogue for `code` translates any message."""
+    return _catalogue(code)[1]
+
+
+def _catalogue(code: str) -> tuple[_gettext.NullTranslations, bool]:
     if code == DEFAULT or code not in LANGUAGES:
-        return _gettext.NullTranslations()
-    return _catalogue(TRANSLATIONS_DIR / code / "LC_MESSAGES" / "messages.po")
+        return _gettext.NullTranslations(), False
+    return _read(TRANSLATIONS_DIR / code / "LC_MESSAGES" / "messages.po")
 
 
 @functools.lru_cache(maxsize=8)
-def _catalogue(path: Path) -> _gettext.NullTranslations:
-    return catalogue_from(path) if path.is_file() else _gettext.NullTranslations()
+def _read(path: Path) -> tuple[_gettext.NullTranslations, bool]:
+    return _compiled(path) if path.is_file() else (_gettext.NullTranslations(), False)
 
 
 def bound(context: dict, catalogue: _gettext.NullTranslations | None = None) -> dict:

@@ -41,7 +41,40 @@ class Marked(gettext.NullTranslations):
     def gettext(self, message):
         return f"[[{message}]]"
 
+    def ngettext(self, singular, plural, n):
+        return f"[[{singular if n == 1 else plural}]]"
+
 
 def outside_messages(text: str) -> str:
     """What a render with Marked prints outside any message: the values only."""
     return MARKED.sub(" ", text)
+
+
+def mark_every_message(monkeypatch, marked: gettext.NullTranslations | None = None) -> None:
+    """Render every letter through a stand-in catalogue that marks each message (Marked), as a language
+    the service translates (so its documents are tagged with it)."""
+    from forms_service.documents import language
+
+    chosen = marked or Marked()
+    monkeypatch.setattr(language, "translations", lambda code: chosen)
+    monkeypatch.setattr(language, "translated", lambda code: True)
+
+
+def welsh_catalogue(directory, monkeypatch, translated: dict[str, str]):
+    """A real Welsh catalogue, as the LA's translator would ship it (forms_service/translations/cy/
+    LC_MESSAGES/messages.po), written under `directory` with `translated` ({English: Welsh stand-in}) and
+    made the service's for the test. Returns its path."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    from forms_service.documents import language
+
+    catalog = Catalog(locale="cy")
+    for english, welsh in translated.items():
+        catalog.add(english, welsh)
+    path = directory / "cy" / "LC_MESSAGES" / "messages.po"
+    path.parent.mkdir(parents=True)
+    with path.open("wb") as handle:
+        write_po(handle, catalog)
+    monkeypatch.setattr(language, "TRANSLATIONS_DIR", directory)
+    return path

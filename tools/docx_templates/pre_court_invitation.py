@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import common as dx
-from . import ewo_letter_parts as ewo
-from . import notice_parts as parts
+from . import common as dx, ewo_letter_parts as ewo, notice_parts as parts
 from .ewo_letter_parts import t
 
 NAME = "pre-court-invitation.docx"
