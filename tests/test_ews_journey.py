@@ -84,6 +84,8 @@ def cardiff(database_url: str, tmp_path) -> None:
                             "NEW_USER_PASSWORD": PASSWORD})
     for args in (
         ["create-la", "--name", "Cardiff Council", "--inbox", CARDIFF_INBOX, "--profile", "cardiff"],
+        ["update-la", "--name", "Cardiff Council", "--address", "Education Welfare Service, County Hall, Cardiff CF10 4UW",
+         "--telephone", "029 2087 2000"],
         ["create-school", "--name", SCHOOL, "--la", "Cardiff Council"],
         ["create-user", "--email", OFFICE, "--name", "Ffion Davies", "--role", "office", "--school", SCHOOL],
         ["create-user", "--email", HEAD, "--name", "Eleri Morgan", "--role", "headteacher", "--school", SCHOOL],
@@ -186,6 +188,20 @@ def test_an_ews_referral_reaches_cardiffs_inbox_and_its_officer(app, client, smt
     login(client, OFFICER)
     inbox = text(client.get("/la/referrals"))
     assert reference in inbox and "Education Welfare Service" in inbox
+
+    # The EWO accepts it and, at the outset of casework, sends each parent the Initial Warning (002, Step 3):
+    # Siân chose Welsh for her letters; the amounts are Welsh law's, never England's.
+    accepted = client.post(f"{API}/referrals/{rid}/decision", headers=officer, json={"decision": "accept"})
+    assert accepted.status_code == 200, accepted.get_json()
+    for parent in (p["name"] for p in data["parents"]):
+        issued = client.post(f"{API}/referrals/{rid}/notices", headers=officer,
+                             json={"kind": "initial_warning", "parent": parent, "issued_on": dt.date.today().isoformat()})
+        assert issued.status_code == 201, issued.get_json()
+        letter = issued.get_json()
+        pdf = client.get(f"{API}/notices/{letter['id']}/document?format=pdf", headers=officer).data
+        words = squash(pdf_text(pdf))
+        assert "Initial Warning" in words and parent in words and "Rhys Pritchard" in words
+        assert "£60" in words and "£120" in words and "£80" not in words and "£160" not in words
 
 
 @pytest.mark.parametrize("evidence, eligible", [(["registration_certificate", "letters"], True), ([], False)])
