@@ -134,7 +134,9 @@ def test_every_rule_in_the_design_is_implemented():
               "final_warning_gap", "fast_track_stage", "support_recency", "no_identified_barriers", "barriers_described",
               "evidence_attached", "penalty_notice_limit", "policies_confirmed", "year11_timing", "absence_band",
               "lead_professional", "late_marks_threshold",  # issue 4, Knowsley's lateness threshold (004)
-              "leave_dates_match_register"}  # issue 15: the stated leave checked against the marks
+              "leave_dates_match_register",  # issue 15: the stated leave checked against the marks
+              # issue 19: the Children Missing Education checklist (002, Appendix 6)
+              "cme_last_attendance", "cme_home_visit", "cme_enquiries_made", "cme_safeguarding"}
     assert set(REGISTRY) == design
 
 

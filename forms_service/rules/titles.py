@@ -25,6 +25,11 @@ TITLES = {
     "support_recency": "Support was offered recently",
     "no_identified_barriers": "Barriers to attendance have been looked at",
     "barriers_described": "Barriers to attendance are described",
+    # The Children Missing Education checklist (002, Appendix 6; rules/missing_education.py)
+    "cme_last_attendance": "The last day the child attended is given",
+    "cme_home_visit": "A home visit was made before the checklist",
+    "cme_enquiries_made": "Reasonable enquiries were made to find the child",
+    "cme_safeguarding": "Safeguarding concerns are passed on at once",
 }
 
 
