@@ -264,6 +264,15 @@ def test_a_safeguarding_case_says_so_first_in_both_formats(fmt):
     assert rendered[fmt].index(alert) < rendered[fmt].index("Name of child")
 
 
+def test_the_alert_names_the_concerns_as_the_rule_does():
+    changes = {"pupil.looked_after": True, "safeguarding.other_concerns": True}
+    alert = CASE.context(data(**changes))["cme"]["safeguarding_alert"]
+    assert alert.startswith("Safeguarding: this child is looked after by the local authority and is the subject of "
+                            "other safeguarding concerns.")
+    assert result("cme_safeguarding", **changes).reason.startswith(
+        "The child is looked after by the local authority and is the subject of other safeguarding concerns:")
+
+
 @pytest.mark.parametrize("fmt", ["docx", "pdf"])
 def test_without_a_visit_the_findings_row_is_left_out(fmt):
     rendered = CASE.render(DOC, CASE.context(data(**{"home_visit.made": False, "home_visit.date": None,

@@ -47,7 +47,8 @@ TOLD = (
 )
 
 
-def _listed(items: list[str]) -> str:
+def listed(items: list[str]) -> str:
+    """"a, b and c"."""
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
@@ -110,10 +111,10 @@ def cme_enquiries_made(f: Facts) -> Outcome:
         not_done.append(SIBLINGS_TODO)
     details = {"not_done": not_done, "unanswered": unanswered}
     if not_done:
-        return Outcome(FAIL, f"Enquiries not yet made: {_listed(not_done)}. Make them before sending the checklist.",
+        return Outcome(FAIL, f"Enquiries not yet made: {listed(not_done)}. Make them before sending the checklist.",
                        source, details)
     if unanswered:
-        return Outcome(MISSING, f"The checklist does not yet say whether the school has tried to {_listed(unanswered)}.",
+        return Outcome(MISSING, f"The checklist does not yet say whether the school has tried to {listed(unanswered)}.",
                        source, details)
     return Outcome(PASS, "Every enquiry has been made: every known contact phoned and written to; relatives, "
                          "neighbours or friends asked; brothers' or sisters' schools contacted (or none); health, "
@@ -138,9 +139,9 @@ def cme_safeguarding(f: Facts) -> Outcome:
                              "protection register, is not looked after, and there is no other concern.", source)
     not_told = [who for path, who in TOLD if f.flag(path) is not True]
     details = {"concerns": concerns, "not_told": not_told}
-    child = f"The child {_listed(concerns)}"
+    child = f"The child {listed(concerns)}"
     if not_told:
-        return Outcome(FAIL, f"{child}: tell {_listed(not_told)} today, now. Do not wait for this checklist to be "
+        return Outcome(FAIL, f"{child}: tell {listed(not_told)} today, now. Do not wait for this checklist to be "
                              "tracked.", source, details)
     police = "" if f.flag("agencies.police") else " Consider telling the police if the child may be at risk."
     return Outcome(ADVISORY, f"{child}: the designated safeguarding person and children's services have been told. "

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ...formdefs import get_path
+from ...rules.missing_education import CONCERNS, listed
 from ..values import NOT_GIVEN, as_mapping, clean_text, date_text, extra, shown, yes_no
 
 # The form's choice for the siblings' schools, as a reader sees it.
@@ -23,10 +25,9 @@ NO_NEW_SCHOOL = "None known"
 NO_SAFEGUARDING_DETAILS = "None given"
 # Printed at the top of the checklist when the child is a safeguarding case (cme_safeguarding's concerns):
 # the EWS reads first that this is not only a tracking request.
+# Its words for each concern are the rule's (rules/missing_education.py), so the two agree.
 SAFEGUARDING_ALERT = ("Safeguarding: this child {concerns}. The designated safeguarding person and children's "
                       "services must be told at once, not after this checklist is tracked.")
-CONCERNS = (("social_worker", "has a social worker"), ("child_protection", "is on the child protection register"),
-            ("other_concerns", "is the subject of other safeguarding concerns"))
 
 
 def _answer(done: Any, outcome: Any) -> str:
@@ -36,19 +37,9 @@ def _answer(done: Any, outcome: Any) -> str:
     return f"{answer}: {text}" if done is True and text else answer
 
 
-def _concerns(data: Mapping) -> list[str]:
-    safeguarding = as_mapping(data.get("safeguarding"))
-    found = [words for key, words in CONCERNS if safeguarding.get(key) is True]
-    if as_mapping(data.get("pupil")).get("looked_after") is True:
-        found.insert(2, "is looked after by the local authority")
-    return found
-
-
-def _alert(concerns: list[str]) -> str:
-    if not concerns:
-        return ""
-    listed = concerns[0] if len(concerns) == 1 else f"{', '.join(concerns[:-1])} and {concerns[-1]}"
-    return SAFEGUARDING_ALERT.format(concerns=listed)
+def _alert(data: Mapping) -> str:
+    concerns = [words for path, words in CONCERNS if get_path(dict(data), path) is True]
+    return SAFEGUARDING_ALERT.format(concerns=listed(concerns)) if concerns else ""
 
 
 @extra("cme-checklist")
@@ -68,7 +59,7 @@ def cme_checklist_context(form: Mapping, data: Mapping, verdict: Mapping) -> dic
         visit_text = f"Yes, on {date_text(visit.get('date'))}"
     return {
         "cme": {
-            "safeguarding_alert": _alert(_concerns(data)),
+            "safeguarding_alert": _alert(data),
             "last_attendance": date_text(data.get("last_attendance_date")),
             "concern_summary": shown(data.get("concern_summary")),
             "phone": _answer(enquiries.get("phone"), enquiries.get("phone_outcome")),
