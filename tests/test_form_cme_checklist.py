@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import io
 
 import pytest
 from marshmallow import ValidationError
@@ -19,7 +20,9 @@ from forms_service.formdefs import get_form
 from forms_service.rules import evaluate
 from forms_service.rules.titles import TITLES
 
+from support.doctext import pdf_text, squash
 from support.form_case import FormCase
+from support.helpers import api_token, bearer, make_pdf, submit_and_sign
 
 FORM_ID = "cme-checklist"
 FORM = get_form(FORM_ID)
@@ -286,3 +289,42 @@ def test_user_text_is_printed_as_text_never_run(fmt):
     rendered = CASE.render(DOC, CASE.context(data(concern_summary=HOSTILE, **{"whereabouts.information": HOSTILE})))
     assert rendered[fmt].count("{{ 7*7 }}") == 2 and "<script>alert('x')</script>" in rendered[fmt]
     assert " 49 " not in rendered[fmt]
+
+
+# --- like every referral: checked, signed off, packed and queued for the LA ---------------------------
+
+def test_the_checklist_goes_through_sign_off_to_the_las_inbox(client):
+    office, head = bearer(api_token(client, "office@demo.school")), bearer(api_token(client, "head@demo.school"))
+    created = client.post("/api/v1/referrals", headers=office, json={"form": FORM_ID, "data": CASE.json})
+    assert created.status_code == 201, created.get_json()
+    rid = created.get_json()["id"]
+    # The registration certificate is not enclosed yet: the checklist cannot go.
+    refused_submit = client.post(f"/api/v1/referrals/{rid}/submit", headers=office)
+    assert refused_submit.status_code == 422
+    assert any(r["id"] == "evidence_attached" for r in refused_submit.get_json()["rules"])
+    upload = client.post(f"/api/v1/referrals/{rid}/evidence", headers=office, content_type="multipart/form-data",
+                         data={"kind": "registration_certificate",
+                               "file": (io.BytesIO(make_pdf("Registration certificate")), "certificate.pdf")})
+    assert upload.status_code == 201, upload.get_json()
+    signed = submit_and_sign(client, rid, office, head)
+    assert signed["delivery"]["state"] in ("queued", "sent")
+    reference = client.get(f"/api/v1/referrals/{rid}", headers=office).get_json()["reference"]
+    assert reference.startswith("CME")
+    files = {f["name"] for f in client.get(f"/api/v1/referrals/{rid}/documents", headers=office).get_json()}
+    assert {f"{reference}-{FORM_ID}.pdf", f"{reference}-{FORM_ID}.docx"} <= files
+    pdf = client.get(f"/api/v1/referrals/{rid}/documents/{reference}-{FORM_ID}.pdf", headers=office)
+    body = squash(pdf_text(pdf.data))
+    assert "Kacper Nowak" in body and "Harriet Head" in body and "DRAFT" not in body
+
+
+def test_a_safeguarding_concern_not_passed_on_stops_the_checklist(client):
+    office = bearer(api_token(client, "office@demo.school"))
+    data = copy.deepcopy(CASE.json)
+    data["safeguarding"].update(child_protection=True, childrens_services_told=False)
+    response = client.post(f"/api/v1/eligibility/{FORM_ID}", headers=office,
+                           json={"data": {**data, "evidence": ["registration_certificate"]}, "profile": "cardiff"})
+    assert response.status_code == 200, response.get_json()
+    verdict = response.get_json()
+    assert not verdict["eligible"]
+    rule_ = next(r for r in verdict["rules"] if r["id"] == "cme_safeguarding")
+    assert rule_["status"] == "fail" and "Do not wait" in rule_["reason"]

@@ -18,7 +18,9 @@ from marshmallow import ValidationError
 from forms_service.formdefs import get_form
 from forms_service.rules import evaluate
 
+from support.doctext import docx_text, pdf_text, squash
 from support.form_case import FormCase
+from support.helpers import api_token, bearer
 
 FORM_ID = "linkwork-record"
 FORM = get_form(FORM_ID)
@@ -203,3 +205,22 @@ def test_user_text_is_printed_as_text_never_run(fmt):
     text = render(load(sample_json(pupils=pupils, agenda={"reviewing_cases": HOSTILE})))[fmt]
     assert text.count("{{ 7*7 }}") == 2 and "<script>alert('x')</script>" in text
     assert " 49 " not in text
+
+
+# --- downloaded, never sent ----------------------------------------------------------------------------
+
+def test_the_record_is_kept_as_a_draft_and_downloaded_not_sent(client):
+    office = bearer(api_token(client, "office@demo.school"))
+    created = client.post("/api/v1/referrals", headers=office, json={"form": FORM_ID, "data": CASE.json})
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["eligibility"]["eligible"]
+    # A record is not a request to the LA: it cannot be submitted for sign-off.
+    rid = created.get_json()["id"]
+    assert client.post(f"/api/v1/referrals/{rid}/submit", headers=office).status_code in (409, 422)
+    for fmt, magic in (("pdf", b"%PDF"), ("docx", b"PK")):
+        response = client.post(f"/api/v1/documents/{FORM_ID}", headers=office,
+                               json={"data": CASE.json, "format": fmt, "profile": "cardiff"})
+        assert response.status_code == 200, response.get_data(as_text=True)[:500]
+        assert response.data.startswith(magic)
+        words = squash(pdf_text(response.data) if fmt == "pdf" else docx_text(response.data))
+        assert all(name in words for name in PUPILS) and "Siân Pritchard" in words
