@@ -253,9 +253,11 @@ def test_the_checklist_says_what_the_ews_reads_for(checklist, fmt):
         "the school's designated safeguarding person and children's services at once",
         "this text is the service's own",
         "Return to ews-referrals@la.invalid",
+        # 002, Step 3: the SAO completes it; the head signs it off.
+        "To be completed by the School Attendance Officer Details Tick when checked",
     ):
         assert words in text, words
-    assert "Safeguarding: this child" not in text
+    assert "Safeguarding: this child" not in text and "To be completed by head teacher" not in text
 
 
 @pytest.mark.parametrize("fmt", ["docx", "pdf"])

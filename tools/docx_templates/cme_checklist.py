@@ -13,6 +13,8 @@ from docx.shared import RGBColor
 from . import common as dx
 
 NAME = "cme-checklist.docx"
+# 002, Step 3: "the School Attendance Officer must complete and forward the CME Checklist".
+COMPLETED_BY = "the School Attendance Officer"
 
 
 def _rows(table, rows):
@@ -39,7 +41,7 @@ def build(path: Path):
     dx.summary_table(doc, "Date of checklist")
 
     doc.add_paragraph("The child and family", style="Heading 2")
-    table = dx.tick_table(doc)
+    table = dx.tick_table(doc, completed_by=COMPLETED_BY)
     dx.child_and_parents_rows(table, "Parent or carer", looked_after=True)
     _rows(table, (
         ("Last day the child attended school", "{{ cme.last_attendance }}"),
@@ -47,7 +49,7 @@ def build(path: Path):
     ))
 
     doc.add_paragraph("Enquiries made to find the child", style="Heading 2")
-    table = dx.tick_table(doc, "Done, and the outcome")
+    table = dx.tick_table(doc, "Done, and the outcome", completed_by=COMPLETED_BY)
     _rows(table, (
         ("Phoned every known contact number, including emergency contacts", "{{ cme.phone }}"),
         ("Written or emailed to the family at every known address", "{{ cme.written }}"),
@@ -69,7 +71,7 @@ def build(path: Path):
     ))
 
     doc.add_paragraph("Safeguarding", style="Heading 2")
-    table = dx.tick_table(doc)
+    table = dx.tick_table(doc, completed_by=COMPLETED_BY)
     _rows(table, (
         ("The child has a social worker", "{{ cme.social_worker }}"),
         ("The child is on the child protection register", "{{ cme.child_protection }}"),
