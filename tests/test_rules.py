@@ -137,7 +137,9 @@ def test_every_rule_in_the_design_is_implemented():
               "leave_dates_match_register",  # issue 15: the stated leave checked against the marks
               # issue 19: what the EWS expects before it accepts a referral (002, Step 3)
               "ews_class_teacher_action", "ews_head_of_year_action", "ews_letters_of_concern", "ews_meeting_invitation",
-              "ews_sao_home_visit", "ews_medical_confirmation", "ews_registration_certificate"}
+              "ews_sao_home_visit", "ews_medical_confirmation", "ews_registration_certificate",
+              # issue 19: the Children Missing Education checklist (002, Appendix 6)
+              "cme_last_attendance", "cme_home_visit", "cme_enquiries_made", "cme_safeguarding"}
     design.add("third_day_absence")  # issue 19: Cardiff's letter on the third day (002, Step 1)
     assert set(REGISTRY) == design
 

@@ -33,6 +33,11 @@ TITLES = {
     "ews_medical_confirmation": "Medical confirmation was asked for where illness notes continue",
     "ews_registration_certificate": "An up to date registration certificate is attached",
     "third_day_absence": "Three school days in a row of unexplained absence before the third-day letter",
+    # The Children Missing Education checklist (002, Appendix 6; rules/missing_education.py)
+    "cme_last_attendance": "The last day the child attended is given",
+    "cme_home_visit": "A home visit was made before the checklist",
+    "cme_enquiries_made": "Reasonable enquiries were made to find the child",
+    "cme_safeguarding": "Safeguarding concerns are passed on at once",
 }
 
 

@@ -250,10 +250,11 @@ def letter_head(title: str):
 TICK_WIDTHS = [76, 74, 24]
 
 
-def tick_table(doc, details_heading: str = "Details", widths=TICK_WIDTHS):
-    """The seed forms' table with a column the LA officer ticks: a shaded header repeated on every page."""
+def tick_table(doc, details_heading: str = "Details", widths=TICK_WIDTHS, completed_by: str = "head teacher"):
+    """The seed forms' table with a column the LA officer ticks: a shaded header repeated on every page.
+    `completed_by`: who fills it in (as templates/html/print/_referral.html tick_table_start)."""
     table_ = table(doc, widths)
-    header = row(table_, widths, ["To be completed by head teacher", details_heading, "Tick when checked"], bold=True)
+    header = row(table_, widths, [f"To be completed by {completed_by}", details_heading, "Tick when checked"], bold=True)
     repeat_header(header)
     for cell in header.cells:
         shade(cell, "E8E8E8")
