@@ -6,6 +6,7 @@ follow the law of the LA's profile. SQLite and PostgreSQL (the app fixture)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -86,3 +87,16 @@ def test_the_catalogue_says_where_each_form_is_used(client):
     forms = {f["id"]: f for f in client.get(f"{API}/forms", headers=office).get_json()["forms"]}
     assert forms[ENGLISH_ONLY]["jurisdictions"] == ["england"]
     assert sorted(forms[BOTH]["jurisdictions"]) == ["england", "wales"]
+
+
+def test_a_record_about_several_pupils_is_listed_by_how_many(app, client):
+    """The Linkwork record (002, Appendix 5) is about the pupils discussed at the link meeting: the school's
+    list says how many rather than one child's name."""
+    _set_profile(app, "cardiff")
+    office = bearer(api_token(client, "office@demo.school"))
+    sample = json.loads((Path(__file__).resolve().parent / "samples" / "linkwork-record.json").read_text(encoding="utf-8"))
+    created = client.post(f"{API}/referrals", json={"form": "linkwork-record", "data": sample}, headers=office)
+    assert created.status_code == 201, created.get_json()
+    login(client, "office@demo.school")
+    listing = client.get("/referrals/").get_data(as_text=True)
+    assert created.get_json()["reference"] in listing and f"{len(sample['pupils'])} pupils" in listing
