@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from docx.shared import RGBColor
 
 from . import common as dx
 
@@ -33,12 +32,7 @@ def build(path: Path):
     dx.paragraph(doc, "{{ cme.safeguarding_alert }}", bold=True, color=dx.RED)
     dx.paragraph(doc, "{%p endif %}")
 
-    doc.add_paragraph("{{ title }}", style="Heading 1")
-    dx.paragraph(doc, "{{ source_citation }}", size=9, color=RGBColor(0x44, 0x44, 0x44))
-    dx.paragraph(doc, "{%p for line in intro %}")
-    dx.paragraph(doc, "{{ line }}")
-    dx.paragraph(doc, "{%p endfor %}")
-    dx.summary_table(doc, "Date of checklist")
+    dx.heading(doc, "Date of checklist")
 
     doc.add_paragraph("The child and family", style="Heading 2")
     table = dx.tick_table(doc, completed_by=COMPLETED_BY)

@@ -160,6 +160,30 @@ def draft_marking(doc):
     paragraph(doc, "{%p endif %}")
 
 
+def heading(doc, date_label: str | None = "Date of request"):
+    """The form's title, its source, its intro lines and (with a `date_label`) the summary table: the
+    counterpart of print/_referral.html's heading()."""
+    doc.add_paragraph("{{ title }}", style="Heading 1")
+    paragraph(doc, "{{ source_citation }}", size=9, color=RGBColor(0x44, 0x44, 0x44))
+    paragraph(doc, "{%p for line in intro %}")
+    paragraph(doc, "{{ line }}")
+    paragraph(doc, "{%p endfor %}")
+    if date_label:
+        summary_table(doc, date_label)
+
+
+def list_table(doc, widths, headings, loop_var: str, cells):
+    """A table with a shaded heading row (repeated on each page) and a row per item of `loop_var`."""
+    table_ = table(doc, widths)
+    header = row(table_, widths, headings, bold=True)
+    repeat_header(header)
+    for cell in header.cells:
+        shade(cell, "E8E8E8")
+    tag_row(table_, widths, f"{{%tr for item in {loop_var} %}}")
+    row(table_, widths, cells, split=False)
+    tag_row(table_, widths, "{%tr endfor %}")
+
+
 def summary_table(doc, date_label: str = "Date of request"):
     widths = [56, 118]
     summary = table(doc, widths)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from docx.shared import RGBColor
 
 from . import common as dx
 
@@ -17,15 +16,7 @@ def _tick_table(doc):
 
 
 def _actions_table(doc, loop_var: str):
-    widths = [35, 70, 69]
-    table = dx.table(doc, widths)
-    header = dx.row(table, widths, ACTIONS_HEADER, bold=True)
-    dx.repeat_header(header)
-    for cell in header.cells:
-        dx.shade(cell, "E8E8E8")
-    dx.tag_row(table, widths, f"{{%tr for item in {loop_var} %}}")
-    dx.row(table, widths, ["{{ item.date }}", "{{ item.action }}", "{{ item.outcome }}"], split=False)
-    dx.tag_row(table, widths, "{%tr endfor %}")
+    dx.list_table(doc, [35, 70, 69], ACTIONS_HEADER, loop_var, ["{{ item.date }}", "{{ item.action }}", "{{ item.outcome }}"])
 
 
 def build(path: Path):
@@ -36,13 +27,7 @@ def build(path: Path):
     # Draft marking: only while unsigned.
     dx.draft_marking(doc)
 
-    doc.add_paragraph("{{ title }}", style="Heading 1")
-    dx.paragraph(doc, "{{ source_citation }}", size=9, color=RGBColor(0x44, 0x44, 0x44))
-    dx.paragraph(doc, "{%p for line in intro %}")
-    dx.paragraph(doc, "{{ line }}")
-    dx.paragraph(doc, "{%p endfor %}")
-
-    dx.summary_table(doc, "Date of referral")
+    dx.heading(doc, "Date of referral")
 
     doc.add_paragraph("The child and family", style="Heading 2")
     table, widths = _tick_table(doc)

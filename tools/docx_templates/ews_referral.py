@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from docx.shared import RGBColor
 
 from . import common as dx
 
@@ -16,18 +15,6 @@ def _tick_table(doc):
     return dx.tick_table(doc), dx.TICK_WIDTHS
 
 
-def _list_table(doc, widths, headings, loop_var: str, cells):
-    """A table with a row per item of `loop_var` (a "Not given" row for a draft without any)."""
-    table = dx.table(doc, widths)
-    header = dx.row(table, widths, headings, bold=True)
-    dx.repeat_header(header)
-    for cell in header.cells:
-        dx.shade(cell, "E8E8E8")
-    dx.tag_row(table, widths, f"{{%tr for item in {loop_var} %}}")
-    dx.row(table, widths, cells, split=False)
-    dx.tag_row(table, widths, "{%tr endfor %}")
-
-
 def build(path: Path):
     """002, Step 3 – Referral to the Education Welfare Service."""
     doc = dx.school_document("Referral to the Education Welfare Service")
@@ -36,13 +23,7 @@ def build(path: Path):
     # Draft marking: only while unsigned.
     dx.draft_marking(doc)
 
-    doc.add_paragraph("{{ title }}", style="Heading 1")
-    dx.paragraph(doc, "{{ source_citation }}", size=9, color=RGBColor(0x44, 0x44, 0x44))
-    dx.paragraph(doc, "{%p for line in intro %}")
-    dx.paragraph(doc, "{{ line }}")
-    dx.paragraph(doc, "{%p endfor %}")
-
-    dx.summary_table(doc, "Date of referral")
+    dx.heading(doc, "Date of referral")
 
     doc.add_paragraph("The child and family", style="Heading 2")
     table, widths = _tick_table(doc)
@@ -88,11 +69,11 @@ def build(path: Path):
     dx.tag_row(table, widths, "{%tr endfor %}")
 
     doc.add_paragraph("Letters of concern to the parents", style="Heading 2")
-    _list_table(doc, [40, 134], ["Date sent", "Letter"], "letters_of_concern",
+    dx.list_table(doc, [40, 134], ["Date sent", "Letter"], "letters_of_concern",
                 ["{{ item.date }}", "{{ item.description }}"])
 
     doc.add_paragraph("The School Attendance Officer's meetings and home visits", style="Heading 2")
-    _list_table(doc, [35, 40, 99], ["Date", "Meeting or visit", "Who was spoken to, and the outcome"], "sao_visits",
+    dx.list_table(doc, [35, 40, 99], ["Date", "Meeting or visit", "Who was spoken to, and the outcome"], "sao_visits",
                 ["{{ item.date }}", "{{ item.kind }}", "{{ item.outcome }}"])
 
     dx.closing(doc)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
 from . import common as dx

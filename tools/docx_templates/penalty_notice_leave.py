@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from docx.shared import RGBColor
 
 from . import common as dx
 
@@ -18,13 +17,7 @@ def build(path: Path):
     # Draft marking: only while unsigned.
     dx.draft_marking(doc)
 
-    doc.add_paragraph("{{ title }}", style="Heading 1")
-    dx.paragraph(doc, "{{ source_citation }}", size=9, color=RGBColor(0x44, 0x44, 0x44))
-    dx.paragraph(doc, "{%p for line in intro %}")
-    dx.paragraph(doc, "{{ line }}")
-    dx.paragraph(doc, "{%p endfor %}")
-
-    dx.summary_table(doc)
+    dx.heading(doc)
     dx.paragraph(doc)
 
     # The seed's table: what the head teacher completes, and a column the LA officer ticks.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from docx.shared import Pt, RGBColor
+from docx.shared import Pt
 
 from . import common as dx
 
@@ -36,13 +36,7 @@ def build(path: Path):
     # Draft marking: only while unsigned.
     dx.draft_marking(doc)
 
-    doc.add_paragraph("{{ title }}", style="Heading 1")
-    dx.paragraph(doc, "{{ source_citation }}", size=9, color=RGBColor(0x44, 0x44, 0x44))
-    dx.paragraph(doc, "{%p for line in intro %}")
-    dx.paragraph(doc, "{{ line }}")
-    dx.paragraph(doc, "{%p endfor %}")
-
-    dx.summary_table(doc)
+    dx.heading(doc)
     dx.paragraph(doc)
 
     # The seed's first table: the child and the parent/s, and a column the LA officer ticks.
