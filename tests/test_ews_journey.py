@@ -27,7 +27,7 @@ from forms_service.register.marks import academic_year, count_by_class, parse_re
 
 from conftest import PASSWORD
 from support.doctext import docx_text, pdf_text, squash
-from support.helpers import api_token, bearer, csrf, date_parts, login, logout, make_pdf, post_page, text
+from support.helpers import api_token, bearer, csrf, date_parts, login, logout, make_pdf, post_page, shift_dates, text
 from support.smtp_server import attachments, smtp_sink  # noqa: F401  (fixture)
 
 FORM_ID = "ews-referral"
@@ -41,20 +41,10 @@ OFFICE, HEAD, OFFICER = "sao@llanrumney.test", "head@llanrumney.test", "ewo@card
 ENGLAND_ONLY = {"notice_to_improve_served", "penalty_notice_limit", "leave_sessions_minimum"}
 
 
-def _shift(value, days: int):
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        return (dt.date.fromisoformat(value) + dt.timedelta(days=days)).isoformat()
-    if isinstance(value, dict):
-        return {k: _shift(v, days) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_shift(v, days) for v in value]
-    return value
-
-
 def todays_referral() -> dict:
     """The Cardiff sample with every date moved so the referral is dated today; its figures are left
     to the register."""
-    data = _shift(copy.deepcopy(SAMPLE_JSON), (dt.date.today() - SAMPLE_DATE).days)
+    data = shift_dates(copy.deepcopy(SAMPLE_JSON), (dt.date.today() - SAMPLE_DATE).days)
     data.pop("figures")
     return data
 

@@ -52,7 +52,8 @@ from forms_service.register.marks import (Register, Session, attendance_pct, cou
 from forms_service.rules import evaluate
 
 from support.doctext import render_docx_and_pdf, squash
-from support.helpers import api_token, bearer, csrf, date_parts, login, logout, make_pdf, text, with_changes
+from support.helpers import (api_token, bearer, csrf, date_parts, login, logout, make_pdf, shift_dates, text,
+                             with_changes)
 from support.registers import SESSIONS, D, PupilRegister, present_code, typical_pupil
 
 FORM_ID = "fast-track-referral"
@@ -869,19 +870,9 @@ def shift_days() -> int:
     return (dt.date.today() - REFERRAL_DATE).days // 7 * 7
 
 
-def _shift(value, days: int):
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        return (dt.date.fromisoformat(value) + dt.timedelta(days=days)).isoformat()
-    if isinstance(value, dict):
-        return {k: _shift(v, days) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_shift(v, days) for v in value]
-    return value
-
-
 def data_now() -> dict:
     """The sample with every date moved to now: the same child, meetings and warning, eight weeks ago."""
-    data = _shift(copy.deepcopy(SAMPLE_JSON), shift_days())
+    data = shift_dates(copy.deepcopy(SAMPLE_JSON), shift_days())
     data.pop("figures")  # counted from the register instead
     return data
 

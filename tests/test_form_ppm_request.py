@@ -28,7 +28,7 @@ from forms_service.policies import load_profile
 from forms_service.rules import evaluate
 
 from support.doctext import docx_text, pdf_text, squash
-from support.helpers import api_token, bearer, csrf, login, make_pdf, text, with_changes
+from support.helpers import api_token, bearer, csrf, login, make_pdf, shift_dates, text, with_changes
 from support.registers import D, typical_pupil
 
 FORM_ID = "ppm-request"
@@ -345,20 +345,10 @@ def test_partial_data_renders_in_both(data):
 
 # --- through the API ---------------------------------------------------------------------------------
 
-def _shift(value, days: int):
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        return (dt.date.fromisoformat(value) + dt.timedelta(days=days)).isoformat()
-    if isinstance(value, dict):
-        return {k: _shift(v, days) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_shift(v, days) for v in value]
-    return value
-
-
 def api_data() -> dict:
     """The sample with every date moved so that the request is dated today (the head signs today,
     and signing measures from that day): the child stays about 14, the meeting about 4 months ago."""
-    data = _shift(copy.deepcopy(SAMPLE_JSON), (dt.date.today() - REQUEST_DATE).days)
+    data = shift_dates(copy.deepcopy(SAMPLE_JSON), (dt.date.today() - REQUEST_DATE).days)
     data.pop("figures")  # counted from the register instead
     return data
 

@@ -156,6 +156,17 @@ def json_data() -> dict:
 
 # --- files --------------------------------------------------------------------------------------
 
+def shift_dates(value, days: int):
+    """A sample's JSON with every ISO date in it moved by `days` (to keep a realistic case current)."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return (dt.date.fromisoformat(value) + dt.timedelta(days=days)).isoformat()
+    if isinstance(value, dict):
+        return {k: shift_dates(v, days) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shift_dates(v, days) for v in value]
+    return value
+
+
 def make_pdf(text_: str = "Evidence") -> bytes:
     """A small, real, one-page PDF with `text_` on it."""
     body = html_lib.escape(text_)
