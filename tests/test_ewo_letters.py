@@ -29,9 +29,9 @@ from forms_service.policies import Policy, load_profile
 
 from samples.notice_contexts import sample_context
 from support.doctext import docx_text, pdf_text, squash
-from support.helpers import api_token, bearer, csrf, login, text
+from support.helpers import api_token, bearer, csrf, login, set_profile, text
 from support.messages import mark_every_message, outside_messages, welsh_catalogue
-from test_la_notices import _back_date, _officer, _set_profile, accepted_panel
+from test_la_notices import _back_date, _officer, accepted_panel
 
 API = "/api/v1"
 TODAY = dt.date.today()
@@ -46,7 +46,7 @@ def cardiff_case(app, client):
     ago by an LA on Cardiff's profile."""
     rid, data = accepted_panel(client)
     _back_date(app, rid, 60)
-    _set_profile(app, "cardiff")
+    set_profile(app, "cardiff")
     return rid, data["parents"][0]["name"], data["parents"][1]["name"]
 
 
@@ -267,7 +267,7 @@ def test_only_an_la_whose_profile_lists_them_issues_them(app, client):
     login(client, "officer@demo.la")
     page = text(client.get(f"/la/referrals/{rid}"))
     assert "Notice to Improve" in page and "Initial Warning" not in page and "Pre-Court" not in page
-    _set_profile(app, "cardiff")
+    set_profile(app, "cardiff")
     page = text(client.get(f"/la/referrals/{rid}"))
     for words in ("Issue a notice or letter", "Initial Warning", "Final Warning", "Invitation to a Pre-Court Meeting",
                   "Date attendance is reviewed", "Time of the meeting", "Place of the meeting"):

@@ -27,7 +27,7 @@ from forms_service.rules import evaluate
 
 from support.doctext import docx_text, pdf_text, squash
 from support.form_case import FormCase
-from support.helpers import date_parts, login, post_page, text
+from support.helpers import date_parts, login, post_page, set_profile, text
 from support.messages import docx_messages, html_messages, mark_every_message, outside_messages
 
 D = dt.date
@@ -203,7 +203,8 @@ def _web_pages() -> dict:
     }
 
 
-def test_the_contract_is_written_on_the_web_and_downloaded(client):
+def test_the_contract_is_written_on_the_web_and_downloaded(app, client):
+    set_profile(app, "cardiff")  # a form used in Wales
     login(client, "office@demo.school")
     start = post_page(client, f"/referrals/new/{FORM_ID}", {})
     assert start.status_code == 302 and start.location.endswith("/pages/meeting")

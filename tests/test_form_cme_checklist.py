@@ -22,7 +22,7 @@ from forms_service.rules.titles import TITLES
 
 from support.doctext import pdf_text, squash
 from support.form_case import FormCase
-from support.helpers import api_token, bearer, make_pdf, submit_and_sign
+from support.helpers import api_token, bearer, make_pdf, set_profile, submit_and_sign
 
 FORM_ID = "cme-checklist"
 FORM = get_form(FORM_ID)
@@ -295,7 +295,8 @@ def test_user_text_is_printed_as_text_never_run(fmt):
 
 # --- like every referral: checked, signed off, packed and queued for the LA ---------------------------
 
-def test_the_checklist_goes_through_sign_off_to_the_las_inbox(client):
+def test_the_checklist_goes_through_sign_off_to_the_las_inbox(app, client):
+    set_profile(app, "cardiff")  # a form used in Wales
     office, head = bearer(api_token(client, "office@demo.school")), bearer(api_token(client, "head@demo.school"))
     created = client.post("/api/v1/referrals", headers=office, json={"form": FORM_ID, "data": CASE.json})
     assert created.status_code == 201, created.get_json()

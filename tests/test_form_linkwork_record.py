@@ -20,7 +20,7 @@ from forms_service.rules import evaluate
 
 from support.doctext import docx_text, pdf_text, squash
 from support.form_case import FormCase
-from support.helpers import api_token, bearer
+from support.helpers import api_token, bearer, set_profile
 
 FORM_ID = "linkwork-record"
 FORM = get_form(FORM_ID)
@@ -209,7 +209,8 @@ def test_user_text_is_printed_as_text_never_run(fmt):
 
 # --- downloaded, never sent ----------------------------------------------------------------------------
 
-def test_the_record_is_kept_as_a_draft_and_downloaded_not_sent(client):
+def test_the_record_is_kept_as_a_draft_and_downloaded_not_sent(app, client):
+    set_profile(app, "cardiff")  # a form used in Wales
     office = bearer(api_token(client, "office@demo.school"))
     created = client.post("/api/v1/referrals", headers=office, json={"form": FORM_ID, "data": CASE.json})
     assert created.status_code == 201, created.get_json()

@@ -34,7 +34,7 @@ from forms_service.rules.titles import TITLES
 
 from support.doctext import docx_text, pdf_text, squash
 from support.form_case import FormCase
-from support.helpers import api_token, bearer, date_parts, login, post_page, text
+from support.helpers import api_token, bearer, date_parts, login, post_page, set_profile, text
 from support.messages import docx_messages, html_messages, mark_every_message, outside_messages
 from support.registers import PupilRegister
 
@@ -308,7 +308,8 @@ def _web_pages() -> dict:
     }
 
 
-def test_the_letters_are_written_on_the_web_and_downloaded_for_each_parent(client):
+def test_the_letters_are_written_on_the_web_and_downloaded_for_each_parent(app, client):
+    set_profile(app, "cardiff")  # a form used in Wales
     login(client, "office@demo.school")
     start = post_page(client, f"/referrals/new/{FORM_ID}", {})
     assert start.status_code == 302 and start.location.endswith("/pages/pupil")

@@ -41,7 +41,8 @@ from forms_service.referrals.evidence import safe_display_name
 from forms_service.rules import evaluate
 
 from support.doctext import docx_text
-from support.helpers import api_token, bearer, json_data, login, make_pdf, register_json_for, text
+from support.helpers import (api_token, bearer, json_data, login, make_pdf, profile_used_for, register_json_for,
+                             set_profile, text)
 from support.payloads import REFUSED, Deal, Payload, fill, fit, squash_ws, text_fields, visible, with_canary
 from support.sample_data import LA, SCHOOL, SIGNATURE
 from support.smtp_server import free_port, running_sink
@@ -437,11 +438,12 @@ def page_ok(client, url: str) -> str:
 
 
 @pytest.mark.db
-def test_hostile_answers_read_literally_on_every_web_page(client, payloads):
+def test_hostile_answers_read_literally_on_every_web_page(app, client, payloads):
     office = bearer(api_token(client, "office@demo.school"))
     login(client, "office@demo.school")
     problems = []
     for form in FORMS:
+        set_profile(app, profile_used_for(form))  # the school under a law the form is used in
         tags = set(fill(form, sample(form), None)[1])
         rounds = [Deal(payloads, tags)]
         if form.id in LONG_PDF_FORMS:

@@ -13,8 +13,7 @@ import pytest
 from forms_service import formdefs
 from forms_service.formdefs import load_forms
 
-from support.helpers import api_token, bearer, json_data, login
-from test_la_notices import _set_profile
+from support.helpers import api_token, bearer, json_data, login, set_profile
 
 API = "/api/v1"
 ENGLISH_ONLY = "stage2-letter"  # Stockport's (000), England's process
@@ -49,7 +48,7 @@ def test_a_welsh_school_is_offered_only_the_forms_of_welsh_law(app, client):
     england = client.get("/referrals/").get_data(as_text=True)
     assert f"/referrals/new/{ENGLISH_ONLY}" in england and f"/referrals/new/{BOTH}" in england
     assert client.get(f"/referrals/new/{ENGLISH_ONLY}").status_code == 200
-    _set_profile(app, "cardiff")
+    set_profile(app, "cardiff")
     wales = client.get("/referrals/").get_data(as_text=True)
     assert f"/referrals/new/{ENGLISH_ONLY}" not in wales and f"/referrals/new/{BOTH}" in wales
     assert client.get(f"/referrals/new/{ENGLISH_ONLY}").status_code == 404
@@ -61,7 +60,7 @@ def test_a_welsh_school_is_offered_only_the_forms_of_welsh_law(app, client):
 
 
 def test_the_api_refuses_to_start_a_form_of_the_other_law(app, client):
-    _set_profile(app, "cardiff")
+    set_profile(app, "cardiff")
     office = bearer(api_token(client, "office@demo.school"))
     refused = client.post(f"{API}/referrals", json={"form": ENGLISH_ONLY, "data": {}}, headers=office)
     assert refused.status_code == 422
@@ -92,7 +91,7 @@ def test_the_catalogue_says_where_each_form_is_used(client):
 def test_a_record_about_several_pupils_is_listed_by_how_many(app, client):
     """The Linkwork record (002, Appendix 5) is about the pupils discussed at the link meeting: the school's
     list says how many rather than one child's name."""
-    _set_profile(app, "cardiff")
+    set_profile(app, "cardiff")
     office = bearer(api_token(client, "office@demo.school"))
     sample = json.loads((Path(__file__).resolve().parent / "samples" / "linkwork-record.json").read_text(encoding="utf-8"))
     created = client.post(f"{API}/referrals", json={"form": "linkwork-record", "data": sample}, headers=office)

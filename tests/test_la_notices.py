@@ -21,7 +21,7 @@ from forms_service.la.notices import amounts_due, received_on
 from forms_service.models import AuditEvent, LocalAuthority, NoticeFile, Outcome, Referral, db
 
 from support.doctext import docx_text, pdf_text, squash
-from support.helpers import api_token, bearer, csrf, json_data, login, make_pdf, signed_request, text
+from support.helpers import api_token, bearer, csrf, json_data, login, make_pdf, set_profile, signed_request, text
 from test_form_penalty_notice_panel import EVIDENCE_KINDS, FORM_ID as PANEL_FORM, moved_to_this_week
 
 API = "/api/v1"
@@ -90,13 +90,6 @@ def _status(client, rid: int, kind: str, reference: str, day: dt.date, **extra):
 
 def _rules(response) -> dict:
     return {r["id"]: r["reason"] for r in response.get_json().get("rules", [])}
-
-
-def _set_profile(app, name: str) -> None:
-    with app.app_context():
-        for la in db.session.scalars(select(LocalAuthority)):
-            la.policy_profile = name
-        db.session.commit()
 
 
 # --- receipt and amounts (no database) ----------------------------------------------------------------
@@ -262,7 +255,7 @@ def test_no_notice_to_improve_for_leave_of_absence(client):
 
 
 def test_stockport_requires_a_notice_to_improve_whose_period_has_ended(app, client):
-    _set_profile(app, "stockport")
+    set_profile(app, "stockport")
     rid, data = accepted_panel(client)
     mother = data["parents"][0]["name"]
     _back_date(app, rid, 70)

@@ -23,8 +23,8 @@ from forms_service.rules.law import LAWS, REGIME_WALES_2013, regime_for
 
 from support.doctext import docx_text, pdf_text, squash
 from support.form_case import FormCase
-from support.helpers import api_token, bearer, json_data, login
-from test_la_notices import _issue, _rules, _set_profile, accepted_panel
+from support.helpers import api_token, bearer, json_data, login, set_profile
+from test_la_notices import _issue, _rules, accepted_panel
 
 ROOT = Path(__file__).resolve().parents[1]
 API = "/api/v1"
@@ -213,7 +213,7 @@ def test_documents_with_profile_cardiff_state_the_welsh_amounts(client, fmt, rea
 # --- what the LA issues -----------------------------------------------------------------------------
 
 def test_no_notice_to_improve_in_wales_and_the_penalty_notice_is_60_and_120(app, client):
-    _set_profile(app, "cardiff")
+    set_profile(app, "cardiff")
     rid, data = accepted_panel(client)
     mother = data["parents"][0]["name"]
     refused = _issue(client, rid, "notice_to_improve", mother)
@@ -237,7 +237,7 @@ def test_the_la_page_offers_a_notice_to_improve_in_england_only(app, client):
     login(client, "officer@demo.la")
     radio = re.compile(r'name="issue-kind"[^>]*value="notice_to_improve"')
     assert radio.search(client.get(f"/la/referrals/{rid}").get_data(as_text=True))
-    _set_profile(app, "cardiff")
+    set_profile(app, "cardiff")
     page = client.get(f"/la/referrals/{rid}")
     assert page.status_code == 200 and not radio.search(page.get_data(as_text=True))
     assert re.search(r'name="issue-kind"[^>]*value="penalty_notice"', page.get_data(as_text=True))

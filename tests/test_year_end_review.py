@@ -14,8 +14,8 @@ from sqlalchemy import select
 from forms_service.la.reviews import review_due
 from forms_service.models import Decision, Referral, db
 
-from support.helpers import api_token, bearer, csrf, login
-from test_la_notices import _set_profile, accepted_panel
+from support.helpers import api_token, bearer, csrf, login, set_profile
+from test_la_notices import accepted_panel
 
 D = dt.date
 API = "/api/v1"
@@ -89,7 +89,7 @@ def test_only_an_accepted_referral_is_open_to_review(status):
 # --- the officer's page and the API ---------------------------------------------------------------------
 
 def _accepted_a_year_ago(app, client) -> int:
-    _set_profile(app, "cardiff")
+    set_profile(app, "cardiff")
     rid, _ = accepted_panel(client)
     with app.app_context():
         decision = db.session.scalar(select(Decision).where(Decision.referral_id == rid, Decision.decision == "accept"))
@@ -126,7 +126,7 @@ def test_the_api_records_it_only_where_the_profile_holds_one(app, client):
     refused = client.post(f"{API}/referrals/{rid}/outcomes", headers=officer, json=body)
     assert refused.status_code == 422
     assert "has no year-end review" in refused.get_json()["errors"]["kind"][0]
-    _set_profile(app, "cardiff")
+    set_profile(app, "cardiff")
     recorded = client.post(f"{API}/referrals/{rid}/outcomes", headers=officer, json=body)
     assert recorded.status_code == 201, recorded.get_json()
     assert recorded.get_json()["outcomes"][-1]["label"] == "Year-end review held"

@@ -167,6 +167,21 @@ def shift_dates(value, days: int):
     return value
 
 
+def set_profile(app, name: str) -> None:
+    """Every LA under the profile `name` (the demo's LA under Cardiff's, say: Welsh law, issue 19)."""
+    from forms_service.models import LocalAuthority, db
+
+    with app.app_context():
+        for la in db.session.query(LocalAuthority):
+            la.policy_profile = name
+        db.session.commit()
+
+
+def profile_used_for(form) -> str:
+    """A profile of a law the form is used under: England's default, else Cardiff's (Wales)."""
+    return "national-2024" if "england" in form.jurisdictions else "cardiff"
+
+
 def make_pdf(text_: str = "Evidence") -> bytes:
     """A small, real, one-page PDF with `text_` on it."""
     body = html_lib.escape(text_)
