@@ -474,7 +474,7 @@ def test_both_are_a4_one_page_and_the_pdf_names_itself(letters):
 # --- translatable (Welsh Language Standards) ------------------------------------------------------
 
 def test_the_print_and_word_templates_have_the_same_messages():
-    html = html_messages("print/sao-concern-letter.html", "print/_translated_letter.html")
+    html = html_messages("print/sao-concern-letter.html", "print/_letter.html")
     assert html == docx_messages(DOC["docx"]) and len(html) > 20
 
 

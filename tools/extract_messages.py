@@ -90,24 +90,26 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     fresh = template()
     stale: list[str] = []
-    shipped = read_po(POT.open("rb")) if POT.is_file() else Catalog()
-    if not POT.is_file() or _ids(shipped) != _ids(fresh):
+    shipped = read_po(POT.open("rb")) if POT.is_file() else None
+    if shipped is None or _ids(shipped) != _ids(fresh):
         stale.append(str(POT.relative_to(ROOT)))
-        if not args.check:
-            CATALOGUES.mkdir(parents=True, exist_ok=True)
-            POT.write_bytes(_write(fresh, POT))
+    if not args.check:  # written afresh (where each message is used moves with the templates); dated as before
+        if shipped is not None:
+            fresh.creation_date = shipped.creation_date
+        CATALOGUES.mkdir(parents=True, exist_ok=True)
+        POT.write_bytes(_write(fresh, POT))
     for code in LANGUAGES:
         path = CATALOGUES / code / "LC_MESSAGES" / "messages.po"
         current = read_po(path.open("rb"), locale=code) if path.is_file() else _catalog(code)
         if not path.is_file() or _ids(current) != _ids(fresh):
             stale.append(str(path.relative_to(ROOT)))
-            if not args.check:
-                current.update(fresh, no_fuzzy_matching=True)
-                current.obsolete.clear()  # a sentence no template uses any more is not kept
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(_write(current, path))
+        if not args.check:
+            current.update(fresh, no_fuzzy_matching=True, update_creation_date=False)
+            current.obsolete.clear()  # a sentence no template uses any more is not kept
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(_write(current, path))
     if stale:
-        print(("out of date: " if args.check else "wrote ") + ", ".join(stale))
+        print(("out of date: " if args.check else "brought up to date: ") + ", ".join(stale))
     return 1 if stale and args.check else 0
 
 

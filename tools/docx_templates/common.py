@@ -257,18 +257,34 @@ def school_document(title: str):
     return doc
 
 
-def letter_head(title: str):
-    """A new letter to a parent (000 Appendices 6-7, 003 Appendix 4), as templates/html/print/
-    _letter.html: the school's letterhead, the parent's name and address, our reference and the date.
-    A letter is never marked DRAFT, so the footer's status run stays empty."""
+def letter_head(title: str, *, salutation: bool = False):
+    """A new letter to a parent (000 Appendices 6-7, 003 Appendix 4, 002 Steps 1-2), as templates/html/print/
+    _letter.html head(): the school's letterhead, the parent's name and address, our reference and the date
+    (and the salutation, for a letter whose words are all messages). A letter is never marked DRAFT, so the
+    footer's status run stays empty."""
     doc = new_document(title)
     footer(doc)
     letterhead(doc)
     # Name and address: the address's line breaks become Word line breaks.
     paragraph(doc, "{{ recipient.name }}\n{{ recipient.address }}").paragraph_format.space_after = Pt(14)
-    paragraph(doc, "Our reference: {{ reference }}").paragraph_format.space_after = Pt(2)
-    paragraph(doc, "Date: {{ letter.date }}").paragraph_format.space_after = Pt(12)
+    paragraph(doc, "{% trans %}Our reference:{% endtrans %} {{ reference }}").paragraph_format.space_after = Pt(2)
+    paragraph(doc, "{% trans %}Date:{% endtrans %} {{ letter.date }}").paragraph_format.space_after = Pt(12)
+    if salutation:
+        paragraph(doc, "{% trans name=recipient.name %}Dear {{ name }}{% endtrans %}")
     return doc
+
+
+def signoff(doc, name: str, role: str):
+    """_letter.html signoff(): room for a handwritten signature, the name, role and school."""
+    closing = paragraph(doc, "{% trans %}Yours sincerely{% endtrans %}")
+    closing.paragraph_format.space_before = Pt(14)
+    closing.paragraph_format.space_after = Pt(34)
+    closing.paragraph_format.keep_with_next = True
+    for text in (name, role):
+        line = paragraph(doc, text)
+        line.paragraph_format.space_after = Pt(0)
+        line.paragraph_format.keep_with_next = True
+    paragraph(doc, "{{ school_name }}")
 
 
 TICK_WIDTHS = [76, 74, 24]

@@ -3,7 +3,7 @@ Steps 1-2), one per parent/carer. The seed describes these letters but does not 
 text is the service's own.
 
 Same words and the same translatable messages ({% trans %}) as templates/html/print/sao-concern-letter.html
-and its head and close in templates/html/print/_translated_letter.html: tests compare them. Values come
+and its head and close in templates/html/print/_letter.html: tests compare them. Values come
 from forms_service/documents/form_contexts/sao_concern_letter.py. A letter is never marked DRAFT.
 """
 from __future__ import annotations
@@ -19,32 +19,6 @@ NAME = "sao-concern-letter.docx"
 THIRD_DAY = "letter.type == 'third_day'"
 
 
-def head(title: str):
-    """A letter under the school's letterhead with translatable fixed words: the Word counterpart of
-    templates/html/print/_translated_letter.html head() (common.letter_head's layout)."""
-    doc = dx.new_document(title)
-    dx.footer(doc)
-    dx.letterhead(doc)
-    dx.paragraph(doc, "{{ recipient.name }}\n{{ recipient.address }}").paragraph_format.space_after = Pt(14)
-    dx.paragraph(doc, "{% trans %}Our reference:{% endtrans %} {{ reference }}").paragraph_format.space_after = Pt(2)
-    dx.paragraph(doc, "{% trans %}Date:{% endtrans %} {{ letter.date }}").paragraph_format.space_after = Pt(12)
-    dx.paragraph(doc, "{% trans name=recipient.name %}Dear {{ name }}{% endtrans %}")
-    return doc
-
-
-def signoff(doc, name: str, role: str):
-    """_translated_letter.html signoff(): room for a handwritten signature, the name, role and school."""
-    closing = dx.paragraph(doc, "{% trans %}Yours sincerely{% endtrans %}")
-    closing.paragraph_format.space_before = Pt(14)
-    closing.paragraph_format.space_after = Pt(34)
-    closing.paragraph_format.keep_with_next = True
-    for text in (name, role):
-        line = dx.paragraph(doc, text)
-        line.paragraph_format.space_after = Pt(0)
-        line.paragraph_format.keep_with_next = True
-    dx.paragraph(doc, "{{ school_name }}")
-
-
 def when(doc, condition: str, *texts: str):
     """Paragraphs shown only when `condition` holds ({%p %} tags, each in its own paragraph)."""
     dx.paragraph(doc, f"{{%p if {condition} %}}")
@@ -54,7 +28,7 @@ def when(doc, condition: str, *texts: str):
 
 
 def build(path: Path):
-    doc = head("Letter about your child's absence")
+    doc = dx.letter_head("Letter about your child's absence", salutation=True)
 
     heading = doc.add_paragraph(
         "{% if " + THIRD_DAY + " %}{% trans %}Your child's absence from school{% endtrans %}"
@@ -146,5 +120,5 @@ def build(path: Path):
                       "home or in school, please tell us. We can offer help and support, and put you in touch with "
                       "other services that can help.{% endtrans %}")
 
-    signoff(doc, "{{ letter.sender_name }}", "{{ letter.sender_role }}")
+    dx.signoff(doc, "{{ letter.sender_name }}", "{{ letter.sender_role }}")
     doc.save(path)
