@@ -75,3 +75,27 @@ def test_a_language_the_service_does_not_offer_is_english():
     assert language.language_of("fr") == "en" and language.language_of(None) == "en"
     assert language.language_of("cy") == "cy"
     assert language.tag("fr") == "en-GB"
+
+
+def test_the_final_warning_in_wales_is_in_the_parent_s_language_too(tmp_path, monkeypatch):
+    """003's Penalty Notice Warning Letter is used in Wales too (with Welsh law's amounts): its fixed words are
+    messages as well, the amounts' sentence included, the values bound into it."""
+    case = FormCase("final-warning", school={"name": "Ysgol Demo"},
+                    la={"name": "Cardiff Council", "inbox": "ews-referrals@la.invalid", "jurisdiction": "wales"},
+                    reference="FWL-2026-000008", today=dt.date(2026, 3, 6), profile="cardiff")
+    data = case.sample()
+    data["parents"][0]["language"] = "cy"
+    amounts = ("The Penalty Notice is %(lower)s for each child identified in this letter, to be paid within "
+               "%(lower_days)s days. If the Penalty Notice is not paid within the time scale the penalty will increase "
+               "to %(higher)s per child. If the higher penalty is not paid within %(higher_days)s days, %(la)s will "
+               "then institute legal proceedings against you in the magistrate's court under Section 444 of the "
+               "Education Act 1996 for failing to ensure your child attends school regularly.")
+    welsh_catalogue(tmp_path, monkeypatch, {amounts: "[cy] Mae'r Hysbysiad Cosb yn %(lower)s o fewn %(lower_days)s "
+                                                     "diwrnod, neu %(higher)s o fewn %(higher_days)s diwrnod."})
+    letter = case.render(case.form.documents[0], case.context(data, recipient=0))
+    for words in (letter["docx"], letter["pdf"]):
+        assert squash("[cy] Mae'r Hysbysiad Cosb yn £60 o fewn 28 diwrnod, neu £120 o fewn 42 diwrnod.") in words
+        assert "The Penalty Notice is" not in words and "£80" not in words
+    assert PdfReader(io.BytesIO(letter["pdf_bytes"])).trailer["/Root"]["/Lang"] == "cy"
+    other = case.render(case.form.documents[0], case.context(data, recipient=1))
+    assert squash("The Penalty Notice is £60 for each child") in other["pdf"] and "[cy]" not in other["pdf"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from . import common as dx
 
 NAME = "cme-checklist.docx"

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from . import common as dx
 
 NAME = "enforcement-referral.docx"

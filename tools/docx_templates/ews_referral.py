@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from . import common as dx
 
 NAME = "ews-referral.docx"

@@ -16,8 +16,6 @@ from ...formatting import format_money
 from ...rules.penalties import describe_amounts, penalty_amounts, regime_on
 from ..values import NOT_GIVEN, as_mapping, clean_text, date_text, extra, shown
 
-MEETINGS = {True: "the Fast Track Attendance Support meeting", False: "the Attendance Panel"}
-
 
 def _amounts(letter_date: dt.date | None, jurisdiction: str = "england") -> dict:
     """The figures of the seed's amounts paragraph, as in force on the letter's date.
@@ -35,16 +33,18 @@ def _amounts(letter_date: dt.date | None, jurisdiction: str = "england") -> dict
     first = penalty_amounts(on, 0, regime)  # a first notice to a parent for this child
     lower, higher = first[0], first[-1]
     repeat = penalty_amounts(on, 1, regime)
-    second = ""
+    # A second notice costs more only where the law says so (England from 2024); the templates word it.
+    second = {"amount": "", "days": "", "amounts": "", "years": ""}
     if regime.limit is not None and repeat and repeat != first:
-        cost = (f"{format_money(repeat[0].pence)}, to be paid within {repeat[0].within_days} days"
-                if len(repeat) == 1 else describe_amounts(repeat))
-        second = (f"A second Penalty Notice issued to the same parent for the same child within {regime.years} "
-                  f"years is {cost}.")
+        second["years"] = str(regime.years)
+        if len(repeat) == 1:
+            second.update(amount=format_money(repeat[0].pence), days=str(repeat[0].within_days))
+        else:
+            second["amounts"] = describe_amounts(repeat)
     return {
         "lower": format_money(lower.pence), "lower_days": str(lower.within_days),
         "higher": format_money(higher.pence), "higher_days": str(higher.within_days),
-        "second_notice": second,
+        "second": second,
         "regime_source": regime.source,
     }
 
@@ -53,14 +53,9 @@ def _amounts(letter_date: dt.date | None, jurisdiction: str = "england") -> dict
 def final_warning_context(form: Mapping, data: Mapping, verdict: Mapping, jurisdiction: str = "england") -> dict:
     meeting = as_mapping(data.get("meeting"))
     fast_track = meeting.get("fast_track")
-    meeting_name = MEETINGS.get(fast_track) if isinstance(fast_track, bool) else None
+    # Which meeting (True: Fast Track; False: the Panel; None: not answered yet) and its date: the templates
+    # word the plan's heading, a message in the parent's language.
     meeting_date = date_text(meeting.get("date"))
-    if meeting_name is None:  # a preview before the question is answered: the seed's own wording
-        plan_heading = "Plan agreed at the Attendance Panel / Fast Track Attendance Support meeting:"
-    elif meeting_date == NOT_GIVEN:
-        plan_heading = f"Plan agreed at {meeting_name}:"
-    else:
-        plan_heading = f"Plan agreed at {meeting_name} on {meeting_date}:"
 
     items = data.get("plan") if isinstance(data.get("plan"), (list, tuple)) else []
     plan = [text for text in (clean_text(as_mapping(item).get("action")) for item in items) if text]
@@ -68,7 +63,8 @@ def final_warning_context(form: Mapping, data: Mapping, verdict: Mapping, jurisd
     return {
         "letter": {
             "date": date_text(data.get("final_warning_date")),
-            "plan_heading": plan_heading,
+            "fast_track": fast_track if isinstance(fast_track, bool) else None,
+            "meeting_date": "" if meeting_date == NOT_GIVEN else meeting_date,
             "plan": plan or [NOT_GIVEN],
             "amounts": _amounts(as_date(data.get("final_warning_date")), jurisdiction),
             "contact_by": date_text(data.get("contact_by")),
