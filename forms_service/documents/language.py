@@ -41,14 +41,9 @@ def tag(code: str) -> str:
     return TAGS[code] if code in TAGS and (code == DEFAULT or translated(code)) else TAGS[DEFAULT]
 
 
-
-def catalogue_from(path: Path) -> _gettext.NullTranslations:
-    """The translations in the .po file at `path` (compiled in memory: no .mo files in the repository)."""
-    return _compiled(path)[0]
-
-
 def _compiled(path: Path) -> tuple[_gettext.NullTranslations, bool]:
-    """(translations, whether any message is translated) of the .po file at `path`."""
+    """(translations, whether any message is translated) of the .po file at `path`, compiled in memory (no
+    .mo files in the repository)."""
     with path.open("rb") as handle:
         catalog = read_po(handle)
     buffer = io.BytesIO()
