@@ -32,13 +32,19 @@ def reviews_held(referral: Referral) -> list[dt.date]:
 
 
 def required(referral: Referral) -> bool:
-    profile = load_profile(profile_name(referral))
+    return _holds_review(load_profile(profile_name(referral)))
+
+
+def _holds_review(profile) -> bool:
     return RULE in profile.rules and bool(profile.param(RULE, "required"))
 
 
 def review_due(referral: Referral, today: dt.date) -> dict | None:
     """An advisory rule ({id, status, reason, source}) when the referral is due for its year-end review."""
-    if referral.status != "accepted" or not required(referral):
+    if referral.status != "accepted":
+        return None
+    profile = load_profile(profile_name(referral))
+    if not _holds_review(profile):
         return None
     accepted = max((d.decided_at.date() for d in referral.decisions if d.decision == "accept"), default=None)
     if accepted is None:
@@ -59,4 +65,4 @@ def review_due(referral: Referral, today: dt.date) -> dict | None:
             "reason": f"Still open as the {school_year} school year {ended} on {format_date(this_end)} (accepted on "
                       f"{format_date(accepted)}): hold the formal year-end review and record it. The referral stays "
                       "open into the next school year only if the attendance concerns persist.",
-            "source": load_profile(profile_name(referral)).source(RULE)}
+            "source": profile.source(RULE)}

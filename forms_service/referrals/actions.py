@@ -14,7 +14,7 @@ from sqlalchemy import select
 from .. import storage
 from ..access import quotas
 from ..audit import record
-from ..formdefs import DOCUMENT_NOUNS, FormDef, deep_merge, dump_data, get_form
+from ..formdefs import DOCUMENT_NOUNS, FormDef, deep_merge, dump_data, get_form, load_forms
 from ..models import AuditEvent, Evidence, Referral, User, db, utcnow
 from ..policies import PLACES, load_profile
 from ..register import figures
@@ -109,6 +109,12 @@ def offered(form: FormDef, la) -> bool:
     """Whether the LA's schools are offered `form`: a Welsh LA's schools never start an English
     process (a Notice to Improve's Stage 3, say), nor English schools a Welsh one (issue 19)."""
     return jurisdiction_of(la) in form.jurisdictions
+
+
+def offered_forms(la) -> list[FormDef]:
+    """Every form the LA's schools are offered, its profile read once (pages list them all)."""
+    jurisdiction = jurisdiction_of(la)
+    return [f for f in load_forms().values() if jurisdiction in f.jurisdictions]
 
 
 def create(user: User, form_id: str, data: dict | None = None, register: dict | None = None) -> Referral:

@@ -94,7 +94,8 @@ def _form_or_404(form_id: str):
 @bp.get("/")
 @require_roles(*SCHOOL)
 def index():
-    letters = [f for f in (get_form(i) for i in bulk_letters.LETTERS) if actions.offered(f, current_user.user.school.la)]
+    offered = {f.id for f in actions.offered_forms(current_user.user.school.la)}
+    letters = [get_form(i) for i in bulk_letters.LETTERS if i in offered]
     return render_template("bulk/index.html", title="Letters to many families", letters=letters,
                            titles={f.id: f.short_title for f in letters},
                            jobs=jobs.recent(current_user.user.school_id), columns=bulk_letters.columns_help())

@@ -52,7 +52,7 @@ def index():
     rows = db.session.scalars(visible_referrals(current_user.user).order_by(Referral.updated_at.desc())
                               .options(selectinload(Referral.sendings))).all()  # "Sent" tags: one query
     la = current_user.user.school.la
-    forms = [f for f in load_forms().values() if actions.offered(f, la)]
+    forms = actions.offered_forms(la)
     # From a pupil list or a screen's row: every "start" link carries the pupil (issue 18).
     pupil = roll_search.get(current_user.user.school_id, request.args.get("pupil"))
     return render_template("referrals/index.html", title="Referrals", referrals=rows, pupil=pupil,
