@@ -18,7 +18,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, valida
 from .config import PROJECT_ROOT
 from .dates import add_months
 from .formatting import format_date, format_time, parse_time
-from .policies import JURISDICTIONS
+from .policies import JURISDICTIONS, PLACES, list_profiles, profile_name
 from .text import has_bad_characters
 
 FORMS_DIR = PROJECT_ROOT / "schemas" / "forms"
@@ -171,6 +171,24 @@ class FormDef:
         a form only when its LA's profile is of one of these (referrals/actions.offered)."""
         return tuple(self.raw["jurisdictions"])
 
+    @property
+    def profiles(self) -> tuple[str, ...]:
+        """The profiles whose own paperwork this is (issue 20: Knowsley's meeting record, the Peterborough
+        trust's letters), or () for a form used under every profile of its jurisdictions."""
+        return tuple(self.raw.get("profiles") or ())
+
+    def used_under(self, profile) -> bool:
+        """Whether a school whose LA has `profile` (a policies.Policy) is offered this form: its law, and
+        its own paperwork where the form is one profile's."""
+        return profile.jurisdiction in self.jurisdictions and (not self.profiles or profile.id in self.profiles)
+
+    def where_used(self) -> str:
+        """Where the form is used, in words: "Wales", or "Knowsley's schools (England)"."""
+        places = " and ".join(PLACES[p] for p in self.jurisdictions)
+        if not self.profiles:
+            return places
+        return f"{' and '.join(profile_name(p) for p in self.profiles)} ({places})"
+
     def document_title(self, document_id: str) -> str:
         return next((d["title"] for d in self.documents if d["id"] == document_id), "The document")
 
@@ -180,7 +198,7 @@ class FormDef:
     def catalogue_entry(self) -> dict:
         return {
             "id": self.id, "title": self.title, "kind": self.kind, "source": self.source,
-            "jurisdictions": list(self.jurisdictions), "fields": [_describe(f) for f in self.fields],
+            "jurisdictions": list(self.jurisdictions), "profiles": list(self.profiles), "fields": [_describe(f) for f in self.fields],
             "evidence": list(self.evidence), "rules": list(self.rules),
         }
 
@@ -220,6 +238,9 @@ def load_forms() -> dict[str, FormDef]:
         places = raw.get("jurisdictions")
         if not places or not isinstance(places, list) or any(p not in JURISDICTIONS for p in places):
             raise ValueError(f"{path.name} must say where it is used: \"jurisdictions\", some of {', '.join(JURISDICTIONS)}")
+        only = raw.get("profiles", [])
+        if not isinstance(only, list) or any(p not in list_profiles() for p in only):
+            raise ValueError(f"{path.name}: \"profiles\" must list known policy profiles ({', '.join(list_profiles())})")
         forms[raw["id"]] = FormDef(
             id=raw["id"], title=raw["title"], short_title=raw.get("short_title", raw["title"]),
             kind=raw["kind"], source=raw["source"], reference_prefix=raw["reference_prefix"],

@@ -17,7 +17,7 @@ import pytest
 
 from forms_service.formdefs import get_form
 from forms_service.policies import list_profiles, load_profile
-from forms_service.rules import ADVISORY, evaluate
+from forms_service.rules import ADVISORY, Facts, evaluate, lateness
 
 from support.registers import D, PupilRegister, typical_pupil
 from test_form_penalty_notice_panel import TODAY as PANEL_CASE_TODAY, case_register, sample_data
@@ -71,12 +71,17 @@ def test_the_threshold_over_10_school_weeks_across_the_half_term(n, met):
     assert result.status == ADVISORY  # a signal for a lateness notice, never a condition of the form
     said = (f"{n} late marks after the register closed (code U) in the 10 school weeks from 8 Sep 2025 to "
             "21 Nov 2025 (the attendance panel date): ")
+    # 004's 14 late marks date from 2021-2024: the reason says the national threshold now decides (issue 20).
+    national = ("; from 19 August 2024 the national threshold decides a penalty notice instead: 10 unauthorised "
+                "sessions in 10 school weeks, U included (Working together to improve school attendance, August "
+                "2024), checked on its own as \"Enough unauthorised absence in the recent school weeks\".")
     if met:
         assert result.reason == said + ("at or above the profile's lateness threshold of 14 late marks in 10 school "
                                         "weeks, so a penalty notice for persistent lateness may be considered (a "
-                                        "separate request).")
+                                        "separate request)" + national)
     else:
-        assert result.reason == said + "below the profile's lateness threshold of 14 late marks in 10 school weeks."
+        assert result.reason == said + "below the profile's lateness threshold of 14 late marks in 10 school weeks" + \
+            national
     assert result.details["late_marks"] == n and verdict.figures["late_marks_10wk"] == n
     assert (result.details["window_start"], result.details["window_end"], result.details["school_weeks"]) == \
         ("2025-09-08", "2025-11-21", 10)
@@ -128,8 +133,8 @@ def test_without_marks_or_a_date_it_says_what_is_missing():
 def test_a_short_register_says_how_much_it_covers():
     pupil = late_mornings(PupilRegister(D(2025, 11, 3), D(2025, 11, 21)), 5, *AFTER_HALF_TERM)
     result, _ = run(pupil.build())
-    assert result.reason.endswith("below the profile's lateness threshold of 14 late marks in 10 school weeks; the "
-                                  "register only covers 3 of the 10 school weeks.")
+    assert ("below the profile's lateness threshold of 14 late marks in 10 school weeks; the register only covers 3 "
+            "of the 10 school weeks; from 19 August 2024") in result.reason
 
 
 # --- the Knowsley profile and the panel form -------------------------------------------------------
@@ -164,3 +169,11 @@ def test_the_panel_form_ends_with_the_lateness_check_and_it_never_blocks():
         assert late.status == ADVISORY and late.details["late_marks"] == n
         assert ("may be considered" in late.reason) is met
         assert verdict.eligible, [r.to_dict() for r in verdict.rules if r.status in ("fail", "missing")]
+
+
+def test_the_national_threshold_is_mentioned_from_the_day_it_came_into_force():
+    """18 August 2024 (a Sunday, under the old law), then 19 August 2024: the note appears on the day."""
+    facts = Facts(form(), {}, None, KNOWSLEY, D(2024, 8, 19))
+    assert lateness._national(facts, D(2024, 8, 18)) == ""
+    assert lateness._national(facts, D(2024, 8, 19)).startswith("; from 19 August 2024 the national threshold decides")
+    assert lateness._national(Facts(form(), {}, None, load_profile("cardiff"), D(2025, 1, 6)), D(2025, 1, 6)) == ""

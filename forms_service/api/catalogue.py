@@ -62,12 +62,16 @@ def eligibility(body, form_id: str):
 
 
 def _not_used_under(form, profile):
-    """422 when the form is not used where the profile's LA is (a Welsh form under England's law, say)."""
-    if profile.jurisdiction in form.jurisdictions:
+    """422 when the form is not used where the profile's LA is (a Welsh form under England's law, say, or
+    one LA's own paperwork under another's profile)."""
+    if form.used_under(profile):
         return None
-    where = " and ".join(PLACES[p] for p in form.jurisdictions)
+    if profile.jurisdiction in form.jurisdictions:
+        return unprocessable("This form is not used under this profile", {"profile": [
+            f"The {form.title} is used in {form.where_used()}; choose the profile {' or '.join(form.profiles)}"]})
     return unprocessable("This form is not used under this profile's law", {"profile": [
-        f"The {form.title} is used in {where}; the {profile.id} profile is the law of {PLACES[profile.jurisdiction]}"]})
+        f"The {form.title} is used in {form.where_used()}; the {profile.id} profile is the law of "
+        f"{PLACES[profile.jurisdiction]}"]})
 
 
 def _register(body: dict):

@@ -264,6 +264,8 @@ class FormEntry(Schema):
     source = fields.String()
     jurisdictions = fields.List(fields.String(), metadata={
         "description": "Where the form is used (england, wales): a school is offered it only under its LA's law"})
+    profiles = fields.List(fields.String(), metadata={
+        "description": "The policy profiles whose own paperwork it is (empty: every profile of its jurisdictions)"})
     fields_ = fields.List(fields.Dict(), attribute="fields", data_key="fields", metadata={
         "description": "Each question: name, label, type, required, and its limits (max_length, choices, ...)"})
     evidence = fields.List(fields.Dict(), metadata={"description": "The kinds of evidence it takes: kind, label, ..."})

@@ -16,7 +16,7 @@ from ..access import quotas
 from ..audit import record
 from ..formdefs import DOCUMENT_NOUNS, FormDef, deep_merge, dump_data, get_form, load_forms
 from ..models import AuditEvent, Evidence, Referral, User, db, utcnow
-from ..policies import PLACES, load_profile
+from ..policies import PLACES, Policy, load_profile
 from ..register import figures
 from ..register.marks import DEFAULT_CODE_SET, Register, RegisterError, parse_register_csv, parse_register_json
 from ..rules import Verdict, evaluate
@@ -102,19 +102,25 @@ def parse_register(upload: dict | bytes | str | None, *, code_set: str | None = 
 
 def jurisdiction_of(la) -> str:
     """Whose law the LA works under: its profile's (england or wales)."""
-    return load_profile(la.policy_profile or current_app.config["POLICY_PROFILE"]).jurisdiction
+    return profile_of(la).jurisdiction
+
+
+def profile_of(la) -> Policy:
+    """The LA's policy profile, loaded (the service's default where the LA has none)."""
+    return load_profile(la.policy_profile or current_app.config["POLICY_PROFILE"])
 
 
 def offered(form: FormDef, la) -> bool:
     """Whether the LA's schools are offered `form`: a Welsh LA's schools never start an English
-    process (a Notice to Improve's Stage 3, say), nor English schools a Welsh one (issue 19)."""
-    return jurisdiction_of(la) in form.jurisdictions
+    process (a Notice to Improve's Stage 3, say), nor English schools a Welsh one (issue 19); one LA's
+    or trust's own paperwork is offered only under its profile (issue 20)."""
+    return form.used_under(profile_of(la))
 
 
 def offered_forms(la) -> list[FormDef]:
     """Every form the LA's schools are offered, its profile read once (pages list them all)."""
-    jurisdiction = jurisdiction_of(la)
-    return [f for f in load_forms().values() if jurisdiction in f.jurisdictions]
+    profile = profile_of(la)
+    return [f for f in load_forms().values() if f.used_under(profile)]
 
 
 def create(user: User, form_id: str, data: dict | None = None, register: dict | None = None) -> Referral:
@@ -124,8 +130,8 @@ def create(user: User, form_id: str, data: dict | None = None, register: dict | 
         raise ActionError("Unknown form", errors={"form": [f"No form called {form_id!r}"]})
     if not offered(form, user.school.la):
         raise ActionError("This form is not used here", errors={"form": [
-            f"The {form.title} is used in {' and '.join(PLACES[p] for p in form.jurisdictions)}; "
-            f"{user.school.la.name} works under the law of {PLACES[jurisdiction_of(user.school.la)]}"]})
+            f"The {form.title} is used in {form.where_used()}; {user.school.la.name} works under "
+            f"{profile_of(user.school.la).name}'s policy, under the law of {PLACES[jurisdiction_of(user.school.la)]}"]})
     data = data or {}
     loaded = validate_draft(form, data)
     referral = Referral(form_id=form.id, school_id=user.school_id, la_id=user.school.la_id, status="draft",

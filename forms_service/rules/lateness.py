@@ -10,15 +10,33 @@ as U." Late before the register closed (L) is present, and not a late mark here.
 The rule is always advisory: it signals that a lateness notice could be considered; it is not a
 condition of the forms that list it. A profile without `late_marks_threshold` sets no lateness
 threshold (national-2024, southend and stockport: their seeds set none), and the rule says so.
+
+004 dates from 2021-2024. In England from 19 August 2024 a penalty notice follows the national threshold
+(10 unauthorised sessions in 10 school weeks, U included: Working together to improve school attendance,
+August 2024; SI 2024/210), which `unauthorised_sessions_threshold` checks; the reason says so (issue 20).
 """
 from __future__ import annotations
 
 from ..formatting import format_date, format_date_short
 from ..register.marks import previous_school_weeks
 from .engine import ADVISORY, Facts, Outcome, rule
+from .law import law_of
 
 RULE_ID = "late_marks_threshold"
 LATE_AFTER_REGISTER_CLOSED = "U"  # in the 2024 set (SI 2024/208, reg. 10) and the older one (003, Appendix 1)
+
+
+NATIONAL_NOTE = ("; from {since} the national threshold decides a penalty notice instead: 10 unauthorised sessions in "
+                 "10 school weeks, U included (Working together to improve school attendance, August 2024), checked "
+                 "on its own as \"Enough unauthorised absence in the recent school weeks\"")
+
+
+def _national(f: Facts, on) -> str:
+    """The note that the national threshold now applies, where it is in force on the form's date."""
+    since = law_of(f.profile.jurisdiction).national_leave_threshold_from
+    if since is None or on is None or on < since:
+        return ""
+    return NATIONAL_NOTE.format(since=format_date(since))
 
 
 def _marks(n: int) -> str:
@@ -55,7 +73,7 @@ def late_marks_threshold(f: Facts) -> Outcome:
             f"{format_date_short(window.start)} to {format_date_short(window.end)} ({f.measure_label})")
     if len(late) >= needed:
         return Outcome(ADVISORY, f"{said}: at or above {threshold}, so a penalty notice for persistent lateness may "
-                                 "be considered (a separate request).", source, details)
+                                 f"be considered (a separate request){_national(f, on)}.", source, details)
     short = len(window.weeks) < weeks
     cover = f"; the register only covers {len(window.weeks)} of the {weeks} school weeks" if short else ""
-    return Outcome(ADVISORY, f"{said}: below {threshold}{cover}.", source, details)
+    return Outcome(ADVISORY, f"{said}: below {threshold}{cover}{_national(f, on)}.", source, details)

@@ -38,6 +38,8 @@ TITLES = {
     "cme_home_visit": "A home visit was made before the checklist",
     "cme_enquiries_made": "Reasonable enquiries were made to find the child",
     "cme_safeguarding": "Safeguarding concerns are passed on at once",
+    # The Peterborough trust's and Knowsley's pathways (001, Appendix B1; 004: issue 20)
+    "attendance_this_year": "Attendance this school year is at the level this document is for",
 }
 
 

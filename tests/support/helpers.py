@@ -178,7 +178,10 @@ def set_profile(app, name: str) -> None:
 
 
 def profile_used_for(form) -> str:
-    """A profile of a law the form is used under: England's default, else Cardiff's (Wales)."""
+    """A profile the form is used under: its own where it is one profile's paperwork (issue 20), else
+    England's default, else Cardiff's (Wales)."""
+    if form.profiles:
+        return form.profiles[0]
     return "national-2024" if "england" in form.jurisdictions else "cardiff"
 
 
