@@ -21,6 +21,30 @@ PLACES = {"england": "England", "wales": "Wales"}  # what a reader calls each
 
 
 @dataclass(frozen=True)
+class Stage:
+    """One step of an LA's or trust's pathway (issue 20): when it applies, in the seed's words, and the
+    forms a school uses at it (form ids; a form not offered under the profile is simply not shown)."""
+    id: str
+    title: str
+    when: str
+    forms: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class Pathway:
+    """The process a profile's schools follow, stage by stage, as its seed sets it out (Knowsley's
+    Levels 1-4, the Peterborough trust's Appendix B1 and B2): data, so that pages and the child's case
+    show where each form fits without code naming an LA."""
+    title: str
+    source: str
+    stages: tuple[Stage, ...]
+
+    def stage_of(self, form_id: str) -> Stage | None:
+        return next((s for s in self.stages if form_id in s.forms), None)
+
+
+@dataclass(frozen=True)
 class Policy:
     """A loaded profile. `rules` maps rule id -> {"source", "params", "forms"} as in the JSON."""
     id: str
@@ -32,6 +56,7 @@ class Policy:
     # §2), with where the LA's process says so: e.g. Cardiff's EWO letters (002, Step 3 and Step 4).
     la_letters: tuple[str, ...] = ()
     la_letters_source: str = ""
+    pathway: Pathway | None = None
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> "Policy":
@@ -45,7 +70,7 @@ class Policy:
         letters, letters_source = _la_letters(raw)
         return cls(id=raw["id"], name=raw["name"], description=raw.get("description", ""),
                    rules=_freeze(raw.get("rules", {})), jurisdiction=raw["jurisdiction"],
-                   la_letters=letters, la_letters_source=letters_source)
+                   la_letters=letters, la_letters_source=letters_source, pathway=_pathway(raw))
 
     def issues_letter(self, document_id: str) -> bool:
         """Whether the LA's officers send the letter `document_id` from the service (`la_letters`)."""
@@ -87,6 +112,31 @@ def _la_letters(raw: Mapping[str, Any]) -> tuple[tuple[str, ...], str]:
             or not entry.get("source")):
         raise ValueError(f"Profile {raw.get('id')!r}: la_letters needs letters (document ids) and a source")
     return tuple(letters), entry["source"]
+
+
+def _pathway(raw: Mapping[str, Any]) -> Pathway | None:
+    """The profile's `pathway` ({"title", "source", "stages": [{"id", "title", "when", "forms", "source"}]}),
+    checked; None where the profile has none."""
+    entry = raw.get("pathway")
+    if entry is None:
+        return None
+    where = f"Profile {raw.get('id')!r}: pathway"
+    if not isinstance(entry, Mapping) or not entry.get("title") or not entry.get("source") \
+            or not isinstance(entry.get("stages"), list) or not entry["stages"]:
+        raise ValueError(f"{where} needs a title, a source and at least one stage")
+    stages, seen = [], set()
+    for n, stage in enumerate(entry["stages"], start=1):
+        if not isinstance(stage, Mapping) or set(stage) != {"id", "title", "when", "forms", "source"}:
+            raise ValueError(f"{where} stage {n} needs exactly: id, title, when, forms, source")
+        forms = stage["forms"]
+        if (not isinstance(stage["id"], str) or not _NAME.match(stage["id"]) or stage["id"] in seen
+                or not all(isinstance(stage[k], str) and stage[k].strip() for k in ("title", "when", "source"))
+                or not isinstance(forms, list) or not all(isinstance(f, str) and _NAME.match(f) for f in forms)):
+            raise ValueError(f"{where} stage {n} ({stage.get('id')!r}): a unique id, words for title, when and "
+                             "source, and a list of form ids")
+        seen.add(stage["id"])
+        stages.append(Stage(stage["id"], stage["title"], stage["when"], tuple(forms), stage["source"]))
+    return Pathway(entry["title"], entry["source"], tuple(stages))
 
 
 def _freeze(value: Any) -> Any:

@@ -117,9 +117,9 @@ def offered(form: FormDef, la) -> bool:
     return form.used_under(profile_of(la))
 
 
-def offered_forms(la) -> list[FormDef]:
+def offered_forms(la, profile: Policy | None = None) -> list[FormDef]:
     """Every form the LA's schools are offered, its profile read once (pages list them all)."""
-    profile = profile_of(la)
+    profile = profile or profile_of(la)
     return [f for f in load_forms().values() if f.used_under(profile)]
 
 

@@ -52,10 +52,18 @@ def index():
     rows = db.session.scalars(visible_referrals(current_user.user).order_by(Referral.updated_at.desc())
                               .options(selectinload(Referral.sendings))).all()  # "Sent" tags: one query
     la = current_user.user.school.la
-    forms = actions.offered_forms(la)
+    profile = actions.profile_of(la)
+    offered = actions.offered_forms(la, profile)
+    # Where the profile sets out its pathway (issue 20: Knowsley's Levels, the trust's Appendix B1), its
+    # stages come first, each with its forms; the groups below hold the rest.
+    pathway = profile.pathway
+    stages = [(stage, [f for f in offered if f.id in stage.forms]) for stage in pathway.stages] if pathway else []
+    staged = {f.id for _, forms in stages for f in forms}
+    forms = [f for f in offered if f.id not in staged]
     # From a pupil list or a screen's row: every "start" link carries the pupil (issue 18).
     pupil = roll_search.get(current_user.user.school_id, request.args.get("pupil"))
     return render_template("referrals/index.html", title="Referrals", referrals=rows, pupil=pupil,
+                           pathway=pathway, stages=stages, issued_here=[f.id for f in offered if not f.sends_to_la],
                            forms=[f for f in forms if f.sends_to_la],
                            letters=[f for f in forms if f.kind == "letter"],
                            others=[f for f in forms if not f.sends_to_la and f.kind != "letter"])
