@@ -54,7 +54,7 @@ def test_a_form_naming_an_unknown_profile_is_refused(tmp_path, monkeypatch):
 def test_every_pathway_stage_names_forms_used_under_its_profile():
     forms = load_forms()
     with_pathway = [p for p in map(load_profile, list_profiles()) if p.pathway]
-    assert {p.id for p in with_pathway} >= {"knowsley", "peterborough"}
+    assert {p.id for p in with_pathway} >= {"knowsley", "peterborough", "cardiff"}
     for profile in with_pathway:
         assert profile.pathway.source and profile.pathway.stages
         for stage in profile.pathway.stages:
@@ -103,6 +103,16 @@ def test_the_start_page_shows_knowsleys_levels_with_their_forms(app, client):
     # The trust's letters are not Knowsley's.
     assert "/referrals/new/high-absence-letter" not in page
     assert client.get("/referrals/new/high-absence-letter").status_code == 404
+
+
+def test_a_welsh_school_sees_cardiffs_five_steps(app, client):
+    set_profile(app, "cardiff")
+    login(client, "office@demo.school")
+    page = client.get("/referrals/").get_data(as_text=True)
+    steps = [page.index(f'id="stage-step-{n}"') for n in range(1, 6)]
+    assert steps == sorted(steps) and "Cardiff&#39;s 5 Step Approach" in page
+    assert "/referrals/new/ews-referral" in page[steps[2]:steps[3]]
+    assert "These letters come from the local authority" in page[steps[3]:steps[4]]
 
 
 def test_the_start_page_under_the_national_profile_has_no_pathway(client):
