@@ -57,7 +57,9 @@ def index():
     # Where the profile sets out its pathway (issue 20: Knowsley's Levels, the trust's Appendix B1), its
     # stages come first, each with its forms; the groups below hold the rest.
     pathway = profile.pathway
-    stages = [(stage, [f for f in offered if f.id in stage.forms]) for stage in pathway.stages] if pathway else []
+    # A form named at several stages (Cardiff's letters of concern, Steps 1 and 2) is listed at the first.
+    stages = [(stage, [f for f in offered if pathway.stage_of(f.id) is stage]) for stage in pathway.stages] \
+        if pathway else []
     staged = {f.id for _, forms in stages for f in forms}
     forms = [f for f in offered if f.id not in staged]
     # From a pupil list or a screen's row: every "start" link carries the pupil (issue 18).
