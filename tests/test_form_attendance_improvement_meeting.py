@@ -325,12 +325,12 @@ def test_attendance_below_95_percent_from_the_register(absent, status):
 # --- the family told of the actions --------------------------------------------------------------------------------
 
 def test_a_family_that_did_not_attend_is_told_the_actions_in_writing():
-    family = [{**m, "attended": False} for m in CASE.json["family"]]
-    untold = result(meeting(D(2025, 11, 3), family=family), "aim_family_informed")
+    family = [{**m, "attended": False} for m in CASE.json["parents"]]
+    untold = result(meeting(D(2025, 11, 3), parents=family), "aim_family_informed")
     assert untold.status == MISSING
     assert untold.reason == ("No one from the family attended: give the date the Traded Officer shared the meeting's "
                              "actions with them in writing.")
-    told = result(meeting(D(2025, 11, 3), family=family, family_informed={"date": "2025-11-04"}), "aim_family_informed")
+    told = result(meeting(D(2025, 11, 3), parents=family, family_informed={"date": "2025-11-04"}), "aim_family_informed")
     assert told.status == PASS and "in writing on 4 November 2025" in told.reason
 
 
@@ -348,12 +348,12 @@ def test_a_later_meeting_needs_the_first_ones_date_and_comes_after_it():
 def test_each_list_item_names_its_field():
     strategies = [{"strategy": "bribery", "details": "x"}, {"strategy": "other"}]
     actions = [{"action": "Phone home", "by_when": "2025-11-31"}]
-    messages = refused(sample_json(strategies=strategies, actions=actions, family=[]))
+    messages = refused(sample_json(strategies=strategies, actions=actions, parents=[]))
     assert messages["strategies"] == {0: {"strategy": ["Select a strategy from the menu, or another strategy"]},
                                       1: {"details": ["Enter what it means for this child"]}}
     assert messages["actions"] == {0: {"who": ["Enter who"], "by_when": ["By when must be a real date, written as "
                                                                           "YYYY-MM-DD"]}}
-    assert messages["family"] == ["Add the parents or carers, and the child if they were invited"]
+    assert messages["parents"] == ["Add the parents or carers, and the child if they were invited"]
 
 
 def test_dates_that_cannot_be_so_are_refused():
@@ -400,8 +400,8 @@ def test_the_record_says_who_came_what_was_agreed_and_the_dates(record, fmt):
 def test_the_record_prints_the_counted_dates_and_the_step_up(fmt):
     """A review meeting on 10 November 2025 (first AIM 13 October) with the wrong review date typed: the record
     prints the date counted from the register, says the one typed is not it, and says to escalate."""
-    family = [{**m, "attended": False} for m in CASE.json["family"]]
-    data = meeting(D(2025, 11, 10), first=D(2025, 10, 13), review=D(2025, 11, 28), family=family,
+    family = [{**m, "attended": False} for m in CASE.json["parents"]]
+    data = meeting(D(2025, 11, 10), first=D(2025, 10, 13), review=D(2025, 11, 28), parents=family,
                    family_informed={"date": "2025-11-11"})
     text = render(data, autumn())[fmt]
     for words in (

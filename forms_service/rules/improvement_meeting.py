@@ -132,7 +132,7 @@ def aim_early_help_assessment(f: Facts) -> Outcome:
 @rule("aim_family_informed")
 def aim_family_informed(f: Facts) -> Outcome:
     """A family that did not attend is told the actions in writing by the Traded Officer."""
-    family = [m for m in f.items("family") or () if isinstance(m, dict)]
+    family = [m for m in f.items("parents") or () if isinstance(m, dict)]
     if not family:
         return Outcome(MISSING, "No family member is listed: say who in the family was invited and whether they "
                                 "attended.", SOURCE_FAMILY)

@@ -47,7 +47,7 @@ def _people(meeting: Mapping, data: Mapping) -> list[dict]:
     rows = [{"name": shown(meeting.get("traded_officer")), "role": "Traded Officer, School Attendance Service",
              "attended": "Yes"},
             {"name": shown(meeting.get("attendance_lead")), "role": "School attendance lead", "attended": "Yes"}]
-    for member in _items(data.get("family")):
+    for member in _items(data.get("parents")):
         relationship = shown(member.get("relationship"))
         rows.append({"name": shown(member.get("name")), "role": f"Family: {relationship}",
                      "attended": _attended(member.get("attended"))})
@@ -59,7 +59,7 @@ def _people(meeting: Mapping, data: Mapping) -> list[dict]:
 
 def _family_note(data: Mapping) -> str:
     """Said only when no one from the family came: how they were told the actions (004, Level 2 / Step 2)."""
-    family = _items(data.get("family"))
+    family = _items(data.get("parents"))
     if not family or any(m.get("attended") is True for m in family):
         return ""
     shared = as_date(as_mapping(data.get("family_informed")).get("date"))
