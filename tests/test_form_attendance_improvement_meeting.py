@@ -486,3 +486,34 @@ def test_refused_under_another_profile(app, client):
     login(client, "office@demo.school")
     assert f"/referrals/new/{FORM_ID}" not in client.get("/referrals/").get_data(as_text=True)
     assert client.get(f"/referrals/new/{FORM_ID}").status_code == 404
+
+
+def test_the_pages_and_the_record_page_under_knowsley(app, client):
+    """Each page of the form is shown, the record page offers both documents, and the PDF downloaded there
+    prints the dates counted from the register uploaded with the answers."""
+    set_profile(app, "knowsley")
+    office = bearer(api_token(client, "office@demo.school"))
+    listed = {f["id"]: f for f in client.get(f"{API}/forms", headers=office).get_json()["forms"]}
+    entry = listed[FORM_ID]
+    assert entry["kind"] == "record" and entry["profiles"] == ["knowsley"]
+    fields = {f["name"]: f for f in entry["fields"]}
+    assert fields["meeting.first_date"]["required_when"] == {"meeting.first": [False]}
+    assert fields["figures.attendance_pct"]["from_register"] == {"figure": "attendance_pct", "to": "meeting.date"}
+    # 78 possible sessions from 3 September to the meeting on 3 November 2025; 10 of them missed.
+    pupil = PupilRegister(D(2025, 9, 1), D(2026, 1, 16)).mark_sessions(10, "O", D(2025, 9, 3), D(2025, 11, 3))
+    created = client.post(f"{API}/referrals", headers=office, json={
+        "form": FORM_ID, "data": CASE.json, "register": _register_json(pupil.build())})
+    assert created.status_code == 201, created.get_json()
+    rid = created.get_json()["id"]
+    login(client, "office@demo.school")
+    for page in FORM.pages:
+        shown = client.get(f"/referrals/{rid}/pages/{page.id}")
+        assert shown.status_code == 200, page.id
+    record_page = client.get(f"/referrals/{rid}/letter")
+    assert record_page.status_code == 200
+    assert f"/referrals/{rid}/letter/{FORM_ID}.pdf" in record_page.get_data(as_text=True)
+    pdf = client.get(f"/referrals/{rid}/letter/{FORM_ID}.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    words = squash(pdf_text(pdf.data))
+    assert "Review of the action plan 24 November 2025" in words and "Level 2 ends by 19 December 2025" in words
+    assert "Attendance this school year 87.2%" in words  # 68 of 78, counted from the marks over the 87.3% typed
