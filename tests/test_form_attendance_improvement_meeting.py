@@ -271,6 +271,18 @@ def test_the_half_term_limit_never_blocks():
     assert late.eligible
 
 
+def test_two_half_terms_count_the_two_weeks_of_christmas_as_one_holiday():
+    """Under a profile allowing two half terms, the first AIM on 3 November 2025 runs past Christmas (two weeks
+    without marks, one holiday) to the February half-term (16–20 February 2026, `#`): Level 2 ends by 13 February."""
+    raw = json.loads((POLICIES_DIR / "knowsley.json").read_text(encoding="utf-8"))
+    raw["rules"]["aim_review"]["params"]["max_half_terms"]["value"] = 2
+    checked = evaluate(FORM, meeting(D(2025, 11, 3)), register=PupilRegister(D(2025, 9, 1), D(2026, 3, 27)).build(),
+                       profile=Policy.from_dict(raw), today=D(2026, 7, 22))
+    outcome = checked.rule("aim_half_term_limit")
+    assert outcome.details["ends_by"] == "2026-02-13" and outcome.details["holiday_from"] == "2026-02-16"
+    assert outcome.status == PASS and "beyond 2 half terms" not in outcome.reason
+
+
 # --- Level 1 and the Early Help Assessment before Level 2 ----------------------------------------------------------
 
 @pytest.mark.parametrize("offset, status", [(-1, PASS), (0, FAIL), (1, FAIL)])

@@ -69,14 +69,15 @@ def half_term_end(f: Facts, start: dt.date, half_terms: int) -> tuple[dt.date, d
     `half_terms`-th half-term holiday after `start`: a week (Monday to Friday) with no school day. None
     when no such week is known within HALF_TERM_SEARCH_WEEKS (no marks or listed closures that far)."""
     calendar = calendar_of(f)
-    monday, found = week_of(start), 0
+    monday, found, in_holiday = week_of(start), 0, False
     for _ in range(HALF_TERM_SEARCH_WEEKS):
         monday += dt.timedelta(days=7)
         week = [monday + dt.timedelta(days=i) for i in range(5)]
-        if any(calendar.is_school_day(day) for day in week):
-            continue
-        found += 1
-        if found == half_terms:
+        closed = not any(calendar.is_school_day(day) for day in week)
+        # A holiday of several weeks (Christmas, Easter) ends one half term, not several.
+        found += closed and not in_holiday
+        in_holiday = closed
+        if closed and found == half_terms:
             last = monday - dt.timedelta(days=1)
             while not calendar.is_school_day(last) and last > start:
                 last -= dt.timedelta(days=1)
@@ -172,7 +173,10 @@ def aim_review_date(f: Facts) -> Outcome:
 
 @rule("aim_half_term_limit")
 def aim_half_term_limit(f: Facts) -> Outcome:
-    """Level 2 runs no more than [one] half term from the first Attendance Improvement Meeting.
+    """Level 2 runs no more than [one] half term from the first Attendance Improvement Meeting: to the last
+    school day before the holiday that ends the half term it began in (Level 3: "where the Attendance
+    Improvement meeting actions haven't worked within the half term"); each further half term the profile
+    allows runs to the next holiday.
 
     Advisory, not blocking: the seed says cases "should not be extended beyond one half term" (not
     "must"), and its Toolkit leaves the step-up to the review ("continue for another 3 weeks and then

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ...formatting import format_date
 from ...dates import as_date
+from ...formatting import format_date
 from ..values import NOT_GIVEN, as_mapping, date_text, extra, figure_text, rule_details, shown
 
 FORM_ID = "attendance-improvement-meeting"
