@@ -40,6 +40,11 @@ TITLES = {
     "cme_safeguarding": "Safeguarding concerns are passed on at once",
     # The Peterborough trust's and Knowsley's pathways (001, Appendix B1; 004: issue 20)
     "attendance_this_year": "Attendance this school year is at the level this document is for",
+    "aim_level1_completed": "The school's Level 1 actions came before Level 2",
+    "aim_early_help_assessment": "An Early Help Assessment was completed before Level 2",
+    "aim_family_informed": "The family knows the actions agreed at the meeting",
+    "aim_review_date": "The review date is counted in school weeks from the meeting",
+    "aim_half_term_limit": "Level 2 is not extended beyond its half term",
 }
 
 
