@@ -26,6 +26,11 @@ def _level(max_pct, inclusive: bool) -> str:
 @rule(RULE_ID)
 def attendance_this_year(f: Facts) -> Outcome:
     """Cumulative attendance this school year [below / at or below] the profile's level for this form."""
+    if RULE_ID not in f.profile.rules:
+        # A draft started under one profile and checked after its LA moved to another: say so, never fail.
+        return Outcome(ADVISORY, f"The local authority's thresholds ({f.profile.name}) set no attendance level for "
+                                 "this document, so attendance this school year was not checked against one.",
+                       f.profile.name)
     max_pct, inclusive = f.param(RULE_ID, "max_pct"), bool(f.param(RULE_ID, "inclusive"))
     blocking = bool(f.param(RULE_ID, "blocking"))
     source = f"{f.profile.source(RULE_ID)} ({f.profile.param_source(RULE_ID, 'max_pct', f.form_id)})"
