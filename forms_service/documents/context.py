@@ -169,7 +169,8 @@ def build_context(
     recipient: int | None = None,
 ) -> dict:
     """Everything a print template of `form` needs, as strings ready to print. `recipient` is the
-    index of the parent a letter is addressed to (letters go one per parent: 003, Sanctions)."""
+    index of the parent a letter is addressed to (letters go one per parent: 003, Sanctions). `la`: its
+    name, inbox, jurisdiction and policy profile's id (`profile`, for a letter printing its numbers)."""
     data = as_mapping(data)
     verdict = as_mapping(verdict)
     school_name = shown(as_mapping(school).get("name"))
