@@ -516,3 +516,30 @@ def test_on_the_web_the_concern_letter_at_96_percent_is_the_headteacher_s_call(a
             words = squash(read(response.data))
             assert f"Dear {name}" in words and other not in words and "Demo" in words
             assert "is 96%. The Peterborough Diocese Education Trust's attendance policy" in words
+
+
+def test_on_the_web_the_high_absence_letter_is_refused_at_90_percent_and_made_below(app, client):
+    """Appendix B1's second letter is for attendance below 90%: at 90% the page says why and no letter is made;
+    at 89.9% both parents' letters are, with the meeting the school arranged."""
+    set_profile(app, "peterborough")
+    login(client, "office@demo.school")
+    start = post_page(client, f"/referrals/new/{HIGH}", {})
+    base = start.location.rsplit("/pages/", 1)[0]
+    s = sample_json(HIGH)
+    pages = {**_web_pages(),
+             "attendance": {"figures__attendance_pct": "90"},
+             "meeting": {"meeting__date": date_parts(s["meeting"]["date"]), "meeting__time": "3:15pm",
+                         "meeting__place": s["meeting"]["place"], "meeting__with": s["meeting"]["with"]}}
+    assert [p.id for p in get_form(HIGH).pages] == ["pupil", "parents", "attendance", "meeting", "letter"]
+    for page_id in ("pupil", "parents", "attendance", "meeting", "letter"):
+        response = post_page(client, f"{base}/pages/{page_id}", pages[page_id])
+        assert response.status_code == 302, (page_id, text(response)[:3000])
+    page = text(client.get(f"{base}/letter"))
+    assert "Attendance 90% this school year" in page and "so it cannot be used for this child" in page
+    assert client.get(f"{base}/letter/{HIGH}.pdf?to=1").status_code == 409
+    assert post_page(client, f"{base}/pages/attendance", {"figures__attendance_pct": "89.9"}).status_code == 302
+    response = client.get(f"{base}/letter/{HIGH}.pdf?to=2")
+    assert response.status_code == 200
+    words = squash(pdf_text(response.data))
+    assert "Dear Daniel Harper" in words and "When: 3:15pm on Thursday 26 February 2026" in words
+    assert "is 89.9%." in words and "evidence of every medical or dental appointment" in words
