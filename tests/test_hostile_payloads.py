@@ -318,12 +318,26 @@ def pdf_checks(given: dict[str, str], placed: dict[str, list[str]], payloads: li
     for tag, ids in placed.items():
         if visible(tag) not in reading:
             problems.append(f"{where}: answer {tag} is missing")
+        overridden = False  # after a direction override left open, the rest of a one-line answer is drawn reversed
         for pid in ids:
             payload = by_id.get(pid)
             expected = given[tag] if payload is None else (payload.pdf_text or payload.text)
+            if overridden and "\n" not in given[tag]:
+                expected = "*"
             if expected != "*" and visible(fit_like(expected, given[tag])) not in reading:
                 problems.append(f"{where}: {pid} in {tag} does not read literally")
+            if payload is not None:  # a line break starts a new paragraph, which the override does not reach
+                overridden = leaves_override_open(payload.text) or (overridden and not LINE_BREAK.search(payload.text))
     return problems
+
+
+LINE_BREAK = re.compile("[\n\r\u2028\u2029\x85]")
+
+
+def leaves_override_open(text: str) -> bool:
+    """Whether `text` opens more directional embeddings or overrides (LRE, RLE, LRO, RLO) than it closes (PDF):
+    what the same paragraph draws after it then reads back in the order the override gives it."""
+    return sum(text.count(c) for c in "\u202a\u202b\u202d\u202e") > text.count("\u202c")
 
 
 def fit_like(expected: str, answer: str) -> str:

@@ -122,7 +122,7 @@ def document(body, document_id: str):
     def context(recipient):
         return build_context(form.raw, data, school=school,
                              la={"name": la.name if la else "", "inbox": la.inbox_email if la else "",
-                                 "jurisdiction": profile.jurisdiction},
+                                 "jurisdiction": profile.jurisdiction, "profile": profile.id},
                              reference=None, signature=None, verdict=verdict.to_dict(), evidence=[],
                              recipient=recipient)
 

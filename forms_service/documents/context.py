@@ -15,10 +15,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..formatting import format_datetime, format_money
+from ..policies import DEFAULT_PROFILE, Policy, list_profiles, load_profile
 from . import form_contexts  # noqa: F401  (each module registers its form's extras)
 from .language import language_of
 from .letterhead import letterhead
-from .values import (ATTACHED, BY_LAW, DRAFT_NOTICE, DRAFT_STATUS, EXTRAS, NOT_ATTACHED, NOT_GIVEN, NOT_SIGNED,
+from .values import (ATTACHED, BY_LAW, BY_PROFILE, DRAFT_NOTICE, DRAFT_STATUS, EXTRAS, NOT_ATTACHED, NOT_GIVEN, NOT_SIGNED,
                      SAME_AS_CHILD, SIGNED_STATUS, as_count, as_mapping, clean_text, date_text, shown, yes_no)
 
 
@@ -168,7 +169,8 @@ def build_context(
     recipient: int | None = None,
 ) -> dict:
     """Everything a print template of `form` needs, as strings ready to print. `recipient` is the
-    index of the parent a letter is addressed to (letters go one per parent: 003, Sanctions)."""
+    index of the parent a letter is addressed to (letters go one per parent: 003, Sanctions). `la`: its
+    name, inbox, jurisdiction and policy profile's id (`profile`, for a letter printing its numbers)."""
     data = as_mapping(data)
     verdict = as_mapping(verdict)
     school_name = shown(as_mapping(school).get("name"))
@@ -212,6 +214,22 @@ def build_context(
     if add is not None:
         # The LA's jurisdiction (its profile's) decides the law a letter states; England unless said.
         jurisdiction = clean_text(as_mapping(la).get("jurisdiction")) or "england"
-        context.update(add(form, data, verdict, jurisdiction) if context["form_id"] in BY_LAW
-                       else add(form, data, verdict))
+        if context["form_id"] in BY_LAW:
+            context.update(add(form, data, verdict, jurisdiction))
+        elif context["form_id"] in BY_PROFILE:
+            context.update(add(form, data, verdict, _profile(form, as_mapping(la))))
+        else:
+            context.update(add(form, data, verdict))
     return context
+
+
+def _profile(form: Mapping, la: Mapping) -> Policy:
+    """The policy profile whose numbers a document prints: the LA's (`la["profile"]`, its id) where the form
+    is used under it, else that of the profile whose own paperwork the form is (issue 20), else the
+    service's default."""
+    own = list(form.get("profiles") or ())
+    chosen = clean_text(la.get("profile"))
+    for name in ([chosen] if chosen and (not own or chosen in own) else []) + own + [DEFAULT_PROFILE]:
+        if name in list_profiles():
+            return load_profile(name)
+    raise ValueError("No policy profile to print from")  # the default profile always exists

@@ -129,15 +129,21 @@ EXTRAS: dict[str, Callable[..., dict]] = {}
 # The forms whose extras state the law (penalty notice amounts): they are also given the
 # jurisdiction whose law applies, as `fn(form, data, verdict, jurisdiction)` (issue 19).
 BY_LAW: set[str] = set()
+# The forms whose extras print the LA's or trust's own numbers (the Peterborough trust's letters: evidence
+# of appointments below 90%, 001 6.2): they are given its policy profile, as `fn(form, data, verdict,
+# profile)` (issue 20), so a letter prints the profile's value, never a number typed in a template.
+BY_PROFILE: set[str] = set()
 
 
-def extra(form_id: str, *, by_law: bool = False):
+def extra(form_id: str, *, by_law: bool = False, by_profile: bool = False):
     """Register `fn(form, data, verdict) -> dict` as the extra context of a form's documents;
-    `by_law`: `fn(form, data, verdict, jurisdiction)`."""
+    `by_law`: `fn(form, data, verdict, jurisdiction)`; `by_profile`: `fn(form, data, verdict, profile)`."""
     def register(fn):
         EXTRAS[form_id] = fn
         if by_law:
             BY_LAW.add(form_id)
+        if by_profile:
+            BY_PROFILE.add(form_id)
         return fn
     return register
 

@@ -895,7 +895,7 @@ def _assemble(picked: list[dict], seen: set[str], details: Mapping[str, PupilDet
               criteria: Criteria, profile: Policy, school: Mapping, la: Mapping, batch: str, slots: Slots) -> Plan:
     """The plan from the selected pupils: by year group and name, one reference each, a letter for
     each parent with an address to write to, and each family's meeting slot."""
-    plan = Plan(form.id, dict(school), {**la, "jurisdiction": profile.jurisdiction}, answers["letter_date"], criteria.to_dict(), profile.id, len(seen),
+    plan = Plan(form.id, dict(school), {**la, "jurisdiction": profile.jurisdiction, "profile": profile.id}, answers["letter_date"], criteria.to_dict(), profile.id, len(seen),
                 batch)
     plan.answers = copy.deepcopy(dict(answers))
     plan.stats = _merge_stats(p["stats"] for p in picked)

@@ -16,9 +16,10 @@ def referral_context(referral: Referral, *, signature: dict | None, verdict: dic
     form = form_of(referral)
     la = referral.school.la
     uploads = [{"kind": e.kind, "filename": e.filename} for e in referral.evidence]
+    profile = load_profile(profile_name(referral))
     return build_context(form.raw, working_data(referral), school=referral.school.letterhead(),
-                         la={"name": la.name, "inbox": la.inbox_email,
-                             "jurisdiction": load_profile(profile_name(referral)).jurisdiction},
+                         la={"name": la.name, "inbox": la.inbox_email, "jurisdiction": profile.jurisdiction,
+                             "profile": profile.id},
                          reference=referral.reference,
                          signature=signature, verdict=verdict, evidence=uploads, recipient=recipient)
 
