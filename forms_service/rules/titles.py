@@ -40,6 +40,7 @@ TITLES = {
     "cme_safeguarding": "Safeguarding concerns are passed on at once",
     # The Peterborough trust's and Knowsley's pathways (001, Appendix B1; 004: issue 20)
     "attendance_this_year": "Attendance this school year is at the level this document is for",
+    "penalty_warning_school_age": "Of compulsory school age, for a penalty warning",
 }
 
 
