@@ -144,6 +144,7 @@ def test_every_rule_in_the_design_is_implemented():
     design.add("attendance_this_year")  # issue 20: 001 Appendix B1's levels, 004's Level 1 and Appendix D
     design |= {"aim_level1_completed", "aim_early_help_assessment", "aim_family_informed", "aim_review_date",
                "aim_half_term_limit"}  # issue 20: 004, Level 2 / Step 2 (Attendance Improvement Meeting)
+    design.add("penalty_warning_school_age")  # issue 20: Knowsley's Penalty Warning Notice letter (004)
     assert set(REGISTRY) == design
 
 

@@ -34,15 +34,20 @@ class Regime:
     regulations: str = ""
     # Said where there is no limit: why not.
     no_limit: str = ""
+    # The national threshold for considering a penalty notice, (sessions, school weeks), unauthorised absence
+    # (U included) in a rolling period; None where the law sets none (the LA's code did).
+    threshold: tuple[int, int] | None = None
 
 
 # The Education (Penalty Notices) (England) (Amendment) Regulations 2024 (SI 2024/210), in force
 # 19 August 2024; 000, Stage 3A: first notice £80 within 21 days or £160 within 28; a second within
-# 3 years £160 within 28 days; no more than two within a rolling three years.
+# 3 years £160 within 28 days; no more than two within a rolling three years. With them the national
+# framework (Working together to improve school attendance, August 2024; 000, para 5): a notice is
+# considered at 10 unauthorised sessions (U included) in a rolling 10 school weeks.
 REGIME_2024 = Regime(
     name="2024", in_force_from=dt.date(2024, 8, 19),
     source="The Education (Penalty Notices) (England) (Amendment) Regulations 2024; 000, Stage 3A",
-    first=(Payment(21, 8000), Payment(28, 16000)), repeat=(Payment(28, 16000),), limit=2,
+    first=(Payment(21, 8000), Payment(28, 16000)), repeat=(Payment(28, 16000),), limit=2, threshold=(10, 10),
     regulations="The Education (Penalty Notices) (England) Regulations 2007, as amended by the Education "
                 "(Penalty Notices) (England) (Amendment) Regulations 2024")
 

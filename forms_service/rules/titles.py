@@ -45,6 +45,7 @@ TITLES = {
     "aim_family_informed": "The family knows the actions agreed at the meeting",
     "aim_review_date": "The review date is counted in school weeks from the meeting",
     "aim_half_term_limit": "Level 2 is not extended beyond its half term",
+    "penalty_warning_school_age": "Of compulsory school age, for a penalty warning",
 }
 
 
