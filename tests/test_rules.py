@@ -142,6 +142,10 @@ def test_every_rule_in_the_design_is_implemented():
               "cme_last_attendance", "cme_home_visit", "cme_enquiries_made", "cme_safeguarding"}
     design.add("third_day_absence")  # issue 19: Cardiff's letter on the third day (002, Step 1)
     design.add("attendance_this_year")  # issue 20: 001 Appendix B1's levels, 004's Level 1 and Appendix D
+    # issue 20: Knowsley's Statutory Referral Form (004, Level 3)
+    design |= {"statutory_referrer", "statutory_level1_actions", "statutory_early_help_assessment",
+               "statutory_level2_meeting", "statutory_level2_weeks", "statutory_casework_evidence",
+               "statutory_penalty_notice_threshold"}
     assert set(REGISTRY) == design
 
 

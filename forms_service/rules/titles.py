@@ -40,6 +40,14 @@ TITLES = {
     "cme_safeguarding": "Safeguarding concerns are passed on at once",
     # The Peterborough trust's and Knowsley's pathways (001, Appendix B1; 004: issue 20)
     "attendance_this_year": "Attendance this school year is at the level this document is for",
+    # Knowsley's Statutory Referral Form (004, Level 3; rules/statutory_referral.py)
+    "statutory_referrer": "The right person is stepping the case up (Knowsley's SLA)",
+    "statutory_level1_actions": "The school's Level 1 actions came before Level 2",
+    "statutory_early_help_assessment": "An Early Help Assessment was completed before Level 2",
+    "statutory_level2_meeting": "An Attendance Improvement Meeting or TAF meeting was held",
+    "statutory_level2_weeks": "Level 2 work ran for long enough before the step up",
+    "statutory_casework_evidence": "The evidence of the casework is attached",
+    "statutory_penalty_notice_threshold": "The national threshold for a penalty notice, for the Statutory Officer",
 }
 
 
