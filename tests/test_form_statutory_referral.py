@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import html as html_lib
 import io
 import json
-from pathlib import Path
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -30,7 +31,7 @@ from forms_service.rules.titles import TITLES
 from conftest import PASSWORD
 from support.doctext import docx_text, pdf_text, render_docx_and_pdf, squash
 from support.form_case import FormCase
-from support.helpers import api_token, bearer, login, make_pdf, shift_dates, text
+from support.helpers import api_token, bearer, date_parts, login, make_pdf, post_page, shift_dates, text
 from support.registers import D, PupilRegister
 from support.smtp_server import attachments, smtp_sink  # noqa: F401  (fixture)
 
@@ -560,3 +561,55 @@ def test_the_catalogue_lists_the_form_with_its_fields(client):
     entry = forms[FORM_ID]
     assert entry["profiles"] == ["knowsley"] and entry["jurisdictions"] == ["england"]
     assert {"level2_meetings", "early_help_assessment_date", "historical_attendance"} <= {f["name"] for f in entry["fields"]}
+
+
+def test_the_question_pages_as_a_knowsley_school_answers_them(app, client, database_url, tmp_path):
+    """The office answers every page; a meeting that is not one of the three is named in the error
+    summary; the check page shows the rules in words."""
+    knowsley(database_url, tmp_path)
+    login(client, OFFICE)
+    response = post_page(client, f"/referrals/new/{FORM_ID}", {})
+    assert response.status_code == 302 and response.location.endswith("/pages/pupil")
+    base = re.search(r"(/referrals/\d+)/", response.location).group(1)
+    data = todays_referral()
+    pupil, mother = data["pupil"], data["parents"][0]
+    action, aim, review = data["level1_actions"][0], data["level2_meetings"][0], data["level2_meetings"][2]
+    answers = {
+        "pupil": {"pupil__first_name": pupil["first_name"], "pupil__last_name": pupil["last_name"],
+                  "pupil__date_of_birth": date_parts(pupil["date_of_birth"]), "pupil__upn": pupil["upn"],
+                  "pupil__year_group": pupil["year_group"], "pupil__address": pupil["address"]},
+        "parents": {"parents-0-name": mother["name"], "parents-0-date_of_birth": date_parts(mother["date_of_birth"]),
+                    "parents-0-relationship": "mother", "parents-0-address": ""},
+        "referrer": {"referred_by": "school", "referrer_name": data["referrer_name"],
+                     "school_has_knowsley_sla": "no", "sla_provider": data["sla_provider"]},
+        "level1": {"level1_actions-0-action": action["action"], "level1_actions-0-date": date_parts(action["date"]),
+                   "level1_actions-0-outcome": action["outcome"],
+                   "early_help_assessment_date": date_parts(data["early_help_assessment_date"]),
+                   "early_help_assessment_outcome": ""},
+        "level2": {"level2_meetings-0-kind": "aim", "level2_meetings-0-date": date_parts(aim["date"]),
+                   "level2_meetings-0-attended_by": aim["attended_by"], "level2_meetings-0-outcome": aim["outcome"],
+                   "level2_meetings-1-kind": "aim_review", "level2_meetings-1-date": date_parts(review["date"]),
+                   "level2_meetings-1-attended_by": review["attended_by"],
+                   "level2_meetings-1-outcome": review["outcome"],
+                   "action_plan": data["action_plan"], "level2_outcome": data["level2_outcome"],
+                   "needs_risks_increased": "no", "needs_risks_details": ""},
+        "background": {name: data[name] for name in ("historical_attendance", "siblings", "behaviour", "send",
+                                                     "gp_medical", "pastoral_support", "multi_agency_support")},
+        "attendance": {"figures__attendance_pct": "84.6", "figures__unauthorised_sessions_10wk": "12",
+                       "referral_date": date_parts(data["referral_date"])},
+    }
+    assert list(answers) == [page.id for page in FORM.pages]
+
+    refused = post_page(client, f"{base}/pages/level2", {**answers["level2"], "level2_meetings-0-kind": "phone_call"})
+    assert refused.status_code == 422
+    summary = re.search(r'<div class="govuk-error-summary".*?</ul>', text(refused), re.S)
+    assert summary and "Select which meeting it was" in summary.group(0)
+
+    for page_id, answer in answers.items():
+        response = post_page(client, f"{base}/pages/{page_id}", answer)
+        assert response.status_code == 302, (page_id, text(response)[:3000])
+    check = html_lib.unescape(text(client.get(f"{base}/check")))
+    for words in ("An Early Help Assessment was completed before Level 2",
+                  "Level 2 work ran for long enough before the step up", "The evidence of the casework is attached",
+                  "Not yet attached: Minutes of the AIM and TAF meetings"):
+        assert words in check, words
