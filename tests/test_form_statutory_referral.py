@@ -466,7 +466,8 @@ def knowsley(database_url: str, tmp_path) -> None:
         ["create-school", "--name", KN_SCHOOL, "--la", "Knowsley Council"],
         ["create-user", "--email", OFFICE, "--name", "Joanne Kelly", "--role", "office", "--school", KN_SCHOOL],
         ["create-user", "--email", HEAD, "--name", "Daniel Hughes", "--role", "headteacher", "--school", KN_SCHOOL],
-        ["create-user", "--email", OFFICER, "--name", "Carol Byrne", "--role", "la_officer", "--la", "Knowsley Council"],
+        ["create-user", "--email", OFFICER, "--name", "Carol Byrne", "--role", "la_officer",
+         "--la", "Knowsley Council"],
     ):
         result = runner.invoke(main, args)
         assert result.exit_code == 0, (args, result.output)
@@ -503,7 +504,8 @@ def test_a_statutory_referral_reaches_knowsleys_inbox(app, client, smtp_sink, da
 
     submitted = client.post(f"{API}/referrals/{rid}/submit", headers=office)
     assert submitted.status_code == 200 and submitted.get_json()["status"] == "awaiting_signoff"
-    signed = client.post(f"{API}/referrals/{rid}/sign", headers=head, json={"name": "Daniel Hughes", "declaration": True})
+    signed = client.post(f"{API}/referrals/{rid}/sign", headers=head,
+                         json={"name": "Daniel Hughes", "declaration": True})
     assert signed.status_code == 200, signed.get_json()
     assert signed.get_json()["status"] == "signed" and signed.get_json()["delivery"]["state"] == "queued"
 
@@ -528,7 +530,8 @@ def test_a_statutory_referral_reaches_knowsleys_inbox(app, client, smtp_sink, da
 
     # The Statutory Officer sees it in Knowsley's inbox; the demo LA's officer does not.
     officer = bearer(api_token(client, OFFICER))
-    assert [r["reference"] for r in client.get(f"{API}/referrals", headers=officer).get_json()["referrals"]] == [reference]
+    listing = client.get(f"{API}/referrals", headers=officer).get_json()["referrals"]
+    assert [r["reference"] for r in listing] == [reference]
     assert reference not in [r["reference"] for r in client.get(
         f"{API}/referrals", headers=bearer(api_token(client, "officer@demo.la"))).get_json()["referrals"]]
     login(client, OFFICER)
@@ -560,7 +563,8 @@ def test_the_catalogue_lists_the_form_with_its_fields(client):
     forms = {f["id"]: f for f in client.get(f"{API}/forms", headers=office).get_json()["forms"]}
     entry = forms[FORM_ID]
     assert entry["profiles"] == ["knowsley"] and entry["jurisdictions"] == ["england"]
-    assert {"level2_meetings", "early_help_assessment_date", "historical_attendance"} <= {f["name"] for f in entry["fields"]}
+    names = {f["name"] for f in entry["fields"]}
+    assert {"level2_meetings", "early_help_assessment_date", "historical_attendance"} <= names
 
 
 def test_the_question_pages_as_a_knowsley_school_answers_them(app, client, database_url, tmp_path):

@@ -45,9 +45,9 @@ MEETING_SOURCE = ("004, Level 2 / Step 2 (Attendance Improvement Meeting); Toolk
 EVIDENCE_SOURCE = ("004, Appendix C: \"School must gather appropriate evidence of the casework completed to create an "
                    "evidential base should it need to move to L3\"; Toolkit, Level 2 (Evidence of successful Level 2 "
                    "practice)")
-REFERRER_SOURCE = ("004, Level 3: \"If stepping up to Statutory Officer and the schools have bought into the SLA. There "
-                   "is no further action to take, the traded officer will move this forward. If a school has another "
-                   "provider for their SLA then the school will need to complete a Statutory Referral Form\"")
+REFERRER_SOURCE = ("004, Level 3: \"If stepping up to Statutory Officer and the schools have bought into the SLA. "
+                   "There is no further action to take, the traded officer will move this forward. If a school has "
+                   "another provider for their SLA then the school will need to complete a Statutory Referral Form\"")
 PENALTY_SOURCE = "004, Level 3: \"A penalty notice may be considered at this point\""
 RISK_SOURCE = ("004, Level 3: \"where the Attendance Improvement meeting actions haven't worked within the half term "
                "or if the needs and risks to the child have increased\"")
@@ -168,13 +168,20 @@ def school_weeks_since(start: dt.date, on: dt.date, calendar: SchoolCalendar) ->
     return n
 
 
-def _counted_how(start: dt.date, on: dt.date, calendar: SchoolCalendar) -> str:
-    """How the weeks were counted, in words: from the register, the calendar, or both."""
+def _origin(start: dt.date, on: dt.date, calendar: SchoolCalendar) -> str:
+    """Where the school weeks from `start` to `on` were counted from: "register", "calendar" or "both"."""
+    if calendar.first is None:
+        return "calendar"
+    return "register" if calendar.first <= start and on <= calendar.last else "both"
+
+
+def _counted_how(origin: str, calendar: SchoolCalendar) -> str:
+    """How the weeks were counted, in words."""
     unknown = ("half terms and holidays are known only from the register, so a week of holiday in between counts "
                "as a school week")
-    if calendar.first is None:
+    if origin == "calendar":
         return f"counted Monday to Friday less England's bank holidays as no register marks are uploaded ({unknown})"
-    if calendar.first <= start and on <= calendar.last:
+    if origin == "register":
         return ("counted from the register (a week without marks or closed all week, such as a half term, is not a "
                 "school week)")
     return (f"counted from the register from {format_date(calendar.first)} to {format_date(calendar.last)}, and "
@@ -196,10 +203,11 @@ def statutory_level2_weeks(f: Facts) -> Outcome:
     calendar = SchoolCalendar(f.register)
     done = school_weeks_since(began, on, calendar)
     due = school_weeks_reached(began, weeks, calendar)
+    origin = _origin(began, on, calendar)
     details = {"school_weeks": done, "needed": weeks, "from": began.isoformat(), "reached_on": due.isoformat(),
-               "origin": "register" if f.register is not None else "calendar"}
+               "origin": origin}
     said = (f"This referral on {format_date(on)} is {done} school week{'s' if done != 1 else ''} after the first "
-            f"Level 2 meeting ({LEVEL2_STARTS[kind]}, {format_date(began)}), {_counted_how(began, on, calendar)}")
+            f"Level 2 meeting ({LEVEL2_STARTS[kind]}, {format_date(began)}), {_counted_how(origin, calendar)}")
     if done >= weeks:
         return Outcome(PASS, f"{said}; at least {weeks} are needed.", source, details)
     if f.flag("needs_risks_increased"):

@@ -18,13 +18,16 @@ REFERRED_BY = {"school": "The school", "traded_officer": "The traded officer"}
 MEETINGS = {"aim": "Attendance Improvement Meeting (AIM)", "aim_review": "Review of the AIM action plan",
             "taf": "Team Around the Family (TAF) meeting"}
 WEEKS_RULE = "statutory_level2_weeks"
+HOW_COUNTED = {"register": "counted from the register", "calendar": "counted Monday to Friday, without register marks",
+               "both": "counted from the register, and Monday to Friday beyond its marks"}
 
 
 def _meetings(items: Any) -> list[dict]:
     """One row per Level 2 meeting, in date order; with none, one row reading "Not given"."""
     rows = [as_mapping(item) for item in items] if isinstance(items, (list, tuple)) else []
     rows.sort(key=lambda row: str(row.get("date") or ""))
-    made = [{"date": date_text(row.get("date")), "kind": MEETINGS.get(clean_text(row.get("kind")), shown(row.get("kind"))),
+    made = [{"date": date_text(row.get("date")),
+             "kind": MEETINGS.get(clean_text(row.get("kind")), shown(row.get("kind"))),
              "attended_by": shown(row.get("attended_by")), "outcome": shown(row.get("outcome"))} for row in rows]
     return made or [{"date": NOT_GIVEN, "kind": NOT_GIVEN, "attended_by": NOT_GIVEN, "outcome": NOT_GIVEN}]
 
@@ -35,8 +38,7 @@ def _weeks(verdict: Mapping) -> str:
     weeks = as_count(details.get("school_weeks"))
     if weeks is None:
         return NOT_GIVEN
-    how = "counted from the register" if details.get("origin") == "register" else \
-        "counted Monday to Friday, without register marks"
+    how = HOW_COUNTED.get(details.get("origin"), HOW_COUNTED["calendar"])
     noun = "school week" if weeks == 1 else "school weeks"
     return f"{weeks} {noun} from {date_text(details.get('from'))} to the referral ({how})"
 
