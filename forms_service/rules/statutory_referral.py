@@ -67,7 +67,7 @@ def _listed(days: list[dt.date]) -> str:
     return ", ".join(format_date(d) for d in days)
 
 
-def level2_start(f: Facts) -> tuple[dt.date, str] | None:
+def _level2_start(f: Facts) -> tuple[dt.date, str] | None:
     """The first AIM or TAF meeting before the referral, and which it was; None if there is none."""
     on = f.referral_date
     starts = sorted((d, kind) for item in f.items("level2_meetings") or [] if isinstance(item, dict)
@@ -77,7 +77,7 @@ def level2_start(f: Facts) -> tuple[dt.date, str] | None:
 
 def _before_level2(f: Facts) -> tuple[dt.date, str]:
     """What Level 1 must come before: the first Level 2 meeting, or the referral if none is listed."""
-    start = level2_start(f)
+    start = _level2_start(f)
     if start is None:
         return f.referral_date, f"the date of this referral ({format_date(f.referral_date)})"
     return start[0], f"the first Level 2 meeting ({LEVEL2_STARTS[start[1]]}, {format_date(start[0])})"
@@ -194,7 +194,7 @@ def statutory_level2_weeks(f: Facts) -> Outcome:
     unless the needs and risks to the child have increased (then advisory, saying so)."""
     weeks = f.param("escalation_after", "weeks")
     source = f"{f.profile.source('escalation_after')} ({f.profile.param_source('escalation_after', 'weeks')})"
-    start = level2_start(f)
+    start = _level2_start(f)
     if start is None:
         return Outcome(MISSING, f"No AIM or TAF meeting before this referral is listed, so the {weeks} school weeks "
                                 "of Level 2 work cannot be counted.", source)
