@@ -145,6 +145,10 @@ def test_every_rule_in_the_design_is_implemented():
     design |= {"aim_level1_completed", "aim_early_help_assessment", "aim_family_informed", "aim_review_date",
                "aim_half_term_limit"}  # issue 20: 004, Level 2 / Step 2 (Attendance Improvement Meeting)
     design.add("penalty_warning_school_age")  # issue 20: Knowsley's Penalty Warning Notice letter (004)
+    # issue 20: Knowsley's Statutory Referral Form (004, Level 3)
+    design |= {"statutory_referrer", "statutory_level1_actions", "statutory_early_help_assessment",
+               "statutory_level2_meeting", "statutory_level2_weeks", "statutory_casework_evidence",
+               "statutory_penalty_notice_threshold"}
     assert set(REGISTRY) == design
 
 

@@ -155,6 +155,37 @@ def sessions_text(value: Any) -> str:
     return f"{count} session" if count == 1 else f"{count} sessions"
 
 
+def action_rows(items: Any) -> list[dict]:
+    """One row per action ({number, action, date, outcome}), in the order entered. With none, one row
+    reading "Not given", so a draft keeps the table's rows (as the parents' rows do in the common context)."""
+    rows = [as_mapping(item) for item in items] if isinstance(items, (list, tuple)) else []
+    if not rows:
+        return [{"number": "1", "action": NOT_GIVEN, "date": NOT_GIVEN, "outcome": NOT_GIVEN}]
+    return [{"number": str(number), "action": shown(row.get("action")), "date": date_text(row.get("date")),
+             "outcome": shown(row.get("outcome"))}
+            for number, row in enumerate(rows, start=1)]
+
+
+def unauthorised_in_window(data: Mapping, verdict: Mapping, rule_id: str) -> str:
+    """The unauthorised sessions of the last school weeks (`unauthorised_sessions_10wk`), from the register
+    when the verdict has them (they win over a typed count, DESIGN.md §3), with the school weeks the rule
+    `rule_id` counted them over."""
+    counted = as_mapping(verdict.get("figures")).get("unauthorised_sessions_10wk")
+    typed = as_mapping(data.get("figures")).get("unauthorised_sessions_10wk")
+    details = rule_details(verdict, rule_id)
+    # The verdict's figures hold a typed count too when there are no marks: the rule says which it used.
+    from_register = as_count(counted) is not None and details.get("origin") != "typed"
+    text = sessions_text(counted if from_register else typed)
+    if text == NOT_GIVEN:
+        return text
+    start, end = date_text(details.get("window_start")), date_text(details.get("window_end"))
+    if not from_register:
+        return f"{text} (as entered by the school)"
+    if start != NOT_GIVEN and end != NOT_GIVEN:
+        return f"{text} in the school weeks from {start} to {end} (counted from the register)"
+    return f"{text} (counted from the register)"
+
+
 def date_range(start: Any, end: Any) -> str:
     start_text, end_text = date_text(start), date_text(end)
     if start_text == NOT_GIVEN and end_text == NOT_GIVEN:

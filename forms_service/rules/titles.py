@@ -46,6 +46,14 @@ TITLES = {
     "aim_review_date": "The review date is counted in school weeks from the meeting",
     "aim_half_term_limit": "Level 2 is not extended beyond its half term",
     "penalty_warning_school_age": "Of compulsory school age, for a penalty warning",
+    # Knowsley's Statutory Referral Form (004, Level 3; rules/statutory_referral.py)
+    "statutory_referrer": "The right person is stepping the case up (Knowsley's SLA)",
+    "statutory_level1_actions": "The school's Level 1 actions came before Level 2",
+    "statutory_early_help_assessment": "An Early Help Assessment was completed before Level 2",
+    "statutory_level2_meeting": "An Attendance Improvement Meeting or TAF meeting was held",
+    "statutory_level2_weeks": "Level 2 work ran for long enough before the step up",
+    "statutory_casework_evidence": "The evidence of the casework is attached",
+    "statutory_penalty_notice_threshold": "The national threshold for a penalty notice, for the Statutory Officer",
 }
 
 
