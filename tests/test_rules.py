@@ -142,6 +142,7 @@ def test_every_rule_in_the_design_is_implemented():
               "cme_last_attendance", "cme_home_visit", "cme_enquiries_made", "cme_safeguarding"}
     design.add("third_day_absence")  # issue 19: Cardiff's letter on the third day (002, Step 1)
     design.add("attendance_this_year")  # issue 20: 001 Appendix B1's levels, 004's Level 1 and Appendix D
+    design.update({"targets_not_met", "parent_contract_period"})  # issue 20: 001 Appendix B1, targets not met
     assert set(REGISTRY) == design
 
 

@@ -40,6 +40,8 @@ TITLES = {
     "cme_safeguarding": "Safeguarding concerns are passed on at once",
     # The Peterborough trust's and Knowsley's pathways (001, Appendix B1; 004: issue 20)
     "attendance_this_year": "Attendance this school year is at the level this document is for",
+    "targets_not_met": "The attendance targets set at the earlier meeting were not met",
+    "parent_contract_period": "The parent contract runs for the period the policy sets",
 }
 
 
