@@ -16,7 +16,6 @@ sessions: 22 absences are exactly 90%, the trust's level for this letter.
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import io
 import json
 import re

@@ -9,6 +9,7 @@ The case is the parent contract's sample: Lily-Mae Cartwright's contract agreed 
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -156,3 +157,23 @@ def test_the_parent_contract_sample_is_refused_under_the_trust_for_its_five_week
     verdict = evaluate(CASE.form, CASE.sample(), profile=PETERBOROUGH, today=D(2026, 2, 24))
     assert CASE.sample()["review_period"] == "5"
     assert not verdict.eligible and verdict.rule(RULE).status == "fail"
+
+
+# --- on the letter that announces the contract (formal-meeting-invitation) ------------------------------------
+
+INVITATION = FormCase("formal-meeting-invitation", school={"name": "All Saints CE Primary Academy"},
+                      la={"name": "Peterborough City Council", "inbox": "attendance@la.invalid"},
+                      reference="FMI-2026-000003", today=D(2026, 3, 3), profile="peterborough")
+
+
+def test_the_invitation_states_the_trusts_period_for_the_letter_to_print():
+    result = evaluate(INVITATION.form, INVITATION.sample(), profile=PETERBOROUGH, today=D(2026, 3, 3)).rule(RULE)
+    assert (result.status, result.details) == ("pass", {"weeks": 6})
+    assert result.reason == "The academy parenting contract this letter announces is put in place for 6 weeks."
+
+
+def test_the_invitation_under_a_profile_without_a_period_is_missing_it():
+    """Never offered there (its `profiles`), but the rule alone says why the letter could not be written."""
+    only_this_rule = dataclasses.replace(INVITATION.form, rules=(RULE,))
+    result = evaluate(only_this_rule, INVITATION.sample(), profile=NATIONAL, today=D(2026, 3, 3)).rule(RULE)
+    assert result.status == "missing" and "sets no period for the academy parenting contract" in result.reason

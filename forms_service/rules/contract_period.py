@@ -3,14 +3,16 @@
 are not met), against the 2 to 6 weeks the national contract allows (003, Appendix 3).
 
 On the contract (`parent-contract`: `review_period`, `review_date`) the review period must be the
-profile's weeks, and the review date must fall in that school week after the meeting's week. School
-weeks are counted as the register shows them where it has marks (a half term is a week with no marks
-or only closures, `#`: `register.marks.school_weeks`), and ahead of the marks Monday to Friday less
-England's bank holidays (`register.schooldays.SchoolCalendar`), which cannot see a half term: the
-reason says so, and a review later than the calendar's week that a holiday in those weeks would explain
-is advisory (worth a check) rather than a bar, since a contract is agreed before its weeks have marks. On the letter that announces the contract (`formal-meeting-invitation`, which has no
-review to check) the rule states the period, for the letter to print (DESIGN.md §3: the documents
-take the profile's numbers from the verdict, never typed in a template).
+profile's weeks, and the review date must fall in that school week after the meeting's week. A week is a
+school week if the school is open on one of its days (`register.schooldays.SchoolCalendar`): where the
+register has marks, as they show it (a half term has no marks or only closures, `#`), and ahead of the
+marks Monday to Friday less England's bank holidays, which cannot see a half term. The reason says which;
+a review later than the calendar's week that a holiday in the unseen weeks would explain is advisory
+(worth a check) rather than a bar, since a contract is agreed before its weeks have marks.
+
+On the letter that announces the contract (`formal-meeting-invitation`, which has no review to check) the
+rule states the period, for the letter to print (the documents take the profile's numbers from the
+verdict, never typed in a template).
 
 A profile without `parent_contract_period` sets no period: the 2 to 6 weeks of 003 stand.
 """

@@ -11,7 +11,8 @@ from __future__ import annotations
 from ..formatting import format_date
 from .engine import FAIL, MISSING, PASS, Facts, Outcome, rule
 
-SOURCE = "001, Appendix B1 (Attendance below 90%: \"Attendance targets to be set at meeting\"; If attendance targets are not met)"
+SOURCE = ("001, Appendix B1 (Attendance below 90%: \"Attendance targets to be set at meeting\"; If attendance targets "
+          "are not met)")
 
 
 def _quoted(items: list[dict]) -> str:
