@@ -134,7 +134,9 @@ def test_the_declaration_is_a_school_agreement_with_a_review_document():
     assert (FORM.kind, FORM.source, FORM.reference_prefix, FORM.raw["signed_by"]) == (
         "agreement", "003, Appendix 3", "SAPC", "school")
     assert not FORM.sends_to_la and FORM.noun == "agreement"
-    assert FORM.measure_from == "support_meeting_date" and list(FORM.rules) == ["compulsory_school_age"]
+    assert FORM.measure_from == "support_meeting_date"
+    # The period a profile may set (issue 20: the Peterborough trust's 6 weeks, 001 Appendix B1).
+    assert list(FORM.rules) == ["compulsory_school_age", "parent_contract_period"]
     assert FORM.evidence == () and FORM.checklist == () and FORM.declaration == ""
     assert CONTRACT == {"id": "parent-contract", "title": "School Attendance Parent Contract",
                         "docx": "parent-contract.docx", "html": "print/parent-contract.html"}

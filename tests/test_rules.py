@@ -149,6 +149,7 @@ def test_every_rule_in_the_design_is_implemented():
     design |= {"statutory_referrer", "statutory_level1_actions", "statutory_early_help_assessment",
                "statutory_level2_meeting", "statutory_level2_weeks", "statutory_casework_evidence",
                "statutory_penalty_notice_threshold"}
+    design.update({"targets_not_met", "parent_contract_period"})  # issue 20: 001 Appendix B1, targets not met
     assert set(REGISTRY) == design
 
 

@@ -54,6 +54,8 @@ TITLES = {
     "statutory_level2_weeks": "Level 2 work ran for long enough before the step up",
     "statutory_casework_evidence": "The evidence of the casework is attached",
     "statutory_penalty_notice_threshold": "The national threshold for a penalty notice, for the Statutory Officer",
+    "targets_not_met": "The attendance targets set at the earlier meeting were not met",
+    "parent_contract_period": "The parent contract runs for the period the policy sets",
 }
 
 
