@@ -110,8 +110,8 @@ class Criteria:
             raise BulkError([{"field": "band", "message": "Choose one of your profile's attendance bands"}])
         if not self.chosen():
             raise BulkError([{"field": "filter", "message": "Choose at least one filter: attendance below a "
-                                                            "percentage, an attendance band, the penalty-notice "
-                                                            "threshold, persistent or severe absence"}])
+                                                            "percentage, the penalty-notice threshold, persistent "
+                                                            "or severe absence"}])
 
     def checked(self, profile: Policy) -> "Criteria":
         """These criteria with the band's label from `profile`; BulkError (field "band") naming the
