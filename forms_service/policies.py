@@ -117,7 +117,8 @@ def _la_letters(raw: Mapping[str, Any]) -> tuple[tuple[str, ...], str]:
 
 def _bands(raw: Mapping[str, Any]) -> tuple[Band, ...]:
     """The profile's `bands` ([{"id", "label", "below_pct" or "at_or_below_pct", "source"}]), checked, most
-    serious first (the lowest level; at or below before below at the same level); none if absent."""
+    serious first (the lowest level; at the same level "below", which takes fewer pupils, before "at or
+    below"); none if absent."""
     entries = raw.get("bands", [])
     if not isinstance(entries, list):
         raise ValueError(f"Profile {raw.get('id')!r}: bands must be a list")
@@ -144,7 +145,7 @@ def _bands(raw: Mapping[str, Any]) -> tuple[Band, ...]:
             raise ValueError(f"{where}: {bounds[0]} must be a percentage above 0 and up to 100")
         seen.add(name)
         bands.append(Band(name, entry["label"].strip(), pct, bounds[0] == "at_or_below_pct", entry["source"]))
-    return tuple(sorted(bands, key=lambda b: (b.pct, not b.inclusive)))
+    return tuple(sorted(bands, key=lambda b: (b.pct, b.inclusive)))
 
 
 def _freeze(value: Any) -> Any:
