@@ -104,6 +104,17 @@ def test_southends_bands_are_at_or_below_and_below():
     assert bands_of(result, "P100000000031") == ["below-93"]
     assert bands_of(result, "P100000000013") is None  # 95.7%: not below 93
     assert [b.id for b in SOUTHEND.bands] == ["at-or-below-30", "at-or-below-70", "below-93"]
+    # 70% or less and 30% or less, each just over, at and just under (90 missed is 210/300, 70.0%; 210 is 30.0%).
+    pupils = [PupilRegister(D(2025, 9, 1), ON, upn=f"S1000000{n:05d}").mark_sessions(n, "I", D(2025, 9, 3), ON, seed=n)
+              for n in (89, 90, 91, 209, 210, 211)]
+    low = screening.screen(Register("2024", tuple(s for p in pupils for s in p.sessions())), SOUTHEND, ON)
+    assert [bands_of(low, f"S1000000{n:05d}") for n in (89, 90, 91, 209, 210, 211)] == [
+        ["below-93"], ["at-or-below-70", "below-93"], ["at-or-below-70", "below-93"],
+        ["at-or-below-70", "below-93"], ["at-or-below-30", "at-or-below-70", "below-93"],
+        ["at-or-below-30", "at-or-below-70", "below-93"]]
+    assert screening.summary(low).endswith("  30% or less (Southend chronic non-attenders' return): 2\n"
+                                           "  70% or less (Southend CME Case Management Group list): 5\n"
+                                           "  Below 93% (Southend: parents may be invited to meet): 6")
 
 
 def test_band_edges_in_sessions_for_each_kind():
@@ -282,8 +293,9 @@ def test_an_unknown_band_is_refused_naming_the_profiles_bands():
                                         "below-96 (Below 96% (trust Appendix B1))")
     with pytest.raises(bulk.BulkError, match="its policy names no attendance bands"):
         plan_for(bulk.Criteria(band="below-96"), profile=NATIONAL)
-    with pytest.raises(bulk.BulkError, match="Choose one of your profile's attendance bands"):
-        bulk.Criteria(band="")
+    for typed in ("", "<script>", "below-96" * 20, 96):
+        with pytest.raises(bulk.BulkError, match="Choose one of your profile's attendance bands"):
+            bulk.Criteria(band=typed)
 
 
 def test_why_nobody_is_in_the_band():

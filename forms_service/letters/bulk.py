@@ -86,6 +86,9 @@ class BulkError(ValueError):
 
 # --- the filter ----------------------------------------------------------------------------------
 
+BAND_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")  # as a profile names its bands; anything else is never echoed
+
+
 @dataclass(frozen=True)
 class Criteria:
     """Which pupils get a letter. `below`: attendance this school year below this percentage (the
@@ -106,7 +109,7 @@ class Criteria:
         if self.below is not None and not 0 < self.below <= 100:
             raise BulkError([{"field": "below", "message": "Attendance below must be a percentage above 0 and up "
                                                            "to 100, like 90"}])
-        if self.band is not None and (not isinstance(self.band, str) or not self.band):
+        if self.band is not None and (not isinstance(self.band, str) or not BAND_ID.match(self.band)):
             raise BulkError([{"field": "band", "message": "Choose one of your profile's attendance bands"}])
         if not self.chosen():
             raise BulkError([{"field": "filter", "message": "Choose at least one filter: attendance below a "
