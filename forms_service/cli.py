@@ -404,8 +404,9 @@ def _os_user() -> str:
 @click.option("--workers", type=int, help="Processes to share the work (default: one per core, up to 4)")
 def screen(file: Path, code_set: str, profile: str, on_date, csv_out: Path | None, workers: int | None) -> None:
     """Screen a whole-school register export (CSV: upn,date,session,code): every pupil who meets the
-    penalty-notice threshold, is persistently or severely absent, or is due an attendance or
-    sickness return, with the figures."""
+    penalty-notice threshold, is persistently or severely absent, is due an attendance or
+    sickness return, or is in one of the profile's attendance bands (e.g. the trust's "below 96%"
+    under --profile peterborough), with the figures."""
     from .policies import list_profiles, load_profile
     from .register import screening
     from .register.marks import RegisterError
@@ -440,7 +441,7 @@ def make_register(pupils: int, until, seed: int, out: Path, pupil_details: Path 
     click.echo(f"Wrote {pupils} pupils' marks to {out}" + (f" and their details to {pupil_details}" if pupil_details else ""))
 
 
-OPTION_OF = {"slot_minutes": "--slot-minutes", "filter": "--below/--meets-penalty-threshold/--persistent/--severe"}
+OPTION_OF = {"slot_minutes": "--slot-minutes", "filter": "--below/--band/--meets-penalty-threshold/--persistent/--severe"}
 
 
 @main.command("bulk-letters")
@@ -451,6 +452,8 @@ OPTION_OF = {"slot_minutes": "--slot-minutes", "filter": "--below/--meets-penalt
                    "address, parent1_name, parent1_relationship, parent1_address, parent2_..., lessons_missed)")
 @click.option("--letter", required=True, type=click.Choice(["stage2-letter", "model-letter"]))
 @click.option("--below", type=float, help="Select pupils whose attendance this school year is below this percentage")
+@click.option("--band", help="Select pupils in one of the profile's attendance bands, by its id (e.g. below-96 "
+              "under peterborough); `screen --profile` lists them")
 @click.option("--meets-penalty-threshold", is_flag=True, help="Select pupils who meet the penalty-notice threshold")
 @click.option("--persistent", is_flag=True, help="Select persistently absent pupils (10% or more missed)")
 @click.option("--severe", is_flag=True, help="Select severely absent pupils (50% or more missed)")
@@ -471,7 +474,7 @@ OPTION_OF = {"slot_minutes": "--slot-minutes", "filter": "--below/--meets-penalt
               "each next family's that much later")
 @click.option("--workers", type=int, help="Processes that render the letters (default: one per core, up to 4)")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The zip to write")
-def bulk_letters_command(register_file, pupils_file, letter, below, meets_penalty_threshold, persistent, severe, match,
+def bulk_letters_command(register_file, pupils_file, letter, below, band, meets_penalty_threshold, persistent, severe, match,
                          school, la_name, profile, code_set, answers_file, pairs, slot_minutes, workers, out) -> None:
     """Letters to many families: the Stage 2 letter or a model letter for every pupil the filter selects
     from the register export, one for each parent as DOCX and PDF, and all of them in one PDF for
@@ -508,9 +511,10 @@ def bulk_letters_command(register_file, pupils_file, letter, below, meets_penalt
     criteria = None
     try:
         criteria = bulk.Criteria(below=below, penalty_threshold=meets_penalty_threshold, persistent=persistent,
-                                 severe=severe, match=match)
+                                 severe=severe, match=match, band=band).checked(load_profile(profile))
     except bulk.BulkError as exc:
-        problems += [f"--{e['field'].replace('_', '-')}: {e['message']}" if e["field"] in ("below", "match") else e["message"]
+        problems += [f"--{e['field'].replace('_', '-')}: {e['message']}" if e["field"] in ("below", "match", "band")
+                     else e["message"]
                      for e in exc.errors]
     details = None
     try:

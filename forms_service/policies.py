@@ -45,6 +45,27 @@ class Pathway:
 
 
 @dataclass(frozen=True)
+class Band:
+    """An attendance band the LA or trust names (issue 20), e.g. "Below 96% (trust Appendix B1)": attendance
+    this school year below `pct` or, `inclusive`, at or below it, judged exactly in sessions."""
+    id: str
+    label: str
+    pct: float
+    inclusive: bool
+    source: str
+
+    def contains(self, attended: int, possible: int) -> bool:
+        """Whether attended of possible sessions is in the band: 96% means 96%, whatever the rounding of
+        the figure shown (as rules/year_attendance.py compares)."""
+        if not possible:
+            return False
+        return attended * 100 <= self.pct * possible if self.inclusive else attended * 100 < self.pct * possible
+
+
+BAND_KEYS = {"id", "label", "below_pct", "at_or_below_pct", "source"}
+
+
+@dataclass(frozen=True)
 class Policy:
     """A loaded profile. `rules` maps rule id -> {"source", "params", "forms"} as in the JSON."""
     id: str
@@ -57,6 +78,8 @@ class Policy:
     la_letters: tuple[str, ...] = ()
     la_letters_source: str = ""
     pathway: Pathway | None = None
+    # The profile's own attendance bands, most serious (lowest) first: the screen lists every pupil in one.
+    bands: tuple[Band, ...] = ()
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> "Policy":
@@ -70,7 +93,11 @@ class Policy:
         letters, letters_source = _la_letters(raw)
         return cls(id=raw["id"], name=raw["name"], description=raw.get("description", ""),
                    rules=_freeze(raw.get("rules", {})), jurisdiction=raw["jurisdiction"],
-                   la_letters=letters, la_letters_source=letters_source, pathway=_pathway(raw))
+                   la_letters=letters, la_letters_source=letters_source, pathway=_pathway(raw),
+                   bands=_bands(raw))
+
+    def band(self, band_id: str) -> Band | None:
+        return next((b for b in self.bands if b.id == band_id), None)
 
     def issues_letter(self, document_id: str) -> bool:
         """Whether the LA's officers send the letter `document_id` from the service (`la_letters`)."""
@@ -137,6 +164,39 @@ def _pathway(raw: Mapping[str, Any]) -> Pathway | None:
         seen.add(stage["id"])
         stages.append(Stage(stage["id"], stage["title"], stage["when"], tuple(forms), stage["source"]))
     return Pathway(entry["title"], entry["source"], tuple(stages))
+
+
+def _bands(raw: Mapping[str, Any]) -> tuple[Band, ...]:
+    """The profile's `bands` ([{"id", "label", "below_pct" or "at_or_below_pct", "source"}]), checked, most
+    serious first (the lowest level; at the same level "below", which takes fewer pupils, before "at or
+    below"); none if absent."""
+    entries = raw.get("bands", [])
+    if not isinstance(entries, list):
+        raise ValueError(f"Profile {raw.get('id')!r}: bands must be a list")
+    bands, seen = [], set()
+    for n, entry in enumerate(entries, 1):
+        name = entry.get("id") if isinstance(entry, Mapping) else None
+        where = f"Profile {raw.get('id')!r}, band {name or n!r}"
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise ValueError(f"{where}: needs an id (lower-case letters, digits and hyphens)")
+        if name in seen:
+            raise ValueError(f"{where}: the id is used twice")
+        unknown = sorted(set(entry) - BAND_KEYS)
+        if unknown:
+            raise ValueError(f"{where}: unknown keys {', '.join(unknown)}")
+        if not isinstance(entry.get("label"), str) or not entry["label"].strip():
+            raise ValueError(f"{where}: needs a label (what a reader calls it)")
+        if not isinstance(entry.get("source"), str) or not entry["source"].strip():
+            raise ValueError(f"{where}: needs a source quoting the policy")
+        bounds = [k for k in ("below_pct", "at_or_below_pct") if k in entry]
+        if len(bounds) != 1:
+            raise ValueError(f"{where}: needs exactly one of below_pct or at_or_below_pct")
+        pct = entry[bounds[0]]
+        if isinstance(pct, bool) or not isinstance(pct, (int, float)) or not 0 < pct <= 100:
+            raise ValueError(f"{where}: {bounds[0]} must be a percentage above 0 and up to 100")
+        seen.add(name)
+        bands.append(Band(name, entry["label"].strip(), pct, bounds[0] == "at_or_below_pct", entry["source"]))
+    return tuple(sorted(bands, key=lambda b: (b.pct, b.inclusive)))
 
 
 def _freeze(value: Any) -> Any:

@@ -86,15 +86,22 @@ class BulkError(ValueError):
 
 # --- the filter ----------------------------------------------------------------------------------
 
+BAND_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")  # as a profile names its bands; anything else is never echoed
+
+
 @dataclass(frozen=True)
 class Criteria:
     """Which pupils get a letter. `below`: attendance this school year below this percentage (the
-    exact figure: the letter prints it to one decimal place). The flags are the screen's own."""
+    exact figure: the letter prints it to one decimal place). The flags are the screen's own. `band`:
+    one of the profile's attendance bands (policies.Band) by id, as the screen puts pupils in it;
+    `band_label` is its label, taken from the profile by `checked` (never from what a user typed)."""
     below: float | None = None
     penalty_threshold: bool = False
     persistent: bool = False
     severe: bool = False
     match: str = "all"  # "all": a pupil must meet every criterion chosen; "any": at least one
+    band: str | None = None
+    band_label: str = ""
 
     def __post_init__(self):
         if self.match not in ("all", "any"):
@@ -102,18 +109,36 @@ class Criteria:
         if self.below is not None and not 0 < self.below <= 100:
             raise BulkError([{"field": "below", "message": "Attendance below must be a percentage above 0 and up "
                                                            "to 100, like 90"}])
+        if self.band is not None and (not isinstance(self.band, str) or not BAND_ID.match(self.band)):
+            raise BulkError([{"field": "band", "message": "Choose one of your profile's attendance bands"}])
         if not self.chosen():
             raise BulkError([{"field": "filter", "message": "Choose at least one filter: attendance below a "
                                                             "percentage, the penalty-notice threshold, persistent "
                                                             "or severe absence"}])
 
+    def checked(self, profile: Policy) -> "Criteria":
+        """These criteria with the band's label from `profile`; BulkError (field "band") naming the
+        profile's bands if it has no band by that id."""
+        if self.band is None:
+            return self
+        band = profile.band(self.band)
+        if band is None:
+            known = "; ".join(f"{b.id} ({b.label})" for b in profile.bands)
+            raise BulkError([{"field": "band", "message": f"{profile.name} names no attendance band {self.band!r}"
+                                                          + (f": choose one of {known}" if known else
+                                                             ": its policy names no attendance bands")}])
+        return dataclasses.replace(self, band_label=band.label)
+
     def chosen(self) -> list[str]:
-        return [name for name, on in (("below", self.below is not None), ("penalty_threshold", self.penalty_threshold),
+        return [name for name, on in (("below", self.below is not None), ("band", self.band is not None),
+                                      ("penalty_threshold", self.penalty_threshold),
                                       ("persistent", self.persistent), ("severe", self.severe)) if on]
 
     def label(self, name: str) -> str:
         if name == "below":
             return f"attendance below {self.below:g}%"
+        if name == "band":
+            return self.band_label or self.band
         return {"penalty_threshold": "meets the penalty-notice threshold",
                 "persistent": "persistently absent (10% or more missed)",
                 "severe": "severely absent (50% or more missed)"}[name]
@@ -124,7 +149,9 @@ class Criteria:
     def each(self, row: screening.PupilScreen) -> list[str]:
         """The chosen criteria this pupil meets, each on its own: the screen's own test of its row
         (screening.meets), so the screen and the letters never disagree about a pupil."""
-        return [name for name in self.chosen() if screening.meets(row, SCREEN_CRITERION[name], self.below)]
+        return [name for name in self.chosen()
+                if screening.meets(row, screening.BAND + self.band if name == "band" else SCREEN_CRITERION[name],
+                                   self.below)]
 
     def met(self, row: screening.PupilScreen) -> list[str]:
         """The criteria this pupil meets, if they are selected; [] if not."""
@@ -688,6 +715,7 @@ def make_plan(pupils: Mapping[str, marks.Register], details: Mapping[str, PupilD
     letter's reference (Plan.reference); `slots` each family's meeting (default: written in by hand)."""
     if form.id not in LETTERS:
         raise BulkError([{"field": "letter", "message": f"Choose one of the letters: {', '.join(LETTERS)}"}])
+    criteria = criteria.checked(profile)
     picked = _select(pupils, details, form.id, answers, criteria, profile.id)
     plan = _assemble([picked], set(pupils), details, form, answers, criteria, profile, school, la, batch,
                      slots or Slots())
@@ -704,6 +732,7 @@ def plan_from_export(data: bytes | str, details: Mapping[str, PupilDetails], for
     each process reads the file and takes its own share of the pupils. RegisterError naming the rows."""
     if form.id not in LETTERS:
         raise BulkError([{"field": "letter", "message": f"Choose one of the letters: {', '.join(LETTERS)}"}])
+    criteria = criteria.checked(profile)
     text = marks.decode_csv(data)
     workers = workers or min(os.cpu_count() or 1, MAX_WORKERS)
     if workers < 2 or len(text) < screening.PARALLEL_FROM_BYTES:
@@ -830,6 +859,8 @@ def _how_many(name: str, n: int, criteria: Criteria) -> str:
         return f"{n} {'has' if one else 'have'} attendance below {criteria.below:g}%"
     if name == "penalty_threshold":
         return f"{n} {'meets' if one else 'meet'} the penalty-notice threshold"
+    if name == "band":
+        return f"{n} {'is' if one else 'are'} in the band {criteria.label(name)}"
     return f"{n} {'is' if one else 'are'} {criteria.label(name)}"
 
 
@@ -857,6 +888,9 @@ def nobody_reason(stats: Mapping, criteria: Criteria, on: dt.date, thresholds: d
             continue
         if name == "below":
             said.append(f"No pupil's attendance is below {criteria.below:g}% (the lowest is {stats['lowest']:g}%)")
+        elif name == "band":
+            said.append(f"No pupil is in the band {criteria.label(name)} (the lowest attendance is "
+                        f"{stats['lowest']:g}%)")
         elif name == "penalty_threshold":
             said.append(f"No pupil meets the penalty-notice threshold of {_threshold_words(thresholds)} (the most "
                         f"any pupil has is {stats['most_unauthorised']})")

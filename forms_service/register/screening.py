@@ -1,6 +1,7 @@
 """Whole-school screening: from a school's register export (one row per pupil per session, with a
 `upn` column), every pupil who meets the penalty-notice threshold, is persistently or severely
-absent, or is due an attendance or sickness return, with the figures.
+absent, or is due an attendance or sickness return, or whose attendance this school year is in one of
+the profile's own bands (policies.Band, e.g. the trust's "below 96%"), with the figures.
 
 Each figure comes from the same register calculations the rules use (forms_service.register.marks), so a
 pupil the screen lists is measured exactly as a referral for them would be. The file is read,
@@ -16,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 
 from ..csvfiles import write_csv
 from ..formatting import format_date
-from ..policies import Policy
+from ..policies import Band, Policy
 from . import marks
 
 # Whole-school files are large: a 1,500-pupil school's year is about 570,000 rows.
@@ -45,6 +46,7 @@ class PupilScreen:
     late_marks_10wk: int
     sickness_days: int
     flags: list[str] = field(default_factory=list)
+    bands: list[str] = field(default_factory=list)  # the profile's band ids, most serious first
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -54,11 +56,19 @@ class PupilScreen:
 class Screen:
     on: dt.date
     pupils: int
-    rows: list[PupilScreen]  # the pupils with at least one flag, most serious first
+    rows: list[PupilScreen]  # the pupils with at least one flag or band, most serious first
     thresholds: dict
 
+    @property
+    def bands(self) -> tuple[Band, ...]:
+        return self.thresholds.get("bands", ())
+
+    def band_labels(self) -> dict[str, str]:
+        return {b.id: b.label for b in self.bands}
+
     def to_dict(self) -> dict:
-        return {"on": self.on.isoformat(), "pupils": self.pupils, "thresholds": self.thresholds,
+        return {"on": self.on.isoformat(), "pupils": self.pupils,
+                "thresholds": {**self.thresholds, "bands": [asdict(b) for b in self.bands]},
                 "rows": [r.to_dict() for r in self.rows]}
 
 
@@ -69,15 +79,20 @@ def percent(part: int, whole: int) -> float | None:
     return round(part * 100 / whole, 1) if whole else None
 
 
-# What a pupil can be selected by (bulk letters' filter), each judged from the screen's own row.
+# What a pupil can be selected by (bulk letters' filter), each judged from the screen's own row; and
+# "band:<id>", one of the profile's bands.
 CRITERIA = ("below", "penalty_notice", "persistent", "severe")
+BAND = "band:"
 
 
 def meets(row: "PupilScreen", criterion: str, below: float | None = None) -> bool:
     """Whether the screen's row meets one criterion: attendance (as shown, one decimal place) below
-    `below`, or a flag. Persistent absence includes severe (50% missed is also 10% missed)."""
+    `below`, a flag, or a profile's band ("band:<id>", judged exactly in sessions by the screen).
+    Persistent absence includes severe (50% missed is also 10% missed)."""
     if criterion == "below":
         return below is not None and row.attendance_pct is not None and row.attendance_pct < below
+    if criterion.startswith(BAND):
+        return criterion[len(BAND):] in row.bands
     if criterion == "persistent":
         return "persistent" in row.flags or "severe" in row.flags
     return criterion in row.flags
@@ -109,6 +124,8 @@ def screen_pupil(upn: str, register: marks.Register, on: dt.date, thresholds: di
         row.flags.append("sickness_return")
     if thresholds["late_marks"] is not None and late >= thresholds["late_marks"]:
         row.flags.append("lateness")
+    # The profile's bands from the same count, exactly in sessions (the figure shown is rounded).
+    row.bands = [b.id for b in thresholds["bands"] if b.contains(attended, possible)]
     return row
 
 
@@ -121,14 +138,17 @@ def thresholds_of(profile: Policy) -> dict:
         late_marks = late_weeks = None
     return {"sessions": profile.param(rule, "sessions"), "weeks": profile.param(rule, "weeks"),
             "inclusive": profile.param(rule, "inclusive"), "late_marks": late_marks, "late_weeks": late_weeks,
-            "profile": profile.id}
+            "profile": profile.id, "bands": profile.bands}
 
 
 ORDER = list(FLAGS)
 
 
-def _seriousness(row: PupilScreen) -> tuple:
-    return (min(ORDER.index(f) for f in row.flags), -(row.absence_pct or 0), row.upn)
+def _seriousness(row: PupilScreen, bands: list[str]) -> tuple:
+    """A flag first (in ORDER), then the most serious band (the profile's order: the lowest level
+    first), then the most absence."""
+    return (min((ORDER.index(f) for f in row.flags), default=len(ORDER)),
+            min((bands.index(b) for b in row.bands), default=len(bands)), -(row.absence_pct or 0), row.upn)
 
 
 def _screen_all(pupils: dict, on: dt.date, thresholds: dict) -> list[PupilScreen]:
@@ -144,7 +164,9 @@ def require_upns(pupils: dict) -> dict:
 
 
 def _result(rows: list[PupilScreen], pupils: int, on: dt.date, thresholds: dict) -> Screen:
-    return Screen(on, pupils, sorted((r for r in rows if r.flags), key=_seriousness), thresholds)
+    bands = [b.id for b in thresholds["bands"]]
+    return Screen(on, pupils, sorted((r for r in rows if r.flags or r.bands), key=lambda r: _seriousness(r, bands)),
+                  thresholds)
 
 
 def screen(register: marks.Register, profile: Policy, on: dt.date | None = None) -> Screen:
@@ -229,36 +251,46 @@ def screen_file(data: bytes | str, profile: Policy, *, code_set: str = marks.DEF
                 process.kill()
 
 
-CSV_COLUMNS = ["upn", "flags", "attendance_pct", "absence_pct", "possible", "unauthorised_10wk", "weeks_counted",
+CSV_COLUMNS = ["upn", "flags", "bands", "attendance_pct", "absence_pct", "possible", "unauthorised_10wk", "weeks_counted",
                "late_marks_10wk", "sickness_days"]
 
 
 def to_csv(result: Screen) -> str:
     """The list as CSV; a UPN from the school's file that would start a formula is kept as text."""
-    rows = []
+    rows, labels = [], result.band_labels()
     for row in result.rows:
         values = row.to_dict()
         values["flags"] = "; ".join(FLAGS[f] for f in row.flags)
+        values["bands"] = "; ".join(labels[b] for b in row.bands)
         rows.append([values[c] for c in CSV_COLUMNS])
     return write_csv(CSV_COLUMNS, rows)
 
 
+def flag_counts(result: Screen) -> dict[str, int]:
+    return {flag: sum(flag in r.flags for r in result.rows) for flag in FLAGS}
+
+
+def band_counts(result: Screen) -> list[tuple[Band, int]]:
+    """Each of the profile's bands, most serious first, with how many pupils are in it."""
+    return [(b, sum(b.id in r.bands for r in result.rows)) for b in result.bands]
+
+
 def summary(result: Screen) -> str:
-    counts = {flag: sum(flag in r.flags for r in result.rows) for flag in FLAGS}
     lines = [f"{result.pupils} pupils screened as of {format_date(result.on)} ({result.thresholds['profile']} "
              f"profile); {len(result.rows)} need attention."]
-    lines += [f"  {FLAGS[f]}: {n}" for f, n in counts.items() if n or f != "lateness"]
+    lines += [f"  {FLAGS[f]}: {n}" for f, n in flag_counts(result).items() if n or f != "lateness"]
+    lines += [f"  {band.label}: {n}" for band, n in band_counts(result)]
     return "\n".join(lines)
 
 
 def table(result: Screen, limit: int | None = None) -> str:
     """The list as aligned text for a terminal, most serious first."""
     head = ("UPN", "Attendance", "Unauth. 10 wk", "Late 10 wk", "Sick days", "Why")
-    lines = [head]
+    lines, labels = [head], result.band_labels()
     for row in result.rows[:limit]:
         lines.append((row.upn, "" if row.attendance_pct is None else f"{row.attendance_pct:g}%",
                       str(row.unauthorised_10wk), str(row.late_marks_10wk), str(row.sickness_days),
-                      "; ".join(SHORT[f] for f in row.flags)))
+                      "; ".join([SHORT[f] for f in row.flags] + [labels[b] for b in row.bands])))
     widths = [max(len(line[i]) for line in lines) for i in range(len(head) - 1)]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)) + "  " + line[-1] for line in lines)
 

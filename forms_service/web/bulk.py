@@ -57,6 +57,11 @@ def _form_class(form_def) -> type[FlaskForm]:
         "below": StringField("Attendance this school year below", widget=GovTextInput(),
                              description="A percentage, for example 90. Leave it empty to choose by the other "
                                          "filters only."),
+        # The profile's own attendance bands (policies.Band), offered by _offer_bands when it names any.
+        "band": RadioField("Or by your attendance policy's band", widget=GovRadioInput(), choices=[], default="",
+                           validate_choice=False,
+                           description="Attendance this school year, counted exactly in sessions, as the whole-school "
+                                       "screen lists it."),
         "flags": SelectMultipleField("Or by the screen's thresholds", widget=GovCheckboxesInput(), choices=FLAGS,
                                      validate_choice=False),
         "match": RadioField("When more than one filter is chosen", widget=GovRadioInput(), default="all",
@@ -112,8 +117,8 @@ def new(form_id: str):
         changing = _changing(form_def)
         if changing is not None:  # "Change" on the list: the answers and filter as given, the files again
             initial = _initial_from(page, changing)
-        return _show(form_def, form_class(data=initial), changing=changing is not None)
-    form = form_class()
+        return _show(form_def, _offer_bands(form_class(data=initial)), changing=changing is not None)
+    form = _offer_bands(form_class())
     form.validate()  # CSRF and the date inputs; the declaration's schema judges the answers
     if "csrf_token" in form.errors:
         abort(400, "Your session has expired. Reload the page and try again.")
@@ -144,7 +149,7 @@ def new(form_id: str):
     except quotas.LimitReached as exc:
         return quotas.refused_page(_show(form_def, form, {"register": [exc.message]}), exc)
     school = current_user.user.school
-    profile = load_profile(school.la.policy_profile or current_app.config["POLICY_PROFILE"])
+    profile = _profile()
     try:
         plan = bulk_letters.plan_from_export(register_data, details, form_def, answers, criteria, profile,
                                              school=school.letterhead(), code_set=code_set,
@@ -158,13 +163,24 @@ def new(form_id: str):
                 error["message"])
         return _show(form_def, form, problems, 422)
     if not plan.selected:
-        problems["below" if criteria.below is not None else "flags"] = [plan.why_nobody()]
+        problems["below" if criteria.below is not None else "band" if criteria.band else "flags"] = [plan.why_nobody()]
         return _show(form_def, form, problems, 422)
     job = jobs.prepare(current_user.user, plan)
     return redirect(url_for("bulk.check", job_id=job.id))
 
 
 FIELD_OF = {"filter": "flags"}  # a BulkError's field, as the page names its question
+
+
+def _profile():
+    return load_profile(current_user.user.school.la.policy_profile or current_app.config["POLICY_PROFILE"])
+
+
+def _offer_bands(form):
+    """The school's profile's attendance bands as choices (none: the question is not asked)."""
+    bands = _profile().bands
+    form.band.choices = [("", "Not by a band")] + [(b.id, b.label) for b in bands] if bands else []
+    return form
 
 
 def _changing(form_def):
@@ -182,6 +198,7 @@ def _initial_from(page: PageDef, plan: bulk_letters.Plan) -> dict:
     initial = form_initial(page, plan.answers)
     criteria = plan.criteria
     initial.update(below=f"{criteria['below']:g}" if criteria.get("below") is not None else "",
+                   band=criteria.get("band") or "",
                    flags=[name for name, _ in FLAGS if criteria.get(name)], match=criteria.get("match", "all"),
                    code_set=plan.code_set)
     if plan.slots.get("minutes"):
@@ -235,12 +252,15 @@ def _criteria(form, problems: dict) -> bulk_letters.Criteria | None:
             problems["below"] = ["Attendance below must be a number, like 90"]
             return None
     try:
-        return bulk_letters.Criteria(below=below, penalty_threshold="penalty_threshold" in (form.flags.data or []),
-                                     persistent="persistent" in (form.flags.data or []),
-                                     severe="severe" in (form.flags.data or []), match=form.match.data or "all")
+        criteria = bulk_letters.Criteria(below=below, penalty_threshold="penalty_threshold" in (form.flags.data or []),
+                                         persistent="persistent" in (form.flags.data or []),
+                                         severe="severe" in (form.flags.data or []), match=form.match.data or "all",
+                                         band=form.band.data or None)
+        return criteria.checked(_profile())
     except bulk_letters.BulkError as exc:
         for error in exc.errors:
-            problems.setdefault({"filter": "flags"}.get(error["field"], error["field"]), []).append(error["message"])
+            field = error["field"] if error["field"] != "band" or form.band.choices else "flags"  # a question asked
+            problems.setdefault({"filter": "flags"}.get(field, field), []).append(error["message"])
         return None
 
 

@@ -1,6 +1,6 @@
 """Whole-school screening on the web: the school uploads its register export and sees (or
-downloads) every pupil who meets a threshold, with the figures. The file is read and reported,
-never stored; the screen itself is recorded in the audit log (who, when, how many pupils)."""
+downloads) every pupil who meets a threshold or is in one of the profile's attendance bands, with the
+figures. The file is read and reported, never stored; the screen itself is recorded in the audit log (who, when, how many pupils)."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, render_template, request
@@ -68,12 +68,13 @@ def index():
         name = f"screen-{result.on.isoformat()}.csv"
         return Response(screening.to_csv(result), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
-    counts = {flag: sum(flag in r.flags for r in result.rows) for flag in screening.FLAGS}
+    counts = screening.flag_counts(result)
     # Names from the school's own pupils (issue 18): the export has only UPNs; staff of this school see
     # whom each row is and can start a letter or request for them from it.
     names = search.by_upn(current_user.user.school_id)
     return render_template("screening/results.html", title="Screening results", result=result,
-                           flags=screening.FLAGS, short=screening.SHORT, counts=counts, names=names)
+                           flags=screening.FLAGS, short=screening.SHORT, counts=counts, names=names,
+                           bands=screening.band_counts(result), band_labels=result.band_labels())
 
 
 def _page(form, status: int = 200):
