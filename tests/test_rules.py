@@ -142,6 +142,9 @@ def test_every_rule_in_the_design_is_implemented():
               "cme_last_attendance", "cme_home_visit", "cme_enquiries_made", "cme_safeguarding"}
     design.add("third_day_absence")  # issue 19: Cardiff's letter on the third day (002, Step 1)
     design.add("attendance_this_year")  # issue 20: 001 Appendix B1's levels, 004's Level 1 and Appendix D
+    # issue 20: Knowsley's educational neglect referral (004, Appendix D; Level 4)
+    design |= {"neglect_engagement_evidence", "neglect_statutory_half_term", "neglect_screening_tool",
+               "neglect_avcg_recommended"}
     assert set(REGISTRY) == design
 
 

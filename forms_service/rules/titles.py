@@ -40,6 +40,11 @@ TITLES = {
     "cme_safeguarding": "Safeguarding concerns are passed on at once",
     # The Peterborough trust's and Knowsley's pathways (001, Appendix B1; 004: issue 20)
     "attendance_this_year": "Attendance this school year is at the level this document is for",
+    # Knowsley's Educational Neglect Policy (004, Appendix D)
+    "neglect_engagement_evidence": "The family was offered help at Levels 1, 2 and 3",
+    "neglect_statutory_half_term": "A half term of the Statutory Officer's work, or the family refused to engage",
+    "neglect_screening_tool": "A neglect screening tool was used before the referral",
+    "neglect_avcg_recommended": "The Attendance Vulnerable Children Group recommended the referral",
 }
 
 
