@@ -31,7 +31,8 @@ def sample(form_id: str) -> dict:
 def test_every_referral_form_is_checked(client, token, app):
     assert set(REFERRALS) == {"penalty-notice-leave", "penalty-notice-panel", "ppm-request", "fast-track-referral",
                               "enforcement-referral",
-                              "ews-referral", "cme-checklist"}  # issue 19: 002, Step 3 and Appendix 6, to the EWS
+                              "ews-referral", "cme-checklist",  # issue 19: 002, Step 3 and Appendix 6, to the EWS
+                              "educational-neglect-referral"}  # issue 20: 004, Appendix D, through the MARF to MASH
     for form_id in REFERRALS:
         form = load_forms()[form_id]
         response = client.post(f"{API}/eligibility/{form_id}", headers=token,
