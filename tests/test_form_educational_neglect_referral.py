@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import html as html_lib
 import io
 import json
+import re
 
 import docx
 import pytest
@@ -28,7 +30,7 @@ from forms_service.rules.titles import TITLES
 
 from support.doctext import docx_text, pdf_text, render_docx_and_pdf, squash
 from support.form_case import FormCase
-from support.helpers import api_token, bearer, set_profile, shift_dates
+from support.helpers import api_token, bearer, date_parts, login, post_page, set_profile, shift_dates, text
 from support.registers import D, PupilRegister, typical_pupil
 from support.smtp_server import attachments, smtp_sink  # noqa: F401  (fixture)
 
@@ -511,3 +513,59 @@ def test_a_school_under_another_profile_cannot_start_it(client, app):
     response = client.post(f"{API}/referrals", headers=office, json={"form": FORM_ID, "data": todays_referral()})
     assert response.status_code == 422, response.get_json()
     assert "is used in Knowsley (England)" in response.get_json()["errors"]["form"][0]
+
+
+def test_the_question_pages_as_a_knowsley_school_answers_them(app, client):
+    """The office answers every page; a factor not in the policy's list is named in the error summary; the
+    check page shows the rules in words, the Attendance Vulnerable Children Group's among them."""
+    set_profile(app, "knowsley")
+    login(client, "office@demo.school")
+    response = post_page(client, f"/referrals/new/{FORM_ID}", {})
+    assert response.status_code == 302 and response.location.endswith("/pages/pupil")
+    base = re.search(r"(/referrals/\d+)/", response.location).group(1)
+    data = todays_referral()
+    pupil, mother, sister = data["pupil"], data["parents"][0], data["siblings"][0]
+    factor, attempt = data["factors"][0], data["engagement"]
+
+    def attempts_page(rows):
+        answer = {"family_refused_engagement": "no"}
+        for i, row in enumerate(rows):
+            answer.update({f"engagement-{i}-level": row["level"], f"engagement-{i}-date": date_parts(row["date"]),
+                           f"engagement-{i}-action": row["action"], f"engagement-{i}-response": row["response"],
+                           f"engagement-{i}-response_details": row.get("response_details", "")})
+        return answer
+
+    answers = {
+        "pupil": {"pupil__first_name": pupil["first_name"], "pupil__last_name": pupil["last_name"],
+                  "pupil__date_of_birth": date_parts(pupil["date_of_birth"]), "pupil__upn": pupil["upn"],
+                  "pupil__year_group": pupil["year_group"], "pupil__address": pupil["address"]},
+        "parents": {"parents-0-name": mother["name"], "parents-0-date_of_birth": date_parts(mother["date_of_birth"]),
+                    "parents-0-relationship": "mother", "parents-0-address": ""},
+        "siblings": {"siblings-0-name": sister["name"], "siblings-0-date_of_birth": date_parts(sister["date_of_birth"]),
+                     "siblings-0-school": sister["school"], "siblings-0-attendance_concerns": ""},
+        "referrer": {"referred_by": "school", "referrer_name": data["referrer_name"],
+                     "referrer_role": data["referrer_role"], "referrer_contact": ""},
+        "factors": {"factors-0-factor": factor["factor"], "factors-0-details": factor["details"]},
+        "attendance": {"figures__attendance_pct": "68.4", "referral_date": date_parts(data["referral_date"])},
+        "engagement": attempts_page(attempt[::2]),
+        "statutory": {"statutory_work_start": date_parts(data["statutory_work_start"]), "statutory_officer": "",
+                      "statutory_outcome": ""},
+        "screening": {"screening_tool": "gcp2", "screening_date": date_parts(data["screening_date"]),
+                      "screening_outcome": ""},
+        "avcg": {"avcg_date": date_parts(data["avcg_date"]), "avcg_threshold_met": "yes",
+                 "avcg_all_avenues_tried": "yes", "avcg_recommendation": ""},
+    }
+    assert list(answers) == [page.id for page in FORM.pages]
+
+    unsaid = post_page(client, f"{base}/pages/factors", {**answers["factors"], "factors-0-factor": "poverty"})
+    assert unsaid.status_code == 422
+    summary = re.search(r'<div class="govuk-error-summary".*?</ul>', text(unsaid), re.S)
+    assert summary and "Select which factor of educational neglect applies" in summary.group(0)
+
+    for page_id, answer in answers.items():
+        response = post_page(client, f"{base}/pages/{page_id}", answer)
+        assert response.status_code == 302, (page_id, text(response)[:3000])
+    check = html_lib.unescape(text(client.get(f"{base}/check")))
+    for words in (TITLES["neglect_avcg_recommended"], TITLES["neglect_engagement_evidence"],
+                  TITLES["neglect_statutory_half_term"], "75% or below"):
+        assert words in check, words

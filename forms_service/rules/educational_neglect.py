@@ -107,7 +107,8 @@ def neglect_statutory_half_term(f: Facts) -> Outcome:
     6 weeks is the child attending school? NO: Level 4"), as 30 school days (weekdays less bank
     holidays), and says so."""
     half_terms = f.param("escalation_after", "statutory_half_terms")
-    source = (f"004, Level 4 ({f.profile.param_source('escalation_after', 'statutory_half_terms')}); {POLICY}: "
+    # The profile's source already cites 004, Level 4 in the seed's words.
+    source = (f"{f.profile.param_source('escalation_after', 'statutory_half_terms')}; {POLICY}: "
               "\"if the family refuse to engage with Level 1, 2 and 3 intervention\"")
     on, start = f.referral_date, f.date("statutory_work_start")
     noun = "a half term" if half_terms == 1 else f"{half_terms} half terms"
