@@ -271,33 +271,60 @@ def test_no_attempts_listed_is_missing_and_a_level_without_one_is_named():
 
 # --- a half term of the Statutory Officer's work (004, Level 4), or refusal ------------------------------------
 
-@pytest.mark.parametrize("referral, status", [
-    (D(2026, 2, 13), "fail"),   # the last school day before the spring half term
-    (D(2026, 2, 19), "fail"),   # the half term week has not ended by Thursday
-    (D(2026, 2, 20), "pass"),   # a whole week without school: the half term has ended
-    (D(2026, 2, 23), "pass"),   # the first day back
+@pytest.mark.parametrize("referral, days, status, words", [
+    # From Monday 5 January 2026: 29 school days to Friday 13 February, the half term week closed.
+    (D(2026, 2, 13), 29, "fail", "the register shows no week without school days since, so the half term has not "
+                                 "ended, and 29 school days are fewer than the 30 school days"),
+    (D(2026, 2, 20), 29, "fail", "no school in the week of 16 February 2026), but 29 school days are fewer than "
+                                 "the 30 school days (6 school weeks)"),
+    (D(2026, 2, 23), 30, "pass", "no school in the week of 16 February 2026): the case may be escalated"),
+    (D(2026, 2, 24), 31, "pass", "no school in the week of 16 February 2026): the case may be escalated"),
 ])
-def test_the_half_term_is_read_from_the_register(referral, status):
+def test_the_half_term_and_six_school_weeks_are_read_from_the_register(referral, days, status, words):
+    """The half term week is not school: six school weeks from 5 January end on 23 February, not 16."""
     register = absent_pupil(40, referral).build(until=referral)
     data = CASE.sample(statutory_work_start=D(2026, 1, 5), referral_date=referral,
                        screening_date=D(2026, 1, 28), avcg_date=referral - dt.timedelta(days=1))
     result = outcome(data, "neglect_statutory_half_term", register=register, today=referral)
     assert result.status == status, result.reason
-    assert result.details["from"] == "register"
-    if status == "pass":
-        assert "no school in the week of 16 February 2026" in result.reason
-    else:
-        assert "no week without school days since" in result.reason and "has not yet had a half term" in result.reason
+    assert result.details["from"] == "register" and result.details["school_days"] == days
+    assert words in result.reason and f"{days} school days before this referral (counted from the register)" \
+        in result.reason
+    if status == "fail":
+        assert "has not yet had a half term" in result.reason
 
 
-def test_the_christmas_holiday_ends_the_autumn_half_term():
-    """Work begun in the second autumn half term has had its half term once the register shows the
-    Christmas holiday (weeks without marks) before the referral."""
-    referral = D(2026, 1, 9)
-    register = absent_pupil(30, referral).build(until=referral)
-    data = CASE.sample(statutory_work_start=D(2025, 11, 17), referral_date=referral)
+def test_six_school_weeks_within_one_half_term_are_not_a_half_term():
+    """From 3 November 2025, 30 school days end on Monday 15 December; the half term ends at Christmas."""
+    for referral, status in ((D(2025, 12, 15), "fail"), (D(2026, 1, 5), "pass")):
+        register = absent_pupil(20, referral).build(until=referral)
+        data = CASE.sample(statutory_work_start=D(2025, 11, 3), referral_date=referral)
+        result = outcome(data, "neglect_statutory_half_term", register=register, today=referral)
+        assert result.status == status, result.reason
+        if status == "fail":
+            assert result.details["school_days"] == 30 and "so the half term has not ended" in result.reason
+        else:
+            assert "the week of 22 December 2025" in result.reason
+
+
+def test_work_begun_in_a_half_terms_last_week_has_not_had_a_half_term_at_the_break():
+    referral = D(2026, 2, 23)
+    register = absent_pupil(20, referral).build(until=referral)
+    data = CASE.sample(statutory_work_start=D(2026, 2, 9), referral_date=referral)
     result = outcome(data, "neglect_statutory_half_term", register=register, today=referral)
-    assert result.status == "pass" and "the week of 22 December 2025" in result.reason
+    assert result.status == "fail" and "but 5 school days are fewer than the 30" in result.reason
+
+
+def test_the_christmas_holiday_is_one_break_and_not_school_days():
+    """Work begun on 17 November 2025: 24 school days to 19 December, none over Christmas, 6 more to
+    Monday 12 January 2026."""
+    for referral, status in ((D(2026, 1, 9), "fail"), (D(2026, 1, 12), "pass")):
+        register = absent_pupil(30, referral).build(until=referral)
+        data = CASE.sample(statutory_work_start=D(2025, 11, 17), referral_date=referral)
+        result = outcome(data, "neglect_statutory_half_term", register=register, today=referral)
+        assert result.status == status, result.reason
+        assert result.details["breaks"] == ["2025-12-22"]
+        assert "the week of 22 December 2025" in result.reason
 
 
 @pytest.mark.parametrize("referral, days, status", [

@@ -98,17 +98,24 @@ def neglect_statutory_half_term(f: Facts) -> Outcome:
     """A half term of the Statutory Officer's work before the referral (profile: escalation_after.
     statutory_half_terms), unless the family refused to engage at Levels 1-3.
 
-    004, Level 4 gives the Statutory Officer "a half term" to bring the required improvement. The
-    school year is in half terms, each ended by a week's break, so the half term of statutory work has
-    run when a break (a whole week with no school day) falls between the start of the work and the
-    referral: the register shows it. Without marks for those weeks a half term cannot be seen (the
-    calendar knows bank holidays, not a school's half terms), so the service counts the profile's
-    6 weeks instead (004, Appendix C: "Family First and/or Statutory Officer work with family. After
-    6 weeks is the child attending school? NO: Level 4"), as 30 school days (weekdays less bank
-    holidays), and says so."""
+    004, Level 4 gives the Statutory Officer "a half term" to bring the required improvement, and
+    004, Appendix C asks at the same step "Family First and/or Statutory Officer work with family.
+    After 6 weeks is the child attending school? NO: Level 4" (escalation_after.weeks). The service
+    asks for both, as a referral into social care without the family's consent is not to be made
+    early: at least 6 school weeks (30 school days) of the work, and the end of a half term since it
+    began. Half terms are known only from the register (a whole week with no school day: a closure
+    `#` or no marks), and school days are counted from its open days, so a holiday is never counted
+    as work. Work begun in a half term's last week has not had a half term at the break.
+
+    Without marks covering the work, a half term cannot be seen (the calendar knows bank holidays,
+    not a school's holidays): the service counts the 6 weeks alone, as 30 weekdays less bank
+    holidays, and says so."""
     half_terms = f.param("escalation_after", "statutory_half_terms")
-    # The profile's source already cites 004, Level 4 in the seed's words.
-    source = (f"{f.profile.param_source('escalation_after', 'statutory_half_terms')}; {POLICY}: "
+    weeks = f.param("escalation_after", "weeks")
+    needed = weeks * 5
+    # The profile's sources already cite 004, Level 4 and Appendix C in the seed's words.
+    source = (f"{f.profile.param_source('escalation_after', 'statutory_half_terms')}; "
+              f"{f.profile.param_source('escalation_after', 'weeks')}; {POLICY}: "
               "\"if the family refuse to engage with Level 1, 2 and 3 intervention\"")
     on, start = f.referral_date, f.date("statutory_work_start")
     noun = "a half term" if half_terms == 1 else f"{half_terms} half terms"
@@ -125,34 +132,33 @@ def neglect_statutory_half_term(f: Facts) -> Outcome:
         return Outcome(FAIL, f"The Statutory Officer's work is dated {format_date(start)}, not before this referral "
                              f"({format_date(on)}): {noun} of statutory work comes first.", source)
     register = f.register
-    began = f"The Statutory Officer's work began on {format_date(start)}"
-    if register is not None and register.sessions:
-        runs = _break_weeks(register, start, on)
-        first, last = register.sessions[0].date, register.sessions[-1].date
-        details = {"start": start.isoformat(), "half_terms": half_terms, "from": "register",
-                   "breaks": [run[0].isoformat() for run in runs]}
-        if len(runs) >= half_terms:
-            end = runs[half_terms - 1][0]
-            return Outcome(PASS, f"{began}; the register shows the end of {noun} since (no school in the week of "
-                                 f"{format_date(end)}) before this referral on {format_date(on)}: the case may be "
-                                 "escalated to educational neglect.", source, details)
-        if first <= start and last >= on:
-            seen = ("no week without school days since" if not runs else
-                    f"only {len(runs)} half-term break since (the week of {format_date(runs[0][0])})")
-            return Outcome(FAIL, f"{began}; up to this referral on {format_date(on)} the register shows {seen}: "
-                                 f"the statutory work has not yet had {noun}.", source, details)
     days = SchoolCalendar(register).between(start, on)
-    weeks = f.param("escalation_after", "weeks")
-    needed = weeks * 5
-    details = {"start": start.isoformat(), "half_terms": half_terms, "from": "calendar", "school_days": days,
-               "needed": needed}
+    began = f"The Statutory Officer's work began on {format_date(start)}, {days} school days before this referral"
+    details = {"start": start.isoformat(), "half_terms": half_terms, "school_days": days, "needed": needed}
+    enough = days >= needed
+    short = f"fewer than the {needed} school days ({weeks} school weeks) the graduated response gives the work"
+    seen = register is not None and bool(register.sessions) and \
+        register.sessions[0].date <= start and register.sessions[-1].date >= on
+    if seen:
+        runs = _break_weeks(register, start, on)
+        details.update({"from": "register"}, breaks=[run[0].isoformat() for run in runs])
+        ended = len(runs) >= half_terms
+        shown = (f"the register shows the end of {noun} since (no school in the week of "
+                 f"{format_date(runs[half_terms - 1][0])})" if ended else
+                 "the register shows no week without school days since, so the half term has not ended")
+        if ended and enough:
+            return Outcome(PASS, f"{began} (counted from the register), and {shown}: the case may be escalated to "
+                                 "educational neglect.", source, details)
+        why = shown if enough else f"{shown}, {'but' if ended else 'and'} {days} school days are {short}"
+        return Outcome(FAIL, f"{began} (counted from the register); {why}: the statutory work has not yet had "
+                             f"{noun}.", source, details)
+    details["from"] = "calendar"
     unseen = (f"Half terms are known only from the register's marks, which do not cover {format_date(start)} to "
               f"{format_date(on)}, so the service counts {weeks} school weeks ({needed} school days: weekdays less "
               "bank holidays) instead")
-    if days >= needed:
-        return Outcome(PASS, f"{began}, {days} school days before this referral. {unseen}: enough.", source, details)
-    return Outcome(FAIL, f"{began}, {days} school days before this referral. {unseen}: the statutory work has not "
-                         f"yet had {noun}.", source, details)
+    if enough:
+        return Outcome(PASS, f"{began}. {unseen}: enough.", source, details)
+    return Outcome(FAIL, f"{began}. {unseen}: the statutory work has not yet had {noun}.", source, details)
 
 
 @rule("neglect_screening_tool")
