@@ -596,3 +596,11 @@ def test_the_question_pages_as_a_knowsley_school_answers_them(app, client):
     for words in (TITLES["neglect_avcg_recommended"], TITLES["neglect_engagement_evidence"],
                   TITLES["neglect_statutory_half_term"], "75% or below"):
         assert words in check, words
+
+
+def test_marks_to_friday_cover_a_referral_dated_that_weekend():
+    register = absent_pupil(20, D(2026, 2, 27)).build(until=D(2026, 2, 27))
+    for referral, source in ((D(2026, 3, 1), "register"), (D(2026, 3, 2), "calendar")):
+        data = CASE.sample(statutory_work_start=D(2026, 1, 5), referral_date=referral)
+        result = outcome(data, "neglect_statutory_half_term", register=register, today=referral)
+        assert result.status == "pass" and result.details["from"] == source, result.reason

@@ -93,6 +93,15 @@ def _break_weeks(register: Register, after: dt.date, until: dt.date) -> list[lis
     return runs
 
 
+def _covers(register: Register, start: dt.date, on: dt.date) -> bool:
+    """Whether the marks run from `start` to `on`: a register ending on Friday covers a referral dated
+    the weekend after it."""
+    if not register.sessions:
+        return False
+    first, last = register.sessions[0].date, register.sessions[-1].date
+    return first <= start and all((last + dt.timedelta(days=i)).weekday() >= 5 for i in range(1, (on - last).days + 1))
+
+
 @rule("neglect_statutory_half_term")
 def neglect_statutory_half_term(f: Facts) -> Outcome:
     """A half term of the Statutory Officer's work before the referral (profile: escalation_after.
@@ -137,8 +146,7 @@ def neglect_statutory_half_term(f: Facts) -> Outcome:
     details = {"start": start.isoformat(), "half_terms": half_terms, "school_days": days, "needed": needed}
     enough = days >= needed
     short = f"fewer than the {needed} school days ({weeks} school weeks) the graduated response gives the work"
-    seen = register is not None and bool(register.sessions) and \
-        register.sessions[0].date <= start and register.sessions[-1].date >= on
+    seen = register is not None and _covers(register, start, on)
     if seen:
         runs = _break_weeks(register, start, on)
         details.update({"from": "register"}, breaks=[run[0].isoformat() for run in runs])
