@@ -103,7 +103,8 @@ READER_PHRASES = [
     "This referral has been recommended by the Attendance Vulnerable Children Group, which met on 4 March 2026 and "
     "decided that the threshold for an educational neglect referral has been met and that all agencies and services "
     "have tried all other avenues.",
-    "Name of child Kayden Walsh", "8 November 2011", "Year 9", "K340212356018", "22 Longview Drive Huyton Liverpool L36 6EE",
+    "Name of child Kayden Walsh", "8 November 2011", "Year 9", "K340212356018",
+    "22 Longview Drive Huyton Liverpool L36 6EE",
     "Leanne Walsh (mother)", "Darren Walsh (father)", "41 Cherryfield Drive Kirkby Liverpool L32 8SA",
     "Mia Walsh 30 June 2016 A Huyton primary school, Year 4 Attendance 83% this year",
     "Alfie Walsh 12 September 2022 Not yet at school None given",
@@ -505,7 +506,8 @@ def test_a_knowsley_school_refers_and_the_pack_reaches_the_la(app, client, smtp_
 
     submitted = client.post(f"{API}/referrals/{rid}/submit", headers=office)
     assert submitted.status_code == 200 and submitted.get_json()["status"] == "awaiting_signoff"
-    signed = client.post(f"{API}/referrals/{rid}/sign", headers=head, json={"name": "Harriet Head", "declaration": True})
+    signed = client.post(f"{API}/referrals/{rid}/sign", headers=head,
+                         json={"name": "Harriet Head", "declaration": True})
     assert signed.status_code == 200, signed.get_json()
     assert signed.get_json()["delivery"]["state"] == "queued"
     with app.app_context():

@@ -3,8 +3,8 @@ used_sessions=...)` runs the form's named rules and returns a `Verdict`; `sessio
 gives the sessions a stored verdict counted towards a penalty notice.
 
 Rules live in modules named for what they check; importing them here registers them."""
-from . import (absence_days, attendance, educational_neglect, ews, fast_track, final_warning, lateness, leave,  # noqa: F401,E402
-               missing_education, paperwork, penalties, pupil, support, year_attendance)
+from . import (absence_days, attendance, educational_neglect, ews, fast_track, final_warning,  # noqa: F401,E402
+               lateness, leave, missing_education, paperwork, penalties, pupil, support, year_attendance)
 from .engine import (ADVISORY, FAIL, MISSING, PASS, REGISTRY, STATUSES, Facts, Outcome, RuleResult, Verdict, evaluate,
                      rule, sessions_relied_on)
 from .penalties import Payment, penalty_amounts, regime_on  # noqa: E402

@@ -58,7 +58,8 @@ def _engagement(form: Mapping, data: Mapping) -> list[dict]:
 
 def _siblings(data: Mapping) -> list[dict]:
     rows = [{"name": shown(row.get("name")), "date_of_birth": date_text(row.get("date_of_birth")),
-             "school": shown(row.get("school")), "attendance_concerns": shown(row.get("attendance_concerns"), "None given")}
+             "school": shown(row.get("school")),
+             "attendance_concerns": shown(row.get("attendance_concerns"), "None given")}
             for row in _items(data.get("siblings"))]
     return rows or [{"name": "None listed", "date_of_birth": "", "school": "", "attendance_concerns": ""}]
 
