@@ -9,7 +9,8 @@ through the MARF into MASH, one rule per condition, so that a returned referral 
   response: the policy gives no number.
 - "If the work of the statutory officer does not result in the required attendance improvement within
   a half term, this may be escalated" (004, Level 4) unless "the family refuse to engage with Level 1,
-  2 and 3 intervention" (Appendix D) (`neglect_statutory_half_term`, blocking). See the rule.
+  2 and 3 intervention" (Appendix D) (`neglect_statutory_half_term`, blocking): the end of a half term
+  in the register and, as Appendix C has it, 6 school weeks of the work. See the rule.
 - "The GCP2 tool or the Neglect screening tool should be used ... prior to referral"
   (`neglect_screening_tool`): "should", so advisory.
 - The Attendance Vulnerable Children Group decides "if the threshold has been met ... and whether all
@@ -153,7 +154,8 @@ def neglect_statutory_half_term(f: Facts) -> Outcome:
         ended = len(runs) >= half_terms
         shown = (f"the register shows the end of {noun} since (no school in the week of "
                  f"{format_date(runs[half_terms - 1][0])})" if ended else
-                 "the register shows no week without school days since, so the half term has not ended")
+                 "the register shows no week without school days since, so the half term has not ended" if not runs
+                 else f"the register shows only {len(runs)} of the {half_terms} half terms' ends since")
         if ended and enough:
             return Outcome(PASS, f"{began} (counted from the register), and {shown}: the case may be escalated to "
                                  "educational neglect.", source, details)
