@@ -32,7 +32,8 @@ def test_every_referral_form_is_checked(client, token, app):
     assert set(REFERRALS) == {"penalty-notice-leave", "penalty-notice-panel", "ppm-request", "fast-track-referral",
                               "enforcement-referral",
                               "ews-referral", "cme-checklist",  # issue 19: 002, Step 3 and Appendix 6, to the EWS
-                              "statutory-referral"}  # issue 20: 004, Level 3, Knowsley's step up to the Statutory Officer
+                              "statutory-referral",  # issue 20: 004, Level 3, Knowsley's step up to the Statutory Officer
+                              "educational-neglect-referral"}  # issue 20: 004, Appendix D, through the MARF to MASH
     for form_id in REFERRALS:
         form = load_forms()[form_id]
         response = client.post(f"{API}/eligibility/{form_id}", headers=token,

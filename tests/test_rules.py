@@ -150,6 +150,9 @@ def test_every_rule_in_the_design_is_implemented():
                "statutory_level2_meeting", "statutory_level2_weeks", "statutory_casework_evidence",
                "statutory_penalty_notice_threshold"}
     design.update({"targets_not_met", "parent_contract_period"})  # issue 20: 001 Appendix B1, targets not met
+    # issue 20: Knowsley's educational neglect referral (004, Appendix D; Level 4)
+    design |= {"neglect_engagement_evidence", "neglect_statutory_half_term", "neglect_screening_tool",
+               "neglect_avcg_recommended"}
     assert set(REGISTRY) == design
 
 

@@ -3,9 +3,9 @@ used_sessions=...)` runs the form's named rules and returns a `Verdict`; `sessio
 gives the sessions a stored verdict counted towards a penalty notice.
 
 Rules live in modules named for what they check; importing them here registers them."""
-from . import (absence_days, attendance, contract_period, ews, fast_track, final_warning,  # noqa: F401,E402
-               improvement_meeting, lateness, leave, missing_education, paperwork, penalties, penalty_warning, pupil,
-               statutory_referral, support, targets, year_attendance)
+from . import (absence_days, attendance, contract_period, educational_neglect, ews, fast_track,  # noqa: F401,E402
+               final_warning, improvement_meeting, lateness, leave, missing_education, paperwork, penalties,
+               penalty_warning, pupil, statutory_referral, support, targets, year_attendance)
 from .engine import (ADVISORY, FAIL, MISSING, PASS, REGISTRY, STATUSES, Facts, Outcome, RuleResult, Verdict, evaluate,
                      rule, sessions_relied_on)
 from .penalties import Payment, penalty_amounts, regime_on  # noqa: E402

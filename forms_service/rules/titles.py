@@ -56,6 +56,11 @@ TITLES = {
     "statutory_penalty_notice_threshold": "The national threshold for a penalty notice, for the Statutory Officer",
     "targets_not_met": "The attendance targets set at the earlier meeting were not met",
     "parent_contract_period": "The parent contract runs for the period the policy sets",
+    # Knowsley's Educational Neglect Policy (004, Appendix D)
+    "neglect_engagement_evidence": "The family was offered help at Levels 1, 2 and 3",
+    "neglect_statutory_half_term": "A half term of the Statutory Officer's work, or the family refused to engage",
+    "neglect_screening_tool": "A neglect screening tool was used before the referral",
+    "neglect_avcg_recommended": "The Attendance Vulnerable Children Group recommended the referral",
 }
 
 

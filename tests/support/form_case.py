@@ -22,8 +22,6 @@ class FormCase:
     def __init__(self, form_id: str, *, school: dict, la: dict, reference: str, today: dt.date,
                  profile: str | None = None):
         self.form = get_form(form_id)
-        # One profile's own paperwork (issue 20) is rendered under that profile, whose numbers it prints.
-        profile = profile or (self.form.profiles[0] if self.form.profiles else "national-2024")
         self.json = json.loads((SAMPLES / f"{form_id}.json").read_text(encoding="utf-8"))
         self.school, self.la, self.reference, self.today = school, la, reference, today
         # One profile's own paperwork (issue 20: "profiles") has rules only that profile sets: read it under
