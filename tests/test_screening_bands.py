@@ -14,7 +14,6 @@ threshold: they are listed for the band alone.
 """
 from __future__ import annotations
 
-import copy
 import csv
 import datetime as dt
 import io

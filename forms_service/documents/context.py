@@ -19,8 +19,9 @@ from ..policies import DEFAULT_PROFILE, Policy, list_profiles, load_profile
 from . import form_contexts  # noqa: F401  (each module registers its form's extras)
 from .language import language_of
 from .letterhead import letterhead
-from .values import (ATTACHED, BY_LAW, BY_PROFILE, DRAFT_NOTICE, DRAFT_STATUS, EXTRAS, NOT_ATTACHED, NOT_GIVEN, NOT_SIGNED,
-                     SAME_AS_CHILD, SIGNED_STATUS, as_count, as_mapping, clean_text, date_text, shown, yes_no)
+from .values import (ATTACHED, BY_LAW, BY_PROFILE, DRAFT_NOTICE, DRAFT_STATUS, EXTRAS, NOT_ATTACHED, NOT_GIVEN,
+                     NOT_SIGNED, SAME_AS_CHILD, SIGNED_STATUS, as_count, as_mapping, clean_text, date_text, shown,
+                     yes_no)
 
 
 def _pupil(pupil: Mapping) -> dict:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import b1_letter_parts as b1
-from . import common as dx
+from . import b1_letter_parts as b1, common as dx
 
 NAME = "attendance-concern-letter.docx"
 

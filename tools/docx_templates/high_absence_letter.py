@@ -13,8 +13,7 @@ from pathlib import Path
 
 from docx.shared import Pt
 
-from . import b1_letter_parts as b1
-from . import common as dx
+from . import b1_letter_parts as b1, common as dx
 
 NAME = "high-absence-letter.docx"
 

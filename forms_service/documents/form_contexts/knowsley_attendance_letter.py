@@ -28,8 +28,8 @@ from collections.abc import Mapping
 from ...dates import as_date
 from ...policies import load_profile
 from ..penalty_amounts import amounts_in_force, law_in_force
-from ..values import NOT_GIVEN, as_count, as_mapping, clean_text, date_text, extra, figure_text, rule_details, shown, \
-    time_text
+from ..values import (NOT_GIVEN, as_count, as_mapping, clean_text, date_text, extra, figure_text, rule_details, shown,
+                      time_text)
 
 LETTER_TYPES = ("letter_1", "letter_2", "penalty_warning")
 UNAUTHORISED_FIELD = "figures.unauthorised_sessions_10wk"
