@@ -50,6 +50,27 @@ def test_where_the_register_has_marks_its_open_days_are_the_school_days():
     assert calendar.is_school_day(D(2025, 12, 22)) and not calendar.is_school_day(D(2025, 12, 25))
 
 
+def test_school_weeks_skip_the_half_term_and_holidays_end_half_terms():
+    """Issue 20: periods counted in school weeks (Knowsley's 3-week review, the trust's 6-week contract) and
+    ended at a half term. The register's 2025/26 autumn: half term 27-31 October marked #, Christmas after
+    its last mark (19 December) known only from the closures the school lists."""
+    register = PupilRegister(D(2025, 9, 1), D(2025, 12, 19)).build()
+    calendar = SchoolCalendar(register, closures=[(D(2025, 12, 22), D(2026, 1, 2))])
+    assert calendar.is_school_week(D(2025, 10, 20)) and not calendar.is_school_week(D(2025, 10, 27))
+    # From Monday 13 October: week 1 is 20 October, the half term is no week, week 2 is 3 November.
+    assert calendar.nth_school_week(D(2025, 10, 15), 0) == D(2025, 10, 13)
+    assert calendar.nth_school_week(D(2025, 10, 15), 1) == D(2025, 10, 20)
+    assert calendar.nth_school_week(D(2025, 10, 15), 2) == D(2025, 11, 3)
+    assert SchoolCalendar().nth_school_week(D(2025, 10, 15), 2) == D(2025, 10, 27)  # no marks: a weekday week
+    # The half term is one run; Christmas's two weeks are one run, not two.
+    assert calendar.holiday_runs(D(2025, 10, 1), D(2026, 1, 9)) == [
+        [D(2025, 10, 27)], [D(2025, 12, 22), D(2025, 12, 29)]]
+    # A week counts only once its Friday is by `until`, and only after the week of `after`.
+    assert calendar.holiday_runs(D(2025, 10, 1), D(2025, 10, 30)) == []
+    assert calendar.holiday_runs(D(2025, 10, 1), D(2025, 10, 31)) == [[D(2025, 10, 27)]]
+    assert calendar.holiday_runs(D(2025, 10, 28), D(2025, 12, 5)) == []
+
+
 # --- the timeline ------------------------------------------------------------------------------------
 
 def test_a_new_case_starts_with_the_attendance_support_meeting():

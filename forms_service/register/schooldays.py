@@ -14,9 +14,10 @@ from functools import lru_cache
 import holidays
 
 from ..dates import as_date
-from .marks import Register, school_days
+from .marks import Register, school_days, week_of
 
 ONE_DAY = dt.timedelta(days=1)
+ONE_WEEK = dt.timedelta(weeks=1)
 
 
 @lru_cache(maxsize=16)
@@ -73,3 +74,35 @@ class SchoolCalendar:
             count += self.is_school_day(day)
             day += ONE_DAY
         return count
+
+    # Weeks (issue 20): the seeds count some periods in school weeks ("reviewed ... after 3 weeks", "a 6-week
+    # parenting contract") and end others at a half term ("not extended beyond one half term"). A school
+    # week is a Monday-to-Friday week with a school day in it; a half term ends at a week without one.
+    def is_school_week(self, monday: dt.date) -> bool:
+        """Whether the week from `monday` has a school day (a half-term or holiday week has none)."""
+        return any(self.is_school_day(monday + dt.timedelta(days=i)) for i in range(5))
+
+    def nth_school_week(self, start: dt.date, n: int, horizon: int = 80) -> dt.date | None:
+        """The Monday of the n-th school week after the week of `start` (n = 0: that week's own Monday);
+        None if it lies beyond `horizon` weeks (a year and a half: never, in practice)."""
+        monday, counted = week_of(start), 0
+        for _ in range(horizon):
+            if counted == n:
+                return monday
+            monday += ONE_WEEK
+            counted += self.is_school_week(monday)
+        return monday if counted == n else None
+
+    def holiday_runs(self, after: dt.date, until: dt.date) -> list[list[dt.date]]:
+        """The runs of whole weeks with no school day (their Mondays) after the week of `after`, each week
+        ending (its Friday) by `until`; consecutive weeks (Christmas, Easter) are one run."""
+        runs: list[list[dt.date]] = []
+        monday = week_of(after) + ONE_WEEK
+        while monday + dt.timedelta(days=4) <= until:
+            if not self.is_school_week(monday):
+                if runs and runs[-1][-1] == monday - ONE_WEEK:
+                    runs[-1].append(monday)
+                else:
+                    runs.append([monday])
+            monday += ONE_WEEK
+        return runs

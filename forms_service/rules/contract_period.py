@@ -36,10 +36,6 @@ def _weeks(n: int) -> str:
     return f"{n} week{'s' if n != 1 else ''}"
 
 
-def _is_school_week(calendar: SchoolCalendar, monday: dt.date) -> bool:
-    return any(calendar.is_school_day(monday + dt.timedelta(days=i)) for i in range(5))
-
-
 def _from_calendar(calendar: SchoolCalendar, monday: dt.date) -> bool:
     """Whether any weekday of the week lies outside the register's marks (judged from the calendar)."""
     return any(not calendar.from_register(monday + dt.timedelta(days=i)) for i in range(5))
@@ -50,7 +46,7 @@ def school_weeks_after(calendar: SchoolCalendar, meeting: dt.date, day: dt.date)
     were judged from the calendar rather than the register's marks (any of which may be a holiday)."""
     count, guessed, monday = 0, 0, week_of(meeting) + WEEK
     while monday <= week_of(day):
-        if _is_school_week(calendar, monday):
+        if calendar.is_school_week(monday):
             count += 1
             guessed += _from_calendar(calendar, monday)
         monday += WEEK
@@ -63,7 +59,7 @@ def nth_school_week(calendar: SchoolCalendar, meeting: dt.date, n: int) -> tuple
     count, guessed, monday = 0, False, week_of(meeting)
     for _ in range(HORIZON_WEEKS):
         monday += WEEK
-        if _is_school_week(calendar, monday):
+        if calendar.is_school_week(monday):
             count += 1
             guessed = guessed or _from_calendar(calendar, monday)
             if count == n:

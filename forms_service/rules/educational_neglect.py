@@ -24,13 +24,12 @@ import datetime as dt
 
 from ..dates import as_date
 from ..formatting import format_date
-from ..register.marks import Register, school_days
+from ..register.marks import Register
 from ..register.schooldays import SchoolCalendar
 from .engine import ADVISORY, FAIL, MISSING, PASS, Facts, Outcome, rule
 
 POLICY = "004, Appendix D (Knowsley MBC Educational Neglect Policy)"
 LEVELS = ("1", "2", "3")
-ONE_WEEK = dt.timedelta(weeks=1)
 
 
 def _dates(days) -> str:
@@ -74,24 +73,6 @@ def neglect_engagement_evidence(f: Facts) -> Outcome:
                              "before a referral for educational neglect.", source, details)
     return Outcome(PASS, f"{counted} attempts to engage the family before the referral ({said}); the family refused "
                          f"or did not engage {refused} time{'s' if refused != 1 else ''}.", source, details)
-
-
-def _break_weeks(register: Register, after: dt.date, until: dt.date) -> list[list[dt.date]]:
-    """The runs of whole weeks (Monday to Friday) with no school day in the register's marks, each week
-    after the one containing `after` and ending by `until`; consecutive weeks (Christmas) are one run.
-    A half term ends at such a week: the break is a planned closure (`#`) or no marks at all."""
-    open_days = set(school_days(register))
-    first, last = register.sessions[0].date, register.sessions[-1].date
-    monday = after - dt.timedelta(days=after.weekday()) + ONE_WEEK
-    runs: list[list[dt.date]] = []
-    while monday + dt.timedelta(days=4) <= min(until, last):
-        if monday >= first and not any(monday + dt.timedelta(days=i) in open_days for i in range(5)):
-            if runs and runs[-1][-1] == monday - ONE_WEEK:
-                runs[-1].append(monday)
-            else:
-                runs.append([monday])
-        monday += ONE_WEEK
-    return runs
 
 
 def _covers(register: Register, start: dt.date, on: dt.date) -> bool:
@@ -149,7 +130,7 @@ def neglect_statutory_half_term(f: Facts) -> Outcome:
     short = f"fewer than the {needed} school days ({weeks} school weeks) the graduated response gives the work"
     seen = register is not None and _covers(register, start, on)
     if seen:
-        runs = _break_weeks(register, start, on)
+        runs = SchoolCalendar(register).holiday_runs(start, on)  # a half term ends at a week without school
         details.update({"from": "register"}, breaks=[run[0].isoformat() for run in runs])
         ended = len(runs) >= half_terms
         shown = (f"the register shows the end of {noun} since (no school in the week of "

@@ -69,22 +69,17 @@ def half_term_end(f: Facts, start: dt.date, half_terms: int) -> tuple[dt.date, d
     `half_terms`-th half-term holiday after `start`: a week (Monday to Friday) with no school day. None
     when no such week is known within HALF_TERM_SEARCH_WEEKS (no marks or listed closures that far)."""
     calendar = calendar_of(f)
-    monday, found, in_holiday = week_of(start), 0, False
-    for _ in range(HALF_TERM_SEARCH_WEEKS):
-        monday += dt.timedelta(days=7)
-        week = [monday + dt.timedelta(days=i) for i in range(5)]
-        closed = not any(calendar.is_school_day(day) for day in week)
-        # A holiday of several weeks (Christmas, Easter) ends one half term, not several.
-        found += closed and not in_holiday
-        in_holiday = closed
-        if closed and found == half_terms:
-            last = monday - dt.timedelta(days=1)
-            while not calendar.is_school_day(last) and last > start:
-                last -= dt.timedelta(days=1)
-            how = ("from the register marks" if calendar.from_register(week[-1])
-                   else "from the closures listed on the form")
-            return last, monday, how
-    return None
+    runs = calendar.holiday_runs(start, week_of(start) + dt.timedelta(weeks=HALF_TERM_SEARCH_WEEKS, days=4))
+    if len(runs) < half_terms:
+        return None
+    # A holiday of several weeks (Christmas, Easter) ends one half term, not several.
+    monday = runs[half_terms - 1][0]
+    last = monday - dt.timedelta(days=1)
+    while not calendar.is_school_day(last) and last > start:
+        last -= dt.timedelta(days=1)
+    how = ("from the register marks" if calendar.from_register(monday + dt.timedelta(days=4))
+           else "from the closures listed on the form")
+    return last, monday, how
 
 
 @rule("aim_level1_completed")

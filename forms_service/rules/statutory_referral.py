@@ -29,7 +29,6 @@ import datetime as dt
 
 from ..dates import as_date
 from ..formatting import format_date
-from ..register.marks import week_of
 from ..register.schooldays import SchoolCalendar
 from .attendance import unauthorised_sessions_threshold
 from .engine import ADVISORY, FAIL, MISSING, PASS, Facts, Outcome, rule
@@ -54,7 +53,6 @@ RISK_SOURCE = ("004, Level 3: \"where the Attendance Improvement meeting actions
 
 # The meetings that start Level 2 work (a review of the AIM's plan continues it).
 LEVEL2_STARTS = {"aim": "Attendance Improvement Meeting", "taf": "Team Around the Family meeting"}
-ONE_WEEK = dt.timedelta(weeks=1)
 
 
 def _dates(items, keep=lambda item: True) -> list[dt.date]:
@@ -153,11 +151,7 @@ def statutory_level2_meeting(f: Facts) -> Outcome:
 def school_weeks_reached(start: dt.date, weeks: int, calendar: SchoolCalendar) -> dt.date:
     """The date `weeks` school weeks after `start`: its weekday in the `weeks`-th school week after the
     week of `start` (a week with no school day, such as a half term, is not counted)."""
-    monday, counted = week_of(start), 0
-    while counted < weeks:
-        monday += ONE_WEEK
-        counted += any(calendar.is_school_day(monday + dt.timedelta(days=i)) for i in range(5))
-    return monday + dt.timedelta(days=start.weekday())
+    return calendar.nth_school_week(start, weeks) + dt.timedelta(days=start.weekday())
 
 
 def school_weeks_since(start: dt.date, on: dt.date, calendar: SchoolCalendar) -> int:
