@@ -287,15 +287,28 @@ def test_two_half_terms_count_the_two_weeks_of_christmas_as_one_holiday():
 
 @pytest.mark.parametrize("offset, status", [(-1, PASS), (0, FAIL), (1, FAIL)])
 def test_level1_actions_come_before_the_first_aim(offset, status):
+    """Every action on the day before the first AIM, on it, or the day after: Level 1 must come first."""
+    first = D(2025, 10, 13)
+    actions = [{**a, "date": (first + dt.timedelta(days=offset)).isoformat()}
+               for a in copy.deepcopy(CASE.json["level1_actions"])]
+    outcome = result(meeting(D(2025, 11, 10), first=first, level1_actions=actions), "aim_level1_completed")
+    assert outcome.status == status and outcome.source.startswith("004, Level 1")
+    if status == FAIL:
+        assert outcome.reason.startswith("No Level 1 action is dated before the first Attendance Improvement Meeting "
+                                         "(13 October 2025)")
+        assert "must be done before a request for support at Level 2" in outcome.reason
+
+
+def test_level1_work_that_goes_on_after_the_first_aim_is_listed_not_refused():
+    """Phone calls and letters go on after Level 2 begins (004, Level 2 keeps the school's contact): as long as
+    Level 1 work came first, later actions are listed (one shared check with the Statutory Referral Form)."""
     first = D(2025, 10, 13)
     actions = copy.deepcopy(CASE.json["level1_actions"])
-    actions[-1]["date"] = (first + dt.timedelta(days=offset)).isoformat()
+    actions[-1]["date"] = first.isoformat()
     outcome = result(meeting(D(2025, 11, 10), first=first, level1_actions=actions), "aim_level1_completed")
-    assert outcome.status == status
-    if status == FAIL:
-        assert "1 of the 4 Level 1 actions is dated on or after the first Attendance Improvement Meeting on " \
-               "13 October 2025" in outcome.reason
-        assert "must" in outcome.reason and outcome.source.startswith("004, Level 1")
+    assert outcome.status == PASS and outcome.reason.endswith("; later: 13 October 2025.")
+    assert f"{len(actions) - 1} Level 1 actions before the first Attendance Improvement Meeting (13 October 2025)" \
+        in outcome.reason
 
 
 @pytest.mark.parametrize("offset, status", [(-1, PASS), (0, FAIL), (1, FAIL)])
@@ -307,9 +320,9 @@ def test_the_early_help_assessment_comes_before_the_first_aim(offset, status):
     assert outcome.status == status
     assert "Level 2 / Step 1" in outcome.source
     if status == FAIL:
-        assert outcome.reason == (f"The Early Help Assessment ({assessed.day} October 2025) is not before the first "
-                                  "Attendance Improvement Meeting (13 October 2025): it must be completed before "
-                                  "Level 2.")
+        assert outcome.reason == (f"The Early Help Assessment is dated {assessed.day} October 2025, which is not "
+                                  "before the first Attendance Improvement Meeting (13 October 2025): it must be "
+                                  "completed before Level 2 begins.")
 
 
 def test_a_draft_without_level1_or_the_assessment_is_missing_them():

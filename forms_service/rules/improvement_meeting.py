@@ -14,12 +14,8 @@ from ..formatting import format_date
 from ..register.marks import week_of
 from ..register.schooldays import SchoolCalendar, listed_closures
 from .engine import ADVISORY, FAIL, MISSING, PASS, Facts, Outcome, rule
+from .graduated_response import EHA_SOURCE, LEVEL1_SOURCE, dates_of, early_help_before, level1_before
 
-SOURCE_LEVEL1 = ("004, Level 1 (\"The full range of Level 1 graduated response activity must have been undertaken by "
-                 "schools before a request can be made for multi-agency support from the local authority at Level 2 "
-                 "or above\")")
-SOURCE_EARLY_HELP = ("004, Level 2 / Step 1 (\"Schools need to have completed actions at the Universal stage and an "
-                     "Early Help assessment (Level 1) before instigating the next stage (Level 2)\"); Appendix C")
 SOURCE_FAMILY = ("004, Level 2 / Step 2 (\"If the family does not attend the meeting, communication clearly explaining "
                  "the actions of the meeting is shared with them by the Traded Officer\")")
 REVIEW = "aim_review"  # the profile's weeks and max_half_terms
@@ -82,47 +78,27 @@ def half_term_end(f: Facts, start: dt.date, half_terms: int) -> tuple[dt.date, d
     return last, monday, how
 
 
+def _before_first_aim(f: Facts) -> tuple[dt.date, str] | None:
+    start = level2_start(f)
+    return None if start is None else (start, f"the first Attendance Improvement Meeting ({format_date(start)})")
+
+
 @rule("aim_level1_completed")
 def aim_level1_completed(f: Facts) -> Outcome:
-    """Level 1 actions recorded, each before the first Attendance Improvement Meeting ("must")."""
-    start = level2_start(f)
-    actions = [a for a in f.items("level1_actions") or () if isinstance(a, dict)]
-    if not actions:
-        return Outcome(MISSING, "No Level 1 action is recorded: the school's Level 1 work must have been done before "
-                                "Level 2.", SOURCE_LEVEL1)
-    if start is None:
+    """Level 1 actions recorded before the first Attendance Improvement Meeting ("must")."""
+    if (first := _before_first_aim(f)) is None:
         return Outcome(MISSING, "The date of the first Attendance Improvement Meeting is not given, so the Level 1 "
-                                "actions cannot be checked as done before it.", SOURCE_LEVEL1)
-    dates = [a.get("date") for a in actions]
-    if any(not isinstance(d, dt.date) for d in dates):
-        return Outcome(MISSING, "A Level 1 action has no date: give the date of each.", SOURCE_LEVEL1)
-    late = sorted(d for d in dates if d >= start)
-    details = {"level2_start": start.isoformat(), "actions": len(actions)}
-    if late:
-        return Outcome(FAIL, f"{len(late)} of the {len(actions)} Level 1 actions {'is' if len(late) == 1 else 'are'} dated "
-                             f"on or after the first Attendance Improvement Meeting on {format_date(start)} (from "
-                             f"{format_date(late[0])}): Level 1 must be done before Level 2 begins.", SOURCE_LEVEL1, details)
-    return Outcome(PASS, f"{len(actions)} Level 1 action{'s' if len(actions) != 1 else ''}, from {format_date(min(dates))} "
-                         f"to {format_date(max(dates))}, before the first Attendance Improvement Meeting on "
-                         f"{format_date(start)}.", SOURCE_LEVEL1, details)
+                                "actions cannot be checked as done before it.", LEVEL1_SOURCE)
+    return level1_before(dates_of(f.items("level1_actions")), *first)
 
 
 @rule("aim_early_help_assessment")
 def aim_early_help_assessment(f: Facts) -> Outcome:
     """An Early Help Assessment completed before the first Attendance Improvement Meeting ("need to")."""
-    start, assessed = level2_start(f), f.date("early_help.date")
-    if assessed is None:
-        return Outcome(MISSING, "The date of the Early Help Assessment is not given: it is part of Level 1, completed "
-                                "before Level 2.", SOURCE_EARLY_HELP)
-    if start is None:
+    if (first := _before_first_aim(f)) is None:
         return Outcome(MISSING, "The date of the first Attendance Improvement Meeting is not given, so the Early Help "
-                                "Assessment cannot be checked as done before it.", SOURCE_EARLY_HELP)
-    if assessed >= start:
-        return Outcome(FAIL, f"The Early Help Assessment ({format_date(assessed)}) is not before the first Attendance "
-                             f"Improvement Meeting ({format_date(start)}): it must be completed before Level 2.",
-                       SOURCE_EARLY_HELP)
-    return Outcome(PASS, f"The Early Help Assessment was completed on {format_date(assessed)}, before the first "
-                         f"Attendance Improvement Meeting on {format_date(start)}.", SOURCE_EARLY_HELP)
+                                "Assessment cannot be checked as done before it.", EHA_SOURCE)
+    return early_help_before(f.date("early_help.date"), *first)
 
 
 @rule("aim_family_informed")

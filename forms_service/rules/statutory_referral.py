@@ -32,13 +32,9 @@ from ..formatting import format_date
 from ..register.schooldays import SchoolCalendar
 from .attendance import unauthorised_sessions_threshold
 from .engine import ADVISORY, FAIL, MISSING, PASS, Facts, Outcome, rule
+from .graduated_response import dates_of, early_help_before, level1_before, listed
 from .paperwork import evidence_attached
 
-LEVEL1_SOURCE = ("004, Level 1 (Universal): \"The full range of Level 1 graduated response activity must have been "
-                 "undertaken by schools before a request can be made for multi-agency support from the local "
-                 "authority at Level 2 or above.\"")
-EHA_SOURCE = ("004, Level 2 / Step 1: \"Schools need to have completed actions at the Universal stage and an Early "
-              "Help assessment (Level 1) before instigating the next stage (Level 2).\"")
 MEETING_SOURCE = ("004, Level 2 / Step 2 (Attendance Improvement Meeting); Toolkit, Level 3: \"AIM and/or TAF meeting "
                   "actions have failed to improve attendance\"")
 EVIDENCE_SOURCE = ("004, Appendix C: \"School must gather appropriate evidence of the casework completed to create an "
@@ -53,16 +49,6 @@ RISK_SOURCE = ("004, Level 3: \"where the Attendance Improvement meeting actions
 
 # The meetings that start Level 2 work (a review of the AIM's plan continues it).
 LEVEL2_STARTS = {"aim": "Attendance Improvement Meeting", "taf": "Team Around the Family meeting"}
-
-
-def _dates(items, keep=lambda item: True) -> list[dt.date]:
-    """The dates of a list answer's items that `keep` accepts, in order; undated items left out."""
-    found = [as_date(item.get("date")) for item in items or [] if isinstance(item, dict) and keep(item)]
-    return sorted(d for d in found if d is not None)
-
-
-def _listed(days: list[dt.date]) -> str:
-    return ", ".join(format_date(d) for d in days)
 
 
 def _level2_start(f: Facts) -> tuple[dt.date, str] | None:
@@ -84,37 +70,13 @@ def _before_level2(f: Facts) -> tuple[dt.date, str]:
 @rule("statutory_level1_actions")
 def statutory_level1_actions(f: Facts) -> Outcome:
     """The school's Level 1 actions, dated before Level 2 began (the first AIM or TAF meeting)."""
-    actions = _dates(f.items("level1_actions"))
-    limit, what = _before_level2(f)
-    before = [d for d in actions if d < limit]
-    details = {"before_level2": len(before), "level2_from": limit.isoformat()}
-    if not actions:
-        return Outcome(MISSING, "No Level 1 actions are listed: give each action the school took, with its date "
-                                "and outcome.", LEVEL1_SOURCE, details)
-    if not before:
-        return Outcome(FAIL, f"No Level 1 action is dated before {what} (listed: {_listed(actions)}): Level 1 "
-                             "must be done before a request for support at Level 2.", LEVEL1_SOURCE, details)
-    noun = "action" if len(before) == 1 else "actions"
-    later = [d for d in actions if d >= limit]
-    also = f"; later: {_listed(later)}" if later else ""
-    return Outcome(PASS, f"{len(before)} Level 1 {noun} before {what}: {_listed(before)}{also}.", LEVEL1_SOURCE,
-                   details)
+    return level1_before(dates_of(f.items("level1_actions")), *_before_level2(f))
 
 
 @rule("statutory_early_help_assessment")
 def statutory_early_help_assessment(f: Facts) -> Outcome:
     """An Early Help Assessment, dated before Level 2 began."""
-    done = f.date("early_help_assessment_date")
-    limit, what = _before_level2(f)
-    if done is None:
-        return Outcome(MISSING, "The date of the Early Help Assessment is not given: it must be completed before "
-                                "Level 2.", EHA_SOURCE)
-    if done >= limit:
-        return Outcome(FAIL, f"The Early Help Assessment is dated {format_date(done)}, which is not before {what}: "
-                             "it must be completed before Level 2 begins.", EHA_SOURCE,
-                       {"date": done.isoformat(), "level2_from": limit.isoformat()})
-    return Outcome(PASS, f"The Early Help Assessment was completed on {format_date(done)}, before {what}.",
-                   EHA_SOURCE, {"date": done.isoformat(), "level2_from": limit.isoformat()})
+    return early_help_before(f.date("early_help_assessment_date"), *_before_level2(f))
 
 
 @rule("statutory_level2_meeting")
@@ -122,15 +84,15 @@ def statutory_level2_meeting(f: Facts) -> Outcome:
     """An Attendance Improvement Meeting or a TAF meeting held before the referral; its reviews named."""
     on = f.referral_date
     meetings = f.items("level2_meetings") or []
-    aims = _dates(meetings, lambda m: m.get("kind") == "aim")
-    tafs = _dates(meetings, lambda m: m.get("kind") == "taf")
-    reviews = [d for d in _dates(meetings, lambda m: m.get("kind") == "aim_review") if d < on]
+    aims = dates_of(meetings, lambda m: m.get("kind") == "aim")
+    tafs = dates_of(meetings, lambda m: m.get("kind") == "taf")
+    reviews = [d for d in dates_of(meetings, lambda m: m.get("kind") == "aim_review") if d < on]
     held = {name: [d for d in days if d < on] for name, days in (("aim", aims), ("taf", tafs))}
     details = {"aim": len(held["aim"]), "taf": len(held["taf"]), "reviews": len(reviews)}
     if not held["aim"] and not held["taf"]:
         late = [d for d in aims + tafs if d >= on]
         if late:
-            return Outcome(FAIL, f"The Level 2 meetings listed ({_listed(sorted(late))}) are not before the date of "
+            return Outcome(FAIL, f"The Level 2 meetings listed ({listed(sorted(late))}) are not before the date of "
                                  f"this referral ({format_date(on)}): the step up follows the AIM or TAF meeting's "
                                  "actions.", MEETING_SOURCE, details)
         return Outcome(MISSING, "No Attendance Improvement Meeting (AIM) or Team Around the Family (TAF) meeting is "
@@ -138,11 +100,11 @@ def statutory_level2_meeting(f: Facts) -> Outcome:
                        MEETING_SOURCE, details)
     parts = []
     if held["aim"]:
-        parts.append(f"Attendance Improvement Meeting on {_listed(held['aim'])}")
+        parts.append(f"Attendance Improvement Meeting on {listed(held['aim'])}")
     if held["taf"]:
-        parts.append(f"TAF meeting{'s' if len(held['taf']) > 1 else ''} on {_listed(held['taf'])}")
+        parts.append(f"TAF meeting{'s' if len(held['taf']) > 1 else ''} on {listed(held['taf'])}")
     said = " and ".join(parts)
-    plan = f"; the action plan reviewed on {_listed(reviews)}" if reviews else "; no review of the action plan listed"
+    plan = f"; the action plan reviewed on {listed(reviews)}" if reviews else "; no review of the action plan listed"
     if not held["aim"]:
         plan += " (no AIM listed)"
     return Outcome(PASS, f"Level 2: {said}{plan}.", MEETING_SOURCE, details)
