@@ -606,3 +606,13 @@ def test_marks_to_friday_cover_a_referral_dated_that_weekend():
         data = CASE.sample(statutory_work_start=D(2026, 1, 5), referral_date=referral)
         result = outcome(data, "neglect_statutory_half_term", register=register, today=referral)
         assert result.status == "pass" and result.details["from"] == source, result.reason
+
+
+def test_the_officer_checks_what_the_policy_asks_before_the_referral_goes_on_to_mash():
+    """The LA officer's checks (as every referral has): one per thing Appendix D asks, the 75% and the group's
+    recommendation among them, each in words (no field names)."""
+    checks = {c["id"]: c["label"] for c in FORM.checklist}
+    assert list(checks) == ["child_details", "parent_details", "referrer", "factors", "attendance", "engagement",
+                            "statutory_work", "screening_tool", "avcg", "declaration"]
+    assert "75% or below" in checks["attendance"] and "Attendance Vulnerable Children Group" in checks["avcg"]
+    assert all("_" not in label for label in checks.values())
