@@ -19,6 +19,7 @@ import datetime as dt
 import io
 import json
 import re
+import zipfile
 
 import pytest
 from click.testing import CliRunner
@@ -340,3 +341,47 @@ def test_the_web_filter_offers_the_trusts_bands_and_the_check_page_names_the_ban
     refused = start(client, web_fields(below="", band="below-97"))
     assert refused.status_code == 422
     assert 'href="#band"' in text(refused) and "names no attendance band" in text(refused)
+
+
+# --- a trust's or LA's own letter, to every family in its band ------------------------------------------
+
+CONCERN_ANSWERS = {"contact": {"name": "Mrs Helen Marsh, Attendance Lead", "details": "01733 555 0142"},
+                   "letter_date": "2026-03-13", "sender": {"name": "Mr David Okoro", "role": "Headteacher"}}
+
+
+def test_the_trust_sends_its_concern_letter_to_every_family_below_96(monkeypatch):
+    """001, Appendix B1: below 96%, the headteacher's notification of concern, made in bulk for the band the
+    screen found: one letter per parent, each with the child's attendance this year counted from the marks."""
+    from test_bulk_letters import UPN, letters_by_upn, plan_for
+
+    from forms_service.formdefs import get_form
+    from support.doctext import docx_text, pdf_text, squash
+
+    monkeypatch.setattr(bulk, "PARALLEL_FROM", 1_000)  # a handful of letters: made in this process
+    form = get_form("attendance-concern-letter")
+    assert form.id in bulk.LETTERS
+    plan = plan_for(bulk.Criteria(band="below-96"), form=form, answers=CONCERN_ANSWERS, profile=PETERBOROUGH)
+    chosen = letters_by_upn(plan)
+    assert {UPN["amber"], UPN["exactly"], UPN["over"], UPN["threshold"]} <= set(chosen)
+    assert UPN["under_threshold"] not in chosen and UPN["attends"] not in chosen
+    out = io.BytesIO()
+    bulk.write_zip(plan, out, workers=1)
+    archive = zipfile.ZipFile(out)
+    manifest = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"))))
+    amber = next(r for r in manifest if r["status"] == "letter" and r["pupil"] == "Amber Whitfield")
+    for fmt, read in (("docx", docx_text), ("pdf", pdf_text)):
+        said = squash(read(archive.read(amber[fmt])))
+        assert "Leanne Whitfield" in said and "89.6%" in said and "96%" in said, fmt
+        assert "Mr David Okoro" in said and "Brindley Park High School" in said
+
+
+def test_the_letters_made_in_bulk_are_offered_only_where_they_are_used(app, client):
+    login(client, "office@demo.school")
+    national = text(client.get("/bulk-letters/"))
+    assert "/bulk-letters/new/attendance-concern-letter" not in national
+    assert client.get("/bulk-letters/new/knowsley-attendance-letter").status_code == 404
+    set_profile(app, "knowsley")
+    knowsley = text(client.get("/bulk-letters/"))
+    assert "/bulk-letters/new/knowsley-attendance-letter" in knowsley
+    assert "/bulk-letters/new/attendance-concern-letter" not in knowsley
+    assert client.get("/bulk-letters/new/knowsley-attendance-letter").status_code == 200

@@ -53,7 +53,10 @@ from ..rules import evaluate
 from ..rules.engine import BLOCKING
 from ..text import has_bad_characters
 
-LETTERS = ("stage2-letter", "model-letter")
+# The letters made in bulk: Stockport's (000), and the letters a trust or LA sends when a pupil falls into one
+# of its bands (issue 20): the Peterborough trust's concern below 96% (001, Appendix B1) and Knowsley's
+# attendance letters (004). Each is offered only where its form is used (referrals/actions.offered).
+LETTERS = ("stage2-letter", "model-letter", "attendance-concern-letter", "knowsley-attendance-letter")
 MAX_PUPIL_ROWS = 5_000  # a very large secondary school; more is not one school's file
 MAX_LETTERS = 5_000  # every family of a large school; a batch of an hour at most on two cores
 MAX_WORKERS = 4
