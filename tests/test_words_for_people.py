@@ -13,9 +13,11 @@ document of every form's sample, as Word and PDF."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections import deque
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -29,7 +31,7 @@ from forms_service.rules.titles import TITLES
 from conftest import PASSWORD
 from support.access_world import ROLE_USERS, build
 from support.form_case import FormCase
-from support.helpers import csrf, login, text
+from support.helpers import api_token, bearer, csrf, login, set_profile, text
 
 MAX_PAGES = 600  # per role: a bound, well above what the world has
 READ_AT_LEAST = {"office": 100, "headteacher": 100, "la_officer": 15, "admin": 20}  # the crawl got somewhere
@@ -206,6 +208,26 @@ def test_no_page_a_role_reaches_shows_an_internal_name(world_app, role):
     assert not found, "\n".join(f"{url}: {sorted(set(bad))}" for url, bad in sorted(found.items()))
 
 
+@pytest.mark.parametrize("profile", ["knowsley", "peterborough"])
+def test_a_profiles_own_paperwork_shows_no_internal_name(app, client, profile):
+    """Issue 20: the forms only a profile's schools are offered (the world above is under the national
+    profile): each started from its sample, then every page the office reaches crawled, question pages posted
+    wrongly, as above."""
+    set_profile(app, profile)
+    office = bearer(api_token(client, ROLE_USERS["office"]))
+    samples = Path(__file__).resolve().parent / "samples"
+    own = [form for form in load_forms().values() if profile in form.profiles]
+    assert own
+    for form in own:
+        data = json.loads((samples / f"{form.id}.json").read_text(encoding="utf-8"))
+        created = client.post("/api/v1/referrals", json={"form": form.id, "data": data}, headers=office)
+        assert created.status_code == 201, created.get_json()
+    login(client, ROLE_USERS["office"])
+    found, seen = crawl(client, "/referrals/")
+    assert sum("/pages/" in url for url in seen) >= sum(len(form.pages) for form in own)
+    assert not found, "\n".join(f"{url}: {sorted(set(bad))}" for url, bad in sorted(found.items()))
+
+
 def test_no_email_the_world_sent_shows_an_internal_name(world_app):
     with world_app.app_context():
         messages = db.session.scalars(db.select(OutboxMessage)).all()
@@ -215,7 +237,6 @@ def test_no_email_the_world_sent_shows_an_internal_name(world_app):
 
 
 def _samples():
-    from pathlib import Path
     samples = Path(__file__).resolve().parent / "samples"
     for form in load_forms().values():
         if (samples / f"{form.id}.json").exists():
