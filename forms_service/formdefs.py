@@ -183,7 +183,7 @@ class FormDef:
         return profile.jurisdiction in self.jurisdictions and (not self.profiles or profile.id in self.profiles)
 
     def where_used(self) -> str:
-        """Where the form is used, in words: "Wales", or "Knowsley's schools (England)"."""
+        """Where the form is used, in words: "Wales", or "Knowsley (England)" for one profile's own paperwork."""
         places = " and ".join(PLACES[p] for p in self.jurisdictions)
         if not self.profiles:
             return places
@@ -198,7 +198,8 @@ class FormDef:
     def catalogue_entry(self) -> dict:
         return {
             "id": self.id, "title": self.title, "kind": self.kind, "source": self.source,
-            "jurisdictions": list(self.jurisdictions), "profiles": list(self.profiles), "fields": [_describe(f) for f in self.fields],
+            "jurisdictions": list(self.jurisdictions), "profiles": list(self.profiles),
+            "fields": [_describe(f) for f in self.fields],
             "evidence": list(self.evidence), "rules": list(self.rules),
         }
 
