@@ -110,12 +110,40 @@ def test_errors_name_the_spreadsheet_row_counting_the_header_as_row_1():
     ("2026-01-05,AM,", "code", "Row 2: the code is empty"),
     ("2026-01-05,XM,/", "session", "Row 2: the session must be AM or PM, not 'XM'"),
     ("2026-01-05,,/", "session", "Row 2: the session is empty"),
-    ("05/01/2026,AM,/", "date", "Row 2: '05/01/2026' is not a date written as YYYY-MM-DD (for example 2026-01-20)"),
+    ("01/05/2026/1,AM,/", "date", "Row 2: '01/05/2026/1' is not a date written as 2026-01-20, 20/01/2026 or 20 Jan "
+                                  "2026 (day before month)"),
+    ("Jan 5 2026,AM,/", "date", "Row 2: 'Jan 5 2026' is not a date written as 2026-01-20, 20/01/2026 or 20 Jan 2026 "
+                                "(day before month)"),
+    ("31/02/2026,AM,/", "date", "Row 2: '31/02/2026' is not a real date"),
+    ("05/13/2026,AM,/", "date", "Row 2: '05/13/2026' is not a real date"),  # month-first is never guessed
     ("2025-02-29,AM,/", "date", "Row 2: '2025-02-29' is not a real date"),
     (",AM,/", "date", "Row 2: the date is empty"),
 ])
 def test_each_kind_of_bad_row(row, field, message):
     assert errors_of(f"date,session,code\n{row}\n") == [{"row": 2, "field": field, "message": message}]
+
+
+@pytest.mark.parametrize("written", ["2026-09-03", "03/09/2026", "3/9/2026", "03-09-2026", "03.09.2026", "3 Sep 2026",
+                                     "3 Sept 2026", "3 September 2026", "3rd September 2026", "Thu 03/09/2026",
+                                     "Thursday, 3 Sep 2026", "03-Sep-2026"])
+def test_dates_as_mis_exports_and_excel_write_them_are_read_day_first(written):
+    """Issue 21: SIMS, Arbor and Excel write dates these ways; each is 3 September 2026, never 9 March."""
+    register = parse_register_csv(f'date,session,code\n"{written}",AM,/\n')
+    assert register.sessions[0].date == dt.date(2026, 9, 3)
+
+
+@pytest.mark.parametrize("header", ["Date,Session,Mark", "DATE,AM/PM,Code", "Attendance Date,AM / PM,Attendance Mark",
+                                    "session date,ampm,attendance code"])
+def test_headers_as_mis_exports_name_their_columns(header):
+    register = parse_register_csv(f"UPN,{header}\nA123,03/09/2026,am,/\nA123,03/09/2026,Afternoon,N\n")
+    assert [(s.upn, s.session, s.code) for s in register.sessions] == [("A123", "AM", "/"), ("A123", "PM", "N")]
+
+
+def test_a_header_without_a_date_column_names_what_it_could_be_called():
+    errors = errors_of("Day,Session,Mark\n03/09/2026,AM,/\n")
+    assert errors == [{"row": 1, "field": "date", "message": "Row 1 (the header): there is no 'date' column; the header "
+                       "must name the columns date, session and code (and optionally upn), as 'date' or 'attendance "
+                       "date' for example"}]
 
 
 def test_lower_case_sessions_are_accepted_and_codes_are_case_sensitive():

@@ -216,7 +216,10 @@ BAD_FILES = {
     "utf-16 without its mark": (register_csv_for().encode("utf-16-le"), "Row 1: the row has a NUL character"),
     "unclosed quote": ('date,session,code\n"2026-01-05,AM,/\n2026-01-05,PM,/\n'.encode(), "Row 2: a quote mark"),
     "random bytes": (bytes(range(256)) * 50, "The file is not UTF-8 text: row 3 has"),  # after bytes 10 and 13
-    "a pdf": (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n", "The file is not UTF-8 text: row 2 has"),
+    "a pdf": (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n", "This is a PDF, not a register export"),
+    "a word file": (b"PK\x03\x04\x14\x00\x06\x00word/document.xml", "This is a Word or Excel file (.docx or .xlsx)"),
+    "an old excel file": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500), "This is an older Word or Excel file"),
+    "a photo": (b"\xff\xd8\xff\xe0\x00\x10JFIF" + bytes(100), "This is a picture (JPEG), not a register export"),
 }
 
 

@@ -39,6 +39,32 @@ MAX_ROWS = 200_000  # a 1,500-pupil school's year is about 570,000 rows: split l
 MAX_ERRORS = 50  # enough to see a pattern; more would bury the first one
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+# Dates as MIS reports and Excel write them in England and Wales (issue 21): 03/09/2026, 3/9/2026, 03-09-2026,
+# 03.09.2026, 3 Sep 2026, 3 September 2026, with or without the weekday (Wed 03/09/2026). Day first, always:
+# 03/09/2026 is 3 September, never 9 March (a US month-first date would be misread, so none is guessed).
+_DAY_FIRST = re.compile(r"^(?:[A-Za-z]{3,9},?\s+)?(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$", re.ASCII)
+_DAY_MONTH_NAME = re.compile(r"^(?:[A-Za-z]{3,9},?\s+)?(\d{1,2})(?:st|nd|rd|th)?[\s-]+([A-Za-z]{3,9})\.?[\s-]+(\d{4})$",
+                             re.ASCII)
+_MONTHS = {name: n for n, names in enumerate(
+    (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+     ("dec", "december")), start=1) for name in names}
+
+
+# Sessions as exports name them besides AM and PM ("a.m.", "Morning").
+_SESSION_NAMES = {"am": "AM", "pm": "PM", "morning": "AM", "afternoon": "PM"}
+
+
+def _date_parts(text: str) -> tuple[int, int, int] | None:
+    """(year, month, day) of a date as a register export writes it, or None if it is not one of those forms
+    (the date itself may still not exist: 31/02/2026)."""
+    if _ISO_DATE.match(text):
+        return int(text[:4]), int(text[5:7]), int(text[8:])
+    if m := _DAY_FIRST.match(text):
+        return int(m.group(3)), int(m.group(2)), int(m.group(1))
+    if (m := _DAY_MONTH_NAME.match(text)) and (month := _MONTHS.get(m.group(2).lower())):
+        return int(m.group(3)), month, int(m.group(1))
+    return None
 
 
 # ---------------------------------------------------------------- code sets
@@ -218,11 +244,13 @@ class _Collector:
         if not text:
             self.error(row, "date", "the date is empty")
             return None
-        if not _ISO_DATE.match(text):
-            self.error(row, "date", f"{_quoted(text)} is not a date written as YYYY-MM-DD (for example 2026-01-20)")
+        parts = _date_parts(text)
+        if parts is None:
+            self.error(row, "date", f"{_quoted(text)} is not a date written as 2026-01-20, 20/01/2026 or 20 Jan 2026 "
+                                    "(day before month)")
             return None
         try:
-            day = self.dates[text] = dt.date.fromisoformat(text)
+            day = self.dates[text] = dt.date(*parts)
             return day
         except ValueError:
             self.error(row, "date", f"{_quoted(text)} is not a real date")
@@ -232,6 +260,8 @@ class _Collector:
         text = "" if value is None else str(value).strip()
         if text.upper() in SESSIONS:
             return text.upper()
+        if (named := _SESSION_NAMES.get(text.lower().replace(".", ""))) is not None:
+            return named
         self.error(row, "session", f"the session must be AM or PM, not {_quoted(text)}" if text else "the session is empty")
         return None
 
@@ -284,10 +314,29 @@ def _not_utf8(row: int, why: str) -> RegisterError:
                                                                    "the spreadsheet as 'CSV UTF-8' and try again"}])
 
 
+# Files schools upload by mistake, known by their first bytes (issue 21: "a PDF or Word file uploaded as a
+# register gets 'this is a PDF, not a register export', not advice about encodings").
+_OTHER_FILES = (
+    (b"%PDF", "This is a PDF, not a register export: export the attendance marks from your MIS as a CSV file"),
+    (b"PK\x03\x04", "This is a Word or Excel file (.docx or .xlsx), not a register export in CSV: save or export "
+                    "the marks as 'CSV UTF-8'"),
+    (b"\xd0\xcf\x11\xe0", "This is an older Word or Excel file (.doc or .xls), not a register export in CSV: save "
+                         "or export the marks as 'CSV UTF-8'"),
+    (b"\x89PNG", "This is a picture (PNG), not a register export: export the attendance marks as a CSV file"),
+    (b"\xff\xd8\xff", "This is a picture (JPEG), not a register export: export the attendance marks as a CSV file"),
+)
+
+
+def _not_a_register(data: bytes) -> str | None:
+    return next((message for magic, message in _OTHER_FILES if data.startswith(magic)), None)
+
+
 def decode_csv(data: bytes | str) -> str:
     """A CSV file's text: UTF-8, with or without a byte-order mark, and not empty. Anything else is
     refused naming the first row it cannot read: guessing another encoding could misread the marks."""
     if isinstance(data, bytes):
+        if (kind := _not_a_register(data)) is not None:
+            raise RegisterError([{"row": 1, "field": "file", "message": kind}])
         if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             # Excel's "Unicode text", which also separates cells with tabs rather than commas.
             raise _not_utf8(1, "it is saved as UTF-16 ('Unicode text')")
@@ -397,14 +446,26 @@ def _quoted(text: str, limit: int = 40) -> str:
     return f"'{text}'" if len(text) <= limit else f"'{text[:limit - 1]}…'"
 
 
+# The columns' names as MIS exports and reports write them (issue 21: SIMS, Arbor, Bromcom, Wonde, Groupcall),
+# in any case and order; each means one of the four columns the reader needs.
+HEADER_NAMES = {
+    "date": ("date", "attendance date", "session date"),
+    "session": ("session", "am/pm", "am / pm", "am_pm", "ampm", "period"),
+    "code": ("code", "mark", "attendance mark", "attendance code", "mark code"),
+    "upn": ("upn", "unique pupil number", "pupil upn"),
+}
+_HEADER_OF = {alias: name for name, aliases in HEADER_NAMES.items() for alias in aliases}
+
+
 def _header(row: int, cells: list[str]) -> dict[str, int]:
-    names = [c.lower() for c in cells]
+    names = [_HEADER_OF.get(" ".join(c.lower().split()), c.lower()) for c in cells]
     errors = []
     for name in ("date", "session", "code"):
         if name not in names:
             errors.append({"row": row, "field": name,
                            "message": f"Row {row} (the header): there is no '{name}' column; the header must "
-                                      "name the columns date, session and code (and optionally upn)"})
+                                      "name the columns date, session and code (and optionally upn), as "
+                                      f"{' or '.join(repr(a) for a in HEADER_NAMES[name][:2])} for example"})
     for name in ("date", "session", "code", "upn"):
         if names.count(name) > 1:
             errors.append({"row": row, "field": name,
