@@ -44,6 +44,15 @@ class Pathway:
         return next((s for s in self.stages if form_id in s.forms), None)
 
 
+def at_level(attended: int, possible: int, pct: float, inclusive: bool) -> bool:
+    """Whether attendance of `attended` in `possible` sessions is below `pct`% (or, `inclusive`, at or below it),
+    judged exactly in sessions: 959 of 1,000 is below 96%, 960 is not, whatever a rounded figure shows. The
+    one comparison a profile's levels use, in its bands (the screen) and its rules (rules/year_attendance)."""
+    if not possible:
+        return False
+    return attended * 100 <= pct * possible if inclusive else attended * 100 < pct * possible
+
+
 @dataclass(frozen=True)
 class Band:
     """An attendance band the LA or trust names (issue 20), e.g. "Below 96% (trust Appendix B1)": attendance
@@ -57,9 +66,7 @@ class Band:
     def contains(self, attended: int, possible: int) -> bool:
         """Whether attended of possible sessions is in the band: 96% means 96%, whatever the rounding of
         the figure shown (as rules/year_attendance.py compares)."""
-        if not possible:
-            return False
-        return attended * 100 <= self.pct * possible if self.inclusive else attended * 100 < self.pct * possible
+        return at_level(attended, possible, self.pct, self.inclusive)
 
 
 BAND_KEYS = {"id", "label", "below_pct", "at_or_below_pct", "source"}

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..formatting import format_datetime, format_money
-from ..policies import DEFAULT_PROFILE, Policy, list_profiles, load_profile
+from ..policies import DEFAULT_PROFILE, Policy, load_profile
 from . import form_contexts  # noqa: F401  (each module registers its form's extras)
 from .language import language_of
 from .letterhead import letterhead
@@ -230,7 +230,9 @@ def _profile(form: Mapping, la: Mapping) -> Policy:
     service's default."""
     own = list(form.get("profiles") or ())
     chosen = clean_text(la.get("profile"))
-    for name in ([chosen] if chosen and (not own or chosen in own) else []) + own + [DEFAULT_PROFILE]:
-        if name in list_profiles():
-            return load_profile(name)
-    raise ValueError("No policy profile to print from")  # the default profile always exists
+    for name in ([chosen] if chosen and (not own or chosen in own) else []) + own:
+        try:
+            return load_profile(name)  # it checks the name against the profiles there are
+        except ValueError:
+            continue
+    return load_profile(DEFAULT_PROFILE)

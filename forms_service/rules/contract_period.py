@@ -55,16 +55,10 @@ def school_weeks_after(calendar: SchoolCalendar, meeting: dt.date, day: dt.date)
 
 def nth_school_week(calendar: SchoolCalendar, meeting: dt.date, n: int) -> tuple[dt.date | None, bool]:
     """The Monday of the n-th school week after the meeting's week (None past the horizon), and whether
-    any week on the way was judged from the calendar."""
-    count, guessed, monday = 0, False, week_of(meeting)
-    for _ in range(HORIZON_WEEKS):
-        monday += WEEK
-        if calendar.is_school_week(monday):
-            count += 1
-            guessed = guessed or _from_calendar(calendar, monday)
-            if count == n:
-                return monday, guessed
-    return None, guessed
+    any school week on the way was judged from the calendar."""
+    monday = calendar.nth_school_week(meeting, n, HORIZON_WEEKS) if n >= 1 else None
+    until = monday if monday is not None else week_of(meeting) + WEEK * HORIZON_WEEKS
+    return monday, school_weeks_after(calendar, meeting, until)[1] > 0
 
 
 def _counted(f: Facts, calendar: SchoolCalendar, guessed: bool) -> str:

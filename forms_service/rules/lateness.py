@@ -26,17 +26,18 @@ RULE_ID = "late_marks_threshold"
 LATE_AFTER_REGISTER_CLOSED = "U"  # in the 2024 set (SI 2024/208, reg. 10) and the older one (003, Appendix 1)
 
 
-NATIONAL_NOTE = ("; from {since} the national threshold decides a penalty notice instead: 10 unauthorised sessions in "
-                 "10 school weeks, U included (Working together to improve school attendance, August 2024), checked "
-                 "on its own as \"Enough unauthorised absence in the recent school weeks\"")
+NATIONAL_NOTE = ("; from {since} the national threshold decides a penalty notice instead: {sessions} unauthorised "
+                 "sessions in {weeks} school weeks, U included (Working together to improve school attendance, August "
+                 "2024), checked on its own as \"Enough unauthorised absence in the recent school weeks\"")
 
 
 def _national(f: Facts, on) -> str:
-    """The note that the national threshold now applies, where it is in force on the form's date."""
-    since = law_of(f.profile.jurisdiction).national_leave_threshold_from
-    if since is None or on is None or on < since:
+    """The note that the national threshold now applies, where the law in force on the form's date has one
+    (rules/law.py: England's 2024 regime; Wales has none)."""
+    if on is None or (regime := law_of(f.profile.jurisdiction).regime_on(on)).threshold is None:
         return ""
-    return NATIONAL_NOTE.format(since=format_date(since))
+    sessions, weeks = regime.threshold
+    return NATIONAL_NOTE.format(since=format_date(regime.in_force_from), sessions=sessions, weeks=weeks)
 
 
 def _marks(n: int) -> str:

@@ -13,6 +13,7 @@ Counted from 1 September of the school year of the form's date up to that date, 
 from __future__ import annotations
 
 from ..formatting import academic_year_label, format_date
+from ..policies import at_level
 from ..register.marks import academic_year, count_by_class
 from .engine import ADVISORY, FAIL, MISSING, PASS, Facts, Outcome, rule
 
@@ -55,7 +56,7 @@ def attendance_this_year(f: Facts) -> Outcome:
     details = {"max_pct": max_pct, "inclusive": inclusive, "origin": figure.origin}
     if computed is not None:
         # Exact, in whole sessions: 959 of 1,000 is below 96%, 960 of 1,000 is not.
-        met = attended * 100 <= max_pct * possible if inclusive else attended * 100 < max_pct * possible
+        met = at_level(attended, possible, max_pct, inclusive)
         shown = (f"Attendance {figure.value:g}% ({attended} of {possible} possible sessions) in {year} up to "
                  f"{format_date(on)}")
         details.update(attended=attended, possible=possible, academic_year=year, on=on.isoformat())
