@@ -25,11 +25,13 @@ import pytest
 from click.testing import CliRunner
 
 from forms_service.cli import main as cli
+from forms_service.formdefs import get_form
 from forms_service.letters import bulk
 from forms_service.policies import POLICIES_DIR, Policy, list_profiles, load_profile
 from forms_service.register import screening
 from forms_service.register.marks import Register, to_csv
 
+from support.doctext import docx_text, pdf_text, squash
 from support.helpers import csrf, login, set_profile, text
 from support.registers import PupilRegister
 
@@ -353,9 +355,6 @@ def test_the_trust_sends_its_concern_letter_to_every_family_below_96(monkeypatch
     """001, Appendix B1: below 96%, the headteacher's notification of concern, made in bulk for the band the
     screen found: one letter per parent, each with the child's attendance this year counted from the marks."""
     from test_bulk_letters import UPN, letters_by_upn, plan_for
-
-    from forms_service.formdefs import get_form
-    from support.doctext import docx_text, pdf_text, squash
 
     monkeypatch.setattr(bulk, "PARALLEL_FROM", 1_000)  # a handful of letters: made in this process
     form = get_form("attendance-concern-letter")
