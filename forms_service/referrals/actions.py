@@ -18,7 +18,8 @@ from ..formdefs import DOCUMENT_NOUNS, FormDef, deep_merge, dump_data, get_form,
 from ..models import AuditEvent, Evidence, Referral, User, db, utcnow
 from ..policies import PLACES, Policy, load_profile
 from ..register import figures
-from ..register.marks import DEFAULT_CODE_SET, Register, RegisterError, parse_register_csv, parse_register_json
+from ..register.marks import (DEFAULT_CODE_SET, Register, RegisterError, parse_register_csv, parse_register_json,
+                              session_json)
 from ..rules import Verdict, evaluate
 from ..text import check_text
 from . import changes, notify, timeline as fast_track
@@ -97,7 +98,7 @@ def parse_register(upload: dict | bytes | str | None, *, code_set: str | None = 
         raise ActionError("The register holds marks for more than one pupil",
                           errors={"register": [f"The file holds {len(upns)} different UPNs: upload one pupil's marks"]})
     return {"code_set": register.code_set, "filename": filename,
-            "sessions": [{"date": s.date.isoformat(), "session": s.session, "code": s.code} for s in register.sessions]}
+            "sessions": [session_json(s) for s in register.sessions]}
 
 
 def jurisdiction_of(la) -> str:

@@ -20,6 +20,7 @@ from typing import Iterable, Mapping, Sequence
 
 from ..config import PROJECT_ROOT
 from ..csvfiles import write_csv
+from .mis_marks import statutory
 
 CODESETS_DIR = PROJECT_ROOT / "schemas" / "codesets"
 # The code sets a register may use, with how a person choosing one knows it (England's 2024 codes from
@@ -107,11 +108,18 @@ def load_code_set(name: str) -> CodeSet:
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    """One register mark: a date, AM or PM, and the code recorded."""
+    """One register mark: a date, AM or PM, and the code recorded. `mark` is the export's own mark when
+    it was an MIS sub-code or local mark (I01, X03) read as the statutory `code`; None when they are the same."""
     date: dt.date
     session: str
     code: str
     upn: str | None = None
+    mark: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """The mark as the school's register has it (its sub-code, where it has one)."""
+        return self.mark or self.code
 
     @property
     def sort_key(self) -> tuple[dt.date, int]:
@@ -208,11 +216,12 @@ class _Collector:
         if (day is not None and session_value in SESSIONS and type(code_value) is str
                 and code_value in self.code_set.codes and (upn_value is None or type(upn_value) is str)):
             session, code, upn = session_value, code_value, upn_value.strip() or None if upn_value else None
+            mark = None
         else:
             before = len(self.errors)
             day = self._date(row, date_value)
             session = self._session(row, session_value)
-            code = self._code(row, code_value)
+            code, mark = self._code(row, code_value)
             upn = None if upn_value is None else str(upn_value).strip() or None
             if len(self.errors) > before:
                 return
@@ -227,11 +236,11 @@ class _Collector:
             self.with_upn += 1
         elif len(self.rows_without_upn) < MAX_ERRORS:
             self.rows_without_upn.append(row)
-        mark = Session(day, session, code, upn)
+        kept = Session(day, session, code, upn, mark)
         if self.by_upn is None:
-            self.sessions.append(mark)
+            self.sessions.append(kept)
         else:
-            self.by_upn.setdefault(upn, []).append(mark)
+            self.by_upn.setdefault(upn, []).append(kept)
 
     def _date(self, row: int, value) -> dt.date | None:
         if isinstance(value, dt.datetime):
@@ -265,18 +274,22 @@ class _Collector:
         self.error(row, "session", f"the session must be AM or PM, not {_quoted(text)}" if text else "the session is empty")
         return None
 
-    def _code(self, row: int, value) -> str | None:
+    def _code(self, row: int, value) -> tuple[str | None, str | None]:
+        """(statutory code, the export's own mark when it differs): an MIS sub-code (I01) is read as its
+        code (I) and kept; anything else outside the code set is an error, never a guess."""
         text = "" if value is None else str(value).strip()
         if not text:
             self.error(row, "code", "the code is empty")
-            return None
+            return None, None
         if text in self.code_set.codes:
-            return text
+            return text, None
+        if (code := statutory(text, self.code_set.name, self.code_set.codes)) is not None:
+            return code, text
         hint = ""
         if text.upper() in self.code_set.codes:
             hint = f" (codes are case-sensitive: did you mean '{text.upper()}'?)"
         self.error(row, "code", f"code {_quoted(text)} is not in the {self.code_set.name} code set{hint}")
-        return None
+        return None, None
 
     def finish(self, allow_empty: bool = False) -> Register:
         # A whole-school file gives every row a UPN; a single-pupil file may leave the column blank.
@@ -476,7 +489,8 @@ def _header(row: int, cells: list[str]) -> dict[str, int]:
 
 
 def parse_register_json(obj: dict | list, code_set: str | None = None) -> Register:
-    """Read `{code_set, sessions: [{date, session, code, upn?}]}` or a bare list of sessions.
+    """Read `{code_set, sessions: [{date, session, code, upn?, mark?}]}` or a bare list of sessions (`mark`:
+    the MIS sub-code a stored register kept, read in place of the code).
 
     The object's own code_set wins; `code_set` is the fallback for a bare list. Errors number the
     sessions from 1 ("Item 3: ...")."""
@@ -499,7 +513,10 @@ def parse_register_json(obj: dict | list, code_set: str | None = None) -> Regist
         if not isinstance(item, dict):
             collector.error(number, "sessions", "each session must be an object with date, session and code")
             continue
-        collector.add(number, item.get("date"), item.get("session"), item.get("code"), item.get("upn"))
+        # A stored register keeps an MIS sub-code as `mark` beside its code: the mark is read again.
+        mark = item.get("mark")
+        collector.add(number, item.get("date"), item.get("session"), mark if isinstance(mark, str) and mark else
+                      item.get("code"), item.get("upn"))
     return collector.finish()
 
 
@@ -509,6 +526,14 @@ def split_by_upn(register: Register) -> dict[str | None, Register]:
     for s in register.sessions:
         groups.setdefault(s.upn, []).append(s)
     return {upn: Register(register.code_set, tuple(sessions)) for upn, sessions in groups.items()}
+
+
+def session_json(s: Session) -> dict:
+    """One mark in the stored JSON shape: its MIS sub-code kept as `mark` where it had one."""
+    out = {"date": s.date.isoformat(), "session": s.session, "code": s.code}
+    if s.mark:
+        out["mark"] = s.mark
+    return out
 
 
 def to_csv(register: Register) -> str:
