@@ -19,7 +19,7 @@ from pathlib import Path
 from forms_service.formdefs import get_form  # noqa: E402
 from forms_service.policies import load_profile  # noqa: E402
 from forms_service.register import screening, synthetic as synthetic_register  # noqa: E402
-from forms_service.register.marks import parse_register_csv  # noqa: E402
+from forms_service.register.exports import read_register_file  # noqa: E402
 from forms_service.rules import evaluate  # noqa: E402
 
 from common import ROOT, print_table, ratio, row, timed  # noqa: E402 (also puts tests/ on the path)
@@ -45,7 +45,7 @@ def screen_rows(runs: int, pupils: int, profile_id: str = "national-2024") -> li
     # One pupil, a full school year: the penalty-notice panel's rules from the register.
     pupil = typical_pupil(last=dt.date(2026, 7, 22))
     pupil.mark_sessions(12, "N", dt.date(2026, 1, 5), dt.date(2026, 3, 10))  # before the sample's panel
-    register = parse_register_csv(pupil.csv())
+    register = read_register_file(pupil.csv())
     form = get_form("penalty-notice-panel")
     sample = json.loads((ROOT / "tests" / "samples" / "penalty-notice-panel.json").read_text(encoding="utf-8"))
     data_ = form.schema(complete=True).load(sample)  # the realistic sample: every rule runs in full

@@ -256,7 +256,8 @@ def test_the_header_must_name_the_columns_it_needs_and_no_others():
     assert [(row, column) for row, column, _ in errors] == [(1, "adress"), (1, "parent1_relationship")]
     assert "the column 'adress' is not one the service reads" in errors[0][2]
     assert errors_of(b"") == [(1, "file", "The pupils file: The file is empty")]
-    assert errors_of(b"\xff\xfe") [0][2].startswith("The pupils file: The file is not UTF-8 text")
+    assert errors_of(b"\xff\xfe") == [(1, "file", "The pupils file: The file is empty")]  # UTF-16's mark alone
+    assert errors_of(b"upn\n\x81\x8d\n")[0][2].startswith("The pupils file: The file is not text that can be read")
 
 
 def test_the_letters_own_answers_are_checked_by_its_declaration():

@@ -23,7 +23,8 @@ from click.testing import CliRunner
 from forms_service.cli import main
 from forms_service.delivery.outbox import deliver_due
 from forms_service.formdefs import get_form
-from forms_service.register.marks import academic_year, count_by_class, parse_register_csv
+from forms_service.register.exports import read_register_file
+from forms_service.register.marks import academic_year, count_by_class
 
 from conftest import PASSWORD
 from support.doctext import docx_text, pdf_text, squash
@@ -99,7 +100,7 @@ def _upload_register(client, rid: int) -> None:
 
 def _expected_figures() -> dict:
     """The year's figures counted by hand from the marks (the school year starts on 1 September)."""
-    register = parse_register_csv(welsh_register_csv(), "wales-2010")
+    register = read_register_file(welsh_register_csv(), "wales-2010")
     today = dt.date.today()
     start, _ = academic_year(today)
     counts = count_by_class([s for s in register.sessions if start <= s.date <= today], "wales-2010")

@@ -7,10 +7,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from forms_service.register import marks as reg
+from forms_service.register.exports import read_register_file
 from forms_service.register.marks import (CLASSES, Register, RegisterError, Session, academic_year, attendance_pct,
                                           broken_weeks, count_by_class, leave_sessions, load_code_set,
-                                          parse_register_csv, parse_register_json, possible_sessions,
-                                          previous_school_weeks, school_days_after, school_weeks, split_by_upn, to_csv)
+                                          parse_register_json, possible_sessions, previous_school_weeks,
+                                          school_days_after, school_weeks, split_by_upn, to_csv)
 
 from support.registers import D, PupilRegister, generated_school, typical_pupil
 
@@ -53,7 +54,7 @@ def test_code_set_differences_that_matter():
 
 def test_csv_header_in_any_order_and_case_with_bom_and_upn():
     data = "\ufeff Code ,UPN,Session , DATE\n\\,A123456789012,pm,2026-01-06\n/,A123456789012,AM,2026-01-06\n"
-    register = parse_register_csv(data.encode("utf-8"))
+    register = read_register_file(data.encode("utf-8"))
     assert [(s.date, s.session, s.code, s.upn) for s in register.sessions] == [
         (D(2026, 1, 6), "AM", "/", "A123456789012"), (D(2026, 1, 6), "PM", "\\", "A123456789012")]
     assert register.upn == "A123456789012" and register.code_set == "2024"
@@ -61,14 +62,14 @@ def test_csv_header_in_any_order_and_case_with_bom_and_upn():
 
 def test_csv_bom_in_a_string_and_extra_columns_and_blank_rows_are_fine():
     data = "\ufeffdate,session,code,name\n2026-01-05,AM,/,Ava\n\n,,,\n2026-01-05,PM,#,Ava\n"
-    assert [s.code for s in parse_register_csv(data).sessions] == ["/", "#"]
+    assert [s.code for s in read_register_file(data).sessions] == ["/", "#"]
 
 
 def test_a_row_blank_in_the_register_columns_is_skipped_only_if_blank_everywhere():
     # Only the date, session, code and upn cells are read; whitespace elsewhere is still a blank row,
     # but a row that carries something else (a name) and no mark is a row with its marks missing.
     data = "date,session,code,name\n2026-01-05,AM,/,Ava\n , ,  ,   \n2026-01-05,PM,#,Ava\n"
-    assert [s.code for s in parse_register_csv(data).sessions] == ["/", "#"]
+    assert [s.code for s in read_register_file(data).sessions] == ["/", "#"]
     errors = errors_of(data.replace(" , ,  ,   ", ",,,Ava"))
     assert [e["field"] for e in errors] == ["date", "session", "code"]
     assert errors[0]["message"] == "Row 3: the date is empty"
@@ -76,21 +77,21 @@ def test_a_row_blank_in_the_register_columns_is_skipped_only_if_blank_everywhere
 
 def test_realistic_register_round_trips_through_csv():
     pupil = typical_pupil(upn="A123456789012").mark_days(D(2026, 1, 12), D(2026, 1, 16), "G")
-    assert parse_register_csv(pupil.csv()) == pupil.build()
+    assert read_register_file(pupil.csv()) == pupil.build()
 
 
 def test_2006_code_set_accepts_its_own_codes_only():
     data = "date,session,code\n2024-06-03,AM,J\n2024-06-03,PM,H\n"
-    assert [s.code for s in parse_register_csv(data, code_set="2006").sessions] == ["J", "H"]
+    assert [s.code for s in read_register_file(data, code_set="2006").sessions] == ["J", "H"]
     with pytest.raises(RegisterError) as err:
-        parse_register_csv(data)
+        read_register_file(data)
     assert err.value.messages == ["Row 2: code 'J' is not in the 2024 code set",
                                   "Row 3: code 'H' is not in the 2024 code set"]
 
 
 def errors_of(data, **kwargs):
     with pytest.raises(RegisterError) as err:
-        parse_register_csv(data, **kwargs)
+        read_register_file(data, **kwargs)
     return err.value.errors
 
 
@@ -128,14 +129,14 @@ def test_each_kind_of_bad_row(row, field, message):
                                      "Thursday, 3 Sep 2026", "03-Sep-2026"])
 def test_dates_as_mis_exports_and_excel_write_them_are_read_day_first(written):
     """Issue 21: SIMS, Arbor and Excel write dates these ways; each is 3 September 2026, never 9 March."""
-    register = parse_register_csv(f'date,session,code\n"{written}",AM,/\n')
+    register = read_register_file(f'date,session,code\n"{written}",AM,/\n')
     assert register.sessions[0].date == dt.date(2026, 9, 3)
 
 
 @pytest.mark.parametrize("header", ["Date,Session,Mark", "DATE,AM/PM,Code", "Attendance Date,AM / PM,Attendance Mark",
                                     "session date,ampm,attendance code"])
 def test_headers_as_mis_exports_name_their_columns(header):
-    register = parse_register_csv(f"UPN,{header}\nA123,03/09/2026,am,/\nA123,03/09/2026,Afternoon,N\n")
+    register = read_register_file(f"UPN,{header}\nA123,03/09/2026,am,/\nA123,03/09/2026,Afternoon,N\n")
     assert [(s.upn, s.session, s.code) for s in register.sessions] == [("A123", "AM", "/"), ("A123", "PM", "N")]
 
 
@@ -143,11 +144,11 @@ def test_a_header_without_a_date_column_names_what_it_could_be_called():
     errors = errors_of("Day,Session,Mark\n03/09/2026,AM,/\n")
     assert errors == [{"row": 1, "field": "date", "message": "Row 1 (the header): there is no 'date' column; the header "
                        "must name the columns date, session and code (and optionally upn), as 'date' or 'attendance "
-                       "date' for example"}]
+                       "date' for example, or be a week grid (a 'week commencing' column, then Mon AM to Fri PM)"}]
 
 
 def test_lower_case_sessions_are_accepted_and_codes_are_case_sensitive():
-    register = parse_register_csv("date,session,code\n2026-01-05,am,/\n2026-01-05,Pm,\\\n2026-01-06,AM,#\n")
+    register = read_register_file("date,session,code\n2026-01-05,am,/\n2026-01-05,Pm,\\\n2026-01-06,AM,#\n")
     assert [(s.session, s.code) for s in register.sessions] == [("AM", "/"), ("PM", "\\"), ("AM", "#")]
 
 
@@ -159,7 +160,7 @@ def test_duplicate_sessions_name_both_rows():
 
 def test_same_session_for_different_pupils_is_not_a_duplicate_but_mixed_upns_are_an_error():
     ok = "upn,date,session,code\nA1,2026-01-05,AM,/\nB2,2026-01-05,AM,N\n"
-    assert len(parse_register_csv(ok)) == 2
+    assert len(read_register_file(ok)) == 2
     errors = errors_of("upn,date,session,code\nA1,2026-01-05,AM,/\n,2026-01-05,PM,\\\n")
     assert errors == [{"row": 3, "field": "upn", "message": "Row 3: the UPN is empty, but other rows have one"}]
 
@@ -177,14 +178,16 @@ def test_empty_files(data):
     assert errors[0]["message"] in ("The file is empty", "The register has no marks in it")
 
 
-def test_not_utf8():
-    assert "not UTF-8" in errors_of("date,session,code\n2026-01-05,AM,/\xa0\n".encode("latin-1"))[0]["message"]
+def test_bytes_that_are_no_text_in_any_encoding_a_school_writes_are_refused():
+    # 0x81 and 0x8D are no character in UTF-8 or Windows-1252, and the file is no UTF-16.
+    [error] = errors_of(b"date,session,code\n2026-01-05,AM,/\x81\x8d\n")
+    assert error["row"] == 2 and "UTF-8, UTF-16 or Windows-1252" in error["message"]
 
 
 def test_stops_after_50_errors():
     data = "date,session,code\n" + "".join(f"2026-01-{d:02d},AM,?\n" for d in range(1, 29)) * 3
     with pytest.raises(RegisterError) as err:
-        parse_register_csv(data)
+        read_register_file(data)
     assert len(err.value.errors) == 50 and err.value.stopped
     assert "Stopped after 50 errors" in str(err.value)
 
@@ -200,9 +203,9 @@ def test_more_than_200000_rows_is_refused():
 
 def test_exactly_200000_rows_is_accepted(monkeypatch):
     monkeypatch.setattr(reg, "MAX_ROWS", 4)
-    assert len(parse_register_csv(PupilRegister(D(2026, 1, 5), D(2026, 1, 6)).csv())) == 4
+    assert len(read_register_file(PupilRegister(D(2026, 1, 5), D(2026, 1, 6)).csv())) == 4
     with pytest.raises(RegisterError):
-        parse_register_csv(PupilRegister(D(2026, 1, 5), D(2026, 1, 7)).csv())
+        read_register_file(PupilRegister(D(2026, 1, 5), D(2026, 1, 7)).csv())
 
 
 # ------------------------------------------------------------------ JSON import
@@ -241,7 +244,7 @@ def school_csv(tmp_path_factory):
 
 
 def test_whole_school_file_splits_by_upn(school_csv):
-    register = parse_register_csv(school_csv)
+    register = read_register_file(school_csv)
     pupils = split_by_upn(register)
     rows = list(csv.DictReader(io.StringIO(school_csv.decode())))
     assert len(pupils) == 40 and sum(len(p) for p in pupils.values()) == len(rows) == len(register)
@@ -412,16 +415,16 @@ def test_csv_round_trip_in_any_column_order(register, columns, upper):
     csv.writer(out).writerows([[c.upper() if upper else c for c in columns], *rows])
     if not register.sessions:
         with pytest.raises(RegisterError):
-            parse_register_csv(out.getvalue())
+            read_register_file(out.getvalue())
     else:
-        assert parse_register_csv(out.getvalue()) == register
-        assert parse_register_csv(to_csv(register)) == register
+        assert read_register_file(out.getvalue()) == register
+        assert read_register_file(to_csv(register)) == register
 
 
 @given(st.text(max_size=300))
 def test_any_text_either_parses_or_raises_register_error(text):
     try:
-        parse_register_csv("date,session,code\n" + text)
+        read_register_file("date,session,code\n" + text)
     except RegisterError as err:
         assert err.errors and all(e["message"] for e in err.errors)
 
@@ -429,6 +432,6 @@ def test_any_text_either_parses_or_raises_register_error(text):
 @given(st.binary(max_size=200))
 def test_any_bytes_either_parse_or_raise_register_error(data):
     try:
-        parse_register_csv(data)
+        read_register_file(data)
     except RegisterError as err:
         assert err.errors

@@ -13,14 +13,15 @@ import io
 import re
 import tracemalloc
 
+import docx
 import lxml.html
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from forms_service.policies import load_profile
 from forms_service.register import screening
-from forms_service.register.marks import (MAX_ERRORS, RegisterError, parse_register_csv, parse_register_json,
-                                          parse_school_csv)
+from forms_service.register.exports import read_export, read_register_file, read_school_file
+from forms_service.register.marks import MAX_ERRORS, RegisterError, parse_register_json
 
 from support.helpers import api_token, bearer, csrf, json_data, login, register_csv_for, text
 from support.registers import D, PupilRegister, generated_school
@@ -31,16 +32,16 @@ ROW = re.compile(r"^Row (\d+)[: ]")
 
 
 def rows_of(data) -> list[tuple]:
-    return [(s.date, s.session, s.code, s.upn) for s in parse_register_csv(data).sessions]
+    return [(s.date, s.session, s.code, s.upn) for s in read_register_file(data).sessions]
 
 
-def errors_of(data, parse=parse_register_csv) -> list[dict]:
+def errors_of(data, parse=read_register_file) -> list[dict]:
     with pytest.raises(RegisterError) as info:
         parse(data)
     return info.value.errors
 
 
-WHOLE_FILE = ("The file is empty", "The register has no marks in it", "The file is not UTF-8 text: it is saved as UTF-16")
+WHOLE_FILE = ("The file is empty", "The register has no marks in it", "The file is not text that can be read")
 
 
 def assert_clear(errors: list[dict], noun: str = "Row") -> None:
@@ -76,36 +77,44 @@ def test_utf8_reads_with_or_without_its_byte_order_mark(encoding):
     assert rows_of(text_.encode(encoding)) == EXPECTED
 
 
-@pytest.mark.parametrize("bom, codec", [(codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")])
-def test_utf16_is_refused_saying_what_to_do(bom, codec):
-    """Excel's "Unicode text" (UTF-16, and tabs between cells): one clear sentence, not a header error."""
-    [error] = errors_of(bom + CLEAN.replace(",", "\t").encode(codec))
-    assert error["row"] == 1 and error["message"].startswith("The file is not UTF-8 text: it is saved as UTF-16")
-    assert "CSV UTF-8" in error["message"]
+@pytest.mark.parametrize("data", [codecs.BOM_UTF16_LE + CLEAN.replace(",", "\t").encode("utf-16-le"),
+                                  codecs.BOM_UTF16_BE + CLEAN.replace(",", "\t").encode("utf-16-be"),
+                                  CLEAN.encode("utf-16-le"), CLEAN.replace(",", "\t").encode("utf-16-be")],
+                         ids=["LE with its mark, tabs", "BE with its mark, tabs", "LE without", "BE without, tabs"])
+def test_utf16_reads_and_says_so(data):
+    """Excel's "Unicode text" (UTF-16, tabs between cells), with its byte-order mark or without."""
+    export = read_export(data)
+    assert [(s.date, s.session, s.code, s.upn) for s in export.register.sessions] == EXPECTED
+    assert export.encoding == "UTF-16" and export.layout == "long"
 
 
-def test_windows_1252_is_refused_naming_the_first_row_it_cannot_read():
-    """Excel's plain "CSV" on a UK Windows machine: £ and é are single bytes, not UTF-8. The error
-    says which row, and what to do; nothing is guessed."""
+def test_windows_1252_reads_and_says_so():
+    """Excel's plain "CSV" on a UK Windows machine: £ and é are single bytes, not UTF-8. It is read
+    as Windows-1252 (charset-normalizer tells it from UTF-8), and the encoding is reported."""
     lines = with_note_column(CLEAN).split("\n")
     lines[0] += "é"  # the header
-    assert errors_of("\n".join(lines).encode("cp1252"))[0]["row"] == 1
+    lines[6] += "Paid the £5 trip to the café"
+    for ending in ("\n", "\r\n", "\r"):
+        export = read_export(ending.join(lines).encode("cp1252"))
+        assert [(s.date, s.session, s.code, s.upn) for s in export.register.sessions] == EXPECTED
+        assert export.encoding == "Windows-1252"
+    assert read_export(CLEAN.encode("utf-8")).encoding == "UTF-8"
+    assert read_export(CLEAN.encode("utf-8-sig")).encoding == "UTF-8 with a byte-order mark"
+
+
+def test_bytes_no_encoding_reads_are_refused_naming_the_row():
     lines = with_note_column(CLEAN).split("\n")
-    lines[6] += "Paid the £5 trip"
-    errors = errors_of("\n".join(lines).encode("cp1252"))
+    lines[6] += "\x81\x8d"
+    errors = errors_of("\n".join(lines).encode("latin-1"))
     assert len(errors) == 1 and errors[0]["row"] == 7 and errors[0]["field"] == "file"
-    assert errors[0]["message"].startswith("The file is not UTF-8 text: row 7 has a character saved in another")
-    assert "CSV UTF-8" in errors[0]["message"]
+    assert errors[0]["message"].startswith("The file is not text that can be read: row 7 has bytes")
     assert_clear(errors)
-    # Counted the same with Windows or old Mac line endings.
-    for ending in ("\r\n", "\r"):
-        assert errors_of(ending.join(lines).encode("cp1252"))[0]["row"] == 7
 
 
-def test_utf16_without_its_byte_order_mark_is_refused_in_words():
-    errors = errors_of(CLEAN.encode("utf-16-le"))
+def test_nul_characters_in_a_utf8_file_are_refused_in_words():
+    errors = errors_of(CLEAN.replace("\n2026-01-07", "\n2026-01-07\x00", 1).encode())
     assert_clear(errors)
-    assert "NUL" in errors[0]["message"] and "CSV UTF-8" in errors[0]["message"]
+    assert "NUL" in errors[0]["message"] and errors[0]["row"] > 1
 
 
 # --- the shape of the file ------------------------------------------------------------------------
@@ -171,7 +180,7 @@ def to_csv_text(header: str, rows: list[list[str]], ending: str) -> str:
        header=st.sampled_from(["date,session,code", "upn,date,session,code", "Date , Session,CODE,note", "date,code"]))
 def test_random_rows_either_read_or_name_their_rows(rows, ending, encoding, header):
     data = to_csv_text(header, rows, ending).encode(encoding, errors="replace")
-    for parse in (parse_register_csv, parse_school_csv):
+    for parse in (read_register_file, read_school_file):
         try:
             parse(data)
         except RegisterError as exc:
@@ -181,7 +190,7 @@ def test_random_rows_either_read_or_name_their_rows(rows, ending, encoding, head
 @settings(max_examples=100, deadline=None)
 @given(st.binary(max_size=400))
 def test_random_bytes_either_read_or_name_their_rows(data):
-    for parse in (parse_register_csv, parse_school_csv):
+    for parse in (read_register_file, read_school_file):
         try:
             parse(b"date,session,code\n" + data)
         except RegisterError as exc:
@@ -209,15 +218,22 @@ def test_random_json_registers_either_read_or_name_their_items(items, code_set):
 
 # --- through the web pages ------------------------------------------------------------------------
 
+def docx_bytes() -> bytes:
+    """A real Word document, as a school might upload by mistake."""
+    out = io.BytesIO()
+    docx.Document().save(out)
+    return out.getvalue()
+
+
 BAD_FILES = {
-    "windows-1252": (with_note_column(register_csv_for(), "note", "£5 trip").encode("cp1252"),
-                     "The file is not UTF-8 text: row 2 has"),
-    "utf-16": (register_csv_for().encode("utf-16"), "The file is not UTF-8 text: it is saved as UTF-16"),
-    "utf-16 without its mark": (register_csv_for().encode("utf-16-le"), "Row 1: the row has a NUL character"),
+    "unreadable bytes": (with_note_column(register_csv_for(), "note", "\x81\x8d").encode("latin-1"),
+                         "The file is not text that can be read: row 2 has"),
     "unclosed quote": ('date,session,code\n"2026-01-05,AM,/\n2026-01-05,PM,/\n'.encode(), "Row 2: a quote mark"),
-    "random bytes": (bytes(range(256)) * 50, "The file is not UTF-8 text: row 3 has"),  # after bytes 10 and 13
+    "random bytes": (bytes(range(256)) * 50, "Row 1: the row has a NUL character"),
     "a pdf": (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n", "This is a PDF, not a register export"),
-    "a word file": (b"PK\x03\x04\x14\x00\x06\x00word/document.xml", "This is a Word or Excel file (.docx or .xlsx)"),
+    "a word file": (docx_bytes(), "This is a Word document (.docx), not a register export"),
+    "a damaged zip": (b"PK\x03\x04\x14\x00\x06\x00word/document.xml", "The file looks like an Excel workbook but "
+                                                                      "cannot be opened"),
     "an old excel file": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500), "This is an older Word or Excel file"),
     "a photo": (b"\xff\xd8\xff\xe0\x00\x10JFIF" + bytes(100), "This is a picture (JPEG), not a register export"),
 }
@@ -293,7 +309,7 @@ def test_files_over_the_limits_are_refused_before_they_are_read(app, client):
     assert response.status_code == 422 and page_errors(response) == ["The file must be smaller than 1 MB"]
     # Rows past the whole-school limit: refused naming the row where the limit was passed.
     rows = "\n".join(f"A{n:012d},2026-01-05,AM,/" for n in range(1, 12))
-    errors = errors_of(("upn,date,session,code\n" + rows).encode(), lambda d: parse_school_csv(d, max_rows=10))
+    errors = errors_of(("upn,date,session,code\n" + rows).encode(), lambda d: read_school_file(d, max_rows=10))
     assert errors[0]["row"] == 12 and "more than 10 rows" in errors[0]["message"]
 
 
@@ -320,9 +336,9 @@ def test_a_large_legal_file_reads_in_memory_proportional_to_its_size(tmp_path):
     pupil = "date,session,code\n" + "\n".join(
         f"{dt.date(1990, 1, 1) + dt.timedelta(days=i // 2)},{'AM' if i % 2 == 0 else 'PM'},/" for i in range(40_000))
     cases = {
-        "whole-school export, read": (school, lambda: parse_school_csv(school)),
+        "whole-school export, read": (school, lambda: read_school_file(school)),
         "whole-school export, screened": (school, lambda: screening.screen_file(school, NATIONAL, workers=1)),
-        "one pupil, 40,000 rows": (pupil.encode(), lambda: parse_register_csv(pupil.encode())),
+        "one pupil, 40,000 rows": (pupil.encode(), lambda: read_register_file(pupil.encode())),
     }
     for name, (data, read) in cases.items():
         peak = peak_of(read)

@@ -14,12 +14,12 @@ can be counted by hand from a diary:
 """
 import pytest
 
+from forms_service.register.exports import read_register_file
 from forms_service.register.marks import (ATTENDANCE_RETURN_DAYS, LATE_MARKS_THRESHOLD, LATE_MARKS_WEEKS, NO_RUN,
                                           RegisterError, Run, Session, absence_band, attendance_pct, attendance_return,
                                           attendance_return_periods, count_by_class, late_marks, late_marks_in_window,
-                                          load_code_set, longest_run, parse_register_csv, possible_sessions,
-                                          previous_school_weeks, school_days_after, sickness_days, sickness_return_due,
-                                          sickness_run, to_csv)
+                                          load_code_set, longest_run, possible_sessions, previous_school_weeks,
+                                          school_days_after, sickness_days, sickness_return_due, sickness_run, to_csv)
 
 from support.registers import D, PupilRegister
 
@@ -285,17 +285,17 @@ def test_j_is_approved_activity_in_2006_but_j1_is_authorised_absence_in_2024():
     assert count_by_class(new_register)["authorised"] == 10 and attendance_pct(new_register) == 50
     assert absence_band(new_register) == "severe"
     with pytest.raises(RegisterError, match="code 'J' is not in the 2024 code set"):
-        parse_register_csv(to_csv(old_register))
+        read_register_file(to_csv(old_register))
 
 
 def test_h_is_refused_in_a_2024_file_and_accepted_in_a_2006_one():
     pupil = PupilRegister(D(2025, 6, 2), D(2025, 6, 13), code_set="2006").mark_days(D(2025, 6, 9), D(2025, 6, 10), "H")
     data = to_csv(pupil.build())
-    register = parse_register_csv(data, code_set="2006")
+    register = read_register_file(data, code_set="2006")
     assert register == pupil.build() and count_by_class(register)["authorised"] == 4
     assert absence_band(register) == "persistent"  # 4 of 20
     with pytest.raises(RegisterError) as err:
-        parse_register_csv(data)
+        read_register_file(data)
     rows = [i for i, line in enumerate(data.splitlines(), start=1) if line.endswith(",H")]
     assert len(rows) == 4
     assert err.value.messages == [f"Row {r}: code 'H' is not in the 2024 code set" for r in rows]
@@ -309,7 +309,7 @@ def test_two_character_codes_are_accepted_as_written():
     for day, code in zip(pupil.open_days(), TWO_CHARACTER):
         pupil.mark(day, code, ["AM"])
     data = to_csv(pupil.build())
-    register = parse_register_csv(data)
+    register = read_register_file(data)
     assert [x.code for x in register.sessions if x.session == "AM"] == TWO_CHARACTER
     codes = load_code_set("2024")
     assert [codes.classify(c) for c in TWO_CHARACTER] == ["authorised"] * 3 + ["not_counted"] * 7
@@ -318,9 +318,9 @@ def test_two_character_codes_are_accepted_as_written():
     assert longest_run(register, ["C1", "C2", "J1"]).length == 1  # afternoons present between them
     assert f"{pupil.open_days()[5]},AM,Y3" in data.splitlines()
     with pytest.raises(RegisterError, match="did you mean 'Y3'"):
-        parse_register_csv(data.replace(",Y3", ",y3"))
+        read_register_file(data.replace(",Y3", ",y3"))
     with pytest.raises(RegisterError, match="code 'Y8' is not in the 2024 code set"):
-        parse_register_csv(data.replace(",Y7", ",Y8"))
+        read_register_file(data.replace(",Y7", ",Y8"))
 
 
 # ------------------------------------------------------------------ windows across half term, Christmas and years

@@ -18,11 +18,11 @@ from hypothesis import given, settings, strategies as st
 from forms_service.letters import bulk
 from forms_service.policies import load_profile
 from forms_service.register import screening
+from forms_service.register.exports import read_register_file, read_school_file
 from forms_service.register.figures import FIGURES
 from forms_service.register.marks import (CODE_SET_CHOICES, CODE_SETS, CODESETS_DIR, Register, RegisterError, Session,
                                           attendance_pct, broken_weeks, count_by_class, load_code_set,
-                                          parse_register_csv, parse_register_json, parse_school_csv, possible_sessions,
-                                          previous_school_weeks, to_csv)
+                                          parse_register_json, possible_sessions, previous_school_weeks, to_csv)
 
 from support.helpers import api_token, bearer, csrf, json_data, login, text
 from support.registers import PupilRegister
@@ -126,7 +126,7 @@ def test_ten_school_weeks_reach_back_over_the_half_term_and_christmas():
 def test_a_code_wales_does_not_have_is_refused_naming_the_row_and_column(code):
     csv_text = f"date,session,code\n2026-01-05,AM,/\n2026-01-05,PM,{code}\n"
     with pytest.raises(RegisterError) as caught:
-        parse_register_csv(csv_text, WALES)
+        read_register_file(csv_text, WALES)
     assert caught.value.errors == [{"row": 3, "field": "code",
                                     "message": f"Row 3: code '{code}' is not in the wales-2010 code set"}]
     with pytest.raises(RegisterError) as caught:
@@ -138,14 +138,14 @@ def test_a_code_wales_does_not_have_is_refused_naming_the_row_and_column(code):
 
 def test_welsh_marks_read_from_csv_and_json():
     pupil = welsh_pupil()
-    from_csv = parse_register_csv(pupil.csv(), WALES)
+    from_csv = read_register_file(pupil.csv(), WALES)
     assert from_csv.code_set == WALES and from_csv.sessions == pupil.build().sessions
     obj = {"code_set": WALES, "sessions": [{"date": s.date.isoformat(), "session": s.session, "code": s.code}
                                            for s in pupil.sessions()]}
     assert parse_register_json(obj).sessions == pupil.build().sessions
     # H is an agreed holiday in Wales; England's 2024 codes have no H, so the same file is refused there.
     with pytest.raises(RegisterError) as caught:
-        parse_register_csv(pupil.csv(), "2024")
+        read_register_file(pupil.csv(), "2024")
     assert any("'H'" in e["message"] for e in caught.value.errors)
 
 
@@ -164,7 +164,7 @@ def test_the_whole_school_screen_and_bulk_letters_read_welsh_codes():
     assert "attendance_return" in rows["W100000000003"].flags and "W100000000002" not in rows
     assert set(bulk.read_register(welsh_school(), WALES)) == {"W100000000001", "W100000000002", "W100000000003"}
     with pytest.raises(RegisterError) as caught:
-        parse_school_csv(welsh_school().replace(b",H\n", b",K\n", 1), WALES)
+        read_school_file(welsh_school().replace(b",H\n", b",K\n", 1), WALES)
     assert caught.value.errors[0]["field"] == "code" and "'K'" in caught.value.errors[0]["message"]
 
 

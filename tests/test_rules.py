@@ -9,7 +9,8 @@ from types import SimpleNamespace
 import pytest
 
 from forms_service.policies import Policy, list_profiles, load_profile
-from forms_service.register.marks import parse_register_csv, split_by_upn
+from forms_service.register.exports import read_register_file
+from forms_service.register.marks import split_by_upn
 from forms_service.rules import REGISTRY, evaluate, penalty_amounts, regime_on
 from forms_service.rules.penalties import window_start
 
@@ -97,14 +98,14 @@ def test_advisory_never_blocks_and_fail_does():
 
 
 def test_a_whole_school_register_must_be_split_first():
-    school = parse_register_csv("upn,date,session,code\nA1,2026-01-05,AM,/\nB2,2026-01-05,AM,G\n")
+    school = read_register_file("upn,date,session,code\nA1,2026-01-05,AM,/\nB2,2026-01-05,AM,G\n")
     with pytest.raises(ValueError, match="split_by_upn"):
         evaluate(LEAVE_FORM, leave_case(), register=school, today=TODAY)
 
 
 def test_every_holiday_in_a_generated_school_is_judged_from_its_own_register(tmp_path):
     """The synthetic register (forms_service/register/synthetic.py) gives some pupils a term-time holiday (G) starting on a Monday."""
-    pupils = split_by_upn(parse_register_csv(generated_school(tmp_path, pupils=120, until="2026-07-22", seed=3)))
+    pupils = split_by_upn(read_register_file(generated_school(tmp_path, pupils=120, until="2026-07-22", seed=3)))
     holidays = {upn: [s for s in register.sessions if s.code == "G"] for upn, register in pupils.items()}
     holidays = {upn: g for upn, g in holidays.items() if g}
     assert len(holidays) >= 3
@@ -338,7 +339,7 @@ def register_2024(g_days: int, extra_g: int = 0):
                     code, g = "G", g + 1
                 rows.append(f"{day.isoformat()},{session},{code}")
         day += dt.timedelta(days=1)
-    return parse_register_csv("\n".join(rows) + "\n")
+    return read_register_file("\n".join(rows) + "\n")
 
 
 @pytest.mark.parametrize("g_days, extra, status", [(2, 1, "fail"), (3, 0, "pass"), (3, 1, "pass")])

@@ -31,7 +31,8 @@ import pytest
 
 from forms_service.formdefs import get_form
 from forms_service.policies import load_profile
-from forms_service.register.marks import Register, RegisterError, parse_register_csv
+from forms_service.register.exports import read_register_file
+from forms_service.register.marks import Register, RegisterError
 from forms_service.rules import evaluate
 
 from support.helpers import with_changes
@@ -803,7 +804,7 @@ def _interview_register(code_set: str) -> Register:
     window = pupil.open_days(D(2025, 12, 8), PANEL)
     spread(pupil, 9, window[0], D(2026, 1, 16), codes=("O", "N"), seed=7)
     pupil.mark(D(2026, 1, 20), "J" if code_set == "2006" else "J1", ["AM"])
-    return parse_register_csv(pupil.csv(), code_set=code_set)
+    return read_register_file(pupil.csv(), code_set=code_set)
 
 
 @pytest.mark.parametrize("code_set, attended, status", [
@@ -821,7 +822,7 @@ def test_j_and_h_are_refused_in_a_2024_file_naming_the_row():
     older = PupilRegister(first=D(2026, 1, 5), last=D(2026, 1, 9), code_set="2006")
     older.mark(D(2026, 1, 6), "J", ["AM"]).mark(D(2026, 1, 8), "H")
     with pytest.raises(RegisterError) as err:
-        parse_register_csv(older.csv())
+        read_register_file(older.csv())
     assert err.value.messages == ["Row 4: code 'J' is not in the 2024 code set",
                                   "Row 8: code 'H' is not in the 2024 code set",
                                   "Row 9: code 'H' is not in the 2024 code set"]
@@ -831,7 +832,7 @@ def test_j_and_h_are_refused_in_a_2024_file_naming_the_row():
 def test_an_authorised_holiday_h_is_not_leave(code, leave, status):
     """In the older codes H was an *authorised* family holiday: it is not unauthorised leave (G), the
     only code 003's "unauthorised absence due to leave" counts."""
-    register = parse_register_csv(leave_register(D(2026, 3, 11), D(2026, 3, 13), code, "2006").csv(), code_set="2006")
+    register = read_register_file(leave_register(D(2026, 3, 11), D(2026, 3, 13), code, "2006").csv(), code_set="2006")
     data = case("penalty-notice-leave", leave__start_date=D(2026, 3, 11))
     verdict = judge("penalty-notice-leave", data, register)
     assert verdict.figures["leave_sessions"] == leave and verdict.rule("leave_sessions_minimum").status == status

@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from forms_service.cli import main
-from forms_service.register.marks import load_code_set, parse_register_csv, split_by_upn
+from forms_service.register.exports import read_register_file
+from forms_service.register.marks import load_code_set, split_by_upn
 from forms_service.register.synthetic import SchoolYear, generate, write
 
 D = dt.date
@@ -52,7 +53,7 @@ def test_the_file_is_one_the_register_reader_takes_and_the_same_seed_gives_the_s
     write(tmp_path / "c.csv", 60, D(2026, 3, 13), 6)
     a = (tmp_path / "a.csv").read_bytes()
     assert a == (tmp_path / "b.csv").read_bytes() and a != (tmp_path / "c.csv").read_bytes()
-    register = parse_register_csv(a)  # raises, naming the row, on anything it would not take
+    register = read_register_file(a)  # raises, naming the row, on anything it would not take
     pupils = split_by_upn(register)
     assert len(pupils) == 60
     days = [d for d, _ in SchoolYear(2025).days(D(2026, 3, 13))]
@@ -82,7 +83,7 @@ def test_the_command_writes_the_register_and_the_pupils_details(tmp_path):
                                        "--pupil-details", str(tmp_path / "pupils.csv")])
     assert result.exit_code == 0, result.output
     assert "Wrote 3 pupils' marks" in result.output
-    register = parse_register_csv((tmp_path / "school.csv").read_bytes())
+    register = read_register_file((tmp_path / "school.csv").read_bytes())
     assert min(s.date for s in register.sessions) == D(2026, 9, 2)  # the 2026/27 school year
     details = list(csv.DictReader(io.StringIO((tmp_path / "pupils.csv").read_text(encoding="utf-8"))))
     assert [d["upn"] for d in details] == sorted({s.upn for s in register.sessions})

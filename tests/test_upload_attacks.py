@@ -493,7 +493,7 @@ def test_a_register_files_name_is_kept_only_as_a_safe_display_name(app, client):
                                data={"csrf_token": csrf(page), "code_set": "2024",
                                      "file": (io.BytesIO(register_csv_for().encode()), name)})
         if expected == "lost":
-            assert response.status_code == 422 and "Select a CSV file" in text(response)
+            assert response.status_code == 422 and "Select the register file" in text(response)
             continue
         assert response.status_code == 302, (given, response.status_code)
         with app.app_context():

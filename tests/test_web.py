@@ -471,7 +471,7 @@ def test_a_register_with_a_duplicate_session_names_the_rows(client):
     page = text(fetch(client, f"/referrals/{rid}/register"))
     response = client.post(f"/referrals/{rid}/register", data={"csrf_token": csrf(page), "code_set": "2024"},
                            content_type="multipart/form-data")
-    assert response.status_code == 422 and "Select a CSV file" in text(response)
+    assert response.status_code == 422 and "Select the register file" in text(response)
 
 
 def test_a_register_over_the_size_limit_is_refused(client, app):

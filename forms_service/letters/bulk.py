@@ -48,7 +48,7 @@ from ..formatting import format_date, format_time, parse_time
 from ..formdefs import FieldDef, FormDef, check_required_when, dump_data, get_form, nested_schema, set_path
 from ..policies import Policy, load_profile
 from ..referrals.documents import recipients
-from ..register import figures, marks, screening
+from ..register import exports, figures, marks, screening, textfiles
 from ..rules import evaluate
 from ..rules.engine import BLOCKING
 from ..text import has_bad_characters
@@ -406,7 +406,7 @@ def parse_details(data: bytes | str) -> dict[str, PupilDetails]:
     """The pupils file, keyed by UPN (upper case). Raises BulkError naming each bad row and column
     (row 1 is the header, as a spreadsheet numbers them)."""
     try:
-        text = marks.decode_csv(data)
+        text = textfiles.decode(data).text
     except marks.RegisterError as exc:
         raise BulkError([{"row": 1, "column": "file", "message": f"The pupils file: {m}"} for m in exc.messages]) from None
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -695,7 +695,7 @@ class Plan:
 def read_register(data: bytes | str, code_set: str = marks.DEFAULT_CODE_SET) -> dict[str, marks.Register]:
     """The school's register export, one register per pupil keyed by UPN (upper case), as the screen
     reads it; RegisterError naming the rows otherwise."""
-    pupils = screening.require_upns(marks.parse_school_csv(data, code_set, max_rows=screening.MAX_SCHOOL_ROWS))
+    pupils = screening.require_upns(exports.read_school_file(data, code_set, max_rows=screening.MAX_SCHOOL_ROWS))
     return {upn.upper(): register for upn, register in pupils.items()}
 
 
@@ -736,9 +736,9 @@ def plan_from_export(data: bytes | str, details: Mapping[str, PupilDetails], for
     if form.id not in LETTERS:
         raise BulkError([{"field": "letter", "message": f"Choose one of the letters: {', '.join(LETTERS)}"}])
     criteria = criteria.checked(profile)
-    text = marks.decode_csv(data)
+    text = exports.prepared(data)
     workers = workers or min(os.cpu_count() or 1, MAX_WORKERS)
-    if workers < 2 or len(text) < screening.PARALLEL_FROM_BYTES:
+    if workers < 2 or not exports.is_text(text) or len(text) < screening.PARALLEL_FROM_BYTES:
         return make_plan(read_register(text, code_set), details, form, answers, criteria, profile, school=school,
                          la=la, batch=batch, slots=slots)
     with _process_context().Pool(workers) as pool:
@@ -760,8 +760,8 @@ def _select_share(text: str, code_set: str, share: tuple[int, int], details, for
                   profile_id: str):
     """One process's share of the register export: its pupils read and selected (in a worker)."""
     try:
-        pupils = screening.require_upns(marks.parse_school_csv(text, code_set, max_rows=screening.MAX_SCHOOL_ROWS,
-                                                         shard=share))
+        pupils = screening.require_upns(exports.read_school_file(text, code_set, max_rows=screening.MAX_SCHOOL_ROWS,
+                                                                 shard=share))
     except marks.RegisterError as exc:
         return "error", exc.errors
     pupils = {upn.upper(): register for upn, register in pupils.items()}

@@ -18,8 +18,8 @@ from ..formdefs import DOCUMENT_NOUNS, FormDef, deep_merge, dump_data, get_form,
 from ..models import AuditEvent, Evidence, Referral, User, db, utcnow
 from ..policies import PLACES, Policy, load_profile
 from ..register import figures
-from ..register.marks import (DEFAULT_CODE_SET, Register, RegisterError, parse_register_csv, parse_register_json,
-                              session_json)
+from ..register.exports import read_export
+from ..register.marks import DEFAULT_CODE_SET, Register, RegisterError, parse_register_json, session_json
 from ..rules import Verdict, evaluate
 from ..text import check_text
 from . import changes, notify, timeline as fast_track
@@ -88,16 +88,18 @@ def parse_register(upload: dict | bytes | str | None, *, code_set: str | None = 
         return None
     try:
         if isinstance(upload, (bytes, str)):
-            register = parse_register_csv(upload, code_set=code_set or DEFAULT_CODE_SET)
+            export = read_export(upload, code_set or DEFAULT_CODE_SET)
+            register, read_as = export.register, {"layout": export.layout, "encoding": export.encoding,
+                                                  "warnings": export.warnings}
         else:
-            register = parse_register_json(upload, code_set=code_set)
+            register, read_as = parse_register_json(upload, code_set=code_set), {}
     except RegisterError as exc:
         raise ActionError("The register could not be read", errors={"register": exc.messages}) from exc
     upns = {s.upn for s in register.sessions if s.upn}
     if len(upns) > 1:
         raise ActionError("The register holds marks for more than one pupil",
                           errors={"register": [f"The file holds {len(upns)} different UPNs: upload one pupil's marks"]})
-    return {"code_set": register.code_set, "filename": filename,
+    return {"code_set": register.code_set, "filename": filename, **read_as,
             "sessions": [session_json(s) for s in register.sessions]}
 
 

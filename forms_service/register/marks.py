@@ -6,13 +6,9 @@ least one session that is not `#` (planned closure).
 """
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
-import io
 import json
 import re
-import zlib
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -185,13 +181,13 @@ class RegisterError(ValueError):
 
 # ---------------------------------------------------------------- import
 
-class _Collector:
+class Collector:
     """Gathers row errors and builds sessions, stopping at MAX_ERRORS."""
 
     def __init__(self, code_set: str, noun: str, by_upn: bool = False):
         if code_set not in CODE_SETS:
             raise RegisterError([{"row": 1, "field": "code_set",
-                                  "message": f"Unknown code set {_quoted(str(code_set))}: use one of "
+                                  "message": f"Unknown code set {quoted(str(code_set))}: use one of "
                                              f"{', '.join(CODE_SETS)}"}])
         self.code_set = load_code_set(code_set)
         self.by_upn: dict[str | None, list[Session]] | None = {} if by_upn else None
@@ -202,9 +198,14 @@ class _Collector:
         self.with_upn = 0  # rows with a UPN
         self.rows_without_upn: list[int] = []  # the first few without one, to name in an error
         self.dates: dict[str, dt.date] = {}  # a register repeats each date many times: parse once
+        self.column: str | None = None  # the column an error is in, where a row holds many marks (a week grid)
 
     def error(self, row: int, field_name: str, message: str) -> None:
-        self.errors.append({"row": row, "field": field_name, "message": f"{self.noun} {row}: {message}"})
+        where = f"{self.noun} {row}, column {self.column}" if self.column else f"{self.noun} {row}"
+        entry = {"row": row, "field": field_name, "message": f"{where}: {message}"}
+        if self.column:
+            entry["column"] = self.column
+        self.errors.append(entry)
         if len(self.errors) >= MAX_ERRORS:
             raise RegisterError(self.errors, stopped=True)
 
@@ -219,7 +220,7 @@ class _Collector:
             mark = None
         else:
             before = len(self.errors)
-            day = self._date(row, date_value)
+            day = self.date_of(row, date_value)
             session = self._session(row, session_value)
             code, mark = self._code(row, code_value)
             upn = None if upn_value is None else str(upn_value).strip() or None
@@ -242,7 +243,7 @@ class _Collector:
         else:
             self.by_upn.setdefault(upn, []).append(kept)
 
-    def _date(self, row: int, value) -> dt.date | None:
+    def date_of(self, row: int, value) -> dt.date | None:
         if isinstance(value, dt.datetime):
             value = value.date()
         if isinstance(value, dt.date):
@@ -255,14 +256,14 @@ class _Collector:
             return None
         parts = _date_parts(text)
         if parts is None:
-            self.error(row, "date", f"{_quoted(text)} is not a date written as 2026-01-20, 20/01/2026 or 20 Jan 2026 "
+            self.error(row, "date", f"{quoted(text)} is not a date written as 2026-01-20, 20/01/2026 or 20 Jan 2026 "
                                     "(day before month)")
             return None
         try:
             day = self.dates[text] = dt.date(*parts)
             return day
         except ValueError:
-            self.error(row, "date", f"{_quoted(text)} is not a real date")
+            self.error(row, "date", f"{quoted(text)} is not a real date")
             return None
 
     def _session(self, row: int, value) -> str | None:
@@ -271,7 +272,7 @@ class _Collector:
             return text.upper()
         if (named := _SESSION_NAMES.get(text.lower().replace(".", ""))) is not None:
             return named
-        self.error(row, "session", f"the session must be AM or PM, not {_quoted(text)}" if text else "the session is empty")
+        self.error(row, "session", f"the session must be AM or PM, not {quoted(text)}" if text else "the session is empty")
         return None
 
     def _code(self, row: int, value) -> tuple[str | None, str | None]:
@@ -288,7 +289,7 @@ class _Collector:
         hint = ""
         if text.upper() in self.code_set.codes:
             hint = f" (codes are case-sensitive: did you mean '{text.upper()}'?)"
-        self.error(row, "code", f"code {_quoted(text)} is not in the {self.code_set.name} code set{hint}")
+        self.error(row, "code", f"code {quoted(text)} is not in the {self.code_set.name} code set{hint}")
         return None, None
 
     def finish(self, allow_empty: bool = False) -> Register:
@@ -307,185 +308,16 @@ class _Collector:
         return {upn: Register(self.code_set.name, tuple(marks)) for upn, marks in self.by_upn.items()}
 
 
-def _too_many_rows(row: int, limit: int = MAX_ROWS) -> RegisterError:
+def too_many_rows(row: int, limit: int = MAX_ROWS) -> RegisterError:
     return RegisterError([{"row": row, "field": "file",
                            "message": f"The register has more than {limit:,} rows: split it into smaller files "
                                       "(for example by year group) and import each one"}])
 
 
-NUL_MESSAGE = ("the row has a NUL character, so the file is not CSV text (a spreadsheet saved as UTF-16 without "
-               "its byte-order mark, or not a spreadsheet at all): save it as 'CSV UTF-8' and try again")
-
-
-def _row_at(text: str) -> int:
-    """The row (line) the end of `text` is on, counting any line ending a spreadsheet writes."""
-    return len(re.findall(r"\r\n|\r|\n", text)) + 1
-
-
-def _not_utf8(row: int, why: str) -> RegisterError:
-    return RegisterError([{"row": row, "field": "file", "message": f"The file is not UTF-8 text: {why}. Save it from "
-                                                                   "the spreadsheet as 'CSV UTF-8' and try again"}])
-
-
-# Files schools upload by mistake, known by their first bytes (issue 21: "a PDF or Word file uploaded as a
-# register gets 'this is a PDF, not a register export', not advice about encodings").
-_OTHER_FILES = (
-    (b"%PDF", "This is a PDF, not a register export: export the attendance marks from your MIS as a CSV file"),
-    (b"PK\x03\x04", "This is a Word or Excel file (.docx or .xlsx), not a register export in CSV: save or export "
-                    "the marks as 'CSV UTF-8'"),
-    (b"\xd0\xcf\x11\xe0", "This is an older Word or Excel file (.doc or .xls), not a register export in CSV: save "
-                         "or export the marks as 'CSV UTF-8'"),
-    (b"\x89PNG", "This is a picture (PNG), not a register export: export the attendance marks as a CSV file"),
-    (b"\xff\xd8\xff", "This is a picture (JPEG), not a register export: export the attendance marks as a CSV file"),
-)
-
-
-def _not_a_register(data: bytes) -> str | None:
-    return next((message for magic, message in _OTHER_FILES if data.startswith(magic)), None)
-
-
-def decode_csv(data: bytes | str) -> str:
-    """A CSV file's text: UTF-8, with or without a byte-order mark, and not empty. Anything else is
-    refused naming the first row it cannot read: guessing another encoding could misread the marks."""
-    if isinstance(data, bytes):
-        if (kind := _not_a_register(data)) is not None:
-            raise RegisterError([{"row": 1, "field": "file", "message": kind}])
-        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            # Excel's "Unicode text", which also separates cells with tabs rather than commas.
-            raise _not_utf8(1, "it is saved as UTF-16 ('Unicode text')")
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            row = _row_at(data[:exc.start].decode("utf-8-sig", errors="replace"))
-            raise _not_utf8(row, f"row {row} has a character saved in another encoding (such as a £ or an é from a "
-                                 "spreadsheet's plain 'CSV' format)") from None
-    data = data.removeprefix("\ufeff")
-    if not data.strip():
-        raise RegisterError([{"row": 1, "field": "file", "message": "The file is empty"}])
-    if "\x00" in data:
-        row = _row_at(data[:data.index("\x00")])
-        raise RegisterError([{"row": row, "field": "file", "message": f"Row {row}: {NUL_MESSAGE}"}])
-    return data
-
-
-def parse_register_csv(data: bytes | str, code_set: str = DEFAULT_CODE_SET, *, max_rows: int | None = None) -> Register:
-    """Read a CSV with a header naming date, session and code (and optionally upn), in any order.
-    `max_rows` bounds the file (a whole-school screen allows more than one pupil's register needs).
-
-    Row numbers in errors are the rows a spreadsheet shows: the header is row 1."""
-    collector = _Collector(code_set, "Row")
-    _read_csv(data, collector, max_rows or MAX_ROWS)
-    return collector.finish()
-
-
-def parse_school_csv(data: bytes | str, code_set: str = DEFAULT_CODE_SET, *, max_rows: int | None = None,
-                     shard: tuple[int, int] | None = None) -> dict[str | None, Register]:
-    """A whole-school CSV as one register per pupil, keyed by UPN, without sorting the whole file
-    (each pupil's marks are ordered on their own). `shard=(k, n)` keeps only the pupils whose UPN
-    falls in share k of n (rows without a UPN go to share 0), so n processes can each read the same
-    file and take their own pupils; a share may be empty, and reports only its own rows' errors."""
-    collector = _Collector(code_set, "Row", by_upn=True)
-    _read_csv(data, collector, max_rows or MAX_ROWS, shard)
-    return collector.finish_by_upn(allow_empty=shard is not None)
-
-
-def _read_csv(data: bytes | str, collector: "_Collector", max_rows: int, shard: tuple[int, int] | None = None) -> None:
-    text = decode_csv(data)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    # Only a quoted cell can hold a line break (an unclosed quote joining rows): the check for one
-    # runs only when the file has a quote mark at all, off the path of the usual clean export.
-    quoted = '"' in text
-    wanted: list[int | None] | None = None
-    upn_at = None
-    data_rows = 0
-    try:
-        for number, record in enumerate(reader, start=1):
-            if wanted is None:
-                cells = [c.strip() for c in record]
-                if any(cells):
-                    columns = _header(number, cells)
-                    wanted = [columns.get(name) for name in ("date", "session", "code", "upn")]
-                    date_at, session_at, code_at, upn_at = wanted
-                    widest = max(i for i in wanted if i is not None)
-                continue
-            if not any(record):
-                continue  # blank spreadsheet rows are harmless
-            if shard is not None:
-                # Another share's pupil: counted towards the limit, otherwise left to that share.
-                upn = record[upn_at].strip() if upn_at is not None and upn_at < len(record) else ""
-                if (zlib.crc32(upn.encode()) % shard[1] if upn else 0) != shard[0]:
-                    data_rows += 1
-                    if data_rows > max_rows:
-                        raise _too_many_rows(number, max_rows)
-                    continue
-            # Only the four wanted cells are stripped (a row may carry names and more): a row whose
-            # wanted cells are blank is skipped like a blank row when the rest is blank too.
-            if len(record) > widest:  # the usual row: every wanted cell is there
-                date_, session, code = record[date_at].strip(), record[session_at].strip(), record[code_at].strip()
-                upn = None if upn_at is None else record[upn_at].strip()
-            else:
-                width = len(record)
-                date_, session, code, upn = (record[i].strip() if i is not None and i < width else None
-                                             for i in wanted)
-            if not (date_ or session or code or upn) and not any(c.strip() for c in record):
-                continue
-            data_rows += 1
-            if data_rows > max_rows:
-                raise _too_many_rows(number, max_rows)
-            if quoted and any(cell and ("\n" in cell or "\r" in cell) for cell in (date_, session, code, upn)):
-                collector.error(number, "file", "a quote mark (\") that is not closed joins this row to the rows "
-                                                "after it: close it or remove it")
-                continue
-            collector.add(number, date_, session, code, upn)
-    except csv.Error as exc:
-        row = reader.line_num
-        raise RegisterError(collector.errors + [{"row": row, "field": "file",
-                                                 "message": f"Row {row}: {_csv_problem(str(exc))}"}]) from None
-    if wanted is None:
-        raise RegisterError([{"row": 1, "field": "file", "message": "The file is empty"}])
-
-
-def _csv_problem(error: str) -> str:
-    """What the csv module's complaint means for the person who made the file."""
-    if "field limit" in error:
-        return ("a cell is longer than 131,072 characters: most likely a quote mark (\") that is not closed has "
-                "joined the rows after it into one cell")
-    return f"the CSV cannot be read ({error})"
-
-
-def _quoted(text: str, limit: int = 40) -> str:
+def quoted(text: str, limit: int = 40) -> str:
     """A cell as an error message quotes it: short, on one line."""
     text = re.sub(r"[\x00-\x1f\x7f\u2028\u2029]+", " ", text)
     return f"'{text}'" if len(text) <= limit else f"'{text[:limit - 1]}…'"
-
-
-# The columns' names as MIS exports and reports write them (issue 21: SIMS, Arbor, Bromcom, Wonde, Groupcall),
-# in any case and order; each means one of the four columns the reader needs.
-HEADER_NAMES = {
-    "date": ("date", "attendance date", "session date"),
-    "session": ("session", "am/pm", "am / pm", "am_pm", "ampm", "period"),
-    "code": ("code", "mark", "attendance mark", "attendance code", "mark code"),
-    "upn": ("upn", "unique pupil number", "pupil upn"),
-}
-_HEADER_OF = {alias: name for name, aliases in HEADER_NAMES.items() for alias in aliases}
-
-
-def _header(row: int, cells: list[str]) -> dict[str, int]:
-    names = [_HEADER_OF.get(" ".join(c.lower().split()), c.lower()) for c in cells]
-    errors = []
-    for name in ("date", "session", "code"):
-        if name not in names:
-            errors.append({"row": row, "field": name,
-                           "message": f"Row {row} (the header): there is no '{name}' column; the header must "
-                                      "name the columns date, session and code (and optionally upn), as "
-                                      f"{' or '.join(repr(a) for a in HEADER_NAMES[name][:2])} for example"})
-    for name in ("date", "session", "code", "upn"):
-        if names.count(name) > 1:
-            errors.append({"row": row, "field": name,
-                           "message": f"Row {row} (the header): the column '{name}' appears more than once"})
-    if errors:
-        raise RegisterError(errors)
-    return {name: names.index(name) for name in ("date", "session", "code", "upn") if name in names}
 
 
 def parse_register_json(obj: dict | list, code_set: str | None = None) -> Register:
@@ -503,12 +335,12 @@ def parse_register_json(obj: dict | list, code_set: str | None = None) -> Regist
         name, items = code_set or DEFAULT_CODE_SET, obj
     if not isinstance(name, str) or name not in CODE_SETS:
         raise RegisterError([{"row": None, "field": "code_set",
-                              "message": f"Unknown code set {_quoted(str(name))}: use one of {', '.join(CODE_SETS)}"}])
+                              "message": f"Unknown code set {quoted(str(name))}: use one of {', '.join(CODE_SETS)}"}])
     if not isinstance(items, list):
         raise RegisterError([{"row": None, "field": "sessions", "message": "The register's sessions must be a list"}])
     if len(items) > MAX_ROWS:
-        raise _too_many_rows(MAX_ROWS + 1)
-    collector = _Collector(name, "Item")
+        raise too_many_rows(MAX_ROWS + 1)
+    collector = Collector(name, "Item")
     for number, item in enumerate(items, start=1):
         if not isinstance(item, dict):
             collector.error(number, "sessions", "each session must be an object with date, session and code")

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from ..csvfiles import write_csv
 from ..formatting import format_date
 from ..policies import Band, Policy
-from . import marks
+from . import exports, marks
 
 # Whole-school files are large: a 1,500-pupil school's year is about 570,000 rows.
 MAX_SCHOOL_ROWS = 1_500_000
@@ -183,7 +183,7 @@ def _shard(conn, text: str, code_set: str, shard: tuple[int, int], on: dt.date |
     """One process's share of the pupils: read them, say how far the marks go, screen them as of
     the date the parent settles (the last date in the whole file unless one was given)."""
     try:
-        pupils = require_upns(marks.parse_school_csv(text, code_set, max_rows=MAX_SCHOOL_ROWS, shard=shard))
+        pupils = require_upns(exports.read_school_file(text, code_set, max_rows=MAX_SCHOOL_ROWS, shard=shard))
         last = max((p.sessions[-1].date for p in pupils.values()), default=None)
         conn.send(("parsed", last, len(pupils)))
         on = conn.recv()
@@ -208,13 +208,13 @@ def process_context():
 
 def screen_file(data: bytes | str, profile: Policy, *, code_set: str = marks.DEFAULT_CODE_SET,
                 on: dt.date | None = None, workers: int | None = None) -> Screen:
-    """Read and screen a whole-school CSV. With several workers each process reads the file and
-    takes its own share of the pupils (by UPN), so parsing, the slow part, is shared between cores;
-    a small file is done in this process."""
-    text = marks.decode_csv(data)
+    """Read and screen a whole-school export (register/exports.py: any layout, CSV or workbook). With several
+    workers each process reads a CSV's text and takes its own share of the pupils (by UPN), so parsing, the
+    slow part, is shared between cores; a small file or a workbook is done in this process."""
+    text = exports.prepared(data)
     workers = workers or min(os.cpu_count() or 1, MAX_WORKERS)
-    if workers < 2 or len(text) < PARALLEL_FROM_BYTES:
-        pupils = require_upns(marks.parse_school_csv(text, code_set, max_rows=MAX_SCHOOL_ROWS))
+    if workers < 2 or not exports.is_text(text) or len(text) < PARALLEL_FROM_BYTES:
+        pupils = require_upns(exports.read_school_file(text, code_set, max_rows=MAX_SCHOOL_ROWS))
         on = on or max(p.sessions[-1].date for p in pupils.values())
         thresholds = thresholds_of(profile)
         return _result(_screen_all(pupils, on, thresholds), len(pupils), on, thresholds)

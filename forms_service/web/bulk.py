@@ -48,8 +48,8 @@ def _form_class(form_def) -> type[FlaskForm]:
     questions, and the same checks, as the single letter's last page)."""
     attrs = {
         "register": FileField("The school's register export", widget=GovFileInput(),
-                              description="The CSV file the whole-school screen reads: upn, date, session and code, "
-                                          "one row for each pupil's morning and afternoon marks."),
+                              description="The file the whole-school screen reads, as CSV or Excel: a row for each "
+                                          "mark (upn, date, session and code), or for each pupil and week."),
         "code_set": code_set_field("Which attendance codes does the register export use?"),
         "pupils": FileField("The pupils file", widget=GovFileInput(),
                             description="A CSV file with one row for each pupil: their details and each parent's or "

@@ -271,9 +271,10 @@ def _render_page(referral, form_def, page_def, form, focus: str | None = None, c
 
 
 class RegisterForm(FlaskForm):
-    file = FileField("Upload a CSV file of the pupil's register marks", widget=GovFileInput(),
-                     description="Columns date, session and code (and optionally upn), with ISO dates, "
-                                 "for example 2026-03-02,AM,G. Most MIS systems can export this.")
+    file = FileField("Upload the pupil's register marks", widget=GovFileInput(),
+                     description="Your MIS's export, as CSV or Excel: a row for each mark (date, session and "
+                                 "code, for example 02/03/2026, AM, G), or a row for each week (week commencing, "
+                                 "then Mon AM to Fri PM), as a registration certificate prints them.")
     code_set = code_set_field("Which attendance codes does the file use?")
     submit = SubmitField("Upload register", widget=GovSubmitInput())
 
@@ -293,7 +294,7 @@ def register(referral_id: int):
     if form.validate_on_submit():
         upload = request.files.get("file")
         if not upload or not upload.filename:
-            form.file.errors = ["Select a CSV file"]
+            form.file.errors = ["Select the register file"]
         else:
             data = upload.read()
             limit = current_app.config["MAX_REGISTER_BYTES"]

@@ -24,8 +24,9 @@ bp = Blueprint("screening", __name__, url_prefix="/screening")
 
 class ScreenForm(FlaskForm):
     file = FileField("Upload the school's register export", widget=GovFileInput(),
-                     description="A CSV file with the columns upn, date, session and code: one row for each pupil's "
-                                 "morning and afternoon marks, as your MIS exports them.")
+                     description="Your MIS's attendance export, as CSV or Excel, with every pupil's UPN: a row for "
+                                 "each mark (upn, date, session and code), or a row for each pupil and week (upn, week "
+                                 "commencing, then Mon AM to Fri PM).")
     code_set = code_set_field("Which attendance codes does the file use?")
     output = RadioField("How do you want the list?", widget=GovRadioInput(),
                         choices=[("page", "Show it on this page"), ("csv", "Download it as a CSV file")],

@@ -8,6 +8,7 @@ from flask.templating import Environment as FlaskEnvironment
 
 from ..formatting import format_date, format_datetime
 from ..policies import profile_name
+from ..register import exports
 from ..rules.titles import title as rule_title
 
 STATUS_LABELS = {
@@ -85,3 +86,5 @@ def init_app(app) -> None:
     app.add_template_filter(lambda key, form_def: form_def.answer_label(key), "answer_label")
     app.add_template_global(DELIVERY_TAGS, "DELIVERY_TAGS")
     app.add_template_global("Attendance legal-intervention forms", "service_name")
+    app.add_template_global(exports.ACCEPT, "register_accept")  # register uploads: CSV and Excel
+    app.add_template_global(exports.LAYOUTS, "REGISTER_LAYOUTS")
