@@ -54,7 +54,7 @@ from forms_service.models import User, db
 
 from conftest import PASSWORD
 from support import records
-from support.helpers import api_token, bearer, json_data, make_pdf, register_json_for
+from support.helpers import api_token, bearer, json_data, make_pdf, register_csv_for, register_json_for
 from support.smtp_server import running_sink
 
 API = "/api/v1"
@@ -138,6 +138,7 @@ def _real_values(client, ids: dict, tokens: dict) -> dict:
         "POST /api/v1/referrals": [{"form": records.FORM, "data": data}],
         "PATCH /api/v1/referrals/{referral_id}": [{"data": {"pupil": {"year_group": "Year 9"}}}],
         "POST /api/v1/referrals/{referral_id}/evidence": [{"kind": "leave_request", "file": make_pdf("Leave")}],
+        "POST /api/v1/registers/read": [{"file": register_csv_for(data).encode(), "code_set": "2024"}],
         "POST /api/v1/referrals/{referral_id}/sign": [{"name": "Harriet Head", "declaration": True}],
         "POST /api/v1/referrals/{referral_id}/checks": [{checklist[0]["id"]: True}],
         "POST /api/v1/referrals/{referral_id}/decision": [
@@ -157,6 +158,7 @@ def _real_values(client, ids: dict, tokens: dict) -> dict:
         "POST /api/v1/documents/{document_id}": [("office", {"document_id": forms[records.LETTER].documents[0]["id"]})],
         "GET /api/v1/referrals": [(role, {}) for role in ROLES],
         "GET /api/v1/pupils": [("office", {}), ("headteacher", {})],
+        "POST /api/v1/registers/read": [(role, {}) for role in ROLES],
         "POST /api/v1/referrals": [("office", {})],
         "GET /api/v1/referrals/{referral_id}": [("office", draft), ("la_officer", signed)],
         "PATCH /api/v1/referrals/{referral_id}": [("office", draft)],
@@ -196,7 +198,7 @@ def _explicit(operation, real: dict) -> list[tuple]:
     for role, path in real["happy"][operation.label]:
         for body in real["bodies"].get(operation.label, [None]):
             kwargs = {"body": body} if body is not None else {}
-            if operation.label.endswith("/evidence"):
+            if operation.label.endswith(("/evidence", "/registers/read")):
                 kwargs["media_type"] = "multipart/form-data"
             out.append((operation.Case(path_parameters=path, **kwargs), role))
     return out

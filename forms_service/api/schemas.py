@@ -24,6 +24,9 @@ class ApiError(Schema):
     errors = fields.Dict(metadata={"description": "{field: [messages]} (nested as the request is)"})
     rules = fields.List(fields.Dict(), metadata={"description": "Submit only: the rules that fail or lack "
                                                                  "evidence, as in the eligibility verdict"})
+    problems = fields.List(fields.Dict(), metadata={"description": "A register file only: every problem found (up "
+                                                                    "to 50), each {row, field, message} and, in a "
+                                                                    "week grid, its column"})
 
 
 class TokenRequest(Schema):
@@ -56,6 +59,31 @@ class RegisterSession(Schema):
     date = fields.String(required=True)
     session = fields.String(required=True)
     code = fields.String(required=True)
+
+
+class RegisterPupil(Schema):
+    upn = fields.String(allow_none=True, metadata={"description": "The pupil's UPN (or admission number); null "
+                                                                  "in a file with neither"})
+    sessions = fields.Integer(metadata={"description": "How many marks the pupil has in the file"})
+    first_date = fields.Date()
+    last_date = fields.Date()
+    attendance_pct = fields.Float(allow_none=True, metadata={"description": "Over every mark in the file"})
+
+
+class RegisterReading(Schema):
+    """What the register reader understood of a file (POST /api/v1/registers/read)."""
+    code_set = fields.String(validate=validate.OneOf(CODE_SETS))
+    layout = fields.String(metadata={"description": "long (a row per mark), week-grid (a row per pupil and week, "
+                                                    "a column per session) or day-grid (a column per day)"})
+    encoding = fields.String(metadata={"description": "UTF-8, UTF-8 with a byte-order mark, UTF-16, Windows-1252 "
+                                                      "or Excel workbook (.xlsx)"})
+    # Raw: a whole school's file has hundreds of thousands of marks, already in their JSON shape.
+    sessions = fields.Raw(metadata={"description": "Every mark: {upn?, date, session, code, mark?}; `mark` is the "
+                                                   "export's own MIS sub-code (I01) where it had one",
+                                    "type": "array", "items": {"type": "object"}})
+    pupils = fields.List(fields.Nested(RegisterPupil))
+    warnings = fields.List(fields.String(), metadata={"description": "What the reader decided that the sender "
+                                                                     "should know"})
 
 
 class RegisterInput(Schema):

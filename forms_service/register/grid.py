@@ -25,7 +25,8 @@ _DAY_OF = {name: n for n, names in enumerate(
 _WEEKEND = ("sat", "saturday", "sun", "sunday")
 _SESSION_OF = {"am": "AM", "pm": "PM", "morning": "AM", "afternoon": "PM"}
 WEEK_NAMES = ("week commencing", "week beginning", "week starting", "week start", "w/c", "w/b", "wc", "week")
-_HEADER_CELL = re.compile(r"^([a-z]+)\s*(am|pm|morning|afternoon)?$")
+_HEADER_CELL = re.compile(r"^(%s)\s*(am|pm|morning|afternoon)?$" % "|".join(
+    sorted((*_DAY_OF, *_WEEKEND), key=len, reverse=True)))
 NOT_MARKED = "-"  # SIMS's "no mark yet" in a printed register
 _SEPARATORS = re.compile(r"[\s,;|]+")
 
