@@ -131,8 +131,8 @@ def test_the_stage2_letter_takes_the_names_it_refused(client, office):
     assert response.mimetype == "application/zip"  # one letter per parent
     assert set(response.headers["Ignored-Fields"].split(", ")) == ISSUE_FIELDS
     verdict = post(client, office, "eligibility/stage2-letter", {"data": issue_example()}, 200).get_json()
-    assert {"field": "pupil.looked_after",
-            "message": "pupil.looked_after is not used by the stage2-letter form and was ignored"} in verdict["warnings"]
+    looked_after = "pupil.looked_after is not used by the stage2-letter form and was ignored"
+    assert {"field": "pupil.looked_after", "message": looked_after} in verdict["warnings"]
     assert {w["field"] for w in verdict["warnings"]} == ISSUE_FIELDS
 
 
@@ -197,8 +197,8 @@ def test_evidence_the_form_does_not_take_is_ignored_and_an_unknown_kind_refused(
     data = json_data()
     data["evidence"] = ["leave_request", "letters", "parent_contract"]
     verdict = post(client, office, f"eligibility/{FORM_ID}", {"data": data}, 200).get_json()
-    assert verdict["warnings"] == [{"field": "evidence", "message": f"evidence: letters, parent_contract is not "
-                                                                    f"evidence the {FORM_ID} form takes and was ignored"}]
+    message = f"evidence: letters, parent_contract is not evidence the {FORM_ID} form takes and was ignored"
+    assert verdict["warnings"] == [{"field": "evidence", "message": message}]
     data["evidence"] = ["leave_request", "selfie"]
     errors = post(client, office, f"eligibility/{FORM_ID}", {"data": data}, 422).get_json()["errors"]["data"]
     assert list(errors) == ["evidence"]

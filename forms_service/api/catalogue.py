@@ -8,10 +8,10 @@ from flask import Response, current_app, jsonify
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
+from .. import dictionary
 from ..access.auth import api_user
 from ..documents.context import build_context
 from ..documents.rendering import render_docx, render_pdf, render_preview
-from .. import dictionary
 from ..formdefs import get_form, load_forms
 from ..policies import PLACES, list_profiles, load_profile
 from ..referrals.actions import ActionError, parse_register
