@@ -8,6 +8,7 @@ from flask import Response, current_app, jsonify
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
+from .. import dictionary
 from ..access.auth import api_user
 from ..documents.context import build_context
 from ..documents.rendering import render_docx, render_pdf, render_preview
@@ -19,7 +20,7 @@ from ..register import figures
 from ..register.marks import parse_register_json
 from ..rules import evaluate
 from ..security import DOCUMENT_POLICY
-from .docs import fails_with, files
+from .docs import IGNORED_FIELDS, IGNORED_FIELDS_HEADER, fails_with, files
 from .guard import authenticate
 from .schemas import DocumentRequest, EligibilityRequest, FormList, Verdict
 
@@ -51,14 +52,15 @@ def eligibility(body, form_id: str):
     if (wrong := _not_used_under(form, load_profile(profile_name))) is not None:
         return wrong
     try:
-        data = form.schema(complete=False).load(body["data"])
+        data, warnings = dictionary.load(form, body["data"])
     except ValidationError as exc:
         return unprocessable("Some answers need correcting", {"data": exc.messages})
     try:
         register = _register(body)
     except ActionError as exc:
         return unprocessable(exc.message, exc.errors)
-    return evaluate(form, data, register=register, profile=load_profile(profile_name)).to_dict()
+    verdict = evaluate(form, data, register=register, profile=load_profile(profile_name)).to_dict()
+    return {**verdict, "warnings": [w.to_dict() for w in warnings]}
 
 
 def _not_used_under(form, profile):
@@ -82,7 +84,7 @@ def _register(body: dict):
 @blp.arguments(DocumentRequest)
 @blp.response(200)
 @blp.doc(responses=files("The document (PDF, DOCX or HTML as `format` asks), or a zip of one per parent",
-                         PDF, DOCX, "application/zip", "text/html"))
+                         PDF, DOCX, "application/zip", "text/html", headers=IGNORED_FIELDS_HEADER))
 @fails_with(blp, 400, 413)
 def document(body, document_id: str):
     """Render a form's document from data, unsigned: for letters and previews.
@@ -95,13 +97,15 @@ def document(body, document_id: str):
     if form is None:
         return unprocessable("Unknown document", {"document_id": [f"No document called {document_id!r}"]})
     try:
-        data = form.schema(complete=False).load(body["data"])
+        data, warnings = dictionary.load(form, body["data"])
     except ValidationError as exc:
         return unprocessable("Some answers need correcting", {"data": exc.messages})
     try:
         register = _register(body)
     except ActionError as exc:
         return unprocessable(exc.message, exc.errors)
+    # A file has no room for a JSON key: the data dictionary's names the form does not use are named here.
+    ignored = {IGNORED_FIELDS: ", ".join(w.field for w in warnings)} if warnings else {}
     data = figures.apply(data, figures.fill(form, data, register))
     doc = next(d for d in form.documents if d["id"] == document_id)
     if doc not in form.documents_for(data):
@@ -130,7 +134,7 @@ def document(body, document_id: str):
     targets = recipients(doc, data)
     if fmt == "html":
         return Response(render_preview(doc["html"], context(targets[0]), title=doc["title"]), mimetype="text/html",
-                        headers={"Content-Security-Policy": DOCUMENT_POLICY})
+                        headers={"Content-Security-Policy": DOCUMENT_POLICY, **ignored})
     files = []
     for index in targets:
         suffix = f"-{index + 1}" if index is not None and len(targets) > 1 else ""
@@ -140,10 +144,11 @@ def document(body, document_id: str):
             files.append((f"{document_id}{suffix}.pdf", PDF, render_pdf(doc["html"], context(index), title=doc["title"])))
     if len(files) == 1:
         name, mimetype, content = files[0]
-        return Response(content, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return Response(content, mimetype=mimetype,
+                        headers={"Content-Disposition": f'attachment; filename="{name}"', **ignored})
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, _, content in files:
             archive.writestr(name, content)
     return Response(buffer.getvalue(), mimetype="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="{document_id}.zip"'})
+                    headers={"Content-Disposition": f'attachment; filename="{document_id}.zip"', **ignored})

@@ -27,10 +27,20 @@ def fails_with(blp, *codes: int):
     return decorator
 
 
-def files(description: str, *content_types: str) -> dict:
+# A rendered document's answer, which has no room for a JSON key, names here the data dictionary's names the
+# form does not use (forms_service/dictionary.py), as `warnings` does on a JSON answer.
+IGNORED_FIELDS = "Ignored-Fields"
+IGNORED_FIELDS_HEADER = {IGNORED_FIELDS: {
+    "description": "Present when the data held names of the data dictionary (DESIGN.md §6) that this form does not "
+                   "use: their paths, comma-separated (`pupil.upn, parents[0].date_of_birth`). They were checked "
+                   "against their type and ignored.",
+    "schema": {"type": "string"}}}
+
+
+def files(description: str, *content_types: str, headers: dict | None = None) -> dict:
     """A 200 that is a file of one of `content_types` (for `blp.doc(responses=...)`); a JSON file
     (a pack's manifest.json) is an object, as clients will parse it."""
-    return {"200": {"description": description, "content": {
+    return {"200": {"description": description, **({"headers": headers} if headers else {}), "content": {
         t: {"schema": {"type": "object"} if t == JSON_TYPE else BINARY} for t in content_types}}}
 
 

@@ -7,7 +7,7 @@ from flask import Response, abort, jsonify, request
 from flask_smorest import Blueprint
 from werkzeug.exceptions import NotFound
 
-from .. import storage
+from .. import dictionary, storage
 from ..access import quotas
 from ..access.auth import api_user, get_visible_referral
 from ..audit import record, trail as audit_trail
@@ -117,7 +117,13 @@ def create(body):
         return _failure(exc)
     out = _out(referral)
     out["eligibility"] = actions.verdict(referral).to_dict()
+    out["warnings"] = _warnings(actions.form_of(referral), data)
     return _reply(out, 201)
+
+
+def _warnings(form, data: dict) -> list[dict]:
+    """The data dictionary's names the form does not use, which actions.validate_draft set aside."""
+    return [w.to_dict() for w in dictionary.set_aside(form, data).warnings]
 
 
 @blp.route("/referrals/<id:referral_id>", methods=["GET"])
@@ -144,6 +150,7 @@ def patch(body, referral_id: int):
         return _failure(exc)
     out = _out(referral)
     out["eligibility"] = actions.verdict(referral).to_dict()
+    out["warnings"] = _warnings(actions.form_of(referral), body["data"])
     return _reply(out)
 
 

@@ -48,11 +48,22 @@ class RuleResult(Schema):
     details = fields.Dict(metadata={"description": "The figures and dates the rule used"})
 
 
+class DataWarning(Schema):
+    field = fields.String(metadata={"description": "The path as sent: pupil.upn, parents[0].date_of_birth"})
+    message = fields.String(metadata={"description": "In a sentence: pupil.upn is not used by the stage2-letter "
+                                                     "form and was ignored"})
+
+
+_WARNINGS = {"description": "The data dictionary's names (DESIGN.md §6) that this form does not use: each checked "
+                            "against its type, then ignored (issue 21). Empty when there are none"}
+
+
 class Verdict(Schema):
     eligible = fields.Boolean()
     rules = fields.List(fields.Nested(RuleResult))
     figures = fields.Dict()
     disagreements = fields.List(fields.Dict())
+    warnings = fields.List(fields.Nested(DataWarning), metadata=_WARNINGS)
 
 
 class RegisterSession(Schema):
@@ -247,6 +258,9 @@ class Referral(Schema):
                        "as sent, oldest first (issue 18): {id, method: posted|handed|emailed, sent_on, recipients: "
                        "[{parent: the position in data.parents, or null for someone else, name}], summary, by, "
                        "by_name, at}. Empty until it is sent; once it is, it can no longer be changed or deleted"})
+    warnings = fields.List(fields.Nested(DataWarning), metadata={
+        "description": "Creating or changing a referral only: " + _WARNINGS["description"][0].lower()
+                       + _WARNINGS["description"][1:]})
     timeline = fields.Dict(metadata={"description": "Fast Track referrals only: the steps of the eight weeks "
                                                     "(id, title, status, date, note), the next one, and whether the "
                                                     "case closed to Fast Track."})

@@ -11,7 +11,7 @@ from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from .. import storage
+from .. import dictionary, storage
 from ..access import quotas
 from ..audit import record
 from ..formdefs import DOCUMENT_NOUNS, FormDef, deep_merge, dump_data, get_form, load_forms
@@ -74,9 +74,10 @@ def sent_lock(referral: Referral) -> str | None:
 
 
 def validate_draft(form: FormDef, data: dict) -> dict:
-    """Types, formats and cross-field dates; required answers wait until submit."""
+    """Types, formats and cross-field dates; required answers wait until submit. The data dictionary's names
+    the form does not use are set aside (dictionary.py): the API tells its caller which."""
     try:
-        return form.schema(complete=False).load(data)
+        return dictionary.load(form, data)[0]
     except ValidationError as exc:
         raise ActionError("Some answers need correcting", errors=exc.messages) from exc
 
