@@ -18,6 +18,7 @@ from pathlib import Path
 
 import documents
 import http_load
+import register_layouts
 import screen
 from common import print_table
 
@@ -33,6 +34,8 @@ def main() -> None:
     print_table("Documents (one 1-page letter; the signed pack)", sections["documents"])
     sections["register"] = screen.screen_rows(2 if args.quick else 5, 1500)
     print_table("Register", sections["register"])
+    sections["register_layouts"] = register_layouts.layout_rows(1 if args.quick else 3, 1500)
+    print_table("Register exports, by layout", sections["register_layouts"])
     try:
         import bulk_letters
     except ImportError:
