@@ -359,3 +359,34 @@ def test_the_read_endpoint_needs_a_token_and_bounds_the_file(app, client):
     reply = client.post("/api/v1/registers/read", headers=token, content_type="multipart/form-data",
                         data={"file": (io.BytesIO(big), "x.csv")})
     assert reply.status_code == 422 and reply.get_json()["errors"]["file"] == ["The file must be smaller than 1 MB"]
+
+
+# --- the pages ----------------------------------------------------------------------------------
+
+@pytest.mark.db
+def test_the_pages_take_a_workbook_and_say_how_it_was_read(client):
+    from support.helpers import csrf, login, text
+    office = bearer(api_token(client, "office@demo.school"))
+    rid = client.post("/api/v1/referrals", headers=office,
+                      json={"form": "penalty-notice-leave", "data": json_data()}).get_json()["id"]
+    login(client, "office@demo.school")
+    rows = [["", d, s, c] for d, s, c in register_rows(json_data())]
+    book = mis_exports.to_xlsx(*mis_exports.grid_rows(list(mis_exports.with_sub_codes(rows)), date_style="date"))
+    page = text(client.get(f"/referrals/{rid}/register"))
+    assert f'accept="{exports.ACCEPT}"' in page
+    reply = client.post(f"/referrals/{rid}/register", content_type="multipart/form-data",
+                        data={"csrf_token": csrf(page), "code_set": "2024", "file": (io.BytesIO(book), "marks.xlsx")})
+    assert reply.status_code == 302
+    page = text(client.get(f"/referrals/{rid}/register"))
+    assert f"{len(rows)} marks uploaded from marks.xlsx" in page
+    assert "Read as a row per pupil and week, a column per session (Mon AM to Fri PM), in Excel workbook" in page
+    stored = client.get(f"/api/v1/referrals/{rid}", headers=office).get_json()
+    assert stored["eligibility"]["figures"]["leave_sessions"] == 10
+    # The whole-school screen reads a workbook too.
+    school, _ = synthetic.generate(30, D(2026, 3, 13), seed=2)
+    book = mis_exports.to_xlsx(*mis_exports.long_rows(list(school), "date"))
+    page = text(client.get("/screening/"))
+    reply = client.post("/screening/", content_type="multipart/form-data",
+                        data={"csrf_token": csrf(page), "code_set": "2024", "output": "page",
+                              "file": (io.BytesIO(book), "school.xlsx")})
+    assert reply.status_code == 200 and "30 pupils" in text(reply)

@@ -44,7 +44,7 @@ def index():
     data = upload.read() if upload and upload.filename else b""
     limit = current_app.config["MAX_SCHOOL_REGISTER_BYTES"]
     if not data:
-        form.file.errors = ["Select the register export (a CSV file)"]
+        form.file.errors = ["Select the register export (a CSV or Excel file)"]
         return _page(form, 422)
     if len(data) > limit:
         form.file.errors = [f"The file must be smaller than {limit / (1024 * 1024):g} MB"]
