@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
+import html
 import io
 import json
 import re
@@ -31,7 +32,7 @@ from forms_service.rules.certificate import CERTIFICATE_SCHOOL_DAYS, coverage
 
 from support.doctext import docx_text, pdf_text, squash
 from support.form_case import FormCase
-from support.helpers import api_token, bearer, json_data, make_pdf, sign_as_head
+from support.helpers import api_token, bearer, json_data, login, make_pdf, sign_as_head
 from support.registers import D, PupilRegister, typical_pupil
 
 FORM_ID = "registration-certificate"
@@ -409,6 +410,12 @@ def test_a_signed_referral_pack_holds_the_certificate_and_the_rules_count_it(cli
         assert up.status_code == 201, up.get_json()
     submitted = client.post(f"/api/v1/referrals/{rid}/submit", headers=office)
     assert submitted.status_code == 200, submitted.get_json()
+    # The head's page says the certificate goes with the request and that the signature certifies it.
+    login(client, "head@demo.school")
+    page = html.unescape(client.get(f"/referrals/{rid}/sign").get_data(as_text=True))
+    assert "Registration certificate made from the register marks: it is made when you sign, dated today" in page
+    assert ("Your signature also certifies the registration certificate made from the register marks as a true record "
+            "of the pupil's attendance in the school's attendance register.") in page
     signed = sign_as_head(client, rid, head)
     evidence_rule = next(r for r in signed["eligibility"]["rules"] if r["id"] == "evidence_attached")
     assert evidence_rule["status"] == "pass"
@@ -458,3 +465,18 @@ def test_the_api_renders_a_certificate_of_its_own(client):
         (s.date, s.session) for s in register.sessions if D(2025, 9, 29) <= s.date and s.code in ("G", "O")})
     word = client.post(f"/api/v1/documents/{FORM_ID}", headers=office, json={**body, "format": "docx"})
     assert word.status_code == 200 and "Possible sessions 136" in squash(docx_text(word.data))
+
+
+def test_a_saved_certificate_of_its_own_is_made_from_its_uploaded_marks(client):
+    office = bearer(api_token(client, "office@demo.school"))
+    register = autumn_pupil().build(until=ON)
+    created = client.post("/api/v1/referrals", headers=office, json={
+        "form": FORM_ID, "data": CASE.json,
+        "register": {"code_set": "2024", "sessions": [{"date": s.date.isoformat(), "session": s.session,
+                                                       "code": s.code} for s in register.sessions]}})
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["reference"].startswith("REG-")
+    pdf = client.get(f"/api/v1/referrals/{created.get_json()['id']}/documents/draft.pdf", headers=office).data
+    assert pdf_weeks(pdf) == register_weeks(register, D(2025, 9, 1), ON, {
+        (s.date, s.session) for s in register.sessions if D(2025, 9, 29) <= s.date and s.code in ("G", "O")})
+    assert "DRAFT" not in pdf_text(pdf)
