@@ -63,6 +63,9 @@ def build(path: Path):
         ("Date printed", "{{ certificate.printed }}"),
     ):
         dx.row(about, ABOUT_WIDTHS, [label, value], bold_first=True, split=False)
+    dx.tag_row(about, ABOUT_WIDTHS, "{%tr if certificate.note %}")
+    dx.row(about, ABOUT_WIDTHS, ["Note", "{{ certificate.note }}"], bold_first=True, split=False)
+    dx.tag_row(about, ABOUT_WIDTHS, "{%tr endif %}")
 
     dx.paragraph(doc, "{%p if certificate.has_marks %}")
     doc.add_paragraph("Register marks by school week", style="Heading 2")

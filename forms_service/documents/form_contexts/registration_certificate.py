@@ -25,7 +25,7 @@ from ...policies import Policy
 from ...register import certificate as table
 from ...register.marks import Register, academic_year, load_code_set, previous_school_weeks
 from ...rules.certificate import weeks_counted
-from ..values import NOT_GIVEN, as_mapping, date_text, extra, rule_details
+from ..values import NOT_GIVEN, as_mapping, clean_text, date_text, extra, rule_details
 
 COUNTED_MARK = "*"
 CERTIFIES = ("The head teacher certifies that this is a true record of the pupil's attendance as it is shown in the "
@@ -72,8 +72,8 @@ def _sessions(n: int) -> str:
     return f"{n} session" if n == 1 else f"{n} sessions"
 
 
-def _empty(on_text: str, code_set_title: str) -> dict:
-    return {"has_marks": False, "no_marks": NO_MARKS, "printed": on_text, "code_set": code_set_title,
+def _empty(on_text: str, code_set_title: str, note: str) -> dict:
+    return {"has_marks": False, "note": note, "no_marks": NO_MARKS, "printed": on_text, "code_set": code_set_title,
             "code_set_source": "", "period": NOT_GIVEN, "columns": list(table.COLUMNS), "weeks": [],
             "counted_note": "", "totals": [], "possible": NOT_GIVEN, "attendance": NOT_GIVEN, "key": [],
             "no_mark_note": "", "certifies": CERTIFIES}
@@ -83,16 +83,18 @@ def _empty(on_text: str, code_set_title: str) -> dict:
 def registration_certificate_context(form: Mapping, data: Mapping, verdict: Mapping, profile: Policy,
                                      register: Register | None) -> dict:
     answers = as_mapping(data.get("certificate"))
+    note = clean_text(answers.get("note"))  # what it was prepared for, as typed; none on a referral's
     on = as_date(answers.get("date")) or as_date(data.get("referral_date")) or dt.date.today()
     if register is None or not register.until(on).sessions:
-        return {"certificate": _empty(date_text(on), load_code_set(register.code_set).title if register else NOT_GIVEN)}
+        return {"certificate": _empty(date_text(on), load_code_set(register.code_set).title if register else NOT_GIVEN,
+                                       note)}
     codes = load_code_set(register.code_set)
     weeks = weeks_counted(form.get("rules"), form.get("id"), profile)
     counted, window_start, window_end = _counted(register, verdict, on, weeks)
     first = as_date(answers.get("from")) or min(d for d in (academic_year(on)[0], window_start) if d is not None)
     shown = [s for s in register.sessions if first <= s.date <= on]
     if not shown:
-        return {"certificate": _empty(date_text(on), codes.title)}
+        return {"certificate": _empty(date_text(on), codes.title, note)}
     totals = table.totals(shown, register.code_set)
     names = table.class_names(register.code_set)
     in_window = len([k for k in counted if k[0] is not None and first <= k[0] <= on])
@@ -105,6 +107,7 @@ def registration_certificate_context(form: Mapping, data: Mapping, verdict: Mapp
         "certificate": {
             "has_marks": True,
             "no_marks": "",
+            "note": note,
             "printed": date_text(on),
             "code_set": codes.title,
             "code_set_source": f"The codes and their meanings as set out in {REGULATIONS[register.code_set]}.",
