@@ -100,7 +100,7 @@ class PageDef:
 
 # DESIGN.md §2's kinds of document; only a referral is sent to the LA.
 DOCUMENT_NOUNS = {"referral": "request", "letter": "letter", "agreement": "agreement", "plan": "plan",
-                  "record": "record"}
+                  "record": "record", "evidence": "certificate"}
 
 
 @dataclass(frozen=True)
@@ -133,9 +133,10 @@ class FormDef:
 
     @property
     def uses_register(self) -> bool:
-        """Whether register marks can be uploaded: every referral (for its rules), and any other
-        document with figures the marks can fill in (`from_register`)."""
-        return self.sends_to_la or any(f.options.get("from_register") for f in self.fields)
+        """Whether register marks can be uploaded: every referral (for its rules), a document made from the
+        marks themselves (kind "evidence": the registration certificate), and any other document with figures
+        the marks can fill in (`from_register`)."""
+        return self.sends_to_la or self.kind == "evidence" or any(f.options.get("from_register") for f in self.fields)
 
     @property
     def noun(self) -> str:

@@ -111,7 +111,10 @@ def test_signed_request_reaches_the_la_inbox_with_the_whole_pack(app, client, sm
 
     merged = next(content for name, (ctype, content) in files.items() if name.endswith(f"-pack-v1.pdf"))
     merged_pages = len(PdfReader(io.BytesIO(merged)).pages)
-    assert merged_pages == len(PdfReader(io.BytesIO(files[pdf_name][1])).pages) + 3
+    # The request, the registration certificate made from its register marks (issue 21), then the 3 uploads.
+    certificate = files[f"{referral['reference']}-registration-certificate.pdf"][1]
+    assert merged_pages == (len(PdfReader(io.BytesIO(files[pdf_name][1])).pages)
+                            + len(PdfReader(io.BytesIO(certificate)).pages) + 3)
     assert "Evidence: registration_certificate" in PdfReader(io.BytesIO(merged)).pages[-1].extract_text()
 
     # The LA officer sees the pack and downloads the very bytes that were signed and sent.

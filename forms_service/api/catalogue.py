@@ -128,7 +128,7 @@ def document(body, document_id: str):
                              la={"name": la.name if la else "", "inbox": la.inbox_email if la else "",
                                  "jurisdiction": profile.jurisdiction, "profile": profile.id},
                              reference=None, signature=None, verdict=verdict.to_dict(), evidence=[],
-                             recipient=recipient)
+                             recipient=recipient, register=register)
 
     fmt = body["format"]
     targets = recipients(doc, data)

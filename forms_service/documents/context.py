@@ -16,12 +16,13 @@ from typing import Any
 
 from ..formatting import format_datetime, format_money
 from ..policies import DEFAULT_PROFILE, Policy, load_profile
+from ..register.marks import Register
 from . import form_contexts  # noqa: F401  (each module registers its form's extras)
 from .language import language_of
 from .letterhead import letterhead
 from .values import (ATTACHED, BY_LAW, BY_PROFILE, DRAFT_NOTICE, DRAFT_STATUS, EXTRAS, NOT_ATTACHED, NOT_GIVEN,
-                     NOT_SIGNED, SAME_AS_CHILD, SIGNED_STATUS, as_count, as_mapping, clean_text, date_text, shown,
-                     yes_no)
+                     NOT_SIGNED, SAME_AS_CHILD, SIGNED_STATUS, WITH_REGISTER, as_count, as_mapping, clean_text,
+                     date_text, shown, yes_no)
 
 
 def _pupil(pupil: Mapping) -> dict:
@@ -168,10 +169,12 @@ def build_context(
     verdict: dict | None = None,
     evidence: Iterable[dict] = (),
     recipient: int | None = None,
+    register: Register | None = None,
 ) -> dict:
     """Everything a print template of `form` needs, as strings ready to print. `recipient` is the
     index of the parent a letter is addressed to (letters go one per parent: 003, Sanctions). `la`: its
-    name, inbox, jurisdiction and policy profile's id (`profile`, for a letter printing its numbers)."""
+    name, inbox, jurisdiction and policy profile's id (`profile`, for a letter printing its numbers).
+    `register`: the pupil's marks, for a document made from them (the registration certificate)."""
     data = as_mapping(data)
     verdict = as_mapping(verdict)
     school_name = shown(as_mapping(school).get("name"))
@@ -215,7 +218,9 @@ def build_context(
     if add is not None:
         # The LA's jurisdiction (its profile's) decides the law a letter states; England unless said.
         jurisdiction = clean_text(as_mapping(la).get("jurisdiction")) or "england"
-        if context["form_id"] in BY_LAW:
+        if context["form_id"] in WITH_REGISTER:
+            context.update(add(form, data, verdict, _profile(form, as_mapping(la)), register))
+        elif context["form_id"] in BY_LAW:
             context.update(add(form, data, verdict, jurisdiction))
         elif context["form_id"] in BY_PROFILE:
             context.update(add(form, data, verdict, _profile(form, as_mapping(la))))

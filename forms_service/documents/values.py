@@ -133,17 +133,23 @@ BY_LAW: set[str] = set()
 # of appointments below 90%, 001 6.2): they are given its policy profile, as `fn(form, data, verdict,
 # profile)` (issue 20), so a letter prints the profile's value, never a number typed in a template.
 BY_PROFILE: set[str] = set()
+# The forms whose documents are made from the register marks themselves (issue 21: the registration
+# certificate): given the profile and the register (or None), as `fn(form, data, verdict, profile, register)`.
+WITH_REGISTER: set[str] = set()
 
 
-def extra(form_id: str, *, by_law: bool = False, by_profile: bool = False):
+def extra(form_id: str, *, by_law: bool = False, by_profile: bool = False, with_register: bool = False):
     """Register `fn(form, data, verdict) -> dict` as the extra context of a form's documents;
-    `by_law`: `fn(form, data, verdict, jurisdiction)`; `by_profile`: `fn(form, data, verdict, profile)`."""
+    `by_law`: `fn(form, data, verdict, jurisdiction)`; `by_profile`: `fn(form, data, verdict, profile)`;
+    `with_register`: `fn(form, data, verdict, profile, register)`."""
     def register(fn):
         EXTRAS[form_id] = fn
         if by_law:
             BY_LAW.add(form_id)
         if by_profile:
             BY_PROFILE.add(form_id)
+        if with_register:
+            WITH_REGISTER.add(form_id)
         return fn
     return register
 

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Mapping, Sequence
 
@@ -72,6 +72,7 @@ class CodeSet:
     title: str
     source: str
     codes: Mapping[str, tuple[str, str]]  # code -> (class, description)
+    classes: Mapping[str, str] = field(default_factory=dict)  # class -> its name for readers ("Authorised absence")
 
     def classify(self, code: str) -> str:
         try:
@@ -97,7 +98,8 @@ def load_code_set(name: str) -> CodeSet:
         if entry["class"] not in CLASSES:
             raise ValueError(f"Code set {name}: code {code!r} has unknown class {entry['class']!r}")
         codes[code] = (entry["class"], entry["description"])
-    return CodeSet(name=raw["name"], title=raw["title"], source=raw["source"], codes=codes)
+    return CodeSet(name=raw["name"], title=raw["title"], source=raw["source"], codes=codes,
+                   classes=dict(raw.get("classes") or {}))
 
 
 # ---------------------------------------------------------------- model

@@ -25,6 +25,8 @@ from collections.abc import Callable
 from ..dates import as_date
 from ..formatting import format_date
 from ..register.schooldays import SchoolCalendar
+from . import certificate
+from .certificate import CERTIFICATE_SCHOOL_DAYS
 from .engine import FAIL, MISSING, PASS, Facts, Outcome, rule
 
 STEPS_SOURCE = "002, Steps 2-3 (\"Before accepting a referral from a School Attendance Officer, the EWS will expect\")"
@@ -38,8 +40,8 @@ MIN_LETTERS_OF_CONCERN = 2
 # referral", no age given. The service's choice: printed on the referral date or in the 5 school days
 # before it, one school week, the rhythm in which 002, Step 1 has heads of year check the registers
 # ("Checking the registers each week"); an older print-out leaves out a week or more of marks the EWO
-# needs at allocation.
-CERTIFICATE_SCHOOL_DAYS = 5
+# needs at allocation. (The number is rules/certificate.py's, which also reads a certificate made from the
+# register marks as up to date when they reach the referral date to within it.)
 
 
 def _before_referral(f: Facts, when: dt.date, what: str, source: str) -> Outcome | None:
@@ -195,9 +197,19 @@ def ews_registration_certificate(f: Facts) -> Outcome:
     supplied = {e.get("kind") if isinstance(e, dict) else e for e in f.items("evidence") or []}
     printed, on = f.date("registration_certificate_printed"), f.referral_date
     attached = "registration_certificate" in supplied
+    made = certificate.covers(f) if not attached and f.register is not None else None
+    if made is not None and made.covered:
+        # Issue 21: the school's own print-out is not needed; the certificate is made from the marks when the
+        # head signs, so it is printed on the date of the referral.
+        return Outcome(PASS, f"The registration certificate is {certificate.MADE_FROM_REGISTER}, made when the head "
+                             f"teacher signs the referral: {made.reason} (up to date: no more than "
+                             f"{CERTIFICATE_SCHOOL_DAYS} school days before).", source,
+                       {"made_from_register": made.to_dict(), "limit": CERTIFICATE_SCHOOL_DAYS})
+    unmade = f" ({certificate.MADE_FROM_REGISTER} cannot stand for it: {made.reason})" if made is not None else ""
     if printed is None:
         also = "" if attached else ", and the print out is not attached"
-        return Outcome(MISSING, f"The date the registration certificate was printed is not given{also}.", source)
+        return Outcome(MISSING, f"The date the registration certificate was printed is not given{also}{unmade}.",
+                       source)
     if printed > on:
         return Outcome(FAIL, f"The registration certificate is dated {format_date(printed)}, after the date of this "
                              f"referral ({format_date(on)}).", source)
@@ -209,6 +221,7 @@ def ews_registration_certificate(f: Facts) -> Outcome:
         return Outcome(FAIL, f"The registration certificate was printed {age}: print it again, no more than "
                              f"{CERTIFICATE_SCHOOL_DAYS} school days before the referral.", source, details)
     if not attached:
-        return Outcome(MISSING, f"The registration certificate printed {age}, is not attached.", source, details)
+        return Outcome(MISSING, f"The registration certificate printed {age}, is not attached{unmade}.", source,
+                       details)
     return Outcome(PASS, f"The registration certificate was printed {age}, and is attached (up to date: no more "
                          f"than {CERTIFICATE_SCHOOL_DAYS} school days before).", source, details)

@@ -1,6 +1,7 @@
 """Rules about the paperwork itself: the head's confirmation about policies, and the enclosures."""
 from __future__ import annotations
 
+from . import certificate
 from .engine import FAIL, MISSING, PASS, Facts, Outcome, rule
 
 
@@ -21,7 +22,9 @@ def policies_confirmed(f: Facts) -> Outcome:
 @rule("evidence_attached")
 def evidence_attached(f: Facts) -> Outcome:
     """Every enclosure the form lists must be there ("The request will be returned if not fully
-    completed", 003, Appendix 8)."""
+    completed", 003, Appendix 8). The registration certificate the service makes from the register marks
+    counts as the one asked for when the marks cover what the form measures (rules/certificate.py, issue 21);
+    the school can still upload its own."""
     form_source = getattr(f.form, "source", None)
     source = f"{form_source} (enclosures)" if form_source else "The form's list of enclosures"
     required = list(getattr(f.form, "evidence", None) or [])
@@ -29,10 +32,21 @@ def evidence_attached(f: Facts) -> Outcome:
     supplied = {e.get("kind") if isinstance(e, dict) else e for e in f.items("evidence") or []}
     if not required:
         return Outcome(PASS, "This form needs no enclosures.", source)
+    made = None
+    if certificate.KIND in {item["kind"] for item in required} and certificate.KIND not in supplied \
+            and f.register is not None:
+        made = certificate.covers(f)
+        if made.covered:
+            supplied.add(certificate.KIND)
     absent = [item for item in required if item["kind"] not in supplied]
     details = {"required": [item["kind"] for item in required], "missing": [item["kind"] for item in absent]}
+    note = ""
+    if made is not None:
+        details["made_from_register"] = made.to_dict()
+        note = (f" The registration certificate is {certificate.MADE_FROM_REGISTER}: {made.reason}." if made.covered
+                else f" {certificate.MADE_FROM_REGISTER.capitalize()} cannot stand for it: {made.reason}.")
     if absent:
-        return Outcome(MISSING, "Not yet attached: " + "; ".join(item["label"] for item in absent) + ".",
+        return Outcome(MISSING, "Not yet attached: " + "; ".join(item["label"] for item in absent) + "." + note,
                        source, details)
-    return Outcome(PASS, "All enclosures are attached: " + "; ".join(item["label"] for item in required) + ".",
+    return Outcome(PASS, "All enclosures are attached: " + "; ".join(item["label"] for item in required) + "." + note,
                    source, details)
