@@ -26,7 +26,8 @@ from forms_service.documents.rendering import render_pdf, render_preview
 from forms_service.formdefs import get_form
 from forms_service.policies import load_profile
 from forms_service.register import certificate as table
-from forms_service.register.marks import Register, Session, parse_register_csv, week_of
+from forms_service.register.exports import read_register_file
+from forms_service.register.marks import Register, Session, week_of
 from forms_service.rules import evaluate
 from forms_service.rules.certificate import CERTIFICATE_SCHOOL_DAYS, coverage
 
@@ -136,7 +137,7 @@ def test_a_session_without_a_mark_reads_as_no_mark():
 
 def test_an_mis_sub_code_is_shown_as_the_register_has_it_and_keyed_to_its_code():
     csv = "date,session,code\n2025-12-08,AM,I01\n2025-12-08,PM,I\n2025-12-09,AM,/\n2025-12-09,PM,\\\n"
-    register = parse_register_csv(csv, "2024")
+    register = read_register_file(csv, "2024")
     (row,) = table.week_rows(register.sessions)
     assert [c.mark for c in row.cells[:4]] == ["I01", "I", "/", "\\"]
     entries = {e.mark: e for e in table.key(register.sessions, "2024")}
