@@ -284,18 +284,20 @@ def register_json_for(data: dict | None = None, **kwargs) -> dict:
 EVIDENCE_KINDS = ("leave_request", "warning_letter", "registration_certificate")
 
 
-def submitted_request(client, data: dict | None = None, school: str = "demo") -> tuple[int, dict, dict]:
+def submitted_request(client, data: dict | None = None, school: str = "demo", *, register: dict | None = None,
+                      kinds: tuple[str, ...] = EVIDENCE_KINDS) -> tuple[int, dict, dict]:
     """A complete leave-of-absence request made through the API as a school makes it: the office
-    creates it with its register and all three kinds of evidence and submits it, for the head to sign.
-    Returns (id, the office's headers, the head's headers)."""
+    creates it with its register (`register`, default register_json_for(data)) and the evidence (`kinds`,
+    default all three) and submits it, for the head to sign. Returns (id, the office's headers, the head's
+    headers)."""
     office = bearer(api_token(client, f"office@{school}.school"))
     head = bearer(api_token(client, f"head@{school}.school"))
     data = data or json_data()
     created = client.post("/api/v1/referrals", headers=office,
-                          json={"form": FORM_ID, "data": data, "register": register_json_for(data)})
+                          json={"form": FORM_ID, "data": data, "register": register or register_json_for(data)})
     assert created.status_code == 201, created.get_json()
     rid = created.get_json()["id"]
-    for kind in EVIDENCE_KINDS:
+    for kind in kinds:
         up = client.post(f"/api/v1/referrals/{rid}/evidence", headers=office,
                          data={"kind": kind, "file": (io.BytesIO(make_pdf(f"Evidence: {kind}")), f"{kind}.pdf")},
                          content_type="multipart/form-data")
