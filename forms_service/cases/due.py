@@ -62,17 +62,18 @@ class OwnDate:
 
 OWN_DATES = (
     OwnDate("parent-contract", "review_date", "Review meeting of the parent contract",
-            "003, Appendix 3 (School Attendance Parent Contract: \"Review Period 2 weeks ... 6 weeks\", \"Review Date & "
-            "Time\")",
+            "003, Appendix 3 (School Attendance Parent Contract: \"Review Period 2 weeks ... 6 weeks\", "
+            "\"Review Date & Time\")",
             done="review.meeting_date"),
     OwnDate("attendance-contract-wales", "review_date", "Review of the Attendance Contract",
             "002, Step 2: \"A date should be set for review\"; Appendix 4"),
-    OwnDate("attendance-improvement-plan", "next_meeting.date", "Next meeting to review the Attendance Improvement Plan",
+    OwnDate("attendance-improvement-plan", "next_meeting.date",
+            "Next meeting to review the Attendance Improvement Plan",
             "000, Stage 2: \"The meeting should agree a clear, personalised plan with actions and targets. Should be "
             "reviewed every 4-6 weeks\"; Appendix 4"),
     OwnDate("medical-action-plan", "review_date", "Review of the Medical Action Plan",
-            "000, How to complete the Medical Action Plan (At the Meeting): \"Put in place a short review period, no more than one "
-            "academic month\"; Appendix 2"),
+            "000, How to complete the Medical Action Plan (At the Meeting): \"Put in place a short review period, "
+            "no more than one academic month\"; Appendix 2"),
     OwnDate("stage2-letter", "meeting.date", "School Attendance Meeting the Stage 2 letter invites the parents to",
             "000, Appendix 7 (Stage 2 letter)", MEETING, overdue=False),
     OwnDate("high-absence-letter", "meeting.date", "Meeting with the parents, at which attendance targets are set",
@@ -274,9 +275,10 @@ def notice_due(notice: Notice, profile: Policy) -> list[DueItem]:
     if notice.kind == "penalty_notice_issued" and not notice.settled:
         source = regime_for(profile, notice.issued_on).source
         amounts = sorted(notice.amounts, key=lambda a: a["pay_by"])
+        name = f"Penalty notice {notice.reference}" if notice.reference else "Penalty notice"
         return [DueItem(dt.date.fromisoformat(a["pay_by"]), notice.record_id,
-                        f"Penalty notice {notice.reference or ''}".rstrip() + f": {format_money(a['pence'])} if paid by this day "
-                        f"({a['within_days']} days from receipt)" + ("; then record whether it was paid" if last else ""),
+                        f"{name}: {format_money(a['pence'])} if paid by this day ({a['within_days']} days from "
+                        "receipt)" + ("; then record whether it was paid" if last else ""),
                         source, PAYMENT, last, notice.id)
                 for n, a in enumerate(amounts) for last in [n == len(amounts) - 1]]
     if notice.kind in ("ews_final_warning", "pre_court_invitation") and notice.period_end is not None:

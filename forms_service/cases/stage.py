@@ -1,6 +1,6 @@
 """Where the child stands in the profile's pathway (issue 22): the furthest stage their records have reached
 (a form used at several stages counts at its first, policies.Pathway.stage_of), and why, in words naming the
-latest record at it: "Level 2: Early intervention: the Attendance Improvement Meeting of 3 March 2026"."""
+latest record at it: "Level 2: Early intervention — Record of the Attendance Improvement Meeting, 3 March 2026"."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -42,5 +42,5 @@ def standing(records: Iterable[Record], profile: Policy) -> Standing | None:
     _, stage, record = best
     form = get_form(record.form_id)
     title = form.short_title if form is not None else record.form_id
-    when = f" of {format_date(record.on)}" if record.on else ""
-    return Standing(stage, record.id, f"{stage.title}: the {title}{when}")
+    when = f", {format_date(record.on)}" if record.on else ""
+    return Standing(stage, record.id, f"{stage.title} — {title}{when}")
