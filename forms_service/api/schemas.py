@@ -516,7 +516,7 @@ class CaseDocument(Schema):
 
 
 class CaseEntry(Schema):
-    on = fields.Date(required=True)
+    on = fields.String(required=True, metadata={"format": "date"})
     kind = fields.String(required=True, metadata={
         "description": "A record (its form's kind: letter, referral, agreement, plan, record), or signed, sent, "
                        "decision, outcome, notice"})
@@ -527,7 +527,7 @@ class CaseEntry(Schema):
 
 class DueItem(Schema):
     what = fields.String(required=True)
-    due_on = fields.Date(required=True)
+    due_on = fields.String(required=True, metadata={"format": "date"})
     source = fields.String(required=True, metadata={"description": "The seed file and section, or the law"})
     record_id = fields.Integer(required=True)
     kind = fields.String(required=True, metadata={
