@@ -20,15 +20,39 @@ JURISDICTIONS = ("england", "wales")
 PLACES = {"england": "England", "wales": "Wales"}  # what a reader calls each
 
 
+# How a stage's due interval is counted (issue 22): calendar days or weeks, or school days or weeks. A school
+# week is five school days, as the Fast Track's four weeks are 20 (referrals/timeline.py) and Knowsley's
+# 3-week review is 15 (rules/improvement_meeting.py), so holidays and closures are never counted.
+DUE_UNITS = ("days", "weeks", "school_days", "school_weeks")
+DUE_KEYS = {"form", "what", "after", "within", "source"}
+
+
+@dataclass(frozen=True)
+class StageDue:
+    """Something that falls due at a stage of the pathway (issue 22), counted from a date of one of the stage's
+    forms: `within` `length` `unit` after the form's `after` answer. `length` comes from the profile, either
+    written in the stage or named there as one of its rules' parameters (`param`: "aim_review.weeks"), so a
+    number the rules already use is never written twice."""
+    form: str
+    what: str
+    after: str
+    unit: str
+    length: int
+    source: str
+    param: str | None = None
+
+
 @dataclass(frozen=True)
 class Stage:
     """One step of an LA's or trust's pathway (issue 20): when it applies, in the seed's words, and the
-    forms a school uses at it (form ids; a form not offered under the profile is simply not shown)."""
+    forms a school uses at it (form ids; a form not offered under the profile is simply not shown); and
+    what falls due at it (issue 22: `due`), where the profile sets an interval of its own."""
     id: str
     title: str
     when: str
     forms: tuple[str, ...]
     source: str
+    due: tuple[StageDue, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -42,6 +66,14 @@ class Pathway:
 
     def stage_of(self, form_id: str) -> Stage | None:
         return next((s for s in self.stages if form_id in s.forms), None)
+
+    def position(self, stage: Stage) -> int:
+        """The stage's place in the pathway, from 0: a later stage is further along."""
+        return self.stages.index(stage)
+
+    def due_for(self, form_id: str) -> tuple[StageDue, ...]:
+        """What falls due after a record of `form_id`, at every stage it is used at."""
+        return tuple(d for s in self.stages for d in s.due if d.form == form_id)
 
 
 def at_level(attended: int, possible: int, pct: float, inclusive: bool) -> bool:
@@ -160,8 +192,8 @@ def _pathway(raw: Mapping[str, Any]) -> Pathway | None:
         raise ValueError(f"{where} needs a title, a source and at least one stage")
     stages, seen = [], set()
     for n, stage in enumerate(entry["stages"], start=1):
-        if not isinstance(stage, Mapping) or set(stage) != {"id", "title", "when", "forms", "source"}:
-            raise ValueError(f"{where} stage {n} needs exactly: id, title, when, forms, source")
+        if not isinstance(stage, Mapping) or set(stage) - {"due"} != {"id", "title", "when", "forms", "source"}:
+            raise ValueError(f"{where} stage {n} needs exactly: id, title, when, forms, source (and may have due)")
         forms = stage["forms"]
         if (not isinstance(stage["id"], str) or not _NAME.match(stage["id"]) or stage["id"] in seen
                 or not all(isinstance(stage[k], str) and stage[k].strip() for k in ("title", "when", "source"))
@@ -169,8 +201,43 @@ def _pathway(raw: Mapping[str, Any]) -> Pathway | None:
             raise ValueError(f"{where} stage {n} ({stage.get('id')!r}): a unique id, words for title, when and "
                              "source, and a list of form ids")
         seen.add(stage["id"])
-        stages.append(Stage(stage["id"], stage["title"], stage["when"], tuple(forms), stage["source"]))
+        due = _stage_due(raw, f"{where} stage {stage['id']!r}", stage)
+        stages.append(Stage(stage["id"], stage["title"], stage["when"], tuple(forms), stage["source"], due))
     return Pathway(entry["title"], entry["source"], tuple(stages))
+
+
+def _stage_due(raw: Mapping[str, Any], where: str, stage: Mapping[str, Any]) -> tuple[StageDue, ...]:
+    """A stage's `due` ([{"form", "what", "after", "within": {unit: n or "rule.param"}, "source"}]), checked:
+    the form one of the stage's, `after` the form's date answer, one unit of DUE_UNITS with a whole number
+    above 0, written or named as a parameter of the profile's rules."""
+    entries = stage.get("due", [])
+    if not isinstance(entries, list):
+        raise ValueError(f"{where}: due must be a list")
+    out = []
+    for n, item in enumerate(entries, 1):
+        at = f"{where}, due {n}"
+        if not isinstance(item, Mapping) or set(item) != DUE_KEYS:
+            raise ValueError(f"{at} needs exactly: {', '.join(sorted(DUE_KEYS))}")
+        if item["form"] not in stage["forms"]:
+            raise ValueError(f"{at}: form {item['form']!r} is not one of the stage's forms")
+        if not all(isinstance(item[k], str) and item[k].strip() for k in ("what", "after", "source")):
+            raise ValueError(f"{at}: what, after (the form's date answer) and source must be words")
+        within = item["within"]
+        if not isinstance(within, Mapping) or len(within) != 1 or next(iter(within)) not in DUE_UNITS:
+            raise ValueError(f"{at}: within must be one of {', '.join(DUE_UNITS)} with its number")
+        unit, value = next(iter(within.items()))
+        param = None
+        if isinstance(value, str):
+            param = value
+            rule_id, _, key = value.partition(".")
+            entry = raw.get("rules", {}).get(rule_id, {}).get("params", {}).get(key)
+            if not isinstance(entry, Mapping):
+                raise ValueError(f"{at}: {value!r} is not a parameter of the profile's rules")
+            value = entry.get("value")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{at}: within {unit} must be a whole number above 0")
+        out.append(StageDue(item["form"], item["what"].strip(), item["after"], unit, value, item["source"], param))
+    return tuple(out)
 
 
 def _bands(raw: Mapping[str, Any]) -> tuple[Band, ...]:

@@ -294,6 +294,12 @@ ROUTES: dict[str, Route | str] = {
     "api_referrals.send_back": Route(referral_targets, HEAD, body={"reason": ""}),
     "api_notices.issue": Route(referral_targets, OFFICER, body={}),
     "api_notices.show": Route(notice_targets, SIGNED_IN),
+    # the child's case (issue 22): whoever may read the record, with only the records they may read; the due
+    # list is the school's (its staff) or the LA's accepted referrals' (its officers), never a record's by id
+    "api_cases.case": Route(referral_targets, SIGNED_IN),
+    # reading a register file (what the reader understood): anyone signed in; no record, and nothing kept
+    "api_registers.read": Route(no_target, SIGNED_IN, scoped=False, body={}),
+    "api_cases.due": Route(no_target, SCHOOL | OFFICER, scoped=False),
     "api_notices.document": Route(notice_targets, SIGNED_IN),
 }
 # Path arguments of routes that take no record (a form to start, a document to render).

@@ -180,6 +180,8 @@ def _real_values(client, ids: dict, tokens: dict) -> dict:
         "GET /api/v1/notices/{notice_id}": [("office", {"notice_id": ids["notice"]}),
                                             ("la_officer", {"notice_id": ids["notice"]})],
         "GET /api/v1/notices/{notice_id}/document": [("la_officer", {"notice_id": ids["notice"]})],
+        "GET /api/v1/referrals/{referral_id}/case": [("office", draft), ("la_officer", signed)],
+        "GET /api/v1/due": [("office", {}), ("la_officer", {})],
     }
     return {
         "referral_id": sorted(v for k, v in ids.items() if k != "notice"),

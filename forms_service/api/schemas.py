@@ -492,3 +492,69 @@ class DocumentFile(Schema):
     size = fields.Integer()
     sha256 = fields.String()
     version = fields.Integer()
+
+
+# --- the child's case and what is due (issue 22; forms_service/cases) ------------------------------------
+
+class CasePupil(Schema):
+    initials = fields.String(required=True, metadata={"description": "The child's initials: never their name"})
+    year_group = fields.String(allow_none=True)
+    upn = fields.String(metadata={"description": "Where the records give one"})
+
+
+class CaseStage(Schema):
+    id = fields.String(required=True)
+    title = fields.String(required=True)
+    why = fields.String(required=True, metadata={"description": "The stage and the latest record at it, in words"})
+    record_id = fields.Integer()
+    source = fields.String()
+
+
+class CaseDocument(Schema):
+    name = fields.String()
+    url = fields.String()
+
+
+class CaseEntry(Schema):
+    on = fields.String(required=True, metadata={"format": "date"})
+    kind = fields.String(required=True, metadata={
+        "description": "A record (its form's kind: letter, referral, agreement, plan, record), or signed, sent, "
+                       "decision, outcome, notice"})
+    what = fields.String(required=True)
+    record_id = fields.Integer(required=True)
+    documents = fields.List(fields.Nested(CaseDocument))
+
+
+class DueItem(Schema):
+    what = fields.String(required=True)
+    due_on = fields.String(required=True, metadata={"format": "date"})
+    source = fields.String(required=True, metadata={"description": "The seed file and section, or the law"})
+    record_id = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={
+        "description": "review, meeting, stage, fast_track, warning_lapses, leave_deadline, notice_to_improve_ends, "
+                       "penalty_payment, la_letter"})
+    notice_id = fields.Integer(metadata={"description": "The LA's notice the date comes from, where it does"})
+
+
+class Case(Schema):
+    pupil = fields.Nested(CasePupil, required=True)
+    stage = fields.Nested(CaseStage, allow_none=True, required=True, metadata={
+        "description": "Where the child stands in the LA's pathway; null where its profile has none"})
+    records = fields.List(fields.Nested(CaseEntry), required=True, metadata={"description": "Oldest first"})
+    due = fields.List(fields.Nested(DueItem), required=True, metadata={"description": "From today, by date"})
+    overdue = fields.List(fields.Nested(DueItem), required=True, metadata={"description": "Past and still owed"})
+
+
+class DueRow(DueItem):
+    initials = fields.String(required=True)
+    reference = fields.String(allow_none=True)
+
+
+class DueQuery(Schema):
+    days = fields.Integer(load_default=7, validate=validate.Range(min=1, max=366), metadata={
+        "description": "How many days ahead (1 to 366)"})
+
+
+class DueList(Schema):
+    due = fields.List(fields.Nested(DueRow), required=True, metadata={"description": "By date"})
+    overdue = fields.List(fields.Nested(DueRow), required=True, metadata={"description": "By date"})

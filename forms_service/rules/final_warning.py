@@ -13,6 +13,22 @@ from .engine import FAIL, MISSING, PASS, Facts, Outcome, rule
 RULE_PARAMS = "final_warning"  # the profile keeps valid_weeks and gap_school_days together
 
 
+def valid_until(calendar: SchoolCalendar, sent: dt.date, valid_weeks: int, horizon: int = 80) -> dt.date | None:
+    """The last day a Final Warning sent on `sent` is valid (003, Sanctions: "valid for 10 school weeks"), as
+    final_warning_valid counts it: the school weeks with a school day after the warning (its own week counts
+    if the school is open later in it), holidays and half terms not counted; valid to the Sunday that ends
+    the last of them. School days are the register's where it has marks, else the calendar's. None past
+    `horizon` weeks."""
+    monday, counted = week_of(sent), 0
+    for _ in range(horizon):
+        if any(calendar.is_school_day(day) for i in range(5) if (day := monday + dt.timedelta(days=i)) > sent):
+            counted += 1
+            if counted == valid_weeks:
+                return monday + dt.timedelta(days=6)
+        monday += dt.timedelta(weeks=1)
+    return None
+
+
 def _register_note(register: Register, on: dt.date) -> str:
     last = register.sessions[-1].date if register.sessions else None
     return f" (the register's marks run to {format_date(last)})" if last and last < on else ""
