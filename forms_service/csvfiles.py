@@ -27,10 +27,12 @@ def safe_cell(value) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def write_csv(header: Iterable[str], rows: Iterable[Iterable], *, lineterminator: str = "\n") -> str:
-    """The header and rows as CSV text, every cell through `safe_cell`."""
+def write_csv(header: Iterable[str], rows: Iterable[Iterable], *, lineterminator: str = "\n",
+              delimiter: str = ",") -> str:
+    """The header and rows as CSV text, every cell through `safe_cell` (`delimiter`: "\t" for Excel's
+    "Unicode text")."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator=lineterminator)
+    writer = csv.writer(out, lineterminator=lineterminator, delimiter=delimiter)
     writer.writerow([safe_cell(c) for c in header])
     writer.writerows([safe_cell(c) for c in row] for row in rows)
     return out.getvalue()

@@ -8,13 +8,14 @@ a test reading what this writes checks the one against the other.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Iterable
 from typing import Iterator
 
 from openpyxl import Workbook
+
+from ..csvfiles import write_csv
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri")
 # SIMS 8's statutory sub-codes (schemas/codesets/mis-marks.json) for the codes that have them here.
@@ -86,12 +87,9 @@ def _grid_row(key, cells, by: str, date_style: str) -> list:
 
 
 def to_csv_bytes(header: list[str], rows: Iterable[list], encoding: str = "utf-8", delimiter: str = ",") -> bytes:
-    """The rows as a CSV file in `encoding` ("utf-16" writes its byte-order mark, as Excel's "Unicode text" does)."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue().encode(encoding)
+    """The rows as a CSV file in `encoding` ("utf-16" writes its byte-order mark, as Excel's "Unicode text" does),
+    through csvfiles like every CSV the service writes."""
+    return write_csv(header, rows, lineterminator="\r\n", delimiter=delimiter).encode(encoding)
 
 
 def to_xlsx(header: list[str], rows: Iterable[list], sheet: str = "Attendance") -> bytes:

@@ -62,7 +62,7 @@ def test_request_and_sign_off_by_keyboard_alone(browse):
     keys.continue_()
 
     expect(h1(page)).to_have_text("Register marks (optional)")
-    keys.upload("Upload a CSV file of the pupil's register marks", "bennett-marks.csv", "text/csv",
+    keys.upload("Upload the pupil's register marks", "bennett-marks.csv", "text/csv",
                 register_csv_for(data).encode())
     keys.press_button("Upload register")
     expect(success(page)).to_contain_text("register marks uploaded")

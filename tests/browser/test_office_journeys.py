@@ -73,7 +73,7 @@ def test_leave_of_absence_request_from_start_to_submission(browse):
 
     # The register: a file with a date that does not exist is refused, naming its row.
     expect(h1(page)).to_have_text("Register marks (optional)")
-    label = "Upload a CSV file of the pupil's register marks"
+    label = "Upload the pupil's register marks"
     bad = register_csv_for(data, extra_rows=[["2025-09-31", "AM", "/"]])  # 31 September
     answering.upload(label, "bennett-marks.csv", "text/csv", bad.encode())
     answering.press_button("Upload register", status=422)
@@ -164,7 +164,7 @@ def test_fast_track_referral_over_its_stages(browse):
         answering.continue_()
 
     expect(h1(page)).to_have_text("Register marks (optional)")
-    answering.upload("Upload a CSV file of the pupil's register marks", "hammond-marks.csv", "text/csv",
+    answering.upload("Upload the pupil's register marks", "hammond-marks.csv", "text/csv",
                      to_csv(register_now()).encode())
     answering.press_button("Upload register")
     labels = {e["kind"]: e["label"] for e in FAST_TRACK.evidence}
