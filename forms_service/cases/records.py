@@ -9,7 +9,7 @@ records only, an LA officer the records sent to their LA.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import or_
 
@@ -39,13 +39,15 @@ DOCUMENT_ROLES = ("form_pdf", "form_docx", "merged_pdf")
 class Entry:
     """One dated thing on the child's timeline: `kind` (a record of a form's kind: "letter", "referral",
     "agreement", "plan", "record"; or "sent", "signed", "decision", "outcome", "notice"), `what` in words,
-    the record it belongs to, and its documents [{name, url}] (the API's; a page links its own)."""
+    the record it belongs to, and its documents [{name, url}] (the API's; a page links its own: `notice_id` is
+    the notice an entry of kind "notice" is about, whose documents a page links to by its own routes)."""
     on: dt.date
     record_id: int
     order: int
     kind: str
     what: str
-    documents: tuple = ()
+    documents: tuple = field(default=(), compare=False)
+    notice_id: int | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict:
         return {"on": self.on.isoformat(), "kind": self.kind, "what": self.what, "record_id": self.record_id,
@@ -156,7 +158,7 @@ def _outcome_entry(referral: Referral, outcome: Outcome, is_notice: bool) -> Ent
         to = f" to {outcome.parent_name}" if outcome.parent_name else ""
         docs = tuple({"name": f.name, "url": f"{API}/notices/{outcome.id}/document?format={f.format}"}
                      for f in outcome.files)
-        return Entry(outcome.occurred_on, referral.id, 4, "notice", f"{title}{ref} issued{to}", docs)
+        return Entry(outcome.occurred_on, referral.id, 4, "notice", f"{title}{ref} issued{to}", docs, outcome.id)
     what = KIND_LABELS.get(outcome.kind, outcome.kind)
     if outcome.notice is not None and outcome.notice.notice_reference:
         what += f" ({outcome.notice.notice_reference})"
