@@ -11,7 +11,7 @@ from ..access.auth import get_visible_referral, require_roles
 from ..cases import lists, records
 from ..cases.attendance import weekly_attendance
 from ..formatting import local_today
-from ..models import Outcome, Referral, data_as_signed, db
+from ..models import Referral, data_as_signed, db
 from .case_chart import attendance_chart
 
 bp = Blueprint("cases", __name__)
@@ -44,7 +44,7 @@ def _documents(entry: records.Entry, referral: Referral) -> list[dict]:
     """The entry's documents as links to the service's own routes: a record's signed files, a draft's preview
     (the school's), a notice's files as issued."""
     if entry.notice_id is not None:
-        outcome = db.session.get(Outcome, entry.notice_id)
+        outcome = next((o for o in referral.outcomes if o.id == entry.notice_id), None)
         return [{"name": f.name, "url": url_for("notices.document", notice_id=outcome.id, fmt=f.format)}
                 for f in outcome.files] if outcome is not None else []
     if entry.order != 0:
@@ -65,10 +65,9 @@ def _documents(entry: records.Entry, referral: Referral) -> list[dict]:
 def case(referral_id: int):
     user = current_user.user
     referral = get_visible_referral(user, referral_id)
-    case = records.case_of(user, referral, local_today())
-    # The records case_of read are in the session already: looking them up by id asks the database nothing.
-    by_id = {e.record_id: db.session.get(Referral, e.record_id) for e in case.entries}
-    by_id.setdefault(referral.id, referral)
+    found = records.child_records(user, referral)
+    case = records.case_of(user, referral, local_today(), referrals=found)
+    by_id = {r.id: r for r in found}
     entries = [{"entry": e, "documents": _documents(e, by_id[e.record_id])} for e in case.entries]
     profile = records.profile_of(referral)
     return render_template(
