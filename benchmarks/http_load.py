@@ -1,11 +1,12 @@
 """HTTP under load, served as the README says to deploy: gunicorn in front of the app, PostgreSQL
 (SQLite with --database sqlite), and `forms-service worker` for delivery. wrk (Debian's package)
 drives 20 concurrent connections on loopback for a bounded time at a form page, the check-your-
-answers page (which runs the eligibility rules) and the eligibility API with a full-year register;
+answers page (which runs the eligibility rules), the eligibility API with a full-year register and
+the child's case page for a child with 20 records (issue 22: every record, what is due, the weekly chart);
 it reports requests/s and p50/p95/p99. Then the peak RSS of each gunicorn worker and of a delivery
 worker that has sent the signed packs.
 
-    .venv/bin/python benchmarks/http_load.py [--seconds 10] [--connections 20] [--workers 3] [--json]
+    .venv/bin/python benchmarks/http_load.py [--seconds 10] [--connections 20] [--workers 3] [--only case] [--json]
 
 Load generator and server share this machine's cores, so the figures are a floor for a real
 deployment where they do not.
@@ -33,10 +34,11 @@ from sqlalchemy import create_engine, text
 from forms_service import create_app
 from forms_service.access.accounts import create_demo_data
 from forms_service.database import upgrade
+from forms_service.formatting import local_today
 
 from common import ROOT, print_table
 from support.helpers import json_data, make_pdf, register_json_for
-from support.records import Pupil, for_pupil
+from support.records import LETTER, SAMPLES, Pupil, for_pupil
 
 BIN = Path(sys.executable).parent
 PASSWORD = "benchmark-password-2026"
@@ -125,11 +127,50 @@ def seed(env: dict, packs: int) -> dict:
         signed = client.post(f"/api/v1/referrals/{rid}/sign", headers=head,
                              json={"name": "Harriet Head", "declaration": True})
         assert signed.status_code == 200, signed.get_json()
+    case = child_with_records(client, office, head, token("officer@demo.la"), CASE_RECORDS)
     with app.app_context():
         from forms_service.models import db
         db.engine.dispose()
-    return {"draft": draft, "office_token": office["Authorization"], "eligibility_body": {
+    return {"draft": draft, "case": case, "office_token": office["Authorization"], "eligibility_body": {
         "data": data, "register": register_json_for(data)}}
+
+
+CASE_RECORDS = 20
+CASE_CHILD = Pupil("Casey", "Benchmark", "C801200450997", "2013-03-02")
+
+
+def child_with_records(client, office: dict, head: dict, officer: dict, count: int) -> int:
+    """One child with `count` records at the school, as a case builds up (issue 22's budget: "a child with 20
+    records"): a leave request with a full-year register, signed, accepted by the LA and a penalty notice issued on
+    it; more leave requests with their registers left as drafts; and Final Warning letters (the same child by name
+    and date of birth). Returns the signed request's id, whose case page is loaded."""
+    data = for_pupil(json_data(), CASE_CHILD)
+    created = []
+    for n in range(count):
+        if n % 2 == 0:  # every other record a request with its register, the rest letters
+            body = {"form": "penalty-notice-leave", "data": data, "register": register_json_for(data)}
+        else:
+            letter = for_pupil(json.loads((SAMPLES / f"{LETTER}.json").read_text(encoding="utf-8")), CASE_CHILD,
+                               original=("Maisie", "Turner"))
+            body = {"form": LETTER, "data": letter}
+        answer = client.post("/api/v1/referrals", headers=office, json=body)
+        assert answer.status_code == 201, answer.get_json()
+        created.append(answer.get_json()["id"])
+    rid = created[0]
+    for kind in ("leave_request", "warning_letter", "registration_certificate"):
+        client.post(f"/api/v1/referrals/{rid}/evidence", headers=office, content_type="multipart/form-data",
+                    data={"kind": kind, "file": (io.BytesIO(make_pdf(f"Evidence: {kind}")), f"{kind}.pdf")})
+    assert client.post(f"/api/v1/referrals/{rid}/submit", headers=office).status_code == 200
+    signed = client.post(f"/api/v1/referrals/{rid}/sign", headers=head, json={"name": "Harriet Head",
+                                                                             "declaration": True})
+    assert signed.status_code == 200, signed.get_json()
+    assert client.post(f"/api/v1/referrals/{rid}/decision", headers=officer, json={"decision": "accept"}) \
+        .status_code == 200
+    parent = data["parents"][0]["name"]
+    issued = client.post(f"/api/v1/referrals/{rid}/notices", headers=officer,
+                         json={"kind": "penalty_notice", "parent": parent, "issued_on": local_today().isoformat()})
+    assert issued.status_code == 201, issued.get_json()
+    return rid
 
 
 def sign_in(port: int, email: str) -> str:
@@ -176,7 +217,9 @@ def children(pid: int) -> list[int]:
     return [int(p) for p in out.split()]
 
 
-def http_rows(seconds: int, connections: int, workers: int, kind: str, packs: int) -> list[dict]:
+def http_rows(seconds: int, connections: int, workers: int, kind: str, packs: int,
+              only: str | None = None) -> list[dict]:
+    """`only`: load just the targets whose name contains it (the case page alone: --only case)."""
     if shutil.which("wrk") is None:
         return [{"name": "HTTP load", "anchor": "skipped: wrk not found (apt-get install wrk)"}]
     url, drop = database(kind)
@@ -204,9 +247,11 @@ def http_rows(seconds: int, connections: int, workers: int, kind: str, packs: in
              "/api/v1/eligibility/penalty-notice-leave",
              {"Authorization": seeded["office_token"], "Content-Type": "application/json"},
              json.dumps(seeded["eligibility_body"]).encode(), "interactive"),
+            (f"page: the child's case, {CASE_RECORDS} records (GET /referrals/<id>/case)",
+             f"/referrals/{seeded['case']}/case", {"Cookie": cookie}, None, "pages p95 <= 100 ms"),
         ]
         rows = []
-        for name, path, headers, body, anchor in targets:
+        for name, path, headers, body, anchor in [t for t in targets if not only or only in t[0]]:
             got = wrk(port, path, seconds, connections, script, headers=headers, body=body)
             rows.append({"name": name, "requests_per_s": got["requests_per_s"], "p50_ms": got["p50_us"] / 1000,
                          "p95_ms": got["p95_us"] / 1000, "p99_ms": got["p99_us"] / 1000,
@@ -261,9 +306,10 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=3)
     ap.add_argument("--packs", type=int, default=10)
     ap.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
+    ap.add_argument("--only", help="load only the targets whose name contains this (e.g. case)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    rows = http_rows(args.seconds, args.connections, args.workers, args.database, args.packs)
+    rows = http_rows(args.seconds, args.connections, args.workers, args.database, args.packs, args.only)
     print_http(rows, args.seconds, args.connections)
     if args.json:
         print(json.dumps(rows, indent=2))

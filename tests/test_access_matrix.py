@@ -297,6 +297,10 @@ ROUTES: dict[str, Route | str] = {
     # the child's case (issue 22): whoever may read the record, with only the records they may read; the due
     # list is the school's (its staff) or the LA's accepted referrals' (its officers), never a record's by id
     "api_cases.case": Route(referral_targets, SIGNED_IN),
+    # its pages: the case for whoever may read the record (the school's staff see the child's name, as on the
+    # record's page; an LA officer initials, as on the LA's: not `shows`), and the due list of the school or LA
+    "cases.case": Route(referral_targets, SIGNED_IN),
+    "cases.due": Route(no_target, SCHOOL | OFFICER, scoped=False),
     # reading a register file (what the reader understood): anyone signed in; no record, and nothing kept
     "api_registers.read": Route(no_target, SIGNED_IN, scoped=False, body={}),
     "api_cases.due": Route(no_target, SCHOOL | OFFICER, scoped=False),

@@ -13,7 +13,7 @@ from ..models import Referral, User, db
 from ..pupils import keys
 from . import due as due_mod
 from .due import DueItem
-from .records import as_record, latest_register, notices_of, profile_of, pupil_summary
+from .records import WITH_WHAT_HAPPENED, as_record, latest_register, notices_of, profile_of, pupil_summary
 
 SCHOOL_ROLES = ("office", "headteacher")
 LA_ROLES = ("la_officer",)
@@ -60,7 +60,8 @@ def due_list(user: User, as_of: dt.date, days: int) -> tuple[list[Row], list[Row
     """(due within `days` of `as_of`, overdue as of it), each sorted by date: the school's children's for its
     staff, the LA's accepted referrals' notices for an LA officer. Empty for anyone else."""
     if user.role in SCHOOL_ROLES:
-        referrals = list(db.session.scalars(visible_referrals(user).order_by(Referral.id)))
+        referrals = list(db.session.scalars(visible_referrals(user).order_by(Referral.id)
+                                            .options(*WITH_WHAT_HAPPENED)))
         rows = []
         for group in children(referrals):
             profile = profile_of(group[0])
@@ -69,7 +70,7 @@ def due_list(user: User, as_of: dt.date, days: int) -> tuple[list[Row], list[Row
             rows += _rows(items, group)
     elif user.role in LA_ROLES:
         referrals = list(db.session.scalars(visible_referrals(user).where(Referral.status == "accepted")
-                                            .order_by(Referral.id)))
+                                            .order_by(Referral.id).options(*WITH_WHAT_HAPPENED)))
         rows = [row for r in referrals
                 for row in _rows([i for n in notices_of(r) for i in due_mod.notice_due(n, profile_of(r))], [r])]
     else:

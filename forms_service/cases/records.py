@@ -9,9 +9,10 @@ records only, an LA officer the records sent to their LA.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import or_
+from sqlalchemy.orm import selectinload
 
 from ..access.auth import visible_referrals
 from ..formatting import format_date
@@ -20,7 +21,7 @@ from ..la.inbox import STATUS_LABELS
 from ..la.notice_documents import TITLES as NOTICE_TITLES, kind_of
 from ..la.notices import issued
 from ..la.outcomes import KIND_LABELS, notice_status
-from ..models import Outcome, Referral, User, data_as_signed, db
+from ..models import Outcome, Pack, Referral, User, data_as_signed, db
 from ..policies import Policy, load_profile
 from ..pupils import identity, same_pupil
 from ..referrals.actions import profile_name, register_of
@@ -39,13 +40,15 @@ DOCUMENT_ROLES = ("form_pdf", "form_docx", "merged_pdf")
 class Entry:
     """One dated thing on the child's timeline: `kind` (a record of a form's kind: "letter", "referral",
     "agreement", "plan", "record"; or "sent", "signed", "decision", "outcome", "notice"), `what` in words,
-    the record it belongs to, and its documents [{name, url}] (the API's; a page links its own)."""
+    the record it belongs to, and its documents [{name, url}] (the API's; a page links its own: `notice_id` is
+    the notice an entry of kind "notice" is about, whose documents a page links to by its own routes)."""
     on: dt.date
     record_id: int
     order: int
     kind: str
     what: str
-    documents: tuple = ()
+    documents: tuple = field(default=(), compare=False)
+    notice_id: int | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict:
         return {"on": self.on.isoformat(), "kind": self.kind, "what": self.what, "record_id": self.record_id,
@@ -70,12 +73,18 @@ class Case:
 
 # --- finding the child's records ------------------------------------------------------------------------
 
+# What a case reads of each record, loaded with the records in a few queries rather than one per record and
+# relationship (a child with 20 records: the page budget, benchmarks/http_load.py).
+WITH_WHAT_HAPPENED = (selectinload(Referral.packs).selectinload(Pack.files), selectinload(Referral.sendings),
+                      selectinload(Referral.decisions), selectinload(Referral.outcomes).selectinload(Outcome.files))
+
 def child_records(user: User, referral: Referral) -> list[Referral]:
     """The records about the same child as `referral` that `user` may see (itself included), oldest first."""
     about = [d for d in (referral.data, data_as_signed(referral)) if d]
     if not any(identity(d)[0] or identity(d)[1] for d in about):
         return [referral]
-    query = visible_referrals(user).where(or_(*(Referral.may_be_about(d) for d in about))).order_by(Referral.id)
+    query = (visible_referrals(user).where(or_(*(Referral.may_be_about(d) for d in about))).order_by(Referral.id)
+             .options(*WITH_WHAT_HAPPENED))
     found = [r for r in db.session.scalars(query)
              if r.id == referral.id or any(same_pupil(d, o) for d in about for o in (r.data, data_as_signed(r)) if o)]
     return found
@@ -156,7 +165,7 @@ def _outcome_entry(referral: Referral, outcome: Outcome, is_notice: bool) -> Ent
         to = f" to {outcome.parent_name}" if outcome.parent_name else ""
         docs = tuple({"name": f.name, "url": f"{API}/notices/{outcome.id}/document?format={f.format}"}
                      for f in outcome.files)
-        return Entry(outcome.occurred_on, referral.id, 4, "notice", f"{title}{ref} issued{to}", docs)
+        return Entry(outcome.occurred_on, referral.id, 4, "notice", f"{title}{ref} issued{to}", docs, outcome.id)
     what = KIND_LABELS.get(outcome.kind, outcome.kind)
     if outcome.notice is not None and outcome.notice.notice_reference:
         what += f" ({outcome.notice.notice_reference})"
@@ -169,10 +178,11 @@ def profile_of(referral: Referral) -> Policy:
     return load_profile(profile_name(referral))
 
 
-def case_of(user: User, referral: Referral, today: dt.date) -> Case:
+def case_of(user: User, referral: Referral, today: dt.date, referrals: list[Referral] | None = None) -> Case:
     """The child's case as `user` may see it, as of `today`: the records' timeline (oldest first), the stage,
-    what is due from today (sorted by date) and what is overdue."""
-    referrals = child_records(user, referral)
+    what is due from today (sorted by date) and what is overdue. `referrals`: child_records(user, referral) where
+    the caller has them already (a page that links each record's files)."""
+    referrals = child_records(user, referral) if referrals is None else referrals
     profile = profile_of(referral)
     records = [as_record(r) for r in referrals]
     register = latest_register(referrals)
