@@ -239,12 +239,17 @@ def test_an_unknown_mark_is_an_error_never_a_guess(mark, code_set):
 
 
 def test_a_stored_register_keeps_its_sub_codes():
-    from forms_service.register.marks import parse_register_json
+    from forms_service.register.marks import parse_register_json, stored_register
     register = read_register_file("date,session,code\n2026-03-02,AM,I01\n2026-03-02,PM,I\n")
     stored = {"code_set": "2024", "sessions": [session_json(s) for s in register.sessions]}
     again = parse_register_json(stored)
     assert again.sessions == register.sessions == (Session(D(2026, 3, 2), "AM", "I", None, "I01"),
                                                    Session(D(2026, 3, 2), "PM", "I", None, None))
+    # Read back without checking each mark again (a case page reads many), and the careful way when not as stored.
+    assert stored_register(stored) == again
+    with pytest.raises(RegisterError) as caught:
+        stored_register({"code_set": "2024", "sessions": [{"date": "2026-03-02", "session": "AM", "code": "?"}]})
+    assert caught.value.errors[0]["message"] == "Item 1: code '?' is not in the 2024 code set"
 
 
 # --- workbooks ----------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ from ..models import AuditEvent, Evidence, Referral, User, db, utcnow
 from ..policies import PLACES, Policy, load_profile
 from ..register import figures
 from ..register.exports import read_export
-from ..register.marks import DEFAULT_CODE_SET, Register, RegisterError, parse_register_json, session_json
+from ..register.marks import (DEFAULT_CODE_SET, Register, RegisterError, parse_register_json, session_json,
+                              stored_register)
 from ..rules import Verdict, evaluate
 from ..text import check_text
 from . import changes, notify, timeline as fast_track
@@ -239,7 +240,7 @@ def figures_from_register(referral: Referral) -> tuple[figures.Filled, ...]:
 def register_of(referral: Referral) -> Register | None:
     if not referral.register:
         return None
-    return _once_per_stored_value(referral, "register", lambda: parse_register_json(referral.register))
+    return _once_per_stored_value(referral, "register", lambda: stored_register(referral.register))
 
 
 def _once_per_stored_value(referral: Referral, name: str, compute):
