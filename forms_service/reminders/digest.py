@@ -22,7 +22,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from ..cases.lists import Row, school_due_list
 from ..delivery.mail import FOOTER, service_message_id
@@ -108,11 +108,12 @@ def queue(made: Draft) -> bool:
     """Record the digest and queue its emails, in one transaction, unless the school's digest for the day was
     made already (by another run or worker): then nothing is written. True if queued now. Commits."""
     session = db.session
+    # RETURNING, not the row count: psycopg reports none (-1) for an INSERT whose ids SQLAlchemy fetched.
     inserted = session.execute(insert_ignoring(
         ReminderDigest.__table__, session.get_bind().dialect.name,
         {"school_id": made.school_id, "day": made.day, "due": len(made.due), "overdue": len(made.overdue),
-         "emails": len(made.recipients)}, conflict=["school_id", "day"])).rowcount
-    if inserted != 1:
+         "emails": len(made.recipients)}, conflict=["school_id", "day"]).returning(ReminderDigest.id)).scalar()
+    if inserted is None:
         session.rollback()
         return False
     for recipient in made.recipients:
@@ -155,3 +156,26 @@ def make_digests(day: dt.date) -> Report:
     db.session.rollback()
     log.info("%s", report.lines()[0])
     return report
+
+
+def purge_expired(add_period, now: dt.datetime, report, dry_run: bool) -> None:
+    """Remove digests past RETENTION_DIGEST after their day, and their emails (once no longer queued) past it
+    after they were queued (records/retention.py purge calls this in its transaction; `add_period(start,
+    "digest")` is the period), counted in the report's rows."""
+    def past(start: dt.datetime) -> bool:
+        return add_period(start, "digest") < now
+
+    days = db.session.execute(select(ReminderDigest.id, ReminderDigest.day)).all()
+    digests = [i for i, day in days if past(dt.datetime.combine(day, dt.time(), dt.timezone.utc))]
+    emails = [i for i, created in db.session.execute(select(OutboxMessage.id, OutboxMessage.created_at).where(
+        OutboxMessage.kind == KIND, OutboxMessage.status != "queued")).all() if past(created)]
+    if digests:
+        report.rows["reminder_digests"] += len(digests)
+    if emails:
+        report.rows["outbox"] += len(emails)
+    if not dry_run:
+        opts = {"synchronize_session": False}
+        if digests:
+            db.session.execute(delete(ReminderDigest).where(ReminderDigest.id.in_(digests)), execution_options=opts)
+        if emails:
+            db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(emails)), execution_options=opts)
