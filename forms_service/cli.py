@@ -51,6 +51,7 @@ def serve(host: str, port: int, threads: int) -> None:
 
     from .delivery.outbox import start_background_worker
     from .delivery.smtp_sink import start_sink
+    from .reminders.daily import DailyDigests
 
     app = _app()
     upgrade(app)
@@ -64,7 +65,7 @@ def serve(host: str, port: int, threads: int) -> None:
     if app.config["DEMO_MODE"]:
         with app.app_context():
             create_demo_data(password, app.config["LA_INBOX"], app.config["POLICY_PROFILE"])
-    start_background_worker(app)
+    start_background_worker(app, after_round=DailyDigests(app))
     server = create_server(app, host=host, port=port, threads=threads)
     url = f"http://{host}:{server.effective_port}/"
     click.echo(f"\nForms service running at {url}")
@@ -95,8 +96,10 @@ def serve(host: str, port: int, threads: int) -> None:
 @main.command()
 @click.option("--once", is_flag=True, help="Deliver what is due now, then stop.")
 def worker(once: bool) -> None:
-    """Deliver queued mail from the outbox (for deployments that run several processes)."""
+    """Deliver queued mail from the outbox (for deployments that run several processes), and each day from
+    DIGEST_HOUR make the schools' daily digests (unless DIGEST_HOUR=off: then `forms-service digest`)."""
     from .delivery.outbox import deliver_due, run_worker, worker_app
+    from .reminders.daily import DailyDigests
 
     app = worker_app()  # configuration and database only: it starts in a fraction of the time
     if not app.config["SMTP_URL"]:
@@ -118,7 +121,24 @@ def worker(once: bool) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     click.echo("Worker running; SIGTERM or Ctrl+C stops it after the current message.")
-    run_worker(app, stop, app.config["WORKER_POLL_SECONDS"], watchdog=watchdog)
+    run_worker(app, stop, app.config["WORKER_POLL_SECONDS"], watchdog=watchdog, after_round=DailyDigests(app))
+
+
+@main.command()
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="The day (YYYY-MM-DD) whose digests to make; "
+              "default: today in England")
+def digest(day) -> None:
+    """Make the schools' daily digests (README, "Reminders"): to each school's attendance contact, what falls due
+    in the next 7 days and what is overdue, queued in the outbox for the worker to send. Once per school and
+    day: run again, or alongside a worker, it makes only those not yet made. For cron, with DIGEST_HOUR=off."""
+    from .formatting import local_today
+    from .reminders.digest import make_digests
+
+    app = _app()
+    with app.app_context():
+        report = make_digests(day.date() if day else local_today())
+    for line in report.lines():
+        click.echo(line)
 
 
 @main.command("smtp-sink")

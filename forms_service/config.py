@@ -142,6 +142,11 @@ class Config:
         self.PASSWORD_RESETS_PER_EMAIL = _number(env, "PASSWORD_RESETS_PER_EMAIL", 3, WHOLE, whole=True)
         self.PASSWORD_RESETS_PER_IP = _number(env, "PASSWORD_RESETS_PER_IP", 20, WHOLE, whole=True)
         self.WORKER_POLL_SECONDS = float(env.get("WORKER_POLL_SECONDS", 2))
+        # The daily digest of what falls due (forms_service/reminders/digest.py): from this hour of the day in
+        # England (0-23) a delivery worker makes the day's digests, once a day, however many workers run (7:
+        # in the office's inbox before the school day starts); "off": only `forms-service digest` makes
+        # them (from cron).
+        self.DIGEST_HOUR = _digest_hour(env.get("DIGEST_HOUR"))
         self.DELIVERY_MAX_ATTEMPTS = int(env.get("DELIVERY_MAX_ATTEMPTS", 12))
         # The wait before the first retry of a message the mail server did not take; it doubles with
         # each failure up to an hour (+0-10% jitter). A minute: a mail server restarting or a brief
@@ -231,6 +236,11 @@ RETENTION_DEFAULTS = {
     # sent, used or expired) and the email that carried it: kept a day after the link expired, to answer "the
     # link did not work" while it is fresh; the link itself is of no use once expired.
     "RETENTION_PASSWORD_RESET": "1d",
+    # A school's daily digest of what falls due (forms_service/reminders/digest.py: its row, counts only, and its
+    # emails, which name children by initials and records by reference): kept as long as any delivered email's
+    # text is (RETENTION_OUTBOX_BODY), to answer "were we reminded?" while it matters; then both go. The records
+    # themselves, and what falls due on them, stay with the records.
+    "RETENTION_DIGEST": "90d",
 }
 # Audit events have no period of their own: they are kept as long as the referral they belong to and
 # are deleted with it (forms_service/records/retention.py).
@@ -251,6 +261,16 @@ def parse_period(value: str, name: str = "period") -> tuple[int, str]:
 
 
 WHOLE = "a whole number, 1 or more"
+
+
+def _digest_hour(value: str | None) -> int | None:
+    """DIGEST_HOUR: a whole hour 0-23 (default 7), or "off"; ValueError naming it otherwise."""
+    value = (value or "7").strip().lower()
+    if value == "off":
+        return None
+    if not value.isdigit() or not 0 <= int(value) <= 23:
+        raise ValueError(f"DIGEST_HOUR must be an hour of the day, 0 to 23, or off: {value!r} is not")
+    return int(value)
 
 
 def _number(env, name: str, default: float, what: str, *, whole: bool = False) -> float:

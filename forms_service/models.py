@@ -113,6 +113,9 @@ class School(db.Model):
     email_head_awaiting_signoff: Mapped[bool] = mapped_column(default=True, server_default=true())
     email_office_sent_back: Mapped[bool] = mapped_column(default=True, server_default=true())
     email_office_la_decision: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # The daily email of what falls due and what is overdue (issue 22; forms_service/reminders/digest.py): on
+    # unless switched off, as the turn emails are. It goes only on a day something is due or overdue.
+    email_daily_digest: Mapped[bool] = mapped_column(default=True, server_default=true())
     # The letterhead every letter and form prints (issue 18): parts left unset are left out. The logo
     # is bytes checked on upload (PNG, JPEG or SVG: forms_service/logos.py), never a URL.
     address: Mapped[str | None] = mapped_column(Text)
@@ -458,6 +461,34 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     pack: Mapped[Pack | None] = relationship()
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+
+class ReminderDigest(db.Model):
+    """A school's daily digest of what falls due (forms_service/reminders/digest.py): one row per school and
+    day, written in the same transaction as its emails, so that however many workers or cron runs make the
+    day's digests, the school gets one. Counts only (what it said is in its outbox rows, kind
+    `daily_digest`); both go RETENTION_DIGEST after the day (records/retention.py)."""
+    __tablename__ = "reminder_digests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    day: Mapped[dt.date] = mapped_column(Date, index=True)
+    due: Mapped[int] = mapped_column(default=0)  # items due in the days ahead
+    overdue: Mapped[int] = mapped_column(default=0)
+    emails: Mapped[int] = mapped_column(default=0)  # outbox rows queued: none on a day with nothing to say
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __table_args__ = (UniqueConstraint("school_id", "day"),)
+
+
+class CalendarFeed(db.Model):
+    """A user's private calendar feed (forms_service/reminders/feed.py): only the SHA-256 of the secret in its
+    address is kept, so the database holds nothing that opens it. One per user: a new address replaces the
+    old; revoking deletes the row."""
+    __tablename__ = "calendar_feeds"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user: Mapped[User] = relationship()
 
 
 class AuditEvent(db.Model):

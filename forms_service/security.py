@@ -9,7 +9,8 @@ cookies marked Secure over HTTPS, and the client's real address and scheme behin
   compares the Referer with the host, so same-origin requests must keep sending it), unless the
   response set its own (`no-referrer` where a secret is in the address: a password-reset link).
 - Everything but the static assets is `Cache-Control: no-store`: pages and API answers carry
-  children's data and must not stay in a shared or back-button cache.
+  children's data and must not stay in a shared or back-button cache (a response whose own
+  Cache-Control already says no-store keeps it: the calendar feed's `private, no-store`).
 - `TRUSTED_PROXIES=n`: the service runs behind n reverse proxies, whose X-Forwarded-For/-Proto/-Host
   are then believed (werkzeug's ProxyFix). Unset (0), those headers are ignored, so a client cannot
   claim another address (the sign-in throttle counts per address) or HTTPS.
@@ -87,7 +88,7 @@ def set_headers(response):
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
     if request.is_secure:
         headers["Strict-Transport-Security"] = "max-age=31536000"
-    if not _is_static():
+    if not _is_static() and "no-store" not in headers.get("Cache-Control", ""):  # a view's own may add `private`
         headers["Cache-Control"] = "no-store"
         headers.pop("Expires", None)
         headers.pop("Last-Modified", None)

@@ -207,8 +207,13 @@ ROUTES: dict[str, Route | str] = {
     "auth.forgot_password": SESSION, "auth.reset_link_sent": SESSION, "auth.reset_link": SESSION,
     "auth.reset_password": SESSION,
     "static": PUBLIC, "healthz": PUBLIC, "api-docs.openapi_json": PUBLIC,
+    # the calendar feed (issue 22): its secret address is its credential, no session (tests/test_calendar_feed.py:
+    # scoped as the due list, a 404 for any token that does not open a feed)
+    "calendar_feed.feed_ics": SESSION,
     "home.index": Route(no_target, SIGNED_IN, scoped=False),
     "auth.change_password": Route(no_target, SIGNED_IN, scoped=False, body={}),  # one's own: nothing to scope
+    # one's own calendar feed (issue 22): whoever has a due list; a post choosing nothing is refused (400)
+    "calendar_feed.account": Route(no_target, SCHOOL | OFFICER, scoped=False, body={}),
     # the school's pages
     "referrals.index": Route(referral_targets, SCHOOL, lists=True),
     "referrals.new": Route(no_target, SCHOOL, scoped=False, body={}),

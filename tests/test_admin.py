@@ -275,19 +275,22 @@ def test_adding_renaming_and_setting_the_attendance_contact(app, admin):
     # The "it is your turn" emails (issue 17) are all ticked on a new school, and posted as a browser would.
     assert text(admin.get("/admin/schools/new")).count('name="turn_emails" type="checkbox" value="email_') == 3
     on = list(SWITCHES)
+    # ... and the daily digest (issue 22) too.
+    assert 'name="email_daily_digest" type="checkbox" value="y" checked' in text(admin.get("/admin/schools/new"))
     response = submit(admin, "/admin/schools/new", {"name": "St Mary's C of E Primary", "attendance_email": "",
-                                                    "turn_emails": on})
+                                                    "turn_emails": on, "email_daily_digest": "y"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/admin/schools")
     listing = text(admin.get("/admin/schools"))
     assert "St Mary&#39;s C of E Primary" in listing and "Not set: the headteachers' addresses" in listing
     new_id = school_id(app, "St Mary's C of E Primary")
     [created] = events(app, "admin_school_created")
     assert created.detail == {"school_id": new_id, "name": "St Mary's C of E Primary", "attendance_email": None,
-                              **{name: True for name in SWITCHES}, "address": None, "telephone": None, "email": None,
-                              "headteacher_name": None, "logo": None}  # no letterhead given
+                              **{name: True for name in SWITCHES}, "email_daily_digest": True, "address": None,
+                              "telephone": None, "email": None, "headteacher_name": None,
+                              "logo": None}  # no letterhead given
     response = submit(admin, f"/admin/schools/{new_id}",
                       {"name": "St Mary's Church of England Primary", "attendance_email": "attendance@stmarys.sch.test",
-                       "turn_emails": on})
+                       "turn_emails": on, "email_daily_digest": "y"})
     assert response.status_code == 302
     with app.app_context():
         school = db.session.get(School, new_id)

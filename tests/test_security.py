@@ -93,6 +93,7 @@ EFFECTIVE = {
     "letter_life.mark_sent": {"method": "posted", "recipients": "0", "sent-on-day": str(dt.date.today().day),
                               "sent-on-month": str(dt.date.today().month), "sent-on-year": str(dt.date.today().year)},
     "letter_life.delete": {"confirm": "yes"},
+    "calendar_feed.account": {"action": "create"},
 }
 # Which of the world's records a route's forged POST aims at (the state it would act on).
 PREFERRED_STATE = {"signoff.sign": "awaiting_signoff", "signoff.send_back": "awaiting_signoff",

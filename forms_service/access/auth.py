@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 from flask import abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, login_url, login_user, logout_user
 
-from ..models import ApiToken, PasswordResetToken, Referral, User, db, utcnow
+from ..models import ApiToken, CalendarFeed, PasswordResetToken, Referral, User, db, utcnow
 from .accounts import hash_password
 
 login_manager = LoginManager()
@@ -189,13 +189,16 @@ def replace_password(user: User, password: str) -> int:
 
 
 def revoke_tokens(user: User) -> int:
-    """Delete every API token of `user`, and any password-reset link not yet used (a new password or a
-    deactivation: an emailed link must not undo it). The caller commits; how many API tokens there were."""
+    """Delete every API token of `user`, any password-reset link not yet used (a new password or a
+    deactivation: an emailed link must not undo it) and their calendar feed's address (reminders/feed.py:
+    whoever knew the old password may have made one). The caller commits; how many API tokens there were."""
     tokens = db.session.scalars(db.select(ApiToken).where(ApiToken.user_id == user.id)).all()
     for token in tokens:
         db.session.delete(token)
     db.session.execute(db.delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id,
                                                            PasswordResetToken.used_at.is_(None)),
+                       execution_options={"synchronize_session": False})
+    db.session.execute(db.delete(CalendarFeed).where(CalendarFeed.user_id == user.id),
                        execution_options={"synchronize_session": False})
     return len(tokens)
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from ..access.auth import visible_referrals
-from ..models import Referral, User, db
+from ..models import Referral, School, User, db
 from ..pupils import keys
 from . import due as due_mod
 from .due import DueItem
@@ -60,14 +62,8 @@ def due_list(user: User, as_of: dt.date, days: int) -> tuple[list[Row], list[Row
     """(due within `days` of `as_of`, overdue as of it), each sorted by date: the school's children's for its
     staff, the LA's accepted referrals' notices for an LA officer. Empty for anyone else."""
     if user.role in SCHOOL_ROLES:
-        referrals = list(db.session.scalars(visible_referrals(user).order_by(Referral.id)
-                                            .options(*WITH_WHAT_HAPPENED)))
-        rows = []
-        for group in children(referrals):
-            profile = profile_of(group[0])
-            items = due_mod.case_due([as_record(r) for r in group], [n for r in group for n in notices_of(r)],
-                                     profile, today=as_of, register=latest_register(group))
-            rows += _rows(items, group)
+        rows = _school_rows(list(db.session.scalars(visible_referrals(user).order_by(Referral.id)
+                                                    .options(*WITH_WHAT_HAPPENED))), as_of)
     elif user.role in LA_ROLES:
         referrals = list(db.session.scalars(visible_referrals(user).where(Referral.status == "accepted")
                                             .order_by(Referral.id).options(*WITH_WHAT_HAPPENED)))
@@ -75,6 +71,28 @@ def due_list(user: User, as_of: dt.date, days: int) -> tuple[list[Row], list[Row
                 for row in _rows([i for n in notices_of(r) for i in due_mod.notice_due(n, profile_of(r))], [r])]
     else:
         return [], []
+    return _split(rows, as_of, days)
+
+
+def school_due_list(school: School, as_of: dt.date, days: int) -> tuple[list[Row], list[Row]]:
+    """The school's list as its staff see it (due_list), with no one signed in: for the daily digest
+    (forms_service/reminders/digest.py), which is the school's, not a user's."""
+    referrals = list(db.session.scalars(select(Referral).where(Referral.school_id == school.id)
+                                        .order_by(Referral.id).options(*WITH_WHAT_HAPPENED)))
+    return _split(_school_rows(referrals, as_of), as_of, days)
+
+
+def _school_rows(referrals: list[Referral], as_of: dt.date) -> list[Row]:
+    rows = []
+    for group in children(referrals):
+        profile = profile_of(group[0])
+        items = due_mod.case_due([as_record(r) for r in group], [n for r in group for n in notices_of(r)],
+                                 profile, today=as_of, register=latest_register(group))
+        rows += _rows(items, group)
+    return rows
+
+
+def _split(rows: list[Row], as_of: dt.date, days: int) -> tuple[list[Row], list[Row]]:
     upcoming, overdue = due_mod.split([r.item for r in rows], as_of, days)
     index = {id(r.item): r for r in rows}
     return [index[id(i)] for i in upcoming], [index[id(i)] for i in overdue]

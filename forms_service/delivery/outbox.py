@@ -22,6 +22,7 @@ import faulthandler
 import logging
 import random
 import threading
+from collections.abc import Callable
 
 from flask import Flask, current_app
 from sqlalchemy import or_, select, update
@@ -381,11 +382,13 @@ def delivery_status(referral: Referral) -> dict | None:
 
 
 def run_worker(app: Flask, stop_event: threading.Event, poll_seconds: float | None = None,
-               limit: int = BATCH, watchdog: float | None = None) -> None:
+               limit: int = BATCH, watchdog: float | None = None,
+               after_round: Callable[[], object] | None = None) -> None:
     """Deliver due messages until `stop_event` is set. Logs errors and carries on.
 
     `watchdog` (seconds; `forms-service worker` only): a step of a round that takes longer ends the
-    process with status 1 (see `_watch`)."""
+    process with status 1 (see `_watch`). `after_round`: called after each round, outside the watchdog
+    (the entry points pass the daily digests, reminders/daily.py: delivery imports no other wing)."""
     poll = app.config.get("WORKER_POLL_SECONDS", 2) if poll_seconds is None else poll_seconds
     failures = 0
     while not stop_event.is_set():
@@ -400,6 +403,11 @@ def run_worker(app: Flask, stop_event: threading.Event, poll_seconds: float | No
             log.exception("outbox worker: delivery round failed (%d in a row)", failures)
         if watchdog is not None:
             faulthandler.cancel_dump_traceback_later()  # waiting for the next round is not being stuck
+        if after_round is not None:
+            try:
+                after_round()
+            except Exception:
+                log.exception("outbox worker: the work after a round failed")
         if claimed >= limit:
             continue  # a full batch: there may be more waiting
         # After a database hiccup, wait longer each time (up to a minute) rather than spin.
@@ -416,9 +424,11 @@ def worker_app(environ: dict | None = None) -> Flask:
     return app
 
 
-def start_background_worker(app: Flask) -> tuple[threading.Thread, threading.Event]:
+def start_background_worker(app: Flask, after_round: Callable[[], object] | None = None
+                            ) -> tuple[threading.Thread, threading.Event]:
     """The in-process worker of the embedded default: a daemon thread; set the event to stop it."""
     stop_event = threading.Event()
-    thread = threading.Thread(target=run_worker, args=(app, stop_event), name="outbox-worker", daemon=True)
+    thread = threading.Thread(target=run_worker, args=(app, stop_event), kwargs={"after_round": after_round},
+                              name="outbox-worker", daemon=True)
     thread.start()
     return thread, stop_event

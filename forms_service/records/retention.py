@@ -29,6 +29,7 @@ Separately, rows that belong to no record:
 | letters made in bulk (forms_service/letters/jobs.py)  | RETENTION_BULK_LETTERS after they were made     |
 | the pupils a school imported from its MIS (forms_service/roll/) | RETENTION_ROLL after the import |
 | hourly rate counts (forms_service/access/quotas.py)   | once their hour is over                         |
+| a school's daily digests (forms_service/reminders/digest.py: the row, counts only) and their emails | RETENTION_DIGEST after the digest's day (an email: after it was queued, once sent or failed); a digest's email text is not cleared at RETENTION_OUTBOX_BODY, it goes whole at this period |
 
 What is removed is counted — by form, status, record type and the year the record was made —
 and the counts (no names, references or ids) are kept as one audit event with no referral,
@@ -56,12 +57,13 @@ from ..formdefs import get_form
 from ..letters import jobs
 from ..models import (AuditEvent, Decision, Evidence, LetterSending, NoticeFile, OutboxMessage, Outcome, Pack,
                       PackCheck, PackFile, Referral, db, utcnow)
+from ..reminders import digest as digests
 from ..roll import imports
 
 SETTING = {"draft": "RETENTION_DRAFT", "document": "RETENTION_DOCUMENT", "signed": "RETENTION_SIGNED",
            "returned": "RETENTION_RETURNED", "outbox_body": "RETENTION_OUTBOX_BODY",
            "bulk_letters": "RETENTION_BULK_LETTERS", "password_reset": "RETENTION_PASSWORD_RESET",
-           "roll": "RETENTION_ROLL"}
+           "roll": "RETENTION_ROLL", "digest": "RETENTION_DIGEST"}
 CLEARED_BODY = "[The text of this message was removed after its retention period.]"
 ACTION = "retention_purged"
 
@@ -242,7 +244,8 @@ def purge(now: dt.datetime | None = None, dry_run: bool = False, *, actor: str =
     bodies = [m for m in db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.status == "sent", OutboxMessage.sent_at.is_not(None),
                                     OutboxMessage.body != CLEARED_BODY,
-                                    OutboxMessage.kind != RESET_LINK_KIND))  # cleared when sent; resets.purge_expired deletes them
+                                    # cleared when sent, and resets.purge_expired deletes them; a digest's go whole
+                                    OutboxMessage.kind.not_in((RESET_LINK_KIND, digests.KIND))))
         if m.referral_id not in set(ids) and add_period(m.sent_at, "outbox_body") < now]
     report.outbox_bodies_cleared = len(bodies)
 
@@ -251,6 +254,7 @@ def purge(now: dt.datetime | None = None, dry_run: bool = False, *, actor: str =
     throttle.purge_expired(now, report, dry_run)  # sign-in throttle rows (emails, network addresses)
     imports.purge_expired(add_period, now, report, dry_run)  # the pupils a school imported, past RETENTION_ROLL
     resets.purge_expired(now, report, dry_run)  # password-reset links and their emails, a day after they expired
+    digests.purge_expired(add_period, now, report, dry_run)  # the schools' daily digests and their emails
     if dry_run:
         db.session.rollback()
         return report

@@ -9,8 +9,8 @@ csrf = CSRFProtect()
 def init_app(app) -> None:
     from govuk_frontend_wtf.main import WTFormsHelpers
 
-    from . import (admin, admin_export, auth_views, bulk, cases, home, la, letter_life, notices, pupils, referrals,
-                   screening, signoff)
+    from . import (admin, admin_export, auth_views, bulk, calendar_feed, cases, home, la, letter_life, notices,
+                   pupils, referrals, screening, signoff)
 
     csrf.init_app(app)
     WTFormsHelpers(app)
@@ -27,3 +27,4 @@ def init_app(app) -> None:
     app.register_blueprint(bulk.bp)
     app.register_blueprint(pupils.bp)
     app.register_blueprint(cases.bp)
+    app.register_blueprint(calendar_feed.bp)

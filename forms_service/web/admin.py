@@ -122,6 +122,12 @@ class SchoolForm(FlaskForm):
         default=list(notify.SWITCHES),
         description="Each email gives the request's reference and the pupil's initials, never a child's name, "
                     "and a link to the request. Untick one to stop it for this school.")
+    # The daily digest (issue 22; forms_service/reminders/digest.py): on for a new school, as the turn emails are.
+    email_daily_digest = BooleanField(
+        "Daily email of what falls due", widget=GovCheckboxInput(), default=True,
+        description="Each morning on which something is due or overdue, to the attendance contact (or the "
+                    "headteachers): what falls due in the next 7 days and what is overdue across the school's "
+                    "records, each with the pupil's initials, the record's reference and a link, never a name.")
     # The letterhead (issue 18): printed at the head of every letter and form the school sends.
     address = TextAreaField("Postal address (optional)", widget=GovTextArea(), filters=[_lines],
                             validators=[Optional(), Length(max=ADDRESS_MAX_CHARS, message=f"The address must be "
@@ -164,9 +170,10 @@ def _logo(form: SchoolForm) -> tuple[bytes, str] | None:
 
 
 def _switches(form: SchoolForm) -> dict[str, bool]:
-    """{School column: on} for each "it is your turn" email, from the ticked boxes."""
+    """{School column: on} for each "it is your turn" email, from the ticked boxes, and the daily digest."""
     ticked = set(form.turn_emails.data or ())
-    return {name: name in ticked for name in notify.SWITCHES}
+    return {**{name: name in ticked for name in notify.SWITCHES},
+            "email_daily_digest": bool(form.email_daily_digest.data)}
 
 
 def _role_field():
@@ -399,6 +406,7 @@ def edit_school(school_id: int):
     school = _school_or_404(school_id)
     form = SchoolForm(data={"name": school.name, "attendance_email": school.attendance_email or "",
                             "turn_emails": [name for name in notify.SWITCHES if getattr(school, name)],
+                            "email_daily_digest": school.email_daily_digest,
                             **{name: getattr(school, name) or "" for name in LETTERHEAD}}
                       if request.method == "GET" else None)
     if request.method == "POST" and form.validate_on_submit():

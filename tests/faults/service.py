@@ -46,6 +46,9 @@ def service_env(app, **settings) -> dict:
         "LA_INBOX": LA_INBOX,
         "MAIL_FROM": app.config["MAIL_FROM"],
         "PYTHONUNBUFFERED": "1",
+        # No daily digests from these workers (tests/test_reminders.py tests them): they would add emails to
+        # what a fault test counts, and their first round would load the cases.
+        "DIGEST_HOUR": "off",
     })
     env.update({k: str(v) for k, v in settings.items()})
     return env
