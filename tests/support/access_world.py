@@ -115,12 +115,13 @@ def add_far_la(app) -> None:
 
 
 def _remove_one_evidence(app, rid: int, email: str) -> None:
-    """Take the registration certificate away again: the request then cannot be submitted (so a
-    test that presses Submit leaves it as it was)."""
+    """Take the warning letter away again: the request then cannot be submitted (so a test that presses
+    Submit leaves it as it was). Not the registration certificate: the one made from the register marks
+    stands for it (issue 21), so the request could still be submitted without it."""
     with app.app_context():
         referral = db.session.get(Referral, rid)
         user = db.session.scalar(select(User).filter_by(email=email))
-        item = next(e for e in referral.evidence if e.kind == "registration_certificate")
+        item = next(e for e in referral.evidence if e.kind == "warning_letter")
         actions.remove_evidence(user, referral, item.id)
 
 
