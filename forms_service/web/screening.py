@@ -26,7 +26,8 @@ class ScreenForm(FlaskForm):
     file = FileField("Upload the school's register export", widget=GovFileInput(),
                      description="Your MIS's attendance export, as CSV or Excel, with every pupil's UPN: a row for "
                                  "each mark (upn, date, session and code), or a row for each pupil and week (upn, week "
-                                 "commencing, then Mon AM to Fri PM).")
+                                 "commencing, then Mon AM to Fri PM). A CSV file is read in seconds; an Excel "
+                                 "workbook of a whole school's year can take a minute.")
     code_set = code_set_field("Which attendance codes does the file use?")
     output = RadioField("How do you want the list?", widget=GovRadioInput(),
                         choices=[("page", "Show it on this page"), ("csv", "Download it as a CSV file")],
