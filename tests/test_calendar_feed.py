@@ -17,7 +17,7 @@ from forms_service.formatting import local_today
 from forms_service.models import AuditEvent, CalendarFeed, User, db
 
 from support import records
-from support.helpers import api_token, bearer, csrf, login, logout, text
+from support.helpers import csrf, login, logout, text
 
 NAMES = (records.AMELIA.first, records.AMELIA.last, records.TOBIAS.first, records.TOBIAS.last)
 
@@ -138,20 +138,16 @@ def test_an_la_officers_feed_has_the_las_notices_and_an_admin_has_none(app, clie
     records.create_referral(client, office, records.TOBIAS, replace_one=False)  # a draft: the school's only
     records.sign(client, amelia, office)
     records.decide(client, amelia, "accept")
-    officer = bearer(api_token(client, "officer@demo.la"))
-    parents = client.get(f"{records.API}/referrals/{amelia}", headers=officer).get_json()["data"]["parents"]
-    issued = client.post(f"{records.API}/referrals/{amelia}/notices", headers=officer, json={
-        "kind": "penalty_notice", "parent": parents[0]["name"], "issued_on": local_today().isoformat()})
-    assert issued.status_code == 201, issued.get_json()
+    issued = records.issue_penalty_notice(client, amelia)
 
     response = _fetch(app, _make_feed(client, "officer@demo.la"))
     events = _events(response)
     assert not any(name in response.get_data(as_text=True) for name in NAMES)
-    assert parents[0]["name"] not in response.get_data(as_text=True)
-    pay_by = sorted(dt.date.fromisoformat(a["pay_by"]) for a in issued.get_json()["amounts"])
+    assert issued["parent"] not in response.get_data(as_text=True)
+    pay_by = sorted(dt.date.fromisoformat(a["pay_by"]) for a in issued["amounts"])
     assert sorted(e["DTSTART"].dt for e in events) == pay_by
     assert all(str(e["URL"]).endswith(f"/referrals/{amelia}/case") and "AH (" in str(e["SUMMARY"])
-               and issued.get_json()["reference"] in str(e["SUMMARY"]) for e in events)
+               and issued["reference"] in str(e["SUMMARY"]) for e in events)
     assert "Attendance: what falls due (Demo Local Authority)" in response.get_data(as_text=True)
 
     # An administrator lists nothing: no calendar page, no link to one.

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from forms_service.formatting import local_today
-
 from support import records
 from support.access_world import add_far_la
 from support.helpers import api_token, bearer
@@ -63,17 +61,14 @@ def test_the_case_and_the_due_list_are_scoped_and_name_no_child(app, client):
     # nor the other school's draft) and the notice's days to pay; the school's deadline is met.
     records.sign(client, referral, office)
     records.decide(client, referral, "accept")
+    issued = records.issue_penalty_notice(client, referral)
     officer = bearer(api_token(client, "officer@demo.la"))
-    parents = client.get(f"{API}/referrals/{referral}", headers=officer).get_json()["data"]["parents"]
-    issued = client.post(f"{API}/referrals/{referral}/notices", headers=officer, json={
-        "kind": "penalty_notice", "parent": parents[0]["name"], "issued_on": local_today().isoformat()})
-    assert issued.status_code == 201, issued.get_json()
     seen = client.get(f"{API}/referrals/{referral}/case", headers=officer).get_json()
     assert {e["record_id"] for e in seen["records"]} == {referral}
     assert {e["kind"] for e in seen["records"]} >= {"referral", "signed", "decision", "notice"}
     payments = [i for i in seen["due"] if i["kind"] == "penalty_payment"]
-    assert [p["due_on"] for p in payments] == [a["pay_by"] for a in issued.get_json()["amounts"]]
-    assert payments[0]["notice_id"] == issued.get_json()["id"]
+    assert [p["due_on"] for p in payments] == [a["pay_by"] for a in issued["amounts"]]
+    assert payments[0]["notice_id"] == issued["id"]
     la_rows = client.get(f"{API}/due?days=40", headers=officer).get_json()
     assert [r["kind"] for r in la_rows["due"]] == ["penalty_payment"] * len(payments)
     assert not [i for i in client.get(f"{API}/referrals/{referral}/case", headers=office).get_json()["due"]

@@ -9,12 +9,9 @@ import re
 
 from playwright.sync_api import expect
 
-from forms_service.formatting import local_today
-
 from .answers import Pointer, h1
 from conftest import PASSWORD
 from support import records
-from support.helpers import api_token, bearer
 
 CASE_LINK = "See the child's case: their records, where they stand, what is due and their attendance"
 
@@ -28,12 +25,7 @@ def _world(app) -> tuple[int, dict]:
     records.create_letter(client, office, records.AMELIA)
     records.sign(client, referral, office)
     records.decide(client, referral, "accept")
-    officer = bearer(api_token(client, "officer@demo.la"))
-    parents = client.get(f"{records.API}/referrals/{referral}", headers=officer).get_json()["data"]["parents"]
-    notice = client.post(f"{records.API}/referrals/{referral}/notices", headers=officer, json={
-        "kind": "penalty_notice", "parent": parents[0]["name"], "issued_on": local_today().isoformat()})
-    assert notice.status_code == 201, notice.get_json()
-    return referral, notice.get_json()
+    return referral, records.issue_penalty_notice(client, referral)
 
 
 def test_the_case_and_the_due_list(browse, service):

@@ -8,6 +8,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from forms_service.formatting import local_today
+
 from support.helpers import api_token, bearer, json_data, make_pdf, register_json_for
 
 API = "/api/v1"
@@ -84,6 +86,16 @@ def decide(client, rid: int, decision: str, officer_email: str = "officer@demo.l
         body["reasons"] = "The leave request is not dated: attach the dated copy the parent signed."
     decided = client.post(f"{API}/referrals/{rid}/decision", headers=officer, json=body)
     assert decided.status_code == 200, decided.get_json()
+
+
+def issue_penalty_notice(client, rid: int, officer_email: str = "officer@demo.la") -> dict:
+    """A penalty notice the LA issues today to the first parent of an accepted referral; the notice as answered."""
+    officer = bearer(api_token(client, officer_email))
+    parents = client.get(f"{API}/referrals/{rid}", headers=officer).get_json()["data"]["parents"]
+    issued = client.post(f"{API}/referrals/{rid}/notices", headers=officer, json={
+        "kind": "penalty_notice", "parent": parents[0]["name"], "issued_on": local_today().isoformat()})
+    assert issued.status_code == 201, issued.get_json()
+    return issued.get_json()
 
 
 def create_letter(client, headers: dict, pupil: Pupil) -> int:
