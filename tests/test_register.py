@@ -101,7 +101,8 @@ def test_errors_name_the_spreadsheet_row_counting_the_header_as_row_1():
     lines.insert(3, "")                      # a blank row still has a row number in a spreadsheet
     lines[6] = "2026-02-30,AM,/"             # row 7
     errors = errors_of("\n".join(lines))
-    assert errors == [{"row": 7, "field": "date", "message": "Row 7: '2026-02-30' is not a real date"}]
+    assert errors == [{"row": 7, "field": "date", "column": "date",
+                       "message": "Row 7: '2026-02-30' is not a real date"}]
 
 
 @pytest.mark.parametrize("row, field, message", [
@@ -121,7 +122,9 @@ def test_errors_name_the_spreadsheet_row_counting_the_header_as_row_1():
     (",AM,/", "date", "Row 2: the date is empty"),
 ])
 def test_each_kind_of_bad_row(row, field, message):
-    assert errors_of(f"date,session,code\n{row}\n") == [{"row": 2, "field": field, "message": message}]
+    # The header names each column: the error names it as the header does.
+    assert errors_of(f"date,session,code\n{row}\n") == [{"row": 2, "field": field, "column": field,
+                                                            "message": message}]
 
 
 @pytest.mark.parametrize("written", ["2026-09-03", "03/09/2026", "3/9/2026", "03-09-2026", "03.09.2026", "3 Sep 2026",
@@ -154,7 +157,7 @@ def test_lower_case_sessions_are_accepted_and_codes_are_case_sensitive():
 
 def test_duplicate_sessions_name_both_rows():
     errors = errors_of("date,session,code\n2026-01-05,AM,/\n2026-01-05,PM,\\\n2026-01-05,am,N\n")
-    assert errors == [{"row": 4, "field": "session",
+    assert errors == [{"row": 4, "field": "session", "column": "session",
                        "message": "Row 4: a second mark for 2026-01-05 AM (the first is in row 2)"}]
 
 
@@ -162,7 +165,8 @@ def test_same_session_for_different_pupils_is_not_a_duplicate_but_mixed_upns_are
     ok = "upn,date,session,code\nA1,2026-01-05,AM,/\nB2,2026-01-05,AM,N\n"
     assert len(read_register_file(ok)) == 2
     errors = errors_of("upn,date,session,code\nA1,2026-01-05,AM,/\n,2026-01-05,PM,\\\n")
-    assert errors == [{"row": 3, "field": "upn", "message": "Row 3: the UPN is empty, but other rows have one"}]
+    assert errors == [{"row": 3, "field": "upn", "column": "upn",
+                       "message": "Row 3: the UPN is empty, but other rows have one"}]
 
 
 def test_missing_columns_are_named():

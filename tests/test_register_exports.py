@@ -137,7 +137,8 @@ GRID_HEADER = "UPN,Name,Week commencing,Mon AM,Mon PM,Tue AM,Tue PM,Wed AM,Wed P
 
 
 def test_a_week_grid_reads_headings_as_reports_print_them():
-    header = "Pupil UPN,Week Beginning,Monday a.m.,Monday p.m.,Tue (AM),Tue (PM),Wed-AM,Wed-PM,ThuAM,ThuPM,Fri AM,Fri PM\n"
+    header = ("Pupil UPN,Week Beginning,Monday a.m.,Monday p.m.,Tue (AM),Tue (PM),Wed-AM,Wed-PM,ThuAM,ThuPM,Fri AM,"
+              "Fri PM\n")
     body = f"{UPN},02/03/2026,/,\\,/,\\,N,N,/,\\,#,#\n{UPN},9 Mar 2026,I,I,/,\\,/,\\,/,\\,/,\\\n"
     export = read_export(header + body)
     assert export.layout == "week-grid" and len(export.register) == 20
@@ -342,7 +343,8 @@ def test_the_read_endpoint_says_what_it_understood_and_every_problem(client):
                         data={"file": (io.BytesIO(bad), "bad.csv")})
     assert reply.status_code == 422
     body = reply.get_json()
-    assert [(p["row"], p["field"]) for p in body["problems"]] == [(2, "code"), (3, "session"), (4, "date")]
+    assert [(p["row"], p["field"], p["column"]) for p in body["problems"]] == [
+        (2, "code", "code"), (3, "session", "session"), (4, "date", "date")]
     assert body["errors"]["file"][0] == "Row 2: code '?' is not in the 2024 code set"
     # A PDF is named for what it is; a missing file and an unknown code set name their fields.
     reply = client.post("/api/v1/registers/read", headers=token, content_type="multipart/form-data",

@@ -127,7 +127,7 @@ def test_a_code_wales_does_not_have_is_refused_naming_the_row_and_column(code):
     csv_text = f"date,session,code\n2026-01-05,AM,/\n2026-01-05,PM,{code}\n"
     with pytest.raises(RegisterError) as caught:
         read_register_file(csv_text, WALES)
-    assert caught.value.errors == [{"row": 3, "field": "code",
+    assert caught.value.errors == [{"row": 3, "field": "code", "column": "code",
                                     "message": f"Row 3: code '{code}' is not in the wales-2010 code set"}]
     with pytest.raises(RegisterError) as caught:
         parse_register_json({"code_set": WALES, "sessions": [{"date": "2026-01-05", "session": "AM", "code": "/"},

@@ -102,6 +102,8 @@ def read_export(data: bytes | str, code_set: str = DEFAULT_CODE_SET, *, by_upn: 
                 warnings += grid.read_grid(source.rows, collector, columns, max_rows, cells, shard)
             else:
                 columns, said = longform.header_columns(number, cells)
+                # Each error names its column as the file's header does ("Mark", "AM/PM"), for the API's problems.
+                collector.headings = {name: cells[at] for name, at in columns.items()}
                 layout = "long"
                 warnings += said
                 longform.read_long(source.rows, collector, columns, max_rows, shard, source.quoted)

@@ -146,9 +146,9 @@ def read_grid(records: Iterable[tuple[int, list]], collector: Collector, columns
                 continue
             marks = day_marks(cell, codes, code_set)
             if len(marks) != 2:
-                collector.error(number, "code", f"{quoted(cell)} holds {len(marks)} mark{'s' if len(marks) != 1 else ''}: "
-                                                "a day's cell holds two, the morning's then the afternoon's, as "
-                                                "'/\\' or 'NN'")
+                plural = "s" if len(marks) != 1 else ""
+                collector.error(number, "code", f"{quoted(cell)} holds {len(marks)} mark{plural}: a day's cell holds "
+                                                "two, the morning's then the afternoon's, as '/\\' or 'NN'")
                 continue
             collector.add(number, date_, "AM", marks[0], upn)
             collector.add(number, date_, "PM", marks[1], upn)

@@ -201,12 +201,13 @@ class Collector:
         self.rows_without_upn: list[int] = []  # the first few without one, to name in an error
         self.dates: dict[str, dt.date] = {}  # a register repeats each date many times: parse once
         self.column: str | None = None  # the column an error is in, where a row holds many marks (a week grid)
+        self.headings: dict[str, str] = {}  # each field's column as the file's header names it (the long layout)
 
     def error(self, row: int, field_name: str, message: str) -> None:
         where = f"{self.noun} {row}, column {self.column}" if self.column else f"{self.noun} {row}"
         entry = {"row": row, "field": field_name, "message": f"{where}: {message}"}
-        if self.column:
-            entry["column"] = self.column
+        if column := self.column or self.headings.get(field_name):
+            entry["column"] = column
         self.errors.append(entry)
         if len(self.errors) >= MAX_ERRORS:
             raise RegisterError(self.errors, stopped=True)

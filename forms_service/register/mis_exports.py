@@ -48,7 +48,8 @@ def _date(iso: str, style: str):
     return iso
 
 
-def grid_rows(rows: Iterable[list[str]], by: str = "session", date_style: str = "uk") -> tuple[list[str], Iterator[list]]:
+def grid_rows(rows: Iterable[list[str]], by: str = "session",
+              date_style: str = "uk") -> tuple[list[str], Iterator[list]]:
     """A week grid: a row per pupil and week (rows must come a pupil at a time, in date order, as
     synthetic.generate makes them), a column per session (`by="session"`: Mon AM ... Fri PM) or per day
     (`by="day"`: the day's two marks in one cell, "/\\", separated by a space where a mark has two
