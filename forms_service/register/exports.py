@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 
 from . import grid, longform, marks, textfiles, workbooks
 from .marks import DEFAULT_CODE_SET, MAX_ERRORS, Collector, Register, RegisterError
@@ -45,7 +45,8 @@ class _Source:
     encoding: str
     quoted: bool  # a CSV with a quote mark: a cell may hold a line break
     warnings: list[str]
-    line: callable = None  # the CSV reader's line, for its own errors
+    line: Callable[[], int] | None = None  # the CSV reader's line, for its own errors
+    close: Callable[[], None] | None = None  # a workbook's: closed however the reading ends
 
 
 def prepared(data: bytes | str) -> bytes | str:
@@ -72,7 +73,7 @@ def _delimiter(text: str) -> str:
 def _source(data: bytes | str) -> _Source:
     if isinstance(data, bytes) and workbooks.is_zip(data):
         sheet = workbooks.first_sheet(data)
-        return _Source(enumerate(sheet.rows, start=1), WORKBOOK, False, sheet.warnings)
+        return _Source(enumerate(sheet.rows, start=1), WORKBOOK, False, sheet.warnings, close=sheet.rows.close)
     decoded = textfiles.decode(data)
     text = decoded.text.removeprefix("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
@@ -114,8 +115,8 @@ def read_export(data: bytes | str, code_set: str = DEFAULT_CODE_SET, *, by_upn: 
                                                   "message": f"Row {row}: {_csv_problem(str(exc))}"}])[:MAX_ERRORS]
                             ) from None
     finally:
-        if hasattr(source.rows, "close"):
-            source.rows.close()
+        if source.close is not None:
+            source.close()
     if layout is None:
         raise RegisterError([{"row": 1, "field": "file", "message": "The file is empty"}])
     export = Export(collector.code_set.name, layout, source.encoding, warnings=warnings)
