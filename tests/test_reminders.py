@@ -137,28 +137,38 @@ def test_a_day_with_nothing_due_sends_nothing_and_no_contact_falls_back_to_the_h
     assert [(s, e) for s, d, e in _digests(app) if d == world["day"]] == [("Demo School", 1), ("Other School", 1)]
 
 
+def _together(app, target, n: int = 2) -> list[Exception]:
+    """Run `target` in `n` threads at once, each in the app's context, as `n` workers would; what they raised."""
+    errors = []
+
+    def run():
+        try:
+            with app.app_context():
+                target()
+        except Exception as exc:  # reported to the test by the list returned
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return errors
+
+
 def test_two_workers_at_the_same_moment_make_the_digest_once(app, world, smtp_sink):
     """Each worker reads the school's list, then both write at once: one digest, one email (the unique school and
     day; on PostgreSQL the second insert waits for the first to commit, on SQLite for the write lock)."""
     app.config["SMTP_URL"] = smtp_sink.url
     ready = threading.Barrier(2, timeout=30)
-    results, errors = [], []
+    results = []
 
     def worker():
-        try:
-            with app.app_context():
-                made = digest.draft(_school("Demo School"), world["day"])
-                ready.wait()
-                results.append(digest.queue(made))
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        made = digest.draft(_school("Demo School"), world["day"])
+        ready.wait()
+        results.append(digest.queue(made))
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors, errors
+    assert _together(app, worker) == []
     assert sorted(results) == [False, True]
     assert [m.recipient for m in _outbox(app)] == [ATTENDANCE]
 
@@ -168,19 +178,10 @@ def test_two_workers_at_the_same_moment_make_the_digest_once(app, world, smtp_si
     start = threading.Barrier(2, timeout=30)
 
     def run():
-        try:
-            with app.app_context():
-                start.wait()
-                reports.append(digest.make_digests(day))
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        start.wait()
+        reports.append(digest.make_digests(day))
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors, errors
+    assert _together(app, run) == []
     assert sum(r.emailed for r in reports) == 2 and sum(r.already for r in reports) == 2
     assert [(s, d) for s, d, _ in _digests(app) if d == day] == [("Demo School", day), ("Other School", day)]
     with app.app_context():

@@ -100,7 +100,7 @@ def read_export(data: bytes | str, code_set: str = DEFAULT_CODE_SET, *, by_upn: 
                 columns, said = found
                 layout = columns.layout
                 warnings += said
-                warnings += grid.read_grid(source.rows, collector, columns, max_rows, cells, shard)
+                warnings += grid.read_grid(source.rows, collector, columns, max_rows, shard)
             else:
                 columns, said = longform.header_columns(number, cells)
                 # Each error names its column as the file's header does ("Mark", "AM/PM"), for the API's problems.

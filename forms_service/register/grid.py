@@ -35,8 +35,8 @@ class Columns:
     """Where a week grid's cells are: the week commencing, the pupil, and each (day, session) cell
     (session None for a day's cell holding both marks)."""
 
-    def __init__(self, week: int, upn: int | None, cells: list[tuple[int, int, str | None, str]]):
-        self.week, self.upn, self.cells = week, upn, cells
+    def __init__(self, week: int, week_label: str, upn: int | None, cells: list[tuple[int, int, str | None, str]]):
+        self.week, self.week_label, self.upn, self.cells = week, week_label, upn, cells
 
     @property
     def layout(self) -> str:
@@ -78,7 +78,8 @@ def columns_of(row: int, cells: list[str]) -> tuple[Columns, list[str]] | None:
         chosen = [(split[(d, s)], d, s, f"{DAYS[d]} {s}") for d in range(5) for s in SESSIONS]
     else:
         chosen = [(split[(d, None)], d, None, DAYS[d]) for d in range(5)]
-    return Columns(week, names.index(pupil) if pupil else None, chosen), warnings
+    return Columns(week, cells[week].strip() or "Week commencing", names.index(pupil) if pupil else None,
+                   chosen), warnings
 
 
 def day_marks(cell: str, codes, code_set: str) -> list[str]:
@@ -101,7 +102,7 @@ def day_marks(cell: str, codes, code_set: str) -> list[str]:
 
 
 def read_grid(records: Iterable[tuple[int, list]], collector: Collector, columns: Columns, max_rows: int,
-              header: list[str], shard: tuple[int, int] | None = None) -> list[str]:
+              shard: tuple[int, int] | None = None) -> list[str]:
     """Add every mark of the grid's rows to `collector`; the warnings the rows call for. `shard=(k, n)`
     keeps only the pupils whose UPN falls in share k of n, as longform.read_long does."""
     not_marked = 0
@@ -122,7 +123,7 @@ def read_grid(records: Iterable[tuple[int, list]], collector: Collector, columns
         week_cell = record[columns.week].strip() if columns.week < width else ""
         if not any(cell for cell, *_ in cells):
             continue  # a week with no marks at all: nothing to read
-        collector.column = header[columns.week].strip() or "week commencing"
+        collector.column = columns.week_label
         monday = collector.date_of(number, week_cell) if week_cell else None
         if not week_cell:
             collector.error(number, "date", "the week commencing is empty")
