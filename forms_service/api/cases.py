@@ -7,6 +7,7 @@ from marshmallow import RAISE
 
 from ..access.auth import api_user, get_visible_referral
 from ..cases import lists, records
+from ..cases.kept import kept
 from ..formatting import local_today
 from .docs import fails_with
 from .guard import authenticate
@@ -24,7 +25,8 @@ def case(referral_id: int):
     the stage they stand at, what is due and what is overdue. Another school's child is a 404."""
     user = api_user()
     referral = get_visible_referral(user, referral_id)
-    return records.case_of(user, referral, local_today()).to_dict()
+    today = local_today()
+    return kept("api", user, referral, today, lambda: records.case_of(user, referral, today).to_dict())
 
 
 @blp.route("/due", methods=["GET"])

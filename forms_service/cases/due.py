@@ -23,8 +23,9 @@ records, else weekdays less bank holidays and the closures the record lists (reg
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache, cached_property
 
 from ..dates import as_date
 from ..formatting import format_date, format_money
@@ -96,14 +97,19 @@ for _own in OWN_DATES:
 
 @dataclass(frozen=True)
 class Record:
-    """One of the child's records as due.py reads it: `data` as signed (else as it stands), `register` its
-    marks (None without). `on`: the record's own date (its form's `measure_from` answer)."""
+    """One of the child's records as due.py reads it: `data` as signed (else as it stands), `marks` its register
+    (None without), or a function that reads it: a case holds many records and reads few of their marks, so each
+    is read on first use (`register`). `on`: the record's own date (its form's `measure_from` answer)."""
     id: int
     form_id: str
     status: str
     data: Mapping
-    register: Register | None = None
+    marks: Register | Callable[[], Register | None] | None = None
     reference: str | None = None
+
+    @cached_property
+    def register(self) -> Register | None:
+        return self.marks() if callable(self.marks) else self.marks
 
     @property
     def on(self) -> dt.date | None:
@@ -176,20 +182,20 @@ def _unit_words(unit: str, length: int) -> str:
     return f"{length} {word}{'s' if length != 1 else ''}"
 
 
-def own_dates(record: Record, calendar: SchoolCalendar) -> list[DueItem]:
+def own_dates(record: Record, calendar: Callable[[], SchoolCalendar]) -> list[DueItem]:
     items = []
     for own in OWN_BY_FORM.get(record.form_id, ()):
         day = as_date(get_path(dict(record.data), own.field))
         if day is None or (own.done and as_date(get_path(dict(record.data), own.done)) is not None):
             continue
-        due = open_on_or_after(calendar, day)
+        due = open_on_or_after(calendar(), day)
         what = own.what if due == day else f"{own.what} (set for {format_date(day)}, when the school is closed)"
         items.append(DueItem(due, record.id, what, own.source + (CLOSED_DAY if due != day else ""), own.kind,
                              own.overdue))
     return items
 
 
-def stage_dues(record: Record, profile: Policy, calendar: SchoolCalendar) -> list[DueItem]:
+def stage_dues(record: Record, profile: Policy, calendar: Callable[[], SchoolCalendar]) -> list[DueItem]:
     if profile.pathway is None:
         return []
     items = []
@@ -197,7 +203,7 @@ def stage_dues(record: Record, profile: Policy, calendar: SchoolCalendar) -> lis
         start = as_date(get_path(dict(record.data), due.after))
         if start is None:
             continue
-        items.append(DueItem(interval_end(calendar, start, due.unit, due.length), record.id, due.what,
+        items.append(DueItem(interval_end(calendar(), start, due.unit, due.length), record.id, due.what,
                              _stage_source(due, profile), STAGE))
     return items
 
@@ -223,14 +229,14 @@ def fast_track_dues(record: Record, profile: Policy, today: dt.date) -> list[Due
             and step.status in (fast_track.DUE, fast_track.OVERDUE, fast_track.UPCOMING)]
 
 
-def warning_lapses(record: Record, profile: Policy, calendar: SchoolCalendar) -> list[DueItem]:
+def warning_lapses(record: Record, profile: Policy, calendar: Callable[[], SchoolCalendar]) -> list[DueItem]:
     """A Final Warning letter is valid for the profile's school weeks (003, Sanctions): the last day a request
     relying on it may be made."""
     sent = as_date(record.data.get("final_warning_date"))
     if record.form_id != "final-warning" or sent is None:
         return []
     weeks = int(profile.param("final_warning", "valid_weeks"))
-    until = valid_until(calendar, sent, weeks)
+    until = valid_until(calendar(), sent, weeks)
     if until is None:
         return []
     return [DueItem(until, record.id, f"The Final Warning of {format_date(sent)} lapses: it is valid for {weeks} "
@@ -257,7 +263,7 @@ def leave_deadline(record: Record, profile: Policy) -> list[DueItem]:
 def record_due(record: Record, profile: Policy, *, today: dt.date, register: Register | None = None) -> list[DueItem]:
     """Everything due after one record, sorted by date. `register`: the child's latest marks, for a record with
     none of its own. `today` only says which Fast Track steps are done (referrals/timeline.py)."""
-    calendar = calendar_for(record, register)
+    calendar = cache(lambda: calendar_for(record, register))  # made only if a date is counted in school days
     items = (own_dates(record, calendar) + stage_dues(record, profile, calendar)
              + fast_track_dues(record, profile, today) + warning_lapses(record, profile, calendar)
              + leave_deadline(record, profile))

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import or_
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
 
 from ..access.auth import visible_referrals
 from ..formatting import format_date
@@ -21,7 +21,7 @@ from ..la.inbox import STATUS_LABELS
 from ..la.notice_documents import TITLES as NOTICE_TITLES, kind_of
 from ..la.notices import issued
 from ..la.outcomes import KIND_LABELS, notice_status
-from ..models import Outcome, Pack, Referral, User, data_as_signed, db
+from ..models import Decision, Outcome, Pack, Referral, User, data_as_signed, db
 from ..policies import Policy, load_profile
 from ..pupils import identity, same_pupil
 from ..referrals.actions import profile_name, register_of
@@ -74,26 +74,47 @@ class Case:
 # --- finding the child's records ------------------------------------------------------------------------
 
 # What a case reads of each record, loaded with the records in a few queries rather than one per record and
-# relationship (a child with 20 records: the page budget, benchmarks/http_load.py).
-WITH_WHAT_HAPPENED = (selectinload(Referral.packs).selectinload(Pack.files), selectinload(Referral.sendings),
-                      selectinload(Referral.decisions), selectinload(Referral.outcomes).selectinload(Outcome.files))
+# relationship (a child with 20 records: the page budget, benchmarks/http_load.py); and what it never reads left
+# in the database: the verdicts and a pack's own marks (JSON, decoded on every load) and the LA's ticked checks.
+WITH_WHAT_HAPPENED = (
+    defer(Referral.eligibility),
+    selectinload(Referral.packs).options(defer(Pack.verdict), defer(Pack.register), joinedload(Pack.files)),
+    selectinload(Referral.sendings),
+    selectinload(Referral.decisions).options(defer(Decision.rule_ids), defer(Decision.check_ids)),
+    selectinload(Referral.outcomes).joinedload(Outcome.files))
 
 def child_records(user: User, referral: Referral) -> list[Referral]:
     """The records about the same child as `referral` that `user` may see (itself included), oldest first."""
-    about = [d for d in (referral.data, data_as_signed(referral)) if d]
-    if not any(identity(d)[0] or identity(d)[1] for d in about):
+    about = _about(referral)
+    if not about:
         return [referral]
-    query = (visible_referrals(user).where(or_(*(Referral.may_be_about(d) for d in about))).order_by(Referral.id)
-             .options(*WITH_WHAT_HAPPENED))
+    # The school is joined by default; a case reads its LA's profile from the record it is opened from only.
+    query = candidates(user, referral).order_by(Referral.id).options(lazyload(Referral.school), *WITH_WHAT_HAPPENED)
     found = [r for r in db.session.scalars(query)
              if r.id == referral.id or any(same_pupil(d, o) for d in about for o in (r.data, data_as_signed(r)) if o)]
     return found
 
 
+def _about(referral: Referral) -> list[dict]:
+    """The answers that say who the child is (as they stand, and as signed); none if they name nobody."""
+    about = [d for d in (referral.data, data_as_signed(referral)) if d]
+    return about if any(identity(d)[0] or identity(d)[1] for d in about) else []
+
+
+def candidates(user: User, referral: Referral):
+    """A SELECT of the records `user` may see that may be about the child (by the digests' index, a superset of
+    child_records: same_pupil decides on the answers)."""
+    about = _about(referral)
+    query = visible_referrals(user)
+    return query.where(or_(*(Referral.may_be_about(d) for d in about))) if about else \
+        query.where(Referral.id == referral.id)
+
+
 def as_record(referral: Referral) -> Record:
-    """The record as cases/due.py reads it: its answers as signed (what the LA received), else as they stand."""
-    return Record(referral.id, referral.form_id, referral.status, data_as_signed(referral), register_of(referral),
-                  referral.reference)
+    """The record as cases/due.py reads it: its answers as signed (what the LA received), else as they stand; its
+    marks read only if a due date is counted from them."""
+    return Record(referral.id, referral.form_id, referral.status, data_as_signed(referral),
+                  (lambda: register_of(referral)) if referral.register else None, referral.reference)
 
 
 def notices_of(referral: Referral) -> list[Notice]:
@@ -104,9 +125,24 @@ def notices_of(referral: Referral) -> list[Notice]:
 
 
 def latest_register(referrals: list[Referral]) -> Register | None:
-    """The child's most recent marks among their records (the one whose marks run latest)."""
-    registers = [r for r in (register_of(x) for x in referrals) if r is not None and r.sessions]
-    return max(registers, key=lambda r: r.sessions[-1].date, default=None)
+    """The child's most recent marks among their records (the one whose marks run latest; the first such). Chosen
+    by the stored marks' last date, and only that register read: a child's case may hold a year's marks on each of
+    ten records."""
+    latest, last = None, None
+    for referral in referrals:
+        day = _last_day(referral)
+        if day is not None and (last is None or day > last):
+            latest, last = referral, day
+    return register_of(latest) if latest is not None else None
+
+
+def _last_day(referral: Referral) -> dt.date | None:
+    """The last day of the record's marks as stored (ISO dates compare as text), else as read."""
+    try:
+        return dt.date.fromisoformat(max(item["date"] for item in referral.register["sessions"]))
+    except (KeyError, TypeError, ValueError):  # not in the stored shape: read it the careful way
+        register = register_of(referral)
+        return register.sessions[-1].date if register is not None and register.sessions else None
 
 
 def pupil_summary(referral: Referral) -> dict:

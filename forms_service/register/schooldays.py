@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import holidays
 
@@ -41,11 +41,15 @@ class SchoolCalendar:
 
     def __init__(self, register: Register | None = None, closures: Iterable[tuple[dt.date, dt.date]] = ()):
         self.closures = [(a, b) for a, b in closures if a and b and a <= b]
-        self.open_days: frozenset[dt.date] = frozenset()
         self.first = self.last = None
-        if register is not None and register.sessions:
-            self.open_days = frozenset(school_days(register))
+        self._register = register if register is not None and register.sessions else None
+        if self._register is not None:
             self.first, self.last = register.sessions[0].date, register.sessions[-1].date
+
+    @cached_property
+    def open_days(self) -> frozenset[dt.date]:
+        # Counted on first use: a child's case makes a calendar for each record, and most never ask it a day.
+        return frozenset(school_days(self._register)) if self._register is not None else frozenset()
 
     def from_register(self, day: dt.date) -> bool:
         return self.first is not None and self.first <= day <= self.last

@@ -4,12 +4,15 @@ weekly attendance as a small chart; and the list of what falls due across the sc
 across the LA's accepted referrals). Scoped as every record is: another school's or LA's child is a 404."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
 from ..access.auth import get_visible_referral, require_roles
 from ..cases import lists, records
 from ..cases.attendance import weekly_attendance
+from ..cases.kept import kept
 from ..formatting import local_today
 from ..models import Referral, data_as_signed, db
 from .case_chart import attendance_chart
@@ -65,16 +68,25 @@ def _documents(entry: records.Entry, referral: Referral) -> list[dict]:
 def case(referral_id: int):
     user = current_user.user
     referral = get_visible_referral(user, referral_id)
-    found = records.child_records(user, referral)
-    case = records.case_of(user, referral, local_today(), referrals=found)
-    by_id = {r.id: r for r in found}
-    entries = [{"entry": e, "documents": _documents(e, by_id[e.record_id])} for e in case.entries]
-    profile = records.profile_of(referral)
+    today = local_today()
+    view = kept("page", user, referral, today, lambda: _case_view(user, referral, today))
+    case = view["case"]
     return render_template(
         "cases/case.html", title=f"Case of {case.pupil['initials'] or 'a child'}, from {referral.reference}",
-        referral=referral, case=case, entries=entries, profile=profile, school_view=_school_view(),
-        name=child_name(referral) if _school_view() else "", references={i: r.reference for i, r in by_id.items()},
-        record_url=record_url, chart=attendance_chart(weekly_attendance(case.register), profile))
+        referral=referral, profile=records.profile_of(referral), school_view=_school_view(),
+        name=child_name(referral) if _school_view() else "", record_url=record_url, **view)
+
+
+def _case_view(user, referral: Referral, today) -> dict:
+    """What the case page shows of the child's records, as plain data (cases/kept.py keeps it while they stand):
+    the case without its marks, each entry with its documents' links, the records' references and the chart."""
+    found = records.child_records(user, referral)
+    case = records.case_of(user, referral, today, referrals=found)
+    by_id = {r.id: r for r in found}
+    chart = attendance_chart(weekly_attendance(case.register), records.profile_of(referral))
+    return {"case": replace(case, register=None), "chart": chart,
+            "entries": [{"entry": e, "documents": _documents(e, by_id[e.record_id])} for e in case.entries],
+            "references": {i: r.reference for i, r in by_id.items()}}
 
 
 @bp.get("/due")
