@@ -102,6 +102,7 @@ def test_an_officer_signs_in_through_the_provider(sso_app, oidc_provider, backen
     back = oidc_provider.sign_in(authorize, "officer-mfa")
     response = client.get(callback_path(back))
     assert response.status_code == 302 and response.location == "/"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
     home = client.get("/", follow_redirects=True)
     assert home.status_code == 200 and "Lena Officer" in text(home)
 

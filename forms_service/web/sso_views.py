@@ -8,7 +8,7 @@ unless the provider checked more than one factor and OIDC_TRUST_PROVIDER_MFA say
 sign-in and every refusal is in the audit trail, with the email address's domain only."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, session, url_for
 
 from ..access import oidc
 from ..audit import record
@@ -47,6 +47,14 @@ def start():
 
 @bp.get("/sign-in/sso/callback")
 def callback():
+    response = make_response(_callback())
+    # Its address holds the provider's code and our state: a page shown at it sends neither on (kept by
+    # security.set_headers).
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _callback():
     settings = _settings()
     pending = session.pop(PENDING, None)  # used once, whatever happens next
     args = {name: request.args.get(name) for name in QUERY}
