@@ -150,6 +150,10 @@ class Config:
         # Off: an SSO sign-in still asks for this service's own second factor. On: not when the provider's ID
         # token says (its `amr`) that it checked more than one factor itself (access/oidc.py asserts_mfa).
         self.OIDC_TRUST_PROVIDER_MFA = _bool(env.get("OIDC_TRUST_PROVIDER_MFA"))
+        # The ID token's `hd` (Google Workspace's hosted domain) must be the email address's domain: on by default
+        # for Google's issuer, where anyone can have Google verify a work address on a personal account.
+        self.OIDC_REQUIRE_HOSTED_DOMAIN = _bool(env.get("OIDC_REQUIRE_HOSTED_DOMAIN"),
+                                                default=self.OIDC_ISSUER == "https://accounts.google.com")
         self.WORKER_POLL_SECONDS = float(env.get("WORKER_POLL_SECONDS", 2))
         # The daily digest of what falls due (forms_service/reminders/digest.py): from this hour of the day in
         # England (0-23) a delivery worker makes the day's digests, once a day, however many workers run (7:

@@ -179,6 +179,33 @@ def test_an_unverified_address_is_refused(sso_app, oidc_provider, backend):
                                                                   "email_domain": "demo.school"})]
 
 
+def test_entra_ids_verified_domain_counts_as_a_verified_address(sso_app, oidc_provider, backend):
+    assert sign_in(sso_app.test_client(), oidc_provider, "officer-entra").status_code == 302
+    response = sign_in(sso_app.test_client(), oidc_provider, "head-entra-unverified-domain")
+    assert response.status_code == 403 and "Your email address has not been confirmed" in text(response)
+
+
+@pytest.mark.parametrize("required", [False, True])
+def test_a_google_workspace_account_and_a_personal_one(make_app, oidc_provider, required):
+    app = make_app(OIDC_REQUIRE_HOSTED_DOMAIN=required)
+    assert sign_in(app.test_client(), oidc_provider, "office-workspace").status_code == 302
+    personal = sign_in(app.test_client(), oidc_provider, "office-personal")
+    if required:
+        assert personal.status_code == 403 and "You cannot sign in with a personal account" in text(personal)
+        assert [detail for _, _, detail in events(app, "sso_refused")] == [
+            {"reason": "not_hosted_domain", "email_domain": "demo.school"}]
+    else:
+        assert personal.status_code == 302
+
+
+def test_the_hosted_domain_is_required_by_default_only_for_google():
+    from forms_service.config import Config
+    assert Config({"OIDC_ISSUER": "https://accounts.google.com"}).OIDC_REQUIRE_HOSTED_DOMAIN is True
+    assert Config({"OIDC_ISSUER": "https://accounts.google.com", "OIDC_REQUIRE_HOSTED_DOMAIN": "0"}
+                  ).OIDC_REQUIRE_HOSTED_DOMAIN is False
+    assert Config({"OIDC_ISSUER": "https://login.microsoftonline.com/t/v2.0"}).OIDC_REQUIRE_HOSTED_DOMAIN is False
+
+
 @pytest.mark.parametrize("change", ["tampered", "missing"])
 def test_a_state_not_ours_is_refused(sso_app, oidc_provider, backend, change):
     client = sso_app.test_client()

@@ -12,7 +12,12 @@ would do much of this itself, but with its own clock and its own choice of what 
 is ours to name in the audit trail, and the clock is `now()`, which the tests set.
 
 A signed-in identity is matched to an existing active account by its email address, only when the provider
-says the address is verified (`email_verified` true): no account is ever made from a sign-in.
+says the address is verified: `email_verified` true, or for Entra ID (which sends no `email_verified`) its
+optional claim `xms_edov` true, "the email's domain is one this tenant has verified": the tenant's own
+administrators gave out the address. No account is ever made from a sign-in. Where the setting
+OIDC_REQUIRE_HOSTED_DOMAIN is on (by default for Google's issuer) the ID token's `hd` must also be the address's
+domain: anyone can make a personal Google account with a work address and have Google verify it, and only an
+account of the organisation's own Google Workspace carries `hd`.
 """
 from __future__ import annotations
 
@@ -107,6 +112,7 @@ class Identity:
     email: str | None
     email_verified: bool
     amr: tuple[str, ...]
+    hosted_domain: str | None = None  # Google Workspace's `hd`
 
     @property
     def email_domain(self) -> str | None:
@@ -228,8 +234,10 @@ def complete(settings: Settings, pending, args) -> Identity:
         claims = {**claims, **_userinfo(metadata, token, claims["sub"])}
     email = claims.get("email") if isinstance(claims.get("email"), str) else None
     amr = claims.get("amr") if isinstance(claims.get("amr"), list) else []
-    return Identity(subject=str(claims.get("sub")), email=email, email_verified=claims.get("email_verified") is True,
-                    amr=tuple(value for value in amr if isinstance(value, str)))
+    verified = claims.get("email_verified") is True or claims.get("xms_edov") is True
+    hosted_domain = claims.get("hd") if isinstance(claims.get("hd"), str) else None
+    return Identity(subject=str(claims.get("sub")), email=email, email_verified=verified,
+                    amr=tuple(value for value in amr if isinstance(value, str)), hosted_domain=hosted_domain)
 
 
 def _userinfo(metadata: dict, token: dict, subject: str) -> dict:
@@ -247,7 +255,7 @@ def _userinfo(metadata: dict, token: dict, subject: str) -> dict:
         raise Refused("provider_unreachable") from None
     if not isinstance(info, dict) or info.get("sub") != subject:
         raise Refused("subject")
-    return {name: info[name] for name in ("email", "email_verified") if name in info}
+    return {name: info[name] for name in ("email", "email_verified", "xms_edov", "hd") if name in info}
 
 
 def verify_id_token(id_token: str, metadata: dict, client_id: str, nonce: str | None) -> dict:
@@ -283,7 +291,7 @@ def verify_id_token(id_token: str, metadata: dict, client_id: str, nonce: str | 
     return claims
 
 
-def match(identity: Identity) -> User:
+def match(identity: Identity, *, require_hosted_domain: bool = False) -> User:
     """The existing active account with the identity's verified email address; Refused otherwise. An
     unverified address is refused before any account is looked up, and "no such account" and "not
     active" are one refusal: the person learns nothing about accounts but their own address's."""
@@ -291,6 +299,8 @@ def match(identity: Identity) -> User:
         raise Refused("no_email")
     if not identity.email_verified:
         raise Refused("email_not_verified", identity.email_domain)
+    if require_hosted_domain and (identity.hosted_domain or "").lower() != identity.email_domain:
+        raise Refused("not_hosted_domain", identity.email_domain)
     user = db.session.scalar(db.select(User).filter_by(email=identity.email.strip().lower()))
     if user is None or not user.active:
         raise Refused("no_account", identity.email_domain)

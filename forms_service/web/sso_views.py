@@ -60,7 +60,7 @@ def _callback():
     args = {name: request.args.get(name) for name in QUERY}
     try:
         identity = oidc.complete(settings, pending, args)
-        user = oidc.match(identity)
+        user = oidc.match(identity, require_hosted_domain=current_app.config["OIDC_REQUIRE_HOSTED_DOMAIN"])
     except oidc.Refused as refused:
         # Not recorded when no sign-in was started in this browser: anyone can call this address with
         # anything, and the trail is for sign-ins, not for noise.
@@ -88,6 +88,7 @@ PAGES = {
     "no_account": ("You cannot sign in with that account", 403),
     "no_email": ("You cannot sign in with that account", 403),
     "email_not_verified": ("Your email address has not been confirmed", 403),
+    "not_hosted_domain": ("You cannot sign in with a personal account", 403),
     "provider_unreachable": ("Signing in with your school or council account is not working", 502),
 }
 AGAIN = ("Your sign-in could not be finished", 400)

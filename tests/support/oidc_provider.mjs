@@ -3,7 +3,8 @@
 //   node tests/support/oidc_provider.mjs '<json config>'
 //
 // The config (tests/support/oidc_server.py writes it): {"port", "clients": [{client_id, client_secret,
-// redirect_uris}], "accounts": {"<login>": {"email", "email_verified", "amr"}}, "id_token_ttl", "userinfo_only"}.
+// redirect_uris}], "accounts": {"<login>": {"email", "email_verified", "xms_edov", "hd", "amr"}}, "id_token_ttl",
+// "userinfo_only"}.
 // It prints "listening <issuer>" once it answers. The sign-in a test drives over HTTP is this file's own
 // minimal interaction: GET /interaction/<uid> shows a form with one field, `login` (an account's key),
 // POST /interaction/<uid>/login signs that account in with the `amr` it is given here (oidc-provider's
@@ -37,12 +38,15 @@ const provider = new Provider(issuer, {
     return {
       accountId: id,
       async claims() {
-        return { sub: id, email: account.email, email_verified: account.email_verified };
+        // Only the claims the account has: Entra ID sends `xms_edov` and no `email_verified`; Google sends `hd`.
+        const claims = { sub: id, email: account.email };
+        for (const name of ['email_verified', 'xms_edov', 'hd']) if (name in account) claims[name] = account[name];
+        return claims;
       },
     };
   },
   // amr: how the account signed in (RFC 8176), from the interaction below; in every ID token, as Entra ID's.
-  claims: { openid: ['sub', 'amr'], email: ['email', 'email_verified'] },
+  claims: { openid: ['sub', 'amr'], email: ['email', 'email_verified', 'xms_edov', 'hd'] },
   // Only S256 (the default methods), and required of every client: what the service must send.
   pkce: { required: () => true },
   features: { devInteractions: { enabled: false } },

@@ -44,6 +44,12 @@ ACCOUNTS = {
     "head-unverified": {"email": "head@demo.school", "email_verified": False, "amr": ["pwd", "mfa"]},
     # someone with no account in the service
     "stranger": {"email": "someone@elsewhere.example", "email_verified": True, "amr": ["pwd", "mfa"]},
+    # as Entra ID signs them in: no email_verified; xms_edov says whether the tenant verified the domain
+    "officer-entra": {"email": "officer@demo.la", "xms_edov": True, "amr": ["pwd"]},
+    "head-entra-unverified-domain": {"email": "head@demo.school", "xms_edov": False, "amr": ["pwd"]},
+    # as Google signs them in: a Workspace account has hd; a personal account with a work address has none
+    "office-workspace": {"email": "office@demo.school", "email_verified": True, "hd": "demo.school", "amr": ["pwd"]},
+    "office-personal": {"email": "office@demo.school", "email_verified": True, "amr": ["pwd"]},
 }
 
 
