@@ -57,7 +57,8 @@ ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES
 # knowledge or inherence factor does: a password and a one-time code (["pwd", "otp"]), a device key
 # unlocked by a PIN or a fingerprint (["hwk", "pin"], ["swk", "fpt"]). One factor alone does not, however
 # strong ("hwk", "otp"), nor two of the same kind (["pwd", "kba"]). Names outside RFC 8176 (a vendor's own)
-# count for nothing. Entra ID says "mfa" after its own second factor; Google sends no `amr` at all.
+# count for nothing. Neither Google's ID tokens nor Entra ID's v2.0 ones carry `amr` at all; Okta's, Keycloak's and
+# many others' do.
 POSSESSION = frozenset({"hwk", "swk", "otp", "sms", "tel", "sc", "pop"})
 KNOWLEDGE_OR_INHERENCE = frozenset({"pwd", "pin", "kba", "fpt", "face", "iris", "retina", "vbm"})
 
