@@ -201,7 +201,8 @@ def begin(settings: Settings) -> tuple[str, dict]:
 
 
 def _same(given, expected) -> bool:
-    return isinstance(given, str) and isinstance(expected, str) and hmac.compare_digest(given.encode(), expected.encode())
+    return (isinstance(given, str) and isinstance(expected, str)
+            and hmac.compare_digest(given.encode(), expected.encode()))
 
 
 def complete(settings: Settings, pending, args) -> Identity:

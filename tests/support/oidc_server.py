@@ -86,7 +86,8 @@ def running_provider(directory: Path, *, redirect_uris=(REDIRECT_URI,), accounts
     if not (ROOT / "node_modules" / "oidc-provider").exists():
         pytest.fail("node_modules/oidc-provider is missing: make setup runs npm ci (package.json devDependencies)")
     port = free_port()
-    config = {"port": port, "id_token_ttl": id_token_ttl, "accounts": accounts or ACCOUNTS, "userinfo_only": userinfo_only,
+    config = {"port": port, "id_token_ttl": id_token_ttl, "accounts": accounts or ACCOUNTS,
+              "userinfo_only": userinfo_only,
               "clients": [{"client_id": client, "client_secret": SECRET, "redirect_uris": list(redirect_uris)}
                           for client in (CLIENT_ID, OTHER_CLIENT_ID)]}
     log = directory / f"oidc-provider-{port}.log"
