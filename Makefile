@@ -35,7 +35,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	rm -f $(VENV)/.installed-* && touch $@
 
-# npm packages pinned in package-lock.json: GOV.UK Frontend, and axe-core for the browser tests.
+# npm packages pinned in package-lock.json: GOV.UK Frontend; for the tests (devDependencies, which npm ci installs),
+# axe-core for the browser tests and oidc-provider, the OpenID provider the single sign-on tests start on loopback.
 $(NODE): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@

@@ -141,6 +141,19 @@ class Config:
         # school's staff share one address: far above what they ask for).
         self.PASSWORD_RESETS_PER_EMAIL = _number(env, "PASSWORD_RESETS_PER_EMAIL", 3, WHOLE, whole=True)
         self.PASSWORD_RESETS_PER_IP = _number(env, "PASSWORD_RESETS_PER_IP", 20, WHOLE, whole=True)
+        # Single sign-on (forms_service/access/oidc.py, README "Single sign-on"): offered only when all three are
+        # set. The issuer exactly as the provider's metadata names it; https, or http on this machine only (a
+        # test or a local provider): over plain http anyone on the way could read the tokens.
+        self.OIDC_ISSUER = _issuer(env.get("OIDC_ISSUER"))
+        self.OIDC_CLIENT_ID = (env.get("OIDC_CLIENT_ID") or "").strip() or None
+        self.OIDC_CLIENT_SECRET = env.get("OIDC_CLIENT_SECRET") or None
+        # Off: an SSO sign-in still asks for this service's own second factor. On: not when the provider's ID
+        # token says (its `amr`) that it checked more than one factor itself (access/oidc.py asserts_mfa).
+        self.OIDC_TRUST_PROVIDER_MFA = _bool(env.get("OIDC_TRUST_PROVIDER_MFA"))
+        # The ID token's `hd` (Google Workspace's hosted domain) must be the email address's domain: on by default
+        # for Google's issuer, where anyone can have Google verify a work address on a personal account.
+        self.OIDC_REQUIRE_HOSTED_DOMAIN = _bool(env.get("OIDC_REQUIRE_HOSTED_DOMAIN"),
+                                                default=self.OIDC_ISSUER == "https://accounts.google.com")
         self.WORKER_POLL_SECONDS = float(env.get("WORKER_POLL_SECONDS", 2))
         # The daily digest of what falls due (forms_service/reminders/digest.py): from this hour of the day in
         # England (0-23) a delivery worker makes the day's digests, once a day, however many workers run (7:
@@ -261,6 +274,20 @@ def parse_period(value: str, name: str = "period") -> tuple[int, str]:
 
 
 WHOLE = "a whole number, 1 or more"
+
+
+def _issuer(value: str | None) -> str | None:
+    """OIDC_ISSUER: an https address without a query or fragment (http only for localhost or 127.0.0.1)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    parts = urlsplit(value)
+    loopback = parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1", "::1")
+    if not (parts.scheme == "https" or loopback) or not parts.hostname or parts.query or parts.fragment \
+            or parts.username or parts.password:
+        raise ValueError("OIDC_ISSUER must be the provider's https address, such as "
+                         "https://login.microsoftonline.com/<tenant>/v2.0 (no query)")
+    return value
 
 
 def _digest_hour(value: str | None) -> int | None:

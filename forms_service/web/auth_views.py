@@ -207,3 +207,15 @@ def reset_password():
 def _link_expired():
     """The same page for any link that does not work (used, expired, replaced, made up): never which."""
     return make_response(render_template("auth/reset_link_expired.html", lasts=resets.lasts()), 404)
+
+
+# --- finish_sign_in: placeholder until the second-factor branch lands ---
+
+def finish_sign_in(user: User, *, second_factor_done: bool = False, method: str = "password"):
+    """Sign `user` in once who they are is settled (a password, or single sign-on: web/sso_views.py), as
+    the password sign-in does today. `second_factor_done`: the provider checked more than one factor and
+    OIDC_TRUST_PROVIDER_MFA trusts it (unused until the second factor exists)."""
+    start_session(user)
+    record("signed_in", user=user, detail={"method": method})
+    db.session.commit()
+    return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))

@@ -248,6 +248,11 @@ class Browse:
         self.navigate(self.page.get_by_role("button", name="Sign out").click)
         assert self.page.url.endswith("/sign-in")
 
+    def elsewhere(self) -> None:
+        """The page now shown is not the service's (an OpenID provider's own sign-in form, tests/browser/
+        test_sso_journey.py): none of the service's checks apply to it."""
+        self._checked(self.page)
+
     @contextlib.contextmanager
     def switched_to(self, page):
         """Work in another tab (a link that opens one) for a while."""
