@@ -217,6 +217,48 @@ def test_stockport_notice_to_improve_and_penalty_notice_days():
     assert "£80" in first.what and "£160" in last.what and "2024" in first.source
 
 
+def test_stockport_stages_1_to_3_and_their_dates():
+    """000's staged process: a model letter and a Medical Action Plan at Stage 1; the Stage 2 letter's School
+    Attendance Meeting, set for Monday 27 October 2025 in the half term, falls on Monday 3 November; the
+    Attendance Improvement Plan's next meeting (its 4-6 week review) on its own date; the enforcement referral
+    takes the child to Stage 3."""
+    stockport = load_profile("stockport")
+    records = [Record(60, "model-letter", "draft", {"letter_date": "2025-09-15"}),
+               Record(61, "medical-action-plan", "draft", {"plan_date": "2025-09-22", "review_date": "2025-10-20"}),
+               Record(62, "stage2-letter", "draft", {"letter_date": "2025-10-13", "meeting": {"date": "2025-10-27"}}),
+               Record(63, "attendance-improvement-plan", "draft", {"meeting": {"date": "2025-11-03"},
+                                                                   "next_meeting": {"date": "2025-12-15"}})]
+    where = standing(records, stockport)
+    assert where.stage.id == "stage-2" and where.record_id == 63 and "3 November 2025" in where.why
+    assert standing(records[:2], stockport).stage.id == "stage-1"
+    items = case_due(records, [], stockport, today=D(2025, 10, 1), register=AUTUMN)
+    assert due_on(items, REVIEW) == [D(2025, 10, 20), D(2025, 12, 15)]
+    [meeting] = by_kind(items, MEETING)
+    assert meeting.due_on == D(2025, 11, 3) and "set for 27 October 2025, when the school is closed" in meeting.what
+    assert "000, Appendix 7" in meeting.source
+    referred = records + [Record(64, "enforcement-referral", "signed", {"referral_date": "2026-01-12"})]
+    where = standing(referred, stockport)
+    assert where.stage.id == "stage-3" and where.record_id == 64 and "000, STAGE 3" in where.stage.source
+
+
+def test_southend_support_meeting_final_warning_then_the_legal_intervention_officer():
+    """003: the Attendance Support Meeting's parent contract (its review at week 4 on its own date), the Final
+    Warning (valid for 10 school weeks, over Christmas), then a referral to the Legal Intervention Officer."""
+    records = [Record(70, "parent-contract", "draft", {"support_meeting_date": "2025-11-03",
+                                                       "review_date": "2025-12-01"}, AUTUMN)]
+    assert standing(records, SOUTHEND).stage.id == "support-meeting"
+    assert due_on(case_due(records, [], SOUTHEND, today=D(2025, 11, 3)), REVIEW) == [D(2025, 12, 1)]
+    records.append(Record(71, "final-warning", "draft", {"final_warning_date": "2025-12-01"}, AUTUMN))
+    where = standing(records, SOUTHEND)
+    assert where.stage.id == "final-warning" and where.record_id == 71
+    # 10 school weeks from Monday 1 December: 3 to Christmas, none over it nor in the February half term, 7 from
+    # 5 January; valid to Sunday 1 March.
+    [lapse] = by_kind(case_due(records, [], SOUTHEND, today=D(2025, 12, 1)), WARNING)
+    assert lapse.due_on == D(2026, 3, 1)
+    records.append(Record(72, "penalty-notice-panel", "signed", {"panel_date": "2026-01-19"}))
+    assert standing(records, SOUTHEND).stage.id == "legal-intervention"
+
+
 # --- the profile's pathway as data -----------------------------------------------------------------------------
 
 def _with_due(due: list) -> dict:
