@@ -207,6 +207,8 @@ ROUTES: dict[str, Route | str] = {
     "auth.forgot_password": SESSION, "auth.reset_link_sent": SESSION, "auth.reset_link": SESSION,
     "auth.reset_password": SESSION,
     "static": PUBLIC, "healthz": PUBLIC, "api-docs.openapi_json": PUBLIC,
+    # the certificate that seals signed packs (issue 24): anyone holding a pack may check it (tests/test_seal.py)
+    "api_signing.certificate": PUBLIC,
     # the calendar feed (issue 22): its secret address is its credential, no session (tests/test_calendar_feed.py:
     # scoped as the due list, a 404 for any token that does not open a feed)
     "calendar_feed.feed_ics": SESSION,

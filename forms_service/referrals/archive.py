@@ -16,8 +16,8 @@ from xml.sax.saxutils import escape as xml_escape
 
 from PIL import ImageCms
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (ArrayObject, BooleanObject, ByteStringObject, DecodedStreamObject, DictionaryObject, NameObject,
-                           NumberObject, TextStringObject)
+from pypdf.generic import (ArrayObject, BooleanObject, ByteStringObject, DecodedStreamObject, DictionaryObject,
+                           NameObject, NumberObject, TextStringObject)
 
 MANIFEST_DESCRIPTION = "The pack's manifest: every file in the pack with its SHA-256"
 PRINT_FLAG = 4  # an annotation's /F bit 3: PDF/A wants every annotation printed, none hidden

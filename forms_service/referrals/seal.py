@@ -227,6 +227,7 @@ class SealCheck:
     ok: bool
     problems: list[str]
     summary: str = ""  # one sentence when it holds: by whom, when, covering the whole file
+    unsigned: bool = False  # the PDF carries no signature at all
 
 
 def validate(pdf: bytes, cert_pem: bytes) -> SealCheck:
@@ -238,7 +239,7 @@ def validate(pdf: bytes, cert_pem: bytes) -> SealCheck:
     except Exception as exc:  # pyHanko raises its own and plain errors on a damaged file
         return SealCheck(False, [f"the PDF cannot be read to find its signature ({_short(exc)})"])
     if not signatures:
-        return SealCheck(False, ["the PDF carries no digital signature"])
+        return SealCheck(False, ["the PDF carries no digital signature"], unsigned=True)
     if len(signatures) > 1:
         return SealCheck(False, [f"the PDF carries {len(signatures)} signatures; a sealed pack has one"])
     embedded = signatures[0]
@@ -276,6 +277,3 @@ def validate(pdf: bytes, cert_pem: bytes) -> SealCheck:
 def _short(exc: Exception) -> str:
     return (str(exc) or type(exc).__name__)[:200]
 
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
