@@ -10,20 +10,25 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import http.server
 import io
 import json
 import stat
+import threading
 from pathlib import Path
 
 import pikepdf
 import pytest
-from asn1crypto import pem as asn1_pem, x509 as asn1_x509
+from asn1crypto import keys as asn1_keys, pem as asn1_pem, tsp, x509 as asn1_x509
 from click.testing import CliRunner
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
@@ -37,7 +42,7 @@ from forms_service.referrals.pack import assemble
 from forms_service.referrals.verify import embedded_manifest
 
 from support.helpers import EVIDENCE_KINDS, FORM_ID, api_token, bearer, json_data, login, make_pdf, register_json_for
-from support.smtp_server import attachments, running_sink
+from support.smtp_server import attachments, free_port, running_sink
 
 API = "/api/v1"
 PEM_TYPE = "application/x-pem-file"
@@ -361,3 +366,85 @@ def test_signing_settings_are_pem_files_or_pem_text(tmp_path, database_url):
         create_app(base, environ={"SIGNING_KEY": str(key), "SIGNING_CERT": str(tmp_path / "missing.pem")})
     with pytest.raises(ValueError, match="SIGNING_TSA_URL"):
         create_app(base, environ={"SIGNING_TSA_URL": "ftp://tsa.example"})
+
+
+# --- B-T: a timestamp authority on loopback -----------------------------------------------------
+
+class _TimestampAuthority(http.server.BaseHTTPRequestHandler):
+    """RFC 3161 over HTTP: a TimeStampReq posted, a TimeStampResp answered, signed by pyHanko's own test
+    authority (its key and certificate made here)."""
+    authority = None
+    served = 0
+
+    def do_POST(self):  # noqa: N802 (http.server's name)
+        request = tsp.TimeStampReq.load(self.rfile.read(int(self.headers["Content-Length"])))
+        body = self.authority.request_tsa_response(request).dump()
+        type(self).served += 1
+        self.send_response(200)
+        self.send_header("Content-Type", "application/timestamp-reply")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def timestamp_authority():
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # pyHanko's test authority signs RSA only
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Loopback timestamp authority")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+            .sign(key, hashes.SHA256()))
+    handler = type("Authority", (_TimestampAuthority,), {"served": 0, "authority": DummyTimeStamper(
+        tsa_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+        tsa_key=asn1_keys.PrivateKeyInfo.load(key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())))})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/", handler
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_with_a_timestamp_authority_the_seal_is_b_t(app, client, timestamp_authority):
+    url, handler = timestamp_authority
+    app.config["SIGNING_TSA_URL"] = url
+    referral = _signed(client)
+    assert handler.served == 1
+    _, path = _stored(app, referral["id"])["merged_pdf"]
+    pdf = path.read_bytes()
+    [embedded] = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+    status = validate_pdf_signature(embedded, ValidationContext(trust_roots=[_asn1(_published(client))]))
+    assert status.intact and status.valid and status.coverage.name == "ENTIRE_FILE"
+    assert status.timestamp_validity is not None and status.timestamp_validity.intact
+    check = seal.validate(pdf, _published(client))
+    assert check.ok and "with a timestamp from Common Name: Loopback timestamp authority" in check.summary
+
+
+def test_a_timestamp_authority_that_does_not_answer_leaves_the_request_unsigned(app, client):
+    app.config["SIGNING_TSA_URL"] = f"http://127.0.0.1:{free_port()}/"  # nothing listens there
+    office = bearer(api_token(client, "office@demo.school"))
+    head = bearer(api_token(client, "head@demo.school"))
+    data = json_data()
+    created = client.post(f"{API}/referrals", headers=office,
+                          json={"form": FORM_ID, "data": data, "register": register_json_for(data)}).get_json()
+    for kind in EVIDENCE_KINDS:
+        client.post(f"{API}/referrals/{created['id']}/evidence", headers=office,
+                    data={"kind": kind, "file": (io.BytesIO(make_pdf(kind)), f"{kind}.pdf")},
+                    content_type="multipart/form-data")
+    assert client.post(f"{API}/referrals/{created['id']}/submit", headers=office).status_code == 200
+    signed = client.post(f"{API}/referrals/{created['id']}/sign", headers=head,
+                         json={"name": "Harriet Head", "declaration": True})
+    assert signed.status_code == 503
+    assert "The pack could not be sealed just now" in signed.get_json()["message"]
+    with app.app_context():
+        referral = db.session.get(Referral, created["id"])
+        assert referral.status == "awaiting_signoff" and referral.packs == []

@@ -244,14 +244,15 @@ def seal_pdf(pdf: bytes, creds: Credentials, *, page: int, reference: str, head:
         field_name=FIELD_NAME, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
         reason=f"{head}, Head Teacher, signs referral {reference}", name=head,
         location="forms-service")
-    stamper = timestamps.HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT) if tsa_url else None
+    stamper = (timestamps.HTTPTimeStamper(tsa_url, https=tsa_url.startswith("https:"), timeout=TSA_TIMEOUT)
+               if tsa_url else None)
     pdf_signer = signers.PdfSigner(meta, signer=creds.signer, timestamper=stamper,
                                    stamp_style=_stamp_style(reference, head, signed_at))
     try:
         # Room for the signature container given up front: otherwise pyHanko signs twice, once to measure it.
         out = pdf_signer.sign_pdf(writer, bytes_reserved=BYTES_RESERVED_TSA if tsa_url else BYTES_RESERVED)
     except (SigningError, OSError) as exc:
-        raise SealError(f"The pack could not be sealed: {exc}") from exc
+        raise SealError(str(exc)) from exc
     return out.getvalue()
 
 
@@ -297,12 +298,17 @@ def validate(pdf: bytes, cert_pem: bytes) -> SealCheck:
                             "the signature does not cover the whole file")
         else:
             problems.append(f"the signature does not cover the whole file ({coverage.lower().replace('_', ' ')})")
+    stamp = status.timestamp_validity
+    if stamp is not None and not (stamp.intact and stamp.valid):
+        problems.append("its timestamp does not match the signature it was given for")
     if not problems and not status.trusted:
         problems.append("the signing certificate is not trusted as the published one")
     if problems:
         return SealCheck(False, problems)
-    when = status.signer_reported_dt or (status.timestamp_validity.timestamp if status.timestamp_validity else None)
-    stamped = " with a timestamp" if status.timestamp_validity is not None else ""
+    when = stamp.timestamp if stamp is not None else status.signer_reported_dt
+    # The timestamp authority's own certificate is not checked against a trust list here: the time it gives
+    # is reported, and its token must be intact (above).
+    stamped = (f" with a timestamp from {stamp.signing_cert.subject.human_friendly}" if stamp is not None else "")
     summary = (f"intact, covering the whole file, signed by the published certificate "
                f"({published.subject.human_friendly}){stamped}"
                + (f" at {when.astimezone(dt.timezone.utc):%Y-%m-%d %H:%M:%S} UTC" if when else ""))

@@ -95,7 +95,7 @@ def sign(user: User, referral: Referral, *, name: str, declaration: bool, on_beh
         raise ActionError(f"An evidence file cannot go into the pack: {exc.message}. Ask the office to upload it again.",
                           errors={"evidence": [exc.message]}) from exc
     except seal.SealError as exc:  # the timestamp authority did not answer: nothing was recorded
-        raise ActionError(f"The pack could not be sealed just now: {exc}. Try signing again in a few minutes.",
+        raise ActionError(f"The pack could not be sealed just now ({exc}). Try signing again in a few minutes.",
                           status=503) from exc
 
     # A folder of its own for this attempt: a failed or losing attempt (two tabs signing at once)
