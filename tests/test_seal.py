@@ -448,3 +448,25 @@ def test_a_timestamp_authority_that_does_not_answer_leaves_the_request_unsigned(
     with app.app_context():
         referral = db.session.get(Referral, created["id"])
         assert referral.status == "awaiting_signoff" and referral.packs == []
+
+
+def test_on_the_sign_off_page_a_timestamp_authority_that_does_not_answer_is_said_on_the_name(app, client):
+    from support.helpers import csrf
+
+    app.config["SIGNING_TSA_URL"] = f"http://127.0.0.1:{free_port()}/"  # nothing listens there
+    office = bearer(api_token(client, "office@demo.school"))
+    data = json_data()
+    created = client.post(f"{API}/referrals", headers=office,
+                          json={"form": FORM_ID, "data": data, "register": register_json_for(data)}).get_json()
+    for kind in EVIDENCE_KINDS:
+        client.post(f"{API}/referrals/{created['id']}/evidence", headers=office,
+                    data={"kind": kind, "file": (io.BytesIO(make_pdf(kind)), f"{kind}.pdf")},
+                    content_type="multipart/form-data")
+    assert client.post(f"{API}/referrals/{created['id']}/submit", headers=office).status_code == 200
+    login(client, "head@demo.school")
+    review = client.get(f"/referrals/{created['id']}/sign")
+    page = client.post(f"/referrals/{created['id']}/sign", data={
+        "csrf_token": csrf(review.get_data(as_text=True)), "name": "Harriet Head", "declaration": "y"})
+    assert page.status_code == 503
+    body = page.get_data(as_text=True)
+    assert "The pack could not be sealed just now" in body and 'href="#name"' in body
