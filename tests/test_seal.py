@@ -260,6 +260,9 @@ def test_the_merged_pdf_is_pdf_a_3b_and_tagged(sealed_pack):
     merged = next(f for f in files if f.role == "merged_pdf").data
     assert seal.validate(merged, creds.cert_pem).ok  # signing by incremental update kept what follows
     pdf = pikepdf.open(io.BytesIO(merged))
+    # The file's frame: a 1.7 header with its binary comment line, the trailer's /ID, no encryption.
+    assert merged.startswith(b"%PDF-1.7\n%") and all(b > 127 for b in merged[10:14])
+    assert len(pdf.trailer.ID) == 2 and not pdf.is_encrypted
     with pdf.open_metadata() as xmp:
         assert (xmp["pdfaid:part"], xmp["pdfaid:conformance"]) == ("3", "B")
         assert xmp["pdfuaid:part"] == "1"
