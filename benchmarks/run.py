@@ -1,6 +1,6 @@
 """Every benchmark in one run, side by side with its anchor (a target, or the raw library it is
-compared with): documents, the signed pack and its seal, the register (one pupil, the whole-school screen), bulk
-letters, and HTTP under load with memory. Prints the tables, then writes all figures as JSON.
+compared with): documents, the signed pack and its seal, the register (one pupil, the whole-school
+screen), bulk letters, and HTTP under load with memory. Prints the tables, then writes all figures as JSON.
 
     .venv/bin/python benchmarks/run.py [--quick] [--json benchmarks/results.json]
 

@@ -73,7 +73,8 @@ def seal_rows(runs: int) -> list[dict]:
     return [
         row("signed pack without the seal (PDF/A-3b merge, manifests)", without, "the same run's baseline"),
         row("signed pack with the PAdES seal (B-B)", with_seal,
-            f"adds {added * 1000:.1f} ms (difference of medians: noisy on a busy machine)", added_ms=round(added * 1000, 2)),
+            f"adds {added * 1000:.1f} ms (difference of medians: noisy on a busy machine)",
+            added_ms=round(added * 1000, 2)),
         row(f"the PAdES step alone: find the declaration page, sign the merged PDF ({len(merged) // 1024} KB)", sealing,
             "target <= 100 ms"),
         row("validate the seal (pyHanko, as verify does)", validating, ""),

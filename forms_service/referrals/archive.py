@@ -139,7 +139,8 @@ def make_archival(writer: PdfWriter, *, title: str, lang: str, created: dt.datet
     attachment.description = TextStringObject(MANIFEST_DESCRIPTION)
     attachment.associated_file_relationship = NameObject("/Data")
     attachment.size = NumberObject(len(manifest))
-    attachment.checksum = ByteStringObject(hashlib.md5(manifest).digest())  # the embedded file's /CheckSum is MD5 (PDF 32000-1)
+    # The embedded file's /CheckSum is its MD5 (PDF 32000-1, 7.11.4).
+    attachment.checksum = ByteStringObject(hashlib.md5(manifest).digest())
     attachment.modification_date = created.astimezone(dt.timezone.utc)  # one moment, one byte string
     spec = attachment.pdf_object
     spec[NameObject("/UF")] = TextStringObject("manifest.json")

@@ -22,6 +22,7 @@ import secrets
 import threading
 from pathlib import Path
 
+from asn1crypto import pem, x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -38,6 +39,7 @@ from pyhanko.sign.general import SigningError
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 FIELD_NAME = "HeadteacherSignature"
 DEMO_DIR = "signing"  # under VAR_DIR
@@ -81,20 +83,18 @@ class Credentials:
     @functools.cached_property
     def signer(self) -> signers.SimpleSigner:
         cert = load_cert_from_pemder_bytes(self.cert_pem)
-        return signers.SimpleSigner(signing_cert=cert, signing_key=load_private_key_from_pemder_data(self.key_pem, None),
-                                    cert_registry=_registry(cert))
+        key = load_private_key_from_pemder_data(self.key_pem, None)
+        return signers.SimpleSigner(signing_cert=cert, signing_key=key, cert_registry=_registry(cert))
 
 
 def load_cert_from_pemder_bytes(data: bytes):
     """An asn1crypto certificate from PEM bytes (pyHanko's loader reads a file)."""
-    from asn1crypto import pem, x509 as asn1_x509
     if pem.detect(data):
         _, _, data = pem.unarmor(data)
     return asn1_x509.Certificate.load(data)
 
 
 def _registry(cert):
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
     return SimpleCertificateStore.from_certs([cert])
 
 
