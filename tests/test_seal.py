@@ -154,6 +154,8 @@ def test_a_signed_pack_is_sealed_intact_covering_the_whole_file_by_the_published
         [message] = [m for m in sink.messages() if attachments(m)]
     emailed = {filename: data for filename, _, data in attachments(message)}
     assert emailed[name] == pdf
+    # The email says where the certificate to trust is.
+    assert "/la/referrals#signing-certificate" in message.get_body(("plain",)).get_content()
 
 
 def test_one_changed_byte_fails_the_seal(app, client):

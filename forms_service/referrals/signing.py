@@ -198,6 +198,9 @@ def email_body(referral: Referral, pack: Pack, files, signature: dict | None = N
         *[f"- {spec.name}" for spec in files],
         "",
         "The manifest lists the SHA-256 of every file, so you can check that nothing has changed.",
+        # The seal (issue 24): where the certificate to trust is, at the service's own address.
+        "The pack's PDF is digitally signed by the service: trust its signing certificate once, from "
+        f"{notify.link('la.index')}#signing-certificate, and your PDF reader will show whether it has changed.",
         f"Check it and accept or return it: {notify.link('la.show', referral_id=referral.id)}",
         notify.FOOTER,
     ]
