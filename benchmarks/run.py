@@ -1,6 +1,6 @@
 """Every benchmark in one run, side by side with its anchor (a target, or the raw library it is
-compared with): documents, the signed pack, the register (one pupil, the whole-school screen), bulk
-letters, and HTTP under load with memory. Prints the tables, then writes all figures as JSON.
+compared with): documents, the signed pack and its seal, the register (one pupil, the whole-school
+screen), bulk letters, and HTTP under load with memory. Prints the tables, then writes all figures as JSON.
 
     .venv/bin/python benchmarks/run.py [--quick] [--json benchmarks/results.json]
 
@@ -20,6 +20,7 @@ import documents
 import http_load
 import register_layouts
 import screen
+import sealing
 from common import print_table
 
 
@@ -32,6 +33,8 @@ def main() -> None:
     sections = {}
     sections["documents"] = documents.letter_rows(runs, 2 if args.quick else 5) + documents.pack_rows(runs)
     print_table("Documents (one 1-page letter; the signed pack)", sections["documents"])
+    sections["seal"] = sealing.seal_rows(runs)
+    print_table("The seal on a signed pack (PAdES, issue 24)", sections["seal"])
     sections["register"] = screen.screen_rows(2 if args.quick else 5, 1500)
     print_table("Register", sections["register"])
     sections["register_layouts"] = register_layouts.layout_rows(1 if args.quick else 3, 1500)

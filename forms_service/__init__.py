@@ -44,6 +44,7 @@ def create_app(overrides: dict | None = None, *, environ: dict | None = None) ->
     errors.init_app(app)
     web.init_app(app)
     api.init_app(app)
+    _check_signing(app)
 
     @app.get("/healthz")
     def healthz():
@@ -54,3 +55,17 @@ def create_app(overrides: dict | None = None, *, environ: dict | None = None) ->
         return {"status": "ok"}
 
     return app
+
+
+def _check_signing(app: Flask) -> None:
+    """Read the pack-signing key and certificate now (made once under VAR_DIR in demo mode): a wrong setting
+    stops the service starting rather than failing a head's signing."""
+    from .referrals import seal
+
+    try:
+        credentials = seal.credentials(app.config)
+    except seal.SealError as exc:
+        raise ValueError(str(exc)) from None
+    if credentials.demo and not (app.config["DEMO_MODE"] or app.config.get("TESTING")):
+        app.logger.warning("SIGNING_KEY and SIGNING_CERT are not set: signed packs are sealed with the demonstration "
+                           "key under %s, which is not for real use", app.config["VAR_DIR"])

@@ -295,7 +295,8 @@ def create_user_command(email, name, role, school_name, la_name, password) -> No
 @click.option("--all-versions", is_flag=True, help="Check every signed version, not only the latest.")
 def verify(reference: str, all_versions: bool) -> None:
     """Check that a referral's signed pack is unchanged: recompute the SHA-256 of every stored file
-    and of the manifest, and check that the manifest lists exactly the pack's files.
+    and of the manifest, check that the manifest lists exactly the pack's files, and validate the merged
+    PDF's signature (intact, covering the whole file, by the published signing certificate).
 
     Exit status: 0 all match, 1 something changed or is missing, 2 unknown reference or nothing signed.
     """
@@ -332,6 +333,11 @@ def verify(reference: str, all_versions: bool) -> None:
             else:
                 click.echo(f"  MANIFEST   OK: lists exactly the pack's {len(pack.files) - 1} other files "
                            "with their SHA-256")
+            if pack.seal_problems:
+                for problem in pack.seal_problems:
+                    click.echo(f"  SEAL       FAILED: {problem}")
+            elif pack.seal:
+                click.echo(f"  SEAL       OK: the merged PDF's signature is {pack.seal}")
             for note in pack.notes:
                 click.echo(f"  note: {note}")
         if report.versions_not_checked:

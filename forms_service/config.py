@@ -27,6 +27,17 @@ def _service_url(value: str) -> str:
     return value.strip().rstrip("/")
 
 
+def _tsa_url(value: str | None) -> str | None:
+    """SIGNING_TSA_URL: an http(s) address, or unset."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("SIGNING_TSA_URL must be a timestamp authority's http or https address")
+    return text
+
+
 def _bool(value: str | None, default: bool = False) -> bool:
     if value is None or value == "":
         return default
@@ -78,6 +89,16 @@ class Config:
         # turn"). From configuration, never from a request's Host header, which a client chooses.
         self.SERVICE_URL = _service_url(env.get("SERVICE_URL") or f"http://localhost:{env.get('PORT') or 5000}")
         self.DEMO_MODE = _bool(env.get("DEMO_MODE"))
+        self.VAR_DIR = str(var_dir)
+        # The seal on a signed pack (forms_service/referrals/seal.py, issue 24): the deployment's signing key and
+        # certificate, each a PEM file's path or the PEM text itself (a secret store's variable). Unset, a key
+        # and a self-signed certificate are made once under VAR_DIR/signing/: for the demonstration and tests.
+        self.SIGNING_KEY = (env.get("SIGNING_KEY") or "").strip() or None
+        self.SIGNING_CERT = (env.get("SIGNING_CERT") or "").strip() or None
+        if bool(self.SIGNING_KEY) != bool(self.SIGNING_CERT):
+            raise ValueError("Set both SIGNING_KEY and SIGNING_CERT (PEM files or PEM text), or neither")
+        # An RFC 3161 timestamp authority: set, every seal carries its timestamp (PAdES B-T).
+        self.SIGNING_TSA_URL = _tsa_url(env.get("SIGNING_TSA_URL"))
         # Session cookies (forms_service/security.py): never readable by scripts, not sent on
         # cross-site posts, and Secure when SESSION_COOKIE_SECURE=1 or the request came over HTTPS.
         self.SESSION_COOKIE_SECURE = _bool(env.get("SESSION_COOKIE_SECURE"))

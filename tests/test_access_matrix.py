@@ -210,6 +210,8 @@ ROUTES: dict[str, Route | str] = {
     # single sign-on (issue 23): anyone's, signed in or not; 404 unless configured (tests/test_sso.py, where a
     # callback with anything in its query is a 400, never a 500)
     "sso.start": PUBLIC, "sso.callback": PUBLIC,
+    # the certificate that seals signed packs (issue 24): anyone holding a pack may check it (tests/test_seal.py)
+    "api_signing.certificate": PUBLIC,
     # the calendar feed (issue 22): its secret address is its credential, no session (tests/test_calendar_feed.py:
     # scoped as the due list, a 404 for any token that does not open a feed)
     "calendar_feed.feed_ics": SESSION,

@@ -182,6 +182,7 @@ def _real_values(client, ids: dict, tokens: dict) -> dict:
         "GET /api/v1/notices/{notice_id}/document": [("la_officer", {"notice_id": ids["notice"]})],
         "GET /api/v1/referrals/{referral_id}/case": [("office", draft), ("la_officer", signed)],
         "GET /api/v1/due": [("office", {}), ("la_officer", {})],
+        "GET /api/v1/signing-certificate": [(role, {}) for role in ROLES],  # public (issue 24)
     }
     return {
         "referral_id": sorted(v for k, v in ids.items() if k != "notice"),

@@ -6,8 +6,9 @@ from flask import g, request
 from ..access.auth import user_from_bearer
 from ..errors import error_response
 
-# Paths that do not need a bearer token.
-PUBLIC = ("/api/v1/auth/token", "/api/v1/openapi.json")
+# Paths that do not need a bearer token: signing in, the API's description, and the certificate that seals
+# signed packs (anyone holding a pack may check it: api/signing.py).
+PUBLIC = ("/api/v1/auth/token", "/api/v1/openapi.json", "/api/v1/signing-certificate")
 
 
 def authenticate():

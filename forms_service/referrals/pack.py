@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from markupsafe import escape
@@ -18,6 +19,7 @@ from pypdf.generic import NameObject
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from . import archive
 from .evidence import DOCX, EXTENSIONS, JSON_TYPE, PDF, PNG, EvidenceError, safe_display_name, sniff
 
 ROLES = ("form_pdf", "form_docx", "evidence", "merged_pdf", "manifest")
@@ -90,7 +92,7 @@ body {{ margin: 0; font-family: Arial, Helvetica, "Liberation Sans", sans-serif;
 p {{ margin: 0 0 4mm 0; }}
 .frame {{ height: 245mm; display: flex; align-items: flex-start; justify-content: center; }}
 img {{ max-width: 180mm; max-height: 245mm; object-fit: contain; image-orientation: from-image; }}
-</style></head><body><p>{caption}</p><div class="frame"><img src="{url}" alt=""></div></body></html>"""
+</style></head><body><p>{caption}</p><div class="frame"><img src="{url}" alt="{caption}"></div></body></html>"""
 
 
 def image_to_pdf(data: bytes, content_type: str, caption: str) -> bytes:
@@ -102,8 +104,11 @@ def image_to_pdf(data: bytes, content_type: str, caption: str) -> bytes:
     url = "evidence-image:" + ("png" if content_type == PNG else "jpeg")
     html = _IMAGE_PAGE.format(caption=escape(caption), url=url)
     try:
-        return HTML(string=html, base_url=None,
-                    url_fetcher=_OneImageFetcher(url, content_type, data)).write_pdf()
+        document = HTML(string=html, base_url=None, url_fetcher=_OneImageFetcher(url, content_type, data)).render()
+        document.metadata.title = caption
+        # Tagged as the forms are (the image a figure whose alternative text is its caption), so that the
+        # pack's one structure tree covers these pages too (archive.merge_structure).
+        return document.write_pdf(pdf_variant="pdf/ua-1")
     except FatalURLFetchingError as exc:  # a BaseException (DESIGN.md §8)
         raise RuntimeError(f"image page rendering tried a fetch: {exc}") from None
 
@@ -120,10 +125,14 @@ def _strip_actions(writer: PdfWriter, first_page: int) -> None:
                 annot.pop(NameObject("/A"), None)
 
 
-def merge_pdf(parts: list[tuple[str, bytes, bool]], *, title: str, created: dt.datetime) -> bytes:
-    """One PDF of `parts` [(bookmark title, pdf bytes, trusted)] in order, compressed, deterministic."""
+def merge_pdf(parts: list[tuple[str, bytes, bool]], *, title: str, created: dt.datetime,
+              manifest: bytes | None = None, lang: str = "en-GB") -> bytes:
+    """One PDF of `parts` [(bookmark title, pdf bytes, trusted)] in order, compressed, deterministic.
+
+    With `manifest`, the file is made an archive copy (archive.py): PDF/A-3b, tagged, the manifest embedded."""
     writer = PdfWriter()
     ours: list[int] = []  # pages of our own documents (image pages included)
+    tagged: list[tuple[PdfReader, int]] = []  # our own parts, whose structure trees the pack keeps
     for bookmark, data, trusted in parts:
         first = len(writer.pages)
         reader = PdfReader(io.BytesIO(data), strict=False)
@@ -131,16 +140,26 @@ def merge_pdf(parts: list[tuple[str, bytes, bool]], *, title: str, created: dt.d
         writer.append(reader, outline_item=bookmark, import_outline=trusted)
         if trusted:
             ours.extend(range(first, len(writer.pages)))
+            tagged.append((reader, first))
         else:
             _strip_actions(writer, first)
+    if manifest is not None:
+        archive.merge_structure(writer, tagged)
+        # Before the objects are compacted below, which keeps only what the catalogue reaches.
+        archive.make_archival(writer, title=title, lang=lang, created=created, manifest=manifest)
     # Our own pages are compressed afresh; an upload's streams are carried as they are, never
     # unpacked here (their unpacked size was checked at upload, by validate_evidence).
     for index in ours:
         writer.pages[index].compress_content_streams(level=9)
     writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
     # Fixed metadata (no "now"): the same inputs give the same bytes, so the manifest is reproducible.
-    writer.add_metadata({"/Title": title, "/Producer": "forms-service", "/Creator": "forms-service",
-                         "/CreationDate": _pdf_date(created), "/ModDate": _pdf_date(created)})
+    info = {"/Title": title, "/Producer": "forms-service", "/Creator": "forms-service",
+            "/CreationDate": _pdf_date(created), "/ModDate": _pdf_date(created)}
+    writer.add_metadata(info)
+    if manifest is not None:
+        # The seal's writer (pyHanko) names itself the producer in the XMP; an Info /Producer would then
+        # disagree with it, which PDF/A forbids. The XMP names the producer instead.
+        writer._info.pop("/Producer", None)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -155,7 +174,8 @@ def _document_role(name: str, content_type: str) -> str:
 
 
 def assemble(*, reference: str, form_id: str, form_title: str, version: int, signed: dict,
-             documents: list[tuple[str, str, bytes]], evidence: list[dict]) -> list[PackFileSpec]:
+             documents: list[tuple[str, str, bytes]], evidence: list[dict],
+             seal: Callable[[bytes, int], bytes] | None = None) -> list[PackFileSpec]:
     """The pack's files, in the order to store and attach them.
 
     documents: [(name, content type, bytes)], the rendered form(s) as PDF and DOCX.
@@ -163,6 +183,9 @@ def assemble(*, reference: str, form_id: str, form_title: str, version: int, sig
     signed: {"name", "role", "signed_at" (aware datetime), "school"}: the signature the documents print.
     Returns the documents, the evidence (renamed `evidence-NN-<kind>.<ext>`), the merged PDF
     (form PDFs first, then each evidence in order) and `manifest.json`, which lists the others.
+    The merged PDF is a PDF/A-3b (archive.py) carrying the manifest of the files it is made from (it
+    cannot list itself); `seal(pdf, declaration page index)` returns it signed (seal.py), and the signed
+    bytes are what the pack holds and the outer manifest lists.
     """
     signed_at = signed["signed_at"]
     signed_iso = _utc_iso(signed_at)
@@ -206,11 +229,21 @@ def assemble(*, reference: str, form_id: str, form_title: str, version: int, sig
             caption = f"Evidence {index} of {total}: {label} (original file: {original})"
             merge_parts.append((bookmark, image_to_pdf(data, content_type, caption), True))
 
-    merged = merge_pdf(merge_parts, title=f"{reference} {form_title}", created=signed_at)
+    manifest = _manifest(reference, form_id, form_title, version, signed, signed_iso, specs, extra)
+    merged = merge_pdf(merge_parts, title=f"{reference} {form_title}", created=signed_at,
+                       manifest=_manifest_bytes(manifest), lang=_lang(merge_parts[0][1]))
+    if seal is not None:
+        merged = seal(merged, declaration_page(merge_parts[0][1]))
     add(_spec(f"{reference}-pack-v{version}.pdf" if _safe_ref(reference) else f"pack-v{version}.pdf",
               "merged_pdf", PDF, merged))
 
-    manifest = {
+    manifest = _manifest(reference, form_id, form_title, version, signed, signed_iso, specs, extra)
+    specs.append(_spec(MANIFEST_NAME, "manifest", JSON_TYPE, _manifest_bytes(manifest)))
+    return specs
+
+
+def _manifest(reference, form_id, form_title, version, signed, signed_iso, specs, extra) -> dict:
+    return {
         "format": MANIFEST_FORMAT,
         "reference": reference,
         "form": {"id": form_id, "title": form_title},
@@ -223,10 +256,27 @@ def assemble(*, reference: str, form_id: str, form_title: str, version: int, sig
         "files": [{"name": s.name, "role": s.role, "content_type": s.content_type, "size": len(s.data),
                    "sha256": s.sha256, **extra[s.name]} for s in specs],
     }
+
+
+def _manifest_bytes(manifest: dict) -> bytes:
     # Sorted keys, fixed separators, UTF-8: the same pack always gives the same bytes and SHA-256.
-    data = (json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    specs.append(_spec(MANIFEST_NAME, "manifest", JSON_TYPE, data))
-    return specs
+    return (json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def declaration_page(form_pdf: bytes) -> int:
+    """The page of the form (0-based, the merged PDF starts with it) holding the head's declaration: the
+    last one naming it, else the form's last page. The seal's visible appearance goes there."""
+    reader = PdfReader(io.BytesIO(form_pdf), strict=False)
+    for index in range(len(reader.pages) - 1, -1, -1):
+        if "Declaration" in (reader.pages[index].extract_text() or ""):
+            return index
+    return len(reader.pages) - 1
+
+
+def _lang(form_pdf: bytes) -> str:
+    """The form's language (WeasyPrint writes the catalogue's /Lang), for the merged file's."""
+    lang = PdfReader(io.BytesIO(form_pdf), strict=False).trailer["/Root"].get("/Lang")
+    return str(lang) if lang else "en-GB"
 
 
 def _safe_ref(reference: str) -> bool:

@@ -5,6 +5,7 @@ and the status. If storage fails (disk full), the signature is not recorded and 
 """
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import select
 
 from .. import storage
@@ -14,7 +15,7 @@ from ..formatting import format_date, initials as pupil_initials, local_today
 from ..models import OutboxMessage, Pack, PackFile, Referral, School, User, db, utcnow
 from ..rules import sessions_relied_on
 from ..text import check_text, same_name
-from . import changes, documents, notify
+from . import changes, documents, notify, seal
 from .actions import ActionError, form_of, verdict, working_data
 from .evidence import EvidenceError
 from .history import sessions_used_elsewhere
@@ -88,11 +89,14 @@ def sign(user: User, referral: Referral, *, name: str, declaration: bool, on_beh
     rendered = documents.render_referral(referral, signature=signature, verdict=result.to_dict())
     try:
         files = assemble(reference=referral.reference, form_id=form.id, form_title=form.title, version=version,
-                         signed=signature,
-                         documents=rendered, evidence=evidence)
+                         signed=signature, documents=rendered, evidence=evidence,
+                         seal=sealer(referral.reference, signature))
     except EvidenceError as exc:
         raise ActionError(f"An evidence file cannot go into the pack: {exc.message}. Ask the office to upload it again.",
                           errors={"evidence": [exc.message]}) from exc
+    except seal.SealError as exc:  # the timestamp authority did not answer: nothing was recorded
+        raise ActionError(f"The pack could not be sealed just now ({exc}). Try signing again in a few minutes.",
+                          status=503) from exc
 
     # A folder of its own for this attempt: a failed or losing attempt (two tabs signing at once)
     # can then remove what it wrote without touching the files of a pack that was recorded.
@@ -112,6 +116,18 @@ def sign(user: User, referral: Referral, *, name: str, declaration: bool, on_beh
     # applied it, and a recorded pack must keep its files; an unused folder is only disk space.
     db.session.commit()
     return pack
+
+
+def sealer(reference: str, signature: dict):
+    """The pack's seal (seal.py): the merged PDF signed by the deployment's key, naming the head and reference,
+    its appearance on the declaration page. The signed bytes are what is hashed, stored and emailed."""
+    credentials = seal.credentials(current_app.config)
+    head = signature["name"] + (f", on behalf of {signature['on_behalf_of']}" if signature.get("on_behalf_of") else "")
+
+    def sign_pdf(pdf: bytes, page: int) -> bytes:
+        return seal.seal_pdf(pdf, credentials, page=page, reference=reference, head=head,
+                             signed_at=signature["signed_at"], tsa_url=current_app.config.get("SIGNING_TSA_URL"))
+    return sign_pdf
 
 
 def _record(user, referral, form, la, result, version, signature, files, stored, changed) -> Pack:
@@ -182,6 +198,9 @@ def email_body(referral: Referral, pack: Pack, files, signature: dict | None = N
         *[f"- {spec.name}" for spec in files],
         "",
         "The manifest lists the SHA-256 of every file, so you can check that nothing has changed.",
+        # The seal (issue 24): where the certificate to trust is, at the service's own address.
+        "The pack's PDF is digitally signed by the service: trust its signing certificate once, from "
+        f"{notify.link('la.index')}#signing-certificate, and your PDF reader will show whether it has changed.",
         f"Check it and accept or return it: {notify.link('la.show', referral_id=referral.id)}",
         notify.FOOTER,
     ]

@@ -8,20 +8,29 @@ For each version of the pack (issue 5, "Signed means frozen"):
   one written to the append-only audit trail at signing (the `signed` event), so a manifest
   replaced together with its database record is still caught;
 - the manifest must list exactly the pack's other files, each with the size and SHA-256 recorded
-  for it, and name the referral's reference and the pack's version.
+  for it, and name the referral's reference and the pack's version;
+- the merged PDF's seal (issue 24, seal.py): one PAdES signature, intact, covering the whole file, by the
+  certificate the service publishes; and the manifest embedded in it lists the pack's documents and
+  evidence with their recorded SHA-256. A pack signed before packs were sealed (no signature and no
+  embedded manifest) is noted, not failed.
 
 Read-only: `verify` changes nothing (the command records that a check was made).
 """
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from dataclasses import dataclass, field
 
+from flask import current_app
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
 from sqlalchemy import func, select
 
 from .. import storage
 from ..models import AuditEvent, Pack, PackFile, Referral, db
+from . import seal
 from .pack import MANIFEST_FORMAT, MANIFEST_NAME
 
 OK, CHANGED, MISSING, UNREADABLE = "OK", "CHANGED", "MISSING", "UNREADABLE"
@@ -54,14 +63,16 @@ class PackCheck:
     files: list[FileCheck] = field(default_factory=list)
     manifest_problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    seal: str = ""  # the PDF signature, when it holds: "intact, covering the whole file, ..."
+    seal_problems: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return all(f.ok for f in self.files) and not self.manifest_problems
+        return all(f.ok for f in self.files) and not self.manifest_problems and not self.seal_problems
 
     def problems(self) -> list[str]:
         out = [f"{f.status} {f.name}" + (f": {f.note}" if f.note else "") for f in self.files if not f.ok]
-        return out + [f"manifest: {p}" for p in self.manifest_problems]
+        return out + [f"manifest: {p}" for p in self.manifest_problems] + [f"seal: {p}" for p in self.seal_problems]
 
 
 @dataclass
@@ -81,7 +92,7 @@ class Report:
     def to_dict(self) -> dict:
         return {"reference": self.reference, "ok": self.ok, "versions_not_checked": self.versions_not_checked,
                 "packs": [{"version": p.version, "ok": p.ok, "manifest_problems": p.manifest_problems,
-                           "notes": p.notes,
+                           "notes": p.notes, "seal": p.seal, "seal_problems": p.seal_problems,
                            "files": [{"name": f.name, "role": f.role, "status": f.status,
                                       "expected_sha256": f.expected_sha256, "actual_sha256": f.actual_sha256,
                                       "note": f.note} for f in p.files]} for p in self.packs]}
@@ -147,7 +158,7 @@ def _check_pack(referral: Referral, pack: Pack, signed_events: dict[int, str]) -
     if not files:
         check.manifest_problems.append("the pack has no files recorded")
         return check
-    manifest_bytes = None
+    manifest_bytes = merged_bytes = None
     for item in files:
         status, data, note = _read_stored(item.storage_key)
         actual = hashlib.sha256(data).hexdigest() if data is not None else None
@@ -158,6 +169,10 @@ def _check_pack(referral: Referral, pack: Pack, signed_events: dict[int, str]) -
         check.files.append(result)
         if item.role == "manifest" and data is not None:
             manifest_bytes = data
+        if item.role == "merged_pdf" and data is not None:
+            merged_bytes = data
+    if merged_bytes is not None:
+        _check_seal(check, files, merged_bytes)
 
     manifests = [f for f in files if f.role == "manifest"]
     if len(manifests) != 1:
@@ -219,3 +234,40 @@ def _manifest_contents(referral: Referral, pack: Pack, files: list[PackFile], da
         if entry.get("size") != item.size:
             problems.append(f"it gives {name} the size {entry.get('size')}, not the recorded {item.size}")
     return problems
+
+
+def _check_seal(check: PackCheck, files: list[PackFile], pdf: bytes) -> None:
+    """The merged PDF's PAdES signature against the published certificate, and the manifest inside it."""
+    embedded = embedded_manifest(pdf)
+    result = seal.validate(pdf, seal.credentials(current_app.config).cert_pem)
+    if result.ok:
+        check.seal = result.summary
+    elif embedded is None and result.unsigned:
+        check.notes.append("the merged PDF carries no seal: it was signed before packs were sealed (issue 24)")
+        return
+    else:
+        check.seal_problems.extend(result.problems)
+    if embedded is None:
+        check.seal_problems.append("the merged PDF carries no manifest.json of the files it is made from")
+        return
+    try:
+        listed = {entry["name"]: entry for entry in json.loads(embedded.decode("utf-8"))["files"]}
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+        check.seal_problems.append("the manifest.json inside the merged PDF is not readable")
+        return
+    parts = {f.name: f for f in files if f.role not in ("merged_pdf", "manifest")}
+    if set(listed) != set(parts):
+        check.seal_problems.append("the manifest.json inside the merged PDF does not list the pack's documents and "
+                                   "evidence")
+    for name, item in parts.items():
+        if name in listed and listed[name].get("sha256") != item.sha256:
+            check.seal_problems.append(f"the manifest.json inside the merged PDF gives {name} another SHA-256")
+
+
+def embedded_manifest(pdf: bytes) -> bytes | None:
+    """The bytes of the manifest.json embedded in a merged PDF (archive.py), or None."""
+    try:
+        found = PdfReader(io.BytesIO(pdf), strict=False).attachments.get(MANIFEST_NAME)
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError):
+        return None
+    return found[0] if found else None

@@ -2,7 +2,7 @@
 seed form's checklist ticks and the decision (accept, or return to the school with reasons)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import storage
@@ -14,7 +14,7 @@ from ..formdefs import get_form
 from ..la import (decisions as la_decisions, ewo_letters, inbox, notice_documents, notices as la_notices,
                   outcomes as la_outcomes, reviews)
 from ..models import Referral, data_as_signed, db
-from ..referrals import changes
+from ..referrals import changes, seal
 from ..rules.titles import title as rule_title
 from .answers import answer_rows
 from .fields import CsrfOnlyForm
@@ -58,7 +58,8 @@ def index():
             {"value": x, "text": inbox.STATUS_LABELS.get(x, x), "selected": values["status"] == x} for x in statuses],
         date_field_items=[{"value": k, "text": v, "checked": values["date_field"] == k}
                           for k, v in inbox.DATE_FIELDS.items()],
-        date_items={n: date_input_items(values, n, bool(errors.get(n))) for n in ("from", "to")}), \
+        date_items={n: date_input_items(values, n, bool(errors.get(n))) for n in ("from", "to")},
+        certificate=seal.credentials(current_app.config)), \
         (400 if errors else 200)
 
 

@@ -89,6 +89,9 @@ def sign(referral_id: int):
             if exc.rules:
                 flash(exc.message, "info")
             return _render_review(referral, form, SendBackForm(), 422)
+        if exc.status == 503:  # the timestamp authority did not answer (referrals/seal.py): sign again later
+            form.name.errors = [exc.message]
+            return _render_review(referral, form, SendBackForm(), 503)
         flash(exc.message, "info")
         return redirect(url_for("referrals.show", referral_id=referral.id))
     except StorageError:
