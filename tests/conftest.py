@@ -46,14 +46,16 @@ def fast_password_hashing():
         yield
 
 
-@pytest.fixture(autouse=True)
-def totp_clock(monkeypatch):
+@pytest.fixture(scope="session", autouse=True)
+def totp_clock():
     """Second-factor codes are checked on the tests' own clock (tests/support/totp.py), which steps forward past
-    a step already used rather than have a test wait 30 s to sign the same user in again."""
+    a step already used rather than have a test wait 30 s to sign the same user in again. For the whole session:
+    a module's fixtures sign in too, and the clock only ever moves forward."""
     from support import totp
 
-    monkeypatch.setattr(mfa, "now", totp.clock)
-    yield totp.clock
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(mfa, "now", totp.clock)
+        yield totp.clock
 
 
 @pytest.fixture(scope="session")

@@ -628,6 +628,7 @@ def reset_second_factor(user_id: int):
         return redirect(url_for("admin.show_user", user_id=user.id))
     revoked = revoke_tokens(user)
     end_sessions(user)
+    throttle.clear(user.email)  # wrong codes typed at a lost phone's app no longer count
     record("admin_user_second_factor_reset", user=_admin(),
            detail={"user_id": user.id, "email": user.email, "api_tokens_revoked": revoked})
     db.session.commit()

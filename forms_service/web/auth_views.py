@@ -92,10 +92,7 @@ def login():
         user = db.session.scalar(db.select(User).filter_by(email=email))
         if check_password(user, form.password.data) and user.active:
             response = finish_sign_in(user)
-            if PENDING not in session:
-                throttle.succeeded(attempt)
-            # else the run goes on until the code is right: the password alone must not clear the failed
-            # codes before it (web/second_factor.py), or each right password would buy five more guesses
+            throttle.succeeded(attempt)  # the codes that may follow are counted apart (throttle.code_key)
             return response
         throttle.failed(attempt, user)
         form.email.errors.append("Enter a correct email address and password")

@@ -65,7 +65,7 @@ def _no_store(page, status: int = 200):
 def _check(user: User, form: CodeForm, template: str, **context):
     """Throttle and check the form's code for `user`; None when it was right (used up), else the page again
     with the error on the field."""
-    attempt = throttle.reserve(user.email)
+    attempt = throttle.reserve(throttle.code_key(user.email))
     if attempt.wait:
         form.code.errors.append(throttle.message(attempt.wait))
         return _no_store(render_template(template, form=form, **context), 429)
@@ -136,7 +136,7 @@ def _set_up_page(user: User, form: SetUpForm, status: int, **context):
 def _enrol(user: User, form: SetUpForm) -> list[str] | None:
     """Confirm the secret being set up with the form's code (throttled); the recovery codes, or None with
     the error on the field."""
-    attempt = throttle.reserve(user.email)
+    attempt = throttle.reserve(throttle.code_key(user.email))
     if attempt.wait:
         form.code.errors.append(throttle.message(attempt.wait))
         return None

@@ -78,6 +78,7 @@ def csrf(html: str) -> str:
 def login(client, email: str, password: str = PASSWORD, *, follow: bool = False):
     """Sign in through the sign-in page, as a browser would (reads the page's CSRF token); for an account with
     a second factor, then the code page with a code its app would show (support/totp.py)."""
+    totp.needs_code(client.application, email)  # an account a test added has its app set up
     page = client.get("/sign-in")
     assert page.status_code == 200
     response = client.post("/sign-in", data={"csrf_token": csrf(text(page)), "email": email, "password": password})
