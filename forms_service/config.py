@@ -284,7 +284,8 @@ def _roles(value: str | None, default: str) -> tuple[str, ...]:
     value = default if value is None else value
     roles = tuple(r.strip() for r in value.split(",") if r.strip() and r.strip().lower() != "none")
     if unknown := [r for r in roles if r not in _ROLE_NAMES]:
-        raise ValueError(f"MFA_REQUIRED_ROLES: {', '.join(unknown)} is not a role; the roles are {', '.join(_ROLE_NAMES)}")
+        raise ValueError(f"MFA_REQUIRED_ROLES: {', '.join(unknown)} is not a role; "
+                         f"the roles are {', '.join(_ROLE_NAMES)}")
     return roles
 
 
@@ -298,8 +299,8 @@ def _fernet_keys(value: str | None) -> tuple[str, ...] | None:
         except (binascii.Error, ValueError):
             ok = False
         if not ok:
-            raise ValueError("MFA_KEY must be Fernet keys (32 bytes in URL-safe base64), comma-separated; make one "
-                             "with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'")
+            raise ValueError("MFA_KEY must be Fernet keys (32 bytes in URL-safe base64), comma-separated; make one with: "
+                             "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'")
     return keys or None
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import (JSON, BigInteger, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, false, or_, select,
-                        true)
+from sqlalchemy import (JSON, BigInteger, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, false,
+                        or_, select, true)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.types import DateTime, TypeDecorator
 

@@ -9,8 +9,8 @@ csrf = CSRFProtect()
 def init_app(app) -> None:
     from govuk_frontend_wtf.main import WTFormsHelpers
 
-    from . import (admin, admin_export, auth_views, bulk, calendar_feed, cases, home, la, letter_life, notices,
-                   pupils, referrals, screening, second_factor, signoff)
+    from . import (admin, admin_export, auth_views, bulk, calendar_feed, cases, home, la, letter_life, notices, pupils,
+                   referrals, screening, second_factor, signoff)
 
     csrf.init_app(app)
     WTFormsHelpers(app)

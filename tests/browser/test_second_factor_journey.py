@@ -11,10 +11,10 @@ from playwright.sync_api import expect
 
 from forms_service.access.accounts import create_user, get_or_create_la, get_or_create_school
 from forms_service.models import db
-from support import totp
 
-from conftest import LA_INBOX, PASSWORD
 from .answers import box, h1
+from conftest import LA_INBOX, PASSWORD
+from support import totp
 
 HEAD = "new.head@demo.school"
 
@@ -42,7 +42,8 @@ def test_a_head_sets_up_an_app_then_signs_in_with_a_code_and_with_a_recovery_cod
     assert len(secret) == 32
 
     box(page, "Code from your app").fill("12345")
-    browse.navigate(page.get_by_role("button", name="Continue").click, status=422, screenshot="second-factor-set-up-errors")
+    browse.navigate(page.get_by_role("button", name="Continue").click, status=422,
+                    screenshot="second-factor-set-up-errors")
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the code your app shows now")
     expect(page.locator(".govuk-error-summary a")).to_have_attribute("href", "#code")
     box(page, "Code from your app").fill(pyotp.TOTP(secret).at(totp.clock()))
@@ -73,6 +74,7 @@ def test_a_head_sets_up_an_app_then_signs_in_with_a_code_and_with_a_recovery_cod
     browse.sign_out()
     _sign_in_to_code_page(browse, page)
     box(page, "Code").fill(codes[0])
-    browse.navigate(page.get_by_role("button", name="Continue").click, status=422, screenshot="second-factor-code-errors")
+    browse.navigate(page.get_by_role("button", name="Continue").click, status=422,
+                    screenshot="second-factor-code-errors")
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a correct code")
     expect(page.locator("#code-error")).to_contain_text("Enter a correct code")
