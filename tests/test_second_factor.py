@@ -6,12 +6,14 @@ from __future__ import annotations
 import pyotp
 import pytest
 from cryptography.fernet import Fernet
+from flask import session
 from sqlalchemy import select
 
 from forms_service import create_app
 from forms_service.access import mfa
 from forms_service.access.accounts import create_user
 from forms_service.models import AuditEvent, RecoveryCode, SecondFactor, User, db
+from forms_service.web.auth_views import PENDING, finish_sign_in
 
 from conftest import PASSWORD
 from support import totp
@@ -138,6 +140,7 @@ def test_wrong_codes_are_throttled_and_a_right_password_does_not_clear_them(app)
     assert _post_password(client, HEAD).location == "/sign-in/code"  # the password itself is fine
     refused = enter_code(client, totp.code_for(app, HEAD))
     assert refused.status_code == 429 and "Too many sign-in attempts" in text(refused)
+    assert int(refused.headers["Retry-After"]) > 0
 
 
 def test_a_head_with_no_app_sets_one_up_at_first_sign_in(app, client):
@@ -241,3 +244,25 @@ def test_the_openapi_document_describes_totp(client):
     schemas = spec["components"]["schemas"]
     assert "totp" in schemas["TokenRequest"]["properties"]
     assert "second_factor_required" in schemas["ApiError"]["properties"]
+
+
+def test_finish_sign_in_keeps_the_method_through_the_code_page(app, client):
+    """The interface single sign-on relies on (web/auth_views.finish_sign_in): a user left pending by another
+    method is signed in by the code page with that method in the audit trail, and goes to the `next` kept."""
+    with app.test_request_context("/sso/callback?next=/sign-off"):
+        with app.app_context():
+            user = _user(HEAD)
+            response = finish_sign_in(user, method="oidc")
+            assert response.location == "/sign-in/code"
+            pending = dict(session[PENDING])
+            assert "_user_id" not in session
+    with client.session_transaction() as browser:
+        browser[PENDING] = pending
+    done = enter_code(client, totp.code_for(app, HEAD))
+    assert done.location == "/sign-off"
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent).filter_by(action="signed_in")).all()[-1]
+        assert (event.actor, event.detail) == (HEAD, {"method": "oidc"})
+    with app.test_request_context("/"), app.app_context():
+        done = finish_sign_in(_user(HEAD), second_factor_done=True, method="oidc")  # the provider asserted MFA
+        assert done.location == "/"

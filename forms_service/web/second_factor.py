@@ -58,8 +58,8 @@ class TurnOffForm(CodeForm):
     submit = SubmitField("Turn off", widget=GovSubmitInput())
 
 
-def _no_store(page, status: int = 200):
-    return page, status, {"Cache-Control": "no-store"}
+def _no_store(page, status: int = 200, **headers):
+    return page, status, {"Cache-Control": "no-store", **headers}
 
 
 def _check(user: User, form: CodeForm, template: str, **context):
@@ -68,7 +68,7 @@ def _check(user: User, form: CodeForm, template: str, **context):
     attempt = throttle.reserve(throttle.code_key(user.email))
     if attempt.wait:
         form.code.errors.append(throttle.message(attempt.wait))
-        return _no_store(render_template(template, form=form, **context), 429)
+        return _no_store(render_template(template, form=form, **context), 429, **{"Retry-After": str(attempt.wait)})
     try:
         kind = mfa.verify(user, form.code.data)
     except mfa.Unavailable as error:
@@ -139,6 +139,7 @@ def _enrol(user: User, form: SetUpForm) -> list[str] | None:
     attempt = throttle.reserve(throttle.code_key(user.email))
     if attempt.wait:
         form.code.errors.append(throttle.message(attempt.wait))
+        form.throttled = True  # the page answers 429
         return None
     secret = _setup_secret()
     had_one = mfa.enrolled(user)
@@ -177,7 +178,7 @@ def set_up():
         if codes is not None:
             done = finish_sign_in(user, second_factor_done=True, method=pending.get("method", "password"))
             return _no_store(render_template("auth/recovery_codes.html", codes=codes, next=done.location))
-        return _set_up_page(user, form, 422, signing_in=True)
+        return _set_up_page(user, form, 429 if getattr(form, "throttled", False) else 422, signing_in=True)
     return _set_up_page(user, form, 422 if form.errors else 200, signing_in=True)
 
 
@@ -206,7 +207,7 @@ def set_up_signed_in():
             session[GENERATION] = user.session_generation  # this browser stays signed in; the others end
             return _no_store(render_template("auth/recovery_codes.html", codes=codes,
                                              next=url_for("second_factor.account")))
-        return _set_up_page(user, form, 422, signing_in=False)
+        return _set_up_page(user, form, 429 if getattr(form, "throttled", False) else 422, signing_in=False)
     return _set_up_page(user, form, 422 if form.errors else 200, signing_in=False)
 
 
