@@ -29,6 +29,8 @@ import urllib.parse
 import uuid
 from pathlib import Path
 
+import pyotp
+from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 
 from forms_service import create_app
@@ -100,14 +102,18 @@ def database(kind: str) -> tuple[str, callable]:
 def seed(env: dict, packs: int) -> dict:
     """Demo users, one draft request to load pages of, and `packs` signed requests for the worker."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"], "STORAGE_DIR": env["STORAGE_DIR"],
-                      "SECRET_KEY": env["SECRET_KEY"], "SMTP_URL": env["SMTP_URL"], "TESTING": True})
+                      "SECRET_KEY": env["SECRET_KEY"], "SMTP_URL": env["SMTP_URL"], "TESTING": True,
+                      "MFA_KEY": (env["MFA_KEY"],)})
     upgrade(app)
     with app.app_context():
         create_demo_data(PASSWORD, "legal-interventions@la.invalid")
     client = app.test_client()
 
     def token(email):
-        got = client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
+        body = {"email": email, "password": PASSWORD}
+        if email in ("head@demo.school", "officer@demo.la"):  # MFA_REQUIRED_ROLES: the demo's authenticator code
+            body["totp"] = pyotp.TOTP(app.config["DEMO_TOTP_SECRET"]).now()
+        got = client.post("/api/v1/auth/token", json=body)
         return {"Authorization": f"Bearer {got.get_json()['token']}"}
     office, head = token("office@demo.school"), token("head@demo.school")
     data = json_data()
@@ -226,6 +232,7 @@ def http_rows(seconds: int, connections: int, workers: int, kind: str, packs: in
     tmp = Path(tempfile.mkdtemp(prefix="bench-http-"))
     smtp_port, port = free_port(), free_port()
     env = {**os.environ, "DATABASE_URL": url, "STORAGE_DIR": str(tmp / "storage"), "SECRET_KEY": uuid.uuid4().hex,
+           "MFA_KEY": Fernet.generate_key().decode(),
            "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}", "WORKER_POLL_SECONDS": "0.5"}
     procs = []
     try:

@@ -35,12 +35,13 @@ def create_app(overrides: dict | None = None, *, environ: dict | None = None) ->
     init_db(app, "forms-service")
 
     from . import api, converters, errors, jsonlimits, security, web
-    from .access import auth
+    from .access import auth, mfa
     converters.init_app(app)  # before any blueprint: routes use <id:...>
     jsonlimits.init_app(app)  # first of the before_request hooks: no deep JSON reaches a parser
     security.init_app(app)
     templating.init_app(app)
     auth.init_app(app)
+    mfa.init_app(app)
     errors.init_app(app)
     web.init_app(app)
     api.init_app(app)

@@ -78,6 +78,11 @@ def serve(host: str, port: int, threads: int) -> None:
         click.echo(f"\nDemo logins (password: {password}):")
         for email, role, name, school in DEMO_USERS:
             click.echo(f"  {email:<22} {role:<12} {school or 'Demo Local Authority'}")
+        required = app.config["MFA_REQUIRED_ROLES"]
+        if required:
+            # The one authenticator secret every demo user of those roles is enrolled with (access/accounts.py).
+            click.echo(f"\nSecond factor for {', '.join(required)}: add this key to an authenticator app "
+                       f"(time-based): {app.config['DEMO_TOTP_SECRET']}")
     click.echo("\nPress Ctrl+C to stop.", nl=True)
     def stop(*_):
         # Leave server.run() as Ctrl+C does; closing the sockets from here, while the loop is

@@ -1,6 +1,8 @@
 """Configuration from the environment (DESIGN.md §6). One place reads os.environ."""
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import re
 import secrets
@@ -80,6 +82,17 @@ class Config:
             _check_endpoint(self.S3_ENDPOINT_URL)
         # Without SECRET_KEY a random one is used: sessions end at restart, which is safe, not convenient.
         self.SECRET_KEY = env.get("SECRET_KEY") or secrets.token_hex(32)
+        # The second factor (forms_service/access/mfa.py, issue 23). Roles that must use an authenticator app (the
+        # others may turn one on): those whose signature or decision sends a family towards a fine or court, and
+        # the administrators who manage them. A role not in models.ROLES is a typo: refused at start.
+        self.MFA_REQUIRED_ROLES = _roles(env.get("MFA_REQUIRED_ROLES"), "headteacher,la_officer,admin")
+        # The key(s) the TOTP secrets are encrypted with at rest (Fernet; comma-separated to rotate: the first
+        # encrypts, any decrypts). Unset: in DEMO_MODE or tests a fixed demo key (with a warning); otherwise
+        # the service starts but no second factor can be set up or checked, saying why (unlike SECRET_KEY, a
+        # random key cannot stand in: every secret would be lost at the next restart).
+        self.MFA_KEY = _fernet_keys(env.get("MFA_KEY"))
+        # The demo users of those roles are enrolled with this secret (printed at start beside the demo logins).
+        self.DEMO_TOTP_SECRET = _base32(env.get("DEMO_TOTP_SECRET") or DEMO_TOTP_SECRET)
         self.POLICY_PROFILE = env.get("POLICY_PROFILE", "national-2024")
         self.LA_INBOX = env.get("LA_INBOX", "legal-interventions@la.invalid")
         # Unset: `forms-service serve` starts a local sink that keeps what it receives (demo).
@@ -295,6 +308,47 @@ def parse_period(value: str, name: str = "period") -> tuple[int, str]:
 
 
 WHOLE = "a whole number, 1 or more"
+# The demo's authenticator secret (base32, 160 bits as RFC 4226 recommends): public, like the demo password.
+DEMO_TOTP_SECRET = "DEMOTOTPSECRETFORTHEFORMSSERVICE"
+_ROLE_NAMES = ("office", "headteacher", "la_officer", "admin")  # models.ROLES (the root's config imports no models)
+
+
+def _roles(value: str | None, default: str) -> tuple[str, ...]:
+    """MFA_REQUIRED_ROLES: comma-separated role names (may be empty: "none")."""
+    value = default if value is None else value
+    roles = tuple(r.strip() for r in value.split(",") if r.strip() and r.strip().lower() != "none")
+    if unknown := [r for r in roles if r not in _ROLE_NAMES]:
+        raise ValueError(f"MFA_REQUIRED_ROLES: {', '.join(unknown)} is not a role; "
+                         f"the roles are {', '.join(_ROLE_NAMES)}")
+    return roles
+
+
+def _fernet_keys(value: str | None) -> tuple[str, ...] | None:
+    """MFA_KEY: one or more Fernet keys (32 bytes, URL-safe base64), comma-separated; ValueError naming it,
+    never repeating it, otherwise."""
+    keys = tuple(k.strip() for k in (value or "").split(",") if k.strip())
+    for key in keys:
+        try:
+            ok = len(base64.urlsafe_b64decode(key.encode())) == 32
+        except (binascii.Error, ValueError):
+            ok = False
+        if not ok:
+            raise ValueError("MFA_KEY must be Fernet keys (32 bytes in URL-safe base64), comma-separated; make one with: "
+                             "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'")
+    return keys or None
+
+
+def _base32(value: str) -> str:
+    """DEMO_TOTP_SECRET: base32, at least 16 characters (80 bits)."""
+    secret = value.strip().replace(" ", "").upper()
+    try:
+        base64.b32decode(secret + "=" * (-len(secret) % 8))
+    except (binascii.Error, ValueError):
+        secret = ""
+    if len(secret) < 16:
+        raise ValueError("DEMO_TOTP_SECRET must be base32 (A-Z, 2-7), at least 16 characters")
+    return secret
+
 
 
 def _issuer(value: str | None) -> str | None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import (JSON, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, false, or_, select,
-                        true)
+from sqlalchemy import (JSON, BigInteger, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, false,
+                        or_, select, true)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -489,6 +489,31 @@ class CalendarFeed(db.Model):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     user: Mapped[User] = relationship()
+
+
+class SecondFactor(db.Model):
+    """A user's authenticator app (forms_service/access/mfa.py): its TOTP secret encrypted with MFA_KEY (Fernet),
+    kept apart from the password hash, and the last time step accepted, so no code is accepted twice.
+    One per user; resetting it deletes the row and the recovery codes."""
+    __tablename__ = "second_factors"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    secret_encrypted: Mapped[str] = mapped_column(Text)
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A single-use recovery code (forms_service/access/mfa.py): only its SHA-256 (the code has 80 random bits,
+    so a slow hash adds nothing); `used_at` once it has been used."""
+    __tablename__ = "recovery_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_sha256: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __table_args__ = (UniqueConstraint("user_id", "code_sha256"),)
 
 
 class AuditEvent(db.Model):

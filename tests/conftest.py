@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 
 from forms_service import create_app
-from forms_service.access import accounts
+from forms_service.access import accounts, mfa
 from forms_service.access.accounts import create_demo_data
 from forms_service.database import upgrade
 from forms_service.models import Base, db
@@ -44,6 +44,18 @@ def fast_password_hashing():
         mp.setattr(accounts, "_hasher", cheap)
         mp.setattr(accounts, "_DUMMY_HASH", cheap.hash("not a real password"))
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def totp_clock():
+    """Second-factor codes are checked on the tests' own clock (tests/support/totp.py), which steps forward past
+    a step already used rather than have a test wait 30 s to sign the same user in again. For the whole session:
+    a module's fixtures sign in too, and the clock only ever moves forward."""
+    from support import totp
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(mfa, "now", totp.clock)
+        yield totp.clock
 
 
 @pytest.fixture(scope="session")

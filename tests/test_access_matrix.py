@@ -206,6 +206,9 @@ ROUTES: dict[str, Route | str] = {
     # "Forgot your password?": anyone's, signed in or not (tests/test_password_reset.py; CSRF in test_security.py)
     "auth.forgot_password": SESSION, "auth.reset_link_sent": SESSION, "auth.reset_link": SESSION,
     "auth.reset_password": SESSION,
+    # the second factor while signing in (issue 23): only a browser a right password left pending reaches them
+    # (tests/test_second_factor.py; CSRF in test_security.py); anyone else is sent to sign in
+    "second_factor.code": SESSION, "second_factor.set_up": SESSION,
     "static": PUBLIC, "healthz": PUBLIC, "api-docs.openapi_json": PUBLIC,
     # single sign-on (issue 23): anyone's, signed in or not; 404 unless configured (tests/test_sso.py, where a
     # callback with anything in its query is a 400, never a 500)
@@ -217,6 +220,11 @@ ROUTES: dict[str, Route | str] = {
     "calendar_feed.feed_ics": SESSION,
     "home.index": Route(no_target, SIGNED_IN, scoped=False),
     "auth.change_password": Route(no_target, SIGNED_IN, scoped=False, body={}),  # one's own: nothing to scope
+    # one's own second factor (issue 23): its page, setting up an app (a post with no code is refused, 422);
+    # turning it off is only for a role that does not require one and has one: no user of the world has (404)
+    "second_factor.account": Route(no_target, SIGNED_IN, scoped=False),
+    "second_factor.set_up_signed_in": Route(no_target, SIGNED_IN, scoped=False, body={}),
+    "second_factor.turn_off": Route(no_target, frozenset(), scoped=False, body={}),
     # one's own calendar feed (issue 22): whoever has a due list; a post choosing nothing is refused (400)
     "calendar_feed.account": Route(no_target, SCHOOL | OFFICER, scoped=False, body={}),
     # the school's pages
@@ -281,6 +289,9 @@ ROUTES: dict[str, Route | str] = {
     "admin.change_role": Route(user_targets, ADMIN, body={}),
     "admin.set_active": Route(user_targets, ADMIN, body={}),
     "admin.reset_password": Route(user_targets, ADMIN, body={"password": "too short"}),
+    # resetting a user's second factor (issue 23): the admin's LA's users; none of the targets has one, so an
+    # allowed post says so and changes nothing
+    "admin.reset_second_factor": Route(user_targets, ADMIN, body={}),
     "admin_export.index": Route(no_target, ADMIN, scoped=False, post_targets=subject_targets),
     # the API
     "api_catalogue.forms": Route(no_target, SIGNED_IN, scoped=False),

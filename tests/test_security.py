@@ -109,6 +109,10 @@ def _forgery(app, world, endpoint: str):
         return "anonymous", "/forgot-password", EFFECTIVE[endpoint]
     if endpoint == "auth.reset_password":  # with a link that works open in the browser (_open_reset_link)
         return "anonymous", "/reset-password", EFFECTIVE[endpoint]
+    if endpoint in ("second_factor.code", "second_factor.set_up"):  # while signing in: no one is signed in yet
+        return "anonymous", url_for_endpoint(app, endpoint), {"code": "123456"}
+    if endpoint == "second_factor.turn_off":  # only for a role that need not have one: an office
+        return "office", url_for_endpoint(app, endpoint), {"code": "123456"}
     if endpoint == "auth.logout":
         return "office", "/sign-out", {}
     route = ROUTES[endpoint]
@@ -120,6 +124,10 @@ def _forgery(app, world, endpoint: str):
             if record is None or record.state == PREFERRED_STATE.get(endpoint, record.state):
                 return role, cell.url, EFFECTIVE.get(endpoint, route.body or {})
     raise AssertionError(f"no target in the world for a POST to {endpoint}")
+
+
+def url_for_endpoint(app, endpoint: str) -> str:
+    return next(rule.rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint)
 
 
 def _open_reset_link(app, client) -> None:
@@ -170,14 +178,14 @@ def test_the_session_cookie_is_httponly_and_samesite_and_secure_over_https(app):
     behind = _like(app, TRUSTED_PROXIES=1).test_client()
     page = behind.get("/sign-in", headers=proxy)
     assert "Secure" in _cookie(page) and page.headers["Strict-Transport-Security"].startswith("max-age=")
-    form = {"csrf_token": csrf(text(page)), "email": "head@demo.school", "password": PASSWORD}
+    form = {"csrf_token": csrf(text(page)), "email": "office@demo.school", "password": PASSWORD}
     # Over HTTPS Flask-WTF also wants the Referer of this site (Referrer-Policy: same-origin keeps it).
     assert behind.post("/sign-in", data=form, headers=proxy).status_code == 400
     signed_in = behind.post("/sign-in", data=form, headers={**proxy, "Referer": "https://forms.example.test/sign-in"})
     assert signed_in.status_code == 302 and "Secure" in _cookie(signed_in)
     with app.app_context():
         event = db.session.scalars(select(AuditEvent).filter_by(action="signed_in").order_by(AuditEvent.id.desc())).first()
-        assert event.actor == "head@demo.school" and event.ip == "203.0.113.7"
+        assert event.actor == "office@demo.school" and event.ip == "203.0.113.7"
 
     # Without TRUSTED_PROXIES the same headers are ignored: no one can claim HTTPS or another address.
     direct = app.test_client().get("/sign-in", headers=proxy)

@@ -293,8 +293,7 @@ def test_a_user_an_administrator_added_must_set_their_own_password_before_anythi
         event = db.session.scalar(select(AuditEvent).filter_by(action="password_changed"))
         assert (event.user_id, event.actor, event.detail) == (
             uid, "new.head@demo.school", {"was_set_by_administrator": True, "api_tokens_revoked": 0})
-    assert app.test_client().post("/api/v1/auth/token", json={"email": "new.head@demo.school",
-                                                              "password": own}).status_code == 200
+    assert api_token(app.test_client(), "new.head@demo.school", own)  # with their app's code
     history = text(admin.get(f"/admin/users/{uid}"))
     assert "password-set-by-admin" not in history
     assert history.index("Set their own password") < history.index("Account added")  # newest first

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 
 from ..models import ROLES, LocalAuthority, School, User, db
 from ..text import clean_name
+from . import mfa
 
 # Argon2id, RFC 9106's second recommended (low-memory) profile: 3 passes over 64 MiB, 4 lanes —
 # above OWASP's floor (19 MiB, 2 passes). Written out rather than left to the library's defaults,
@@ -127,7 +129,8 @@ def set_la_details(la: LocalAuthority, **details) -> None:
 
 
 def create_demo_data(password: str, la_inbox: str, policy_profile: str = "national-2024") -> None:
-    """DESIGN.md §6 demo users: two schools in one LA, an LA officer and an admin. Idempotent."""
+    """DESIGN.md §6 demo users: two schools in one LA, an LA officer and an admin; those whose role needs a
+    second factor enrolled with DEMO_TOTP_SECRET. Idempotent."""
     la = get_or_create_la("Demo Local Authority", la_inbox, policy_profile)
     la.inbox_email = la_inbox
     if not la.address:
@@ -137,6 +140,12 @@ def create_demo_data(password: str, la_inbox: str, policy_profile: str = "nation
             continue
         school = get_or_create_school(school_name, la) if school_name else None
         create_user(email, password, role, name, school=school, la=None if school else la)
+    if mfa.available():  # a real deployment without MFA_KEY: they set up their app at first sign-in instead
+        for email, *_ in DEMO_USERS:
+            user = db.session.scalar(db.select(User).filter_by(email=email))
+            if mfa.required(user) and not mfa.enrolled(user):
+                # One secret for all, DEMO_TOTP_SECRET, printed at start: a newcomer can try every role.
+                mfa.set_secret(user, current_app.config["DEMO_TOTP_SECRET"])
     demo = db.session.scalar(db.select(School).filter_by(name="Demo School", la_id=la.id))
     if demo is not None and not demo.address:
         for key, value in DEMO_SCHOOL_LETTERHEAD.items():

@@ -25,6 +25,9 @@ again and are refused once over the limit. That holds across processes on SQLite
 no lock in memory. A right password clears the (account, address) run and gives back what the attempt
 counted elsewhere; an admin's password reset or reactivation clears the account's rows (clear()).
 
+A second factor's codes on the web (issue 23) are counted the same way under `code_key(email)`, apart from the
+passwords; on the API a request carries both, and is one attempt that succeeds only when both are right.
+
 Whether an address belongs to an account is never revealed: an unknown address is throttled the same
 way. Every wrong password is still an audit event (`sign_in_failed`), for the trail only.
 
@@ -192,11 +195,18 @@ def failed(attempt: Attempt, user: User | None) -> None:
     db.session.commit()
 
 
+def code_key(email: str) -> str:
+    """What a second factor's codes (access/mfa.py) are counted under: the account's, apart from its passwords,
+    in the same scopes and limits. Apart, because each sign-in's right password clears the password run: were
+    the codes in it, each right password would buy LOGIN_MAX_FAILURES more guesses at the code."""
+    return ("code:" + email)[:320]
+
+
 def clear(email: str) -> None:
-    """Forget the account's failures everywhere, and the addresses it was known at (an admin reset
-    its password or reactivated it). In the caller's transaction."""
+    """Forget the account's failures everywhere (wrong passwords and codes), and the addresses it was known at
+    (an admin reset its password or second factor, or reactivated it). In the caller's transaction."""
     for scope in (ACCOUNT_SOURCE, ACCOUNT):  # in reserve()'s order, so that PostgreSQL's row locks cannot deadlock
-        db.session.execute(delete(T).where(T.scope == scope, T.email == email),
+        db.session.execute(delete(T).where(T.scope == scope, T.email.in_([email, code_key(email)])),
                            execution_options={"synchronize_session": False})
 
 

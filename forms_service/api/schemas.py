@@ -27,12 +27,22 @@ class ApiError(Schema):
     problems = fields.List(fields.Dict(), metadata={"description": "A register file only: every problem found (up "
                                                                     "to 50), each {row, field, message} and, in a "
                                                                     "week grid, its column"})
+    second_factor_required = fields.Boolean(metadata={
+        "description": "POST /auth/token only: true when the password was right but the account needs a second "
+                       "factor and `totp` was missing, wrong or already used"})
 
 
 class TokenRequest(Schema):
     # Stripped, and no control characters: a NUL byte would otherwise reach the database query.
     email = CleanString(required=True, validate=validate.Length(min=3, max=320))
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    # Issue 23: for an account whose role needs a second factor (MFA_REQUIRED_ROLES) or that turned one on.
+    totp = CleanString(validate=validate.Length(min=1, max=40), metadata={
+        "description": "The 6-digit code the account's authenticator app shows now, or one of its single-use "
+                       "recovery codes. Required for an account with a second factor: without it, or with a code "
+                       "that is wrong or already used (each time step's code works once), the answer is 401 with "
+                       "`second_factor_required: true`. An account that has not set up its app yet does so by "
+                       "signing in on the website first (403 until then)."})
 
 
 class TokenResponse(Schema):

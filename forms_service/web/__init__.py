@@ -10,12 +10,13 @@ def init_app(app) -> None:
     from govuk_frontend_wtf.main import WTFormsHelpers
 
     from . import (admin, admin_export, auth_views, bulk, calendar_feed, cases, home, la, letter_life, notices, pupils,
-                   referrals, screening, signoff, sso_views)
+                   referrals, screening, second_factor, signoff, sso_views)
 
     csrf.init_app(app)
     WTFormsHelpers(app)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(sso_views.bp)
+    app.register_blueprint(second_factor.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(referrals.bp)
     app.register_blueprint(letter_life.bp)

@@ -26,7 +26,7 @@ from wtforms import (BooleanField, PasswordField, RadioField, SelectField, Selec
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from .. import logos
-from ..access import throttle
+from ..access import mfa, throttle
 from ..access.accounts import (ADDRESS_MAX_CHARS, ADDRESS_MAX_LINES, MAX_PASSWORD, MIN_PASSWORD, TELEPHONE_PATTERN,
                                address_lines, create_user)
 from ..access.auth import end_sessions, replace_password, require_roles, revoke_tokens
@@ -520,7 +520,8 @@ def _user_page(user: User, *, role_form: RoleForm | None = None, password_form: 
                            password_form=password_form, error_list=errors, role_labels=ROLE_LABELS,
                            role_items=ROLE_ITEMS, where=_where(user), is_self=user.id == _admin().id,
                            history=history, history_labels=ACCOUNT_EVENTS,
-                           password_set_by_admin=password_set_by_admin), status
+                           password_set_by_admin=password_set_by_admin, second_factor=mfa.enrolled(user),
+                           second_factor_required=mfa.required(user)), status
 
 
 # The user's account trail on their page: what was done to the account, and by whom. A password an
@@ -528,9 +529,14 @@ def _user_page(user: User, *, role_form: RoleForm | None = None, password_form: 
 ACCOUNT_EVENTS = {"admin_user_created": "Account added", "admin_user_password_reset": "Password reset by an administrator",
                   "password_changed": "Set their own password", "admin_user_role_changed": "Role or school changed",
                   "admin_user_deactivated": "Deactivated", "admin_user_reactivated": "Reactivated",
-                  "password_reset_by_email": "Chose a new password from an emailed link"}
+                  "password_reset_by_email": "Chose a new password from an emailed link",
+                  "admin_user_second_factor_reset": "Second factor reset by an administrator",
+                  "second_factor_set_up": "Set up their authenticator app",
+                  "second_factor_changed": "Set up a new authenticator app",
+                  "second_factor_turned_off": "Turned off their second factor"}
 # The user's own events in it (the admins' name the user in their detail instead).
-OWN_EVENTS = ("password_changed", "password_reset_by_email")
+OWN_EVENTS = ("password_changed", "password_reset_by_email", "second_factor_set_up", "second_factor_changed",
+              "second_factor_turned_off")
 PASSWORD_SET_BY_ADMIN = ("admin_user_created", "admin_user_password_reset")
 HISTORY_ROWS = 20
 
@@ -606,6 +612,30 @@ def set_active(user_id: int):
         db.session.commit()
         flash(f"{user.name}'s account is {'reactivated: they can sign in again' if active else 'deactivated: they can no longer sign in'}.",
               "success")
+    return redirect(url_for("admin.show_user", user_id=user.id))
+
+
+@bp.post("/users/<id:user_id>/second-factor/reset")
+@require_roles("admin")
+def reset_second_factor(user_id: int):
+    """Remove the user's authenticator app and recovery codes (a lost phone): they set up a new one at their
+    next sign-in (or sign in with their password only, where their role does not need one). The admin never
+    sees the secret or the codes; the user is signed out everywhere and their API tokens stop working."""
+    user = _user_or_404(user_id)
+    _check_csrf()
+    if not mfa.reset(user):
+        flash(f"{user.name} has no second factor to reset.", "info")
+        return redirect(url_for("admin.show_user", user_id=user.id))
+    revoked = revoke_tokens(user)
+    end_sessions(user)
+    throttle.clear(user.email)  # wrong codes typed at a lost phone's app no longer count
+    record("admin_user_second_factor_reset", user=_admin(),
+           detail={"user_id": user.id, "email": user.email, "api_tokens_revoked": revoked})
+    db.session.commit()
+    flash(f"{user.name}'s second factor is reset: they have been signed out everywhere, and will set up their "
+          "authenticator app again when they next sign in." if mfa.required(user) else
+          f"{user.name}'s second factor is reset: they have been signed out everywhere, and sign in with their "
+          "password only until they turn it on again.", "success")
     return redirect(url_for("admin.show_user", user_id=user.id))
 
 

@@ -6,6 +6,7 @@ is reset or changed, or the user deactivated. A user whose password an administr
 only "Set your password" (and sign out) until they have chosen their own (auth.PASSWORD_FIRST_ENDPOINTS)."""
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
@@ -15,7 +16,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput
 from wtforms import PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ..access import resets, throttle
+from ..access import mfa, resets, throttle
 from ..access.accounts import MAX_PASSWORD, MIN_PASSWORD, check_password
 from ..access.auth import end_session, replace_password, start_session
 from ..audit import record
@@ -41,6 +42,47 @@ def _safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") else None
 
 
+# A sign-in whose password (or single sign-on) was accepted but whose second factor is still to come: who,
+# their session generation then (a sign-out everywhere or a reset since ends it), how they signed in, where
+# to go afterwards, and when (it lasts PENDING_MINUTES). Nothing else is signed in meanwhile.
+PENDING = "pending_sign_in"
+PENDING_MINUTES = 10
+
+
+def finish_sign_in(user: User, *, second_factor_done: bool = False, method: str = "password",
+                   next_page: str | None = None):
+    """After the password (or single sign-on, `method`) is accepted: if the second factor is done or not
+    needed (access/mfa.needed), start the session, audit `signed_in` with the method and go to the safe
+    `next` (`next_page`, where the caller kept one: single sign-on's comes back from the provider without
+    it; else the request's, else the pending sign-in's) or home. Otherwise keep the user pending in this
+    browser's session and go to the code page, or to setting up an app if they have none yet."""
+    pending = session.get(PENDING) or {}
+    target = (_safe_next(next_page) or _safe_next(request.args.get("next"))
+              or _safe_next(pending.get("next")))
+    if second_factor_done or not mfa.needed(user):
+        start_session(user)
+        record("signed_in", user=user, detail={"method": method})
+        db.session.commit()
+        return redirect(target or url_for("home.index"))
+    session.clear()  # as start_session does: nothing from before carries over (session fixation)
+    session[PENDING] = {"user": user.id, "generation": user.session_generation, "method": method,
+                        "next": target, "at": int(time.time())}
+    return redirect(url_for("second_factor.code" if mfa.enrolled(user) else "second_factor.set_up"))
+
+
+def pending_user() -> tuple[User, dict] | None:
+    """The user this browser is signing in as, and the pending state, while it lasts; None otherwise."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or not isinstance(pending.get("at"), int):
+        return None
+    user = db.session.get(User, pending.get("user")) if isinstance(pending.get("user"), int) else None
+    if (user is None or not user.active or user.session_generation != pending.get("generation")
+            or time.time() - pending["at"] >= PENDING_MINUTES * 60):
+        session.pop(PENDING, None)
+        return None
+    return user, pending
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 def login():
     form = LoginForm()
@@ -52,11 +94,9 @@ def login():
             return render_template("auth/login.html", form=form), 429, {"Retry-After": str(attempt.wait)}
         user = db.session.scalar(db.select(User).filter_by(email=email))
         if check_password(user, form.password.data) and user.active:
-            start_session(user)
-            record("signed_in", user=user)
-            db.session.commit()
-            throttle.succeeded(attempt)
-            return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
+            response = finish_sign_in(user)
+            throttle.succeeded(attempt)  # the codes that may follow are counted apart (throttle.code_key)
+            return response
         throttle.failed(attempt, user)
         form.email.errors.append("Enter a correct email address and password")
     return render_template("auth/login.html", form=form)
@@ -207,15 +247,3 @@ def reset_password():
 def _link_expired():
     """The same page for any link that does not work (used, expired, replaced, made up): never which."""
     return make_response(render_template("auth/reset_link_expired.html", lasts=resets.lasts()), 404)
-
-
-# --- finish_sign_in: placeholder until the second-factor branch lands ---
-
-def finish_sign_in(user: User, *, second_factor_done: bool = False, method: str = "password"):
-    """Sign `user` in once who they are is settled (a password, or single sign-on: web/sso_views.py), as
-    the password sign-in does today. `second_factor_done`: the provider checked more than one factor and
-    OIDC_TRUST_PROVIDER_MFA trusts it (unused until the second factor exists)."""
-    start_session(user)
-    record("signed_in", user=user, detail={"method": method})
-    db.session.commit()
-    return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))

@@ -8,7 +8,7 @@ unless the provider checked more than one factor and OIDC_TRUST_PROVIDER_MFA say
 sign-in and every refusal is in the audit trail, with the email address's domain only."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, session
 
 from ..access import oidc
 from ..audit import record
@@ -72,13 +72,9 @@ def _callback():
     trusted = bool(current_app.config["OIDC_TRUST_PROVIDER_MFA"] and identity.mfa)
     record("sso_signed_in", user=user, detail={"email_domain": identity.email_domain,
                                                 "provider_mfa": identity.mfa, "second_factor_done": trusted})
-    response = finish_sign_in(user, second_factor_done=trusted, method="sso")
-    # finish_sign_in sends a finished sign-in home (it reads `next` from the request, which the provider's
-    # callback cannot carry): to the page the person started from instead, where one was kept.
-    kept = _safe_next(pending.get("next")) if isinstance(pending, dict) else None
-    if kept and response.status_code in (302, 303) and response.location == url_for("home.index"):
-        response = redirect(kept)
-    return response
+    # The page the person started from, kept at the start: the provider's callback cannot carry it.
+    kept = pending.get("next") if isinstance(pending, dict) else None
+    return finish_sign_in(user, second_factor_done=trusted, method="sso", next_page=kept)
 
 
 # Each refusal's page: (heading, status). The reasons a person can act on have their own words; every

@@ -42,6 +42,9 @@ class Service:
     mail: RunningSink
 
 
+MFA_KEY = "dGhlIGJyb3dzZXIgdGVzdHMnIE1GQV9LRVksIDMyIGI="  # 32 bytes, URL-safe base64: a Fernet key
+
+
 @pytest.fixture
 def service(migrated_sqlite, tmp_path):
     """The whole service on 127.0.0.1 (a free port), its worker delivering to a real SMTP sink."""
@@ -55,6 +58,7 @@ def service(migrated_sqlite, tmp_path):
             "LA_INBOX": LA_INBOX,
             "SMTP_URL": sink.url,
             "WORKER_POLL_SECONDS": 0.2,
+            "MFA_KEY": (MFA_KEY,),  # a deployment's own key (not the demo's): the second factor's secrets
         })
         with app.app_context():
             create_demo_data(PASSWORD, LA_INBOX)
@@ -97,6 +101,7 @@ def a11y_report():
 def browse(chromium, service, a11y_report):
     """A fresh browser profile on the service: every page load checked as it happens."""
     b = Browse(chromium, service.url, a11y_report)
+    b.app = service.app
     try:
         yield b
     finally:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from support import totp
+
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
 SCREENSHOTS = BUILD / "screenshots"
@@ -133,6 +135,7 @@ class Browse:
     def __init__(self, browser, base_url: str, report: Report):
         self.base_url = base_url
         self.report = report
+        self.app = None  # the service's Flask app (the browse fixture sets it): for a second factor's codes
         self.blocked: list[str] = []
         self.console_errors: list[tuple[str, str]] = []  # (message, the URL it came from)
         # Pages asked for that answer 4xx on purpose (a form with errors is a 422): Chromium logs
@@ -242,6 +245,9 @@ class Browse:
         self.page.get_by_label("Email address", exact=True).fill(email)
         self.page.get_by_label("Password", exact=True).fill(password)
         self.navigate(self.page.get_by_role("button", name="Sign in").click)
+        if urlsplit(self.page.url).path == "/sign-in/code":  # an account with a second factor: its app's code
+            self.page.get_by_label("Code", exact=True).fill(totp.code_for(self.app, email))
+            self.navigate(self.page.get_by_role("button", name="Continue").click)
         assert "/sign-in" not in self.page.url, f"sign-in as {email} failed"
 
     def sign_out(self) -> None:

@@ -15,6 +15,7 @@ from forms_service.models import Referral, db
 from .answers import Pointer, box, group, h1
 from .pages import DESKTOP
 from conftest import PASSWORD
+from support import totp
 from support.helpers import signed_request
 
 ANY = re.compile(".*")
@@ -126,6 +127,8 @@ def test_without_javascript_every_question_is_shown(chromium, service):
         page.get_by_label("Email address", exact=True).fill("officer@demo.la")
         page.get_by_label("Password", exact=True).fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
+        page.get_by_label("Code", exact=True).fill(totp.code_for(service.app, "officer@demo.la"))  # the second factor
+        page.get_by_role("button", name="Continue").click()
         page.get_by_role("link", name=reference).click()
         expect(h1(page)).to_have_text(f"Referral {reference}")
         expect(page.locator("body")).not_to_have_class(re.compile("govuk-frontend-supported"))

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from .answers import Pointer, box, group, h1, success
 from conftest import PASSWORD
+from support.helpers import api_token, bearer
 from test_la_notices import accepted_panel
 
 
@@ -35,9 +36,8 @@ def test_officer_issues_notices_and_the_school_sees_them(browse, service):
     client = service.app.test_client()
     rid, data = accepted_panel(client)
     mother, father = (p["name"] for p in data["parents"])
-    reference = client.get(f"/api/v1/referrals/{rid}", headers={
-        "Authorization": "Bearer " + client.post("/api/v1/auth/token", json={
-            "email": "officer@demo.la", "password": PASSWORD}).get_json()["token"]}).get_json()["reference"]
+    reference = client.get(f"/api/v1/referrals/{rid}", headers=bearer(api_token(client, "officer@demo.la"))
+                           ).get_json()["reference"]
     today = dt.date.today()
 
     browse.sign_in("officer@demo.la", PASSWORD)

@@ -16,6 +16,7 @@ import re
 from weasyprint import HTML
 
 from conftest import PASSWORD
+from support import totp
 from support.sample_data import referral_data
 
 FORM_ID = "penalty-notice-leave"
@@ -75,14 +76,26 @@ def csrf(html: str) -> str:
 
 
 def login(client, email: str, password: str = PASSWORD, *, follow: bool = False):
-    """Sign in through the sign-in page, as a browser would (reads the page's CSRF token)."""
+    """Sign in through the sign-in page, as a browser would (reads the page's CSRF token); for an account with
+    a second factor, then the code page with a code its app would show (support/totp.py)."""
+    totp.needs_code(client.application, email)  # an account a test added has its app set up
     page = client.get("/sign-in")
     assert page.status_code == 200
-    response = client.post("/sign-in", data={"csrf_token": csrf(text(page)), "email": email, "password": password},
-                           follow_redirects=follow)
+    response = client.post("/sign-in", data={"csrf_token": csrf(text(page)), "email": email, "password": password})
+    if response.status_code == 302 and response.location.startswith("/sign-in/code"):
+        response = enter_code(client, totp.code_for(client.application, email), follow=follow)
+    elif follow and response.status_code == 302:
+        response = client.get(response.location, follow_redirects=True)
     if password == PASSWORD and not follow:
         assert response.status_code == 302, f"sign-in as {email} failed: {response.status_code}"
     return response
+
+
+def enter_code(client, code: str, *, follow: bool = False):
+    """Fill in "Enter the code from your authenticator app" (/sign-in/code) as a browser would."""
+    page = client.get("/sign-in/code")
+    assert page.status_code == 200, page.status_code
+    return client.post("/sign-in/code", data={"csrf_token": csrf(text(page)), "code": code}, follow_redirects=follow)
 
 
 def set_own_password(client, current: str, new: str, confirm: str | None = None):
@@ -102,7 +115,11 @@ def logout(client) -> None:
 # --- API ----------------------------------------------------------------------------------------
 
 def api_token(client, email: str, password: str = PASSWORD) -> str:
-    response = client.post("/api/v1/auth/token", json={"email": email, "password": password})
+    """A bearer token, with the code of the account's authenticator app where it has one (support/totp.py)."""
+    body = {"email": email, "password": password}
+    if totp.needs_code(client.application, email):
+        body["totp"] = totp.code_for(client.application, email)
+    response = client.post("/api/v1/auth/token", json=body)
     assert response.status_code == 200, response.get_json()
     return response.get_json()["token"]
 
