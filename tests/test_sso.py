@@ -20,7 +20,8 @@ from forms_service.models import AuditEvent, User, db
 from forms_service.web.sso_views import PENDING
 
 from conftest import LA_INBOX, PASSWORD
-from support.helpers import csrf, text
+from support import totp
+from support.helpers import csrf, enter_code, text
 from support.oidc_server import (CLIENT_ID, OTHER_CLIENT_ID, REDIRECT_URI, SECRET, app_config, callback_path,
                                  oidc_provider, other_oidc_provider)
 
@@ -61,11 +62,21 @@ def start(client, path="/sign-in/sso"):
     return response.location
 
 
-def sign_in(client, provider, login, path="/sign-in/sso"):
-    """The whole sign-in: start at the service, sign in at the provider, back to the service."""
+def sign_in(client, provider, login, path="/sign-in/sso", *, code=True):
+    """The whole sign-in: start at the service, sign in at the provider, back to the service; then, where the
+    service asks for its own second factor (an officer's role needs one: MFA_REQUIRED_ROLES) and `code`, the
+    code from the officer's app."""
     back = provider.sign_in(start(client, path), login)
     assert back.startswith(REDIRECT_URI + "?")
-    return client.get(callback_path(back))
+    response = client.get(callback_path(back))
+    return second_factor(client, response) if code else response
+
+
+def second_factor(client, response):
+    """The code the service asks for after the provider's sign-in, from the officer's app (the demo's secret)."""
+    if response.status_code == 302 and response.location.startswith("/sign-in/code"):
+        return enter_code(client, totp.code_for(client.application, "officer@demo.la"))
+    return response
 
 
 def events(app, action):
@@ -101,8 +112,13 @@ def test_an_officer_signs_in_through_the_provider(sso_app, oidc_provider, backen
 
     back = oidc_provider.sign_in(authorize, "officer-mfa")
     response = client.get(callback_path(back))
-    assert response.status_code == 302 and response.location == "/"
+    # An officer's role needs this service's second factor, and the provider's word is not taken for it (off
+    # by default): not signed in until the code from the officer's app.
+    assert response.status_code == 302 and response.location == "/sign-in/code"
     assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert not signed_in(client)
+    response = second_factor(client, response)
+    assert response.status_code == 302 and response.location == "/"
     home = client.get("/", follow_redirects=True)
     assert home.status_code == 200 and "Lena Officer" in text(home)
 
@@ -295,7 +311,11 @@ def test_the_provider_saying_no_is_refused(sso_app, oidc_provider, backend):
 ])
 def test_the_providers_mfa_counts_only_with_the_setting_on(make_app, oidc_provider, trust, login, done):
     app = make_app(OIDC_TRUST_PROVIDER_MFA=trust)
-    assert sign_in(app.test_client(), oidc_provider, login).status_code == 302
+    client = app.test_client()
+    response = sign_in(client, oidc_provider, login, code=False)
+    # Trusted: signed in at once; otherwise this service's own code is asked for first.
+    assert response.status_code == 302 and response.location == ("/" if done else "/sign-in/code")
+    assert signed_in(client) is done
     [(_, _, detail)] = events(app, "sso_signed_in")
     assert detail["second_factor_done"] is done
 

@@ -72,6 +72,7 @@ def _callback():
     trusted = bool(current_app.config["OIDC_TRUST_PROVIDER_MFA"] and identity.mfa)
     record("sso_signed_in", user=user, detail={"email_domain": identity.email_domain,
                                                 "provider_mfa": identity.mfa, "second_factor_done": trusted})
+    db.session.commit()  # kept whether the session starts now or waits for this service's code
     # The page the person started from, kept at the start: the provider's callback cannot carry it.
     kept = pending.get("next") if isinstance(pending, dict) else None
     return finish_sign_in(user, second_factor_done=trusted, method="sso", next_page=kept)

@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import threading
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -21,7 +22,10 @@ from forms_service.models import db
 from .answers import h1
 from .pages import DESKTOP, MOBILE, SERIOUS, Browse
 from conftest import LA_INBOX, PASSWORD
+from support import totp
 from support.oidc_server import CLIENT_ID, SECRET, running_provider
+
+MFA_KEY = "c3NvIGJyb3dzZXIgdGVzdCdzIE1GQV9LRVksIDMyIGI="  # 32 bytes, URL-safe base64: a Fernet key of its own
 
 
 @pytest.fixture
@@ -32,7 +36,7 @@ def sso_browse(migrated_sqlite, tmp_path, chromium, a11y_report):
     oidc.forget_cache()
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "STORAGE_DIR": str(tmp_path / "storage"),
                       "SECRET_KEY": "browser-test-secret", "LA_INBOX": LA_INBOX, "SMTP_URL": "smtp://127.0.0.1:1",
-                      "OIDC_CLIENT_ID": CLIENT_ID, "OIDC_CLIENT_SECRET": SECRET})
+                      "OIDC_CLIENT_ID": CLIENT_ID, "OIDC_CLIENT_SECRET": SECRET, "MFA_KEY": (MFA_KEY,)})
     with app.app_context():
         create_demo_data(PASSWORD, LA_INBOX)
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -44,6 +48,7 @@ def sso_browse(migrated_sqlite, tmp_path, chromium, a11y_report):
         with running_provider(tmp_path, redirect_uris=[url + "/sign-in/sso/callback"]) as provider:
             app.config["OIDC_ISSUER"] = provider.issuer
             browse = Browse(chromium, url, a11y_report)
+            browse.app = app  # for the officer's second factor
             try:
                 yield browse
             finally:
@@ -82,6 +87,10 @@ def test_an_officer_signs_in_through_the_councils_provider(sso_browse):
     axe_at_both_widths(browse)
 
     at_the_provider(browse, "officer-mfa")
+    # An officer's role needs this service's own second factor: the code from the officer's app.
+    assert urlsplit(page.url).path == "/sign-in/code"
+    page.get_by_label("Code", exact=True).fill(totp.code_for(browse.app, "officer@demo.la"))
+    browse.navigate(page.get_by_role("button", name="Continue").click)
     assert "/sign-in" not in page.url
     expect(page.locator("body")).to_contain_text("Lena Officer")
     browse.sign_out()
