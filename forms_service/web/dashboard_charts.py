@@ -9,23 +9,28 @@ where the figures are: the table beside it, its accessible equivalent, as the ca
 from __future__ import annotations
 
 import pygal
+from pygal.style import Style
 from lxml import etree
 from markupsafe import Markup
 
 from ..la.dashboard import Section, Table
 
 SVG_NS = "http://www.w3.org/2000/svg"
-WIDTH, HEIGHT = 720, 320
+# About the half column it is drawn in on a desktop, so its text is shown near the size it is set at.
+WIDTH, HEIGHT = 480, 340
 # At most this many labels under the x axis (a half year of weeks would crowd them): the rest are minor.
-MAX_X_LABELS = 9
+MAX_X_LABELS = 4
 
 
 def _config(kind: str, table: Table) -> pygal.Graph:
     common = {"js": [], "css": [], "width": WIDTH, "height": HEIGHT, "no_prefix": True, "disable_xml_declaration":
-              True, "legend_at_bottom": True, "legend_at_bottom_columns": 3, "truncate_legend": 40,
+              True, "legend_at_bottom": True, "legend_at_bottom_columns": 2, "truncate_legend": 34,
               "truncate_label": 30, "show_minor_x_labels": False, "x_label_rotation": 0, "print_values": False,
               "show_y_guides": True, "include_x_axis": True, "min_scale": 2, "max_scale": 6,
-              "margin": 12, "spacing": 8}
+              "margin": 12, "spacing": 8,
+              # The sizes app.css sets, so pygal leaves room for them; the bottom margin because pygal's room for a
+              # legend of several rows falls one row short (measured: its last row was cut off).
+              "margin_bottom": 32, "style": Style(legend_font_size=13, label_font_size=13, major_label_font_size=13)}
     if kind == "box":
         chart = pygal.Box(box_mode="extremes", show_legend=False, **common)
         for label, values in table.boxes:
@@ -33,12 +38,17 @@ def _config(kind: str, table: Table) -> pygal.Graph:
         chart.x_labels = [label for label, _ in table.boxes]
         return chart
     if kind == "horizontal":
-        chart = pygal.HorizontalBar(show_legend=False, **common)
-    else:
-        chart = (pygal.StackedBar if kind == "stacked" else pygal.Bar)(**common)
+        # One bar per reason, each its own series, so the reasons (long words) are in the legend under the chart,
+        # not squeezed beside the bars.
+        chart = pygal.HorizontalBar(**{**common, "legend_at_bottom_columns": 1, "truncate_legend": 60})
+        chart.x_labels = [""]
+        for label, value in zip(table.x_labels, table.series[0][1] if table.series else ()):
+            chart.add(label, [value])
+        return chart
+    chart = (pygal.StackedBar if kind == "stacked" else pygal.Bar)(**common)
     labels = list(table.x_labels)
     chart.x_labels = labels
-    if kind != "horizontal" and len(labels) > MAX_X_LABELS:
+    if len(labels) > MAX_X_LABELS:
         every = -(-len(labels) // MAX_X_LABELS)
         chart.x_labels_major = labels[::every]
     for name, values in table.series:
