@@ -274,6 +274,10 @@ ROUTES: dict[str, Route | str] = {
     "la.outcomes": Route(referral_targets, OFFICER, body={}),
     "la.resend": Route(referral_targets, LA, body={}),
     "la.pack_file": Route(pack_targets, SIGNED_IN),
+    # the LA's dashboard (issue 25): counts of the user's own LA only (tests/test_la_dashboard.py: another LA's
+    # records never counted), and each table as CSV
+    "la_dashboard.index": Route(no_target, LA, scoped=False),
+    "la_dashboard.csv_file": Route(no_target, LA, scoped=False),
     # the LA's notices (issue 15): issued by its officers, read by whoever may read the referral
     "notices.issue": Route(referral_targets, OFFICER, body={}),
     "notices.document": Route(notice_file_targets, SIGNED_IN),
@@ -329,6 +333,7 @@ ROUTES: dict[str, Route | str] = {
 }
 # Path arguments of routes that take no record (a form to start, a document to render).
 FIXED_ARGS = {"referrals.new": {"form_id": "penalty-notice-leave"}, "bulk.new": {"form_id": "model-letter"},
+              "la_dashboard.csv_file": {"section_id": "received"},
               "api_catalogue.eligibility": {"form_id": "penalty-notice-leave"},
               "api_catalogue.document": {"document_id": "final-warning"},
               "static": {"filename": "app.css"}}
