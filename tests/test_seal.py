@@ -316,6 +316,24 @@ def test_the_embedded_manifest_lists_every_file_the_pdf_is_made_of_with_its_sha2
 
 # --- the published certificate ------------------------------------------------------------------
 
+def test_sealing_and_validating_work_where_an_event_loop_is_running(sealed_pack):
+    """pyHanko's synchronous calls run asyncio.run(): called from a thread whose event loop is running (a server
+    or harness on asyncio, as the browser tests' Playwright is) they run in a thread of their own."""
+    import asyncio
+
+    files, creds = sealed_pack
+    pdf = next(f for f in files if f.role == "merged_pdf").data
+    unsigned = make_pdf("A page to seal")
+
+    async def inside_a_loop():
+        sealed = seal.seal_pdf(unsigned, creds, page=0, reference="PNL-2026-000002", head="Harriet Head",
+                               signed_at=SIGNED_AT)
+        return seal.validate(sealed, creds.cert_pem), seal.validate(pdf, creds.cert_pem)
+
+    fresh, packed = asyncio.run(inside_a_loop())
+    assert fresh.ok and packed.ok, (fresh.problems, packed.problems)
+
+
 def test_the_certificate_is_published_to_anyone_as_pem(app, client):
     response = client.get(f"{API}/signing-certificate")  # no token, no session
     assert response.status_code == 200

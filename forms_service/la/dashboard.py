@@ -25,7 +25,7 @@ from ..formatting import LOCAL_TZ, format_date, local_today
 from ..formdefs import get_form
 from ..models import Decision, Outcome, Pack, Referral, School, User, db
 from ..rules.titles import title as rule_title
-from .inbox import STATUS_LABELS, date_from_parts, form_title, school_choices
+from .inbox import STATUS_LABELS, chosen_school, date_from_parts, form_title
 
 # Without dates the dashboard shows the last 26 weeks (half a year: long enough to see a trend).
 DEFAULT_WEEKS = 26
@@ -68,13 +68,9 @@ def parse(user: User, args) -> Filters:
     GOV.UK date input's boxes (`from-day`, `from-month`, `from-year`, and `to-...`). Each bad value is an error
     naming its field; without dates, the last DEFAULT_WEEKS weeks."""
     f = Filters()
-    school = (args.get("school") or "").strip()
-    if school:
-        allowed = {str(s.id): s for s in school_choices(user)}
-        if school not in allowed:
-            f.errors["school"] = ["Choose a school from the list"]
-        else:
-            f.school_id, f.school_name = allowed[school].id, allowed[school].name
+    school = chosen_school(user, args, f.errors)
+    if school is not None:
+        f.school_id, f.school_name = school.id, school.name
     for name, label in (("from", "The start date"), ("to", "The end date")):
         value = date_from_parts(label, *(args.get(f"{name}-{part}", "") for part in ("day", "month", "year")))
         if isinstance(value, str):

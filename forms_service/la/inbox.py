@@ -45,6 +45,18 @@ def school_choices(user: User) -> list[School]:
     return [user.school] if user.school is not None else []
 
 
+def chosen_school(user: User, args, errors: dict) -> School | None:
+    """The school a filter form's `school` names, one of `user`'s choices; another is an error on the field."""
+    school = (args.get("school") or "").strip()
+    if not school:
+        return None
+    allowed = {str(s.id): s for s in school_choices(user)}
+    if school not in allowed:
+        errors["school"] = ["Choose a school from the list"]
+        return None
+    return allowed[school]
+
+
 def form_choices(user: User) -> list:
     forms = sorted(load_forms().values(), key=lambda f: f.title)
     if user.role in ("la_officer", "admin"):
@@ -60,13 +72,8 @@ def parse(user: User, args, *, dates: dict | None = None) -> Filters:
     """Filters from a query string (`args`: a mapping of str). `dates` gives the dates already put
     together by the page ({"from": value or error text}); otherwise `from`/`to` are YYYY-MM-DD."""
     f = Filters()
-    school = (args.get("school") or "").strip()
-    if school:
-        allowed = {str(s.id): s for s in school_choices(user)}
-        if school not in allowed:
-            f.errors["school"] = ["Choose a school from the list"]
-        else:
-            f.school_id = allowed[school].id
+    school = chosen_school(user, args, f.errors)
+    f.school_id = school.id if school is not None else None
     form_id = (args.get("form") or "").strip()
     if form_id:
         if form_id not in {x.id for x in form_choices(user)}:

@@ -12,6 +12,7 @@ anyone holding the PDF (the LA, a court, a parent's solicitor) can check it is w
 """
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import functools
@@ -20,6 +21,7 @@ import io
 import os
 import secrets
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from asn1crypto import pem, x509 as asn1_x509
@@ -250,10 +252,22 @@ def seal_pdf(pdf: bytes, creds: Credentials, *, page: int, reference: str, head:
                                    stamp_style=_stamp_style(reference, head, signed_at))
     try:
         # Room for the signature container given up front: otherwise pyHanko signs twice, once to measure it.
-        out = pdf_signer.sign_pdf(writer, bytes_reserved=BYTES_RESERVED_TSA if tsa_url else BYTES_RESERVED)
+        out = _off_the_loop(pdf_signer.sign_pdf, writer,
+                            bytes_reserved=BYTES_RESERVED_TSA if tsa_url else BYTES_RESERVED)
     except (SigningError, OSError) as exc:
         raise SealError(str(exc)) from exc
     return out.getvalue()
+
+
+def _off_the_loop(fn, *args, **kwargs):
+    """pyHanko's synchronous calls run asyncio.run(), which a thread with an event loop already running (a
+    server or a harness built on asyncio calling us) cannot: there the call runs in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
 
 
 # --- validation ----------------------------------------------------------------------------------
@@ -282,7 +296,7 @@ def validate(pdf: bytes, cert_pem: bytes) -> SealCheck:
     published = load_cert_from_pemder_bytes(cert_pem)
     problems = []
     try:
-        status = validate_pdf_signature(embedded, ValidationContext(trust_roots=[published]))
+        status = _off_the_loop(validate_pdf_signature, embedded, ValidationContext(trust_roots=[published]))
     except Exception as exc:
         return SealCheck(False, [f"the signature cannot be checked ({_short(exc)})"])
     if embedded.signer_cert.dump() != published.dump():

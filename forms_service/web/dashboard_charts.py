@@ -9,9 +9,9 @@ where the figures are: the table beside it, its accessible equivalent, as the ca
 from __future__ import annotations
 
 import pygal
-from pygal.style import Style
 from lxml import etree
 from markupsafe import Markup
+from pygal.style import Style
 
 from ..la.dashboard import Section, Table
 
