@@ -206,11 +206,28 @@ def process_context():
     return context
 
 
-def screen_file(data: bytes | str, profile: Policy, *, code_set: str = marks.DEFAULT_CODE_SET,
-                on: dt.date | None = None, workers: int | None = None) -> Screen:
-    """Read and screen a whole-school export (register/exports.py: any layout, CSV or workbook). With several
-    workers each process reads a CSV's text and takes its own share of the pupils (by UPN), so parsing, the
-    slow part, is shared between cores; a small file or a workbook is done in this process."""
+def merged(screens: list[Screen]) -> Screen:
+    """Several schools' screens (a file with a school column) as one list, most serious first."""
+    first = screens[0]
+    return _result([r for s in screens for r in s.rows], sum(s.pupils for s in screens), first.on, first.thresholds)
+
+
+def screen_file(data: bytes | str | os.PathLike, profile: Policy, *, code_set: str = marks.DEFAULT_CODE_SET,
+                on: dt.date | None = None, workers: int | None = None, engine: str = "columnar") -> Screen:
+    """Read and screen a whole-school export (register/exports.py: any layout, CSV or workbook); `data` may be
+    a path. The columnar engine (register/columnar.py) takes a long-layout CSV in UTF-8; anything else, or
+    engine="python" (the reference), is read here: with several workers each process reads a CSV's text and
+    takes its own share of the pupils (by UPN), so parsing, the slow part, is shared between cores; a small
+    file or a workbook is done in this process."""
+    if engine == "columnar":
+        from . import columnar  # polars is loaded only by a screen
+
+        source = data.encode("utf-8") if isinstance(data, str) else data
+        found = columnar.screen_source(source, profile, code_set=code_set, on=on, max_fallback_rows=MAX_SCHOOL_ROWS)
+        if found is not None:
+            return merged(list(found.values()))
+    if isinstance(data, os.PathLike):
+        data = open(data, "rb").read()
     text = exports.prepared(data)
     workers = workers or min(os.cpu_count() or 1, MAX_WORKERS)
     if workers < 2 or not exports.is_text(text) or len(text) < PARALLEL_FROM_BYTES:
