@@ -9,17 +9,16 @@ from pathlib import Path
 
 import click
 
-from . import create_app
-from .access.accounts import create_demo_data, create_user, get_or_create_la, get_or_create_school
-from .database import upgrade
-from .models import LocalAuthority, School, db
-from .register import synthetic
 from .register.marks import CODE_SETS, DEFAULT_CODE_SET
-from .storage import StorageError
-from .text import BadName, clean_name
+
+# The application's modules (Flask, the models, the database) are imported inside the commands that use
+# them (ARCHITECTURE.md allows it for exactly this): `forms-service screen` needs none of them, and importing
+# them cost 0.65 s of its 2.5 s (issue 25).
 
 
 def _app():
+    from . import create_app
+
     return create_app()
 
 
@@ -31,6 +30,7 @@ def main() -> None:
 @main.command("db-upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database to the current schema."""
+    from .database import upgrade
     app = _app()
     upgrade(app)
     click.echo("Database is up to date.")
@@ -49,6 +49,8 @@ def serve(host: str, port: int, threads: int) -> None:
     from sqlalchemy.engine import make_url
     from waitress import create_server
 
+    from .access.accounts import create_demo_data
+    from .database import upgrade
     from .delivery.outbox import start_background_worker
     from .delivery.smtp_sink import start_sink
     from .reminders.daily import DailyDigests
@@ -158,6 +160,7 @@ def smtp_sink(port: int, directory: str) -> None:
 
 def _name_option(value: str, what: str, hint: str = "--name") -> str:
     """--name checked as the admin pages check a name (forms_service/text.py), before anything is opened."""
+    from .text import BadName, clean_name
     try:
         return clean_name(value, what)
     except BadName as exc:
@@ -170,6 +173,8 @@ def _name_option(value: str, what: str, hint: str = "--name") -> str:
 @click.option("--profile", default="national-2024", show_default=True)
 def create_la(name: str, inbox: str, profile: str) -> None:
     """Add a local authority."""
+    from .access.accounts import get_or_create_la
+    from .models import db
     from .policies import list_profiles
 
     if profile not in list_profiles():
@@ -193,7 +198,7 @@ def update_la(name: str, address, telephone, contact_email, payment_methods) -> 
     """Set what the LA's notices state: its address, telephone, email and how to pay (Education (Penalty
     Notices) (England) Regulations 2007, reg. 3(f) and (g))."""
     from .access.accounts import set_la_details
-    from .models import LocalAuthority
+    from .models import LocalAuthority, db
 
     app = _app()
     with app.app_context():
@@ -223,7 +228,9 @@ def create_school(name: str, la_name: str, address, telephone, email, headteache
     import re
 
     from . import logos
-    from .access.accounts import ADDRESS_MAX_CHARS, ADDRESS_MAX_LINES, TELEPHONE_PATTERN, address_lines
+    from .access.accounts import (ADDRESS_MAX_CHARS, ADDRESS_MAX_LINES, TELEPHONE_PATTERN, address_lines,
+                                  get_or_create_school)
+    from .models import LocalAuthority, db
     from .web.fields import EMAIL_PATTERN
 
     name = _name_option(name, "the school's name")
@@ -273,6 +280,8 @@ def create_school(name: str, la_name: str, address, telephone, email, headteache
 @click.password_option(envvar="NEW_USER_PASSWORD")
 def create_user_command(email, name, role, school_name, la_name, password) -> None:
     """Add a user (the first admin, or anyone). The password is asked for, or read from NEW_USER_PASSWORD."""
+    from .access.accounts import create_user
+    from .models import LocalAuthority, School, db
     name = _name_option(name, "the user's full name")
     app = _app()
     with app.app_context():
@@ -300,6 +309,7 @@ def verify(reference: str, all_versions: bool) -> None:
     Exit status: 0 all match, 1 something changed or is missing, 2 unknown reference or nothing signed.
     """
     from .audit import record
+    from .models import db
     from .referrals import verify as checks
 
     app = _app()
@@ -359,6 +369,7 @@ def purge(dry_run: bool) -> None:
     clear the text of emails delivered long ago. Prints counts only, never names; the counts are kept
     as a `retention_purged` audit event."""
     from .records import retention
+    from .storage import StorageError
 
     app = _app()
     with app.app_context():
@@ -383,7 +394,9 @@ def purge(dry_run: bool) -> None:
 def export_pupil(la_name, upn, first_name, last_name, date_of_birth, out: Path) -> None:
     """Subject access: write everything held about one pupil in an LA's records to a zip (by UPN, or by
     first name, last name and date of birth). The export is recorded in the audit trail."""
+    from .models import LocalAuthority, db
     from .records import subject_access
+    from .storage import StorageError
 
     app = _app()
     with app.app_context():
@@ -457,6 +470,7 @@ def screen(file: Path, code_set: str, profile: str, on_date, csv_out: Path | Non
               help="Also write upn,first_name,last_name,date_of_birth,year_group,parent_name")
 def make_register(pupils: int, until, seed: int, out: Path, pupil_details: Path | None) -> None:
     """Write a synthetic whole-school register (nobody in it is real), for demonstrations and screening."""
+    from .register import synthetic
     synthetic.write(out, pupils, until.date(), seed, details_out=pupil_details)
     click.echo(f"Wrote {pupils} pupils' marks to {out}" + (f" and their details to {pupil_details}" if pupil_details else ""))
 
