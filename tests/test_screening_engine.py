@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from forms_service.policies import list_profiles, load_profile
-from forms_service.register import columnar, screening
+from forms_service.register import screening
 from forms_service.register.marks import CLOSED, CODE_SETS, Register, RegisterError, Session, load_code_set, to_csv
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -52,7 +52,7 @@ def test_the_engine_and_the_rules_agree_pupil_for_pupil(register, profile, data)
     last = register.sessions[-1].date
     on = data.draw(st.sampled_from([None, last, last - dt.timedelta(days=20), last + dt.timedelta(days=3)]))
     text = to_csv(register).encode("utf-8")
-    found = columnar.screen_source(text, policy, code_set=register.code_set, on=on)
+    found = screening.screen_schools(text, policy, code_set=register.code_set, on=on)
     assert found is not None and list(found) == [None]  # the engine read it itself
     reference = screening.screen_file(text, policy, code_set=register.code_set, on=on, workers=1, engine="python")
     assert found[None].to_dict() == reference.to_dict()
@@ -73,7 +73,7 @@ def test_school_column_screens_each_school_apart():
         f"{urn},A00000000000{p},2026-01-{d:02d},{s},N\n".encode()
         for urn in ("100001", "100002") for p in range(2) for d in range(5, 31) if dt.date(2026, 1, d).weekday() < 5
         for s in ("AM", "PM"))
-    found = columnar.screen_source(text, load_profile("national-2024"))
+    found = screening.screen_schools(text, load_profile("national-2024"))
     assert sorted(found) == ["100001", "100002"]
     assert [len(s.rows) for s in found.values()] == [2, 2] and found["100001"].pupils == 2
 
@@ -83,7 +83,7 @@ def test_mis_sub_codes_odd_headings_and_day_first_dates_are_read_as_the_reader_r
         f"A000000000001,{d:02d}/01/2026,{s},I01,Someone\n" for d in range(5, 31) if dt.date(2026, 1, d).weekday() < 5
         for s in ("am", "PM"))).encode("utf-8")
     policy = load_profile("national-2024")
-    assert columnar.screen_source(text, policy) is not None
+    assert screening.screen_schools(text, policy) is not None
     assert screening.screen_file(text, policy).to_dict() == \
         screening.screen_file(text, policy, workers=1, engine="python").to_dict()
 
@@ -94,7 +94,7 @@ def test_mis_sub_codes_odd_headings_and_day_first_dates_are_read_as_the_reader_r
     b"upn,week commencing,Mon AM\nA000000000001,2026-01-05,N\n",  # a week grid
 ])
 def test_other_layouts_and_encodings_are_left_to_the_reader(text):
-    assert columnar.screen_source(text, load_profile("national-2024")) is None
+    assert screening.screen_schools(text, load_profile("national-2024")) is None
 
 
 def test_a_bad_row_is_the_readers_error_word_for_word():
@@ -111,10 +111,10 @@ def test_a_file_too_big_for_the_reader_gets_the_engines_own_errors():
     text = b"upn,date,session,code\nA000000000001,2026-01-05,AM,N\nA000000000001,2026-01-05,AM,N\n" \
            b"A000000000001,2026-01-06,AM,Q9\n,2026-01-07,AM,N\n"
     with pytest.raises(RegisterError) as caught:
-        columnar.screen_source(text, load_profile("national-2024"), max_fallback_rows=0)
+        screening.screen_schools(text, load_profile("national-2024"), max_fallback_rows=0)
     messages = " | ".join(e["message"] for e in caught.value.errors)
     assert "Row 4" in messages and "Q9" in messages and "Row 5" in messages
     text = b"upn,date,session,code\nA000000000001,2026-01-05,AM,N\nA000000000001,2026-01-05,AM,N\n"
     with pytest.raises(RegisterError) as caught:
-        columnar.screen_source(text, load_profile("national-2024"), max_fallback_rows=0)
+        screening.screen_schools(text, load_profile("national-2024"), max_fallback_rows=0)
     assert caught.value.errors[0]["row"] == 3 and "second mark" in caught.value.errors[0]["message"]

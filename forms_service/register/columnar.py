@@ -281,66 +281,56 @@ def figures(days: pl.DataFrame, on: dt.date, thresholds: dict) -> pl.DataFrame:
     return out.with_columns(pl.col(zero).fill_null(0), pl.col("attendance_return").fill_null(False)).collect()
 
 
-def screen_frame(frame: pl.DataFrame, profile, on: dt.date | None = None) -> dict:
-    """Screen every pupil in `frame` (read_marks) as screening does: {school (None without a school column):
-    Screen}. `on` defaults to the last date in the whole file."""
-    from . import screening  # the reference's rows and order; it imports this module only inside its functions
+@dataclass
+class Figures:
+    """What the engine found: the date screened as of, and for each school (None without a school column) how many
+    pupils its file has and the figures of those who may need attention (flags as booleans: penalty, severe,
+    persistent, attendance_return, sick, late), for register/screening.py to make its rows from."""
+    on: dt.date
+    schools: dict[str | None, tuple[int, list[dict]]]
 
+
+def screen_frame(frame: pl.DataFrame, thresholds: dict, on: dt.date | None = None) -> Figures:
+    """Screen every pupil in `frame` (read_marks) with screening.thresholds_of's `thresholds`; `on` defaults to the
+    last date in the whole file."""
     days = days_of(frame)
     if errors := _duplicates(frame, days):
         raise RegisterError(errors)
     on = on or frame["date"].max()
-    thresholds = screening.thresholds_of(profile)
     table = figures(days, on, thresholds)
     needed, late_marks = thresholds["sessions"], thresholds["late_marks"]
     penalty = (pl.col("unauthorised_10wk") > needed) | (
         (pl.col("unauthorised_10wk") == needed) if thresholds["inclusive"] else pl.lit(False))
+    # marks.band_of's whole-number comparisons.
     severe = (pl.col("possible") > 0) & (pl.col("missed") * 100 >= marks.SEVERE_PCT * pl.col("possible"))
     persistent = (pl.col("possible") > 0) & (pl.col("missed") * 100 >= marks.PERSISTENT_PCT * pl.col("possible"))
     sick = pl.max_horizontal("consecutive", "sickness_days") >= SICKNESS_RETURN_DAYS
     late = (pl.col("late_marks_10wk") >= late_marks) if late_marks is not None else pl.lit(False)
-    # Bands are judged exactly below (policies.at_level); here only a generous sieve, so Python sees few pupils.
+    # Bands are judged exactly by the caller (policies.at_level); here only a generous sieve, so Python sees few.
     top = max((b.pct for b in thresholds["bands"]), default=None)
     in_band = (pl.col("possible") > 0) & (pl.col("attended") * 100 <= (top + 1) * pl.col("possible")) \
         if top is not None else pl.lit(False)
-    table = table.with_columns(penalty.alias("f_penalty"), severe.alias("f_severe"), persistent.alias("f_persistent"),
-                               sick.alias("f_sick"), late.alias("f_late"))
+    table = table.with_columns(penalty.alias("penalty"), severe.alias("severe"), persistent.alias("persistent"),
+                               sick.alias("sick"), late.alias("late"))
     schools = frame.select("key", "school", "upn").unique("key").join(table.select(KEY), on=KEY)
     schools = schools.with_columns((pl.col("key") // 2**32).alias("sid"))
     counts = schools.group_by("sid").agg(pl.len().alias("n"), pl.col("school").first())
-    chosen = table.filter(pl.col("f_penalty") | pl.col("f_persistent") | pl.col("attendance_return")
-                          | pl.col("f_sick") | pl.col("f_late") | in_band)
+    chosen = table.filter(pl.col("penalty") | pl.col("persistent") | pl.col("attendance_return") | pl.col("sick")
+                          | pl.col("late") | in_band)
     who = {key: (sid, upn) for key, sid, upn in schools.join(chosen.select(KEY), on=KEY).select(
         "key", "sid", "upn").iter_rows()}
     rows: dict = {}
     for r in chosen.iter_rows(named=True):
-        r["sid"], r["upn"] = who[r["key"]]
-        row = screening.PupilScreen(r["upn"], r["possible"], screening.percent(r["attended"], r["possible"]),
-                                    screening.percent(r["missed"], r["possible"]), r["unauthorised_10wk"],
-                                    r["weeks_counted"], r["late_marks_10wk"], r["sickness_days"])
-        if r["f_penalty"]:
-            row.flags.append("penalty_notice")
-        if r["f_severe"]:
-            row.flags.append("severe")
-        elif r["f_persistent"]:
-            row.flags.append("persistent")
-        if r["attendance_return"]:
-            row.flags.append("attendance_return")
-        if r["f_sick"]:
-            row.flags.append("sickness_return")
-        if r["f_late"]:
-            row.flags.append("lateness")
-        row.bands = [b.id for b in thresholds["bands"] if b.contains(r["attended"], r["possible"])]
-        rows.setdefault(r["sid"], []).append(row)
-    return {school: screening._result(rows.get(sid, []), n, on, thresholds)
-            for sid, n, school in counts.sort("sid").iter_rows()}
+        sid, r["upn"] = who[r["key"]]
+        rows.setdefault(sid, []).append(r)
+    return Figures(on, {school: (n, rows.get(sid, [])) for sid, n, school in counts.sort("sid").iter_rows()})
 
 
-def screen_source(source: bytes | Path, profile, *, code_set: str = marks.DEFAULT_CODE_SET, on: dt.date | None = None,
-                  max_fallback_rows: int = 0) -> dict | None:
-    """Read and screen a file (its bytes, or a path, which polars maps rather than copies): {school: Screen},
-    or None to leave the file to the reader (register/exports.py)."""
+def screen_source(source: bytes | Path, thresholds: dict, *, code_set: str = marks.DEFAULT_CODE_SET,
+                  on: dt.date | None = None, max_fallback_rows: int = 0) -> Figures | None:
+    """Read and screen a file (its bytes, or a path, which polars maps rather than copies), or None to leave the
+    file to the reader (register/exports.py)."""
     frame = read_marks(source, code_set, max_fallback_rows=max_fallback_rows)
     if frame is None:
         return None
-    return screen_frame(frame, profile, on)
+    return screen_frame(frame, thresholds, on)

@@ -206,6 +206,34 @@ def process_context():
     return context
 
 
+def screen_schools(source: bytes | os.PathLike, profile: Policy, *, code_set: str = marks.DEFAULT_CODE_SET,
+                   on: dt.date | None = None, max_fallback_rows: int = MAX_SCHOOL_ROWS) -> dict[str | None, Screen] | None:
+    """A long-layout UTF-8 CSV (its bytes or its path) screened by the columnar engine (register/columnar.py):
+    {the file's school column's value (None without one): Screen}; None when the file is one for the reader
+    (another layout or encoding, or a bad row in a file the reader can take, so its errors are the reader's)."""
+    from . import columnar  # polars is loaded only by a screen
+
+    thresholds = thresholds_of(profile)
+    found = columnar.screen_source(source, thresholds, code_set=code_set, on=on, max_fallback_rows=max_fallback_rows)
+    if found is None:
+        return None
+    return {school: _result([_row_of(f, thresholds) for f in rows], n, found.on, thresholds)
+            for school, (n, rows) in found.schools.items()}
+
+
+def _row_of(f: dict, thresholds: dict) -> PupilScreen:
+    """A pupil's row from the engine's figures, flagged in screen_pupil's order."""
+    row = PupilScreen(f["upn"], f["possible"], percent(f["attended"], f["possible"]), percent(f["missed"], f["possible"]),
+                      f["unauthorised_10wk"], f["weeks_counted"], f["late_marks_10wk"], f["sickness_days"])
+    for flag, found in (("penalty_notice", f["penalty"]), ("severe", f["severe"]),
+                        ("persistent", f["persistent"] and not f["severe"]), ("attendance_return", f["attendance_return"]),
+                        ("sickness_return", f["sick"]), ("lateness", f["late"])):
+        if found:
+            row.flags.append(flag)
+    row.bands = [b.id for b in thresholds["bands"] if b.contains(f["attended"], f["possible"])]
+    return row
+
+
 def merged(screens: list[Screen]) -> Screen:
     """Several schools' screens (a file with a school column) as one list, most serious first."""
     first = screens[0]
@@ -220,10 +248,8 @@ def screen_file(data: bytes | str | os.PathLike, profile: Policy, *, code_set: s
     takes its own share of the pupils (by UPN), so parsing, the slow part, is shared between cores; a small
     file or a workbook is done in this process."""
     if engine == "columnar":
-        from . import columnar  # polars is loaded only by a screen
-
-        source = data.encode("utf-8") if isinstance(data, str) else data
-        found = columnar.screen_source(source, profile, code_set=code_set, on=on, max_fallback_rows=MAX_SCHOOL_ROWS)
+        found = screen_schools(data.encode("utf-8") if isinstance(data, str) else data, profile, code_set=code_set,
+                               on=on)
         if found is not None:
             return merged(list(found.values()))
     if isinstance(data, os.PathLike):
