@@ -427,27 +427,37 @@ def _os_user() -> str:
 
 
 @main.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, path_type=Path))
 @click.option("--code-set", default=DEFAULT_CODE_SET, type=click.Choice(CODE_SETS), show_default=True)
 @click.option("--profile", default=lambda: os.environ.get("POLICY_PROFILE", "national-2024"),
-              show_default="national-2024 or $POLICY_PROFILE", help="The LA's policy profile (thresholds)")
+              show_default="national-2024 or $POLICY_PROFILE", help="The LA's policy profile (thresholds); with --la, "
+              "the LA's own")
+@click.option("--la", "la_name", help="Screen a whole LA's file, or a folder of files, for this local authority: each "
+              "school by the file's school column (URN or DfE number) or the file's name, each pupil with what the "
+              "service holds for them")
 @click.option("--on", "on_date", type=click.DateTime(["%Y-%m-%d"]), help="Screen as of this date (default: the "
               "last date in the file)")
 @click.option("--csv", "csv_out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the list as CSV")
-@click.option("--workers", type=int, help="Processes to share the work (default: one per core, up to 4)")
-def screen(file: Path, code_set: str, profile: str, on_date, csv_out: Path | None, workers: int | None) -> None:
-    """Screen a whole-school register export (CSV: upn,date,session,code): every pupil who meets the
-    penalty-notice threshold, is persistently or severely absent, is due an attendance or
-    sickness return, or is in one of the profile's attendance bands (e.g. the trust's "below 96%"
-    under --profile peterborough), with the figures."""
+@click.option("--workers", type=int, help="Processes to share the work for a file the columnar engine leaves to the "
+              "reader (a grid, a workbook; default: one per core, up to 4)")
+def screen(file: Path, code_set: str, profile: str, la_name: str | None, on_date, csv_out: Path | None,
+           workers: int | None) -> None:
+    """Screen a whole-school register export (CSV: upn,date,session,code), or with --la a whole LA's (a school
+    column, or a folder of files): every pupil who meets the penalty-notice threshold, is persistently or severely
+    absent, is due an attendance or sickness return, or is in one of the profile's attendance bands (e.g. the
+    trust's "below 96%" under --profile peterborough), with the figures."""
     from .policies import list_profiles, load_profile
     from .register import screening
     from .register.marks import RegisterError
 
+    if la_name:
+        return _screen_la(file, la_name, code_set, on_date.date() if on_date else None, csv_out)
+    if file.is_dir():
+        raise click.BadParameter("a folder is screened for a local authority: give --la", param_hint="FILE")
     if profile not in list_profiles():
         raise click.BadParameter(f"choose one of {', '.join(list_profiles())}", param_hint="--profile")
-    try:
-        result = screening.screen_file(file.read_bytes(), load_profile(profile), code_set=code_set,
+    try:  # the path, not its bytes: the columnar engine maps the file rather than copying it
+        result = screening.screen_file(file, load_profile(profile), code_set=code_set,
                                        on=on_date.date() if on_date else None, workers=workers)
     except RegisterError as exc:
         for message in exc.messages[:20]:
@@ -458,6 +468,46 @@ def screen(file: Path, code_set: str, profile: str, on_date, csv_out: Path | Non
     if csv_out:
         csv_out.write_text(screening.to_csv(result), encoding="utf-8")
         click.echo(f"Wrote {len(result.rows)} rows to {csv_out}")
+
+
+def _screen_la(path: Path, la_name: str, code_set: str, on, csv_out: Path | None) -> None:
+    from .audit import record
+    from .cases import la_screen
+    from .models import LocalAuthority, db
+    from .policies import load_profile
+    from .register import screening
+    from .register.marks import RegisterError
+
+    app = _app()
+    with app.app_context():
+        la = db.session.scalar(db.select(LocalAuthority).filter_by(name=" ".join(la_name.split())))
+        if la is None:
+            raise click.BadParameter(f"there is no local authority called {la_name}", param_hint="--la")
+        profile = load_profile(la.policy_profile or app.config["POLICY_PROFILE"])
+        sources = la_screen.sources_in(path)
+        try:
+            result = la_screen.screen_la(sources, la, profile, code_set=code_set, on=on)
+        except RegisterError as exc:
+            for message in exc.messages[:20]:
+                click.echo(message, err=True)
+            raise SystemExit(2) from None
+        # Who screened how much, never a pupil (the command line's operator: the OS user, as `purge` records).
+        record("la_screened", actor=f"forms-service screen ({_os_user()})",
+               detail={"la_id": la.id, "files": len(sources), "pupils": result.pupils, "listed": len(result.rows),
+                       "on": result.on.isoformat(), "unknown_schools": len(result.unknown), "via": "command line"})
+        db.session.commit()  # the schools are read again below, in this context
+        click.echo(la_screen.summary(result))
+        labels = result.band_labels()
+        for listed in result.rows[:200]:
+            r = listed.row
+            click.echo(f"{listed.school.name}  {r.upn}  {r.attendance_pct if r.attendance_pct is not None else '-'}%  "
+                       + "; ".join([screening.SHORT[f] for f in r.flags] + [labels[b] for b in r.bands])
+                       + f"  [{listed.held.words()}]")
+        if len(result.rows) > 200:
+            click.echo(f"... and {len(result.rows) - 200} more (--csv writes them all)")
+        if csv_out:
+            csv_out.write_text(la_screen.to_csv(result), encoding="utf-8")
+            click.echo(f"Wrote {len(result.rows)} rows to {csv_out}")
 
 
 @main.command("make-register")

@@ -175,7 +175,8 @@ def _errors(raw: pl.DataFrame, judged: pl.DataFrame, code_set: str) -> list[dict
     """The first MAX_ERRORS bad rows, each as the reader words it (row 1 is the header)."""
     collector = Collector(code_set, "Row", by_upn=True)
     bad = judged.with_row_index("i").filter(
-        pl.any_horizontal(pl.col("date", "session", "possible").is_null()) | pl.col("upn").is_null())["i"].head(MAX_ERRORS).to_list()
+        pl.any_horizontal(pl.col("date", "session", "possible").is_null()) | pl.col("upn").is_null()
+    )["i"].head(MAX_ERRORS).to_list()
     try:
         for i in bad:
             row = raw.row(i, named=True)

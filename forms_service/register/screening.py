@@ -207,7 +207,8 @@ def process_context():
 
 
 def screen_schools(source: bytes | os.PathLike, profile: Policy, *, code_set: str = marks.DEFAULT_CODE_SET,
-                   on: dt.date | None = None, max_fallback_rows: int = MAX_SCHOOL_ROWS) -> dict[str | None, Screen] | None:
+                   on: dt.date | None = None,
+                   max_fallback_rows: int = MAX_SCHOOL_ROWS) -> dict[str | None, Screen] | None:
     """A long-layout UTF-8 CSV (its bytes or its path) screened by the columnar engine (register/columnar.py):
     {the file's school column's value (None without one): Screen}; None when the file is one for the reader
     (another layout or encoding, or a bad row in a file the reader can take, so its errors are the reader's)."""
@@ -223,10 +224,12 @@ def screen_schools(source: bytes | os.PathLike, profile: Policy, *, code_set: st
 
 def _row_of(f: dict, thresholds: dict) -> PupilScreen:
     """A pupil's row from the engine's figures, flagged in screen_pupil's order."""
-    row = PupilScreen(f["upn"], f["possible"], percent(f["attended"], f["possible"]), percent(f["missed"], f["possible"]),
+    row = PupilScreen(f["upn"], f["possible"], percent(f["attended"], f["possible"]),
+                      percent(f["missed"], f["possible"]),
                       f["unauthorised_10wk"], f["weeks_counted"], f["late_marks_10wk"], f["sickness_days"])
     for flag, found in (("penalty_notice", f["penalty"]), ("severe", f["severe"]),
-                        ("persistent", f["persistent"] and not f["severe"]), ("attendance_return", f["attendance_return"]),
+                        ("persistent", f["persistent"] and not f["severe"]),
+                        ("attendance_return", f["attendance_return"]),
                         ("sickness_return", f["sick"]), ("lateness", f["late"])):
         if found:
             row.flags.append(flag)

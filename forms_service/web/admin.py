@@ -418,8 +418,8 @@ def _numbers_taken(form: SchoolForm, except_id: int | None = None) -> bool:
         value = (field.data or "").strip()
         if not value:
             continue
-        other = db.session.scalar(db.select(School).where(School.la_id == _la().id, getattr(School, field.name) == value,
-                                                          School.id != (except_id or 0)))
+        other = db.session.scalar(db.select(School).where(
+            School.la_id == _la().id, getattr(School, field.name) == value, School.id != (except_id or 0)))
         if other is not None:
             field.errors = list(field.errors) + [f"{other.name} already has the {words} {value}"]
             taken = True
