@@ -22,9 +22,9 @@ blp.before_request(authenticate)
 
 SCREEN_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"],
-    "properties": {"file": {"type": "array", "items": BINARY,
-                            "description": "One or more files of every school's marks: the long layout with a school "
-                                           "column (URN or DfE number), or one file a school named by its number"},
+    "properties": {"file": {**BINARY, "description": "A file of every school's marks (repeat the field for several): "
+                                                     "the long layout with a school column (URN or DfE number), or "
+                                                     "one file a school named by its number"},
                    "code_set": {"type": "string", "enum": list(CODE_SETS), "default": DEFAULT_CODE_SET},
                    "format": {"type": "string", "enum": ["json", "csv"], "default": "json"}}}}}}
 
