@@ -440,8 +440,10 @@ def _os_user() -> str:
 @click.option("--csv", "csv_out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the list as CSV")
 @click.option("--workers", type=int, help="Processes to share the work for a file the columnar engine leaves to the "
               "reader (a grid, a workbook; default: one per core, up to 4)")
+@click.option("--engine", default="columnar", type=click.Choice(["columnar", "python"]), show_default=True,
+              help="python: the reader and today's rules, the reference the columnar engine is tested against")
 def screen(file: Path, code_set: str, profile: str, la_name: str | None, on_date, csv_out: Path | None,
-           workers: int | None) -> None:
+           workers: int | None, engine: str) -> None:
     """Screen a whole-school register export (CSV: upn,date,session,code), or with --la a whole LA's (a school
     column, or a folder of files): every pupil who meets the penalty-notice threshold, is persistently or severely
     absent, is due an attendance or sickness return, or is in one of the profile's attendance bands (e.g. the
@@ -458,7 +460,7 @@ def screen(file: Path, code_set: str, profile: str, la_name: str | None, on_date
         raise click.BadParameter(f"choose one of {', '.join(list_profiles())}", param_hint="--profile")
     try:  # the path, not its bytes: the columnar engine maps the file rather than copying it
         result = screening.screen_file(file, load_profile(profile), code_set=code_set,
-                                       on=on_date.date() if on_date else None, workers=workers)
+                                       on=on_date.date() if on_date else None, workers=workers, engine=engine)
     except RegisterError as exc:
         for message in exc.messages[:20]:
             click.echo(message, err=True)
