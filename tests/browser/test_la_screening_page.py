@@ -23,6 +23,8 @@ def test_an_officer_screens_the_las_schools_and_reads_the_list(browse, service):
     browse.sign_in("officer@demo.la", PASSWORD)
     answering.follow("Screen the schools")
     expect(h1(page)).to_have_text("Screen the LA's schools")
+    answering.press_button("Screen the schools", status=422, screenshot="la-screening-error")  # no file: the error
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select the register files")
     answering.upload("Upload the schools' register files", "la.csv", "text/csv", data)
     answering.press_button("Screen the schools", screenshot="la-screening-results")
     expect(h1(page)).to_have_text("LA screening results")
