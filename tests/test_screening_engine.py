@@ -118,3 +118,21 @@ def test_a_file_too_big_for_the_reader_gets_the_engines_own_errors():
     with pytest.raises(RegisterError) as caught:
         screening.screen_schools(text, load_profile("national-2024"), max_fallback_rows=0)
     assert caught.value.errors[0]["row"] == 3 and "second mark" in caught.value.errors[0]["message"]
+
+
+def test_a_whole_las_file_screens_each_school_as_the_rules_do_for_that_school_alone():
+    """Many schools in one file (the pupil and school packed into one number): each school's list is the reference's
+    for that school's rows alone."""
+    from forms_service.register import synthetic
+    rows, _ = synthetic.generate(40, dt.date(2026, 6, 23), seed=5, year=2025)
+    rows = list(rows)
+    schools = {f"{100001 + s}": [r for i, r in enumerate(rows) if int(r[0][-3:]) % 7 == s] for s in range(7)}
+    text = ("URN,upn,date,session,code\n" + "".join(f"{urn},{','.join(r)}\n" for urn, rs in schools.items()
+                                                     for r in rs)).encode()
+    policy = load_profile("knowsley")
+    found = screening.screen_schools(text, policy)
+    assert sorted(found) == sorted(schools)
+    on = max(s.on for s in found.values())
+    for urn, rs in schools.items():
+        alone = ("upn,date,session,code\n" + "".join(",".join(r) + "\n" for r in rs)).encode()
+        assert found[urn].to_dict() == screening.screen_file(alone, policy, on=on, workers=1, engine="python").to_dict()

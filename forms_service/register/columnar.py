@@ -83,7 +83,10 @@ def _read(source: bytes | Path, columns: Columns) -> pl.DataFrame | None:
     src = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else str(source)
     try:
         frame = pl.read_csv(src, has_header=True, columns=[at for _, at in wanted], infer_schema=False,
-                            encoding="utf8", raise_if_empty=False, schema_overrides=[pl.Categorical] * columns.width)
+                            encoding="utf8", raise_if_empty=False,
+                            # Categories of this file's own (not the process-wide ones): each column's values
+                            # numbered from 0, and nothing of the file kept in a web process after the screen.
+                            schema_overrides=[pl.Categorical(pl.Categories.random()) for _ in range(columns.width)])
     except (pl.exceptions.PolarsError, OSError, ValueError):
         return None
     if frame.width != len(wanted):
@@ -177,10 +180,10 @@ def _judged(frame: pl.DataFrame, code_set: str) -> tuple[pl.DataFrame, bool]:
     )
     if "school" in out.columns:
         # One number for the pupil at their school: grouping by one number is much faster than by two.
-        out = out.with_columns((pl.col("school").to_physical().cast(pl.UInt64) * 2**32
-                                + pl.col("upn").to_physical()).alias("key"))
+        out = out.with_columns((pl.col("school").to_physical().cast(pl.UInt64) * _u64(2**32)
+                                + pl.col("upn").to_physical().cast(pl.UInt64)).alias("key"))
     else:
-        out = out.with_columns(pl.lit(None, dtype=pl.Categorical).alias("school"),
+        out = out.with_columns(pl.lit(None, dtype=pl.Utf8).alias("school"),
                                pl.col("upn").to_physical().cast(pl.UInt64).alias("key"))
     bad = bool(bad_dates or bad_sessions or bad_codes) or out.select(pl.col("upn").is_null().any()).item()
     return out, bad
@@ -227,6 +230,12 @@ def read_marks(source: bytes | Path, code_set: str, *, max_fallback_rows: int) -
     return judged.drop("code")
 
 
+def _u64(n: int) -> pl.Expr:
+    """A whole number as polars' unsigned 64 bits: a plain int would make UInt64 arithmetic Int64 or Float64,
+    and a float loses a packed key's low bits."""
+    return pl.lit(n, dtype=pl.UInt64)
+
+
 KEY = ["key"]  # a pupil: their school (where the file has a school column) and UPN, as one number
 
 
@@ -255,7 +264,7 @@ def days_of(frame: pl.DataFrame) -> pl.DataFrame:
     worked out from these rows, half as many as the marks. Grouped by one number, the pupil and the day packed
     together (`kd`: the pupil's key times 65,536 plus the day's number since 1970), which polars groups six times
     faster than the two columns; its order is the pupil's days in order, which the runs need."""
-    kd = (pl.col("key") * 65536 + pl.col("date").cast(pl.Int32).cast(pl.UInt64)).alias("kd")
+    kd = (pl.col("key") * _u64(65536) + pl.col("date").cast(pl.Int32).cast(pl.UInt64)).alias("kd")
     def count(bit):
         return (pl.col("bits") & bit > 0).cast(pl.UInt32).sum()
 
@@ -267,8 +276,8 @@ def days_of(frame: pl.DataFrame) -> pl.DataFrame:
         (~every(CLOSED_BIT)).alias("open"), every(RET).alias("ret"), every(SICK).alias("sick"),
         count(POSSIBLE).alias("possible"), count(ATTENDED).alias("attended"), count(MISSED).alias("missed"),
         count(UNAUTH).alias("unauth"), count(LATE).alias("late"))
-    return days.with_columns((pl.col("kd") // 65536).alias("key"),
-                             (pl.col("kd") % 65536).cast(pl.Int32).cast(pl.Date).alias("date")
+    return days.with_columns((pl.col("kd") // _u64(65536)).alias("key"),
+                             (pl.col("kd") % _u64(65536)).cast(pl.Int32).cast(pl.Date).alias("date")
                              ).collect(engine="streaming")
 
 
@@ -288,13 +297,13 @@ def figures(days: pl.DataFrame, on: dt.date, thresholds: dict) -> pl.DataFrame:
     # along the sorted rows (the row's number less the number of the pupil's first row), with no window function:
     # both several times faster than grouping by two columns.
     week_no = ((pl.col("date").cast(pl.Int32) + 3) // 7).cast(pl.UInt64)  # 1 January 1970 was a Thursday
-    weekly = upto.group_by((pl.col("key") * 8192 + week_no).alias("kw")).agg(
+    weekly = upto.group_by((pl.col("key") * _u64(8192) + week_no).alias("kw")).agg(
         pl.col("open").max().alias("school_week"), pl.col("unauth", "late").sum()).filter(
         pl.col("school_week")).sort("kw", descending=True).with_columns(
-        (pl.col("kw") // 8192).alias("key"), pl.int_range(pl.len(), dtype=pl.UInt32).alias("i"))
+        (pl.col("kw") // _u64(8192)).alias("key"), pl.int_range(pl.len(), dtype=pl.UInt32).alias("i"))
     weekly = weekly.with_columns(
-        (pl.col("i") - pl.when(pl.col("key") != pl.col("key").shift(1, fill_value=2**64 - 1)).then(pl.col("i"))
-         .forward_fill() + 1).alias("back"))
+        (pl.col("i") - pl.when(pl.col("key") != pl.col("key").shift(1, fill_value=_u64(2**64 - 1)))
+         .then(pl.col("i")).forward_fill() + 1).alias("back"))
     window = weekly.group_by(key).agg(
         pl.col("unauth").filter(pl.col("back") <= weeks).sum().alias("unauthorised_10wk"),
         (pl.col("back") <= weeks).sum().alias("weeks_counted"),
@@ -302,7 +311,7 @@ def figures(days: pl.DataFrame, on: dt.date, thresholds: dict) -> pl.DataFrame:
     # Runs are counted over the pupil's school days in order (closures, weekends and holidays neither break nor
     # extend them): along the days sorted by pupil and date, a run's number counts the days that end one (another
     # mark) and the pupils' first days, so a run never joins two pupils.
-    first = pl.col("key") != pl.col("key").shift(1, fill_value=2**64 - 1)
+    first = pl.col("key") != pl.col("key").shift(1, fill_value=_u64(2**64 - 1))
     runs = upto.filter(pl.col("open")).sort("kd").select(
         key + ["date", "ret", "sick", (~pl.col("ret") | first).cum_sum().alias("ret_run"),
                (~pl.col("sick") | first).cum_sum().alias("sick_run")])
@@ -353,7 +362,7 @@ def screen_frame(frame: pl.DataFrame, thresholds: dict, on: dt.date | None = Non
     table = table.with_columns(penalty.alias("penalty"), severe.alias("severe"), persistent.alias("persistent"),
                                sick.alias("sick"), late.alias("late"))
     schools = frame.select("key", "school", "upn").unique("key").join(table.select(KEY), on=KEY)
-    schools = schools.with_columns((pl.col("key") // 2**32).alias("sid"))
+    schools = schools.with_columns((pl.col("key") // _u64(2**32)).alias("sid"))
     counts = schools.group_by("sid").agg(pl.len().alias("n"), pl.col("school").first())
     chosen = table.filter(pl.col("penalty") | pl.col("persistent") | pl.col("attendance_return") | pl.col("sick")
                           | pl.col("late") | in_band)
