@@ -100,8 +100,9 @@ def test_the_api_screens_and_answers_json_or_csv(client, app, backend):
     as_csv = client.post("/api/v1/la/screen", headers=officer, content_type="multipart/form-data",
                          data={"file": [(io.BytesIO(the_la_file()), "la.csv")], "format": "csv"})
     assert as_csv.mimetype == "text/csv" and b"B100000000003" in as_csv.data
+    wrong = b"URN,upn,date,session,code\n100001,A1,2026-01-05,AM,Q9\n"
     bad = client.post("/api/v1/la/screen", headers=officer, content_type="multipart/form-data",
-                      data={"file": [(io.BytesIO(b"URN,upn,date,session,code\n100001,A1,2026-01-05,AM,Q9\n"), "x.csv")]})
+                      data={"file": [(io.BytesIO(wrong), "x.csv")]})
     assert bad.status_code == 422 and "x.csv: Row 2" in bad.get_json()["errors"]["file"][0]
     assert client.post("/api/v1/la/screen", headers=officer).status_code == 422
     for school_staff in ("office@demo.school", "head@other.school"):

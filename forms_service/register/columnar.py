@@ -164,8 +164,10 @@ def _judged(frame: pl.DataFrame, code_set: str) -> tuple[pl.DataFrame, bool]:
     def bits(c: str) -> int:
         """What the rules ask of a code, as the bits of one number (BITS)."""
         k = klass[c]
-        return sum(bit for bit, yes in ((POSSIBLE, k != "not_counted"), (ATTENDED, k in ("present", "approved_activity")),
-                                        (MISSED, k in marks.ABSENT), (UNAUTH, k == "unauthorised"), (LATE, c == LATE_CODE),
+        return sum(bit for bit, yes in ((POSSIBLE, k != "not_counted"),
+                                        (ATTENDED, k in ("present", "approved_activity")),
+                                        (MISSED, k in marks.ABSENT), (UNAUTH, k == "unauthorised"),
+                                        (LATE, c == LATE_CODE),
                                         (CLOSED_BIT, c == CLOSED), (RET, c in RETURN_CODES or c == CLOSED),
                                         (SICK, c in (SICKNESS_CODE, CLOSED))) if yes)
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 from playwright.sync_api import expect
 from test_la_screening import la_file, marks
 
+from forms_service.models import School, db
+
 from .answers import Pointer, h1
 from .pages import DESKTOP, MOBILE
 from conftest import PASSWORD
-from forms_service.models import School, db
 
 
 def test_an_officer_screens_the_las_schools_and_reads_the_list(browse, service):
