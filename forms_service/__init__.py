@@ -1,14 +1,21 @@
 """Attendance legal-intervention forms service: the Flask app factory."""
 from __future__ import annotations
 
-from flask import Flask
-from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from typing import TYPE_CHECKING
 
-from .config import PROJECT_ROOT, Config
-from .models import db, init_db
+if TYPE_CHECKING:  # for the annotations only: importing Flask here would cost every command line
+    from flask import Flask
 
 
-def create_app(overrides: dict | None = None, *, environ: dict | None = None) -> Flask:
+def create_app(overrides: dict | None = None, *, environ: dict | None = None):
+    # Imported here, not at the top: `import forms_service` is what every command line starts with, and a
+    # command that needs no application (`forms-service screen`) should not pay for Flask and the models.
+    from flask import Flask
+    from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+    from .config import PROJECT_ROOT, Config
+    from .models import db, init_db
+
     app = Flask(
         __name__,
         static_folder="static",

@@ -133,6 +133,8 @@ class Config:
         self.MAX_REGISTER_BYTES = int(env.get("MAX_REGISTER_BYTES", 8 * 1024 * 1024))
         # A whole-school export for screening: 1,500 pupils for a year is about 16 MB.
         self.MAX_SCHOOL_REGISTER_BYTES = int(env.get("MAX_SCHOOL_REGISTER_BYTES", 40 * 1024 * 1024))
+        # An LA's files of every school's marks (issue 25): only the LA screening routes take this much.
+        self.MAX_LA_REGISTER_BYTES = int(env.get("MAX_LA_REGISTER_BYTES", 512 * 1024 * 1024))
         # Whole request cap: the largest upload plus room for the form fields.
         self.MAX_CONTENT_LENGTH = max(self.MAX_EVIDENCE_BYTES, self.MAX_REGISTER_BYTES,
                                       self.MAX_SCHOOL_REGISTER_BYTES) + 1024 * 1024

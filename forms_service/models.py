@@ -124,9 +124,14 @@ class School(db.Model):
     headteacher_name: Mapped[str | None] = mapped_column(String(200))
     logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     logo_type: Mapped[str | None] = mapped_column(String(40))
+    # The school's numbers (issue 25; migration 0020): an LA's file of every school's marks names each school by
+    # its URN (6 digits) or its DfE number (LA code and establishment number, 7 digits), set by the LA's admin.
+    urn: Mapped[str | None] = mapped_column(String(6))
+    dfe_number: Mapped[str | None] = mapped_column(String(7))
     # Joined: nearly every page about a referral names the school and reads its LA's profile.
     la: Mapped[LocalAuthority] = relationship(back_populates="schools", lazy="joined")
-    __table_args__ = (UniqueConstraint("la_id", "name"),)
+    __table_args__ = (UniqueConstraint("la_id", "name"), UniqueConstraint("la_id", "urn", name="uq_schools_la_id_urn"),
+                      UniqueConstraint("la_id", "dfe_number", name="uq_schools_la_id_dfe_number"))
 
     def letterhead(self) -> dict:
         """What a document's context takes as `school` (forms_service/documents/letterhead.py): plain

@@ -328,6 +328,10 @@ ROUTES: dict[str, Route | str] = {
     "cases.due": Route(no_target, SCHOOL | OFFICER, scoped=False),
     # reading a register file (what the reader understood): anyone signed in; no record, and nothing kept
     "api_registers.read": Route(no_target, SIGNED_IN, scoped=False, body={}),
+    # LA-wide screening (issue 25): the LA's officers and admins, for their own LA's schools only (the files name
+    # the schools; tests/test_la_screening.py: another LA's school number is reported, its pupils never listed)
+    "la_screening.index": Route(no_target, LA, scoped=False, body={}),
+    "api_la_screening.screen": Route(no_target, LA, scoped=False, body={}),
     "api_cases.due": Route(no_target, SCHOOL | OFFICER, scoped=False),
     "api_notices.document": Route(notice_targets, SIGNED_IN),
 }

@@ -286,8 +286,8 @@ def test_adding_renaming_and_setting_the_attendance_contact(app, admin):
     [created] = events(app, "admin_school_created")
     assert created.detail == {"school_id": new_id, "name": "St Mary's C of E Primary", "attendance_email": None,
                               **{name: True for name in SWITCHES}, "email_daily_digest": True, "address": None,
-                              "telephone": None, "email": None, "headteacher_name": None,
-                              "logo": None}  # no letterhead given
+                              "telephone": None, "email": None, "headteacher_name": None, "urn": None,
+                              "dfe_number": None, "logo": None}  # no letterhead given
     response = submit(admin, f"/admin/schools/{new_id}",
                       {"name": "St Mary's Church of England Primary", "attendance_email": "attendance@stmarys.sch.test",
                        "turn_emails": on, "email_daily_digest": "y"})
@@ -562,3 +562,21 @@ def test_the_cli_creates_the_first_admin_who_can_then_administer_the_la(tmp_path
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_schools_urn_and_dfe_number_are_set_and_unique_in_the_la(app, admin, backend):
+    """Issue 25: LA-wide screening names schools by these numbers; each is checked and unique within the LA."""
+    demo = school_id(app, "Demo School")
+    other = school_id(app, "Other School")
+    saved = submit(admin, f"/admin/schools/{demo}", {"name": "Demo School", "urn": "100001", "dfe_number": "880/2001"})
+    assert saved.status_code == 302
+    with app.app_context():
+        school = db.session.get(School, demo)
+        assert (school.urn, school.dfe_number) == ("100001", "8802001")
+    taken = submit(admin, f"/admin/schools/{other}", {"name": "Other School", "urn": "100001", "dfe_number": "8802001"})
+    assert taken.status_code == 422
+    assert "Demo School already has the URN 100001" in text(taken)
+    assert "Demo School already has the DfE number 8802001" in text(taken)
+    bad = submit(admin, f"/admin/schools/{other}", {"name": "Other School", "urn": "10001", "dfe_number": "88-20"})
+    assert bad.status_code == 422 and "Enter the URN as 6 digits" in text(bad)
+    assert "Enter the DfE number as 7 digits" in text(bad)

@@ -139,6 +139,8 @@ def _real_values(client, ids: dict, tokens: dict) -> dict:
         "PATCH /api/v1/referrals/{referral_id}": [{"data": {"pupil": {"year_group": "Year 9"}}}],
         "POST /api/v1/referrals/{referral_id}/evidence": [{"kind": "leave_request", "file": make_pdf("Leave")}],
         "POST /api/v1/registers/read": [{"file": register_csv_for(data).encode(), "code_set": "2024"}],
+        "POST /api/v1/la/screen": [{"file": b"URN,upn,date,session,code\n100001,A100000000001,2026-01-05,AM,N\n",
+                                    "code_set": "2024"}],
         "POST /api/v1/referrals/{referral_id}/sign": [{"name": "Harriet Head", "declaration": True}],
         "POST /api/v1/referrals/{referral_id}/checks": [{checklist[0]["id"]: True}],
         "POST /api/v1/referrals/{referral_id}/decision": [
@@ -159,6 +161,7 @@ def _real_values(client, ids: dict, tokens: dict) -> dict:
         "GET /api/v1/referrals": [(role, {}) for role in ROLES],
         "GET /api/v1/pupils": [("office", {}), ("headteacher", {})],
         "POST /api/v1/registers/read": [(role, {}) for role in ROLES],
+        "POST /api/v1/la/screen": [("la_officer", {}), ("admin", {})],
         "POST /api/v1/referrals": [("office", {})],
         "GET /api/v1/referrals/{referral_id}": [("office", draft), ("la_officer", signed)],
         "PATCH /api/v1/referrals/{referral_id}": [("office", draft)],
@@ -201,7 +204,7 @@ def _explicit(operation, real: dict) -> list[tuple]:
     for role, path in real["happy"][operation.label]:
         for body in real["bodies"].get(operation.label, [None]):
             kwargs = {"body": body} if body is not None else {}
-            if operation.label.endswith(("/evidence", "/registers/read")):
+            if operation.label.endswith(("/evidence", "/registers/read", "/la/screen")):
                 kwargs["media_type"] = "multipart/form-data"
             out.append((operation.Case(path_parameters=path, **kwargs), role))
     return out

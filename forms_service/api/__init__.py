@@ -19,7 +19,7 @@ class Api(SmorestApi):
 
 def init_app(app) -> None:
     from ..web import csrf
-    from . import cases, catalogue, notices, pupils, referrals, registers, signing, tokens
+    from . import cases, catalogue, la_screening, notices, pupils, referrals, registers, signing, tokens
 
     app.config.setdefault("API_SPEC_OPTIONS", {
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
@@ -28,7 +28,7 @@ def init_app(app) -> None:
                                 "legal-intervention paperwork. Authenticate with POST /api/v1/auth/token."},
     })
     api = Api(app, spec_kwargs={"extra_plugins": [CommonResponses()]})
-    for module in (tokens, catalogue, referrals, notices, pupils, registers, cases, signing):
+    for module in (tokens, catalogue, referrals, notices, pupils, registers, cases, signing, la_screening):
         csrf.exempt(module.blp)  # bearer tokens, not cookies: no cross-site request can carry them
         api.register_blueprint(module.blp, url_prefix="/api/v1")
 

@@ -206,11 +206,57 @@ def process_context():
     return context
 
 
-def screen_file(data: bytes | str, profile: Policy, *, code_set: str = marks.DEFAULT_CODE_SET,
-                on: dt.date | None = None, workers: int | None = None) -> Screen:
-    """Read and screen a whole-school export (register/exports.py: any layout, CSV or workbook). With several
-    workers each process reads a CSV's text and takes its own share of the pupils (by UPN), so parsing, the
-    slow part, is shared between cores; a small file or a workbook is done in this process."""
+def screen_schools(source: bytes | os.PathLike, profile: Policy, *, code_set: str = marks.DEFAULT_CODE_SET,
+                   on: dt.date | None = None,
+                   max_fallback_rows: int = MAX_SCHOOL_ROWS) -> dict[str | None, Screen] | None:
+    """A long-layout UTF-8 CSV (its bytes or its path) screened by the columnar engine (register/columnar.py):
+    {the file's school column's value (None without one): Screen}; None when the file is one for the reader
+    (another layout or encoding, or a bad row in a file the reader can take, so its errors are the reader's)."""
+    from . import columnar  # polars is loaded only by a screen
+
+    thresholds = thresholds_of(profile)
+    found = columnar.screen_source(source, thresholds, code_set=code_set, on=on, max_fallback_rows=max_fallback_rows)
+    if found is None:
+        return None
+    return {school: _result([_row_of(f, thresholds) for f in rows], n, found.on, thresholds)
+            for school, (n, rows) in found.schools.items()}
+
+
+def _row_of(f: dict, thresholds: dict) -> PupilScreen:
+    """A pupil's row from the engine's figures, flagged in screen_pupil's order."""
+    row = PupilScreen(f["upn"], f["possible"], percent(f["attended"], f["possible"]),
+                      percent(f["missed"], f["possible"]),
+                      f["unauthorised_10wk"], f["weeks_counted"], f["late_marks_10wk"], f["sickness_days"])
+    for flag, found in (("penalty_notice", f["penalty"]), ("severe", f["severe"]),
+                        ("persistent", f["persistent"] and not f["severe"]),
+                        ("attendance_return", f["attendance_return"]),
+                        ("sickness_return", f["sick"]), ("lateness", f["late"])):
+        if found:
+            row.flags.append(flag)
+    row.bands = [b.id for b in thresholds["bands"] if b.contains(f["attended"], f["possible"])]
+    return row
+
+
+def merged(screens: list[Screen]) -> Screen:
+    """Several schools' screens (a file with a school column) as one list, most serious first."""
+    first = screens[0]
+    return _result([r for s in screens for r in s.rows], sum(s.pupils for s in screens), first.on, first.thresholds)
+
+
+def screen_file(data: bytes | str | os.PathLike, profile: Policy, *, code_set: str = marks.DEFAULT_CODE_SET,
+                on: dt.date | None = None, workers: int | None = None, engine: str = "columnar") -> Screen:
+    """Read and screen a whole-school export (register/exports.py: any layout, CSV or workbook); `data` may be
+    a path. The columnar engine (register/columnar.py) takes a long-layout CSV in UTF-8; anything else, or
+    engine="python" (the reference), is read here: with several workers each process reads a CSV's text and
+    takes its own share of the pupils (by UPN), so parsing, the slow part, is shared between cores; a small
+    file or a workbook is done in this process."""
+    if engine == "columnar":
+        found = screen_schools(data.encode("utf-8") if isinstance(data, str) else data, profile, code_set=code_set,
+                               on=on)
+        if found is not None:
+            return merged(list(found.values()))
+    if isinstance(data, os.PathLike):
+        data = open(data, "rb").read()
     text = exports.prepared(data)
     workers = workers or min(os.cpu_count() or 1, MAX_WORKERS)
     if workers < 2 or not exports.is_text(text) or len(text) < PARALLEL_FROM_BYTES:

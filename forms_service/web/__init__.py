@@ -9,8 +9,8 @@ csrf = CSRFProtect()
 def init_app(app) -> None:
     from govuk_frontend_wtf.main import WTFormsHelpers
 
-    from . import (admin, admin_export, auth_views, bulk, calendar_feed, cases, home, la, la_dashboard, letter_life,
-                   notices, pupils, referrals, screening, second_factor, signoff, sso_views)
+    from . import (admin, admin_export, auth_views, bulk, calendar_feed, cases, home, la, la_dashboard, la_screening,
+                   letter_life, notices, pupils, referrals, screening, second_factor, signoff, sso_views)
 
     csrf.init_app(app)
     WTFormsHelpers(app)
@@ -25,6 +25,7 @@ def init_app(app) -> None:
     app.register_blueprint(la_dashboard.bp)
     app.register_blueprint(notices.bp)
     app.register_blueprint(screening.bp)
+    app.register_blueprint(la_screening.bp)
     app.register_blueprint(admin_export.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(bulk.bp)

@@ -110,6 +110,11 @@ def _address_lines(form, field):
         raise ValidationError(f"The address must be {ADDRESS_MAX_LINES} lines or fewer")
 
 
+def _dfe_number(value):
+    """880/2001 and 880-2001 as the 7 digits kept."""
+    return value.replace("/", "").replace("-", "").replace(" ", "") if isinstance(value, str) else value
+
+
 class SchoolForm(FlaskForm):
     name = StringField("School name", widget=GovTextInput(),
                        validators=[DataRequired("Enter the school's name"), NameCheck("the school's name")])
@@ -145,10 +150,19 @@ class SchoolForm(FlaskForm):
                      description=f"A PNG, JPEG or SVG image of {logos.MAX_BYTES // 1024} KB or less. It is printed "
                                  "at the top left of letters, about 2 cm high.")
     remove_logo = BooleanField("Remove the logo", widget=GovCheckboxInput())
+    # The school's numbers (issue 25): how an LA's file of every school's marks names the school.
+    urn = StringField("URN (optional)", widget=GovTextInput(), filters=[_strip],
+                      validators=[Optional(), Regexp(r"^\d{6}$", message="Enter the URN as 6 digits, like 100001")],
+                      description="The school's unique reference number (6 digits), as Get Information about Schools "
+                                  "gives it. The LA's screening reads a file's school column by it.")
+    dfe_number = StringField("DfE number (optional)", widget=GovTextInput(), filters=[_strip, _dfe_number],
+                             validators=[Optional(), Regexp(r"^\d{7}$", message="Enter the DfE number as 7 digits, "
+                                                                                 "like 8802001 or 880/2001")],
+                             description="The LA code and establishment number, like 880/2001.")
     submit = SubmitField("Save school", widget=GovSubmitInput())
 
 
-LETTERHEAD = ("address", "telephone", "email", "headteacher_name")
+LETTERHEAD = ("address", "telephone", "email", "headteacher_name", "urn", "dfe_number")
 
 
 def _letterhead(form: SchoolForm) -> dict[str, str | None]:
@@ -373,6 +387,8 @@ def new_school():
         logo = _logo(form)
         if _school_name_taken(name):
             form.name.errors = list(form.name.errors) + [f"{_la().name} already has a school called {name}"]
+        elif _numbers_taken(form):
+            pass
         elif not form.logo.errors:
             school = School(name=name, la=_la(), attendance_email=(form.attendance_email.data or "").strip() or None,
                             **_switches(form), **_letterhead(form))
@@ -395,6 +411,21 @@ def new_school():
         422 if request.method == "POST" else 200
 
 
+def _numbers_taken(form: SchoolForm, except_id: int | None = None) -> bool:
+    """Whether another of the LA's schools has the URN or DfE number given; the error is put on its field."""
+    taken = False
+    for field, words in ((form.urn, "URN"), (form.dfe_number, "DfE number")):
+        value = (field.data or "").strip()
+        if not value:
+            continue
+        other = db.session.scalar(db.select(School).where(
+            School.la_id == _la().id, getattr(School, field.name) == value, School.id != (except_id or 0)))
+        if other is not None:
+            field.errors = list(field.errors) + [f"{other.name} already has the {words} {value}"]
+            taken = True
+    return taken
+
+
 def _logo_digest(data: bytes | None) -> str | None:
     """What the audit trail keeps of a logo: its SHA-256, not the image."""
     return hashlib.sha256(data).hexdigest() if data else None
@@ -415,6 +446,8 @@ def edit_school(school_id: int):
         logo = _logo(form)
         if _school_name_taken(name, except_id=school.id):
             form.name.errors = list(form.name.errors) + [f"{_la().name} already has a school called {name}"]
+        elif _numbers_taken(form, except_id=school.id):
+            pass
         elif not form.logo.errors:
             wanted = {"name": name, "attendance_email": email, **_switches(form), **_letterhead(form)}
             changes = {key: {"from": getattr(school, key), "to": value}

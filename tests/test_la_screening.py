@@ -1,0 +1,160 @@
+"""LA-wide screening (issue 25): a whole LA's file (a school column) or a folder of files screened with the LA's
+profile, each school mapped by URN or DfE number, each pupil joined to what the service holds for them, on the
+web, through the API and on the command line, on SQLite and PostgreSQL. Scoped: an LA screens only its own
+schools; school staff cannot reach it, and their own screen never shows another school's pupils."""
+import csv
+import datetime as dt
+import io
+
+from click.testing import CliRunner
+
+from forms_service.cli import main as cli
+from forms_service.models import AuditEvent, LocalAuthority, School, db
+
+from support.helpers import api_token, bearer, csrf, json_data, login, signed_request, text
+
+HELD_UPN = json_data()["pupil"]["upn"]  # the pupil of support.helpers' signed request
+DAYS = [d for d in (dt.date(2026, 1, 5) + dt.timedelta(days=i) for i in range(68)) if d.weekday() < 5]
+
+
+def marks(upn: str, code: str) -> list[tuple]:
+    return [(upn, d.isoformat(), s, code) for d in DAYS for s in ("AM", "PM")]
+
+
+def la_file(schools: dict[str, list[tuple]], heading: str = "URN") -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([heading, "upn", "date", "session", "code"])
+    for number, rows in schools.items():
+        writer.writerows([number, *row] for row in rows)
+    return out.getvalue().encode()
+
+
+def the_la_file() -> bytes:
+    """Demo School (URN 100001): a pupil always absent, held by the service, one never absent, one absent with
+    nothing recorded; Other School (DfE number 880/2002): one absent; 999999: a school the LA does not have."""
+    return la_file({"100001": marks(HELD_UPN, "N") + marks("A100000000001", "/") + marks("A100000000002", "O"),
+                    "880/2002": marks("B100000000003", "N"), "999999": marks("C100000000004", "N")})
+
+
+def number_the_schools(app) -> None:
+    with app.app_context():
+        db.session.scalar(db.select(School).filter_by(name="Demo School")).urn = "100001"
+        db.session.scalar(db.select(School).filter_by(name="Other School")).dfe_number = "8802002"
+        db.session.commit()
+
+
+def _post(client, data: bytes, output: str = "page", name: str = "la.csv"):
+    page = text(client.get("/la/screening"))
+    return client.post("/la/screening", data={"csrf_token": csrf(page), "code_set": "2024", "output": output,
+                                              "files": [(io.BytesIO(data), name)]}, content_type="multipart/form-data")
+
+
+def test_the_la_screens_every_school_and_says_what_the_service_holds(client, app, backend):
+    number_the_schools(app)
+    signed_request(client)  # the service holds a signed request for HELD_UPN
+    login(client, "officer@demo.la")
+    page = _post(client, the_la_file())
+    assert page.status_code == 200, text(page)
+    body = text(page)
+    assert "4 pupils at 2 schools screened as of 13 March 2026: 3 need attention, 2 with no action recorded" in body
+    assert "A100000000002" in body and "B100000000003" in body and "A100000000001" not in body
+    assert "School number 999999" in body and "C100000000004" not in body  # reported, never guessed
+    assert "No action recorded" in body and 'data-module="app-sortable-table"' in body
+    row = body[body.index(HELD_UPN):]
+    assert "signed" in row[:row.index("</tr>")]  # the open request, not "no action"
+    download = _post(client, the_la_file(), "csv")
+    assert download.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(download.data.decode("utf-8-sig"))))
+    assert {r["upn"]: r["action"] for r in rows} == {HELD_UPN: "", "A100000000002": "No action recorded",
+                                                      "B100000000003": "No action recorded"}
+    assert {r["school"] for r in rows} == {"Demo School", "Other School"}
+    with app.app_context():
+        events = db.session.scalars(db.select(AuditEvent).filter_by(action="la_screened")).all()
+        assert len(events) == 2 and events[0].detail["pupils"] == 4 and events[0].detail["unknown_schools"] == 1
+        assert HELD_UPN not in str(events[0].detail)  # counts only, never a pupil
+
+
+def test_a_bad_row_is_named_with_its_file_row_and_field(client, app, backend):
+    login(client, "admin@demo.la")
+    bad = b"URN,upn,date,session,code\n100001,A1,2026-02-30,AM,N\n"
+    page = _post(client, bad, name="autumn.csv")
+    assert page.status_code == 422
+    body = text(page)
+    assert "autumn.csv: Row 2" in body and "not a real date" in body and 'href="#files"' in body
+    missing = client.post("/la/screening", data={"csrf_token": csrf(text(client.get("/la/screening"))),
+                                                 "code_set": "2024", "output": "page"})
+    assert missing.status_code == 422 and "Select the register files" in text(missing)
+
+
+def test_the_api_screens_and_answers_json_or_csv(client, app, backend):
+    number_the_schools(app)
+    officer = bearer(api_token(client, "officer@demo.la"))
+    answer = client.post("/api/v1/la/screen", headers=officer, content_type="multipart/form-data",
+                         data={"file": [(io.BytesIO(the_la_file()), "la.csv")]})
+    assert answer.status_code == 200, answer.get_json()
+    got = answer.get_json()
+    assert got["pupils"] == 4 and [u["number"] for u in got["unknown_schools"]] == ["999999"]
+    assert {r["upn"]: r["held"]["no_action_recorded"] for r in got["rows"]} == {
+        HELD_UPN: True, "A100000000002": True, "B100000000003": True}  # nothing sent to the LA yet
+    as_csv = client.post("/api/v1/la/screen", headers=officer, content_type="multipart/form-data",
+                         data={"file": [(io.BytesIO(the_la_file()), "la.csv")], "format": "csv"})
+    assert as_csv.mimetype == "text/csv" and b"B100000000003" in as_csv.data
+    wrong = b"URN,upn,date,session,code\n100001,A1,2026-01-05,AM,Q9\n"
+    bad = client.post("/api/v1/la/screen", headers=officer, content_type="multipart/form-data",
+                      data={"file": [(io.BytesIO(wrong), "x.csv")]})
+    assert bad.status_code == 422 and "x.csv: Row 2" in bad.get_json()["errors"]["file"][0]
+    assert client.post("/api/v1/la/screen", headers=officer).status_code == 422
+    for school_staff in ("office@demo.school", "head@other.school"):
+        headers = bearer(api_token(client, school_staff))
+        refused = client.post("/api/v1/la/screen", headers=headers, content_type="multipart/form-data",
+                              data={"file": [(io.BytesIO(the_la_file()), "la.csv")]})
+        assert refused.status_code == 403
+
+
+def test_an_la_screens_only_its_own_schools(client, app, backend):
+    """Another LA's school with the same URN is not this LA's: its pupils are reported as an unknown school."""
+    with app.app_context():
+        far = LocalAuthority(name="Far LA", inbox_email="far@la.example.org", policy_profile="national-2024")
+        db.session.add(far)
+        db.session.add(School(name="Far School", la=far, urn="100001"))
+        db.session.commit()
+    login(client, "officer@demo.la")
+    body = text(_post(client, the_la_file()))
+    assert "School number 100001" in body and HELD_UPN not in body and "Far School" not in body
+
+
+def test_school_staff_cannot_screen_the_la_and_see_only_their_own_pupils(client, app, backend):
+    number_the_schools(app)
+    login(client, "office@demo.school")
+    assert client.get("/la/screening").status_code == 403
+    # Their own screen of the same LA file is theirs: it lists what the file holds, named only from their roll.
+    page = text(client.get("/screening/"))
+    own = client.post("/screening/", data={"csrf_token": csrf(page), "code_set": "2024", "output": "page",
+                                           "file": (io.BytesIO(la_file({"100001": marks("A100000000002", "O")})),
+                                                    "school.csv")}, content_type="multipart/form-data")
+    assert own.status_code == 200 and "B100000000003" not in text(own)
+
+
+def test_the_command_screens_a_folder_for_an_la(tmp_path, app, backend, monkeypatch):
+    number_the_schools(app)
+    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    folder = tmp_path / "la"
+    folder.mkdir()
+    # One file a school named by its number, without a school column; and a school the LA does not have.
+    (folder / "100001.csv").write_bytes(b"upn,date,session,code\n" + b"".join(
+        ",".join(r).encode() + b"\n" for r in marks("A100000000002", "O")))
+    (folder / "880-2002.csv").write_bytes(la_file({"8802002": marks("B100000000003", "N")}))
+    (folder / "123456.csv").write_bytes(b"upn,date,session,code\n" + b"".join(
+        ",".join(r).encode() + b"\n" for r in marks("C100000000004", "N")))
+    out = tmp_path / "list.csv"
+    result = CliRunner().invoke(cli, ["screen", str(folder), "--la", "Demo Local Authority", "--csv", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "2 pupils at 2 schools screened as of 13 March 2026" in result.output
+    assert "School number 123456" in result.output and "No action recorded" in result.output
+    assert "C100000000004" not in out.read_text() and "B100000000003" in out.read_text()
+    with app.app_context():
+        event = db.session.scalar(db.select(AuditEvent).filter_by(action="la_screened"))
+        assert event.detail["files"] == 3 and event.actor.startswith("forms-service screen")
+    unknown = CliRunner().invoke(cli, ["screen", str(folder), "--la", "Nowhere"])
+    assert unknown.exit_code == 2 and "no local authority called Nowhere" in unknown.output

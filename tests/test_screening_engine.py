@@ -1,0 +1,138 @@
+"""The columnar engine (register/columnar.py) against today's rules (register/screening.py, the reference):
+on generated whole-school registers, with holidays, half terms, partly closed days, odd codes and several
+pupils across the turn of a school year, both list the same pupils with the same figures, flags and bands,
+in the same order. And what the engine leaves to the reader (other layouts and encodings, bad rows) still
+comes out as the reader says it."""
+import datetime as dt
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from forms_service.policies import list_profiles, load_profile
+from forms_service.register import screening
+from forms_service.register.marks import CLOSED, CODE_SETS, Register, RegisterError, Session, load_code_set, to_csv
+
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Codes that make the rules' edges: return codes, illness, late, not counted, approved activity, leave.
+LEANING = ["N", "O", "U", "G", "I", "I", "L", "/", "\\", "C1", "Y1", "D", "B", "M"]
+
+
+@st.composite
+def school_registers(draw):
+    code_set = draw(st.sampled_from(CODE_SETS))
+    every = sorted(c for c in load_code_set(code_set).codes if c != CLOSED)
+    leaning = [c for c in LEANING if c in every]
+    first = draw(st.dates(dt.date(2025, 6, 2), dt.date(2026, 7, 1)))
+    days = [d for d in (first + dt.timedelta(days=i) for i in range(draw(st.integers(5, 110)))) if d.weekday() < 5]
+    # The school's calendar: each weekday open, closed for all (`#`: half term, INSET) or a holiday (no marks).
+    kinds = draw(st.lists(st.sampled_from(["open"] * 8 + ["closed", "holiday"]), min_size=len(days),
+                          max_size=len(days)))
+    sessions = []
+    for p in range(draw(st.integers(1, 6))):
+        upn = f"A{p:012d}"
+        palette = draw(st.lists(st.sampled_from(leaning + every), min_size=1, max_size=4, unique=True))
+        # Long runs of one code make the returns: a pupil mostly marks one code, now and then another.
+        main = draw(st.sampled_from(palette))
+        start = draw(st.integers(0, len(days)))
+        for i, (day, kind) in enumerate(zip(days[start // 3:], kinds[start // 3:])):
+            if kind == "holiday":
+                continue
+            for half in draw(st.sampled_from([("AM", "PM")] * 6 + [("AM",), ("PM",)])):
+                code = CLOSED if kind == "closed" else draw(st.sampled_from([main] * 3 + palette + [CLOSED]))
+                sessions.append(Session(day, half, code, upn))
+    return Register(code_set, tuple(sessions))
+
+
+@SETTINGS
+@given(register=school_registers(), profile=st.sampled_from(list_profiles()), data=st.data())
+def test_the_engine_and_the_rules_agree_pupil_for_pupil(register, profile, data):
+    if not register.sessions:
+        return
+    policy = load_profile(profile)
+    last = register.sessions[-1].date
+    on = data.draw(st.sampled_from([None, last, last - dt.timedelta(days=20), last + dt.timedelta(days=3)]))
+    text = to_csv(register).encode("utf-8")
+    found = screening.screen_schools(text, policy, code_set=register.code_set, on=on)
+    assert found is not None and list(found) == [None]  # the engine read it itself
+    reference = screening.screen_file(text, policy, code_set=register.code_set, on=on, workers=1, engine="python")
+    assert found[None].to_dict() == reference.to_dict()
+
+
+def test_a_full_school_agrees():
+    from forms_service.register import synthetic
+    rows, _ = synthetic.generate(60, dt.date(2026, 6, 23), seed=11, year=2025)
+    text = ("upn,date,session,code\n" + "\n".join(",".join(r) for r in rows) + "\n").encode()
+    for profile in ("national-2024", "knowsley", "peterborough"):
+        policy = load_profile(profile)
+        assert screening.screen_file(text, policy).to_dict() == \
+            screening.screen_file(text, policy, workers=1, engine="python").to_dict()
+
+
+def test_school_column_screens_each_school_apart():
+    text = b"URN,upn,date,session,code\n" + b"".join(
+        f"{urn},A00000000000{p},2026-01-{d:02d},{s},N\n".encode()
+        for urn in ("100001", "100002") for p in range(2) for d in range(5, 31) if dt.date(2026, 1, d).weekday() < 5
+        for s in ("AM", "PM"))
+    found = screening.screen_schools(text, load_profile("national-2024"))
+    assert sorted(found) == ["100001", "100002"]
+    assert [len(s.rows) for s in found.values()] == [2, 2] and found["100001"].pupils == 2
+
+
+def test_mis_sub_codes_odd_headings_and_day_first_dates_are_read_as_the_reader_reads_them():
+    text = ("\ufeffPupil UPN,Attendance Date,AM/PM,Mark,Name\n" + "".join(
+        f"A000000000001,{d:02d}/01/2026,{s},I01,Someone\n" for d in range(5, 31) if dt.date(2026, 1, d).weekday() < 5
+        for s in ("am", "PM"))).encode("utf-8")
+    policy = load_profile("national-2024")
+    assert screening.screen_schools(text, policy) is not None
+    assert screening.screen_file(text, policy).to_dict() == \
+        screening.screen_file(text, policy, workers=1, engine="python").to_dict()
+
+
+@pytest.mark.parametrize("text", [
+    "upn;date;session;code\nA000000000001;2026-01-05;AM;N\n".encode(),  # semicolons
+    "upn,date,session,code\nA000000000001,2026-01-05,AM,N\n".encode("utf-16"),  # UTF-16
+    b"upn,week commencing,Mon AM\nA000000000001,2026-01-05,N\n",  # a week grid
+])
+def test_other_layouts_and_encodings_are_left_to_the_reader(text):
+    assert screening.screen_schools(text, load_profile("national-2024")) is None
+
+
+def test_a_bad_row_is_the_readers_error_word_for_word():
+    text = b"upn,date,session,code\nA000000000001,2026-01-05,AM,N\nA000000000001,2026-13-05,AM,Q9\n"
+    policy = load_profile("national-2024")
+    with pytest.raises(RegisterError) as fast:
+        screening.screen_file(text, policy)
+    with pytest.raises(RegisterError) as slow:
+        screening.screen_file(text, policy, workers=1, engine="python")
+    assert fast.value.errors == slow.value.errors
+
+
+def test_a_file_too_big_for_the_reader_gets_the_engines_own_errors():
+    text = b"upn,date,session,code\nA000000000001,2026-01-05,AM,N\nA000000000001,2026-01-05,AM,N\n" \
+           b"A000000000001,2026-01-06,AM,Q9\n,2026-01-07,AM,N\n"
+    with pytest.raises(RegisterError) as caught:
+        screening.screen_schools(text, load_profile("national-2024"), max_fallback_rows=0)
+    messages = " | ".join(e["message"] for e in caught.value.errors)
+    assert "Row 4" in messages and "Q9" in messages and "Row 5" in messages
+    text = b"upn,date,session,code\nA000000000001,2026-01-05,AM,N\nA000000000001,2026-01-05,AM,N\n"
+    with pytest.raises(RegisterError) as caught:
+        screening.screen_schools(text, load_profile("national-2024"), max_fallback_rows=0)
+    assert caught.value.errors[0]["row"] == 3 and "second mark" in caught.value.errors[0]["message"]
+
+
+def test_a_whole_las_file_screens_each_school_as_the_rules_do_for_that_school_alone():
+    """Many schools in one file (the pupil and school packed into one number): each school's list is the reference's
+    for that school's rows alone."""
+    from forms_service.register import synthetic
+    rows, _ = synthetic.generate(40, dt.date(2026, 6, 23), seed=5, year=2025)
+    rows = list(rows)
+    schools = {f"{100001 + s}": [r for i, r in enumerate(rows) if int(r[0][-3:]) % 7 == s] for s in range(7)}
+    text = ("URN,upn,date,session,code\n" + "".join(f"{urn},{','.join(r)}\n" for urn, rs in schools.items()
+                                                     for r in rs)).encode()
+    policy = load_profile("knowsley")
+    found = screening.screen_schools(text, policy)
+    assert sorted(found) == sorted(schools)
+    on = max(s.on for s in found.values())
+    for urn, rs in schools.items():
+        alone = ("upn,date,session,code\n" + "".join(",".join(r) + "\n" for r in rs)).encode()
+        assert found[urn].to_dict() == screening.screen_file(alone, policy, on=on, workers=1, engine="python").to_dict()
