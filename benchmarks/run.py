@@ -35,7 +35,7 @@ def main() -> None:
     print_table("Documents (one 1-page letter; the signed pack)", sections["documents"])
     sections["seal"] = sealing.seal_rows(runs)
     print_table("The seal on a signed pack (PAdES, issue 24)", sections["seal"])
-        sections["register"] = screen.screen_rows(2 if args.quick else 5, 1500, skip_large=args.quick)
+    sections["register"] = screen.screen_rows(2 if args.quick else 5, 1500, skip_large=args.quick)
     print_table("Register", sections["register"])
     sections["register_layouts"] = register_layouts.layout_rows(1 if args.quick else 3, 1500)
     print_table("Register exports, by layout", sections["register_layouts"])
