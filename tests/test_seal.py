@@ -8,6 +8,7 @@ veraPDF): README "Sealed packs".
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import http.server
@@ -15,6 +16,7 @@ import io
 import json
 import stat
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pikepdf
@@ -97,6 +99,13 @@ def _asn1(pem: bytes):
     return asn1_x509.Certificate.load(asn1_pem.unarmor(pem)[2])
 
 
+def _validated(embedded, published):
+    """pyHanko's own validator, trusting only `published`; in a thread of its own, as the service calls it
+    (seal._off_the_loop): a browser test earlier on this worker leaves Playwright's event loop running."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(validate_pdf_signature, embedded, ValidationContext(trust_roots=[published])).result()
+
+
 def _other_key_pair(tmp_path: Path, name: str = "other") -> tuple[Path, Path]:
     key_pem, cert_pem = seal._make_self_signed("another deployment")
     (tmp_path / f"{name}-key.pem").write_bytes(key_pem)
@@ -120,7 +129,7 @@ def test_a_signed_pack_is_sealed_intact_covering_the_whole_file_by_the_published
 
     # pyHanko's own validator, trusting only the certificate the service publishes.
     [embedded] = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
-    status = validate_pdf_signature(embedded, ValidationContext(trust_roots=[_asn1(published)]))
+    status = _validated(embedded, _asn1(published))
     assert status.intact and status.valid and status.trusted
     assert status.coverage.name == "ENTIRE_FILE"
     assert embedded.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"  # PAdES
@@ -319,8 +328,6 @@ def test_the_embedded_manifest_lists_every_file_the_pdf_is_made_of_with_its_sha2
 def test_sealing_and_validating_work_where_an_event_loop_is_running(sealed_pack):
     """pyHanko's synchronous calls run asyncio.run(): called from a thread whose event loop is running (a server
     or harness on asyncio, as the browser tests' Playwright is) they run in a thread of their own."""
-    import asyncio
-
     files, creds = sealed_pack
     pdf = next(f for f in files if f.role == "merged_pdf").data
     unsigned = make_pdf("A page to seal")
@@ -330,7 +337,9 @@ def test_sealing_and_validating_work_where_an_event_loop_is_running(sealed_pack)
                                signed_at=SIGNED_AT)
         return seal.validate(sealed, creds.cert_pem), seal.validate(pdf, creds.cert_pem)
 
-    fresh, packed = asyncio.run(inside_a_loop())
+    # A thread of its own with a loop of its own, running whatever loop this worker's thread may already have.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        fresh, packed = pool.submit(asyncio.run, inside_a_loop()).result()
     assert fresh.ok and packed.ok, (fresh.problems, packed.problems)
 
 
@@ -445,7 +454,7 @@ def test_with_a_timestamp_authority_the_seal_is_b_t(app, client, timestamp_autho
     _, path = _stored(app, referral["id"])["merged_pdf"]
     pdf = path.read_bytes()
     [embedded] = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
-    status = validate_pdf_signature(embedded, ValidationContext(trust_roots=[_asn1(_published(client))]))
+    status = _validated(embedded, _asn1(_published(client)))
     assert status.intact and status.valid and status.coverage.name == "ENTIRE_FILE"
     assert status.timestamp_validity is not None and status.timestamp_validity.intact
     check = seal.validate(pdf, _published(client))

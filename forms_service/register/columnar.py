@@ -62,7 +62,9 @@ def columns_of(source: bytes | Path) -> Columns | None:
         text = line.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if '"' in text or "\t" in text or ";" in text and "," not in text:
+    # A quoted heading, tabs, semicolons, or lines ended by a bare CR (an old Mac export: polars reads only LF
+    # and CRLF) are the reader's.
+    if '"' in text or "\t" in text or "\r" in text or ";" in text and "," not in text:
         return None
     names = [_ALIASES.get(cell_name(c)) for c in text.split(",")]
     at = {}
