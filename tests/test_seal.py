@@ -43,7 +43,7 @@ from forms_service.referrals import seal
 from forms_service.referrals.pack import assemble
 from forms_service.referrals.verify import embedded_manifest
 
-from support.helpers import EVIDENCE_KINDS, FORM_ID, api_token, bearer, json_data, login, make_pdf, register_json_for
+from support.helpers import api_token, bearer, csrf, login, make_pdf, sign_as_head, submitted_request
 from support.smtp_server import attachments, free_port, running_sink
 
 API = "/api/v1"
@@ -53,24 +53,9 @@ PEM_TYPE = "application/x-pem-file"
 # --- helpers ------------------------------------------------------------------------------------
 
 def _signed(client) -> dict:
-    """A penalty-notice request made, filled in, submitted and signed through the API."""
-    office = bearer(api_token(client, "office@demo.school"))
-    head = bearer(api_token(client, "head@demo.school"))
-    data = json_data()
-    created = client.post(f"{API}/referrals", headers=office,
-                          json={"form": FORM_ID, "data": data, "register": register_json_for(data)})
-    assert created.status_code == 201, created.get_json()
-    referral = created.get_json()
-    for kind in EVIDENCE_KINDS:
-        up = client.post(f"{API}/referrals/{referral['id']}/evidence", headers=office,
-                         data={"kind": kind, "file": (io.BytesIO(make_pdf(f"Evidence: {kind}")), f"{kind}.pdf")},
-                         content_type="multipart/form-data")
-        assert up.status_code == 201, up.get_json()
-    assert client.post(f"{API}/referrals/{referral['id']}/submit", headers=office).status_code == 200
-    signed = client.post(f"{API}/referrals/{referral['id']}/sign", headers=head,
-                         json={"name": "Harriet Head", "declaration": True})
-    assert signed.status_code == 200, signed.get_json()
-    return signed.get_json()
+    """A leave request made, submitted (support.helpers.submitted_request) and signed by the head: its JSON."""
+    rid, _, head = submitted_request(client)
+    return sign_as_head(client, rid, head)
 
 
 def _stored(app, referral_id: int) -> dict[str, tuple[str, Path]]:
@@ -463,41 +448,21 @@ def test_with_a_timestamp_authority_the_seal_is_b_t(app, client, timestamp_autho
 
 def test_a_timestamp_authority_that_does_not_answer_leaves_the_request_unsigned(app, client):
     app.config["SIGNING_TSA_URL"] = f"http://127.0.0.1:{free_port()}/"  # nothing listens there
-    office = bearer(api_token(client, "office@demo.school"))
-    head = bearer(api_token(client, "head@demo.school"))
-    data = json_data()
-    created = client.post(f"{API}/referrals", headers=office,
-                          json={"form": FORM_ID, "data": data, "register": register_json_for(data)}).get_json()
-    for kind in EVIDENCE_KINDS:
-        client.post(f"{API}/referrals/{created['id']}/evidence", headers=office,
-                    data={"kind": kind, "file": (io.BytesIO(make_pdf(kind)), f"{kind}.pdf")},
-                    content_type="multipart/form-data")
-    assert client.post(f"{API}/referrals/{created['id']}/submit", headers=office).status_code == 200
-    signed = client.post(f"{API}/referrals/{created['id']}/sign", headers=head,
-                         json={"name": "Harriet Head", "declaration": True})
+    rid, _, head = submitted_request(client)
+    signed = client.post(f"{API}/referrals/{rid}/sign", headers=head, json={"name": "Harriet Head", "declaration": True})
     assert signed.status_code == 503
     assert "The pack could not be sealed just now" in signed.get_json()["message"]
     with app.app_context():
-        referral = db.session.get(Referral, created["id"])
+        referral = db.session.get(Referral, rid)
         assert referral.status == "awaiting_signoff" and referral.packs == []
 
 
 def test_on_the_sign_off_page_a_timestamp_authority_that_does_not_answer_is_said_on_the_name(app, client):
-    from support.helpers import csrf
-
     app.config["SIGNING_TSA_URL"] = f"http://127.0.0.1:{free_port()}/"  # nothing listens there
-    office = bearer(api_token(client, "office@demo.school"))
-    data = json_data()
-    created = client.post(f"{API}/referrals", headers=office,
-                          json={"form": FORM_ID, "data": data, "register": register_json_for(data)}).get_json()
-    for kind in EVIDENCE_KINDS:
-        client.post(f"{API}/referrals/{created['id']}/evidence", headers=office,
-                    data={"kind": kind, "file": (io.BytesIO(make_pdf(kind)), f"{kind}.pdf")},
-                    content_type="multipart/form-data")
-    assert client.post(f"{API}/referrals/{created['id']}/submit", headers=office).status_code == 200
+    rid, _, _ = submitted_request(client)
     login(client, "head@demo.school")
-    review = client.get(f"/referrals/{created['id']}/sign")
-    page = client.post(f"/referrals/{created['id']}/sign", data={
+    review = client.get(f"/referrals/{rid}/sign")
+    page = client.post(f"/referrals/{rid}/sign", data={
         "csrf_token": csrf(review.get_data(as_text=True)), "name": "Harriet Head", "declaration": "y"})
     assert page.status_code == 503
     body = page.get_data(as_text=True)

@@ -89,7 +89,8 @@ def child_records(user: User, referral: Referral) -> list[Referral]:
     if not about:
         return [referral]
     # The school is joined by default; a case reads its LA's profile from the record it is opened from only.
-    query = candidates(user, referral).order_by(Referral.id).options(lazyload(Referral.school), *WITH_WHAT_HAPPENED)
+    query = (candidates(user, referral, about).order_by(Referral.id)
+             .options(lazyload(Referral.school), *WITH_WHAT_HAPPENED))
     found = [r for r in db.session.scalars(query)
              if r.id == referral.id or any(same_pupil(d, o) for d in about for o in (r.data, data_as_signed(r)) if o)]
     return found
@@ -101,10 +102,10 @@ def _about(referral: Referral) -> list[dict]:
     return about if any(identity(d)[0] or identity(d)[1] for d in about) else []
 
 
-def candidates(user: User, referral: Referral):
+def candidates(user: User, referral: Referral, about: list[dict] | None = None):
     """A SELECT of the records `user` may see that may be about the child (by the digests' index, a superset of
-    child_records: same_pupil decides on the answers)."""
-    about = _about(referral)
+    child_records: same_pupil decides on the answers). `about`: _about(referral), where the caller has it."""
+    about = _about(referral) if about is None else about
     query = visible_referrals(user)
     return query.where(or_(*(Referral.may_be_about(d) for d in about))) if about else \
         query.where(Referral.id == referral.id)

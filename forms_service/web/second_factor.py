@@ -169,17 +169,8 @@ def set_up():
     user, pending = found
     if mfa.enrolled(user):
         return redirect(url_for("second_factor.code"))
-    form = SetUpForm()
-    if form.validate_on_submit():
-        try:
-            codes = _enrol(user, form)
-        except mfa.Unavailable as error:
-            return _no_store(render_template("auth/second_factor_unavailable.html", message=str(error)), 503)
-        if codes is not None:
-            done = finish_sign_in(user, second_factor_done=True, method=pending.get("method", "password"))
-            return _no_store(render_template("auth/recovery_codes.html", codes=codes, next=done.location))
-        return _set_up_page(user, form, 429 if getattr(form, "throttled", False) else 422, signing_in=True)
-    return _set_up_page(user, form, 422 if form.errors else 200, signing_in=True)
+    return _set_up(user, signing_in=True, then=lambda: finish_sign_in(
+        user, second_factor_done=True, method=pending.get("method", "password")).location)
 
 
 # --- signed in: "Second factor" ---------------------------------------------------------------------
@@ -197,6 +188,16 @@ def account():
 def set_up_signed_in():
     """Set up an app (turn the second factor on), or a new one in place of the old."""
     user = current_user.user
+
+    def then() -> str:
+        session[GENERATION] = user.session_generation  # this browser stays signed in; the others end
+        return url_for("second_factor.account")
+    return _set_up(user, signing_in=False, then=then)
+
+
+def _set_up(user, *, signing_in: bool, then):
+    """The set-up form, at the first sign-in or signed in: a code from the new app sets it up and shows the
+    recovery codes once, going on to `then()` (called once it is set up); otherwise the page again."""
     form = SetUpForm()
     if form.validate_on_submit():
         try:
@@ -204,11 +205,9 @@ def set_up_signed_in():
         except mfa.Unavailable as error:
             return _no_store(render_template("auth/second_factor_unavailable.html", message=str(error)), 503)
         if codes is not None:
-            session[GENERATION] = user.session_generation  # this browser stays signed in; the others end
-            return _no_store(render_template("auth/recovery_codes.html", codes=codes,
-                                             next=url_for("second_factor.account")))
-        return _set_up_page(user, form, 429 if getattr(form, "throttled", False) else 422, signing_in=False)
-    return _set_up_page(user, form, 422 if form.errors else 200, signing_in=False)
+            return _no_store(render_template("auth/recovery_codes.html", codes=codes, next=then()))
+        return _set_up_page(user, form, 429 if getattr(form, "throttled", False) else 422, signing_in=signing_in)
+    return _set_up_page(user, form, 422 if form.errors else 200, signing_in=signing_in)
 
 
 @bp.route("/account/second-factor/turn-off", methods=["GET", "POST"])
