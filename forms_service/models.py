@@ -554,6 +554,7 @@ class BulkLetterJob(db.Model):
     # The process running the job renews its claim as it goes; an expired claim can be taken over.
     claim: Mapped[str | None] = mapped_column(String(32))
     claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)  # claims taken: a job whose runners keep dying fails (claims.py)
     storage_key: Mapped[str | None] = mapped_column(String(255))
     size: Mapped[int | None]
     sha256: Mapped[str | None] = mapped_column(String(64))
@@ -562,6 +563,36 @@ class BulkLetterJob(db.Model):
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     school: Mapped[School] = relationship()
+    created_by: Mapped[User] = relationship()
+
+
+class ScreenJob(db.Model):
+    """An LA-wide screen made in the background (forms_service/cases/screen_jobs.py, issue 25). The uploaded files
+    are stored under `inputs` only until they are screened (or the job fails); the list found, personal data, is
+    stored under `result_key` until `expires_at`. `summary` and `crossings` hold counts only (no pupil): how many
+    were screened and listed, and how many crossed the threshold each school week, for the LA's dashboard."""
+    __tablename__ = "screen_jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    la_id: Mapped[int] = mapped_column(ForeignKey("local_authorities.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(10), default="queued", index=True)
+    code_set: Mapped[str] = mapped_column(String(20))
+    stage: Mapped[str | None] = mapped_column(String(200))  # what the runner is doing, for the progress page
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    inputs: Mapped[list | None] = mapped_column(JSON)  # [{name, key, size}] until screened
+    summary: Mapped[dict | None] = mapped_column(JSON)  # counts only: files, pupils, schools, listed, no action, on
+    crossings: Mapped[list | None] = mapped_column(JSON)  # [[week's Monday, pupils crossing the threshold]]
+    result_key: Mapped[str | None] = mapped_column(String(255))
+    claim: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    la: Mapped[LocalAuthority] = relationship()
     created_by: Mapped[User] = relationship()
 
 
