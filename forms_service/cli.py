@@ -50,6 +50,7 @@ def serve(host: str, port: int, threads: int) -> None:
     from waitress import create_server
 
     from .access.accounts import create_demo_data
+    from .background import runner
     from .database import upgrade
     from .delivery.outbox import start_background_worker
     from .delivery.smtp_sink import start_sink
@@ -68,6 +69,7 @@ def serve(host: str, port: int, threads: int) -> None:
         with app.app_context():
             create_demo_data(password, app.config["LA_INBOX"], app.config["POLICY_PROFILE"])
     start_background_worker(app, after_round=DailyDigests(app))
+    runner.start(app)  # jobs a web process left waiting when it stopped (if JOBS_IN_WEB)
     server = create_server(app, host=host, port=port, threads=threads)
     url = f"http://{host}:{server.effective_port}/"
     click.echo(f"\nForms service running at {url}")
@@ -103,8 +105,11 @@ def serve(host: str, port: int, threads: int) -> None:
 @main.command()
 @click.option("--once", is_flag=True, help="Deliver what is due now, then stop.")
 def worker(once: bool) -> None:
-    """Deliver queued mail from the outbox (for deployments that run several processes), and each day from
-    DIGEST_HOUR make the schools' daily digests (unless DIGEST_HOUR=off: then `forms-service digest`)."""
+    """Deliver queued mail from the outbox, run long jobs (letters in bulk, LA screens: one at a time, each claimed
+    once by one worker), and each day from DIGEST_HOUR make the schools' daily digests (unless DIGEST_HOUR=off:
+    then `forms-service digest`). Run any number, on any machine sharing the database and storage; with workers
+    running, JOBS_IN_WEB=off keeps long jobs out of the web processes."""
+    from .background import runner
     from .delivery.outbox import deliver_due, run_worker, worker_app
     from .reminders.daily import DailyDigests
 
@@ -123,12 +128,21 @@ def worker(once: bool) -> None:
     if once:
         with app.app_context():
             click.echo(f"Delivered {deliver_due(watchdog=watchdog)} message(s).")
+        click.echo(f"Ran {runner.run_due(app)} job(s).")
         return
+    jobs_thread, jobs_stop = runner.start_worker_thread(app)
+
+    def stop_all(*_):
+        stop.set()
+        jobs_stop.set()
+
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    click.echo("Worker running; SIGTERM or Ctrl+C stops it after the current message.")
+    signal.signal(signal.SIGTERM, stop_all)
+    signal.signal(signal.SIGINT, stop_all)
+    click.echo("Worker running; SIGTERM or Ctrl+C stops it after the current message and job (a job cut short by "
+               "SIGKILL is taken over by another worker once its claim runs out).")
     run_worker(app, stop, app.config["WORKER_POLL_SECONDS"], watchdog=watchdog, after_round=DailyDigests(app))
+    jobs_thread.join()
 
 
 @main.command()

@@ -191,6 +191,16 @@ class Config:
         self.OIDC_REQUIRE_HOSTED_DOMAIN = _bool(env.get("OIDC_REQUIRE_HOSTED_DOMAIN"),
                                                 default=self.OIDC_ISSUER == "https://accounts.google.com")
         self.WORKER_POLL_SECONDS = float(env.get("WORKER_POLL_SECONDS", 2))
+        # Long jobs (letters in bulk, LA screens: forms_service/background/runner.py) run in a thread of the web
+        # process when this is on (the embedded default: one process); a deployment that runs `forms-service
+        # worker` processes for them turns it off, so that web processes only queue them.
+        self.JOBS_IN_WEB = _bool(env.get("JOBS_IN_WEB"), default=True)
+        # How long a runner's claim on a job lasts unless renewed (it is renewed every third of it while the job
+        # runs): how long a job whose runner died waits before another takes it over. Two minutes; the crash test
+        # uses a few seconds.
+        self.JOB_LEASE_SECONDS = _number(env, "JOB_LEASE_SECONDS", 120, "a number of seconds, 3 or more")
+        if self.JOB_LEASE_SECONDS < 3:
+            raise ValueError("JOB_LEASE_SECONDS must be a number of seconds, 3 or more")
         # The daily digest of what falls due (forms_service/reminders/digest.py): from this hour of the day in
         # England (0-23) a delivery worker makes the day's digests, once a day, however many workers run (7:
         # in the office's inbox before the school day starts); "off": only `forms-service digest` makes
@@ -273,6 +283,10 @@ RETENTION_DEFAULTS = {
     # Letters made in bulk (forms_service/letters/jobs.py): the zip of every family's letter is the school's to
     # download and send; the service's copy is only a delivery, so it goes a week after it was made.
     "RETENTION_BULK_LETTERS": "7d",
+    # An LA-wide screen's list (forms_service/cases/screen_jobs.py: UPNs, attendance, what the service holds),
+    # kept for the officer to come back to and download: a week, as for letters made in bulk. The counts of each
+    # LA's latest screen (no pupil in them) stay for the dashboard.
+    "RETENTION_LA_SCREENS": "7d",
     # The record that an account signed in from a network address (forms_service/access/throttle.py): the address
     # counts as known to the account for this long after its last use there, so that failures sprayed from
     # elsewhere do not slow it there: a term. (Counts of failures go LOGIN_FORGET_HOURS after the last one.)

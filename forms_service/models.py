@@ -555,6 +555,7 @@ class BulkLetterJob(db.Model):
     claim: Mapped[str | None] = mapped_column(String(32))
     claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)  # claims taken: a job whose runners keep dying fails (claims.py)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))  # the runner's host and process id, for operators
     storage_key: Mapped[str | None] = mapped_column(String(255))
     size: Mapped[int | None]
     sha256: Mapped[str | None] = mapped_column(String(64))
@@ -587,6 +588,7 @@ class ScreenJob(db.Model):
     result_key: Mapped[str | None] = mapped_column(String(255))
     claim: Mapped[str | None] = mapped_column(String(32))
     claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))  # the runner's host and process id, for operators
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

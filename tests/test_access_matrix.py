@@ -44,7 +44,7 @@ from forms_service.models import Base, db
 
 from conftest import LA_INBOX, PASSWORD
 from support.access_world import (FOREIGN, OWN, ROLE_USERS, SCHOOL_NAMES, SIBLING, STATES, Record, World, build,
-                                  csp_problems, fingerprint, job_marker)
+                                  csp_problems, fingerprint, job_marker, screen_marker)
 from support.helpers import api_token, bearer, csrf, date_parts, login, make_pdf, text as body_text
 
 ANON = "anonymous"
@@ -170,6 +170,12 @@ def job_targets(world):
     return [Target(f"job:{key}", {"job_id": job_id}, school=key,
                    details=(job_marker(key),) + ((SCHOOL_NAMES[key],) if key != OWN else ()))
             for key, job_id in world.jobs.items()]
+
+
+def screen_targets(world):
+    """Each LA's finished LA-wide screen (issue 25)."""
+    return [Target(f"screen:{la}", {"job_id": job_id}, la=la, details=(screen_marker(la),))
+            for la, job_id in world.screens.items()]
 
 
 def subject_targets(world):
@@ -331,6 +337,10 @@ ROUTES: dict[str, Route | str] = {
     # LA-wide screening (issue 25): the LA's officers and admins, for their own LA's schools only (the files name
     # the schools; tests/test_la_screening.py: another LA's school number is reported, its pupils never listed)
     "la_screening.index": Route(no_target, LA, scoped=False, body={}),
+    # A screen's page, progress and list: the LA's own screens only (another LA's: 404)
+    "la_screening.job": Route(screen_targets, LA),
+    "la_screening.progress": Route(screen_targets, LA),
+    "la_screening.download": Route(screen_targets, LA),
     "api_la_screening.screen": Route(no_target, LA, scoped=False, body={}),
     "api_cases.due": Route(no_target, SCHOOL | OFFICER, scoped=False),
     "api_notices.document": Route(notice_targets, SIGNED_IN),
@@ -533,6 +543,9 @@ def check_allowed(player: Player, cell: Cell, response) -> list[str]:
             return ["the page does not show the record's child"]
     if cell.endpoint in ("bulk.download", "bulk.print_pdf") and job_marker(OWN).encode() not in response.get_data():
         return ["the download is not the school's letters"]
+    if cell.endpoint in ("la_screening.job", "la_screening.download") and cell.method == "GET" \
+            and screen_marker("demo").encode() not in response.get_data():
+        return ["the page or download is not the LA's own screen"]
     return []
 
 

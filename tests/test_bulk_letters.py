@@ -21,6 +21,7 @@ import zipfile
 import pytest
 from click.testing import CliRunner
 
+from forms_service.background import runner
 from forms_service.cli import main as cli
 from forms_service.formdefs import get_form
 from forms_service.letters import bulk, jobs
@@ -348,7 +349,7 @@ def test_the_school_makes_the_letters_in_the_background_and_downloads_them(clien
     started = confirm(client, listed.headers["Location"])
     assert started.status_code == 302
     job_url = started.headers["Location"]
-    assert jobs.wait_idle(app, timeout=120)
+    assert runner.wait_idle(app, timeout=120)
     progress = client.get(f"{job_url}/progress.json").get_json()
     assert progress["status"] == "done" and progress["done"] == progress["total"] == 3 and progress["finished"]
     page = text(client.get(job_url))
@@ -397,11 +398,11 @@ def test_the_job_page_shows_progress_with_and_without_javascript(client, app):
     page = text(client.get(f"/bulk-letters/{job_id}"))
     assert '<progress id="bulk-progress"' in page and 'max="1" value="0"' in page
     assert '<noscript><meta http-equiv="refresh" content="5"></noscript>' in page
-    assert 'src="/assets/bulk-letters.js"' in page
+    assert 'src="/assets/job-progress.js"' in page
     # No inline script of ours: each is a file from /assets/ or GOV.UK Frontend's own, with the page's nonce.
     assert all('src="/assets/' in attrs or "nonce=" in attrs for attrs in re.findall(r"<script\b([^>]*)>", page))
     assert f'data-progress-url="/bulk-letters/{job_id}/progress.json"' in page
-    assert jobs.wait_idle(app, timeout=120)
+    assert runner.wait_idle(app, timeout=120)
     assert client.get(f"/bulk-letters/{job_id}/progress.json").get_json()["done"] == 1
 
 

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from test_bulk_letters import (LA, NATIONAL, ON, SCHOOL, STAGE2, STAGE2_ANSWERS, confirm, details_csv, plan_for, start,
                                web_fields)
 
+from forms_service.background import runner
 from forms_service.csvfiles import write_csv
 from forms_service.formatting import format_time, parse_time
 from forms_service.letters import bulk, jobs
@@ -236,7 +237,7 @@ def test_nothing_is_made_before_the_school_confirms_the_list(client, app):
     with app.app_context():
         assert db.session.get(BulkLetterJob, job_id).status == "pending"
     assert confirm(client, check_url).status_code == 302
-    assert jobs.wait_idle(app, timeout=120)
+    assert runner.wait_idle(app, timeout=120)
     # Confirming again (a second tab, the back button) makes nothing twice.
     page = text(client.get(f"/bulk-letters/{job_id}"))
     twice = client.post(check_url, data={"csrf_token": csrf(page), "plan": "0" * 64})

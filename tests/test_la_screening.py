@@ -5,11 +5,14 @@ schools; school staff cannot reach it, and their own screen never shows another 
 import csv
 import datetime as dt
 import io
+import re
 
 from click.testing import CliRunner
 
+from forms_service import storage
+from forms_service.background import runner
 from forms_service.cli import main as cli
-from forms_service.models import AuditEvent, LocalAuthority, School, db
+from forms_service.models import AuditEvent, LocalAuthority, School, ScreenJob, db
 
 from support.helpers import api_token, bearer, csrf, json_data, login, signed_request, text
 
@@ -44,10 +47,14 @@ def number_the_schools(app) -> None:
         db.session.commit()
 
 
-def _post(client, data: bytes, output: str = "page", name: str = "la.csv"):
+def _post(client, data: bytes, name: str = "la.csv"):
+    """Upload the file: the screen is queued (303 to its page) and run by this process's runner; its page."""
     page = text(client.get("/la/screening"))
-    return client.post("/la/screening", data={"csrf_token": csrf(page), "code_set": "2024", "output": output,
-                                              "files": [(io.BytesIO(data), name)]}, content_type="multipart/form-data")
+    queued = client.post("/la/screening", data={"csrf_token": csrf(page), "code_set": "2024",
+                                                "files": [(io.BytesIO(data), name)]}, content_type="multipart/form-data")
+    assert queued.status_code == 303, text(queued)
+    assert runner.wait_idle(client.application, timeout=120)
+    return client.get(queued.headers["Location"])
 
 
 def test_the_la_screens_every_school_and_says_what_the_service_holds(client, app, backend):
@@ -63,27 +70,32 @@ def test_the_la_screens_every_school_and_says_what_the_service_holds(client, app
     assert "No action recorded" in body and 'data-module="app-sortable-table"' in body
     row = body[body.index(HELD_UPN):]
     assert "signed" in row[:row.index("</tr>")]  # the open request, not "no action"
-    download = _post(client, the_la_file(), "csv")
+    download = client.get(re.search(r'href="(/la/screening/\d+/list.csv)"', body).group(1))
     assert download.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(download.data.decode("utf-8-sig"))))
     assert {r["upn"]: r["action"] for r in rows} == {HELD_UPN: "", "A100000000002": "No action recorded",
                                                       "B100000000003": "No action recorded"}
     assert {r["school"] for r in rows} == {"Demo School", "Other School"}
     with app.app_context():
-        events = db.session.scalars(db.select(AuditEvent).filter_by(action="la_screened")).all()
-        assert len(events) == 2 and events[0].detail["pupils"] == 4 and events[0].detail["unknown_schools"] == 1
-        assert HELD_UPN not in str(events[0].detail)  # counts only, never a pupil
+        events = db.session.scalars(db.select(AuditEvent).filter(AuditEvent.action.like("la_screen%"))).all()
+        assert [e.action for e in events] == ["la_screened", "la_screen_downloaded"]
+        assert events[0].detail["pupils"] == 4 and events[0].detail["unknown_schools"] == 1
+        assert HELD_UPN not in str([e.detail for e in events])  # counts only, never a pupil
+        job = db.session.scalar(db.select(ScreenJob))
+        assert job.inputs is None and job.summary["listed"] == 3 and job.summary["no_action"] == 2
+        assert [f.key for f in storage.list_files("la-screens/")] == [job.result_key]  # the file is gone
 
 
 def test_a_bad_row_is_named_with_its_file_row_and_field(client, app, backend):
     login(client, "admin@demo.la")
     bad = b"URN,upn,date,session,code\n100001,A1,2026-02-30,AM,N\n"
     page = _post(client, bad, name="autumn.csv")
-    assert page.status_code == 422
     body = text(page)
-    assert "autumn.csv: Row 2" in body and "not a real date" in body and 'href="#files"' in body
+    assert "The files could not be screened" in body and "autumn.csv: Row 2" in body and "not a real date" in body
+    with app.app_context():
+        assert storage.list_files("la-screens/") == []  # the file is deleted when it cannot be screened
     missing = client.post("/la/screening", data={"csrf_token": csrf(text(client.get("/la/screening"))),
-                                                 "code_set": "2024", "output": "page"})
+                                                 "code_set": "2024"})
     assert missing.status_code == 422 and "Select the register files" in text(missing)
 
 

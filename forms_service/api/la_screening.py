@@ -12,7 +12,7 @@ from ..cases import la_screen
 from ..models import db
 from ..policies import load_profile
 from ..register.marks import CODE_SETS, DEFAULT_CODE_SET, RegisterError
-from ..web.la_screening import audit, csv_response
+from ..web.la_screening import csv_response
 from .catalogue import unprocessable
 from .docs import BINARY, fails_with
 from .guard import authenticate
@@ -69,7 +69,7 @@ def screen():
         result = la_screen.screen_la(sources, user.la, profile, user=user, code_set=code_set)
     except RegisterError as exc:
         return unprocessable("The files could not be read", {"file": exc.messages}, problems=exc.errors)
-    audit(user, result, len(sources), output)
+    la_screen.audit(user, result, len(sources), output)
     db.session.commit()
     if output == "csv":
         return csv_response(result)

@@ -13,10 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..access.auth import LA_VISIBLE_STATUSES, visible_referrals
+from ..audit import record
 from ..csvfiles import write_csv
 from ..formatting import format_date
 from ..formdefs import get_form
@@ -32,6 +34,7 @@ NO_ACTION = "No action recorded"
 # A referral still in the school's or the LA's hands: not yet decided, or returned to the school to change.
 OPEN_STATUSES = ("draft", "awaiting_signoff", "sent_back", "signed", "returned")
 FILE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
+Progress = Callable[[int, str], None]
 
 
 def school_number(text: str | None) -> str:
@@ -97,11 +100,12 @@ def sources_in(path: Path) -> list[tuple[str, Path]]:
 
 
 def _screens(sources: list[tuple[str, bytes | Path]], profile: Policy, code_set: str,
-             on: dt.date | None) -> dict[str, tuple[str, screening.Screen]]:
+             on: dt.date | None, progress: Progress) -> dict[str, tuple[str, screening.Screen]]:
     """{school number: (the file it came from, its screen)}; RegisterError naming each file's problems."""
     out: dict[str, tuple[str, screening.Screen]] = {}
     errors = []
-    for name, source in sources:
+    for at, (name, source) in enumerate(sources):
+        progress(at, f"Screening {name} (file {at + 1} of {len(sources)})")
         try:
             found = screening.screen_schools(source, profile, code_set=code_set, on=on)
             if found is None:  # another layout or encoding: the reader, one school a file, named by the file
@@ -132,12 +136,22 @@ def schools_by_number(la: LocalAuthority) -> dict[str, School]:
     return found
 
 
+def _quiet(done: int, stage: str) -> None:
+    pass
+
+
+def steps(sources: list) -> int:
+    """How many steps `screen_la` reports to its `progress`: each file, then joining the pupils to the records."""
+    return len(sources) + 1
+
+
 def screen_la(sources: list[tuple[str, bytes | Path]], la: LocalAuthority, profile: Policy, *, user=None,
-              code_set: str = DEFAULT_CODE_SET, on: dt.date | None = None) -> LAScreen:
+              code_set: str = DEFAULT_CODE_SET, on: dt.date | None = None, progress: Progress = _quiet) -> LAScreen:
     """Screen the LA's files (name, bytes or path) with `profile`, each school mapped to `la`'s, and each pupil
     listed joined to what `user` may see of them in the LA (every referral sent to the LA without a user: the
-    command line)."""
-    screens = _screens(sources, profile, code_set, on)
+    command line). `progress(steps done, what now)` is told as each step begins (a progress bar's)."""
+    screens = _screens(sources, profile, code_set, on, progress)
+    progress(len(sources), "Finding what the service holds for each pupil listed")
     known = schools_by_number(la)
     unknown = [{"number": number, "file": name, "pupils": screen.pupils}
                for number, (name, screen) in sorted(screens.items()) if number not in known]
@@ -206,6 +220,14 @@ def to_csv(result: LAScreen) -> str:
                      r.late_marks_10wk, r.sickness_days, h.stage or "", h.open_referral or "", h.last_letter or "",
                      NO_ACTION if h.nothing else ""])
     return write_csv(CSV_COLUMNS, rows)
+
+
+def audit(user, result: LAScreen, files: int, output: str) -> None:
+    """Who screened how much: counts only, never a pupil (in the caller's transaction)."""
+    record("la_screened", user=user, detail={"la_id": user.la_id, "files": files, "pupils": result.pupils,
+                                             "schools": len(result.schools), "listed": len(result.rows),
+                                             "unknown_schools": len(result.unknown), "on": result.on.isoformat(),
+                                             "profile": result.thresholds["profile"], "output": output})
 
 
 def summary(result: LAScreen) -> str:

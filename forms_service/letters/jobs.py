@@ -2,11 +2,11 @@
 plan of letters to make, its progress and, when done, where the zip is stored, so that any process
 of the service can show how far it has got.
 
-A job runs in a thread of the web service (one at a time in each process, started when a job is
-confirmed), which renders the letters in a pool of processes (bulk.write_zip). The thread
-claims the job before starting it, as the delivery worker claims mail: a conditional UPDATE that
-one process wins, renewed as letters are made. A process that dies leaves its claim to expire;
-the job is then taken over, from the start, by the next process that shows the job's page.
+A job is run by the background runner (forms_service/background/runner.py: in `forms-service worker` processes,
+or a thread of the web process in the embedded default), which renders the letters in a pool of processes
+(bulk.write_zip). The runner claims the job before starting it (forms_service/claims.py): a conditional UPDATE
+that one process wins, renewed as letters are made. A process that dies leaves its claim to expire; the job is
+then taken over, from the start, by the next runner, and fails clearly if its runners keep dying.
 
 Nothing is made until the school has checked the list: `prepare` keeps the plan as a `pending`
 job (never claimed by a runner), the page lists who will get a letter, and `confirm` queues it, once,
@@ -24,15 +24,13 @@ import hashlib
 import hmac
 import json
 import logging
-import secrets
 import tempfile
-import threading
 import time
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import delete, null, or_, select, update
 
-from .. import storage
+from .. import claims, storage
 from ..audit import record
 from ..config import retention_period
 from ..dates import add_period
@@ -43,15 +41,10 @@ from . import bulk
 log = logging.getLogger(__name__)
 
 SETTING = "RETENTION_BULK_LETTERS"
-LEASE = dt.timedelta(minutes=2)  # outlasts any pause between two progress updates (one letter takes < 1 s)
 PROGRESS_EVERY = 0.5  # seconds between progress writes: enough for a progress bar, little for the database
 CONFIRM_WITHIN = dt.timedelta(hours=2)  # a list older than this may no longer be what the school meant to send
 FAILED = ("The letters could not be made because of a fault in the service. Nothing was sent to anyone; "
           "start again, and if it happens again tell the service's administrators.")
-
-
-class LostClaim(Exception):
-    """Another process has taken the job over (this one's claim expired): stop quietly."""
 
 
 class NotConfirmed(Exception):
@@ -95,7 +88,7 @@ def digest(job: BulkLetterJob) -> str:
 
 
 def confirm(user: User, job: BulkLetterJob, seen: str, now: dt.datetime | None = None) -> None:
-    """Queue a pending job the school has checked, and start this process's runner. NotConfirmed if
+    """Queue a pending job the school has checked, for a runner to take. NotConfirmed if
     it was started already, is older than CONFIRM_WITHIN, makes no letters, or `seen` is not the
     digest of its list."""
     now = now or utcnow()
@@ -118,81 +111,18 @@ def confirm(user: User, job: BulkLetterJob, seen: str, now: dt.datetime | None =
         raise NotConfirmed("These letters have already been started: their progress is on this page.")
     record("bulk_letters_started", user=user, detail={"job": job.id, **(job.summary or {})})
     db.session.commit()
-    start_runner(current_app._get_current_object())
 
 
-# --- the runner thread ---------------------------------------------------------------------------
-
-_lock = threading.Lock()
-
-
-def start_runner(app: Flask) -> None:
-    """Make sure this process has a runner looking for jobs; it stops when there are none left."""
-    with _lock:
-        state = app.extensions.setdefault("bulk_letters_runner", {"thread": None, "wanted": False})
-        state["wanted"] = True
-        if state["thread"] is None or not state["thread"].is_alive():
-            state["thread"] = threading.Thread(target=_run_all, args=(app, state), name="bulk-letters", daemon=True)
-            state["thread"].start()
-
-
-def wait_idle(app: Flask, timeout: float | None = None) -> bool:
-    """Wait for this process's runner to run out of jobs (for tests); True once it has."""
-    state = app.extensions.get("bulk_letters_runner")
-    thread = state and state["thread"]
-    if thread is not None:
-        thread.join(timeout)
-        return not thread.is_alive()
-    return True
-
-
-def _run_all(app: Flask, state: dict) -> None:
-    while True:
-        with _lock:
-            if not state["wanted"]:
-                state["thread"] = None
-                return
-            state["wanted"] = False
-        with app.app_context():
-            try:
-                while (claimed := claim_next()) is not None:
-                    run(*claimed)
-            except Exception:  # the database gone away: the job stays claimable, the next page view restarts it
-                log.exception("bulk letters runner stopped")
-            finally:
-                db.session.remove()
-
-
-def _claimable(now: dt.datetime):
-    return or_(BulkLetterJob.status == "queued",
-               (BulkLetterJob.status == "running") & (BulkLetterJob.claimed_until < now))
-
+# --- the runner (forms_service/background/runner.py runs it, in a worker or a web process) -------------
 
 def claim_next(now: dt.datetime | None = None) -> tuple[int, str] | None:
-    """Claim the oldest job waiting (or whose runner stopped renewing its claim): (id, claim) or None."""
-    now = now or utcnow()
-    candidates = list(db.session.scalars(select(BulkLetterJob.id).where(_claimable(now)).order_by(BulkLetterJob.id)))
-    db.session.commit()
-    for job_id in candidates:
-        token = secrets.token_hex(16)
-        # Only one process's UPDATE matches: the row no longer qualifies once claimed.
-        changed = db.session.execute(
-            update(BulkLetterJob).where(BulkLetterJob.id == job_id, _claimable(now))
-            .values(status="running", claim=token, claimed_until=now + LEASE, started_at=now, done=0)
-            .execution_options(synchronize_session=False)).rowcount
-        db.session.commit()
-        if changed == 1:
-            return job_id, token
-    return None
+    """Claim the oldest job waiting (or whose runner stopped renewing its claim): (id, claim) or None. A job
+    whose runners died MAX_ATTEMPTS times fails, its plan cleared."""
+    return claims.claim_next(BulkLetterJob, claims.lease(), now, start={"done": 0}, give_up={"plan": null()})
 
 
 def _update(job_id: int, token: str, **values) -> None:
-    changed = db.session.execute(
-        update(BulkLetterJob).where(BulkLetterJob.id == job_id, BulkLetterJob.claim == token)
-        .values(**values).execution_options(synchronize_session=False)).rowcount
-    db.session.commit()
-    if changed != 1:
-        raise LostClaim(job_id)
+    claims.update_claimed(BulkLetterJob, job_id, token, **values)
 
 
 def run(job_id: int, token: str) -> None:
@@ -209,7 +139,7 @@ def run(job_id: int, token: str) -> None:
         if done < total and time.monotonic() - last < PROGRESS_EVERY:
             return
         last = time.monotonic()
-        _update(job_id, token, done=done, claimed_until=utcnow() + LEASE)
+        _update(job_id, token, done=done, claimed_until=utcnow() + claims.lease())
 
     key = None
     try:
@@ -220,28 +150,20 @@ def run(job_id: int, token: str) -> None:
             data = out.read()
         key = storage.new_key(f"bulk-letters/{school_id}")
         digest = storage.put(key, data)
-        _update(job_id, token, status="done", storage_key=key, sha256=digest, size=size, done=len(plan.letters),
-                finished_at=utcnow(), plan=null(), claim=None, claimed_until=None)
-    except LostClaim:
+        claims.finish(BulkLetterJob, job_id, token, storage_key=key, sha256=digest, size=size,
+                      done=len(plan.letters), plan=null())
+    except claims.LostClaim:
         db.session.rollback()
         _discard(key)
     except (bulk.BulkError, RenderError, storage.StorageError) as exc:
         db.session.rollback()
         _discard(key)
-        _fail(job_id, token, f"The letters could not be made: {exc}")
+        claims.fail(BulkLetterJob, job_id, token, f"The letters could not be made: {exc}", plan=null())
     except Exception:
         log.exception("bulk letters job %s failed", job_id)
         db.session.rollback()
         _discard(key)
-        _fail(job_id, token, FAILED)
-
-
-def _fail(job_id: int, token: str, message: str) -> None:
-    try:
-        _update(job_id, token, status="failed", error=message[:2000], finished_at=utcnow(), plan=null(), claim=None,
-                claimed_until=None)
-    except LostClaim:
-        pass
+        claims.fail(BulkLetterJob, job_id, token, FAILED, plan=null())
 
 
 def _discard(key: str | None) -> None:
@@ -265,17 +187,11 @@ def recent(school_id: int, limit: int = 20) -> list[BulkLetterJob]:
                                    .order_by(BulkLetterJob.id.desc()).limit(limit)))
 
 
-def stalled(job: BulkLetterJob, now: dt.datetime | None = None) -> bool:
-    """Waiting with no runner on it: queued, or running with a claim nobody renewed."""
-    now = now or utcnow()
-    return job.status == "queued" or (job.status == "running" and job.claimed_until is not None
-                                      and job.claimed_until < now)
-
-
 def progress(job: BulkLetterJob) -> dict:
     return {"id": job.id, "status": job.status, "done": job.done, "total": job.total,
             "percent": 100 if job.status == "done" else (job.done * 100 // job.total if job.total else 0),
-            "error": job.error, "finished": job.status in ("done", "failed")}
+            "error": job.error, "finished": job.status in ("done", "failed"),
+            "text": f"{job.done} of {job.total} letters made"}
 
 
 # --- retention -----------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ Separately, rows that belong to no record:
 | sign-in throttle rows (emails, network addresses: forms_service/access/throttle.py) | LOGIN_FORGET_HOURS after their last attempt, or RETENTION_SIGN_IN after it for the record that an account signed in from an address |
 | password-reset links and their emails (forms_service/access/resets.py) | RETENTION_PASSWORD_RESET after the link expired (a reset email's text goes once it is sent) |
 | letters made in bulk (forms_service/letters/jobs.py)  | RETENTION_BULK_LETTERS after they were made     |
+| LA-wide screens (forms_service/cases/screen_jobs.py): the list and any files left | RETENTION_LA_SCREENS after the screen; the counts of each LA's latest screen (no pupil) stay for its dashboard |
 | the pupils a school imported from its MIS (forms_service/roll/) | RETENTION_ROLL after the import |
 | hourly rate counts (forms_service/access/quotas.py)   | once their hour is over                         |
 | a school's daily digests (forms_service/reminders/digest.py: the row, counts only) and their emails | RETENTION_DIGEST after the digest's day (an email: after it was queued, once sent or failed); a digest's email text is not cleared at RETENTION_OUTBOX_BODY, it goes whole at this period |
@@ -51,6 +52,7 @@ from sqlalchemy.orm import selectinload
 from .. import dates, storage
 from ..access import quotas, resets, throttle
 from ..audit import record, retention_purge
+from ..cases import screen_jobs
 from ..config import retention_period
 from ..delivery.outbox import RESET_LINK_KIND
 from ..formdefs import get_form
@@ -62,7 +64,7 @@ from ..roll import imports
 
 SETTING = {"draft": "RETENTION_DRAFT", "document": "RETENTION_DOCUMENT", "signed": "RETENTION_SIGNED",
            "returned": "RETENTION_RETURNED", "outbox_body": "RETENTION_OUTBOX_BODY",
-           "bulk_letters": "RETENTION_BULK_LETTERS", "password_reset": "RETENTION_PASSWORD_RESET",
+           "bulk_letters": "RETENTION_BULK_LETTERS", "la_screens": "RETENTION_LA_SCREENS", "password_reset": "RETENTION_PASSWORD_RESET",
            "roll": "RETENTION_ROLL", "digest": "RETENTION_DIGEST"}
 CLEARED_BODY = "[The text of this message was removed after its retention period.]"
 ACTION = "retention_purged"
@@ -167,6 +169,7 @@ def _unreferenced() -> dict[str, tuple[str, dt.datetime]]:
     referenced |= set(db.session.scalars(select(PackFile.storage_key)))
     referenced |= set(db.session.scalars(select(NoticeFile.storage_key)))  # notices the LA issued
     referenced |= jobs.stored_keys()  # letters made in bulk: removed with their job (jobs.purge_expired)
+    referenced |= screen_jobs.stored_keys()  # LA screens' lists and files: removed with their job
     out = {}
     for item in storage.list_files():
         if item.key in referenced:
@@ -250,6 +253,7 @@ def purge(now: dt.datetime | None = None, dry_run: bool = False, *, actor: str =
     report.outbox_bodies_cleared = len(bodies)
 
     jobs.purge_expired(now, report, dry_run)  # letters made in bulk, past RETENTION_BULK_LETTERS
+    screen_jobs.purge_expired(now, report, dry_run)  # LA screens' lists, past RETENTION_LA_SCREENS
     quotas.purge_expired(now, report, dry_run)  # rate counts of hours that are over
     throttle.purge_expired(now, report, dry_run)  # sign-in throttle rows (emails, network addresses)
     imports.purge_expired(add_period, now, report, dry_run)  # the pupils a school imported, past RETENTION_ROLL

@@ -1,24 +1,26 @@
 """LA-wide screening on the web (issue 25): an LA officer or admin uploads one file or several holding every
-school's marks (a school column with each school's URN or DfE number, or one file a school named by its number)
-and sees, or downloads, every pupil of the LA's schools who meets a threshold or is in one of the profile's bands,
-each with what the service already holds for them ("no action recorded" where nothing). The files are read and
-reported, never stored; the screen is audited (who, how many files, pupils and schools: never a pupil)."""
+school's marks (a school column with each school's URN or DfE number, or one file a school named by its number);
+the upload becomes a background job (cases/screen_jobs.py) whose page shows a progress bar until the list is
+ready, then every pupil of the LA's schools who meets a threshold or is in one of the profile's bands, each with
+what the service already holds for them ("no action recorded" where nothing), and the list as CSV. The files are
+kept only until screened; the list for RETENTION_LA_SCREENS; the screen and each download are audited (counts,
+never a pupil). Every job is scoped to the user's LA: another LA's is a 404."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovSubmitInput
-from wtforms import MultipleFileField, RadioField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput
+from wtforms import MultipleFileField, SubmitField
 
+from .. import claims, storage
 from ..access import quotas
 from ..access.auth import require_roles
 from ..audit import record
-from ..cases import la_screen
-from ..models import db
-from ..policies import load_profile
+from ..background import runner
+from ..cases import la_screen, screen_jobs
+from ..models import ScreenJob, db
 from ..register import screening
-from ..register.marks import RegisterError
 from .fields import code_set_field
 
 bp = Blueprint("la_screening", __name__)
@@ -31,9 +33,6 @@ class LAScreenForm(FlaskForm):
                     "(upn, date, session and code), as the daily attendance data gives it; or one file a school, each "
                     "named by the school's URN or DfE number (100001.csv). You can choose several files.")
     code_set = code_set_field("Which attendance codes do the files use?")
-    output = RadioField("How do you want the list?", widget=GovRadioInput(),
-                        choices=[("page", "Show it on this page"), ("csv", "Download it as a CSV file")],
-                        default="page")
     submit = SubmitField("Screen the schools", widget=GovSubmitInput())
 
 
@@ -70,34 +69,72 @@ def index():
     except quotas.LimitReached as exc:
         form.files.errors = [exc.message]
         return quotas.refused_page(_page(form), exc)
-    la = user.la
-    profile = load_profile(la.policy_profile or current_app.config["POLICY_PROFILE"])
     try:
-        result = la_screen.screen_la(files, la, profile, user=user, code_set=form.code_set.data)
-    except RegisterError as exc:
-        form.files.errors = exc.messages[:10]
-        return _page(form, 422)
-    audit(user, result, len(files), form.output.data)
+        job = screen_jobs.queue(user, files, form.code_set.data)
+    except storage.StorageError:
+        form.files.errors = ["The files could not be kept for screening. Try again in a few minutes; if it keeps "
+                             "happening, contact the service administrator."]
+        return _page(form, 503)
+    runner.start(current_app._get_current_object())
+    return redirect(url_for("la_screening.job", job_id=job.id), 303)
+
+
+def _job_or_404(job_id: int) -> ScreenJob:
+    job = screen_jobs.for_la(current_user.user.la_id, job_id)
+    if job is None:
+        abort(404)
+    return job
+
+
+@bp.get("/la/screening/<id:job_id>")
+@require_roles("la_officer", "admin")
+def job(job_id: int):
+    job = _job_or_404(job_id)
+    if claims.stalled(job):
+        runner.start(current_app._get_current_object())
+    result = None
+    if job.status == "done" and job.result_key:
+        try:
+            result = screen_jobs.result_of(job)
+        except storage.StorageError:
+            abort(503, "The list could not be read from storage. Try again in a few minutes; if it keeps happening, "
+                       "screen the files again or contact the service administrator.")
+    return render_template("la/screen_job.html", title="LA screening results" if result else "Screening the LA's "
+                           "schools", job=job, progress=screen_jobs.progress(job), result=result,
+                           short=screening.SHORT, labels=result.band_labels() if result else {},
+                           no_action=la_screen.NO_ACTION)
+
+
+@bp.get("/la/screening/<id:job_id>/progress.json")
+@require_roles("la_officer", "admin")
+def progress(job_id: int):
+    job = _job_or_404(job_id)
+    if claims.stalled(job):
+        runner.start(current_app._get_current_object())
+    return screen_jobs.progress(job), 200, {"Cache-Control": "no-store"}
+
+
+@bp.get("/la/screening/<id:job_id>/list.csv")
+@require_roles("la_officer", "admin")
+def download(job_id: int):
+    job = _job_or_404(job_id)
+    if job.status != "done" or not job.result_key:
+        abort(404)
+    try:
+        result = screen_jobs.result_of(job)
+    except storage.StorageError:
+        abort(503, "The list could not be read from storage. Try again in a few minutes.")
+    record("la_screen_downloaded", user=current_user.user, detail={"job": job.id, "listed": len(result.rows)})
     db.session.commit()
-    if form.output.data == "csv":
-        return csv_response(result)
-    return render_template("la/screening_results.html", title="LA screening results", result=result,
-                           short=screening.SHORT, labels=result.band_labels(), no_action=la_screen.NO_ACTION)
-
-
-def audit(user, result: la_screen.LAScreen, files: int, output: str) -> None:
-    """Who screened how much: counts only, never a pupil."""
-    record("la_screened", user=user, detail={"la_id": user.la_id, "files": files, "pupils": result.pupils,
-                                             "schools": len(result.schools), "listed": len(result.rows),
-                                             "unknown_schools": len(result.unknown), "on": result.on.isoformat(),
-                                             "profile": result.thresholds["profile"], "output": output})
+    return csv_response(result)
 
 
 def csv_response(result: la_screen.LAScreen) -> Response:
     name = f"la-screen-{result.on.isoformat()}.csv"
     return Response(la_screen.to_csv(result), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
 def _page(form, status: int = 200):
-    return render_template("la/screening.html", title="Screen the LA's schools", form=form), status
+    return render_template("la/screening.html", title="Screen the LA's schools", form=form,
+                           recent=screen_jobs.recent(current_user.user.la_id)), status

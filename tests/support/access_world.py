@@ -88,6 +88,7 @@ class World:
     school_ids: dict[str, int]  # OWN/SIBLING/FOREIGN -> school id
     users: dict[str, int] = field(default_factory=dict)  # email -> id
     jobs: dict[str, int] = field(default_factory=dict)  # OWN/SIBLING/FOREIGN -> a finished bulk-letters job
+    screens: dict[str, int] = field(default_factory=dict)  # "demo"/"far" -> each LA's finished LA-wide screen
 
     def get(self, school: str, state: str) -> Record | None:
         return next((r for r in self.records if r.school == school and r.state == state), None)
@@ -201,6 +202,39 @@ def _bulk_job(app, school: str) -> int:
         return job.id
 
 
+def screen_marker(la: str) -> str:
+    """The UPN listed in an LA's screen (a download or page showing it is that LA's list)."""
+    return f"SCREEN{la.upper()}0000001"[:13]
+
+
+def _screen_job(app, la: str, email: str) -> int:
+    """A finished LA-wide screen of the LA's first school listing one pupil, its list in storage as the runner
+    leaves it (forms_service/cases/screen_jobs.py)."""
+    import gzip
+    import json
+
+    from forms_service import storage
+    from forms_service.models import ScreenJob, utcnow
+
+    with app.app_context():
+        user = db.session.scalar(select(User).filter_by(email=email))
+        school = db.session.scalar(select(School).filter_by(la_id=user.la_id).order_by(School.id))
+        row = {"upn": screen_marker(la), "possible": 100, "attendance_pct": 50.0, "absence_pct": 50.0,
+               "unauthorised_10wk": 50, "weeks_counted": 10, "late_marks_10wk": 0, "sickness_days": 0,
+               "flags": ["penalty_notice"], "bands": []}
+        kept = {"on": "2026-03-13", "profile": "national-2024", "pupils": 1, "schools": [[school.id, 1, 1]],
+                "unknown": [], "rows": [[school.id, row, {"stage": None, "open_referral": None, "last_letter": None}]]}
+        key = storage.new_key(f"la-screens/{user.la_id}")
+        storage.put(key, gzip.compress(json.dumps(kept).encode()))
+        now = utcnow()
+        job = ScreenJob(la_id=user.la_id, created_by_id=user.id, status="done", code_set="2024", done=2, total=2,
+                        stage="Done", summary={"on": "2026-03-13", "pupils": 1, "listed": 1}, crossings=[],
+                        result_key=key, created_at=now, finished_at=now, expires_at=now + dt.timedelta(days=7))
+        db.session.add(job)
+        db.session.commit()
+        return job.id
+
+
 def build(client, app, states=STATES, schools=SCHOOLS) -> World:
     add_far_la(app)
     records = [_make(client, app, school, state) for school in schools for state in states]
@@ -209,7 +243,9 @@ def build(client, app, states=STATES, schools=SCHOOLS) -> World:
                       for key, name in SCHOOL_NAMES.items()}
         users = dict(db.session.execute(select(User.email, User.id)).all())
     return World(records=records, school_ids=school_ids, users=users,
-                 jobs={school: _bulk_job(app, school) for school in SCHOOLS})
+                 jobs={school: _bulk_job(app, school) for school in SCHOOLS},
+                 screens={"demo": _screen_job(app, "demo", "officer@demo.la"),
+                          "far": _screen_job(app, "far", "admin@far.test")})
 
 
 def fingerprint(app) -> str:

@@ -1,5 +1,6 @@
-"""Long work in worker processes (issue 25): LA-wide screens as background jobs (screen_jobs), and the number of
-times a job has been claimed (attempts), so that a job whose runners keep dying fails clearly
+"""Long work in worker processes (issue 25): LA-wide screens as background jobs (screen_jobs); for them and letters
+in bulk, the number of times a job has been claimed (attempts), so that a job whose runners keep dying fails
+clearly, and which runner holds it (claimed_by: host and process id)
 
 Revision ID: 0021
 Revises: 0020
@@ -31,6 +32,7 @@ def upgrade() -> None:
         sa.Column('result_key', sa.String(length=255), nullable=True),
         sa.Column('claim', sa.String(length=32), nullable=True),
         sa.Column('claimed_until', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('claimed_by', sa.String(length=100), nullable=True),
         sa.Column('attempts', sa.Integer(), nullable=False),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
@@ -46,10 +48,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_screen_jobs_expires_at'), ['expires_at'], unique=False)
     with op.batch_alter_table('bulk_letter_jobs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('attempts', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.add_column(sa.Column('claimed_by', sa.String(length=100), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('bulk_letter_jobs', schema=None) as batch_op:
+        batch_op.drop_column('claimed_by')
         batch_op.drop_column('attempts')
     with op.batch_alter_table('screen_jobs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_screen_jobs_expires_at'))
