@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from forms_service import storage
 from forms_service.background import runner
 from forms_service.cli import main as cli
-from forms_service.models import AuditEvent, LocalAuthority, School, ScreenJob, db
+from forms_service.models import AuditEvent, LocalAuthority, School, ScreenJob, db, utcnow
+from forms_service.records import retention
 
 from support.helpers import api_token, bearer, csrf, json_data, login, signed_request, text
 
@@ -170,3 +171,54 @@ def test_the_command_screens_a_folder_for_an_la(tmp_path, app, backend, monkeypa
         assert event.detail["files"] == 3 and event.actor.startswith("forms-service screen")
     unknown = CliRunner().invoke(cli, ["screen", str(folder), "--la", "Nowhere"])
     assert unknown.exit_code == 2 and "no local authority called Nowhere" in unknown.output
+
+
+def test_the_screens_page_shows_its_progress_with_and_without_javascript(client, app, backend):
+    """While no runner has the screen (workers run jobs: JOBS_IN_WEB off), its page shows a progress bar that
+    refreshes itself without JavaScript, and progress.json says how far it has got; another LA's officer gets 404."""
+    number_the_schools(app)
+    app.config["JOBS_IN_WEB"] = False
+    login(client, "officer@demo.la")
+    page = text(client.get("/la/screening"))
+    queued = client.post("/la/screening", data={"csrf_token": csrf(page), "code_set": "2024",
+                                                "files": [(io.BytesIO(the_la_file()), "la.csv")]},
+                         content_type="multipart/form-data")
+    job_url = queued.headers["Location"]
+    body = text(client.get(job_url))
+    assert '<progress id="screen-progress"' in body and 'max="2" value="0"' in body and "Waiting to start" in body
+    assert '<noscript><meta http-equiv="refresh" content="5"></noscript>' in body
+    assert 'src="/assets/job-progress.js"' in body and f'data-progress-url="{job_url}/progress.json"' in body
+    assert client.get(f"{job_url}/list.csv").status_code == 404  # nothing to download yet
+    assert client.get(f"{job_url}/progress.json").get_json() == {
+        "id": int(job_url.rsplit("/", 1)[1]), "status": "queued", "done": 0, "total": 2, "percent": 0,
+        "stage": "Waiting to start", "text": "Waiting to start", "error": None, "finished": False}
+    assert "Screening" in text(client.get("/la/screening"))  # listed among the recent screens
+    assert runner.run_due(app) == 1
+    done = client.get(f"{job_url}/progress.json").get_json()
+    assert done["finished"] and done["percent"] == 100 and done["text"] == "Done"
+    body = text(client.get(job_url))
+    assert "LA screening results" in body and "noscript" not in body and "B100000000003" in body
+
+
+def test_screens_go_when_their_retention_ends_but_the_las_latest_counts_stay(client, app, backend):
+    number_the_schools(app)
+    login(client, "officer@demo.la")
+    first, latest = _post(client, the_la_file()), _post(client, the_la_file())
+    assert "LA screening results" in text(first) and "LA screening results" in text(latest)
+    with app.app_context():
+        older, newer = db.session.scalars(db.select(ScreenJob).order_by(ScreenJob.id)).all()
+        kept_files = {older.result_key, newer.result_key}
+        assert {f.key for f in storage.list_files("la-screens/")} == kept_files
+        now = utcnow()
+        assert retention.purge(now + dt.timedelta(days=6)).rows.get("la_screens", 0) == 0
+        assert retention.purge(now + dt.timedelta(days=8), dry_run=True).rows["la_screens"] == 2
+        assert len(storage.list_files("la-screens/")) == 2
+        report = retention.purge(now + dt.timedelta(days=8))
+        assert report.rows["la_screens"] == 2 and storage.list_files("la-screens/") == []
+        left = db.session.scalars(db.select(ScreenJob)).all()
+        assert [job.id for job in left] == [newer.id]  # the LA's latest: its counts, no list
+        assert left[0].result_key is None and left[0].summary["listed"] == 3
+        newer_id = newer.id
+    page = text(client.get(f"/la/screening/{newer_id}"))
+    assert "This list was deleted on" in page and "A100000000002" not in page
+    assert client.get(f"/la/screening/{newer_id}/list.csv").status_code == 404

@@ -1,11 +1,12 @@
 """LA-wide screening in the browser (issue 25), with axe at desktop and mobile widths: an LA officer uploads a
-generated file of two schools' marks (and a school the LA does not have), reads the list with what the service
-holds for each pupil, and sorts it."""
+generated file of two schools' marks (and a school the LA does not have), watches the screen's progress bar while
+a worker screens it, reads the list with what the service holds for each pupil, and sorts it."""
 from __future__ import annotations
 
 from playwright.sync_api import expect
 from test_la_screening import la_file, marks
 
+from forms_service.background import runner
 from forms_service.models import School, db
 
 from .answers import Pointer, h1
@@ -27,8 +28,18 @@ def test_an_officer_screens_the_las_schools_and_reads_the_list(browse, service):
     answering.press_button("Screen the schools", status=422, screenshot="la-screening-error")  # no file: the error
     expect(page.locator(".govuk-error-summary")).to_contain_text("Select the register files")
     answering.upload("Upload the schools' register files", "la.csv", "text/csv", data)
-    answering.press_button("Screen the schools", screenshot="la-screening-results")
-    expect(h1(page)).to_have_text("LA screening results")
+    # Workers run the screen (JOBS_IN_WEB off): the page shows its progress bar until one has, then the list.
+    service.app.config["JOBS_IN_WEB"] = False
+    try:
+        answering.press_button("Screen the schools", screenshot="la-screening-progress")
+        expect(h1(page)).to_have_text("Screening the LA's schools")
+        expect(page.locator("progress#screen-progress")).to_be_visible()
+        browse.check()  # axe on the progress page
+        assert runner.run_due(service.app) == 1  # as a worker would
+    finally:
+        service.app.config["JOBS_IN_WEB"] = True
+    expect(h1(page)).to_have_text("LA screening results", timeout=15_000)  # the page reloads itself when done
+    browse.screenshot("la-screening-results")
     expect(page.locator("main")).to_contain_text("3 pupils at 2 schools screened as of 13 March 2026")
     expect(page.locator(".govuk-warning-text")).to_contain_text("School number 999999")
     pupils = page.locator("table.app-sortable")
