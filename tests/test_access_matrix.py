@@ -342,6 +342,8 @@ ROUTES: dict[str, Route | str] = {
     "la_screening.progress": Route(screen_targets, LA),
     "la_screening.download": Route(screen_targets, LA),
     "api_la_screening.screen": Route(no_target, LA, scoped=False, body={}),
+    "api_la_screening.queue": Route(no_target, LA, scoped=False, body={}),
+    "api_la_screening.job": Route(screen_targets, LA),
     "api_cases.due": Route(no_target, SCHOOL | OFFICER, scoped=False),
     "api_notices.document": Route(notice_targets, SIGNED_IN),
 }
@@ -543,7 +545,7 @@ def check_allowed(player: Player, cell: Cell, response) -> list[str]:
             return ["the page does not show the record's child"]
     if cell.endpoint in ("bulk.download", "bulk.print_pdf") and job_marker(OWN).encode() not in response.get_data():
         return ["the download is not the school's letters"]
-    if cell.endpoint in ("la_screening.job", "la_screening.download") and cell.method == "GET" \
+    if cell.endpoint in ("la_screening.job", "la_screening.download", "api_la_screening.job") and cell.method == "GET" \
             and screen_marker("demo").encode() not in response.get_data():
         return ["the page or download is not the LA's own screen"]
     return []

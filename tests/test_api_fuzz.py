@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import io
 import json
 import os
 import re
@@ -116,8 +117,13 @@ def _records(client) -> dict:
         usual, app.config["SMTP_URL"] = app.config["SMTP_URL"], refusing.url
         deliver_due()
         app.config["SMTP_URL"] = usual
+    screen = client.post(f"{API}/la/screens", headers=officer, content_type="multipart/form-data",
+                         data={"file": [(io.BytesIO(b"URN,upn,date,session,code\n1,A100000000001,2026-01-05,AM,N\n"),
+                                         "la.csv")]})
+    assert screen.status_code == 202, screen.get_json()
     return {"draft": draft, "awaiting": awaiting, "signed": signed, "accepted": accepted, "letter": letter,
-            "other_school": other, "undelivered": undelivered, "notice": notice, "to_send_back": to_send_back}
+            "other_school": other, "undelivered": undelivered, "notice": notice, "to_send_back": to_send_back,
+            "screen": screen.get_json()["id"]}
 
 
 def _real_values(client, ids: dict, tokens: dict) -> dict:
@@ -141,6 +147,8 @@ def _real_values(client, ids: dict, tokens: dict) -> dict:
         "POST /api/v1/registers/read": [{"file": register_csv_for(data).encode(), "code_set": "2024"}],
         "POST /api/v1/la/screen": [{"file": b"URN,upn,date,session,code\n100001,A100000000001,2026-01-05,AM,N\n",
                                     "code_set": "2024"}],
+        "POST /api/v1/la/screens": [{"file": b"URN,upn,date,session,code\n100001,A100000000001,2026-01-05,AM,N\n",
+                                     "code_set": "2024"}],
         "POST /api/v1/referrals/{referral_id}/sign": [{"name": "Harriet Head", "declaration": True}],
         "POST /api/v1/referrals/{referral_id}/checks": [{checklist[0]["id"]: True}],
         "POST /api/v1/referrals/{referral_id}/decision": [
@@ -162,6 +170,8 @@ def _real_values(client, ids: dict, tokens: dict) -> dict:
         "GET /api/v1/pupils": [("office", {}), ("headteacher", {})],
         "POST /api/v1/registers/read": [(role, {}) for role in ROLES],
         "POST /api/v1/la/screen": [("la_officer", {}), ("admin", {})],
+        "POST /api/v1/la/screens": [("la_officer", {}), ("admin", {})],
+        "GET /api/v1/la/screens/{job_id}": [("la_officer", {"job_id": ids["screen"]})],
         "POST /api/v1/referrals": [("office", {})],
         "GET /api/v1/referrals/{referral_id}": [("office", draft), ("la_officer", signed)],
         "PATCH /api/v1/referrals/{referral_id}": [("office", draft)],
@@ -188,8 +198,9 @@ def _real_values(client, ids: dict, tokens: dict) -> dict:
         "GET /api/v1/signing-certificate": [(role, {}) for role in ROLES],  # public (issue 24)
     }
     return {
-        "referral_id": sorted(v for k, v in ids.items() if k != "notice"),
+        "referral_id": sorted(v for k, v in ids.items() if k not in ("notice", "screen")),
         "notice_id": [ids["notice"], ids["notice"] + 1000],
+        "job_id": [ids["screen"], ids["screen"] + 1000],
         "form_id": sorted(forms),
         "document_id": sorted(d["id"] for f in forms.values() for d in f.documents),
         "name": sorted({f["name"] for f in pack} | {"draft.pdf", "draft.html"}),
@@ -204,7 +215,7 @@ def _explicit(operation, real: dict) -> list[tuple]:
     for role, path in real["happy"][operation.label]:
         for body in real["bodies"].get(operation.label, [None]):
             kwargs = {"body": body} if body is not None else {}
-            if operation.label.endswith(("/evidence", "/registers/read", "/la/screen")):
+            if operation.label.endswith(("/evidence", "/registers/read", "/la/screen", "/la/screens")):
                 kwargs["media_type"] = "multipart/form-data"
             out.append((operation.Case(path_parameters=path, **kwargs), role))
     return out
@@ -294,7 +305,7 @@ def test_undocumented_methods_answer_405_with_allow(client):
     tried = 0
     for path, item in raw["paths"].items():
         documented = {method.upper() for method in item if method != "parameters"}
-        url = re.sub(r"\{(referral_id|notice_id)\}", "1", re.sub(r"\{(form_id|document_id|name)\}", "x", path))
+        url = re.sub(r"\{(referral_id|notice_id|job_id)\}", "1", re.sub(r"\{(form_id|document_id|name)\}", "x", path))
         for method in sorted({"GET", "POST", "PUT", "PATCH", "DELETE"} - documented):
             response = client.open(url, method=method)
             assert response.status_code == 405, (method, url)

@@ -222,3 +222,29 @@ def test_screens_go_when_their_retention_ends_but_the_las_latest_counts_stay(cli
     page = text(client.get(f"/la/screening/{newer_id}"))
     assert "This list was deleted on" in page and "A100000000002" not in page
     assert client.get(f"/la/screening/{newer_id}/list.csv").status_code == 404
+
+
+def test_the_api_screens_in_the_background_and_answers_how_far_it_has_got(client, app, backend):
+    number_the_schools(app)
+    app.config["JOBS_IN_WEB"] = False  # a worker's: the job waits until the test runs it
+    officer = bearer(api_token(client, "officer@demo.la"))
+    queued = client.post("/api/v1/la/screens", headers=officer, content_type="multipart/form-data",
+                         data={"file": [(io.BytesIO(the_la_file()), "la.csv")]})
+    assert queued.status_code == 202, queued.get_json()
+    body = queued.get_json()
+    assert body["status"] == "queued" and body["finished"] is False and queued.headers["Location"] == body["links"]["self"]
+    assert "result" not in client.get(body["links"]["self"], headers=officer).get_json()
+    assert runner.run_due(app) == 1
+    done = client.get(body["links"]["self"], headers=officer).get_json()
+    assert done["status"] == "done" and done["summary"]["listed"] == 3 and done["result"]["pupils"] == 4
+    assert {r["upn"] for r in done["result"]["rows"]} == {HELD_UPN, "A100000000002", "B100000000003"}
+    as_csv = client.get(body["links"]["self"] + "?format=csv", headers=officer)
+    assert as_csv.mimetype == "text/csv" and b"B100000000003" in as_csv.data
+    bad = client.post("/api/v1/la/screens", headers=officer, content_type="multipart/form-data",
+                      data={"file": [(io.BytesIO(b"URN,upn,date,session,code\n100001,A1,2026-01-05,AM,Q9\n"), "x.csv")]})
+    assert runner.run_due(app) == 1
+    failed = client.get(bad.get_json()["links"]["self"], headers=officer).get_json()
+    assert failed["status"] == "failed" and "x.csv: Row 2" in failed["error"]
+    assert client.post("/api/v1/la/screens", headers=officer).status_code == 422
+    head = bearer(api_token(client, "head@demo.school"))
+    assert client.get(body["links"]["self"], headers=head).status_code == 403

@@ -1,14 +1,18 @@
 """LA-wide screening through the API (issue 25): POST /api/v1/la/screen with one or more files of every school's
-marks, answered as JSON (or CSV with format=csv); the LA's officers and admins only, their own LA's schools only.
-The files are read and answered, never stored; the screen is audited without a pupil in it."""
+marks, answered in the request as JSON (or CSV with format=csv), the files read and never stored; or POST
+/api/v1/la/screens, screened in the background as the page's screens are (cases/screen_jobs.py), and GET
+/api/v1/la/screens/{job_id} for its progress and list. The LA's officers and admins only, their own LA's schools
+and screens only; every screen is audited without a pupil in it."""
 from __future__ import annotations
 
-from flask import abort, current_app, jsonify, request
+from flask import abort, current_app, jsonify, request, url_for
 from flask_smorest import Blueprint
 
+from .. import claims, storage
 from ..access import quotas
 from ..access.auth import api_user
-from ..cases import la_screen
+from ..background import runner
+from ..cases import la_screen, screen_jobs
 from ..models import db
 from ..policies import load_profile
 from ..register.marks import CODE_SETS, DEFAULT_CODE_SET, RegisterError
@@ -29,16 +33,9 @@ SCREEN_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
                    "format": {"type": "string", "enum": ["json", "csv"], "default": "json"}}}}}}
 
 
-@blp.route("/la/screen", methods=["POST"])
-@blp.doc(requestBody=SCREEN_BODY)
-@blp.response(200, description="The LA's screen: {on, profile, pupils, schools, unknown_schools, rows}, each row "
-                               "with its school, figures, flags, bands and what the service holds (`held`)")
-@fails_with(blp, 403, 413, 422, 429)
-def screen():
-    """LA officer or admin: every pupil at the LA's schools in the files who meets a threshold or is in one of the
-    profile's bands, most serious first, each joined to what the service holds for them (`held.stage`,
-    `held.open_referral`, `held.last_letter`, `held.no_action_recorded`). School numbers that are not the LA's are
-    listed in `unknown_schools` and their pupils left out. 422 names the field and each file's row and column."""
+def _uploads(formats: tuple[str, ...] = ("json", "csv")):
+    """(sources, code_set, format, None) from the multipart request, or (.., .., .., the 422 answer naming each
+    field); 403 for anyone but the LA's officers and admins."""
     user = api_user()
     if user.role not in ("la_officer", "admin"):
         abort(403, "Only the local authority's officers and admins screen its schools")
@@ -51,19 +48,37 @@ def screen():
         errors["file"] = ["Attach the register files as multipart/form-data field 'file' (repeat it for several)"]
     if code_set not in CODE_SETS:
         errors["code_set"] = [f"Use one of {', '.join(CODE_SETS)}"]
-    if output not in ("json", "csv"):
-        errors["format"] = ["Use json or csv"]
+    if output not in formats:
+        errors["format"] = [f"Use {' or '.join(formats)}"]
     if errors:
-        return unprocessable("The request is incomplete", errors)
+        return [], code_set, output, unprocessable("The request is incomplete", errors)
     limit, total, sources = current_app.config["MAX_LA_REGISTER_BYTES"], 0, []
     for upload in files:
         data = upload.read(limit + 1 - total)
         total += len(data)
         if total > limit:
-            return unprocessable("The files are too large",
-                                 {"file": [f"The files must be smaller than {limit / (1024 * 1024):g} MB in all"]})
+            return [], code_set, output, unprocessable(
+                "The files are too large", {"file": [f"The files must be smaller than {limit / (1024 * 1024):g} MB in all"]})
         sources.append((upload.filename, data))
     quotas.take(user, quotas.HEAVY_JOB, field="file")
+    return sources, code_set, output, None
+
+
+@blp.route("/la/screen", methods=["POST"])
+@blp.doc(requestBody=SCREEN_BODY)
+@blp.response(200, description="The LA's screen: {on, profile, pupils, schools, unknown_schools, rows}, each row "
+                               "with its school, figures, flags, bands and what the service holds (`held`)")
+@fails_with(blp, 403, 413, 422, 429)
+def screen():
+    """LA officer or admin: every pupil at the LA's schools in the files who meets a threshold or is in one of the
+    profile's bands, most serious first, each joined to what the service holds for them (`held.stage`,
+    `held.open_referral`, `held.last_letter`, `held.no_action_recorded`). School numbers that are not the LA's are
+    listed in `unknown_schools` and their pupils left out. 422 names the field and each file's row and column.
+    Answered in the request: for a large LA's files, `POST /la/screens` screens them in the background."""
+    sources, code_set, output, refused = _uploads()
+    if refused:
+        return refused
+    user = api_user()
     profile = load_profile(user.la.policy_profile or current_app.config["POLICY_PROFILE"])
     try:
         result = la_screen.screen_la(sources, user.la, profile, user=user, code_set=code_set)
@@ -74,3 +89,61 @@ def screen():
     if output == "csv":
         return csv_response(result)
     return jsonify(result.to_dict())
+
+
+QUEUE_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": SCREEN_BODY["content"]["multipart/form-data"]["schema"]["properties"]["file"],
+                   "code_set": {"type": "string", "enum": list(CODE_SETS), "default": DEFAULT_CODE_SET}}}}}}
+
+
+def _job_body(job) -> dict:
+    return {**screen_jobs.progress(job), "summary": job.summary, "links": {"self": url_for(".job", job_id=job.id)}}
+
+
+@blp.route("/la/screens", methods=["POST"])
+@blp.doc(requestBody=QUEUE_BODY)
+@blp.response(202, description="The screen, queued: {id, status, done, total, percent, stage, text, error, "
+                               "finished, summary, links.self}; Location: where to ask how far it has got")
+@fails_with(blp, 403, 413, 422, 429, 503)
+def queue():
+    """LA officer or admin: the files kept and screened in the background (by a `forms-service worker`, or the web
+    process in the embedded default), as `POST /la/screen` screens them; ask `GET /la/screens/{job_id}` how far it
+    has got, and for the list once `status` is `done`. The files are deleted once screened."""
+    sources, code_set, _, refused = _uploads(formats=("json",))
+    if refused:
+        return refused
+    try:
+        job = screen_jobs.queue(api_user(), sources, code_set)
+    except storage.StorageError:
+        abort(503, "The files could not be kept for screening. Try again in a few minutes.")
+    runner.start(current_app._get_current_object())
+    return jsonify(_job_body(job)), 202, {"Location": url_for(".job", job_id=job.id)}
+
+
+@blp.route("/la/screens/<int:job_id>", methods=["GET"])
+@blp.response(200, description="How far the screen has got ({id, status, done, total, percent, stage, text, error, "
+                               "finished, summary}); once done, `result` as `POST /la/screen` answers (or the CSV "
+                               "with format=csv)")
+@fails_with(blp, 403, 404, 503)
+def job(job_id: int):
+    """LA officer or admin: one of the LA's own screens (another LA's: 404). `error` names each file's bad rows when
+    it failed; `result` is there while the list is kept (RETENTION_LA_SCREENS)."""
+    user = api_user()
+    if user.role not in ("la_officer", "admin"):
+        abort(403, "Only the local authority's officers and admins screen its schools")
+    job = screen_jobs.for_la(user.la_id, job_id)
+    if job is None:
+        abort(404)
+    if claims.stalled(job):
+        runner.start(current_app._get_current_object())
+    body = _job_body(job)
+    if job.status == "done" and job.result_key:
+        try:
+            result = screen_jobs.result_of(job)
+        except storage.StorageError:
+            abort(503, "The list could not be read from storage. Try again in a few minutes.")
+        if (request.args.get("format") or "json") == "csv":
+            return csv_response(result)
+        body["result"] = result.to_dict()
+    return jsonify(body)
