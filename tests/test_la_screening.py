@@ -8,8 +8,10 @@ import io
 
 from click.testing import CliRunner
 
+from forms_service.cases.la_screen import screen_la
 from forms_service.cli import main as cli
 from forms_service.models import AuditEvent, LocalAuthority, School, db
+from forms_service.policies import load_profile
 
 from support.helpers import api_token, bearer, csrf, json_data, login, signed_request, text
 
@@ -158,3 +160,16 @@ def test_the_command_screens_a_folder_for_an_la(tmp_path, app, backend, monkeypa
         assert event.detail["files"] == 3 and event.actor.startswith("forms-service screen")
     unknown = CliRunner().invoke(cli, ["screen", str(folder), "--la", "Nowhere"])
     assert unknown.exit_code == 2 and "no local authority called Nowhere" in unknown.output
+
+
+def test_the_screen_counts_threshold_crossings_per_week_for_each_of_the_las_schools(app, backend):
+    """Each pupil absent without authority from 5 January meets the threshold in that week (10 sessions); the
+    school the LA does not have is left out; every school week of each school is there, zeros too."""
+    number_the_schools(app)
+    with app.app_context():
+        la = db.session.scalar(db.select(LocalAuthority).filter_by(name="Demo Local Authority"))
+        result = screen_la([("la.csv", the_la_file())], la, load_profile(la.policy_profile))
+        mondays = sorted({d - dt.timedelta(days=d.weekday()) for d in DAYS})
+        assert [(week, school.name, n) for week, school, n in result.crossings] == [
+            (week, name, {"Demo School": 2, "Other School": 1}[name] if week == mondays[0] else 0)
+            for week in mondays for name in ("Demo School", "Other School")]
