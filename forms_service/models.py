@@ -584,7 +584,7 @@ class ScreenJob(db.Model):
     error: Mapped[str | None] = mapped_column(Text)
     inputs: Mapped[list | None] = mapped_column(JSON)  # [{name, key, size}] until screened
     summary: Mapped[dict | None] = mapped_column(JSON)  # counts only: files, pupils, schools, listed, no action, on
-    crossings: Mapped[list | None] = mapped_column(JSON)  # [[week's Monday, pupils crossing the threshold]]
+    crossings: Mapped[list | None] = mapped_column(JSON)  # [[week's Monday, school id, pupils crossing]]
     result_key: Mapped[str | None] = mapped_column(String(255))
     claim: Mapped[str | None] = mapped_column(String(32))
     claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from forms_service.formatting import LOCAL_TZ
 from forms_service.formdefs import get_form
 from forms_service.la import dashboard, decisions as la_decisions
-from forms_service.models import Outcome, Referral, School, User, db
+from forms_service.models import Outcome, Referral, School, ScreenJob, User, db
 
 from conftest import PASSWORD
 from support import records
@@ -202,3 +202,83 @@ def test_a_school_s_name_that_starts_a_formula_is_text_in_the_csv(app, client, w
     got = client.get("/la/dashboard/received.csv", query_string=_range("2026-03-02", "2026-03-15"))
     body = got.get_data(as_text=True)
     assert "'=HYPERLINK" in body and "\n=HYPERLINK" not in body and ",=HYPERLINK" not in body
+
+
+# --- threshold crossings per week, from the LA's last screen ---------------------------------------------------
+
+def add_screen(app, email: str, crossings: list, *, status: str = "done", finished: str = "2026-03-14",
+               on: str = "2026-03-13") -> None:
+    """A screen of the LA of `email`'s user, as the background job leaves it (counts only)."""
+    with app.app_context():
+        user = db.session.scalar(select(User).filter_by(email=email))
+        db.session.add(ScreenJob(la_id=user.la_id, created_by_id=user.id, status=status, code_set="2024",
+                                 summary={"on": on, "pupils": 40, "schools": 2}, crossings=crossings,
+                                 finished_at=at(finished, "12:00"), expires_at=at("2026-12-31")))
+        db.session.commit()
+
+
+def _screens(app, world) -> None:
+    """Demo LA: an older screen, a later one that failed, and the last one; Far LA: a later screen of its own."""
+    demo, other, far = (world["schools"][n] for n in ("Demo School", "Other School", FAR_SCHOOL))
+    add_screen(app, "officer@demo.la", [["2026-03-02", demo, 50]], finished="2026-03-01", on="2026-02-27")
+    add_screen(app, "officer@demo.la", [["2026-03-02", demo, 60]], status="failed", finished="2026-03-20")
+    add_screen(app, "admin@demo.la", [
+        ["2026-03-02", demo, 2], ["2026-03-02", other, 1], ["2026-03-09", demo, 0], ["2026-03-09", other, 0],
+        ["2026-03-16", demo, 1], ["2026-03-16", other, 0],
+        ["2026-03-16", far, 9]])  # never this LA's school: left out
+    add_screen(app, "officer@far.test", [["2026-03-02", far, 7], ["2026-03-09", far, 0]], finished="2026-03-21")
+
+
+def test_threshold_crossings_come_from_the_las_last_screen(app, world, backend):
+    none = _tables(app, "officer@demo.la", **_range("2026-03-02", "2026-03-15"))["crossings"]
+    assert none.rows == () and none.empty == dashboard.NO_SCREEN and "No screen has been run yet" in none.empty
+    _screens(app, world)
+    table = _tables(app, "officer@demo.la", **_range("2026-03-02", "2026-03-15"))["crossings"]
+    assert table.columns == ("Week beginning", "Pupils crossing the threshold")
+    assert table.rows == ((dt.date(2026, 3, 2), 3), (dt.date(2026, 3, 9), 0))
+    assert table.x_labels == ("2 Mar 2026", "9 Mar 2026")
+    assert dict(table.series) == {"Demo School": (2, 0), "Other School": (1, 0)}  # a few schools: one series each
+    assert table.note == "From the local authority's last screen, of the marks up to 13 March 2026."
+    # The range: the weeks from its first day's Monday to its last day.
+    later = _tables(app, "officer@demo.la", **_range("2026-03-10", "2026-03-16"))["crossings"]
+    assert later.rows == ((dt.date(2026, 3, 9), 0), (dt.date(2026, 3, 16), 1))
+    assert _tables(app, "officer@demo.la", **_range("2026-04-01", "2026-04-30"))["crossings"].rows == ()
+
+
+def test_threshold_crossings_by_school_and_never_another_las(app, world, backend, monkeypatch):
+    _screens(app, world)
+    demo = world["schools"]["Demo School"]
+    table = _tables(app, "officer@demo.la", school=str(demo), **_range("2026-03-02", "2026-03-22"))["crossings"]
+    assert table.columns == ("Week beginning", "School", "Pupils crossing the threshold")
+    assert table.rows == ((dt.date(2026, 3, 2), "Demo School", 2), (dt.date(2026, 3, 9), "Demo School", 0),
+                          (dt.date(2026, 3, 16), "Demo School", 1))
+    assert dict(table.series) == {"Demo School": (2, 0, 1)}
+    far = _tables(app, "officer@far.test", **_range("2026-03-02", "2026-03-22"))["crossings"]
+    assert far.rows == ((dt.date(2026, 3, 2), 7), (dt.date(2026, 3, 9), 0))
+    # Many schools crossing: one series of totals, not a legend of every school.
+    monkeypatch.setattr(dashboard, "MAX_SCHOOL_SERIES", 1)
+    totals = _tables(app, "officer@demo.la", **_range("2026-03-02", "2026-03-22"))["crossings"]
+    assert dict(totals.series) == {"All schools": (3, 0, 1)}
+
+
+def test_the_crossings_section_on_the_page_and_as_csv(app, client, world):
+    login(client, "officer@demo.la", PASSWORD)
+    html = client.get("/la/dashboard", query_string=_range("2026-03-02", "2026-03-15")).get_data(as_text=True)
+    assert "Threshold crossings per week" in html and "No screen has been run yet" in html
+    assert 'href="/la/screening"' in html and html.count('role="img"') == 4
+    _screens(app, world)
+    html = client.get("/la/dashboard", query_string=_range("2026-03-02", "2026-03-15")).get_data(as_text=True)
+    assert html.count('role="img"') == 5 and "crossings-table" in html and "No screen has been run yet" not in html
+    assert 'aria-labelledby="chart-crossings-title chart-crossings-desc"' in html
+    assert "From the local authority&#39;s last screen, of the marks up to 13 March 2026." in html
+    assert FAR_SCHOOL not in html
+    got = client.get("/la/dashboard/crossings.csv", query_string=_range("2026-03-02", "2026-03-15"))
+    assert got.status_code == 200 and "dashboard-crossings-2026-03-02-to-2026-03-15.csv" in \
+        got.headers["Content-Disposition"]
+    assert list(csv.reader(io.StringIO(got.get_data(as_text=True)))) == [
+        ["Week beginning", "Pupils crossing the threshold"], ["2026-03-02", "3"], ["2026-03-09", "0"]]
+    other = world["schools"]["Other School"]
+    got = client.get("/la/dashboard/crossings.csv",
+                     query_string={"school": other, **_range("2026-03-02", "2026-03-15")})
+    assert list(csv.reader(io.StringIO(got.get_data(as_text=True))))[1:] == [["2026-03-02", "Other School", "1"],
+                                                                             ["2026-03-09", "Other School", "0"]]

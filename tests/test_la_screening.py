@@ -11,8 +11,10 @@ from click.testing import CliRunner
 
 from forms_service import storage
 from forms_service.background import runner
+from forms_service.cases.la_screen import screen_la
 from forms_service.cli import main as cli
 from forms_service.models import AuditEvent, LocalAuthority, School, ScreenJob, db, utcnow
+from forms_service.policies import load_profile
 from forms_service.records import retention
 
 from support.helpers import api_token, bearer, csrf, json_data, login, signed_request, text
@@ -248,3 +250,16 @@ def test_the_api_screens_in_the_background_and_answers_how_far_it_has_got(client
     assert client.post("/api/v1/la/screens", headers=officer).status_code == 422
     head = bearer(api_token(client, "head@demo.school"))
     assert client.get(body["links"]["self"], headers=head).status_code == 403
+
+
+def test_the_screen_counts_threshold_crossings_per_week_for_each_of_the_las_schools(app, backend):
+    """Each pupil absent without authority from 5 January meets the threshold in that week (10 sessions); the
+    school the LA does not have is left out; every school week of each school is there, zeros too."""
+    number_the_schools(app)
+    with app.app_context():
+        la = db.session.scalar(db.select(LocalAuthority).filter_by(name="Demo Local Authority"))
+        result = screen_la([("la.csv", the_la_file())], la, load_profile(la.policy_profile))
+        mondays = sorted({d - dt.timedelta(days=d.weekday()) for d in DAYS})
+        assert [(week, school.name, n) for week, school, n in result.crossings] == [
+            (week, name, {"Demo School": 2, "Other School": 1}[name] if week == mondays[0] else 0)
+            for week in mondays for name in ("Demo School", "Other School")]

@@ -1,7 +1,8 @@
 """The columnar engine (register/columnar.py) against today's rules (register/screening.py, the reference):
 on generated whole-school registers, with holidays, half terms, partly closed days, odd codes and several
 pupils across the turn of a school year, both list the same pupils with the same figures, flags and bands,
-in the same order. And what the engine leaves to the reader (other layouts and encodings, bad rows) still
+in the same order, and count the same threshold crossings week for week (at, under and over the threshold across a
+half term, from realistic registers). And what the engine leaves to the reader (other layouts and encodings, bad rows) still
 comes out as the reader says it."""
 import datetime as dt
 
@@ -10,7 +11,10 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from forms_service.policies import list_profiles, load_profile
 from forms_service.register import screening
-from forms_service.register.marks import CLOSED, CODE_SETS, Register, RegisterError, Session, load_code_set, to_csv
+from forms_service.register.marks import (CLOSED, CODE_SETS, Register, RegisterError, Session, count_by_class,
+                                          load_code_set, previous_school_weeks, school_weeks, split_by_upn, to_csv)
+
+from support.registers import PupilRegister
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Codes that make the rules' edges: return codes, illness, late, not counted, approved activity, leave.
@@ -56,6 +60,23 @@ def test_the_engine_and_the_rules_agree_pupil_for_pupil(register, profile, data)
     assert found is not None and list(found) == [None]  # the engine read it itself
     reference = screening.screen_file(text, policy, code_set=register.code_set, on=on, workers=1, engine="python")
     assert found[None].to_dict() == reference.to_dict()
+    # Threshold crossings, week for week: every school week up to the day screened (zeros too), each a Monday.
+    assert found[None].crossings == reference.crossings
+    on = on or last
+    weeks = school_weeks([s for s in register.sessions if s.date <= on])
+    assert [week for week, _ in reference.crossings] == weeks and all(w.weekday() == 0 for w in weeks)
+    # The reference's crossings are the definition's: the window as marks.previous_school_weeks counts it as of
+    # each week's Sunday (or `on`) meets the threshold, and as of the Sunday before it did not.
+    thresholds = screening.thresholds_of(policy)
+    expected = dict.fromkeys(weeks, 0)
+    for pupil in split_by_upn(register).values():
+        def meets(day):
+            window = previous_school_weeks(pupil, day, thresholds["weeks"])
+            return screening.meets_threshold(count_by_class(window)["unauthorised"], thresholds)
+        for week in weeks:
+            if meets(min(on, week + dt.timedelta(days=6))) and not meets(week - dt.timedelta(days=1)):
+                expected[week] += 1
+    assert dict(reference.crossings) == expected
 
 
 def test_a_full_school_agrees():
@@ -136,3 +157,86 @@ def test_a_whole_las_file_screens_each_school_as_the_rules_do_for_that_school_al
     for urn, rs in schools.items():
         alone = ("upn,date,session,code\n" + "".join(",".join(r) + "\n" for r in rs)).encode()
         assert found[urn].to_dict() == screening.screen_file(alone, policy, on=on, workers=1, engine="python").to_dict()
+
+
+# Threshold crossings from realistic registers (tests/support/registers.py): the October half term (27-31 October
+# 2025, every session `#`) is not a school week, so the 10 school weeks ending 3 November reach back to 1 September.
+NATIONAL, STOCKPORT = load_profile("national-2024"), load_profile("stockport")  # 10 sessions: inclusive, and not
+HALF_TERM, AFTER = dt.date(2025, 10, 27), dt.date(2025, 11, 3)
+
+
+def _pupil(upn: str, before: int, after: int) -> PupilRegister:
+    """`before` unauthorised sessions in the week before half term, `after` in the week after it."""
+    pupil = PupilRegister(upn=upn)
+    pupil.mark_sessions(before, "O", dt.date(2025, 10, 20), dt.date(2025, 10, 24))
+    pupil.mark_sessions(after, "O", AFTER, dt.date(2025, 11, 7), seed=2)
+    return pupil
+
+
+def _both(pupils, profile, on=dt.date(2025, 12, 19)) -> dict[dt.date, int]:
+    """The crossings of a school of `pupils`, the columnar engine's, checked against the reference's."""
+    text = "".join(p.csv() if i == 0 else p.csv().split("\n", 1)[1] for i, p in enumerate(pupils)).encode()
+    fast = screening.screen_file(text, profile, on=on)
+    slow = screening.screen_file(text, profile, on=on, workers=1, engine="python")
+    assert fast.crossings == slow.crossings
+    return dict(fast.crossings)
+
+
+@pytest.mark.parametrize("profile, before, after, crossed", [
+    (NATIONAL, 8, 1, 0),    # 9: just under
+    (NATIONAL, 9, 1, 1),    # 10: at the threshold, which national-2024 counts
+    (NATIONAL, 9, 2, 1),    # 11: just over
+    (STOCKPORT, 9, 1, 0),   # 10: at the threshold, which Stockport does not count
+    (STOCKPORT, 9, 2, 1),   # 11: just over
+])
+def test_a_pupil_crosses_in_the_week_after_half_term_just_under_at_and_over(profile, before, after, crossed):
+    weeks = _both([_pupil("A000000000001", before, after)], profile)
+    assert HALF_TERM not in weeks  # the half term is no school week: not listed, not counted
+    assert weeks[AFTER] == crossed and sum(weeks.values()) == crossed
+    assert dt.date(2025, 9, 1) in weeks and dt.date(2025, 12, 15) in weeks and max(weeks) == dt.date(2025, 12, 15)
+
+
+def test_a_school_counts_each_pupil_in_the_week_they_cross():
+    pupils = [_pupil("A000000000001", 8, 1), _pupil("A000000000002", 9, 1), _pupil("A000000000003", 9, 2),
+              _pupil("A000000000004", 10, 0)]  # the last meets it the week before half term
+    national = _both(pupils, NATIONAL)
+    assert national[dt.date(2025, 10, 20)] == 1 and national[AFTER] == 2 and sum(national.values()) == 3
+    stockport = _both(pupils, STOCKPORT)
+    assert stockport[AFTER] == 1 and sum(stockport.values()) == 1
+
+
+def test_the_window_reaches_back_over_the_half_term_and_a_pupil_can_cross_again():
+    pupil = PupilRegister(upn="A000000000001")
+    pupil.mark_days(dt.date(2025, 9, 3), dt.date(2025, 9, 5), "O", ["AM", "PM"])  # 6 in the first school week
+    pupil.mark_days(dt.date(2025, 11, 10), dt.date(2025, 11, 11), "O")  # 4 more, 10 school weeks on (11 calendar)
+    pupil.mark_days(dt.date(2025, 12, 1), dt.date(2025, 12, 5), "N")  # 10 more: over it again
+    weeks = _both([pupil], NATIONAL)
+    # 10 November: 6 + 4 (1 September is still in the window, the half term not counted); 17 November: only 4.
+    assert weeks[dt.date(2025, 11, 10)] == 1 and weeks[dt.date(2025, 12, 1)] == 1 and sum(weeks.values()) == 2
+
+
+def test_the_last_week_counts_up_to_the_day_screened_as_the_penalty_flag_does():
+    pupil = _pupil("A000000000001", 9, 0).mark(dt.date(2025, 11, 6), "O", ["AM"])  # a Thursday
+    on_wednesday = _both([pupil], NATIONAL, on=dt.date(2025, 11, 5))
+    assert max(on_wednesday) == AFTER and on_wednesday[AFTER] == 0
+    on_thursday = _both([pupil], NATIONAL, on=dt.date(2025, 11, 6))
+    assert on_thursday[AFTER] == 1
+    row = screening.screen_file(pupil.csv().encode(), NATIONAL, on=dt.date(2025, 11, 6)).rows[0]
+    assert row.unauthorised_10wk == 10 and "penalty_notice" in row.flags
+
+
+def test_schools_crossings_are_summed_by_week_and_the_processes_agree(monkeypatch):
+    text = "URN,upn,date,session,code\n" + "".join(
+        f"{urn},{line}\n" for urn, pupil in (("100001", _pupil("A000000000001", 9, 1)),
+                                             ("100002", _pupil("A000000000002", 9, 2)),
+                                             ("100002", _pupil("A000000000003", 10, 0)))
+        for line in pupil.csv().strip().split("\n")[1:])
+    found = screening.screen_schools(text.encode(), NATIONAL)
+    assert dict(found["100001"].crossings)[AFTER] == 1 and dict(found["100002"].crossings)[AFTER] == 1
+    merged = dict(screening.merged(list(found.values())).crossings)
+    assert merged[AFTER] == 2 and merged[dt.date(2025, 10, 20)] == 1 and sum(merged.values()) == 3
+    # The reference in processes of its own, each with a share of the pupils, sums the same.
+    monkeypatch.setattr(screening, "PARALLEL_FROM_BYTES", 0)
+    plain = "upn,date,session,code\n" + "".join(line.split(",", 1)[1] + "\n" for line in text.strip().split("\n")[1:])
+    shared = screening.screen_file(plain.encode(), NATIONAL, workers=2, engine="python")
+    assert dict(shared.crossings) == merged

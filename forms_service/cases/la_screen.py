@@ -81,6 +81,9 @@ class LAScreen:
     schools: list[tuple[School, int, int]]  # each school screened: pupils, listed
     rows: list[Listed]
     unknown: list[dict] = field(default_factory=list)  # [{number, file, pupils}] not one of the LA's schools
+    # Each school's school weeks (Mondays) with how many pupils first met the penalty-notice threshold in each
+    # (screening.Screen.crossings), by week then school name; unknown schools left out.
+    crossings: list[tuple[dt.date, School, int]] = field(default_factory=list)
 
     def band_labels(self) -> dict[str, str]:
         return {b.id: b.label for b in self.thresholds.get("bands", ())}
@@ -162,9 +165,11 @@ def screen_la(sources: list[tuple[str, bytes | Path]], la: LocalAuthority, profi
     rows = [Listed(school, row, held.get(row.upn) or Held()) for school, screen in mine for row in screen.rows]
     bands = [b.id for b in thresholds["bands"]]
     rows.sort(key=lambda r: (screening._seriousness(r.row, bands), r.school.name))
+    crossings = sorted(((week, school, n) for school, screen in mine for week, n in screen.crossings),
+                       key=lambda t: (t[0], t[1].name, t[1].id))
     return LAScreen(day, thresholds, sum(s.pupils for _, s in mine),
                     sorted(((s, screen.pupils, len(screen.rows)) for s, screen in mine), key=lambda t: t[0].name),
-                    rows, unknown)
+                    rows, unknown, crossings)
 
 
 def held_for(upns: set[str], la: LocalAuthority, profile: Policy, user=None) -> dict[str, Held]:

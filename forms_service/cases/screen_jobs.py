@@ -153,7 +153,7 @@ def counts(result: la_screen.LAScreen, files: int) -> dict:
 
 def crossings(result: la_screen.LAScreen) -> list:
     """[[the week's Monday, school id, pupils who crossed the threshold that week]]: counts only."""
-    return [[week.isoformat(), school.id, n] for week, school, n in getattr(result, "crossings", ())]
+    return [[week.isoformat(), school.id, n] for week, school, n in result.crossings]
 
 
 def result_of(job: ScreenJob) -> la_screen.LAScreen:

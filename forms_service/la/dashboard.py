@@ -7,8 +7,9 @@ time. Counting is done in SQL where both SQLite and PostgreSQL can do it the sam
 and status; notices by kind and day; returns by decision); what needs England's clock (which week a signing
 falls in) or a median is done here, from one narrow row per record.
 
-Each table is a `Section` in SECTIONS, in the order the page shows them: a further table (e.g. threshold
-crossings per week from the LA's last screen) is one more entry.
+Each table is a `Section` in SECTIONS, in the order the page shows them: a further table is one more entry. The
+fifth, threshold crossings per week, is not counted from referrals but read from the LA's last finished screen
+(`ScreenJob.crossings`: counts per school and school week, never a pupil).
 """
 from __future__ import annotations
 
@@ -23,9 +24,9 @@ from sqlalchemy import func, select
 from ..access.auth import visible_referrals
 from ..formatting import LOCAL_TZ, format_date, local_today
 from ..formdefs import get_form
-from ..models import Decision, Outcome, Pack, Referral, School, User, db
+from ..models import Decision, Outcome, Pack, Referral, School, ScreenJob, User, db
 from ..rules.titles import title as rule_title
-from .inbox import STATUS_LABELS, chosen_school, date_from_parts, form_title
+from .inbox import STATUS_LABELS, chosen_school, date_from_parts, form_title, school_choices
 
 # Without dates the dashboard shows the last 26 weeks (half a year: long enough to see a trend).
 DEFAULT_WEEKS = 26
@@ -52,6 +53,8 @@ class Table:
     series: tuple[tuple[str, tuple], ...] = ()
     # Box plots (time to decision): one (label, [values]) per box.
     boxes: tuple[tuple[str, tuple[float, ...]], ...] = ()
+    note: str = ""  # where the figures come from, said above them (the screen they were read from)
+    empty: str = ""  # what the page says without rows, where "None in these dates" would mislead
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class Section:
     summary: str  # what the chart shows, in words: the SVG's text alternative begins with it
     chart: str  # "stacked", "bars", "box" or "horizontal" (web/la_dashboard_charts.py)
     build: Callable[[User, Filters], Table]
+    link: tuple[str, str] | None = None  # (words, path) of the page the figures come from
 
 
 def parse(user: User, args) -> Filters:
@@ -290,6 +294,68 @@ def notices(user: User, f: Filters) -> Table:
                  x_labels=tuple(_month_label(ym) for ym in months), series=series)
 
 
+# --- threshold crossings per week, from the LA's last screen ---------------------------------------------
+
+# More schools than this with a pupil crossing in the range: one series of totals (a legend of every school in an LA
+# would not read); this many or fewer: a series each, stacked to the week's total.
+MAX_SCHOOL_SERIES = 6
+NO_SCREEN = "No screen has been run yet: the figures come from the local authority's last screen of its schools."
+
+
+def last_screen(user: User) -> ScreenJob | None:
+    """The user's LA's latest finished screen (never another LA's)."""
+    if user.la_id is None:
+        return None
+    return db.session.scalar(select(ScreenJob).where(ScreenJob.la_id == user.la_id, ScreenJob.status == "done")
+                             .order_by(ScreenJob.finished_at.desc(), ScreenJob.id.desc()).limit(1))
+
+
+def _crossings_of(job: ScreenJob) -> list[tuple[dt.date, int, int]]:
+    """The job's stored crossings (cases/screen_jobs.crossings: [iso Monday, school id, pupils]) as
+    (Monday, school id, pupils)."""
+    return [(dt.date.fromisoformat(week), int(school_id), int(n)) for week, school_id, n in job.crossings or ()]
+
+
+def crossings(user: User, f: Filters) -> Table:
+    """Pupils whose unauthorised absence first met the penalty-notice threshold each school week
+    (register/screening.crossing_weeks), as the LA's last screen counted them: the weeks from the range's first
+    Monday to its last day; the chosen school's rows, or each week's total over the LA's schools. Only the
+    school weeks the screen saw are rows (a holiday is none), each with its count, zeros too."""
+    job = last_screen(user)
+    columns = ("Week beginning", "School", "Pupils crossing the threshold") if f.school_id is not None else \
+        ("Week beginning", "Pupils crossing the threshold")
+    if job is None:
+        return Table(columns=columns, rows=(), empty=NO_SCREEN)
+    names = {s.id: s.name for s in school_choices(user)}  # the LA's own schools
+    first = monday(f.date_from)
+    found = [(week, school_id, n) for week, school_id, n in _crossings_of(job)
+             if first <= week <= f.date_to and school_id in names]
+    on = (job.summary or {}).get("on")
+    try:
+        note = f"From the local authority's last screen, of the marks up to {format_date(dt.date.fromisoformat(on))}."
+    except (TypeError, ValueError):
+        note = "From the local authority's last screen."
+    if f.school_id is not None:
+        mine = sorted((week, n) for week, school_id, n in found if school_id == f.school_id)
+        return Table(columns=columns, rows=tuple((week, f.school_name, n) for week, n in mine),
+                     x_labels=tuple(_week_label(w) for w, _ in mine),
+                     series=((f.school_name, tuple(n for _, n in mine)),), note=note)
+    totals: Counter = Counter()
+    by_school: Counter = Counter()
+    for week, school_id, n in found:
+        totals[week] += n
+        by_school[(school_id, week)] += n
+    weeks = sorted(totals)
+    crossing = sorted({school_id for (school_id, _), n in by_school.items() if n},
+                      key=lambda i: (names.get(i, ""), i or 0))
+    if crossing and None not in crossing and len(crossing) <= MAX_SCHOOL_SERIES:
+        series = tuple((names[i], tuple(by_school[(i, w)] for w in weeks)) for i in crossing)
+    else:
+        series = (("All schools", tuple(totals[w] for w in weeks)),)
+    return Table(columns=columns, rows=tuple((week, totals[week]) for week in weeks),
+                 x_labels=tuple(_week_label(w) for w in weeks), series=series, note=note)
+
+
 SECTIONS: tuple[Section, ...] = (
     Section("received", "Referrals received per week",
             "Referrals received each week, by their status now", "stacked", received),
@@ -301,6 +367,10 @@ SECTIONS: tuple[Section, ...] = (
     Section("notices", "Notices issued, paid, not paid and withdrawn",
             "Penalty notices issued, paid, not paid and withdrawn, and Notices to Improve issued, each month",
             "bars", notices),
+    Section("crossings", "Threshold crossings per week",
+            "Pupils whose unauthorised absence first met the penalty-notice threshold each school week, from the "
+            "local authority's last screen", "stacked", crossings, link=("Screen the local authority's schools",
+                                                                          "/la/screening")),
 )
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -285,10 +285,38 @@ def days_of(frame: pl.DataFrame) -> pl.DataFrame:
                              ).collect(engine="streaming")
 
 
-def figures(days: pl.DataFrame, on: dt.date, thresholds: dict) -> pl.DataFrame:
+def meets(count: pl.Expr, thresholds: dict) -> pl.Expr:
+    """screening.meets_threshold: more than the threshold's sessions, or as many where it is inclusive."""
+    needed = thresholds["sessions"]
+    return (count > needed) | ((count == needed) if thresholds["inclusive"] else pl.lit(False))
+
+
+def crossings(weekly: pl.LazyFrame, thresholds: dict) -> pl.LazyFrame:
+    """Each school (`sid`) and school week (`week`, its number since 1970) of `weekly` (figures': each pupil's school
+    weeks, newest first, pupil by pupil, `i` their row), with how many pupils first met the penalty-notice threshold
+    in it (`crossed`, screening.crossing_weeks): their unauthorised sessions over the `weeks` school weeks ending
+    that week meet it, over those ending the school week before do not. Both sums come from one running total
+    taken from the end (`r`: this row's and every later, older, row's), less the total from the first row past the
+    window, or past the pupil's oldest week (`base`, filled back from it): no window function, no second sort."""
+    n = thresholds["weeks"]
+    r, i, base = pl.col("r"), pl.col("i"), pl.col("base")
+    oldest = pl.col("key") != pl.col("key").shift(-1, fill_value=_u64(2**64 - 1))  # the pupil's oldest school week
+    weekly = weekly.with_columns(pl.col("unauth").cast(pl.Int64).cum_sum(reverse=True).alias("r")).with_columns(
+        pl.when(oldest).then(r - pl.col("unauth")).backward_fill().alias("base"),
+        pl.when(oldest).then(i).backward_fill().alias("oldest"))
+    now = r - pl.when(i + n <= pl.col("oldest")).then(r.shift(-n)).otherwise(base)
+    before = r - pl.col("unauth") - pl.when(i + n + 1 <= pl.col("oldest")).then(r.shift(-n - 1)).otherwise(base)
+    # (Worked out along the whole frame before grouping: in the aggregation the shifts would be each group's.)
+    crossed = (meets(now, thresholds) & ~meets(before, thresholds)).cast(pl.UInt32).alias("crossed")
+    return weekly.select((pl.col("key") // _u64(2**32)).alias("sid"), (pl.col("kw") % _u64(8192)).alias("week"),
+                         crossed).group_by("sid", "week").agg(pl.col("crossed").sum())
+
+
+def figures(days: pl.DataFrame, on: dt.date, thresholds: dict) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Every pupil's figures as screening.screen_pupil works them out, one row per (school, upn): possible,
     attended, missed (this school year up to `on`), unauthorised and late marks in the last school weeks, weeks
-    counted, whether an attendance return is due, and the sickness days (consecutive, total)."""
+    counted, whether an attendance return is due, and the sickness days (consecutive, total); and each school's
+    threshold crossings per school week (crossings)."""
     key = KEY
     year_start = marks.academic_year(on)[0]
     weeks, late_weeks = thresholds["weeks"], thresholds["late_weeks"] or thresholds["weeks"]
@@ -334,7 +362,10 @@ def figures(days: pl.DataFrame, on: dt.date, thresholds: dict) -> pl.DataFrame:
         out = out.join(part, on=key, how="left")
     zero = ["possible", "attended", "missed", "unauthorised_10wk", "weeks_counted", "late_marks_10wk", "consecutive",
             "sickness_days"]
-    return out.with_columns(pl.col(zero).fill_null(0), pl.col("attendance_return").fill_null(False)).collect()
+    table, crossed = pl.collect_all([
+        out.with_columns(pl.col(zero).fill_null(0), pl.col("attendance_return").fill_null(False)),
+        crossings(weekly, thresholds)])
+    return table, crossed
 
 
 @dataclass
@@ -344,6 +375,8 @@ class Figures:
     persistent, attendance_return, sick, late), for register/screening.py to make its rows from."""
     on: dt.date
     schools: dict[str | None, tuple[int, list[dict]]]
+    # Each school's school weeks up to `on` (Mondays) with how many pupils crossed the threshold in each.
+    crossings: dict[str | None, list[tuple[dt.date, int]]] = field(default_factory=dict)
 
 
 def screen_frame(frame: pl.DataFrame, thresholds: dict, on: dt.date | None = None) -> Figures:
@@ -353,10 +386,9 @@ def screen_frame(frame: pl.DataFrame, thresholds: dict, on: dt.date | None = Non
     if errors := _duplicates(frame, days):
         raise RegisterError(errors)
     on = on or frame["date"].max()
-    table = figures(days, on, thresholds)
-    needed, late_marks = thresholds["sessions"], thresholds["late_marks"]
-    penalty = (pl.col("unauthorised_10wk") > needed) | (
-        (pl.col("unauthorised_10wk") == needed) if thresholds["inclusive"] else pl.lit(False))
+    table, crossed = figures(days, on, thresholds)
+    late_marks = thresholds["late_marks"]
+    penalty = meets(pl.col("unauthorised_10wk"), thresholds)
     # marks.band_of's whole-number comparisons.
     severe = (pl.col("possible") > 0) & (pl.col("missed") * 100 >= marks.SEVERE_PCT * pl.col("possible"))
     persistent = (pl.col("possible") > 0) & (pl.col("missed") * 100 >= marks.PERSISTENT_PCT * pl.col("possible"))
@@ -379,7 +411,13 @@ def screen_frame(frame: pl.DataFrame, thresholds: dict, on: dt.date | None = Non
     for r in chosen.iter_rows(named=True):
         sid, r["upn"] = who[r["key"]]
         rows.setdefault(sid, []).append(r)
-    return Figures(on, {school: (n, rows.get(sid, [])) for sid, n, school in counts.sort("sid").iter_rows()})
+    weeks: dict = {}
+    monday = (pl.col("week").cast(pl.Int32) * 7 - 3).cast(pl.Date)  # week 0 began on Monday 29 December 1969
+    for sid, week, n in crossed.sort("sid", "week").select("sid", monday, "crossed").iter_rows():
+        weeks.setdefault(sid, []).append((week, n))
+    sids = counts.sort("sid").iter_rows()
+    return Figures(on, {school: (n, rows.get(sid, [])) for sid, n, school in sids},
+                   {school: weeks.get(sid, []) for sid, _, school in counts.iter_rows()})
 
 
 def screen_source(source: bytes | Path, thresholds: dict, *, code_set: str = marks.DEFAULT_CODE_SET,

@@ -58,6 +58,9 @@ class Screen:
     pupils: int
     rows: list[PupilScreen]  # the pupils with at least one flag or band, most serious first
     thresholds: dict
+    # Every school week up to `on` (its Monday; a week with a mark that is not a planned closure), with how many
+    # pupils first met the penalty-notice threshold in it (crossing_weeks), zeros included.
+    crossings: tuple[tuple[dt.date, int], ...] = ()
 
     @property
     def bands(self) -> tuple[Band, ...]:
@@ -69,7 +72,8 @@ class Screen:
     def to_dict(self) -> dict:
         return {"on": self.on.isoformat(), "pupils": self.pupils,
                 "thresholds": {**self.thresholds, "bands": [asdict(b) for b in self.bands]},
-                "rows": [r.to_dict() for r in self.rows]}
+                "rows": [r.to_dict() for r in self.rows],
+                "crossings": [[week.isoformat(), n] for week, n in self.crossings]}
 
 
 def percent(part: int, whole: int) -> float | None:
@@ -112,8 +116,7 @@ def screen_pupil(upn: str, register: marks.Register, on: dt.date, thresholds: di
     consecutive, total_sick = marks.sickness_days(register, on)
     row = PupilScreen(upn, possible, percent(attended, possible), percent(missed, possible), unauthorised,
                       len(window.weeks), late, total_sick)
-    needed = thresholds["sessions"]
-    if unauthorised > needed or (thresholds["inclusive"] and unauthorised == needed):
+    if meets_threshold(unauthorised, thresholds):
         row.flags.append("penalty_notice")
     band = marks.band_of(missed, possible)
     if band:
@@ -127,6 +130,46 @@ def screen_pupil(upn: str, register: marks.Register, on: dt.date, thresholds: di
     # The profile's bands from the same count, exactly in sessions (the figure shown is rounded).
     row.bands = [b.id for b in thresholds["bands"] if b.contains(attended, possible)]
     return row
+
+
+def meets_threshold(unauthorised: int, thresholds: dict) -> bool:
+    """Whether a count of unauthorised sessions meets the penalty-notice threshold (the profile's
+    `unauthorised_sessions_threshold`: more than `sessions`, or as many where it is `inclusive`)."""
+    needed = thresholds["sessions"]
+    return unauthorised > needed or (thresholds["inclusive"] and unauthorised == needed)
+
+
+def crossing_weeks(register: marks.Register, on: dt.date, thresholds: dict) -> tuple[list[dt.date], list[dt.date]]:
+    """The pupil's school weeks up to `on` (Mondays, marks.school_weeks), and those in which they first met the
+    penalty-notice threshold: their unauthorised sessions over the `weeks` school weeks ending that week (as
+    marks.previous_school_weeks counts them as of that week's Sunday, or `on` in its last week) meet it, and over
+    those ending the school week before did not. A pupil who falls back below can cross again; a week that is not
+    one of theirs changes nothing, so they never cross in it."""
+    upto = [s for s in register.sessions if s.date <= on]
+    weeks = marks.school_weeks(upto)
+    per_week = dict.fromkeys(weeks, 0)
+    unauthorised = set(marks.load_code_set(register.code_set).codes_in("unauthorised"))
+    for s in upto:
+        if s.code in unauthorised:
+            # Only a school week has unauthorised marks: a week of planned closures (#) has none.
+            per_week[marks.week_of(s.date)] += 1
+    counts, n = [per_week[w] for w in weeks], thresholds["weeks"]
+    crossed = [week for k, week in enumerate(weeks)
+               if meets_threshold(sum(counts[max(0, k - n + 1):k + 1]), thresholds)
+               and not meets_threshold(sum(counts[max(0, k - n):k]), thresholds)]
+    return weeks, crossed
+
+
+def crossings_of(pupils: dict, on: dt.date, thresholds: dict) -> dict[dt.date, int]:
+    """{Monday: pupils crossing the threshold that week} for every school week of any of the pupils up to `on`."""
+    found: dict[dt.date, int] = {}
+    for register in pupils.values():
+        weeks, crossed = crossing_weeks(register, on, thresholds)
+        for week in weeks:
+            found.setdefault(week, 0)
+        for week in crossed:
+            found[week] += 1
+    return found
 
 
 def thresholds_of(profile: Policy) -> dict:
@@ -163,10 +206,19 @@ def require_upns(pupils: dict) -> dict:
     return pupils
 
 
-def _result(rows: list[PupilScreen], pupils: int, on: dt.date, thresholds: dict) -> Screen:
+def _result(rows: list[PupilScreen], pupils: int, on: dt.date, thresholds: dict, crossings: dict) -> Screen:
     bands = [b.id for b in thresholds["bands"]]
     return Screen(on, pupils, sorted((r for r in rows if r.flags or r.bands), key=lambda r: _seriousness(r, bands)),
-                  thresholds)
+                  thresholds, tuple(sorted(crossings.items())))
+
+
+def _summed(crossings: list) -> dict[dt.date, int]:
+    """Several lists of (Monday, pupils crossing) pairs as one, summed by week."""
+    found: dict[dt.date, int] = {}
+    for part in crossings:
+        for week, n in part:
+            found[week] = found.get(week, 0) + n
+    return found
 
 
 def screen(register: marks.Register, profile: Policy, on: dt.date | None = None) -> Screen:
@@ -176,7 +228,8 @@ def screen(register: marks.Register, profile: Policy, on: dt.date | None = None)
     on = on or register.sessions[-1].date
     thresholds = thresholds_of(profile)
     pupils = require_upns(marks.split_by_upn(register))
-    return _result(_screen_all(pupils, on, thresholds), len(pupils), on, thresholds)
+    return _result(_screen_all(pupils, on, thresholds), len(pupils), on, thresholds,
+                   crossings_of(pupils, on, thresholds))
 
 
 def _shard(conn, text: str, code_set: str, shard: tuple[int, int], on: dt.date | None, thresholds: dict) -> None:
@@ -188,7 +241,7 @@ def _shard(conn, text: str, code_set: str, shard: tuple[int, int], on: dt.date |
         conn.send(("parsed", last, len(pupils)))
         on = conn.recv()
         if on is not None:
-            conn.send(("rows", _screen_all(pupils, on, thresholds)))
+            conn.send(("rows", _screen_all(pupils, on, thresholds), crossings_of(pupils, on, thresholds)))
     except marks.RegisterError as exc:
         conn.send(("error", exc.errors))
     finally:
@@ -218,7 +271,8 @@ def screen_schools(source: bytes | os.PathLike, profile: Policy, *, code_set: st
     found = columnar.screen_source(source, thresholds, code_set=code_set, on=on, max_fallback_rows=max_fallback_rows)
     if found is None:
         return None
-    return {school: _result([_row_of(f, thresholds) for f in rows], n, found.on, thresholds)
+    return {school: _result([_row_of(f, thresholds) for f in rows], n, found.on, thresholds,
+                            dict(found.crossings.get(school, ())))
             for school, (n, rows) in found.schools.items()}
 
 
@@ -238,9 +292,11 @@ def _row_of(f: dict, thresholds: dict) -> PupilScreen:
 
 
 def merged(screens: list[Screen]) -> Screen:
-    """Several schools' screens (a file with a school column) as one list, most serious first."""
+    """Several schools' screens (a file with a school column) as one list, most serious first; their threshold
+    crossings summed by week."""
     first = screens[0]
-    return _result([r for s in screens for r in s.rows], sum(s.pupils for s in screens), first.on, first.thresholds)
+    return _result([r for s in screens for r in s.rows], sum(s.pupils for s in screens), first.on, first.thresholds,
+                   _summed([s.crossings for s in screens]))
 
 
 def screen_file(data: bytes | str | os.PathLike, profile: Policy, *, code_set: str = marks.DEFAULT_CODE_SET,
@@ -263,7 +319,8 @@ def screen_file(data: bytes | str | os.PathLike, profile: Policy, *, code_set: s
         pupils = require_upns(exports.read_school_file(text, code_set, max_rows=MAX_SCHOOL_ROWS))
         on = on or max(p.sessions[-1].date for p in pupils.values())
         thresholds = thresholds_of(profile)
-        return _result(_screen_all(pupils, on, thresholds), len(pupils), on, thresholds)
+        return _result(_screen_all(pupils, on, thresholds), len(pupils), on, thresholds,
+                       crossings_of(pupils, on, thresholds))
     thresholds = thresholds_of(profile)
     context = process_context()
     links, processes = [], []
@@ -286,8 +343,10 @@ def screen_file(data: bytes | str | os.PathLike, profile: Policy, *, code_set: s
         on = on or max(lasts)
         for link in links:
             link.send(on)
-        rows = [row for link in links for row in link.recv()[1]]
-        return _result(rows, sum(count for _, _, count in replies), on, thresholds)
+        shares = [link.recv() for link in links]
+        rows = [row for _, share, _ in shares for row in share]
+        return _result(rows, sum(count for _, _, count in replies), on, thresholds,
+                       _summed([crossings.items() for _, _, crossings in shares]))
     finally:
         for link in links:
             link.close()

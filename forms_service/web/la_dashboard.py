@@ -1,5 +1,5 @@
 """The LA's dashboard (issue 25): referrals received per week, time from signing to decision, returns by reason,
-notices issued, paid, not paid and withdrawn; each as a chart with its table beside it, filtered by school and
+notices issued, paid, not paid and withdrawn, threshold crossings per week from the LA's last screen; each as a chart with its table beside it, filtered by school and
 dates (a GET form: a bad value is an error on its field, 400, never a 500), and each table as a CSV file. The
 figures come from la/dashboard.py, scoped to the user's LA; the charts from web/dashboard_charts.py."""
 from __future__ import annotations

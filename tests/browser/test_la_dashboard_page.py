@@ -4,20 +4,35 @@
 (axe-core with the charts on the page, and structure), with screenshots at desktop and mobile widths."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from playwright.sync_api import expect
+from sqlalchemy import select
+
+from forms_service.models import School, ScreenJob, User, db
 
 from .answers import Pointer, h1
 from conftest import PASSWORD
 from support import records
 
 CHARTS = ("Referrals received per week", "Time from signing to decision", "Returns by reason",
-          "Notices issued, paid, not paid and withdrawn")
+          "Notices issued, paid, not paid and withdrawn", "Threshold crossings per week")
 
 
 def _world(app) -> None:
-    """Two requests signed today: one the LA accepted and issued a penalty notice on, one it returned."""
+    """Two requests signed today: one the LA accepted and issued a penalty notice on, one it returned; and the LA's
+    last screen, finished today, with this week's and last week's threshold crossings at Demo School."""
+    with app.app_context():
+        officer = db.session.scalar(select(User).filter_by(email="officer@demo.la"))
+        school = db.session.scalar(select(School).filter_by(name="Demo School"))
+        week, now = dt.date.today() - dt.timedelta(days=dt.date.today().weekday()), dt.datetime.now(dt.timezone.utc)
+        db.session.add(ScreenJob(la_id=officer.la_id, created_by_id=officer.id, status="done", code_set="2024",
+                                 summary={"on": dt.date.today().isoformat()}, finished_at=now,
+                                 expires_at=now + dt.timedelta(days=30),
+                                 crossings=[[(week - dt.timedelta(weeks=1)).isoformat(), school.id, 2],
+                                            [week.isoformat(), school.id, 1]]))
+        db.session.commit()
     client = app.test_client()
     office = records.office(client)
     accepted = records.create_referral(client, office, records.AMELIA, replace_one=False)
@@ -43,6 +58,9 @@ def test_the_dashboard_its_charts_filters_and_csv(browse, service):
         expect(page.get_by_role("img", name=f"Chart: {title}")).to_be_visible()
         expect(page.get_by_role("table", name=f"{title}: the figures")).to_be_visible()
     expect(page.get_by_role("table", name="Returns by reason: the figures")).to_contain_text("Written reasons only")
+    expect(page.locator("#crossings")).to_contain_text("From the local authority's last screen")
+    expect(page.get_by_role("link", name="Screen the local authority's schools")).to_have_attribute(
+        "href", "/la/screening")
     for name in (records.AMELIA.first, records.AMELIA.last, records.TOBIAS.last):
         expect(page.locator("main")).not_to_contain_text(name)
 
