@@ -86,6 +86,8 @@ def test_the_la_screens_every_school_and_says_what_the_service_holds(client, app
         assert HELD_UPN not in str([e.detail for e in events])  # counts only, never a pupil
         job = db.session.scalar(db.select(ScreenJob))
         assert job.inputs is None and job.summary["listed"] == 3 and job.summary["no_action"] == 2
+        demo = db.session.scalar(db.select(School).filter_by(name="Demo School"))
+        assert ["2026-01-05", demo.id, 2] in job.crossings  # kept for the dashboard: counts, no pupil
         assert [f.key for f in storage.list_files("la-screens/")] == [job.result_key]  # the file is gone
 
 
