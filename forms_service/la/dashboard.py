@@ -346,9 +346,8 @@ def crossings(user: User, f: Filters) -> Table:
         totals[week] += n
         by_school[(school_id, week)] += n
     weeks = sorted(totals)
-    crossing = sorted({school_id for (school_id, _), n in by_school.items() if n},
-                      key=lambda i: (names.get(i, ""), i or 0))
-    if crossing and None not in crossing and len(crossing) <= MAX_SCHOOL_SERIES:
+    crossing = sorted({school_id for (school_id, _), n in by_school.items() if n}, key=lambda i: (names[i], i))
+    if crossing and len(crossing) <= MAX_SCHOOL_SERIES:
         series = tuple((names[i], tuple(by_school[(i, w)] for w in weeks)) for i in crossing)
     else:
         series = (("All schools", tuple(totals[w] for w in weeks)),)
