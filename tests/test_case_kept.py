@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from flask import template_rendered
 
 from forms_service.cases import kept as kept_mod, records as case_records
 from forms_service.formatting import local_today
@@ -74,15 +75,24 @@ def test_each_change_to_the_childs_records_shows_at_once(app, client, worked_out
 
 
 def test_the_page_shows_a_change_at_once(app, client):
+    """The page's body is rendered once while the case is kept, and again at once when the records change."""
+    bodies = []
+
+    def rendered(sender, template, context, **extra):
+        bodies.extend([1] if template.name == "cases/_case_body.html" else [])
+
     office = records.office(client)
     referral = records.create_referral(client, office, records.AMELIA, replace_one=False)
     login(client, "office@demo.school")
-    page = client.get(f"/referrals/{referral}/case").get_data(as_text=True)
-    assert "Final Warning" not in page
-    letter = records.create_letter(client, office, records.AMELIA)
-    page = client.get(f"/referrals/{referral}/case").get_data(as_text=True)
+    with template_rendered.connected_to(rendered, app):
+        page = client.get(f"/referrals/{referral}/case").get_data(as_text=True)
+        again = client.get(f"/referrals/{referral}/case").get_data(as_text=True)
+        assert len(bodies) == 1 and "Final Warning" not in page
+        assert again.count('id="timeline-list"') == 1 and again.count("<h1") == 1
+        letter = records.create_letter(client, office, records.AMELIA)
+        page = client.get(f"/referrals/{referral}/case").get_data(as_text=True)
     reference = client.get(f"{API}/referrals/{letter}", headers=office).get_json()["reference"]
-    assert "Final Warning" in page and reference in page
+    assert "Final Warning" in page and reference in page and len(bodies) == 2
 
 
 def test_the_fingerprint_sees_what_hangs_off_the_records(app, client):

@@ -11,6 +11,9 @@ id. Any change gives another fingerprint, so a kept case is never shown once its
 kept for the day it was worked out on (what is due or overdue moves with the date), for one user as they are
 (their role and school or LA), and for the LA's profile as it stands.
 
+The fingerprint's statement is kept too (building it cost more than running it), per user and version of the opened
+record, for as long as a case; and web/cases.py keeps the page's rendered body in the kept case.
+
 Kept per app (one per process), LIMIT cases at most, each shown for KEEP_SECONDS after it was worked out at most
 and dropped at the next case worked out after that: a record purged under the retention policy leaves no copy in
 memory for long.
@@ -36,6 +39,30 @@ KEEP_SECONDS = 300
 
 def fingerprint(user: User, referral: Referral) -> tuple:
     """What the child's records and everything hanging off them are now, in one query (see the module's note)."""
+    return tuple(sorted(tuple(row) for row in db.session.execute(_fingerprint_query(user, referral))))
+
+
+def _fingerprint_query(user: User, referral: Referral):
+    """The fingerprint's statement, built once for a user and a version of the opened record (building it took
+    more time than running it: the clauses that find the same child). What it asks depends only on who the user
+    is and on the opened record as it stands (its answers and signed versions: any change raises its version)."""
+    key = (user.id, user.role, user.school_id, user.la_id, referral.id, referral.version)
+    store = current_app.extensions.setdefault("kept_case_queries", _Store())
+    now = time.monotonic()
+    with store.lock:
+        hit = store.items.get(key)
+        if hit is not None and now - hit[0] < KEEP_SECONDS:  # the child's keys are in it: kept no longer than a case
+            store.items.move_to_end(key)
+            return hit[1]
+    query = _build_fingerprint_query(user, referral)
+    with store.lock:
+        store.items[key] = (now, query)
+        while len(store.items) > LIMIT:
+            store.items.popitem(last=False)
+    return query
+
+
+def _build_fingerprint_query(user: User, referral: Referral):
     ids = select(candidates(user, referral).with_only_columns(Referral.id).cte("case_records").c.id)  # found once
     packs = select(Pack.id).where(Pack.referral_id.in_(ids))
     outcomes = select(Outcome.id).where(Outcome.referral_id.in_(ids))
@@ -48,7 +75,7 @@ def fingerprint(user: User, referral: Referral) -> tuple:
                  ("outcomes", Outcome.id, literal(0), Outcome.referral_id.in_(ids)),
                  ("notice files", NoticeFile.id, literal(0), NoticeFile.outcome_id.in_(outcomes)),
                  ("sendings", LetterSending.id, literal(0), LetterSending.referral_id.in_(ids)))]
-    return tuple(sorted(tuple(row) for row in db.session.execute(union_all(*parts))))
+    return union_all(*parts)
 
 
 class _Store:

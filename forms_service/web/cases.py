@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from ..access.auth import get_visible_referral, require_roles
 from ..cases import lists, records
@@ -71,10 +72,18 @@ def case(referral_id: int):
     today = local_today()
     view = kept("page", user, referral, today, lambda: _case_view(user, referral, today))
     case = view["case"]
+    body = view.get("html")
+    if body is None:
+        # Rendered once while the case is kept (issue 22's page budget): the body depends on nothing but what the
+        # kept case's key holds (the records' fingerprint, the user, the day, the profile); a page shown at the
+        # same moment by another thread renders the same words.
+        body = view["html"] = Markup(render_template(
+            "cases/_case_body.html", referral=referral, profile=records.profile_of(referral),
+            school_view=_school_view(), name=child_name(referral) if _school_view() else "", record_url=record_url,
+            **{k: v for k, v in view.items() if k != "html"}))
     return render_template(
         "cases/case.html", title=f"Case of {case.pupil['initials'] or 'a child'}, from {referral.reference}",
-        referral=referral, profile=records.profile_of(referral), school_view=_school_view(),
-        name=child_name(referral) if _school_view() else "", record_url=record_url, **view)
+        referral=referral, record_url=record_url, body_html=body)
 
 
 def _case_view(user, referral: Referral, today) -> dict:
