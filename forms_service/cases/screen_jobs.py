@@ -96,7 +96,7 @@ def run(job_id: int, token: str) -> None:
         result = la_screen.screen_la(sources, la, profile, user=user, code_set=code_set, progress=progress)
         key = storage.new_key(f"la-screens/{la.id}")
         storage.put(key, gzip.compress(json.dumps(stored(result)).encode(), 6))
-        la_screen.audit(user, result, len(inputs), "page")
+        la_screen.audit(user, result, len(inputs), "background")
         claims.finish(ScreenJob, job_id, token, result_key=key, done=la_screen.steps(inputs), stage="Done",
                       inputs=null(), summary=counts(result, len(inputs)), crossings=crossings(result))
     except claims.LostClaim:

@@ -80,25 +80,31 @@ def index():
 
 
 def _job_or_404(job_id: int) -> ScreenJob:
+    """The LA's own screen (another LA's: 404), its runner started if it is waiting with none."""
     job = screen_jobs.for_la(current_user.user.la_id, job_id)
     if job is None:
         abort(404)
+    if claims.stalled(job):
+        runner.start(current_app._get_current_object())
     return job
+
+
+def _list_of(job: ScreenJob) -> la_screen.LAScreen | None:
+    """The screen's list while it is kept (None before it is done, or once deleted); 503 if storage fails."""
+    if job.status != "done" or not job.result_key:
+        return None
+    try:
+        return screen_jobs.result_of(job)
+    except storage.StorageError:
+        abort(503, "The list could not be read from storage. Try again in a few minutes; if it keeps happening, "
+                   "screen the files again or contact the service administrator.")
 
 
 @bp.get("/la/screening/<id:job_id>")
 @require_roles("la_officer", "admin")
 def job(job_id: int):
     job = _job_or_404(job_id)
-    if claims.stalled(job):
-        runner.start(current_app._get_current_object())
-    result = None
-    if job.status == "done" and job.result_key:
-        try:
-            result = screen_jobs.result_of(job)
-        except storage.StorageError:
-            abort(503, "The list could not be read from storage. Try again in a few minutes; if it keeps happening, "
-                       "screen the files again or contact the service administrator.")
+    result = _list_of(job)
     return render_template("la/screen_job.html", title="LA screening results" if result else "Screening the LA's "
                            "schools", job=job, progress=screen_jobs.progress(job), result=result,
                            short=screening.SHORT, labels=result.band_labels() if result else {},
@@ -108,22 +114,16 @@ def job(job_id: int):
 @bp.get("/la/screening/<id:job_id>/progress.json")
 @require_roles("la_officer", "admin")
 def progress(job_id: int):
-    job = _job_or_404(job_id)
-    if claims.stalled(job):
-        runner.start(current_app._get_current_object())
-    return screen_jobs.progress(job), 200, {"Cache-Control": "no-store"}
+    return screen_jobs.progress(_job_or_404(job_id)), 200, {"Cache-Control": "no-store"}
 
 
 @bp.get("/la/screening/<id:job_id>/list.csv")
 @require_roles("la_officer", "admin")
 def download(job_id: int):
     job = _job_or_404(job_id)
-    if job.status != "done" or not job.result_key:
+    result = _list_of(job)
+    if result is None:
         abort(404)
-    try:
-        result = screen_jobs.result_of(job)
-    except storage.StorageError:
-        abort(503, "The list could not be read from storage. Try again in a few minutes.")
     record("la_screen_downloaded", user=current_user.user, detail={"job": job.id, "listed": len(result.rows)})
     db.session.commit()
     return csv_response(result)
