@@ -13,45 +13,26 @@ import json
 import statistics
 import tempfile
 
-from weasyprint import HTML
+from documents import pack_inputs
 
-from forms_service.documents import rendering
-from forms_service.documents.context import build_context
-from forms_service.formdefs import get_form
 from forms_service.referrals import seal
-from forms_service.referrals.pack import assemble, declaration_page
+from forms_service.referrals.pack import declaration_page
 
-from common import ROOT, print_table, row, timed
-from support.sample_data import LA, REFERENCE, SCHOOL, SIGNATURE
-
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+from common import print_table, row, timed
+from support.sample_data import REFERENCE, SIGNATURE
 
 
 def seal_rows(runs: int) -> list[dict]:
-    form = get_form("penalty-notice-leave")
-    data = form.schema(complete=True).load(
-        json.loads((ROOT / "tests" / "samples" / "penalty-notice-leave.json").read_text(encoding="utf-8")))
-    evidence_pdf = HTML(string="<h1>Scanned letter</h1><p>Evidence page.</p>").write_pdf()
-    kinds = ("leave_request", "warning_letter", "attendance_record")
-    evidence = [{"kind": k, "label": k.replace("_", " "), "filename": f"{k}.pdf",
-                 "content_type": "application/pdf", "data": evidence_pdf} for k in kinds]
-    context = build_context(form.raw, data, school=SCHOOL, la=LA, reference=REFERENCE, signature=SIGNATURE,
-                            evidence=[{"kind": e["kind"], "filename": e["filename"]} for e in evidence])
-    doc = form.documents[0]
+    make_pack = pack_inputs()
     with tempfile.TemporaryDirectory() as var:
         creds = seal.credentials({"VAR_DIR": var})  # the demonstration key: EC P-256, as a deployment's may be
         creds.signer  # loaded once per process, as the service does
 
         def pack(sealed: bool):
             signed_at = dt.datetime.now(dt.timezone.utc)
-            documents = [("a.pdf", "application/pdf", rendering.render_pdf(doc["html"], context, title=doc["title"])),
-                         ("a.docx", DOCX_TYPE, rendering.render_docx(doc["docx"], context))]
             sealer = (lambda pdf, page: seal.seal_pdf(pdf, creds, page=page, reference=REFERENCE,
                                                       head=SIGNATURE["name"], signed_at=signed_at)) if sealed else None
-            return assemble(reference=REFERENCE, form_id=form.id, form_title=form.title, version=1,
-                            signed={"name": SIGNATURE["name"], "role": "Head Teacher", "signed_at": signed_at,
-                                    "school": SCHOOL["name"]},
-                            documents=documents, evidence=evidence, seal=sealer)
+            return make_pack(signed_at, sealer)
 
         # Interleaved, so that both see the same machine load.
         without, with_seal = [], []
