@@ -230,10 +230,11 @@ def assemble(*, reference: str, form_id: str, form_title: str, version: int, sig
             merge_parts.append((bookmark, image_to_pdf(data, content_type, caption), True))
 
     manifest = _manifest(reference, form_id, form_title, version, signed, signed_iso, specs, extra)
+    form_pdf = PdfReader(io.BytesIO(merge_parts[0][1]), strict=False)  # read once for its language and its pages
     merged = merge_pdf(merge_parts, title=f"{reference} {form_title}", created=signed_at,
-                       manifest=_manifest_bytes(manifest), lang=_lang(merge_parts[0][1]))
+                       manifest=_manifest_bytes(manifest), lang=_lang(form_pdf))
     if seal is not None:
-        merged = seal(merged, declaration_page(merge_parts[0][1]))
+        merged = seal(merged, declaration_page(form_pdf))
     add(_spec(f"{reference}-pack-v{version}.pdf" if _safe_ref(reference) else f"pack-v{version}.pdf",
               "merged_pdf", PDF, merged))
 
@@ -263,19 +264,19 @@ def _manifest_bytes(manifest: dict) -> bytes:
     return (json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def declaration_page(form_pdf: bytes) -> int:
+def declaration_page(form_pdf: bytes | PdfReader) -> int:
     """The page of the form (0-based, the merged PDF starts with it) holding the head's declaration: the
     last one naming it, else the form's last page. The seal's visible appearance goes there."""
-    reader = PdfReader(io.BytesIO(form_pdf), strict=False)
+    reader = form_pdf if isinstance(form_pdf, PdfReader) else PdfReader(io.BytesIO(form_pdf), strict=False)
     for index in range(len(reader.pages) - 1, -1, -1):
         if "Declaration" in (reader.pages[index].extract_text() or ""):
             return index
     return len(reader.pages) - 1
 
 
-def _lang(form_pdf: bytes) -> str:
+def _lang(form_pdf: PdfReader) -> str:
     """The form's language (WeasyPrint writes the catalogue's /Lang), for the merged file's."""
-    lang = PdfReader(io.BytesIO(form_pdf), strict=False).trailer["/Root"].get("/Lang")
+    lang = form_pdf.trailer["/Root"].get("/Lang")
     return str(lang) if lang else "en-GB"
 
 
