@@ -8,13 +8,16 @@ with the columnar engine (register/columnar.py, polars) in one run, and how clos
 - an LA of 30,000 pupils x 380 sessions (11.4 million rows): the whole command (today refused: more than 1,500,000
   rows);
 - 200,000 pupils x 120 sessions (24 million rows, the last 12 weeks of a large LA): the whole command, with its peak
-  memory (resident set) beside the file's size.
+  memory (resident set) beside the file's size; the command screens a file this large in parts
+  (register/columnar.py, WHOLE_BYTES), and beside it the same file read whole (one part), its time and peak;
+- twice that LA (400,000 pupils, 48 million rows): the command's peak memory, which parts keep where the 200,000's
+  is (bounded), with --largest-pupils 0 to skip it.
 
 The LA files are written by a fast writer of this benchmark's own (polars, codes drawn by hashing; half terms as
 `#`), in a temporary folder, deleted after. Medians with min-max over N runs; prints a table, then JSON with --json.
 
     .venv/bin/python benchmarks/screen.py [--runs 3] [--pupils 1500] [--la-pupils 30000] [--large-pupils 200000]
-                                          [--profile national-2024] [--skip-large]
+                                          [--largest-pupils 400000] [--profile national-2024] [--skip-large]
 """
 from __future__ import annotations
 
@@ -32,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout
 
 from forms_service.formdefs import get_form  # noqa: E402
 from forms_service.policies import load_profile  # noqa: E402
-from forms_service.register import screening, synthetic as synthetic_register  # noqa: E402
+from forms_service.register import columnar, screening, synthetic as synthetic_register  # noqa: E402
 from forms_service.register.exports import read_register_file  # noqa: E402
 from forms_service.rules import evaluate  # noqa: E402
 
@@ -48,6 +51,10 @@ TODAY = ("import flask, forms_service.models, forms_service.access.accounts, for
          "forms_service.register.synthetic, forms_service.storage; from forms_service.cli import main; main()")
 FLOOR = ("import sys, polars as pl; n = open(sys.argv[1]).readline().count(',') + 1; "
          "pl.read_csv(sys.argv[1], infer_schema=False, schema_overrides=[pl.Categorical] * n)")
+# The same screen as the command, the file read whole (one part) whatever its size: the baseline for parts.
+WHOLE = ("import sys; from pathlib import Path; from forms_service.policies import load_profile; "
+         "from forms_service.register import screening; "
+         "screening.screen_schools(Path(sys.argv[1]), load_profile(sys.argv[2]), parts=1)")
 # A child's peak resident set: run in a wrapper of its own, so RUSAGE_CHILDREN is that one command's.
 PEAK = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)")
@@ -78,9 +85,11 @@ def write_la(path: Path, pupils: int, sessions: int | None = None, schools: int 
     return frame.height
 
 
-def command(args: list[str], runs: int, *, today: bool = False) -> list[float]:
-    """Seconds for each run of a command in a process of its own (as a person runs it)."""
-    argv = [PYTHON, "-c", TODAY, *args] if today else [PYTHON, "-m", "forms_service.cli", *args]
+def command(args: list[str], runs: int, *, today: bool = False, code: str | None = None) -> list[float]:
+    """Seconds for each run of a command in a process of its own (as a person runs it); `code`: a Python snippet
+    run with `args` instead of the command."""
+    argv = [PYTHON, "-c", TODAY, *args] if today else [PYTHON, "-c", code, *args] if code else \
+        [PYTHON, "-m", "forms_service.cli", *args]
     out = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -95,9 +104,9 @@ def floor(path: Path, runs: int) -> list[float]:
     return timed(lambda: subprocess.run([PYTHON, "-c", FLOOR, str(path)], check=True), runs, warm=0)
 
 
-def peak_mb(args: list[str]) -> float:
-    done = subprocess.run([PYTHON, "-c", PEAK, PYTHON, "-m", "forms_service.cli", *args], cwd=ROOT,
-                          capture_output=True, text=True, check=True)
+def peak_mb(args: list[str], code: str | None = None) -> float:
+    argv = [PYTHON, "-c", code, *args] if code else [PYTHON, "-m", "forms_service.cli", *args]
+    done = subprocess.run([PYTHON, "-c", PEAK, *argv], cwd=ROOT, capture_output=True, text=True, check=True)
     kilobytes, code = done.stdout.split()
     assert code == "0", done.stderr
     return round(int(kilobytes) / 1024, 1)
@@ -127,20 +136,44 @@ def school_rows(runs: int, pupils: int, profile_id: str, tmp: Path) -> list[dict
 
 
 def la_rows(runs: int, pupils: int, profile_id: str, tmp: Path, sessions: int | None = None, *,
-            label: str, target: str) -> list[dict]:
+            label: str, target: str, whole_too: bool = False) -> list[dict]:
     path = tmp / f"la-{pupils}.csv"
     rows_in_file = write_la(path, pupils, sessions, schools=max(1, pupils // 1000))
     size_mb = path.stat().st_size / 2**20
     args = ["screen", str(path), "--profile", profile_id]
-    now = row(f"{label}: forms-service screen ({pupils:,} pupils, {rows_in_file:,} rows, {size_mb:,.0f} MB)",
-              command(args, runs), target)
+    now = row(f"{label}: forms-service screen ({pupils:,} pupils, {rows_in_file:,} rows, {size_mb:,.0f} MB, "
+              f"{columnar.parts_for(path)} part(s))", command(args, runs), target)
+    out = [now]
+    if whole_too:
+        whole = row(f"{label}: the same screen, the file read whole (one part)",
+                    command([str(path), profile_id], runs, code=WHOLE), "baseline for parts")
+        whole["peak_mb"] = peak_mb([str(path), profile_id], WHOLE)
+        whole["anchor"] += f"; peak {whole['peak_mb']:,.0f} MB resident"
+        now["anchor"] += f"; {ratio(now, whole)}x the time read whole"
+        out.append(whole)
     base = row(f"{label}: the floor (a process reading the file's columns)", floor(path, runs), "floor")
     now["anchor"] += f"; {ratio(now, base)}x the floor"
     peak = peak_mb(args)
     now["peak_mb"] = peak
     now["anchor"] += f"; peak {peak:,.0f} MB resident for a {size_mb:,.0f} MB file"
     path.unlink()
-    return [now, base]
+    return out + [base]
+
+
+def largest_row(pupils: int, profile_id: str, tmp: Path) -> dict:
+    """The command's peak memory on a file twice the large LA's: parts keep it where the smaller file's is."""
+    path = tmp / f"la-{pupils}.csv"
+    rows_in_file = write_la(path, pupils, 120, schools=max(1, pupils // 1000))
+    size_mb = path.stat().st_size / 2**20
+    args = ["screen", str(path), "--profile", profile_id]
+    start = time.perf_counter()
+    peak = peak_mb(args)
+    now = row(f"the largest LA, 12 weeks: forms-service screen ({pupils:,} pupils, {rows_in_file:,} rows, "
+              f"{size_mb:,.0f} MB, {columnar.parts_for(path)} parts)", [time.perf_counter() - start],
+              "memory bounded", peak_mb=peak)
+    now["anchor"] += f"; peak {peak:,.0f} MB resident for a {size_mb:,.0f} MB file"
+    path.unlink()
+    return now
 
 
 def one_pupil_row(runs: int) -> dict:
@@ -157,13 +190,15 @@ def one_pupil_row(runs: int) -> dict:
 
 
 def screen_rows(runs: int, pupils: int, profile_id: str = "national-2024", *, la_pupils: int = 30000,
-                large_pupils: int = 200000, skip_large: bool = False) -> list[dict]:
+                large_pupils: int = 200000, largest_pupils: int = 400000, skip_large: bool = False) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         out = school_rows(runs, pupils, profile_id, Path(tmp))
         if not skip_large:
             out += la_rows(runs, la_pupils, profile_id, Path(tmp), label="an LA", target="target: under 5 s")
             out += la_rows(max(1, runs // 2), large_pupils, profile_id, Path(tmp), 120, label="a large LA, 12 weeks",
-                           target="target: under 30 s, memory bounded")
+                           target="target: under 30 s, memory bounded", whole_too=True)
+            if largest_pupils:
+                out.append(largest_row(largest_pupils, profile_id, Path(tmp)))
     return out + [one_pupil_row(runs)]
 
 
@@ -173,13 +208,15 @@ def main() -> None:
     parser.add_argument("--pupils", type=int, default=1500)
     parser.add_argument("--la-pupils", type=int, default=30000)
     parser.add_argument("--large-pupils", type=int, default=200000)
+    parser.add_argument("--largest-pupils", type=int, default=400000, help="0: not the largest file")
     parser.add_argument("--profile", default="national-2024", help="The policy profile screened against")
     parser.add_argument("--skip-large", action="store_true", help="Only the one school")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     os.environ["PYTHONPATH"] = str(ROOT)  # the commands run this checkout's code
     rows = screen_rows(args.runs, args.pupils, args.profile, la_pupils=args.la_pupils,
-                       large_pupils=args.large_pupils, skip_large=args.skip_large)
+                       large_pupils=args.large_pupils, largest_pupils=args.largest_pupils,
+                       skip_large=args.skip_large)
     print_table("Screening", rows)
     if args.json:
         print(json.dumps(rows, indent=2))

@@ -5,12 +5,13 @@ in the same order, and count the same threshold crossings week for week (at, und
 half term, from realistic registers). And what the engine leaves to the reader (other layouts and encodings, bad rows) still
 comes out as the reader says it."""
 import datetime as dt
+import tempfile
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from forms_service.policies import list_profiles, load_profile
-from forms_service.register import screening
+from forms_service.register import columnar, screening
 from forms_service.register.marks import (CLOSED, CODE_SETS, Register, RegisterError, Session, count_by_class,
                                           load_code_set, previous_school_weeks, school_weeks, split_by_upn, to_csv)
 
@@ -56,7 +57,9 @@ def test_the_engine_and_the_rules_agree_pupil_for_pupil(register, profile, data)
     last = register.sessions[-1].date
     on = data.draw(st.sampled_from([None, last, last - dt.timedelta(days=20), last + dt.timedelta(days=3)]))
     text = to_csv(register).encode("utf-8")
-    found = screening.screen_schools(text, policy, code_set=register.code_set, on=on)
+    # Read whole, or in parts as a file over columnar.WHOLE_BYTES is (a pupil's marks all in one part).
+    parts = data.draw(st.sampled_from([None, 2, 3]))
+    found = screening.screen_schools(text, policy, code_set=register.code_set, on=on, parts=parts)
     assert found is not None and list(found) == [None]  # the engine read it itself
     reference = screening.screen_file(text, policy, code_set=register.code_set, on=on, workers=1, engine="python")
     assert found[None].to_dict() == reference.to_dict()
@@ -141,9 +144,10 @@ def test_a_file_too_big_for_the_reader_gets_the_engines_own_errors():
     assert caught.value.errors[0]["row"] == 3 and "second mark" in caught.value.errors[0]["message"]
 
 
-def test_a_whole_las_file_screens_each_school_as_the_rules_do_for_that_school_alone():
-    """Many schools in one file (the pupil and school packed into one number): each school's list is the reference's
-    for that school's rows alone."""
+@pytest.mark.parametrize("parts", [None, 4])
+def test_a_whole_las_file_screens_each_school_as_the_rules_do_for_that_school_alone(parts):
+    """Many schools in one file (the pupil and school packed into one number), read whole or in parts: each school's
+    list is the reference's for that school's rows alone."""
     from forms_service.register import synthetic
     rows, _ = synthetic.generate(40, dt.date(2026, 6, 23), seed=5, year=2025)
     rows = list(rows)
@@ -151,7 +155,7 @@ def test_a_whole_las_file_screens_each_school_as_the_rules_do_for_that_school_al
     text = ("URN,upn,date,session,code\n" + "".join(f"{urn},{','.join(r)}\n" for urn, rs in schools.items()
                                                      for r in rs)).encode()
     policy = load_profile("knowsley")
-    found = screening.screen_schools(text, policy)
+    found = screening.screen_schools(text, policy, parts=parts)
     assert sorted(found) == sorted(schools)
     on = max(s.on for s in found.values())
     for urn, rs in schools.items():
@@ -240,3 +244,102 @@ def test_schools_crossings_are_summed_by_week_and_the_processes_agree(monkeypatc
     plain = "upn,date,session,code\n" + "".join(line.split(",", 1)[1] + "\n" for line in text.strip().split("\n")[1:])
     shared = screening.screen_file(plain.encode(), NATIONAL, workers=2, engine="python")
     assert dict(shared.crossings) == merged
+
+
+# A file over columnar.WHOLE_BYTES is screened in parts, every mark of a pupil in one part, so that memory holds a
+# part's marks and not the file's (issue 25: "peak memory bounded"). What it finds is the file's read whole.
+def test_a_file_is_read_whole_up_to_its_limit_and_in_parts_past_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(columnar, "WHOLE_BYTES", 4000)
+    monkeypatch.setattr(columnar, "PART_BYTES", 1000)
+    path = tmp_path / "la.csv"
+    for size, parts in ((3999, 1), (4000, 1), (4001, 5), (5000, 5), (5001, 6)):
+        path.write_bytes(b"x" * size)
+        assert columnar.parts_for(path) == parts and columnar.parts_for(b"x" * size) == parts
+
+
+def _la_file(pupils: int = 40, schools: int = 7) -> bytes:
+    from forms_service.register import synthetic
+    rows, _ = synthetic.generate(pupils, dt.date(2026, 6, 23), seed=5, year=2025)
+    return ("URN,upn,date,session,code\n" + "".join(f"{100001 + int(r[0][-3:]) % schools},{','.join(r)}\n"
+                                                    for r in rows)).encode()
+
+
+def test_a_large_file_on_disk_is_screened_in_parts_as_it_is_whole_and_leaves_no_part_behind(tmp_path, monkeypatch):
+    text = _la_file()
+    path = tmp_path / "la.csv"
+    path.write_bytes(text)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setattr(columnar, "WHOLE_BYTES", len(text) - 1)  # over the limit by a byte:
+    monkeypatch.setattr(columnar, "PART_BYTES", len(text) // 3 + 1)  # three parts, by the file's size
+    policy = load_profile("national-2024")
+    in_parts = screening.screen_schools(path, policy)
+    whole = screening.screen_schools(text, policy, parts=1)
+    assert len(in_parts) == 7 and {school: s.to_dict() for school, s in in_parts.items()} == \
+        {school: s.to_dict() for school, s in whole.items()}
+    assert {school: s.crossings for school, s in in_parts.items()} == \
+        {school: s.crossings for school, s in whole.items()}
+    assert sum(s.pupils for s in in_parts.values()) == 40
+    assert list(scratch.iterdir()) == []  # the parts were deleted
+
+
+BAD = (b"upn,date,session,code\nA000000000001,2026-01-05,AM,N\n\nA000000000002,2026-01-06,AM,Q9\n"
+       b"A000000000003,2026-13-06,AM,N\nA000000000004,2026-01-06,AM,N\n\n,2026-01-07,AM,N\n"
+       b"A000000000005,2026-01-08,PM,ZZ\n")
+
+
+@pytest.mark.parametrize("parts", [None, 2, 3, 5])
+def test_bad_rows_in_any_part_are_listed_in_the_files_order_by_their_lines(parts):
+    """The engine's own errors (a file too big for the reader) name each bad row by its line in the file, blank
+    lines counted as the reader counts them, however many parts the pupils were screened in."""
+    with pytest.raises(RegisterError) as reader:
+        screening.screen_file(BAD, NATIONAL, workers=1, engine="python")
+    with pytest.raises(RegisterError) as engine:
+        screening.screen_schools(BAD, NATIONAL, max_fallback_rows=0, parts=parts)
+    found = engine.value.errors
+    # (The reader lists a row with no UPN after the others; the engine keeps to the file's order.)
+    assert [(e["row"], e["field"]) for e in found] == sorted((e["row"], e["field"]) for e in reader.value.errors) == \
+        [(4, "code"), (5, "date"), (8, "upn"), (9, "code")]
+    assert [e["message"] for e in found if e["field"] != "upn"] == \
+        [e["message"] for e in reader.value.errors if e["field"] != "upn"]
+    # A file the reader can take is left to it, whole or in parts, so its errors are the reader's word for word.
+    assert screening.screen_schools(BAD, NATIONAL, parts=parts) is None
+
+
+@pytest.mark.parametrize("parts", [None, 3])
+def test_a_second_mark_for_a_session_is_found_in_every_part(parts):
+    lines = [f"A00000000000{p},2026-01-0{d},{s},/" for p in range(1, 7) for d in (5, 6) for s in ("AM", "PM")]
+    lines.insert(3, "A000000000001,2026-01-05,AM,N")  # pupil 1's second AM mark on the 5th: line 5
+    lines.append("A000000000006,2026-01-06,PM,O")  # pupil 6's second PM mark on the 6th: line 27
+    text = ("upn,date,session,code\n" + "\n".join(lines) + "\n").encode()
+    with pytest.raises(RegisterError) as caught:
+        screening.screen_schools(text, NATIONAL, max_fallback_rows=0, parts=parts)
+    assert [(e["row"], e["field"]) for e in caught.value.errors] == [(5, "session"), (27, "session")]
+    assert "the first is in row 2" in caught.value.errors[0]["message"]
+    assert "the first is in row 26" in caught.value.errors[1]["message"]
+
+
+@pytest.mark.parametrize("text", [b"upn,date,session,code\n", b"upn,date,session,code\n\n,,,\n"])
+def test_a_file_in_parts_with_no_marks_says_so(text):
+    with pytest.raises(RegisterError) as caught:
+        screening.screen_schools(text, NATIONAL, parts=3)
+    assert caught.value.errors[0]["message"] == "The register has no marks in it"
+
+
+def test_a_file_polars_cannot_parse_is_left_to_the_reader_in_parts_too():
+    ragged = b"upn,date,session,code\nA000000000001,2026-01-05,AM,N\nA000000000001,2026-01-05,PM,N,extra\n"
+    assert screening.screen_schools(ragged, NATIONAL, parts=1) is None
+    assert screening.screen_schools(ragged, NATIONAL, parts=3) is None
+
+
+@pytest.mark.parametrize("parts", [None, 2, 3, 7])
+def test_a_upn_written_with_spaces_is_the_same_pupil_in_whichever_part(parts):
+    lines = [f"A00000000000{p},2026-01-{d:02d},{s},N" for p in range(1, 5) for d in range(5, 24)
+             if dt.date(2026, 1, d).weekday() < 5 for s in ("AM", "PM")]
+    lines = [" " + line if i % 3 == 0 else line.replace(",2026", " ,2026", 1) if i % 5 == 0 else line
+             for i, line in enumerate(lines)]
+    text = ("upn,date,session,code\n" + "\n".join(lines) + "\n").encode()
+    found = screening.screen_schools(text, NATIONAL, parts=parts)[None]
+    assert found.pupils == 4
+    assert found.to_dict() == screening.screen_file(text, NATIONAL, workers=1, engine="python").to_dict()

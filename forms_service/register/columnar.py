@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,25 +78,77 @@ def columns_of(source: bytes | Path) -> Columns | None:
     return Columns(at, len(cells), cells[at["school"]].strip() if "school" in at else None)
 
 
+def _renamed(header: list[str]) -> list[str]:
+    # Columns named by position, whatever the header calls them (a byte-order mark, a heading twice).
+    return [f"c{n}" for n in range(len(header))]
+
+
+def _wanted(columns: Columns) -> list[pl.Expr]:
+    return [pl.col(f"c{at}").alias(name) for name, at in sorted(columns.at.items(), key=lambda item: item[1])]
+
+
+def _categorical() -> pl.Categorical:
+    # Categories of this frame's own (not the process-wide ones): each column's values numbered from 0, and
+    # nothing of the file kept in a web process after the screen.
+    return pl.Categorical(pl.Categories.random())
+
+
 def _read(source: bytes | Path, columns: Columns) -> pl.DataFrame | None:
     """The wanted columns as categoricals (a register repeats its few hundred dates, two sessions and a dozen
-    codes millions of times: each is stored once and a row holds small numbers); None when polars cannot
-    parse the file (an unclosed quote, a ragged row), which the reader then explains."""
-    wanted = sorted(columns.at.items(), key=lambda item: item[1])
+    codes millions of times: each is stored once and a row holds small numbers), with each row's place in the
+    file (`i`, 0 for the first after the header: a blank line counts, as the reader counts it); None when polars
+    cannot parse the file (an unclosed quote, a ragged row), which the reader then explains."""
     src = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else str(source)
     try:
-        frame = pl.read_csv(src, has_header=True, columns=[at for _, at in wanted], infer_schema=False,
-                            encoding="utf8", raise_if_empty=False,
-                            # Categories of this file's own (not the process-wide ones): each column's values
-                            # numbered from 0, and nothing of the file kept in a web process after the screen.
-                            schema_overrides=[pl.Categorical(pl.Categories.random()) for _ in range(columns.width)])
+        frame = pl.read_csv(src, has_header=True, columns=sorted(columns.at.values()), infer_schema=False,
+                            encoding="utf8", raise_if_empty=False, row_index_name="i",
+                            schema_overrides=[_categorical() for _ in range(columns.width)])
     except (pl.exceptions.PolarsError, OSError, ValueError):
         return None
-    if frame.width != len(wanted):
+    if frame.width != len(columns.at) + 1:
         return None
-    # Named by position, whatever the header calls them (a byte-order mark, a heading twice).
-    frame = frame.rename(dict(zip(frame.columns, [name for name, _ in wanted])))
-    return frame
+    return frame.rename(dict(zip(frame.columns[1:], [name for name, _ in sorted(columns.at.items(),
+                                                                                key=lambda item: item[1])])))
+
+
+# A file up to WHOLE_BYTES is read whole: it peaks at about 2.7 times its size in memory (1.1 GB for a 30,000-pupil
+# LA's year, 417 MB), and reading it whole is about a quarter faster than in parts. A larger one is screened in
+# parts of about PART_BYTES, each holding every mark of some of its pupils, so memory holds a part's marks and not
+# the file's, whatever its size (benchmarks/screen.py: 200,000 pupils x 120 sessions, 888 MB, in 7 parts, peaks
+# at about 0.6 GB against 2.0 GB read whole, in the same time). WHOLE_BYTES is the web's and API's largest upload
+# (config MAX_LA_REGISTER_BYTES): parts are for the command line's files.
+WHOLE_BYTES = 512 * 2**20
+PART_BYTES = 128 * 2**20
+
+
+def parts_for(source: bytes | Path) -> int:
+    """How many parts a file is screened in: one up to WHOLE_BYTES, one for each PART_BYTES past that."""
+    size = len(source) if isinstance(source, (bytes, bytearray)) else Path(source).stat().st_size
+    return 1 if size <= WHOLE_BYTES else -(-size // PART_BYTES)
+
+
+def _split(source: bytes | Path, columns: Columns, parts: int, folder: Path) -> list[Path] | None:
+    """The file's wanted columns written to `parts` Parquet files in `folder` by polars' streaming engine (a few
+    thousand rows at a time, never the whole file), every mark of a pupil in the same part (by a hash of the UPN as
+    the engine reads it); the rows' places in the file (`i`) kept for their errors. None when polars cannot parse
+    the file."""
+    part = pl.col("upn").str.strip_chars().hash(seed=0) % parts
+    try:
+        pl.scan_csv(source, has_header=True, infer_schema=False, encoding="utf8", raise_if_empty=False,
+                    row_index_name="i", with_column_names=_renamed).select(["i", *_wanted(columns)]).sink_parquet(
+            pl.PartitionBy(folder, key=part.alias("part"), include_key=False), compression="lz4", mkdir=True,
+            # (The rows' order within a part is not needed: each keeps its place in the file, `i`.)
+            maintain_order=False, statistics=False)
+    except (pl.exceptions.PolarsError, OSError, ValueError):
+        return None
+    return sorted(folder.rglob("*.parquet"))
+
+
+def _read_part(path: Path) -> pl.DataFrame:
+    """One part of a split file (_split), its text columns as categoricals of the part's own, as _read gives them."""
+    frame = pl.scan_parquet(path)
+    return frame.with_columns(pl.col(name).cast(_categorical()) for name in frame.collect_schema().names()
+                              if name != "i").collect(engine="streaming")
 
 
 def _distinct(column: pl.Series) -> list:
@@ -196,42 +249,49 @@ def _judged(frame: pl.DataFrame, code_set: str) -> tuple[pl.DataFrame, bool]:
 def _errors(raw: pl.DataFrame, judged: pl.DataFrame, code_set: str) -> list[dict]:
     """The first MAX_ERRORS bad rows, each as the reader words it (row 1 is the header)."""
     collector = Collector(code_set, "Row", by_upn=True)
-    bad = judged.with_row_index("i").filter(
-        pl.any_horizontal(pl.col("date", "session", "bits").is_null()) | pl.col("upn").is_null()
-    )["i"].head(MAX_ERRORS).to_list()
+    bad = judged.filter(pl.any_horizontal(pl.col("date", "session", "bits").is_null()) | pl.col("upn").is_null()
+                        ).sort("i")["i"].head(MAX_ERRORS).to_list()
+    rows = raw.filter(pl.col("i").is_in(bad)).sort("i")
     try:
-        for i in bad:
-            row = raw.row(i, named=True)
-            collector.add(i + 2, row["date"] or "", row["session"] or "", row["code"] or "", row["upn"] or "")
+        for row in rows.iter_rows(named=True):
+            collector.add(row["i"] + 2, row["date"] or "", row["session"] or "", row["code"] or "", row["upn"] or "")
             if not (row["upn"] or "").strip():
-                collector.error(i + 2, "upn", "the UPN is empty: a whole-school file needs every pupil's UPN")
+                collector.error(row["i"] + 2, "upn", "the UPN is empty: a whole-school file needs every pupil's UPN")
     except RegisterError as exc:
         return exc.errors
     return collector.errors
 
 
+def _marks(raw: pl.DataFrame, code_set: str) -> tuple[pl.DataFrame, list[dict]]:
+    """_read's (or _read_part's) rows as the screen needs them (_judged), with no blank row; and the bad rows'
+    errors (_errors), none when every row is good."""
+    raw = raw.filter(~pl.all_horizontal(pl.exclude("i").is_null()))  # blank rows, as the reader skips them
+    judged, bad = _judged(raw, code_set)
+    if bad:
+        return judged, _errors(raw, judged, code_set) or [
+            {"row": 1, "field": "file", "message": "The file has rows that cannot be read"}]
+    return judged.drop("code"), []
+
+
+def _no_marks() -> RegisterError:
+    return RegisterError([{"row": 1, "field": "file", "message": "The register has no marks in it"}])
+
+
 def read_marks(source: bytes | Path, code_set: str, *, max_fallback_rows: int) -> pl.DataFrame | None:
-    """The file's marks as columns (_judged); None to leave the file to the
-    reader. A bad row in a file the reader can take (at most `max_fallback_rows` rows) is left to it too."""
+    """The file's marks as columns (_judged), read whole; None to leave the file to the reader. A bad row in a
+    file the reader can take (at most `max_fallback_rows` rows) is left to it too."""
     columns = columns_of(source)
-    if columns is None:
-        return None
-    raw = _read(source, columns)
+    raw = None if columns is None else _read(source, columns)
     if raw is None:
         return None
-    raw = raw.filter(~pl.all_horizontal(pl.all().is_null()))  # blank rows, as the reader skips them
-    if raw.height == 0:
-        raise RegisterError([{"row": 1, "field": "file", "message": "The register has no marks in it"}])
-    try:
-        judged, bad = _judged(raw, code_set)
-    except RegisterError:
-        raise
-    if bad:
-        if raw.height <= max_fallback_rows:
-            return None
-        raise RegisterError(_errors(raw, judged, code_set) or [{"row": 1, "field": "file",
-                                                                 "message": "The file has rows that cannot be read"}])
-    return judged.drop("code")
+    frame, errors = _marks(raw, code_set)
+    if errors and raw.height <= max_fallback_rows:
+        return None
+    if errors:
+        raise RegisterError(errors)
+    if frame.height == 0:
+        raise _no_marks()
+    return frame
 
 
 def _u64(n: int) -> pl.Expr:
@@ -249,7 +309,7 @@ def _duplicates(frame: pl.DataFrame, days: pl.DataFrame) -> list[dict]:
     twice = days.filter((pl.col("marks") > 2) | ((pl.col("marks") == 2) & (pl.col("pm") != 1))).select(KEY + ["date"])
     if twice.height == 0:
         return []
-    keyed = frame.with_row_index("i").join(twice, on=KEY + ["date"]).group_by(KEY + ["date", "session"]).agg(
+    keyed = frame.join(twice, on=KEY + ["date"]).group_by(KEY + ["date", "session"]).agg(
         pl.col("upn").first(), pl.col("i").min().alias("first"), pl.col("i").max().alias("second"),
         pl.len().alias("n")).filter(pl.col("n") > 1)
     errors = []
@@ -421,10 +481,70 @@ def screen_frame(frame: pl.DataFrame, thresholds: dict, on: dt.date | None = Non
 
 
 def screen_source(source: bytes | Path, thresholds: dict, *, code_set: str = marks.DEFAULT_CODE_SET,
-                  on: dt.date | None = None, max_fallback_rows: int = 0) -> Figures | None:
+                  on: dt.date | None = None, max_fallback_rows: int = 0, parts: int | None = None) -> Figures | None:
     """Read and screen a file (its bytes, or a path, which polars maps rather than copies), or None to leave the
-    file to the reader (register/exports.py)."""
+    file to the reader (register/exports.py). A file over WHOLE_BYTES is screened in parts (_screen_parts), or in
+    `parts` parts when that is given."""
+    columns = columns_of(source)
+    if columns is None:
+        return None
+    parts = parts or parts_for(source)
+    if parts > 1:
+        return _screen_parts(source, columns, parts, thresholds, code_set=code_set, on=on,
+                             max_fallback_rows=max_fallback_rows)
     frame = read_marks(source, code_set, max_fallback_rows=max_fallback_rows)
     if frame is None:
         return None
     return screen_frame(frame, thresholds, on)
+
+
+def _screen_parts(source: bytes | Path, columns: Columns, parts: int, thresholds: dict, *, code_set: str,
+                  on: dt.date | None, max_fallback_rows: int) -> Figures | None:
+    """A large file screened a part at a time (_split: every mark of a pupil in one part), in a temporary folder
+    deleted after: memory holds one part's marks, not the file's. What each part finds is added up (_merged) to
+    what the whole file read at once gives (tests/test_screening_engine.py checks both against the reference).
+    The day screened as of, unless given, is the last in the whole file, settled before any part is screened."""
+    with tempfile.TemporaryDirectory(prefix="screen-") as folder:
+        files = _split(source, columns, parts, Path(folder))
+        if files is None:
+            return None
+        rows = pl.scan_parquet(files).select(pl.len()).collect().item() if files else 0
+        if on is None:
+            dates = pl.scan_parquet(files).select(pl.col("date").unique().drop_nulls()).collect()["date"] \
+                if files else []
+            judge = _Judge(code_set, "Row")
+            on = max((d for d in (judge.date_of(0, text) for text in dates) if d is not None), default=None)
+        found, bad, errors = [], [], []
+        for path in files:
+            frame, wrong = _marks(_read_part(path), code_set)
+            bad += wrong
+            if bad or not frame.height:  # once a row is bad only bad rows are reported, as for a file read whole
+                continue
+            try:
+                found.append(screen_frame(frame, thresholds, on))
+            except RegisterError as exc:  # a second mark for a session: each part's, reported together
+                errors += exc.errors
+    if bad and rows <= max_fallback_rows:
+        return None
+    errors = bad or errors
+    if errors:
+        raise RegisterError(sorted(errors, key=lambda e: e["row"])[:MAX_ERRORS])
+    if not found:
+        raise _no_marks()
+    return _merged(found)
+
+
+def _merged(found: list[Figures]) -> Figures:
+    """Several parts' figures as one: each school's pupils counted and listed across the parts (a pupil is in one
+    part only), its crossings summed week by week."""
+    schools: dict = {}
+    weeks: dict = {}
+    for figures in found:
+        for school, (n, rows) in figures.schools.items():
+            count, listed = schools.setdefault(school, (0, []))
+            schools[school] = (count + n, listed + rows)
+        for school, crossed in figures.crossings.items():
+            summed = weeks.setdefault(school, {})
+            for week, n in crossed:
+                summed[week] = summed.get(week, 0) + n
+    return Figures(found[0].on, schools, {school: sorted(summed.items()) for school, summed in weeks.items()})

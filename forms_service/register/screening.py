@@ -260,15 +260,17 @@ def process_context():
 
 
 def screen_schools(source: bytes | os.PathLike, profile: Policy, *, code_set: str = marks.DEFAULT_CODE_SET,
-                   on: dt.date | None = None,
-                   max_fallback_rows: int = MAX_SCHOOL_ROWS) -> dict[str | None, Screen] | None:
+                   on: dt.date | None = None, max_fallback_rows: int = MAX_SCHOOL_ROWS,
+                   parts: int | None = None) -> dict[str | None, Screen] | None:
     """A long-layout UTF-8 CSV (its bytes or its path) screened by the columnar engine (register/columnar.py):
     {the file's school column's value (None without one): Screen}; None when the file is one for the reader
-    (another layout or encoding, or a bad row in a file the reader can take, so its errors are the reader's)."""
+    (another layout or encoding, or a bad row in a file the reader can take, so its errors are the reader's).
+    A file over columnar.WHOLE_BYTES is screened in parts, bounding memory; `parts` sets how many."""
     from . import columnar  # polars is loaded only by a screen
 
     thresholds = thresholds_of(profile)
-    found = columnar.screen_source(source, thresholds, code_set=code_set, on=on, max_fallback_rows=max_fallback_rows)
+    found = columnar.screen_source(source, thresholds, code_set=code_set, on=on, max_fallback_rows=max_fallback_rows,
+                                   parts=parts)
     if found is None:
         return None
     return {school: _result([_row_of(f, thresholds) for f in rows], n, found.on, thresholds,
