@@ -301,8 +301,10 @@ def test_bad_rows_in_any_part_are_listed_in_the_files_order_by_their_lines(parts
     # (The reader lists a row with no UPN after the others; the engine keeps to the file's order.)
     assert [(e["row"], e["field"]) for e in found] == sorted((e["row"], e["field"]) for e in reader.value.errors) == \
         [(4, "code"), (5, "date"), (8, "upn"), (9, "code")]
-    assert [e["message"] for e in found if e["field"] != "upn"] == \
-        [e["message"] for e in reader.value.errors if e["field"] != "upn"]
+    # Each names its column as the file heads it, as the reader does; the words are the reader's but for an
+    # empty UPN's.
+    assert [e for e in found if e["field"] != "upn"] == [e for e in reader.value.errors if e["field"] != "upn"]
+    assert all(e["column"] == e["field"] for e in found)
     # A file the reader can take is left to it, whole or in parts, so its errors are the reader's word for word.
     assert screening.screen_schools(BAD, NATIONAL, parts=parts) is None
 
@@ -315,7 +317,8 @@ def test_a_second_mark_for_a_session_is_found_in_every_part(parts):
     text = ("upn,date,session,code\n" + "\n".join(lines) + "\n").encode()
     with pytest.raises(RegisterError) as caught:
         screening.screen_schools(text, NATIONAL, max_fallback_rows=0, parts=parts)
-    assert [(e["row"], e["field"]) for e in caught.value.errors] == [(5, "session"), (27, "session")]
+    assert [(e["row"], e["field"], e["column"]) for e in caught.value.errors] == \
+        [(5, "session", "session"), (27, "session", "session")]
     assert "the first is in row 2" in caught.value.errors[0]["message"]
     assert "the first is in row 26" in caught.value.errors[1]["message"]
 

@@ -45,6 +45,11 @@ class Columns:
     at: dict[str, int]
     width: int  # how many columns the header has
     school_heading: str | None = None
+    headings: dict[str, str] = field(default_factory=dict)  # each column's heading as the file writes it
+
+    def named(self, errors: list[dict]) -> list[dict]:
+        """Errors with the heading of the column each is in, as the reader gives them."""
+        return [{**e, "column": self.headings[e["field"]]} if e.get("field") in self.headings else e for e in errors]
 
 
 def _first_line(source: bytes | Path) -> bytes:
@@ -74,8 +79,9 @@ def columns_of(source: bytes | Path) -> Columns | None:
             return None
         if name in names:
             at[name] = names.index(name)
-    cells = text.split(",")
-    return Columns(at, len(cells), cells[at["school"]].strip() if "school" in at else None)
+    cells = [c.strip() for c in text.split(",")]
+    return Columns(at, len(cells), cells[at["school"]] if "school" in at else None,
+                   {name: cells[i] for name, i in at.items()})
 
 
 def _renamed(header: list[str]) -> list[str]:
@@ -489,13 +495,14 @@ def screen_source(source: bytes | Path, thresholds: dict, *, code_set: str = mar
     if columns is None:
         return None
     parts = parts or parts_for(source)
-    if parts > 1:
-        return _screen_parts(source, columns, parts, thresholds, code_set=code_set, on=on,
-                             max_fallback_rows=max_fallback_rows)
-    frame = read_marks(source, code_set, max_fallback_rows=max_fallback_rows)
-    if frame is None:
-        return None
-    return screen_frame(frame, thresholds, on)
+    try:
+        if parts > 1:
+            return _screen_parts(source, columns, parts, thresholds, code_set=code_set, on=on,
+                                 max_fallback_rows=max_fallback_rows)
+        frame = read_marks(source, code_set, max_fallback_rows=max_fallback_rows)
+        return None if frame is None else screen_frame(frame, thresholds, on)
+    except RegisterError as exc:
+        raise RegisterError(columns.named(exc.errors), exc.stopped) from None
 
 
 def _screen_parts(source: bytes | Path, columns: Columns, parts: int, thresholds: dict, *, code_set: str,
