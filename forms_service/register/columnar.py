@@ -118,11 +118,11 @@ def _read(source: bytes | Path, columns: Columns) -> pl.DataFrame | None:
 
 
 # A file up to WHOLE_BYTES is read whole: it peaks at about 2.7 times its size in memory (1.1 GB for a 30,000-pupil
-# LA's year, 417 MB), and reading it whole is about a quarter faster than in parts. A larger one is screened in
-# parts of about PART_BYTES, each holding every mark of some of its pupils, so memory holds a part's marks and not
-# the file's, whatever its size (benchmarks/screen.py: 200,000 pupils x 120 sessions, 888 MB, in 7 parts, peaks
-# at about 0.6 GB against 2.0 GB read whole, in the same time). WHOLE_BYTES is the web's and API's largest upload
-# (config MAX_LA_REGISTER_BYTES): parts are for the command line's files.
+# LA's year, 398 MB), and reading it whole is faster. A larger one is screened in parts of about PART_BYTES, each
+# holding every mark of some of its pupils, so memory holds a part's marks and not the file's, whatever its size
+# (benchmarks/screen.py: 200,000 pupils x 120 sessions, 847 MB, in 7 parts, peaks at 645 MB against 2,263 MB read
+# whole, taking about 1.4 times as long; twice that file, 715 MB). WHOLE_BYTES is the web's and API's largest
+# upload (config MAX_LA_REGISTER_BYTES): parts are for the command line's larger files.
 WHOLE_BYTES = 512 * 2**20
 PART_BYTES = 128 * 2**20
 
@@ -548,10 +548,12 @@ def _merged(found: list[Figures]) -> Figures:
     weeks: dict = {}
     for figures in found:
         for school, (n, rows) in figures.schools.items():
-            count, listed = schools.setdefault(school, (0, []))
-            schools[school] = (count + n, listed + rows)
+            counted = schools.setdefault(school, [0, []])
+            counted[0] += n
+            counted[1] += rows
         for school, crossed in figures.crossings.items():
             summed = weeks.setdefault(school, {})
             for week, n in crossed:
                 summed[week] = summed.get(week, 0) + n
-    return Figures(found[0].on, schools, {school: sorted(summed.items()) for school, summed in weeks.items()})
+    return Figures(found[0].on, {school: (n, rows) for school, (n, rows) in schools.items()},
+                   {school: sorted(summed.items()) for school, summed in weeks.items()})
