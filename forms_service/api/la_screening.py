@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import abort, current_app, jsonify, request, url_for
 from flask_smorest import Blueprint
 
-from .. import claims, storage
+from .. import storage
 from ..access import quotas
 from ..access.auth import api_user
 from ..background import runner
@@ -117,7 +117,7 @@ def queue():
         job = screen_jobs.queue(api_user(), sources, code_set)
     except storage.StorageError:
         abort(503, "The files could not be kept for screening. Try again in a few minutes.")
-    runner.start(current_app._get_current_object())
+    runner.wake()
     return jsonify(_job_body(job)), 202, {"Location": url_for(".job", job_id=job.id)}
 
 
@@ -135,8 +135,7 @@ def job(job_id: int):
     job = screen_jobs.for_la(user.la_id, job_id)
     if job is None:
         abort(404)
-    if claims.stalled(job):
-        runner.start(current_app._get_current_object())
+    runner.wake(job)
     body = _job_body(job)
     if job.status == "done" and job.result_key:
         try:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from flask import Flask
+from flask import Flask, current_app
 
 from .. import claims
 from ..cases import screen_jobs
@@ -126,6 +126,13 @@ def start(app: Flask) -> None:
             state["thread"] = threading.Thread(target=_run_while_wanted, args=(app, state), name="job-runner",
                                                daemon=True)
             state["thread"].start()
+
+
+def wake(job=None) -> None:
+    """In a request: start this web process's runner (start) for a job just queued, or for `job` when it waits with
+    no runner on it (claims.stalled: never taken, or its runner's lease ran out)."""
+    if job is None or claims.stalled(job):
+        start(current_app._get_current_object())
 
 
 def _run_while_wanted(app: Flask, state: dict) -> None:

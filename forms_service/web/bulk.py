@@ -17,7 +17,7 @@ from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxesInput, GovFileInput
                                                 GovTextInput)
 from wtforms import FileField, HiddenField, RadioField, SelectMultipleField, StringField, SubmitField
 
-from .. import claims, storage
+from .. import storage
 from ..access import quotas
 from ..access.auth import require_roles
 from ..audit import record
@@ -321,7 +321,7 @@ def check(job_id: int):
                 abort(409, str(exc))
             problem = str(exc)
         else:
-            runner.start(current_app._get_current_object())
+            runner.wake()
             return redirect(url_for("bulk.job", job_id=job.id))
     if job.status != "pending" or not job.plan or jobs.stale(job):
         abort(409, problem or "This list was made too long ago, so it may no longer be right. Upload the files "
@@ -352,8 +352,7 @@ def job(job_id: int):
     job = _job_or_404(job_id)
     if job.status == "pending":
         return redirect(url_for("bulk.check", job_id=job.id))
-    if claims.stalled(job):
-        runner.start(current_app._get_current_object())
+    runner.wake(job)
     return render_template("bulk/job.html", title=f"Letters: {get_form(job.form_id).short_title}", job=job,
                            form_def=get_form(job.form_id), progress=jobs.progress(job),
                            reasons=bulk_letters.SKIP_REASONS)
@@ -363,8 +362,7 @@ def job(job_id: int):
 @require_roles(*SCHOOL)
 def progress(job_id: int):
     job = _job_or_404(job_id)
-    if claims.stalled(job):
-        runner.start(current_app._get_current_object())
+    runner.wake(job)
     body = jobs.progress(job)
     body["download"] = url_for("bulk.download", job_id=job.id) if job.status == "done" else None
     return body, 200, {"Cache-Control": "no-store"}

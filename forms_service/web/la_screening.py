@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput
 from wtforms import MultipleFileField, SubmitField
 
-from .. import claims, storage
+from .. import storage
 from ..access import quotas
 from ..access.auth import require_roles
 from ..audit import record
@@ -75,7 +75,7 @@ def index():
         form.files.errors = ["The files could not be kept for screening. Try again in a few minutes; if it keeps "
                              "happening, contact the service administrator."]
         return _page(form, 503)
-    runner.start(current_app._get_current_object())
+    runner.wake()
     return redirect(url_for("la_screening.job", job_id=job.id), 303)
 
 
@@ -84,8 +84,7 @@ def _job_or_404(job_id: int) -> ScreenJob:
     job = screen_jobs.for_la(current_user.user.la_id, job_id)
     if job is None:
         abort(404)
-    if claims.stalled(job):
-        runner.start(current_app._get_current_object())
+    runner.wake(job)
     return job
 
 
