@@ -133,3 +133,10 @@ def app(database_url, tmp_path):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def setups_made_once():
+    """A module's slow setups, made for its first test of each backend and restored into each later test's own
+    fresh app (tests/support/snapshot.py `made_once`): kept for the module only."""
+    return {}

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import re
 
+import pytest
 from sqlalchemy import select
 
 from forms_service.formdefs import get_form
@@ -16,6 +17,7 @@ from forms_service.referrals.changes import MARKS_LISTED, Snapshot, between
 
 from support.helpers import (FORM_ID, api_token, bearer, json_data, login, logout, make_pdf, register_json_for,
                              signed_request, submit_and_sign, text)
+from support.snapshot import made_once
 
 API = "/api/v1"
 FORM = get_form(FORM_ID)
@@ -118,8 +120,16 @@ def test_register_added_or_removed_whole():
     assert removed["summary"] == f"removed (there were {len(register['sessions'])} sessions)"
 
 
-def test_the_head_and_the_la_see_what_version_2_changes(app, client):
-    rid, office, head = signed_request(client)
+@pytest.fixture
+def signed(app, client, backend, setups_made_once) -> tuple[int, dict, dict]:
+    """`signed_request(client)`: (id, the office's headers, the head's headers) of a request signed by the head.
+    Made once per backend (signing renders and seals the pack, about a second) and restored into each test's own
+    database and storage, as every test here returns and signs it again."""
+    return made_once(setups_made_once, backend, app, lambda: signed_request(client))
+
+
+def test_the_head_and_the_la_see_what_version_2_changes(app, client, signed):
+    rid, office, head = signed
     officer = bearer(api_token(client, "officer@demo.la"))
     assert client.get(f"{API}/referrals/{rid}", headers=office).get_json()["versions"][0]["changes"] is None
     assert client.post(f"{API}/referrals/{rid}/decision", headers=officer,
@@ -180,8 +190,8 @@ def test_the_head_and_the_la_see_what_version_2_changes(app, client):
     assert "14 Marsh Lane, Westcliff-on-Sea, &lt;SS0 7PQ&gt;" in page
 
 
-def test_a_version_resubmitted_unchanged_says_so(app, client):
-    rid, office, head = signed_request(client)
+def test_a_version_resubmitted_unchanged_says_so(app, client, signed):
+    rid, office, head = signed
     officer = bearer(api_token(client, "officer@demo.la"))
     client.post(f"{API}/referrals/{rid}/decision", headers=officer, json={"decision": "return", "reasons": "Sign it again."})
     submit_and_sign(client, rid, office, head)

@@ -22,6 +22,7 @@ from forms_service.formatting import format_date, format_date_short
 from forms_service.models import Outcome, Referral, db
 
 from support.helpers import api_token, bearer, json_data, login, logout, register_json_for, signed_request, text, today
+from support.snapshot import made_once
 
 API = "/api/v1"
 FORM = "penalty-notice-leave"
@@ -30,11 +31,16 @@ ISSUED_DAYS_AGO = 45
 
 
 @pytest.fixture
-def demo_records(app, client):
+def demo_records(app, client, backend, setups_made_once):
     """At Demo School: Oliver's leave request, signed and accepted, with a penalty notice recorded by
     the LA to each parent 45 days ago (its sessions therefore used for a notice). What must not
     reach another school: its references, its parents' names as the LA recorded them, the date, the
-    school."""
+    school. Made once per backend (signing renders and seals a pack, about a second) and restored into each
+    test's own database and storage: every test here writes (a draft of its own)."""
+    return made_once(setups_made_once, backend, app, lambda: _demo_records(app, client))
+
+
+def _demo_records(app, client) -> dict:
     rid, _, _ = signed_request(client)
     officer = bearer(api_token(client, "officer@demo.la"))
     accepted = client.post(f"{API}/referrals/{rid}/decision", headers=officer, json={"decision": "accept"})

@@ -31,6 +31,7 @@ from samples.notice_contexts import sample_context
 from support.doctext import docx_text, pdf_text, squash
 from support.helpers import api_token, bearer, csrf, login, set_profile, text
 from support.messages import mark_every_message, outside_messages, welsh_catalogue
+from support.snapshot import made_once
 from test_la_notices import _back_date, _officer, accepted_panel
 
 API = "/api/v1"
@@ -41,9 +42,14 @@ LETTERS = {"initial_warning": "initial-warning", "ews_final_warning": "ews-final
 
 
 @pytest.fixture
-def cardiff_case(app, client):
+def cardiff_case(app, client, backend, setups_made_once):
     """(referral id, the mother's name, the father's name): Jayden Clarke's panel request, accepted 60 days
-    ago by an LA on Cardiff's profile."""
+    ago by an LA on Cardiff's profile. Made once per backend (signing renders and seals the pack, about a
+    second) and restored into each test's own database and storage, as most tests here issue letters."""
+    return made_once(setups_made_once, backend, app, lambda: _cardiff_case(app, client))
+
+
+def _cardiff_case(app, client) -> tuple[int, str, str]:
     rid, data = accepted_panel(client)
     _back_date(app, rid, 60)
     set_profile(app, "cardiff")

@@ -19,6 +19,7 @@ from conftest import PASSWORD
 from support import records
 from support.access_world import FAR_SCHOOL, add_far_la
 from support.helpers import api_token, bearer, login
+from support.snapshot import made_once
 
 API = "/api/v1"
 
@@ -52,10 +53,16 @@ def _return_naming_rule_and_check(client, app, rid: int, officer: str = "officer
 
 
 @pytest.fixture
-def world(app, client):
+def world(app, client, backend, setups_made_once):
     """Demo LA: A (Demo School) signed on the range's first day at midnight, accepted 2.5 days on, a penalty notice
     issued and paid; B (Other School) signed inside, returned naming a rule and a checklist row 5.5 days on; C (Demo
-    School) signed in the last minute of the range's last day, waiting. Far LA: D, signed and returned inside."""
+    School) signed in the last minute of the range's last day, waiting. Far LA: D, signed and returned inside.
+    Made once per backend (four signed packs and a notice, several seconds) and restored into each test's own
+    database and storage."""
+    return made_once(setups_made_once, backend, app, lambda: _world(app, client))
+
+
+def _world(app, client) -> dict:
     add_far_la(app)
     demo_office = records.office(client)
     a = records.create_referral(client, demo_office, records.AMELIA, replace_one=False)

@@ -22,6 +22,7 @@ from conftest import LA_INBOX, PASSWORD
 from support.helpers import (api_token, bearer, csrf, json_data, login, logout, make_pdf, signed_request,
                              submit_and_sign, text, today)
 from support.smtp_server import attachments, smtp_sink  # noqa: F401  (fixture)
+from support.snapshot import made_once
 
 FORM = "penalty-notice-leave"
 API = "/api/v1"
@@ -33,9 +34,12 @@ CORRECTED_ADDRESS = "14 Marsh Lane, Westcliff-on-Sea, SS0 7PQ"
 
 # --- making a signed referral -----------------------------------------------------------------
 
-def _sign_new(client) -> tuple[int, dict, dict]:
-    """Office creates a complete request with the register and evidence, submits; head signs (v1)."""
-    return signed_request(client)
+@pytest.fixture
+def signed(app, client, backend, setups_made_once) -> tuple[int, dict, dict]:
+    """Office creates a complete request with the register and evidence, submits; head signs (v1): (id, the
+    office's headers, the head's headers). Made once per backend (signing renders and seals the pack, about a
+    second) and restored into each test's own database and storage, as every test here changes it."""
+    return made_once(setups_made_once, backend, app, lambda: signed_request(client))
 
 
 def _other_la_officer(app) -> None:
@@ -71,10 +75,10 @@ def _audit_actions(client, rid: int, headers: dict) -> list[str]:
 
 # --- the loop through the API -----------------------------------------------------------------
 
-def test_return_and_resubmit_through_the_api(app, client, smtp_sink):
+def test_return_and_resubmit_through_the_api(app, client, smtp_sink, signed):
     app.config["SMTP_URL"] = smtp_sink.url
     _set_attendance_email(app, ATTENDANCE)
-    rid, office, head = _sign_new(client)
+    rid, office, head = signed
     with app.app_context():
         assert deliver_due() == 2  # the head's "waiting for your sign-off" (issue 17), then the v1 pack to the LA
     officer = _officer(client)
@@ -184,8 +188,8 @@ def test_return_and_resubmit_through_the_api(app, client, smtp_sink):
     assert actions.count("signed") == 2 and actions.count("delivery_sent") == 7
 
 
-def test_without_an_attendance_address_the_headteachers_are_emailed(app, client):
-    rid, office, head = _sign_new(client)
+def test_without_an_attendance_address_the_headteachers_are_emailed(app, client, signed):
+    rid, office, head = signed
     with app.app_context():
         create_user("deputy.head@demo.school", PASSWORD, "headteacher", "Dev Deputy",
                     school=db.session.scalar(select(School).filter_by(name="Demo School")))
@@ -203,9 +207,9 @@ def test_without_an_attendance_address_the_headteachers_are_emailed(app, client)
     assert client.get(f"{API}/referrals/{rid}", headers=office).get_json()["delivery"]["state"] == "queued"
 
 
-def test_accepting_needs_no_reasons_and_tells_only_whoever_submitted_it(app, client):
+def test_accepting_needs_no_reasons_and_tells_only_whoever_submitted_it(app, client, signed):
     _set_attendance_email(app, ATTENDANCE)
-    rid, office, head = _sign_new(client)
+    rid, office, head = signed
     response = client.post(f"{API}/referrals/{rid}/decision", headers=_officer(client), json={"decision": "accept"})
     assert response.status_code == 200 and response.get_json()["status"] == "accepted"
     with app.app_context():
@@ -217,8 +221,8 @@ def test_accepting_needs_no_reasons_and_tells_only_whoever_submitted_it(app, cli
 
 # --- bad input --------------------------------------------------------------------------------
 
-def test_checks_refuse_unknown_ids_and_non_booleans(app, client):
-    rid, _, _ = _sign_new(client)
+def test_checks_refuse_unknown_ids_and_non_booleans(app, client, signed):
+    rid, _, _ = signed
     officer = _officer(client)
     unknown = client.post(f"{API}/referrals/{rid}/checks", headers=officer,
                           json={"child_details": True, "home_visits": True, "tea_break": False})
@@ -252,8 +256,8 @@ def test_checks_refuse_unknown_ids_and_non_booleans(app, client):
     ({"decision": "accept", "reasons": 12}, "reasons", ""),
     ({"decision": "accept", "outcome": "penalty notice"}, "outcome", "Unknown field"),
 ])
-def test_a_bad_decision_is_refused_naming_the_field(app, client, body, field, words):
-    rid, _, _ = _sign_new(client)
+def test_a_bad_decision_is_refused_naming_the_field(app, client, body, field, words, signed):
+    rid, _, _ = signed
     response = client.post(f"{API}/referrals/{rid}/decision", headers=_officer(client), json=body)
     assert response.status_code == 422, response.get_json()
     errors = response.get_json()["errors"]
@@ -266,8 +270,8 @@ def test_a_bad_decision_is_refused_naming_the_field(app, client, body, field, wo
 
 # --- scope: who may act -----------------------------------------------------------------------
 
-def test_only_the_referrals_la_officer_may_tick_or_decide(app, client):
-    rid, office, head = _sign_new(client)
+def test_only_the_referrals_la_officer_may_tick_or_decide(app, client, signed):
+    rid, office, head = signed
     _other_la_officer(app)
     with app.app_context():
         # A school of the other LA, to show its staff are refused too.
@@ -313,9 +317,9 @@ def _post(client, url: str, page_url: str, data: dict, status: int = 302):
     return response
 
 
-def test_return_and_resubmit_through_the_web(app, client):
+def test_return_and_resubmit_through_the_web(app, client, signed):
     _set_attendance_email(app, ATTENDANCE)
-    rid, office, head = _sign_new(client)
+    rid, office, head = signed
     la_page = f"/la/referrals/{rid}"
 
     login(client, "officer@demo.la")
@@ -389,8 +393,8 @@ def test_return_and_resubmit_through_the_web(app, client):
     logout(client)
 
 
-def test_la_pages_refuse_other_roles_and_other_las(app, client):
-    rid, _, _ = _sign_new(client)
+def test_la_pages_refuse_other_roles_and_other_las(app, client, signed):
+    rid, _, _ = signed
     _other_la_officer(app)
     la_page = f"/la/referrals/{rid}"
     for email, status in (("office@demo.school", 403), ("head@demo.school", 403), ("admin@demo.la", 403),
@@ -410,10 +414,10 @@ def test_la_pages_refuse_other_roles_and_other_las(app, client):
         assert db.session.get(Referral, rid).status == "signed" and db.session.scalar(select(PackCheck)) is None
 
 
-def test_the_school_sees_la_people_by_name_and_the_la_by_email_address(client):
+def test_the_school_sees_la_people_by_name_and_the_la_by_email_address(client, signed):
     """Issue 14: as in the audit trail, the school's staff see who at the LA ticked, decided or recorded
     by name; the LA sees their email addresses too. Checks, decisions and outcomes alike."""
-    rid, office, _ = signed_request(client)
+    rid, office, _ = signed
     officer = bearer(api_token(client, "officer@demo.la"))
     assert client.post(f"{API}/referrals/{rid}/checks", headers=officer, json={"child_details": True}).status_code == 200
     assert client.post(f"{API}/referrals/{rid}/decision", headers=officer,
@@ -431,10 +435,10 @@ def test_the_school_sees_la_people_by_name_and_the_la_by_email_address(client):
     assert "officer@demo.la" not in str(seen["school"])
 
 
-def test_ticks_not_yet_saved_are_saved_with_the_decision(app, client):
+def test_ticks_not_yet_saved_are_saved_with_the_decision(app, client, signed):
     """Issue 17, point 3: the checklist and the decision are one form; recording the decision without
     pressing "Save checks" first keeps the ticks (and an unchanged row makes no audit event)."""
-    rid, office, head = _sign_new(client)
+    rid, office, head = signed
     la_page = f"/la/referrals/{rid}"
     login(client, "officer@demo.la")
     page = text(client.get(la_page))
@@ -449,8 +453,8 @@ def test_ticks_not_yet_saved_are_saved_with_the_decision(app, client):
     assert actions[-3:] == ["checks_recorded", "accepted_by_la", "school_notice_queued"]  # the office is told
 
 
-def test_a_refused_decision_still_keeps_the_ticks(app, client):
-    rid, office, head = _sign_new(client)
+def test_a_refused_decision_still_keeps_the_ticks(app, client, signed):
+    rid, office, head = signed
     la_page = f"/la/referrals/{rid}"
     login(client, "officer@demo.la")
     failed = _post(client, f"{la_page}/decision", la_page, {"checklist_shown": "1", "checks": ["leave_dates"],
@@ -482,11 +486,11 @@ def _officer_page(app, rid: int, values: dict) -> str:
         return body
 
 
-def test_the_return_questions_are_revealed_by_return_alone_without_aria_expanded(app, client):
+def test_the_return_questions_are_revealed_by_return_alone_without_aria_expanded(app, client, signed):
     """GOV.UK's look of a conditional reveal (govuk-radios__conditional, hidden by GOV.UK's CSS only
     once its script runs), shown when the page comes back with "return" chosen; the radio says what it
     reveals to app.js (data-app-reveals), never with GOV.UK's data-aria-controls or aria-expanded."""
-    rid, office, head = _sign_new(client)
+    rid, office, head = signed
     la_page = f"/la/referrals/{rid}"
     login(client, "officer@demo.la")
     page = text(client.get(la_page))
@@ -512,10 +516,10 @@ def test_the_return_questions_are_revealed_by_return_alone_without_aria_expanded
     assert "govuk-radios__conditional--hidden" in _reveal_classes(accepted)
 
 
-def test_the_page_leads_with_the_decision_and_folds_the_answers_and_history(app, client):
+def test_the_page_leads_with_the_decision_and_folds_the_answers_and_history(app, client, signed):
     """What the officer decides on comes first; the answers and the history come after the decision,
     each in a GOV.UK Details, collapsed."""
-    rid, office, head = _sign_new(client)
+    rid, office, head = signed
     la_page = f"/la/referrals/{rid}"
     login(client, "officer@demo.la")
     page = text(client.get(la_page))

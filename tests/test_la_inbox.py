@@ -14,6 +14,7 @@ from forms_service.models import School, db
 
 from conftest import PASSWORD
 from support.helpers import api_token, bearer, json_data, login, text
+from support.snapshot import made_once
 
 API = "/api/v1"
 
@@ -24,9 +25,14 @@ def _school_id(app, name: str) -> int:
 
 
 @pytest.fixture
-def inbox(app, client):
+def inbox(app, client, backend, setups_made_once):
     """A referral accepted at Demo School and one waiting (signed) at Other School; a draft at Demo
-    School the LA must never see; and another LA with its own officer and school."""
+    School the LA must never see; and another LA with its own officer and school. Made once per backend (two
+    signed packs, a few seconds) and restored into each test's own database and storage."""
+    return made_once(setups_made_once, backend, app, lambda: _inbox(app, client))
+
+
+def _inbox(app, client) -> dict:
     accepted = _accepted(client)
     waiting = _signed(client, _shift_leave(json_data(), 1), school="other")
     office = bearer(api_token(client, "office@demo.school"))

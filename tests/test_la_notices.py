@@ -22,6 +22,7 @@ from forms_service.models import AuditEvent, LocalAuthority, NoticeFile, Outcome
 
 from support.doctext import docx_text, pdf_text, squash
 from support.helpers import api_token, bearer, csrf, json_data, login, make_pdf, set_profile, signed_request, text
+from support.snapshot import made_once
 from test_form_penalty_notice_panel import EVIDENCE_KINDS, FORM_ID as PANEL_FORM, moved_to_this_week
 
 API = "/api/v1"
@@ -49,6 +50,13 @@ def accepted_panel(client) -> tuple[int, dict]:
     assert signed.status_code == 200, signed.get_json()
     _accept(client, rid)
     return rid, data
+
+
+@pytest.fixture
+def panel(app, client, backend, setups_made_once) -> tuple[int, dict]:
+    """`accepted_panel`, made once per backend (signing renders and seals the pack, about a second) and restored
+    into each test's own database and storage, as every test here issues notices on it."""
+    return made_once(setups_made_once, ("panel", backend), app, lambda: accepted_panel(client))
 
 
 def _accept(client, rid: int) -> None:
@@ -120,8 +128,8 @@ def test_the_periods_to_pay_begin_with_the_day_of_receipt():
 
 # --- the LA journey through the API ------------------------------------------------------------------
 
-def test_notices_to_improve_then_penalty_notices_paid_and_withdrawn(app, client):
-    rid, data = accepted_panel(client)
+def test_notices_to_improve_then_penalty_notices_paid_and_withdrawn(app, client, panel):
+    rid, data = panel
     mother, father = (p["name"] for p in data["parents"])
 
     nti = _issue(client, rid, "notice_to_improve", mother.upper())  # named as on the referral, any case
@@ -193,8 +201,8 @@ def test_notices_to_improve_then_penalty_notices_paid_and_withdrawn(app, client)
         assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "notice_downloaded")) is not None
 
 
-def test_paid_at_each_rate_and_unpaid_only_after_the_last_day(app, client):
-    rid, data = accepted_panel(client)
+def test_paid_at_each_rate_and_unpaid_only_after_the_last_day(app, client, panel):
+    rid, data = panel
     mother, father = (p["name"] for p in data["parents"])
     _back_date(app, rid, 60)
     posted = TODAY - dt.timedelta(days=50)
@@ -216,8 +224,8 @@ def test_paid_at_each_rate_and_unpaid_only_after_the_last_day(app, client):
     assert client.get(f"{API}/notices/{second['id']}", headers=_officer(client)).get_json()["amount_paid"] == 16000
 
 
-def test_unpaid_recorded_the_day_after_the_last_day(app, client):
-    rid, data = accepted_panel(client)
+def test_unpaid_recorded_the_day_after_the_last_day(app, client, panel):
+    rid, data = panel
     mother = data["parents"][0]["name"]
     _back_date(app, rid, 60)
     posted = TODAY - dt.timedelta(days=50)
@@ -275,8 +283,8 @@ def test_stockport_requires_a_notice_to_improve_whose_period_has_ended(app, clie
     assert _issue(client, _leave(client), "penalty_notice", "Sarah Bennett").status_code == 201
 
 
-def test_the_officer_sees_unauthorised_absence_during_the_improvement_period(app, client):
-    rid, data = accepted_panel(client)
+def test_the_officer_sees_unauthorised_absence_during_the_improvement_period(app, client, panel):
+    rid, data = panel
     mother = data["parents"][0]["name"]
     with app.app_context():
         referral = db.session.get(Referral, rid)
@@ -296,8 +304,8 @@ def test_the_officer_sees_unauthorised_absence_during_the_improvement_period(app
     assert expected, "the case has an unauthorised absence after the panel"
 
 
-def test_who_may_issue_and_read_notices(app, client):
-    rid, data = accepted_panel(client)
+def test_who_may_issue_and_read_notices(app, client, panel):
+    rid, data = panel
     mother = data["parents"][0]["name"]
     office = bearer(api_token(client, "office@demo.school"))
     assert _issue(client, rid, "penalty_notice", mother, headers=office).status_code == 403
@@ -317,8 +325,8 @@ def test_who_may_issue_and_read_notices(app, client):
     assert client.get(f"{API}/notices/99999", headers=office).status_code == 404
 
 
-def test_bad_requests_name_the_field(app, client):
-    rid, data = accepted_panel(client)
+def test_bad_requests_name_the_field(app, client, panel):
+    rid, data = panel
     mother = data["parents"][0]["name"]
     cases = [({"kind": "fine", "parent": mother, "issued_on": TODAY.isoformat()}, "kind"),
              ({"kind": "penalty_notice", "parent": "Someone Else", "issued_on": TODAY.isoformat()}, "parent"),
@@ -333,8 +341,8 @@ def test_bad_requests_name_the_field(app, client):
     assert not_json.status_code == 422 and "JSON object" in not_json.get_json()["message"]
 
 
-def test_an_la_without_an_address_or_payment_methods_cannot_issue(app, client):
-    rid, data = accepted_panel(client)
+def test_an_la_without_an_address_or_payment_methods_cannot_issue(app, client, panel):
+    rid, data = panel
     with app.app_context():
         la = db.session.scalar(select(LocalAuthority))
         la.payment_methods = None
@@ -350,8 +358,8 @@ def test_a_notice_on_a_referral_not_yet_accepted_is_refused(client):
     assert refused.status_code == 409
 
 
-def test_a_changed_file_is_never_served(app, client):
-    rid, data = accepted_panel(client)
+def test_a_changed_file_is_never_served(app, client, panel):
+    rid, data = panel
     notice = _issue(client, rid, "penalty_notice", data["parents"][0]["name"]).get_json()
     with app.app_context():
         item = db.session.scalar(select(NoticeFile).where(NoticeFile.format == "pdf"))
@@ -361,8 +369,8 @@ def test_a_changed_file_is_never_served(app, client):
 
 # --- the web pages -------------------------------------------------------------------------------------
 
-def test_the_officer_issues_from_the_referral_page_and_the_school_sees_it(app, client):
-    rid, data = accepted_panel(client)
+def test_the_officer_issues_from_the_referral_page_and_the_school_sees_it(app, client, panel):
+    rid, data = panel
     mother = data["parents"][0]["name"]
     login(client, "officer@demo.la")
     page = client.get(f"/la/referrals/{rid}")
@@ -387,10 +395,10 @@ def test_the_officer_issues_from_the_referral_page_and_the_school_sees_it(app, c
     assert download.status_code == 200 and download.data.startswith(b"%PDF")
 
 
-def test_retention_takes_the_notices_with_their_referral(app, client):
+def test_retention_takes_the_notices_with_their_referral(app, client, panel):
     from forms_service.records import retention
 
-    rid, data = accepted_panel(client)
+    rid, data = panel
     _issue(client, rid, "penalty_notice", data["parents"][0]["name"])
     with app.app_context():
         keys = set(db.session.scalars(select(NoticeFile.storage_key)))
@@ -403,13 +411,13 @@ def test_retention_takes_the_notices_with_their_referral(app, client):
                 storage.get(key)
 
 
-def test_a_subject_access_export_holds_the_notices_as_sent(app, client):
+def test_a_subject_access_export_holds_the_notices_as_sent(app, client, panel):
     import json
     import zipfile
 
     from forms_service.records import subject_access
 
-    rid, data = accepted_panel(client)
+    rid, data = panel
     notice = _issue(client, rid, "penalty_notice", data["parents"][0]["name"]).get_json()
     with app.app_context():
         referral = db.session.get(Referral, rid)

@@ -17,6 +17,7 @@ from forms_service.models import AuditEvent, Outcome, Referral, db
 
 from conftest import PASSWORD
 from support.helpers import api_token, bearer, csrf, json_data, login, logout, signed_request, text
+from support.snapshot import made_once
 
 API = "/api/v1"
 FORM = "penalty-notice-leave"
@@ -50,6 +51,14 @@ def _officer(client) -> dict:
     return bearer(api_token(client, "officer@demo.la"))
 
 
+@pytest.fixture
+def accepted(app, client, backend, setups_made_once) -> int:
+    """The id of a request signed at Demo School and accepted by the LA (`_accepted`). Made once per backend
+    (signing renders and seals the pack, about a second) and restored into each test's own database and
+    storage, as every test here records outcomes on it."""
+    return made_once(setups_made_once, ("accepted", backend), app, lambda: _accepted(client))
+
+
 def _notice(client, rid: int, notices: list[dict], date: str | None = None, headers=None):
     return client.post(f"{API}/referrals/{rid}/outcomes", headers=headers or _officer(client),
                        json={"kind": "penalty_notice_issued", "date": date or _today(), "notices": notices})
@@ -61,8 +70,8 @@ def _limit_rule(body: dict) -> dict:
 
 # --- recording through the API ----------------------------------------------------------------
 
-def test_penalty_notices_per_parent_then_paid_unpaid_withdrawn(app, client):
-    rid = _accepted(client)
+def test_penalty_notices_per_parent_then_paid_unpaid_withdrawn(app, client, accepted):
+    rid = accepted
     officer = _officer(client)
     issued = _notice(client, rid, [{"parent_name": "sarah  bennett", "reference": "EPN/2026/0141"},
                                    {"parent_name": FATHER, "reference": "EPN/2026/0142"}])
@@ -109,10 +118,10 @@ def test_penalty_notices_per_parent_then_paid_unpaid_withdrawn(app, client):
     assert events[1]["detail"]["notes"] == "Paid at the lower rate"
 
 
-def test_no_notice_to_improve_is_recorded_under_welsh_law(app, client):
+def test_no_notice_to_improve_is_recorded_under_welsh_law(app, client, accepted):
     """Issue 19: Wales has no Notice to Improve, so an LA under the cardiff profile cannot record one issued
     outside the service either; a penalty notice is recorded as anywhere."""
-    rid = _accepted(client)
+    rid = accepted
     with app.app_context():
         referral = db.session.get(Referral, rid)
         referral.school.la.policy_profile = "cardiff"
@@ -125,8 +134,8 @@ def test_no_notice_to_improve_is_recorded_under_welsh_law(app, client):
     assert _notice(client, rid, [{"parent_name": MOTHER, "reference": "EPN-78"}]).status_code == 201
 
 
-def test_notice_to_improve_and_unpaid_after_28_days(app, client):
-    rid = _accepted(client)
+def test_notice_to_improve_and_unpaid_after_28_days(app, client, accepted):
+    rid = accepted
     officer = _officer(client)
     nti = client.post(f"{API}/referrals/{rid}/outcomes", headers=officer,
                       json={"kind": "notice_to_improve", "date": _today()})
@@ -171,8 +180,8 @@ def test_notice_to_improve_and_unpaid_after_28_days(app, client):
      "notices", "enter the notice's reference"),
     ({"kind": "penalty_notice_paid", "date": "TODAY", "notice": "EPN-1"}, "notice", "none is recorded yet"),
 ])
-def test_a_bad_outcome_is_refused_naming_the_field(app, client, body, field, words):
-    rid = _accepted(client)
+def test_a_bad_outcome_is_refused_naming_the_field(app, client, body, field, words, accepted):
+    rid = accepted
     if body.get("date") == "TODAY":
         body = {**body, "date": _today()}
     response = client.post(f"{API}/referrals/{rid}/outcomes", headers=_officer(client), json=body)
@@ -184,8 +193,8 @@ def test_a_bad_outcome_is_refused_naming_the_field(app, client, body, field, wor
         assert db.session.scalar(select(AuditEvent).filter_by(action="outcome_recorded")) is None
 
 
-def test_a_reference_is_unique_within_the_la(app, client):
-    first = _accepted(client)
+def test_a_reference_is_unique_within_the_la(app, client, accepted):
+    first = accepted
     second = _accepted(client, _shift_leave(json_data(), 1), school="other")
     assert _notice(client, first, [{"parent_name": MOTHER, "reference": "EPN-500"}]).status_code == 201
     taken = _notice(client, second, [{"parent_name": FATHER, "reference": "EPN-500"}])
@@ -215,10 +224,10 @@ def test_outcomes_only_on_an_accepted_referral_by_its_las_officer(app, client):
 
 # --- recorded notices feed penalty_notice_limit ----------------------------------------------
 
-def test_two_recorded_notices_to_a_parent_block_a_third_and_a_withdrawn_one_does_not_count(app, client):
+def test_two_recorded_notices_to_a_parent_block_a_third_and_a_withdrawn_one_does_not_count(app, client, accepted):
     # Two requests for Oliver (two separate absences), at the two schools of the LA, each accepted with a
     # notice to his mother; the second request was already a second notice.
-    first = _accepted(client)
+    first = accepted
     assert _notice(client, first, [{"parent_name": MOTHER, "reference": "EPN-1001"}]).status_code == 201
     second = _accepted(client, _shift_leave(json_data(), 1), school="other")
     with app.app_context():
@@ -261,8 +270,8 @@ def test_two_recorded_notices_to_a_parent_block_a_third_and_a_withdrawn_one_does
     assert "Sarah Bennett: 1 earlier notice" in rule["reason"] and first_ref not in rule["reason"]
 
 
-def test_a_notice_the_school_also_typed_counts_once_and_other_children_are_not_affected(app, client):
-    first = _accepted(client)
+def test_a_notice_the_school_also_typed_counts_once_and_other_children_are_not_affected(app, client, accepted):
+    first = accepted
     assert _notice(client, first, [{"parent_name": MOTHER, "reference": "EPN-2001"}]).status_code == 201
     office = bearer(api_token(client, "office@demo.school"))
     typed = _shift_leave(json_data(), 1)
@@ -285,8 +294,8 @@ def _post(client, url: str, page_url: str, data: dict, status: int = 302):
     return response
 
 
-def test_recording_outcomes_on_the_la_page_and_the_school_sees_them(app, client):
-    rid = _accepted(client)
+def test_recording_outcomes_on_the_la_page_and_the_school_sees_them(app, client, accepted):
+    rid = accepted
     la_page = f"/la/referrals/{rid}"
     today = dt.date.today()
     login(client, "officer@demo.la")
@@ -387,12 +396,12 @@ def test_a_uniqueness_clash_at_the_same_moment_is_a_409_not_an_outage(app):
     assert response.status_code == 409 and "same moment" in response.get_data(as_text=True)
 
 
-def test_recorded_notices_are_in_the_pupils_subject_access_export(app, client):
+def test_recorded_notices_are_in_the_pupils_subject_access_export(app, client, accepted):
     import zipfile
 
     from forms_service.models import User
     from forms_service.records import subject_access
-    rid = _accepted(client)
+    rid = accepted
     assert _notice(client, rid, [{"parent_name": MOTHER, "reference": "EPN-700"}]).status_code == 201
     with app.app_context():
         referral = db.session.get(Referral, rid)

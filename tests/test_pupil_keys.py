@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import contextmanager
 
+import pytest
 from alembic import command
 from hypothesis import given, settings, strategies as st
 from sqlalchemy import create_engine, event, select, text
@@ -19,6 +20,7 @@ from forms_service.referrals.history import recorded_penalty_notices, sessions_u
 
 from support.helpers import api_token, bearer, json_data, register_json_for, signed_request
 from support.records import AMELIA, FREYA, KIAN, TOBIAS, for_pupil
+from support.snapshot import made_once
 
 API = "/api/v1"
 
@@ -70,10 +72,17 @@ def test_the_digests_hold_no_readable_name_and_tell_names_apart_by_their_parts()
     assert pupils.keys({"pupil": {"first_name": "Ann", "last_name": "Lee"}}) == (None, None)
 
 
+@pytest.fixture
+def amelia_signed(app, client, backend, setups_made_once) -> tuple[int, dict, dict]:
+    """`signed_request` for Amelia: (id, the office's headers, the head's headers). Made once per backend (signing
+    renders and seals the pack, about a second) and restored into each test's own database and storage."""
+    return made_once(setups_made_once, backend, app, lambda: signed_request(client, for_pupil(json_data(), AMELIA)))
+
+
 # --- kept in step with the answers ------------------------------------------------------------------
 
-def test_the_digests_follow_the_answers_and_each_signed_version_keeps_its_own(app, client):
-    rid, office, head = signed_request(client, for_pupil(json_data(), AMELIA))
+def test_the_digests_follow_the_answers_and_each_signed_version_keeps_its_own(app, client, amelia_signed):
+    rid, office, head = amelia_signed
     with app.app_context():
         referral = db.session.get(Referral, rid)
         assert (referral.pupil_upn_key, referral.pupil_person_key) == pupils.keys(referral.data)
@@ -161,8 +170,8 @@ def test_the_las_recorded_notices_are_read_only_for_the_same_child(app, client):
 
 # --- the migration ----------------------------------------------------------------------------------
 
-def test_the_migration_gives_records_already_held_their_digests(app, client, database_url):
-    rid, office, _ = signed_request(client, for_pupil(json_data(), AMELIA))
+def test_the_migration_gives_records_already_held_their_digests(app, client, database_url, amelia_signed):
+    rid, office, _ = amelia_signed
     no_upn = for_pupil(json_data(), TOBIAS)
     no_upn["pupil"].pop("upn")
     drafts = [client.post(f"{API}/referrals", headers=office, json={"form": "penalty-notice-leave", "data": data})

@@ -25,6 +25,7 @@ from forms_service.reminders.daily import DailyDigests
 from support import records
 from support.helpers import csrf, login, logout, text
 from support.smtp_server import smtp_sink  # noqa: F401  (fixture)
+from support.snapshot import made_once
 
 ATTENDANCE = "attendance@demo.school"
 NAMES = (records.AMELIA.first, records.AMELIA.last, records.TOBIAS.first, records.TOBIAS.last)
@@ -41,9 +42,14 @@ def _leave_deadline(client, headers, rid: int) -> dt.date:
 
 
 @pytest.fixture
-def world(app, client):
+def world(app, client, backend, setups_made_once):
     """Two children's leave requests at Demo School (attendance contact set), one at Other School; the day
-    three days before the first child's deadline."""
+    three days before the first child's deadline. Made once per backend (three requests with their evidence PDFs)
+    and restored into each test's own database and storage, as the tests here send and record digests."""
+    return made_once(setups_made_once, backend, app, lambda: _world(app, client))
+
+
+def _world(app, client) -> dict:
     office = records.office(client)
     amelia = records.create_referral(client, office, records.AMELIA, replace_one=False)
     tobias = records.create_referral(client, office, records.TOBIAS, replace_one=False)

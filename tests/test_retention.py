@@ -19,6 +19,7 @@ from forms_service.records import retention
 
 from support.records import AMELIA, FREYA, KIAN, TOBIAS, create_letter, create_referral, decide, office, sign
 from support.smtp_server import smtp_sink  # noqa: F401  (fixture)
+from support.snapshot import made_once
 
 DAY = dt.timedelta(days=1)
 
@@ -69,8 +70,15 @@ def _make_all(client) -> dict[str, int]:
 PUPIL_OF = {"draft": AMELIA, "document": TOBIAS, "signed": FREYA, "returned": KIAN}
 
 
-def test_each_record_goes_a_day_after_its_period_and_not_a_day_before(app, client):
-    records = _make_all(client)
+@pytest.fixture
+def all_records(app, client, backend, setups_made_once) -> dict[str, int]:
+    """`_make_all(client)`'s records. Made once per backend (two signed packs) and restored into each test's own
+    database and storage, as the tests here purge them."""
+    return made_once(setups_made_once, backend, app, lambda: _make_all(client))
+
+
+def test_each_record_goes_a_day_after_its_period_and_not_a_day_before(app, client, all_records):
+    records = all_records
     with app.app_context():
         types = {t: retention.record_type(db.session.get(Referral, rid)) for t, rid in records.items()}
     assert types == {t: t for t in records}
@@ -151,8 +159,8 @@ def test_each_record_goes_a_day_after_its_period_and_not_a_day_before(app, clien
     assert signed_event.detail["files"] == len(keys["signed"])
 
 
-def test_dry_run_changes_nothing(app, client):
-    records = _make_all(client)
+def test_dry_run_changes_nothing(app, client, all_records):
+    records = all_records
     before_rows, before_files = _dump(app), _files(app)
     far = _expiry(app, records["signed"]) + DAY
     with app.app_context():
@@ -201,8 +209,8 @@ def test_delivered_email_text_cleared_after_90_days(app, client, smtp_sink):
         assert db.session.scalar(select(PackFile).limit(1)) is not None
 
 
-def test_purge_command_prints_counts_never_names(app, client, monkeypatch):
-    records = _make_all(client)
+def test_purge_command_prints_counts_never_names(app, client, monkeypatch, all_records):
+    records = all_records
     monkeypatch.setattr(retention, "utcnow", lambda: _expiry(app, records["signed"]) + DAY)
     runner = CliRunner(env={"DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
                             "STORAGE_DIR": app.config["STORAGE_DIR"], "SECRET_KEY": "test"})

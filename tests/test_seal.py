@@ -45,6 +45,7 @@ from forms_service.referrals.verify import embedded_manifest
 
 from support.helpers import api_token, bearer, csrf, login, make_pdf, sign_as_head, submitted_request
 from support.smtp_server import attachments, free_port, running_sink
+from support.snapshot import made_once
 
 API = "/api/v1"
 PEM_TYPE = "application/x-pem-file"
@@ -56,6 +57,13 @@ def _signed(client) -> dict:
     """A leave request made, submitted (support.helpers.submitted_request) and signed by the head: its JSON."""
     rid, _, head = submitted_request(client)
     return sign_as_head(client, rid, head)
+
+
+@pytest.fixture
+def signed(app, client, backend, setups_made_once) -> dict:
+    """`_signed(client)`'s referral. Made once per backend (signing renders and seals the pack, about a second)
+    and restored into each test's own database and storage, as the tests here change the sealed file."""
+    return made_once(setups_made_once, backend, app, lambda: _signed(client))
 
 
 def _stored(app, referral_id: int) -> dict[str, tuple[str, Path]]:
@@ -106,8 +114,9 @@ def _first_stream_byte(data: bytes) -> int:
 
 # --- a signed pack's seal -----------------------------------------------------------------------
 
-def test_a_signed_pack_is_sealed_intact_covering_the_whole_file_by_the_published_certificate(app, client, tmp_path):
-    referral = _signed(client)
+def test_a_signed_pack_is_sealed_intact_covering_the_whole_file_by_the_published_certificate(app, client, tmp_path,
+                                                                                             signed):
+    referral = signed
     name, path = _stored(app, referral["id"])["merged_pdf"]
     pdf = path.read_bytes()
     published = _published(client)
@@ -152,8 +161,8 @@ def test_a_signed_pack_is_sealed_intact_covering_the_whole_file_by_the_published
     assert "/la/referrals#signing-certificate" in message.get_body(("plain",)).get_content()
 
 
-def test_one_changed_byte_fails_the_seal(app, client):
-    referral = _signed(client)
+def test_one_changed_byte_fails_the_seal(app, client, signed):
+    referral = signed
     _, path = _stored(app, referral["id"])["merged_pdf"]
     data = bytearray(path.read_bytes())
     data[_first_stream_byte(bytes(data))] ^= 0x01
@@ -168,8 +177,8 @@ def test_one_changed_byte_fails_the_seal(app, client):
             "them") in result.output
 
 
-def test_an_appended_incremental_update_fails_the_seal(app, client):
-    referral = _signed(client)
+def test_an_appended_incremental_update_fails_the_seal(app, client, signed):
+    referral = signed
     _, path = _stored(app, referral["id"])["merged_pdf"]
     # An ordinary incremental update, as a PDF editor saving a change would append it.
     writer = IncrementalPdfFileWriter(io.BytesIO(path.read_bytes()))
@@ -189,8 +198,8 @@ def test_an_appended_incremental_update_fails_the_seal(app, client):
     assert "SEAL       FAILED: something was appended to the file after it was signed" in result.output
 
 
-def test_a_different_certificate_fails_the_seal(app, client, tmp_path):
-    referral = _signed(client)
+def test_a_different_certificate_fails_the_seal(app, client, tmp_path, signed):
+    referral = signed
     _, path = _stored(app, referral["id"])["merged_pdf"]
     key, cert = _other_key_pair(tmp_path)
 

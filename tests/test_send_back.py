@@ -5,18 +5,27 @@ email to the office user who submitted it (reference and initials, never the chi
 PostgreSQL."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from forms_service.models import AuditEvent, OutboxMessage, db
 
 from support.helpers import api_token, bearer, login, submitted_request, text
+from support.snapshot import made_once
 
 API = "/api/v1"
 REASON = "Add the father's <b>address</b>: he has parental responsibility."
 
 
-def test_sent_back_has_its_own_status_reason_and_email_then_goes_again(app, client):
-    rid = submitted_request(client)[0]
+@pytest.fixture
+def submitted(app, client, backend, setups_made_once) -> tuple[int, dict, dict]:
+    """`submitted_request(client)`: a request submitted for the head to sign. Made once per backend (three evidence
+    PDFs rendered) and restored into each test's own database and storage, as every test here sends it back."""
+    return made_once(setups_made_once, backend, app, lambda: submitted_request(client))
+
+
+def test_sent_back_has_its_own_status_reason_and_email_then_goes_again(app, client, submitted):
+    rid = submitted[0]
     head = bearer(api_token(client, "head@demo.school"))
     office = bearer(api_token(client, "office@demo.school"))
     sent = client.post(f"{API}/referrals/{rid}/send-back", headers=head, json={"reason": REASON})
@@ -49,8 +58,8 @@ def test_sent_back_has_its_own_status_reason_and_email_then_goes_again(app, clie
     assert again.get_json()["sent_back"] is None
 
 
-def test_who_may_send_back_and_when(app, client):
-    rid = submitted_request(client)[0]
+def test_who_may_send_back_and_when(app, client, submitted):
+    rid = submitted[0]
     for email, status in (("office@demo.school", 403), ("head@other.school", 404), ("officer@demo.la", 404)):
         response = client.post(f"{API}/referrals/{rid}/send-back", headers=bearer(api_token(client, email)),
                                json={"reason": REASON})
@@ -64,8 +73,8 @@ def test_who_may_send_back_and_when(app, client):
     assert twice.status_code == 409
 
 
-def test_the_office_sees_it_in_the_list_and_a_banner_on_its_pages(app, client):
-    rid = submitted_request(client)[0]
+def test_the_office_sees_it_in_the_list_and_a_banner_on_its_pages(app, client, submitted):
+    rid = submitted[0]
     head = bearer(api_token(client, "head@demo.school"))
     assert client.post(f"{API}/referrals/{rid}/send-back", headers=head, json={"reason": REASON}).status_code == 200
     login(client, "office@demo.school")

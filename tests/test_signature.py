@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from forms_service.delivery import outbox as delivery
@@ -14,8 +15,16 @@ from forms_service.models import AuditEvent, OutboxMessage, User, db
 
 from support.doctext import docx_text, pdf_text, squash
 from support.helpers import api_token, bearer, csrf, login, submitted_request, text
+from support.snapshot import made_once
 
 API = "/api/v1"
+
+
+@pytest.fixture
+def submitted(app, client, backend, setups_made_once) -> tuple[int, dict, dict]:
+    """`submitted_request(client)`: a request submitted for the head to sign. Made once per backend (three evidence
+    PDFs rendered) and restored into each test's own database and storage, as every test here signs it."""
+    return made_once(setups_made_once, backend, app, lambda: submitted_request(client))
 
 
 def _file(client, rid: int, role: str, headers) -> bytes:
@@ -24,8 +33,8 @@ def _file(client, rid: int, role: str, headers) -> bytes:
     return client.get(f"{API}/referrals/{rid}/documents/{name}", headers=headers).data
 
 
-def test_a_head_cannot_sign_as_someone_else(app, client):
-    rid = submitted_request(client)[0]
+def test_a_head_cannot_sign_as_someone_else(app, client, submitted):
+    rid = submitted[0]
     head = bearer(api_token(client, "head@demo.school"))
     refused = client.post(f"{API}/referrals/{rid}/sign", headers=head, json={"name": "Mickey Mouse", "declaration": True})
     assert refused.status_code == 422
@@ -37,8 +46,8 @@ def test_a_head_cannot_sign_as_someone_else(app, client):
         assert db.session.scalar(select(OutboxMessage.id).filter_by(kind="la_pack")) is None
 
 
-def test_the_account_signs_and_every_record_names_it(app, client):
-    rid = submitted_request(client)[0]
+def test_the_account_signs_and_every_record_names_it(app, client, submitted):
+    rid = submitted[0]
     head = bearer(api_token(client, "head@demo.school"))
     # Case and spacing aside, it is her name; the documents print it as her account has it.
     signed = client.post(f"{API}/referrals/{rid}/sign", headers=head, json={"name": "  harriet   HEAD ", "declaration": True})
@@ -61,8 +70,8 @@ def test_the_account_signs_and_every_record_names_it(app, client):
     assert f"Signing account: head@demo.school (headteacher, account {expected['id']})" in body
 
 
-def test_an_acting_head_signs_as_themselves_on_behalf_of_the_head(app, client):
-    rid = submitted_request(client)[0]
+def test_an_acting_head_signs_as_themselves_on_behalf_of_the_head(app, client, submitted):
+    rid = submitted[0]
     head = bearer(api_token(client, "head@demo.school"))
     signed = client.post(f"{API}/referrals/{rid}/sign", headers=head, json={
         "name": "Harriet Head", "declaration": True, "on_behalf_of": "the headteacher, Mrs A Okafor"})
@@ -76,8 +85,8 @@ def test_an_acting_head_signs_as_themselves_on_behalf_of_the_head(app, client):
     assert "Signed by: Harriet Head, Head Teacher, on behalf of the headteacher, Mrs A Okafor, on" in body
 
 
-def test_the_sign_page_names_the_field_when_the_name_is_not_the_account(app, client):
-    rid = submitted_request(client)[0]
+def test_the_sign_page_names_the_field_when_the_name_is_not_the_account(app, client, submitted):
+    rid = submitted[0]
     login(client, "head@demo.school")
     page = text(client.get(f"/referrals/{rid}/sign"))
     assert "on whose behalf" in page

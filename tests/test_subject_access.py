@@ -21,6 +21,7 @@ from forms_service.records import subject_access
 from conftest import PASSWORD
 from support.helpers import csrf, login, logout, text
 from support.records import AMELIA, FREYA, create_letter, create_referral, decide, office, sign
+from support.snapshot import made_once
 
 URL = "/admin/subject-access/"
 
@@ -54,6 +55,13 @@ def _records(app, client) -> dict:
     return {"freya": freya, "letter": letter, "amelia": amelia, "elsewhere": elsewhere}
 
 
+@pytest.fixture
+def pupils_records(app, client, backend, setups_made_once) -> dict:
+    """`_records(app, client)`. Made once per backend (a request signed twice, and three more records) and
+    restored into each test's own database and storage."""
+    return made_once(setups_made_once, backend, app, lambda: _records(app, client))
+
+
 def _download(client, data: dict):
     page = client.get(URL)
     assert page.status_code == 200
@@ -66,8 +74,8 @@ def _texts(zf: zipfile.ZipFile) -> str:
     return "\n".join(zf.read(n).decode() for n in zf.namelist() if n.endswith((".json", ".txt")))
 
 
-def test_admin_exports_everything_about_the_pupil_and_nothing_else(app, client):
-    ids = _records(app, client)
+def test_admin_exports_everything_about_the_pupil_and_nothing_else(app, client, pupils_records):
+    ids = pupils_records
     login(client, "admin@demo.la")
     response = _download(client, {"upn": FREYA.upn})
     assert response.status_code == 200, text(response)[:2000]
@@ -166,8 +174,8 @@ def test_only_an_admin_reaches_the_export(app, client, email):
     assert client.get(URL).status_code == 302  # signed out: to the sign-in page
 
 
-def test_admin_of_another_la_finds_nothing(app, client):
-    ids = _records(app, client)
+def test_admin_of_another_la_finds_nothing(app, client, pupils_records):
+    ids = pupils_records
     with app.app_context():
         la = db.session.scalar(select(LocalAuthority).filter_by(name="Northshire County Council"))
         create_user("admin@northshire.test", PASSWORD, "admin", "Ned North", la=la)
@@ -186,8 +194,8 @@ def test_admin_of_another_la_finds_nothing(app, client):
             subject_access.export(office_user, upn=FREYA.upn)
 
 
-def test_export_pupil_command(app, client, tmp_path):
-    ids = _records(app, client)
+def test_export_pupil_command(app, client, tmp_path, pupils_records):
+    ids = pupils_records
     out = tmp_path / "freya.zip"
     runner = CliRunner(env={"DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
                             "STORAGE_DIR": app.config["STORAGE_DIR"], "SECRET_KEY": "test"})

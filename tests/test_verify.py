@@ -21,6 +21,7 @@ from forms_service.models import AuditEvent, Referral, db
 from forms_service.referrals.verify import CHANGED, MISSING, OK, UnknownReference, verify
 
 from support.helpers import EVIDENCE_KINDS, FORM_ID, api_token, bearer, json_data, make_pdf, register_json_for
+from support.snapshot import made_once
 
 API = "/api/v1"
 
@@ -48,6 +49,13 @@ def _signed(client, *, register=True) -> dict:
                          json={"name": "Harriet Head", "declaration": True})
     assert signed.status_code == 200, signed.get_json()
     return signed.get_json()
+
+
+@pytest.fixture
+def signed(app, client, backend, setups_made_once) -> dict:
+    """`_signed(client)`'s referral. Made once per backend (signing renders and seals the pack, about a second)
+    and restored into each test's own database and storage, as the tests here tamper with both."""
+    return made_once(setups_made_once, backend, app, lambda: _signed(client))
 
 
 def _sign_again(client, app, referral: dict) -> None:
@@ -95,8 +103,8 @@ def _flip_a_byte(path: Path, offset: int | None = None) -> None:
 
 # --- an untouched pack --------------------------------------------------------------------------
 
-def test_a_signed_pack_verifies_unchanged(app, client):
-    referral = _signed(client)
+def test_a_signed_pack_verifies_unchanged(app, client, signed):
+    referral = signed
     files = _files(app, referral["id"])
     report = _report(app, referral["reference"])
     assert report.ok and report.problems() == []
@@ -123,16 +131,16 @@ def test_a_signed_pack_verifies_unchanged(app, client):
         assert event.actor.startswith("forms-service verify (")
 
 
-def test_the_reference_may_be_typed_in_lower_case(app, client):
-    referral = _signed(client)
+def test_the_reference_may_be_typed_in_lower_case(app, client, signed):
+    referral = signed
     assert _report(app, referral["reference"].lower()).ok
     assert _cli(app, referral["reference"].lower()).exit_code == 0
 
 
 # --- tampering ----------------------------------------------------------------------------------
 
-def test_one_flipped_byte_in_an_evidence_file_is_changed(app, client):
-    referral = _signed(client)
+def test_one_flipped_byte_in_an_evidence_file_is_changed(app, client, signed):
+    referral = signed
     files = _files(app, referral["id"])
     name = _evidence_name(files)
     _flip_a_byte(files[name])
@@ -153,8 +161,8 @@ def test_one_flipped_byte_in_an_evidence_file_is_changed(app, client):
     assert f"{referral['reference']}: CHANGED" in result.output and f"version 1: CHANGED {name}" in result.output
 
 
-def test_a_flipped_byte_in_the_signed_form_pdf_is_changed(app, client):
-    referral = _signed(client)
+def test_a_flipped_byte_in_the_signed_form_pdf_is_changed(app, client, signed):
+    referral = signed
     files = _files(app, referral["id"])
     name = f"{referral['reference']}-{FORM_ID}.pdf"
     _flip_a_byte(files[name], offset=len(files[name].read_bytes()) - 10)
@@ -163,8 +171,8 @@ def test_a_flipped_byte_in_the_signed_form_pdf_is_changed(app, client):
     assert f"CHANGED    {name}" in result.output
 
 
-def test_a_deleted_file_is_missing(app, client):
-    referral = _signed(client)
+def test_a_deleted_file_is_missing(app, client, signed):
+    referral = signed
     files = _files(app, referral["id"])
     merged = f"{referral['reference']}-pack-v1.pdf"
     files[merged].unlink()
@@ -180,8 +188,8 @@ def test_a_deleted_file_is_missing(app, client):
     assert "no longer in storage" in result.output
 
 
-def test_an_edited_manifest_is_detected(app, client):
-    referral = _signed(client)
+def test_an_edited_manifest_is_detected(app, client, signed):
+    referral = signed
     files = _files(app, referral["id"])
     name = _evidence_name(files)
     manifest = json.loads(files["manifest.json"].read_bytes())
@@ -199,8 +207,8 @@ def test_an_edited_manifest_is_detected(app, client):
     assert f"MANIFEST   it gives {name} the SHA-256 {'0' * 64}" in result.output
 
 
-def test_a_manifest_that_drops_or_adds_a_file_is_detected(app, client):
-    referral = _signed(client)
+def test_a_manifest_that_drops_or_adds_a_file_is_detected(app, client, signed):
+    referral = signed
     files = _files(app, referral["id"])
     name = _evidence_name(files)
     manifest = json.loads(files["manifest.json"].read_bytes())
@@ -212,10 +220,10 @@ def test_a_manifest_that_drops_or_adds_a_file_is_detected(app, client):
     assert "it lists evidence-09-extra.pdf, which the pack does not hold" in problems
 
 
-def test_a_file_swapped_with_its_database_record_is_caught_by_the_manifest(app, client):
+def test_a_file_swapped_with_its_database_record_is_caught_by_the_manifest(app, client, signed):
     """Someone replaces an evidence file and updates its recorded SHA-256 to match: the file now
     looks unchanged, but the manifest (whose own hash is unchanged) still lists the signed one."""
-    referral = _signed(client)
+    referral = signed
     files = _files(app, referral["id"])
     name = _evidence_name(files)
     forged = make_pdf("A different letter")
@@ -233,10 +241,10 @@ def test_a_file_swapped_with_its_database_record_is_caught_by_the_manifest(app, 
     assert _cli(app, referral["reference"]).exit_code == 1
 
 
-def test_a_manifest_rewritten_with_its_database_records_is_caught_by_the_audit_trail(app, client):
+def test_a_manifest_rewritten_with_its_database_records_is_caught_by_the_audit_trail(app, client, signed):
     """The manifest, the file record and the pack's manifest hash all rewritten consistently: the
     SHA-256 written to the append-only audit trail at signing still tells."""
-    referral = _signed(client)
+    referral = signed
     files = _files(app, referral["id"])
     name = _evidence_name(files)
     forged = make_pdf("A different letter")
@@ -304,11 +312,11 @@ def test_a_referral_not_yet_signed_has_nothing_to_verify(app, client):
 
 # --- the audit trail is append-only ---------------------------------------------------------------
 
-def test_audit_events_cannot_be_changed_or_deleted(app, client):
+def test_audit_events_cannot_be_changed_or_deleted(app, client, signed):
     """Tested here too because `verify` relies on the 'signed' event's manifest SHA-256."""
     from forms_service.audit import AuditTrailError
 
-    referral = _signed(client)
+    referral = signed
     with app.app_context():
         event = db.session.scalars(db.select(AuditEvent).filter_by(referral_id=referral["id"], action="signed")).one()
         event.detail = {**event.detail, "manifest_sha256": "0" * 64}
