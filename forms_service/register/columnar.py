@@ -120,8 +120,8 @@ def _read(source: bytes | Path, columns: Columns) -> pl.DataFrame | None:
 # A file up to WHOLE_BYTES is read whole: it peaks at about 2.7 times its size in memory (1.1 GB for a 30,000-pupil
 # LA's year, 398 MB), and reading it whole is faster. A larger one is screened in parts of about PART_BYTES, each
 # holding every mark of some of its pupils, so memory holds a part's marks and not the file's, whatever its size
-# (benchmarks/screen.py: 200,000 pupils x 120 sessions, 847 MB, in 7 parts, peaks at 645 MB against 2,263 MB read
-# whole, taking about 1.4 times as long; twice that file, 715 MB). WHOLE_BYTES is the web's and API's largest
+# (benchmarks/screen.py: 200,000 pupils x 120 sessions, 847 MB, in 7 parts, peaks at 694 MB against 2,369 MB read
+# whole, taking about 1.4 times as long; twice that file, 735 MB). WHOLE_BYTES is the web's and API's largest
 # upload (config MAX_LA_REGISTER_BYTES): parts are for the command line's larger files.
 WHOLE_BYTES = 512 * 2**20
 PART_BYTES = 128 * 2**20
