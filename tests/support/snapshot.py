@@ -51,8 +51,9 @@ class Snapshot:
             snap.files = {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
         return snap
 
-    def restore(self, app) -> None:
-        """Put `app`'s database and storage back to the snapshot (whatever they held before is gone)."""
+    def restore(self, app, *, storage: bool = True) -> None:
+        """Put `app`'s database and storage back to the snapshot (whatever they held before is gone); with
+        `storage=False`, the database only."""
         with app.app_context():
             db.session.remove()
             if self.sqlite_file is not None:
@@ -68,6 +69,8 @@ class Snapshot:
                     for name, (last, called) in self.sequences.items():
                         conn.execute(text("SELECT setval(:name, :last, :called)"),
                                      {"name": f'"{name}"', "last": last, "called": called})
+        if not storage:
+            return
         root = Path(app.config["STORAGE_DIR"])
         shutil.rmtree(root, ignore_errors=True)
         for name, content in self.files.items():
