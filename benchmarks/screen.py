@@ -85,11 +85,15 @@ def write_la(path: Path, pupils: int, sessions: int | None = None, schools: int 
     return frame.height
 
 
+def _argv(args: list[str], code: str | None = None) -> list[str]:
+    """The command with `args`, or `code` (a Python snippet) run with them instead."""
+    return [PYTHON, "-c", code, *args] if code else [PYTHON, "-m", "forms_service.cli", *args]
+
+
 def command(args: list[str], runs: int, *, today: bool = False, code: str | None = None) -> list[float]:
     """Seconds for each run of a command in a process of its own (as a person runs it); `code`: a Python snippet
     run with `args` instead of the command."""
-    argv = [PYTHON, "-c", TODAY, *args] if today else [PYTHON, "-c", code, *args] if code else \
-        [PYTHON, "-m", "forms_service.cli", *args]
+    argv = _argv(args, TODAY if today else code)
     out = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -105,8 +109,7 @@ def floor(path: Path, runs: int) -> list[float]:
 
 
 def peak_mb(args: list[str], code: str | None = None) -> float:
-    argv = [PYTHON, "-c", code, *args] if code else [PYTHON, "-m", "forms_service.cli", *args]
-    done = subprocess.run([PYTHON, "-c", PEAK, *argv], cwd=ROOT, capture_output=True, text=True, check=True)
+    done = subprocess.run([PYTHON, "-c", PEAK, *_argv(args, code)], cwd=ROOT, capture_output=True, text=True, check=True)
     kilobytes, code = done.stdout.split()
     assert code == "0", done.stderr
     return round(int(kilobytes) / 1024, 1)
@@ -135,14 +138,20 @@ def school_rows(runs: int, pupils: int, profile_id: str, tmp: Path) -> list[dict
     return [today, now, today_cmd, now_cmd, base]
 
 
-def la_rows(runs: int, pupils: int, profile_id: str, tmp: Path, sessions: int | None = None, *,
-            label: str, target: str, whole_too: bool = False) -> list[dict]:
+def _la_file(tmp: Path, pupils: int, sessions: int | None, profile_id: str) -> tuple[Path, float, list[str], str]:
+    """An LA's file (write_la, a school a thousand pupils), its size in MB, the command's arguments to screen it,
+    and the words that describe it."""
     path = tmp / f"la-{pupils}.csv"
     rows_in_file = write_la(path, pupils, sessions, schools=max(1, pupils // 1000))
     size_mb = path.stat().st_size / 2**20
-    args = ["screen", str(path), "--profile", profile_id]
-    now = row(f"{label}: forms-service screen ({pupils:,} pupils, {rows_in_file:,} rows, {size_mb:,.0f} MB, "
-              f"{columnar.parts_for(path)} part(s))", command(args, runs), target)
+    words = f"{pupils:,} pupils, {rows_in_file:,} rows, {size_mb:,.0f} MB, {columnar.parts_for(path)} part(s)"
+    return path, size_mb, ["screen", str(path), "--profile", profile_id], words
+
+
+def la_rows(runs: int, pupils: int, profile_id: str, tmp: Path, sessions: int | None = None, *,
+            label: str, target: str, whole_too: bool = False) -> list[dict]:
+    path, size_mb, args, words = _la_file(tmp, pupils, sessions, profile_id)
+    now = row(f"{label}: forms-service screen ({words})", command(args, runs), target)
     out = [now]
     if whole_too:
         whole = row(f"{label}: the same screen, the file read whole (one part)",
@@ -162,14 +171,10 @@ def la_rows(runs: int, pupils: int, profile_id: str, tmp: Path, sessions: int | 
 
 def largest_row(pupils: int, profile_id: str, tmp: Path) -> dict:
     """The command's peak memory on a file twice the large LA's: parts keep it where the smaller file's is."""
-    path = tmp / f"la-{pupils}.csv"
-    rows_in_file = write_la(path, pupils, 120, schools=max(1, pupils // 1000))
-    size_mb = path.stat().st_size / 2**20
-    args = ["screen", str(path), "--profile", profile_id]
+    path, size_mb, args, words = _la_file(tmp, pupils, 120, profile_id)
     start = time.perf_counter()
     peak = peak_mb(args)
-    now = row(f"the largest LA, 12 weeks: forms-service screen ({pupils:,} pupils, {rows_in_file:,} rows, "
-              f"{size_mb:,.0f} MB, {columnar.parts_for(path)} parts)", [time.perf_counter() - start],
+    now = row(f"the largest LA, 12 weeks: forms-service screen ({words})", [time.perf_counter() - start],
               "memory bounded", peak_mb=peak)
     now["anchor"] += f"; peak {peak:,.0f} MB resident for a {size_mb:,.0f} MB file"
     path.unlink()

@@ -273,6 +273,7 @@ def test_a_large_file_on_disk_is_screened_in_parts_as_it_is_whole_and_leaves_no_
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     monkeypatch.setattr(columnar, "WHOLE_BYTES", len(text) - 1)  # over the limit by a byte:
     monkeypatch.setattr(columnar, "PART_BYTES", len(text) // 3 + 1)  # three parts, by the file's size
+    assert columnar.parts_for(path) == 3
     policy = load_profile("national-2024")
     in_parts = screening.screen_schools(path, policy)
     whole = screening.screen_schools(text, policy, parts=1)

@@ -89,8 +89,13 @@ def _renamed(header: list[str]) -> list[str]:
     return [f"c{n}" for n in range(len(header))]
 
 
+def _in_order(columns: Columns) -> list[tuple[str, int]]:
+    """The wanted columns' names and places, in the file's order."""
+    return sorted(columns.at.items(), key=lambda item: item[1])
+
+
 def _wanted(columns: Columns) -> list[pl.Expr]:
-    return [pl.col(f"c{at}").alias(name) for name, at in sorted(columns.at.items(), key=lambda item: item[1])]
+    return [pl.col(f"c{at}").alias(name) for name, at in _in_order(columns)]
 
 
 def _categorical() -> pl.Categorical:
@@ -113,8 +118,7 @@ def _read(source: bytes | Path, columns: Columns) -> pl.DataFrame | None:
         return None
     if frame.width != len(columns.at) + 1:
         return None
-    return frame.rename(dict(zip(frame.columns[1:], [name for name, _ in sorted(columns.at.items(),
-                                                                                key=lambda item: item[1])])))
+    return frame.rename(dict(zip(frame.columns[1:], [name for name, _ in _in_order(columns)])))
 
 
 # A file up to WHOLE_BYTES is read whole: it peaks at about 2.7 times its size in memory (1.1 GB for a 30,000-pupil
@@ -283,11 +287,11 @@ def _no_marks() -> RegisterError:
     return RegisterError([{"row": 1, "field": "file", "message": "The register has no marks in it"}])
 
 
-def read_marks(source: bytes | Path, code_set: str, *, max_fallback_rows: int) -> pl.DataFrame | None:
+def read_marks(source: bytes | Path, columns: Columns, code_set: str, *,
+               max_fallback_rows: int) -> pl.DataFrame | None:
     """The file's marks as columns (_judged), read whole; None to leave the file to the reader. A bad row in a
     file the reader can take (at most `max_fallback_rows` rows) is left to it too."""
-    columns = columns_of(source)
-    raw = None if columns is None else _read(source, columns)
+    raw = _read(source, columns)
     if raw is None:
         return None
     frame, errors = _marks(raw, code_set)
@@ -499,7 +503,7 @@ def screen_source(source: bytes | Path, thresholds: dict, *, code_set: str = mar
         if parts > 1:
             return _screen_parts(source, columns, parts, thresholds, code_set=code_set, on=on,
                                  max_fallback_rows=max_fallback_rows)
-        frame = read_marks(source, code_set, max_fallback_rows=max_fallback_rows)
+        frame = read_marks(source, columns, code_set, max_fallback_rows=max_fallback_rows)
         return None if frame is None else screen_frame(frame, thresholds, on)
     except RegisterError as exc:
         raise RegisterError(columns.named(exc.errors), exc.stopped) from None
