@@ -21,13 +21,13 @@ from forms_service.la.notices import amounts_due, received_on
 from forms_service.models import AuditEvent, LocalAuthority, NoticeFile, Outcome, Referral, db
 
 from support.doctext import docx_text, pdf_text, squash
-from support.helpers import api_token, bearer, csrf, json_data, login, make_pdf, set_profile, signed_request, text
+from support.helpers import (api_token, bearer, csrf, json_data, login, make_pdf, set_profile, signed_request, text,
+                             today)
 from support.snapshot import made_once
 from test_form_penalty_notice_panel import EVIDENCE_KINDS, FORM_ID as PANEL_FORM, moved_to_this_week
 
 API = "/api/v1"
 D = dt.date
-TODAY = dt.date.today()
 
 
 def _officer(client, email: str = "officer@demo.la") -> dict:
@@ -85,7 +85,9 @@ def _back_date(app, rid: int, days: int) -> None:
         db.session.commit()
 
 
-def _issue(client, rid: int, kind: str, parent: str, issued_on: dt.date | str = TODAY, headers=None):
+def _issue(client, rid: int, kind: str, parent: str, issued_on: dt.date | str | None = None, headers=None):
+    # The day asked for when the notice is issued, not when this module was imported: a run may pass midnight.
+    issued_on = issued_on or today()
     return client.post(f"{API}/referrals/{rid}/notices", headers=headers or _officer(client),
                        json={"kind": kind, "parent": parent,
                              "issued_on": issued_on if isinstance(issued_on, str) else issued_on.isoformat()})
@@ -135,9 +137,9 @@ def test_notices_to_improve_then_penalty_notices_paid_and_withdrawn(app, client,
     nti = _issue(client, rid, "notice_to_improve", mother.upper())  # named as on the referral, any case
     assert nti.status_code == 201, nti.get_json()
     body = nti.get_json()
-    received = received_on(TODAY)
+    received = received_on(today())
     assert body["kind"] == "notice_to_improve" and body["parent"] == mother
-    assert body["issued_on"] == TODAY.isoformat() and body["received_on"] == received.isoformat()
+    assert body["issued_on"] == today().isoformat() and body["received_on"] == received.isoformat()
     # The national profile: 6 weeks beginning the day after receipt.
     assert body["improvement_period_start"] == (received + dt.timedelta(days=1)).isoformat()
     assert body["improvement_period_end"] == (received + dt.timedelta(weeks=6)).isoformat()
@@ -185,9 +187,10 @@ def test_notices_to_improve_then_penalty_notices_paid_and_withdrawn(app, client,
     assert client.get(f"{API}/notices/{notice['id']}/document?format=pdf&x=1", headers=office).status_code == 422
 
     # Withdrawn: grounds are required for a notice the service issued, and recorded (reg. 20).
-    no_grounds = _status(client, rid, "penalty_notice_withdrawn", notice["reference"], TODAY)
+    no_grounds = _status(client, rid, "penalty_notice_withdrawn", notice["reference"], today())
     assert no_grounds.status_code == 422 and "grounds" in no_grounds.get_json()["errors"]
-    withdrawn = _status(client, rid, "penalty_notice_withdrawn", notice["reference"], TODAY, grounds="material_errors")
+    withdrawn = _status(client, rid, "penalty_notice_withdrawn", notice["reference"], today(),
+                        grounds="material_errors")
     assert withdrawn.status_code == 201, withdrawn.get_json()
     after = client.get(f"{API}/notices/{notice['id']}", headers=office).get_json()
     assert after["status"] == "withdrawn" and after["grounds"] == "material_errors"
@@ -205,7 +208,7 @@ def test_paid_at_each_rate_and_unpaid_only_after_the_last_day(app, client, panel
     rid, data = panel
     mother, father = (p["name"] for p in data["parents"])
     _back_date(app, rid, 60)
-    posted = TODAY - dt.timedelta(days=50)
+    posted = today() - dt.timedelta(days=50)
     received = received_on(posted)
     first, second = (_issue(client, rid, "penalty_notice", p, posted).get_json() for p in (mother, father))
     lower_last, higher_last = received + dt.timedelta(days=20), received + dt.timedelta(days=27)
@@ -228,7 +231,7 @@ def test_unpaid_recorded_the_day_after_the_last_day(app, client, panel):
     rid, data = panel
     mother = data["parents"][0]["name"]
     _back_date(app, rid, 60)
-    posted = TODAY - dt.timedelta(days=50)
+    posted = today() - dt.timedelta(days=50)
     notice = _issue(client, rid, "penalty_notice", mother, posted).get_json()
     last = received_on(posted) + dt.timedelta(days=27)
     unpaid = _status(client, rid, "penalty_notice_unpaid", notice["reference"], last + dt.timedelta(days=1))
@@ -251,7 +254,7 @@ def test_a_third_penalty_notice_in_three_years_is_refused_naming_the_two_earlier
     # The father has had none: his is a first notice.
     assert [a["amount"] for a in _issue(client, rids[0], "penalty_notice", "Daniel Bennett").get_json()["amounts"]] == [80, 160]
     # A withdrawn notice does not count: the third becomes a second.
-    _status(client, rids[1], "penalty_notice_withdrawn", second["reference"], TODAY, grounds="wrong_recipient")
+    _status(client, rids[1], "penalty_notice_withdrawn", second["reference"], today(), grounds="wrong_recipient")
     now_second = _issue(client, rids[0], "penalty_notice", mother)
     assert now_second.status_code == 201 and [a["amount"] for a in now_second.get_json()["amounts"]] == [160]
 
@@ -270,7 +273,7 @@ def test_stockport_requires_a_notice_to_improve_whose_period_has_ended(app, clie
     refused = _issue(client, rid, "penalty_notice", mother)
     assert refused.status_code == 422 and "No Notice to Improve has been served" in _rules(refused)["notice_to_improve_served"]
 
-    posted = TODAY - dt.timedelta(days=60)
+    posted = today() - dt.timedelta(days=60)
     nti = _issue(client, rid, "notice_to_improve", mother, posted).get_json()
     # 000 Stage 3A: "the next 15 school days": 15 school days after receipt (3 weeks with no bank holiday, or more).
     end = D.fromisoformat(nti["improvement_period_end"])
@@ -328,12 +331,12 @@ def test_who_may_issue_and_read_notices(app, client, panel):
 def test_bad_requests_name_the_field(app, client, panel):
     rid, data = panel
     mother = data["parents"][0]["name"]
-    cases = [({"kind": "fine", "parent": mother, "issued_on": TODAY.isoformat()}, "kind"),
-             ({"kind": "penalty_notice", "parent": "Someone Else", "issued_on": TODAY.isoformat()}, "parent"),
+    cases = [({"kind": "fine", "parent": mother, "issued_on": today().isoformat()}, "kind"),
+             ({"kind": "penalty_notice", "parent": "Someone Else", "issued_on": today().isoformat()}, "parent"),
              ({"kind": "penalty_notice", "parent": mother, "issued_on": "31/12/2026"}, "issued_on"),
-             ({"kind": "penalty_notice", "parent": mother, "issued_on": (TODAY + dt.timedelta(days=1)).isoformat()},
+             ({"kind": "penalty_notice", "parent": mother, "issued_on": (today() + dt.timedelta(days=1)).isoformat()},
               "issued_on"),
-             ({"kind": "penalty_notice", "parent": mother, "issued_on": TODAY.isoformat(), "amount": 1}, "amount")]
+             ({"kind": "penalty_notice", "parent": mother, "issued_on": today().isoformat(), "amount": 1}, "amount")]
     for body, field in cases:
         response = client.post(f"{API}/referrals/{rid}/notices", headers=_officer(client), json=body)
         assert response.status_code == 422 and field in response.get_json()["errors"], (body, response.get_json())
@@ -376,10 +379,10 @@ def test_the_officer_issues_from_the_referral_page_and_the_school_sees_it(app, c
     page = client.get(f"/la/referrals/{rid}")
     assert page.status_code == 200 and "Issue a notice" in text(page)
     form = {"csrf_token": csrf(text(page)), "issue-kind": "penalty_notice", "issue-parent": mother,
-            "issue-date-day": "", "issue-date-month": str(TODAY.month), "issue-date-year": str(TODAY.year)}
+            "issue-date-day": "", "issue-date-month": str(today().month), "issue-date-year": str(today().year)}
     bad = client.post(f"/la/referrals/{rid}/notices", data=form)
     assert bad.status_code == 422 and "The date of issue must include a day" in text(bad)
-    form["issue-date-day"] = str(TODAY.day)
+    form["issue-date-day"] = str(today().day)
     done = client.post(f"/la/referrals/{rid}/notices", data=form, follow_redirects=True)
     assert done.status_code == 200 and "has been issued to" in text(done)
     assert "£80 by" in text(done) and "Notices issued by the local authority" in text(done)
